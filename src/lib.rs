@@ -1,0 +1,14 @@
+//! flapjack: a terminal AIM/ICQ client that speaks OSCAR, with an embedded loopback server.
+//!
+//! The crate is layered so that each part can be tested on its own:
+//! [`auth`] signs on over HTTP, [`oscar`] is the one wire format shared by client and server,
+//! [`session`] turns a BOS connection into commands and events, [`tui`] draws them, and
+//! [`server`] is the embedded server that every integration test signs on to.
+
+pub mod auth;
+pub mod oscar;
+pub mod screenname;
+pub mod server;
+pub mod session;
+pub mod text;
+pub mod tui;

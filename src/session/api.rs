@@ -1,0 +1,280 @@
+//! The two enums through which every front end talks to a session.
+//!
+//! A front end sends [`Command`]s and receives [`Event`]s over channels; it never touches bytes.
+
+use std::time::SystemTime;
+
+use crate::screenname::ScreenName;
+
+/// Identifies one outgoing IM from the moment it is queued until it is acknowledged or fails,
+/// so a front end can mark exactly that message (assigned by the caller, unique per session).
+pub type MessageId = u64;
+
+/// What a front end asks the session to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Send an instant message (plain text; the session turns it into safe HTML).
+    SendIm {
+        /// Caller-chosen id echoed in [`Event::ImQueued`], [`Event::ImSent`],
+        /// [`Event::ImAcked`] and [`Event::ImFailed`].
+        id: MessageId,
+        /// Recipient.
+        to: ScreenName,
+        /// Plain text; may contain newlines and any Unicode.
+        text: String,
+    },
+    /// Tell a buddy we are typing, paused, or done.
+    Typing {
+        /// Who we are typing to.
+        to: ScreenName,
+        /// The new typing state.
+        state: TypingState,
+    },
+    /// Go away with a message (`Some`), or come back (`None`).
+    SetAway(Option<String>),
+    /// Add a buddy to a group, creating the group if it does not exist.
+    AddBuddy {
+        /// The buddy to add.
+        name: ScreenName,
+        /// The group to add it to.
+        group: String,
+    },
+    /// Remove a buddy from every group it is in.
+    RemoveBuddy {
+        /// The buddy to remove.
+        name: ScreenName,
+    },
+    /// Create an empty group at the end of the list.
+    AddGroup {
+        /// The group's name.
+        name: String,
+    },
+    /// Remove a group and every buddy in it.
+    RemoveGroup {
+        /// The group's name.
+        name: String,
+    },
+    /// Ask the server for a user's profile and away message.
+    GetInfo {
+        /// Whose information to fetch.
+        name: ScreenName,
+    },
+    /// Sign off cleanly and end the session.
+    SignOff,
+}
+
+/// A typing notification state (ICBM 04/14 event codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TypingState {
+    /// Stopped typing and cleared the input (0x0000).
+    Finished,
+    /// Typed something, then paused (0x0001).
+    Paused,
+    /// Typing right now (0x0002).
+    Typing,
+}
+
+/// Steps of a sign-on, reported as they happen so a status bar can show progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignOnStep {
+    /// Talking to the HTTP or BUCP login service.
+    Authenticating,
+    /// TCP (and TLS) connection to the BOS host.
+    ConnectingBos,
+    /// Versions, rate classes and rights are being exchanged.
+    Negotiating,
+    /// Waiting for the server-stored buddy list.
+    LoadingBuddyList,
+}
+
+/// Where a buddy stands right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Availability {
+    /// Signed on and active.
+    Online,
+    /// Signed on, idle for some minutes.
+    Idle,
+    /// Signed on with an away message.
+    Away,
+    /// Not signed on.
+    Offline,
+}
+
+/// A buddy's presence as last reported by the server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Presence {
+    /// Whose presence this is, in the server's display form.
+    pub name: ScreenName,
+    /// Online, idle, away or offline.
+    pub availability: Availability,
+    /// Minutes idle, when the server says so.
+    pub idle_minutes: Option<u16>,
+    /// When the buddy signed on.
+    pub signed_on_at: Option<SystemTime>,
+    /// Warning level in percent (0–100).
+    pub warning_percent: u16,
+    /// The buddy's away message, once fetched (plain text, not yet sanitized for display).
+    pub away_message: Option<String>,
+}
+
+/// One buddy in the server-stored list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Buddy {
+    /// The buddy's screen name.
+    pub name: ScreenName,
+    /// Alias stored in the feedbag, if any.
+    pub alias: Option<String>,
+}
+
+/// A group of buddies, in the order the feedbag lists them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// Group name as stored.
+    pub name: String,
+    /// Buddies in display order.
+    pub buddies: Vec<Buddy>,
+}
+
+/// The whole server-stored buddy list, groups in order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BuddyList {
+    /// Groups in display order.
+    pub groups: Vec<Group>,
+}
+
+/// An instant message that arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncomingIm {
+    /// Sender.
+    pub from: ScreenName,
+    /// Plain text: HTML removed, entities decoded, `<br>` as newline. Not yet sanitized for a
+    /// terminal: renderers must neutralize it.
+    pub text: String,
+    /// When it was sent (the server's original time for offline messages), else arrival.
+    pub time: SystemTime,
+    /// The sender's client answered automatically (an away reply).
+    pub auto_response: bool,
+    /// Stored by the server while we were offline.
+    pub offline: bool,
+}
+
+/// A user's information, as answered by a locate query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserInfo {
+    /// Whose information this is.
+    pub name: ScreenName,
+    /// Profile as plain text, if set.
+    pub profile: Option<String>,
+    /// Away message as plain text, if away.
+    pub away_message: Option<String>,
+    /// Minutes idle, if idle.
+    pub idle_minutes: Option<u16>,
+    /// When the user signed on, if online.
+    pub signed_on_at: Option<SystemTime>,
+    /// Warning level in percent.
+    pub warning_percent: u16,
+}
+
+/// Why a message could not be delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImFailure {
+    /// The recipient is not signed on and the server would not store it.
+    RecipientOffline,
+    /// The recipient blocked us or refused the message.
+    Refused,
+    /// The server's rate limit rejected it.
+    RateLimited,
+    /// The message is larger than the server allows.
+    TooLarge,
+    /// The connection dropped before the server acknowledged it.
+    ConnectionLost,
+    /// Any other server error, with its ICBM error code.
+    Server(u16),
+}
+
+/// Why a session ended or a connection was lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DisconnectReason {
+    /// We signed off.
+    SignedOff,
+    /// The same account signed on somewhere else (channel-4 code 1).
+    SignedOnElsewhere,
+    /// The account was deleted (channel-4 code 2).
+    AccountDeleted,
+    /// The server closed the connection with some other channel-4 code.
+    ServerClosed(Option<u16>),
+    /// The rate limiter kicked us.
+    RateLimited,
+    /// The network failed or the server sent something unparseable (the text says which).
+    Network(String),
+    /// Signing on failed (bad password, expired token, …); the text is for humans.
+    AuthFailed(String),
+}
+
+/// What a session tells its front end.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A sign-on step started.
+    SignOnProgress(SignOnStep),
+    /// Signed on and ready; the name is the server's display form of our own screen name.
+    SignedOn {
+        /// Our screen name as the server formats it.
+        screen_name: ScreenName,
+    },
+    /// The full buddy list, sent at sign-on and after every change.
+    BuddyList(BuddyList),
+    /// A buddy's presence changed.
+    Presence(Presence),
+    /// An IM arrived.
+    ImReceived(IncomingIm),
+    /// A buddy's typing state changed.
+    Typing {
+        /// Who is typing.
+        from: ScreenName,
+        /// Their state.
+        state: TypingState,
+    },
+    /// The IM is waiting for the rate limiter.
+    ImQueued {
+        /// The caller's id.
+        id: MessageId,
+    },
+    /// The IM was written to the server.
+    ImSent {
+        /// The caller's id.
+        id: MessageId,
+    },
+    /// The server acknowledged the IM.
+    ImAcked {
+        /// The caller's id.
+        id: MessageId,
+    },
+    /// The IM failed; it will not be retried by the session.
+    ImFailed {
+        /// The caller's id.
+        id: MessageId,
+        /// Why.
+        reason: ImFailure,
+    },
+    /// Answer to [`Command::GetInfo`].
+    UserInfo(UserInfo),
+    /// Our own away state as the server now has it.
+    AwayChanged(Option<String>),
+    /// A buddy-list change was refused by the server (the text says what and why).
+    BuddyListError(String),
+    /// The rate limiter is holding messages back, or the server warned us.
+    RateWarning(String),
+    /// A server message of the day or notice, plain text.
+    Notice(String),
+    /// Connection lost; retrying after the given delay.
+    Reconnecting {
+        /// Attempt number, from 1.
+        attempt: u32,
+        /// How long until the next attempt.
+        delay: std::time::Duration,
+        /// What went wrong.
+        reason: DisconnectReason,
+    },
+    /// The session is over; no more events follow.
+    Disconnected(DisconnectReason),
+}
