@@ -278,3 +278,14 @@ pub enum Event {
     /// The session is over; no more events follow.
     Disconnected(DisconnectReason),
 }
+
+/// The front end's end of a running session: commands go in, events come out.
+///
+/// Dropping `commands` signs the session off; `events` ends after [`Event::Disconnected`].
+#[derive(Debug)]
+pub struct SessionHandle {
+    /// Where to send commands.
+    pub commands: tokio::sync::mpsc::UnboundedSender<Command>,
+    /// Where events arrive, in order.
+    pub events: tokio::sync::mpsc::UnboundedReceiver<Event>,
+}
