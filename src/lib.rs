@@ -6,6 +6,7 @@
 //! [`server`] is the embedded server that every integration test signs on to.
 
 pub mod auth;
+pub mod credentials;
 pub mod oscar;
 pub mod screenname;
 pub mod server;
