@@ -108,6 +108,18 @@ impl FeedbagItem {
         FeedbagItem { name: name.into(), group_id, item_id, class, attrs: TlvBlock::new() }
     }
 
+    /// A buddy entry in group `group_id`.
+    pub fn buddy(name: impl Into<String>, group_id: u16, item_id: u16) -> Self {
+        Self::new(name, group_id, item_id, class::BUDDY)
+    }
+
+    /// A group (or, with id 0 and an empty name, the root) listing `children` in order.
+    pub fn group(name: impl Into<String>, group_id: u16, children: &[u16]) -> Self {
+        let mut g = Self::new(name, group_id, 0, class::GROUP);
+        g.set_order(children);
+        g
+    }
+
     /// The ordered child ids in attribute 0x00C8 (absent = empty); a trailing odd byte is ignored.
     pub fn order(&self) -> Vec<u16> {
         self.attrs
@@ -235,6 +247,32 @@ impl FeedbagReply {
         out.put_u32(self.last_modified);
         Ok(())
     }
+
+    /// Splits a whole list into 13/06 parts whose bodies stay within `max_body` bytes (at least
+    /// one item per part); send every part but the last with SNAC flag 0x0001. Only the last part
+    /// carries `last_modified`, the others 0, as Twisted reads a zero stamp as "more follows".
+    pub fn split(items: Vec<FeedbagItem>, last_modified: u32, max_body: usize) -> Vec<Self> {
+        let mut parts = Vec::new();
+        let mut current = Vec::new();
+        let mut size = 7; // version + count + timestamp
+        for item in items {
+            let len = 10 + item.name.len() + item.attrs.iter().map(|t| t.wire_len()).sum::<usize>();
+            if !current.is_empty()
+                && (size + len > max_body || current.len() == usize::from(u16::MAX))
+            {
+                parts.push(FeedbagReply {
+                    version: 0,
+                    items: std::mem::take(&mut current),
+                    last_modified: 0,
+                });
+                size = 7;
+            }
+            size += len;
+            current.push(item);
+        }
+        parts.push(FeedbagReply { version: 0, items: current, last_modified });
+        parts
+    }
 }
 
 /// 13/08 insert, 13/09 update, 13/0A delete: items back to back.
@@ -334,6 +372,23 @@ mod tests {
         let back = FeedbagItem::read(&mut Reader::new(&out)).unwrap();
         assert_eq!(back.alias().as_deref(), Some("Bobby"));
         assert!(FeedbagItem::read(&mut Reader::new(&out[..out.len() - 1])).is_err());
+    }
+
+    #[test]
+    fn split_keeps_parts_under_the_limit() {
+        let items: Vec<_> =
+            (0..100).map(|i| FeedbagItem::buddy(format!("buddy{i:03}"), 1, i)).collect();
+        let parts = FeedbagReply::split(items.clone(), 42, 200);
+        assert!(parts.len() > 1);
+        for (i, p) in parts.iter().enumerate() {
+            let mut out = BytesMut::new();
+            p.encode(&mut out).unwrap();
+            assert!(out.len() <= 200, "part {i} is {} bytes", out.len());
+            assert_eq!(p.last_modified, if i == parts.len() - 1 { 42 } else { 0 });
+        }
+        let joined: Vec<_> = parts.into_iter().flat_map(|p| p.items).collect();
+        assert_eq!(joined, items);
+        assert_eq!(FeedbagReply::split(Vec::new(), 5, 200).len(), 1);
     }
 
     #[test]

@@ -139,8 +139,8 @@ impl FlapCodec {
         FlapCodec { max_payload: MAX_FLAP_PAYLOAD, next_sequence: sequence }
     }
 
-    /// Caps inbound and outbound payloads at `max` bytes, so a server never buffers a huge frame
-    /// for an unauthenticated peer.
+    /// Caps *inbound* payloads at `max` bytes, so a server never buffers a huge frame for an
+    /// unauthenticated peer; outbound frames are only limited by the u16 length field.
     pub fn with_max_payload(mut self, max: usize) -> Self {
         self.max_payload = max.min(MAX_FLAP_PAYLOAD);
         self
@@ -211,9 +211,6 @@ impl Encoder<OutFlap> for FlapCodec {
     type Error = FrameError;
 
     fn encode(&mut self, item: OutFlap, dst: &mut BytesMut) -> Result<(), FrameError> {
-        if item.payload.len() > self.max_payload {
-            return Err(FrameError::TooLarge { len: item.payload.len(), max: self.max_payload });
-        }
         let flap =
             Flap { channel: item.channel, sequence: self.next_sequence, payload: item.payload };
         flap.write(dst)?;
@@ -278,8 +275,13 @@ mod tests {
             small.decode(&mut BytesMut::from(&[0x2A, 2, 0, 0, 0, 17][..])),
             Err(FrameError::TooLarge { len: 17, max: 16 })
         ));
-        let big = OutFlap::data(vec![0u8; 17]);
-        assert!(small.encode(big, &mut BytesMut::new()).is_err());
+        // The cap is for what we accept; we may still send larger frames, up to the u16 limit.
+        assert!(small.encode(OutFlap::data(vec![0u8; 17]), &mut BytesMut::new()).is_ok());
+        let too_big = OutFlap::data(vec![0u8; MAX_FLAP_PAYLOAD + 1]);
+        assert!(matches!(
+            small.encode(too_big, &mut BytesMut::new()),
+            Err(FrameError::TooLarge { .. })
+        ));
     }
 
     #[test]

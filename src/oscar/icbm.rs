@@ -194,6 +194,15 @@ pub struct IncomingIm {
 }
 
 impl IncomingIm {
+    /// What the server delivers for `sent` from `sender`: same cookie, channel and TLVs, minus
+    /// the ack request (0x0003) and offline flag (0x0006), as Open OSCAR Server relays it.
+    pub fn relay(sent: &SendIm, sender: UserInfo) -> Self {
+        let mut tlvs = sent.tlvs.clone();
+        tlvs.remove(tlv::REQUEST_HOST_ACK);
+        tlvs.remove(tlv::STORE_OFFLINE);
+        IncomingIm { cookie: sent.cookie, channel: sent.channel, sender, tlvs }
+    }
+
     /// The channel-1 message, if this is one.
     pub fn message(&self) -> Option<Result<ImMessage, WireError>> {
         message_of(self.channel, &self.tlvs)
@@ -418,6 +427,23 @@ mod tests {
         };
         assert!(im.message().is_none());
         assert_eq!(im.icq_message().unwrap().unwrap().text, "hello");
+    }
+
+    #[test]
+    fn relay_strips_ack_request() {
+        let sent = SendIm::new([7; 8], "bob", &ImMessage::new("hi"), true).unwrap();
+        let got = IncomingIm::relay(&sent, UserInfo::new("alice"));
+        assert_eq!(got.cookie, [7; 8]);
+        assert!(!got.tlvs.has(tlv::REQUEST_HOST_ACK));
+        assert_eq!(got.message().unwrap().unwrap().text(), "hi");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn icq_message_round_trips(uin: u32, kind: u8, flags: u8, text in "[^\\x00]{0,30}") {
+            let m = IcqMessage { uin, kind, flags, text };
+            proptest::prop_assert_eq!(IcqMessage::decode(&m.encode().unwrap()).unwrap(), m);
+        }
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub use codes::{
 };
 pub use flap::{Channel, Flap, FlapCodec, FrameError, OutFlap};
 pub use imtext::{ImMessage, ImText};
-pub use rate::{next_level, RateClass, RateState, RateStatus};
+pub use rate::{next_level, RateClass, RateState, RateStatus, RateTable};
 pub use signon::{Hello, SignOff};
 pub use snac::{Snac, SnacError, SnacHeader, SERVER_REQUEST_ID_BIT};
 pub use tlv::{Tlv, TlvBlock};

@@ -348,12 +348,12 @@ impl IdleTime {
 pub struct Migrate {
     /// Families to move; empty means all.
     pub families: Vec<u16>,
-    /// TLVs: 0x0005 host[:port], 0x0006 cookie.
+    /// TLVs: 0x0005 `host[:port]`, 0x0006 cookie.
     pub tlvs: TlvBlock,
 }
 
 impl Migrate {
-    /// The new `host[:port]`.
+    /// The new ``host[:port]``.
     pub fn host(&self) -> Option<String> {
         self.tlvs.get_str(0x0005)
     }

@@ -5,7 +5,10 @@
 
 use bytes::{BufMut, BytesMut};
 
+use std::collections::HashMap;
+
 use super::buf::{Reader, WireError};
+use super::oservice::{RateChange, RateParamsReply};
 
 /// One rate class as announced in 01/07 or 01/0A; levels are moving averages of gaps in ms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -202,6 +205,68 @@ impl RateState {
     }
 }
 
+/// Every class of one connection with its level, and which SNAC belongs to which class, so a
+/// client limiter or the server can ask by `(family, subtype)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RateTable {
+    classes: Vec<(RateClass, RateState)>,
+    members: HashMap<(u16, u16), u16>,
+}
+
+impl RateTable {
+    /// Builds the table from a 01/07 reply received (or sent) at `now_ms`.
+    pub fn new(reply: &RateParamsReply, now_ms: u64) -> Self {
+        let classes = reply.classes.iter().map(|c| (*c, RateState::new(c, now_ms))).collect();
+        let members = reply
+            .groups
+            .iter()
+            .flat_map(|g| g.members.iter().map(move |m| (*m, g.class_id)))
+            .collect();
+        RateTable { classes, members }
+    }
+
+    /// The class a SNAC belongs to; unlisted SNACs belong to class 1 (libpurple).
+    pub fn class_id_of(&self, family: u16, subtype: u16) -> u16 {
+        self.members.get(&(family, subtype)).copied().unwrap_or(1)
+    }
+
+    /// The parameters and state of class `id`.
+    pub fn class(&self, id: u16) -> Option<(&RateClass, &RateState)> {
+        self.classes.iter().find(|(c, _)| c.id == id).map(|(c, s)| (c, s))
+    }
+
+    fn entry_mut(&mut self, family: u16, subtype: u16) -> Option<&mut (RateClass, RateState)> {
+        let id = self.class_id_of(family, subtype);
+        self.classes.iter_mut().find(|(c, _)| c.id == id)
+    }
+
+    /// How long to wait before sending this SNAC so its class stays at or above
+    /// `alert + margin`; 0 when the class is unknown.
+    pub fn delay_before_send(&self, family: u16, subtype: u16, now_ms: u64, margin: u32) -> u64 {
+        let id = self.class_id_of(family, subtype);
+        self.class(id).map_or(0, |(c, s)| s.delay_before_send(c, now_ms, margin))
+    }
+
+    /// Records one SNAC at `now_ms`, returning its class id and outcome (None if no class).
+    pub fn record(&mut self, family: u16, subtype: u16, now_ms: u64) -> Option<(u16, RateOutcome)> {
+        let (class, state) = self.entry_mut(family, subtype)?;
+        Some((class.id, state.record(class, now_ms)))
+    }
+
+    /// Applies a 01/0A notice: new parameters, and the server's view of our current level.
+    pub fn apply_change(&mut self, change: &RateChange, now_ms: u64) {
+        let new = change.class;
+        match self.classes.iter_mut().find(|(c, _)| c.id == new.id) {
+            Some((class, state)) => {
+                *class = new;
+                state.level = new.current.min(new.max);
+                state.last_ms = now_ms;
+            }
+            None => self.classes.push((new, RateState::new(&new, now_ms))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +364,38 @@ mod tests {
         let o = s.record(&class, o.level as u64 + 1_000_000);
         assert_eq!(o.status, RateStatus::Clear);
         assert!(o.changed());
+    }
+
+    #[test]
+    fn table_routes_snacs_to_their_class() {
+        use crate::oscar::codes::RateChangeCode;
+        use crate::oscar::oservice::RateGroup;
+        let reply = RateParamsReply {
+            extended: true,
+            classes: RateClass::aol_defaults().to_vec(),
+            groups: vec![RateGroup { class_id: 3, members: vec![(4, 6)] }],
+        };
+        let mut t = RateTable::new(&reply, 0);
+        assert_eq!(t.class_id_of(4, 6), 3);
+        assert_eq!(t.class_id_of(1, 2), 1);
+        let mut now = 0;
+        let mut sent = 0;
+        while t.delay_before_send(4, 6, now, 10) == 0 {
+            assert_eq!(t.record(4, 6, now).map(|(id, _)| id), Some(3));
+            sent += 1;
+        }
+        assert!(sent >= 3);
+        // Class 1 is untouched by IMs.
+        assert_eq!(t.delay_before_send(1, 2, now, 10), 0);
+        now += 1;
+        let change = RateChange {
+            code: RateChangeCode::Warning,
+            extended: true,
+            class: RateClass { current: 4500, ..class3() },
+        };
+        t.apply_change(&change, now);
+        assert_eq!(t.class(3).map(|(_, s)| s.level), Some(4500));
+        assert!(t.delay_before_send(4, 6, now, 10) > 5000);
     }
 
     proptest! {

@@ -113,6 +113,16 @@ mod tests {
         assert!(Hello::decode(&[0, 0, 1]).is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn hello_and_signoff_round_trip(tlvs in crate::oscar::tlv::strategy::block()) {
+            let h = Hello { tlvs: tlvs.clone() };
+            proptest::prop_assert_eq!(Hello::decode(&h.encode().unwrap()).unwrap(), h);
+            let s = SignOff { tlvs };
+            proptest::prop_assert_eq!(SignOff::decode(&s.encode().unwrap()).unwrap(), s);
+        }
+    }
+
     #[test]
     fn disconnect_reason_is_one_or_two_bytes() {
         let two = SignOff::decode(&[0, 9, 0, 2, 0, 1]).unwrap();
