@@ -1,0 +1,211 @@
+//! ICBM message data (TLV 0x0002 of 04/06 and 04/07): fragments, features and text charsets
+//! (§7.2).
+
+use bytes::{BufMut, BytesMut};
+
+use super::buf::{check_len, Reader, WireError};
+
+/// Charset 0x0000: ASCII (in practice often UTF-8, decoded leniently).
+pub const CHARSET_ASCII: u16 = 0x0000;
+/// Charset 0x0002: UCS-2BE, decoded as UTF-16BE.
+pub const CHARSET_UCS2: u16 = 0x0002;
+/// Charset 0x0003: ISO-8859-1.
+pub const CHARSET_LATIN1: u16 = 0x0003;
+/// Fragment id of the required-capabilities ("features") fragment.
+pub const FRAGMENT_FEATURES: u8 = 0x05;
+/// Fragment id of a text fragment.
+pub const FRAGMENT_TEXT: u8 = 0x01;
+/// The features we send, as Open OSCAR Server and Twisted do.
+pub const DEFAULT_FEATURES: [u8; 3] = [0x01, 0x01, 0x02];
+
+/// One text fragment: raw bytes plus the charset needed to turn them into a `String`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImText {
+    /// Charset id (0 ASCII, 2 UCS-2BE, 3 ISO-8859-1).
+    pub charset: u16,
+    /// Charset subset (0 from most clients, 0xFFFF in old dumps); ignored when decoding.
+    pub subset: u16,
+    /// The encoded text.
+    pub data: Vec<u8>,
+}
+
+impl ImText {
+    /// Encodes `text` as ASCII when every character is below 0x80, otherwise as UTF-16BE.
+    pub fn from_text(text: &str) -> Self {
+        if text.is_ascii() {
+            ImText { charset: CHARSET_ASCII, subset: 0, data: text.as_bytes().to_vec() }
+        } else {
+            let data = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+            ImText { charset: CHARSET_UCS2, subset: 0, data }
+        }
+    }
+
+    /// Decodes the text; malformed input becomes U+FFFD rather than an error.
+    pub fn text(&self) -> String {
+        match self.charset {
+            CHARSET_UCS2 => {
+                let units = self.data.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+                let mut s: String = char::decode_utf16(units)
+                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                    .collect();
+                if self.data.len() % 2 == 1 {
+                    s.push(char::REPLACEMENT_CHARACTER);
+                }
+                s
+            }
+            CHARSET_LATIN1 => self.data.iter().map(|&b| char::from(b)).collect(),
+            _ => String::from_utf8_lossy(&self.data).into_owned(),
+        }
+    }
+}
+
+/// The fragments of ICBM message data: the features list and one or more text fragments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImMessage {
+    /// Required-capabilities bytes (any value accepted; we send `01 01 02`).
+    pub features: Vec<u8>,
+    /// Text fragments, concatenated by [`ImMessage::text`].
+    pub texts: Vec<ImText>,
+}
+
+impl ImMessage {
+    /// A message carrying `text` with our default features, ready for 04/06.
+    pub fn new(text: &str) -> Self {
+        ImMessage { features: DEFAULT_FEATURES.to_vec(), texts: vec![ImText::from_text(text)] }
+    }
+
+    /// The whole message text (all fragments concatenated).
+    pub fn text(&self) -> String {
+        self.texts.iter().map(ImText::text).collect()
+    }
+
+    /// Decodes message data; unknown fragment ids are skipped by length.
+    pub fn decode(data: &[u8]) -> Result<Self, WireError> {
+        let mut r = Reader::new(data);
+        let mut msg = ImMessage { features: Vec::new(), texts: Vec::new() };
+        while !r.is_empty() {
+            let id = r.u8()?;
+            let _version = r.u8()?;
+            let mut frag = Reader::new(r.str16()?);
+            match id {
+                FRAGMENT_FEATURES => msg.features = frag.rest().to_vec(),
+                FRAGMENT_TEXT => msg.texts.push(ImText {
+                    charset: frag.u16()?,
+                    subset: frag.u16()?,
+                    data: frag.rest().to_vec(),
+                }),
+                _ => {}
+            }
+        }
+        Ok(msg)
+    }
+
+    /// Encodes message data: the features fragment, then each text fragment.
+    pub fn encode(&self, out: &mut BytesMut) -> Result<(), WireError> {
+        check_len("IM features", self.features.len(), usize::from(u16::MAX))?;
+        out.put_u8(FRAGMENT_FEATURES);
+        out.put_u8(1);
+        out.put_u16(self.features.len() as u16);
+        out.put_slice(&self.features);
+        for t in &self.texts {
+            check_len("IM text fragment", t.data.len() + 4, usize::from(u16::MAX))?;
+            out.put_u8(FRAGMENT_TEXT);
+            out.put_u8(1);
+            out.put_u16((t.data.len() + 4) as u16);
+            out.put_u16(t.charset);
+            out.put_u16(t.subset);
+            out.put_slice(&t.data);
+        }
+        Ok(())
+    }
+
+    /// Encodes into a fresh buffer, for use as a TLV value.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, WireError> {
+        let mut out = BytesMut::new();
+        self.encode(&mut out)?;
+        Ok(out.to_vec())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod strategy {
+    //! Proptest generator for message data.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A message with arbitrary features and one to three fragments of arbitrary bytes.
+    pub fn message() -> impl Strategy<Value = ImMessage> {
+        let text = (any::<u16>(), any::<u16>(), proptest::collection::vec(any::<u8>(), 0..20))
+            .prop_map(|(charset, subset, data)| ImText { charset, subset, data });
+        (proptest::collection::vec(any::<u8>(), 0..5), proptest::collection::vec(text, 0..3))
+            .prop_map(|(features, texts)| ImMessage { features, texts })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn charset_choice_and_decoding() {
+        let a = ImText::from_text("hi");
+        assert_eq!((a.charset, a.data.as_slice()), (CHARSET_ASCII, &b"hi"[..]));
+        let u = ImText::from_text("é😀");
+        assert_eq!(u.charset, CHARSET_UCS2);
+        assert_eq!(u.data, [0x00, 0xE9, 0xD8, 0x3D, 0xDE, 0x00]);
+        assert_eq!(u.text(), "é😀");
+        let latin =
+            ImText { charset: CHARSET_LATIN1, subset: 0, data: vec![0x63, 0x61, 0x66, 0xE9] };
+        assert_eq!(latin.text(), "café");
+        let bad_ascii = ImText { charset: CHARSET_ASCII, subset: 0xFFFF, data: vec![b'a', 0xFF] };
+        assert_eq!(bad_ascii.text(), "a\u{FFFD}");
+    }
+
+    #[test]
+    fn broken_utf16_becomes_replacement_chars() {
+        let odd = ImText { charset: CHARSET_UCS2, subset: 0, data: vec![0x00, 0x41, 0x00] };
+        assert_eq!(odd.text(), "A\u{FFFD}");
+        let lone = ImText { charset: CHARSET_UCS2, subset: 0, data: vec![0xD8, 0x3D, 0x00, 0x42] };
+        assert_eq!(lone.text(), "\u{FFFD}B");
+    }
+
+    #[test]
+    fn several_fragments_concatenate() {
+        let data = [
+            0x05, 0x01, 0x00, 0x01, 0x01, // features `01`
+            0x01, 0x01, 0x00, 0x06, 0x00, 0x00, 0xFF, 0xFF, b'h', b'e', // "he"
+            0x09, 0x01, 0x00, 0x01, 0x00, // unknown fragment, skipped
+            0x01, 0x01, 0x00, 0x06, 0x00, 0x02, 0x00, 0x00, 0x00, 0x79, // "y" in UCS-2
+        ];
+        let m = ImMessage::decode(&data).unwrap();
+        assert_eq!(m.features, [1]);
+        assert_eq!(m.text(), "hey");
+        assert!(ImMessage::decode(&data[..data.len() - 1]).is_err());
+        // A text fragment shorter than its charset header is an error.
+        assert!(ImMessage::decode(&[0x01, 0x01, 0x00, 0x02, 0x00, 0x00]).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_survives_encoding(s in "\\PC{0,40}") {
+            prop_assert_eq!(ImText::from_text(&s).text(), s.clone());
+            let bytes = ImMessage::new(&s).to_bytes().unwrap();
+            prop_assert_eq!(ImMessage::decode(&bytes).unwrap().text(), s);
+        }
+
+        #[test]
+        fn message_round_trips(m in strategy::message()) {
+            prop_assert_eq!(ImMessage::decode(&m.to_bytes().unwrap()).unwrap(), m);
+        }
+
+        #[test]
+        fn any_bytes_decode_without_panic(
+            charset in prop_oneof![Just(0u16), Just(2), Just(3), any::<u16>()],
+            data in proptest::collection::vec(any::<u8>(), 0..40),
+        ) {
+            let _ = ImText { charset, subset: 0, data: data.clone() }.text();
+            let _ = ImMessage::decode(&data);
+        }
+    }
+}

@@ -1,0 +1,417 @@
+//! Rate classes (§5.3, §8.2): the parameters shared by 01/07 and 01/0A and the pure level
+//! arithmetic both the client limiter and the server's enforcement use.
+//!
+//! Time is passed in as a millisecond counter; nothing here reads a clock.
+
+use bytes::{BufMut, BytesMut};
+
+use std::collections::HashMap;
+
+use super::buf::{Reader, WireError};
+use super::oservice::{RateChange, RateParamsReply};
+
+/// One rate class as announced in 01/07 or 01/0A; levels are moving averages of gaps in ms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RateClass {
+    /// Class id (1–5 on AOL).
+    pub id: u16,
+    /// Averaging window (number of SNACs).
+    pub window: u32,
+    /// Level above which a limited class is released.
+    pub clear: u32,
+    /// Level below which the server warns.
+    pub alert: u32,
+    /// Level below which SNACs are dropped.
+    pub limit: u32,
+    /// Level below which the connection is closed.
+    pub disconnect: u32,
+    /// The sender's current level.
+    pub current: u32,
+    /// The highest the level can climb.
+    pub max: u32,
+    /// Last-send time, only on the wire in 35-byte entries (OService ≥ 3).
+    pub last_time: u32,
+    /// Whether SNACs are being dropped, only on the wire in 35-byte entries.
+    pub dropping: u8,
+}
+
+/// Length of a rate-class entry without the extension.
+pub const RATE_CLASS_LEN: usize = 30;
+/// Length of a rate-class entry with `last_time` and `dropping`.
+pub const RATE_CLASS_EXTENDED_LEN: usize = 35;
+
+impl RateClass {
+    /// Reads one entry; `extended` selects the 35-byte layout.
+    pub fn read(r: &mut Reader<'_>, extended: bool) -> Result<Self, WireError> {
+        let mut c = RateClass {
+            id: r.u16()?,
+            window: r.u32()?,
+            clear: r.u32()?,
+            alert: r.u32()?,
+            limit: r.u32()?,
+            disconnect: r.u32()?,
+            current: r.u32()?,
+            max: r.u32()?,
+            last_time: 0,
+            dropping: 0,
+        };
+        if extended {
+            c.last_time = r.u32()?;
+            c.dropping = r.u8()?;
+        }
+        Ok(c)
+    }
+
+    /// Writes one entry; `extended` adds `last_time` and `dropping`.
+    pub fn write(&self, out: &mut BytesMut, extended: bool) {
+        out.put_u16(self.id);
+        for v in [
+            self.window,
+            self.clear,
+            self.alert,
+            self.limit,
+            self.disconnect,
+            self.current,
+            self.max,
+        ] {
+            out.put_u32(v);
+        }
+        if extended {
+            out.put_u32(self.last_time);
+            out.put_u8(self.dropping);
+        }
+    }
+
+    /// The five classes Open OSCAR Server (and AOL) use, at full level, for the embedded server.
+    pub fn aol_defaults() -> [RateClass; 5] {
+        let c = |id, window, clear, alert, limit, disconnect, max| RateClass {
+            id,
+            window,
+            clear,
+            alert,
+            limit,
+            disconnect,
+            current: max,
+            max,
+            last_time: 0,
+            dropping: 0,
+        };
+        [
+            c(1, 80, 2500, 2000, 1500, 800, 6000),
+            c(2, 80, 3000, 2000, 1500, 1000, 6000),
+            c(3, 20, 5100, 5000, 4000, 3000, 6000),
+            c(4, 20, 5500, 5300, 4200, 3000, 8000),
+            c(5, 10, 5500, 5300, 4200, 3000, 8000),
+        ]
+    }
+}
+
+/// The level after one more SNAC `gap_ms` after the previous one:
+/// `min((old·(window−1) + gap) / window, max)` in integer milliseconds, as AOL, libpurple and
+/// Open OSCAR Server compute it. A window of 0 is treated as 1.
+pub fn next_level(old: u32, gap_ms: u64, window: u32, max: u32) -> u32 {
+    let w = u64::from(window.max(1));
+    let level = (u64::from(old) * (w - 1)).saturating_add(gap_ms) / w;
+    level.min(u64::from(max)) as u32
+}
+
+/// Where a class's level stands relative to its thresholds (server view).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateStatus {
+    /// Above alert (or back above clear after being limited).
+    Clear,
+    /// Below alert: the server warns (01/0A code 2).
+    Alert,
+    /// Below limit: SNACs are dropped until the level climbs back above clear (code 3).
+    Limited,
+    /// Below disconnect: the session must be closed.
+    Disconnect,
+}
+
+/// What recording one SNAC did to a class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateOutcome {
+    /// The level after this SNAC.
+    pub level: u32,
+    /// The status after this SNAC.
+    pub status: RateStatus,
+    /// The status before it, so callers send 01/0A only on a change.
+    pub previous: RateStatus,
+}
+
+impl RateOutcome {
+    /// Whether the status changed, i.e. whether a 01/0A notice is due.
+    pub fn changed(&self) -> bool {
+        self.status != self.previous
+    }
+}
+
+/// One sender's level in one class, advanced with caller-supplied millisecond timestamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateState {
+    /// The level after the last recorded SNAC.
+    pub level: u32,
+    /// When the last SNAC was recorded (ms counter).
+    pub last_ms: u64,
+    /// The current status (server view; the client can ignore it).
+    pub status: RateStatus,
+}
+
+impl RateState {
+    /// Starts at the class's announced current level, as if the last SNAC was at `now_ms`.
+    pub fn new(class: &RateClass, now_ms: u64) -> Self {
+        RateState {
+            level: class.current.min(class.max),
+            last_ms: now_ms,
+            status: RateStatus::Clear,
+        }
+    }
+
+    /// The level one more SNAC sent at `now_ms` would produce.
+    pub fn projected_level(&self, class: &RateClass, now_ms: u64) -> u32 {
+        next_level(self.level, now_ms.saturating_sub(self.last_ms), class.window, class.max)
+    }
+
+    /// How many ms to wait from `now_ms` before one more SNAC keeps the level at or above
+    /// `alert + margin` (0 = send now). Targets above `max` are clamped to `max`.
+    pub fn delay_before_send(&self, class: &RateClass, now_ms: u64, margin: u32) -> u64 {
+        let target = u64::from(class.alert.saturating_add(margin).min(class.max));
+        let w = u64::from(class.window.max(1));
+        // floor((old·(w−1) + gap) / w) ≥ target  ⇔  gap ≥ target·w − old·(w−1)
+        let needed_gap = (target * w).saturating_sub(u64::from(self.level) * (w - 1));
+        let elapsed = now_ms.saturating_sub(self.last_ms);
+        needed_gap.saturating_sub(elapsed)
+    }
+
+    /// Records one SNAC at `now_ms` and classifies the new level against the thresholds.
+    pub fn record(&mut self, class: &RateClass, now_ms: u64) -> RateOutcome {
+        let level = self.projected_level(class, now_ms);
+        let previous = self.status;
+        // Leaving Limited or Alert needs the level back above `clear` (hysteresis).
+        let below_clear = level < class.clear;
+        let status = if level < class.disconnect {
+            RateStatus::Disconnect
+        } else if level < class.limit || (previous == RateStatus::Limited && below_clear) {
+            RateStatus::Limited
+        } else if level < class.alert || (previous == RateStatus::Alert && below_clear) {
+            RateStatus::Alert
+        } else {
+            RateStatus::Clear
+        };
+        self.level = level;
+        self.last_ms = self.last_ms.max(now_ms);
+        self.status = status;
+        RateOutcome { level, status, previous }
+    }
+}
+
+/// Every class of one connection with its level, and which SNAC belongs to which class, so a
+/// client limiter or the server can ask by `(family, subtype)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RateTable {
+    classes: Vec<(RateClass, RateState)>,
+    members: HashMap<(u16, u16), u16>,
+}
+
+impl RateTable {
+    /// Builds the table from a 01/07 reply received (or sent) at `now_ms`.
+    pub fn new(reply: &RateParamsReply, now_ms: u64) -> Self {
+        let classes = reply.classes.iter().map(|c| (*c, RateState::new(c, now_ms))).collect();
+        let members = reply
+            .groups
+            .iter()
+            .flat_map(|g| g.members.iter().map(move |m| (*m, g.class_id)))
+            .collect();
+        RateTable { classes, members }
+    }
+
+    /// The class a SNAC belongs to; unlisted SNACs belong to class 1 (libpurple).
+    pub fn class_id_of(&self, family: u16, subtype: u16) -> u16 {
+        self.members.get(&(family, subtype)).copied().unwrap_or(1)
+    }
+
+    /// The parameters and state of class `id`.
+    pub fn class(&self, id: u16) -> Option<(&RateClass, &RateState)> {
+        self.classes.iter().find(|(c, _)| c.id == id).map(|(c, s)| (c, s))
+    }
+
+    fn entry_mut(&mut self, family: u16, subtype: u16) -> Option<&mut (RateClass, RateState)> {
+        let id = self.class_id_of(family, subtype);
+        self.classes.iter_mut().find(|(c, _)| c.id == id)
+    }
+
+    /// How long to wait before sending this SNAC so its class stays at or above
+    /// `alert + margin`; 0 when the class is unknown.
+    pub fn delay_before_send(&self, family: u16, subtype: u16, now_ms: u64, margin: u32) -> u64 {
+        let id = self.class_id_of(family, subtype);
+        self.class(id).map_or(0, |(c, s)| s.delay_before_send(c, now_ms, margin))
+    }
+
+    /// Records one SNAC at `now_ms`, returning its class id and outcome (None if no class).
+    pub fn record(&mut self, family: u16, subtype: u16, now_ms: u64) -> Option<(u16, RateOutcome)> {
+        let (class, state) = self.entry_mut(family, subtype)?;
+        Some((class.id, state.record(class, now_ms)))
+    }
+
+    /// Applies a 01/0A notice: new parameters, and the server's view of our current level.
+    pub fn apply_change(&mut self, change: &RateChange, now_ms: u64) {
+        let new = change.class;
+        match self.classes.iter_mut().find(|(c, _)| c.id == new.id) {
+            Some((class, state)) => {
+                *class = new;
+                state.level = new.current.min(new.max);
+                state.last_ms = now_ms;
+            }
+            None => self.classes.push((new, RateState::new(&new, now_ms))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn class3() -> RateClass {
+        RateClass::aol_defaults()[2]
+    }
+
+    #[test]
+    fn level_formula() {
+        assert_eq!(next_level(6000, 0, 20, 6000), 5700);
+        assert_eq!(next_level(5000, 5000, 20, 6000), 5000);
+        assert_eq!(next_level(5999, 100_000, 20, 6000), 6000);
+        assert_eq!(next_level(100, 7, 0, 6000), 7);
+        assert_eq!(next_level(u32::MAX, u64::MAX, u32::MAX, u32::MAX), u32::MAX);
+    }
+
+    #[test]
+    fn entry_layouts() {
+        let c = RateClass { last_time: 9, dropping: 1, ..class3() };
+        let mut out = BytesMut::new();
+        c.write(&mut out, false);
+        assert_eq!(out.len(), RATE_CLASS_LEN);
+        assert_eq!(
+            RateClass::read(&mut Reader::new(&out), false).unwrap(),
+            RateClass { last_time: 0, dropping: 0, ..c }
+        );
+        out.clear();
+        c.write(&mut out, true);
+        assert_eq!(out.len(), RATE_CLASS_EXTENDED_LEN);
+        assert_eq!(RateClass::read(&mut Reader::new(&out), true).unwrap(), c);
+        assert!(RateClass::read(&mut Reader::new(&out[..34]), true).is_err());
+    }
+
+    #[test]
+    fn paced_sending_from_full_never_drops_below_alert() {
+        for class in RateClass::aol_defaults() {
+            let mut client = RateState::new(&class, 0);
+            let mut server = RateState::new(&class, 0);
+            let mut now = 0u64;
+            for _ in 0..500 {
+                now += client.delay_before_send(&class, now, 10);
+                client.record(&class, now);
+                let out = server.record(&class, now);
+                assert!(out.level >= class.alert, "class {} fell to {}", class.id, out.level);
+                assert_eq!(out.status, RateStatus::Clear);
+            }
+        }
+    }
+
+    #[test]
+    fn class_3_needs_about_five_seconds_per_im() {
+        let class = class3();
+        let mut s = RateState::new(&class, 0);
+        let mut now = 0;
+        let mut burst = 0;
+        while s.delay_before_send(&class, now, 10) == 0 {
+            s.record(&class, now);
+            burst += 1;
+        }
+        assert!((3..=4).contains(&burst), "burst of {burst}");
+        let start = now;
+        for _ in 0..100 {
+            now += s.delay_before_send(&class, now, 10);
+            s.record(&class, now);
+        }
+        let per_im = (now - start) / 100;
+        assert!((4900..=5200).contains(&per_im), "{per_im} ms per IM");
+    }
+
+    #[test]
+    fn server_sees_alert_limit_clear_and_disconnect() {
+        let class = class3();
+        let mut s = RateState::new(&class, 0);
+        let mut seen = Vec::new();
+        let mut now = 0;
+        // Flood with 500 ms gaps: level sinks through alert, limit, disconnect.
+        for _ in 0..100 {
+            now += 500;
+            let o = s.record(&class, now);
+            if o.changed() {
+                seen.push(o.status);
+            }
+            if o.status == RateStatus::Disconnect {
+                break;
+            }
+        }
+        assert_eq!(seen, [RateStatus::Alert, RateStatus::Limited, RateStatus::Disconnect]);
+
+        // A limited sender stays limited until it climbs back above clear.
+        let mut s = RateState { level: class.limit - 1, last_ms: 0, status: RateStatus::Limited };
+        let o = s.record(&class, class.limit as u64 * 2);
+        assert_eq!(o.status, RateStatus::Limited);
+        let o = s.record(&class, o.level as u64 + 1_000_000);
+        assert_eq!(o.status, RateStatus::Clear);
+        assert!(o.changed());
+    }
+
+    #[test]
+    fn table_routes_snacs_to_their_class() {
+        use crate::oscar::codes::RateChangeCode;
+        use crate::oscar::oservice::RateGroup;
+        let reply = RateParamsReply {
+            extended: true,
+            classes: RateClass::aol_defaults().to_vec(),
+            groups: vec![RateGroup { class_id: 3, members: vec![(4, 6)] }],
+        };
+        let mut t = RateTable::new(&reply, 0);
+        assert_eq!(t.class_id_of(4, 6), 3);
+        assert_eq!(t.class_id_of(1, 2), 1);
+        let mut now = 0;
+        let mut sent = 0;
+        while t.delay_before_send(4, 6, now, 10) == 0 {
+            assert_eq!(t.record(4, 6, now).map(|(id, _)| id), Some(3));
+            sent += 1;
+        }
+        assert!(sent >= 3);
+        // Class 1 is untouched by IMs.
+        assert_eq!(t.delay_before_send(1, 2, now, 10), 0);
+        now += 1;
+        let change = RateChange {
+            code: RateChangeCode::Warning,
+            extended: true,
+            class: RateClass { current: 4500, ..class3() },
+        };
+        t.apply_change(&change, now);
+        assert_eq!(t.class(3).map(|(_, s)| s.level), Some(4500));
+        assert!(t.delay_before_send(4, 6, now, 10) > 5000);
+    }
+
+    proptest! {
+        #[test]
+        fn computed_delay_is_sufficient_and_minimal(
+            level in 0u32..8000, elapsed in 0u64..20_000, margin in 0u32..100, idx in 0usize..5,
+        ) {
+            let class = RateClass::aol_defaults()[idx];
+            let s = RateState { level: level.min(class.max), last_ms: 1000, status: RateStatus::Clear };
+            let now = 1000 + elapsed;
+            let d = s.delay_before_send(&class, now, margin);
+            let target = (class.alert + margin).min(class.max);
+            prop_assert!(s.projected_level(&class, now + d) >= target);
+            if d > 0 {
+                prop_assert!(s.projected_level(&class, now + d - 1) < target);
+            }
+        }
+    }
+}
