@@ -228,7 +228,10 @@ impl HttpSignOn {
                 let short = Secret::new(&password.expose()[..cut]);
                 self.trace.step(
                     Endpoint::ClientLogin,
-                    format!("{codes}: retrying with the password cut to {cut} bytes, as older ICQ servers compare only those"),
+                    format!(
+                        "incorrect password (HTTP {}); retrying with the password cut to {cut} bytes, as older ICQ servers compare only those",
+                        codes.http
+                    ),
                 );
                 self.icq_client_login(user, &short).await
             }
@@ -430,7 +433,7 @@ impl HttpSignOn {
     fn explain_bad_signature(&self, request: &StartSessionRequest) {
         let ep = Endpoint::StartOscarSession;
         let t = &self.trace;
-        t.step(ep, "401/1014: the server recomputed the signature and it did not match. What went into ours:");
+        t.step(ep, "401/1014: the signature did not verify (the server recomputed it and got a different value). What went into ours:");
         t.step(ep, format!("  method GET, URL {}", request.base_url));
         for (name, value) in &request.params {
             let shown = if name == "a" { request.token.redacted() } else { value.clone() };
