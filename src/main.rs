@@ -178,7 +178,12 @@ async fn login(global: &Global, args: &LoginArgs) -> Result<()> {
         (None, true) => "TLS".to_string(),
         (None, false) => "plain TCP".to_string(),
     };
-    println!("BOS: {}:{} ({transport}); cookie received ({} bytes)", ticket.host, ticket.port, ticket.cookie.len());
+    println!(
+        "BOS: {}:{} ({transport}); cookie received ({} bytes)",
+        ticket.host,
+        ticket.port,
+        ticket.cookie.len()
+    );
     Ok(())
 }
 
@@ -187,7 +192,10 @@ async fn login(global: &Global, args: &LoginArgs) -> Result<()> {
 fn read_password(global: &Global, user: &str) -> Result<Secret> {
     if global.password_stdin {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("cannot read the password from stdin")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from stdin")?;
         let password = line.trim_end_matches(['\r', '\n']).to_string();
         if password.is_empty() {
             bail!("--password-stdin: standard input held no password");

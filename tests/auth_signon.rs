@@ -82,10 +82,7 @@ async fn icq_sign_on_uses_the_challenge_digest() {
     assert!(output.contains("digest=1"));
     assert!(output.contains("idType=ICQ"));
     assert_no_secrets(&server, ICQ_USER, ICQ_PASSWORD, &output);
-    assert_eq!(
-        flapjack::server::Counters::get(&server.state().counters.get_challenge),
-        1
-    );
+    assert_eq!(flapjack::server::Counters::get(&server.state().counters.get_challenge), 1);
 }
 
 #[tokio::test]
@@ -259,9 +256,21 @@ async fn canned(status: u16, body: &'static str) -> (ServerProfile, tokio::task:
 async fn misbehaving_servers_give_clear_errors() {
     let cases: [(u16, &'static str, &str); 5] = [
         (401, "authentication failed", "incorrect password"),
-        (200, "<!DOCTYPE html><html><body>Welcome!</body></html>", "clientLogin: the server answered HTTP 200 with an HTML page"),
-        (200, r#"{"response":{"statusCode":200,"data":{"token":{"a":"x","expi"#, "clientLogin: unreadable response"),
-        (200, r#"{"response":{"statusCode":200,"data":{"token":{"a":"x","expiresIn":1},"hostTime":5}}}"#, "clientLogin: the response has no `data.sessionSecret`"),
+        (
+            200,
+            "<!DOCTYPE html><html><body>Welcome!</body></html>",
+            "clientLogin: the server answered HTTP 200 with an HTML page",
+        ),
+        (
+            200,
+            r#"{"response":{"statusCode":200,"data":{"token":{"a":"x","expi"#,
+            "clientLogin: unreadable response",
+        ),
+        (
+            200,
+            r#"{"response":{"statusCode":200,"data":{"token":{"a":"x","expiresIn":1},"hostTime":5}}}"#,
+            "clientLogin: the response has no `data.sessionSecret`",
+        ),
         (503, "<html>down for maintenance</html>", "the server refused the request"),
     ];
     for (status, body, expected) in cases {

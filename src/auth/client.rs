@@ -213,14 +213,20 @@ impl HttpSignOn {
     }
 
     /// `clientLogin` with the password; a UIN takes the ICQ path (`getChallenge` + digest).
-    pub async fn client_login(&self, user: &str, password: &Secret) -> Result<StoredToken, AuthError> {
+    pub async fn client_login(
+        &self,
+        user: &str,
+        password: &Secret,
+    ) -> Result<StoredToken, AuthError> {
         let is_uin = ScreenName::from_wire(user).is_uin();
         if !is_uin {
             return self.aim_client_login(user, password).await;
         }
         let first = self.icq_client_login(user, password).await;
         match first {
-            Err(AuthError::IncorrectPassword(codes)) if password.expose().len() > ICQ_SHORT_PASSWORD => {
+            Err(AuthError::IncorrectPassword(codes))
+                if password.expose().len() > ICQ_SHORT_PASSWORD =>
+            {
                 let mut cut = ICQ_SHORT_PASSWORD;
                 while !password.expose().is_char_boundary(cut) {
                     cut -= 1;
@@ -239,14 +245,22 @@ impl HttpSignOn {
         }
     }
 
-    async fn aim_client_login(&self, user: &str, password: &Secret) -> Result<StoredToken, AuthError> {
+    async fn aim_client_login(
+        &self,
+        user: &str,
+        password: &Secret,
+    ) -> Result<StoredToken, AuthError> {
         let mut fields = self.login_fields(user);
         fields.push(("pwd", password.expose().to_string()));
         let data = self.post(Endpoint::ClientLogin, &fields).await?;
         self.finish_login(user, password, &data)
     }
 
-    async fn icq_client_login(&self, uin: &str, password: &Secret) -> Result<StoredToken, AuthError> {
+    async fn icq_client_login(
+        &self,
+        uin: &str,
+        password: &Secret,
+    ) -> Result<StoredToken, AuthError> {
         let fields = vec![
             ("devId", self.profile.dev_id.clone()),
             ("f", self.format.as_param().to_string()),
@@ -263,7 +277,8 @@ impl HttpSignOn {
                 challenge.realm
             ),
         );
-        let digest = sign::icq_digest(password.expose(), &challenge.challenge_word, &challenge.realm);
+        let digest =
+            sign::icq_digest(password.expose(), &challenge.challenge_word, &challenge.realm);
         self.trace.step(
             Endpoint::ClientLogin,
             "pwd = base64(MD5(challengeWord ‖ MD5(password) ‖ realm)); the password itself is not sent",
@@ -327,7 +342,8 @@ impl HttpSignOn {
     pub fn prepare_start_session(&self, token: &StoredToken) -> StartSessionRequest {
         let base_url = self.profile.endpoint_url(Endpoint::StartOscarSession);
         let ts = token.server_now();
-        let mut params: Vec<(String, String)> = vec![("a".into(), token.token.expose().to_string())];
+        let mut params: Vec<(String, String)> =
+            vec![("a".into(), token.token.expose().to_string())];
         if let Some(dist) = &self.profile.dist_id {
             params.push(("distId".into(), dist.clone()));
         }
@@ -335,12 +351,12 @@ impl HttpSignOn {
         params.push(("k".into(), self.profile.dev_id.clone()));
         params.push(("ts".into(), ts.to_string()));
         params.push(("useTLS".into(), if self.use_tls { "1" } else { "0" }.into()));
-        let borrowed: Vec<(&str, &str)> = params.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let borrowed: Vec<(&str, &str)> =
+            params.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let (query, base_string) = match self.signing {
-            SigningMode::Rfc5849 => (
-                sign::normalized_params(&borrowed),
-                sign::base_string("GET", &base_url, &borrowed),
-            ),
+            SigningMode::Rfc5849 => {
+                (sign::normalized_params(&borrowed), sign::base_string("GET", &base_url, &borrowed))
+            }
             SigningMode::ClassicBroken => (
                 sign::classic_urlencode(&borrowed),
                 sign::classic_broken_base_string(&base_url, &borrowed),
@@ -439,13 +455,22 @@ impl HttpSignOn {
             let shown = if name == "a" { request.token.redacted() } else { value.clone() };
             t.step(ep, format!("  parameter {name} = {shown}"));
         }
-        t.step(ep, format!("  key: the session key {} (from the password and sessionSecret)", request.session_key_hint));
+        t.step(
+            ep,
+            format!(
+                "  key: the session key {} (from the password and sessionSecret)",
+                request.session_key_hint
+            ),
+        );
         let borrowed: Vec<(&str, &str)> =
             request.params.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let correct = sign::base_string("GET", &request.base_url, &borrowed);
         if correct != request.base_string {
             t.step(ep, format!("  signed base string:     {}", request.redacted_base_string()));
-            t.step(ep, format!("  RFC 5849 base string:   {}", redact_token(&correct, &request.token)));
+            t.step(
+                ep,
+                format!("  RFC 5849 base string:   {}", redact_token(&correct, &request.token)),
+            );
             if request.mode == SigningMode::ClassicBroken {
                 t.step(ep, "  the signed string uses the classic broken construction: the '?' is kept in the URL part, '/' is not encoded, the '&' between URL and parameters is missing, and the query is not encoded a second time ('+' for spaces)");
             }
@@ -455,7 +480,11 @@ impl HttpSignOn {
     }
 
     /// POSTs a form to an endpoint and returns the successful `data`.
-    async fn post(&self, ep: Endpoint, fields: &[(&str, String)]) -> Result<serde_json::Value, AuthError> {
+    async fn post(
+        &self,
+        ep: Endpoint,
+        fields: &[(&str, String)],
+    ) -> Result<serde_json::Value, AuthError> {
         let url = self.profile.endpoint_url(ep);
         let shown: Vec<String> = fields
             .iter()
@@ -477,7 +506,10 @@ impl HttpSignOn {
         ep: Endpoint,
         builder: reqwest::RequestBuilder,
     ) -> Result<serde_json::Value, AuthError> {
-        let network = |source: reqwest::Error| AuthError::Network { endpoint: ep, source: source.without_url() };
+        let network = |source: reqwest::Error| AuthError::Network {
+            endpoint: ep,
+            source: source.without_url(),
+        };
         let response = builder.send().await.map_err(network)?;
         let http = response.status().as_u16();
         let bytes = response.bytes().await.map_err(network)?;
@@ -494,7 +526,11 @@ impl HttpSignOn {
             ep,
             format!(
                 "HTTP {http}, statusCode {status}{} — {}",
-                envelope.codes.detail.map(|d| format!(", statusDetailCode {d}")).unwrap_or_default(),
+                envelope
+                    .codes
+                    .detail
+                    .map(|d| format!(", statusDetailCode {d}"))
+                    .unwrap_or_default(),
                 explain(status, envelope.codes.detail)
             ),
         );
@@ -547,7 +583,9 @@ mod tests {
         let b = sign::base_string("GET", "http://api.oscar.aol.com/aim/startOSCARSession", &params);
         assert_eq!(req.signature(), sign::sign_sha256(t.session_key.expose(), &b));
         assert!(req.url().starts_with("http://api.oscar.aol.com/aim/startOSCARSession?a=%2FwEA"));
-        assert!(req.url().ends_with(&format!("&sig_sha256={}", sign::percent_encode(req.signature()))));
+        assert!(req
+            .url()
+            .ends_with(&format!("&sig_sha256={}", sign::percent_encode(req.signature()))));
         assert!(!req.redacted_url().contains("b2s"));
         assert!(!req.redacted_base_string().contains("b2s"));
         assert!(!format!("{req:?}").contains("b2s"));

@@ -104,7 +104,9 @@ pub enum AuthError {
     #[error("the sign-on token has expired; sign on with the password again ({0})")]
     TokenExpired(ServerCodes),
     /// The token `a` is unknown to the server (revoked, or from another server).
-    #[error("the server no longer accepts the sign-on token; sign on with the password again ({0})")]
+    #[error(
+        "the server no longer accepts the sign-on token; sign on with the password again ({0})"
+    )]
     TokenRejected(ServerCodes),
     /// 401/1015: `ts` too far from the server's clock.
     #[error("the server says the request timestamp is too far from its clock ({0})")]
@@ -273,7 +275,12 @@ pub fn explain(status: u32, detail: Option<u32>) -> &'static str {
 mod tests {
     use super::*;
 
-    fn codes(endpoint: Endpoint, http: u16, status: Option<u32>, detail: Option<u32>) -> ServerCodes {
+    fn codes(
+        endpoint: Endpoint,
+        http: u16,
+        status: Option<u32>,
+        detail: Option<u32>,
+    ) -> ServerCodes {
         ServerCodes { endpoint, http, status, detail }
     }
 
@@ -282,11 +289,17 @@ mod tests {
         let e = Endpoint::ClientLogin;
         let s = Endpoint::StartOscarSession;
         let map = |c| AuthError::from_codes(c, String::new());
-        assert!(matches!(map(codes(e, 200, Some(330), Some(3011))), AuthError::IncorrectPassword(_)));
+        assert!(matches!(
+            map(codes(e, 200, Some(330), Some(3011))),
+            AuthError::IncorrectPassword(_)
+        ));
         assert!(matches!(map(codes(e, 200, Some(330), Some(3015))), AuthError::CaptchaRequired(_)));
         assert!(matches!(map(codes(e, 200, Some(401), Some(3019))), AuthError::NotAllowedHere(_)));
         assert!(matches!(map(codes(e, 200, Some(607), None)), AuthError::RateLimited(_)));
-        assert!(matches!(map(codes(s, 200, Some(401), Some(1014))), AuthError::SignatureRejected(_)));
+        assert!(matches!(
+            map(codes(s, 200, Some(401), Some(1014))),
+            AuthError::SignatureRejected(_)
+        ));
         assert!(matches!(map(codes(s, 200, Some(401), Some(1011))), AuthError::TokenExpired(_)));
         assert!(matches!(map(codes(s, 200, Some(401), Some(1012))), AuthError::TokenRejected(_)));
         assert!(matches!(map(codes(s, 200, Some(401), Some(1015))), AuthError::StaleTimestamp(_)));
@@ -304,7 +317,10 @@ mod tests {
         assert!(e.to_string().contains("clientLogin: HTTP 401"));
         let e = map(codes(Endpoint::StartOscarSession, 401, None, None));
         assert!(e.token_unusable());
-        assert!(matches!(map(codes(Endpoint::ClientLogin, 429, None, None)), AuthError::RateLimited(_)));
+        assert!(matches!(
+            map(codes(Endpoint::ClientLogin, 429, None, None)),
+            AuthError::RateLimited(_)
+        ));
     }
 
     #[test]

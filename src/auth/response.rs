@@ -123,7 +123,8 @@ pub fn parse_envelope(endpoint: Endpoint, http: u16, body: &str) -> Result<Envel
         None if failed_http => return Err(bare(http)),
         None => return Err(AuthError::MissingField { endpoint, field: "response.statusCode" }),
     };
-    let detail = response.get("statusDetailCode").and_then(as_i64).and_then(|d| u32::try_from(d).ok());
+    let detail =
+        response.get("statusDetailCode").and_then(as_i64).and_then(|d| u32::try_from(d).ok());
     let status_text = response.get("statusText").and_then(as_string).unwrap_or_default();
     Ok(Envelope {
         codes: ServerCodes { endpoint, http, status, detail },
@@ -146,15 +147,13 @@ impl Envelope {
 /// Extracts the `clientLogin` fields from a successful `data`.
 pub fn client_login_data(data: &Value) -> Result<ClientLoginData, AuthError> {
     let ep = Endpoint::ClientLogin;
-    let token = data.get("token").ok_or(AuthError::MissingField { endpoint: ep, field: "data.token" })?;
+    let token =
+        data.get("token").ok_or(AuthError::MissingField { endpoint: ep, field: "data.token" })?;
     let a = field_str(ep, token, "a", "data.token.a")?;
     let expires_in = field_i64(ep, token, "expiresIn", "data.token.expiresIn")?;
     let session_secret = field_str(ep, data, "sessionSecret", "data.sessionSecret")?;
     let host_time = field_i64(ep, data, "hostTime", "data.hostTime")?;
-    let login_id = data
-        .get("loginId")
-        .or_else(|| data.get("screenName"))
-        .and_then(as_string);
+    let login_id = data.get("loginId").or_else(|| data.get("screenName")).and_then(as_string);
     Ok(ClientLoginData {
         token: Secret::new(a),
         expires_in,
@@ -199,7 +198,11 @@ pub fn start_session_data(data: &Value) -> Result<StartSessionData, AuthError> {
         _ => return Err(AuthError::MissingField { endpoint: ep, field: "data.port" }),
     };
     if host.is_empty() {
-        return Err(AuthError::BadField { endpoint: ep, field: "data.host", reason: "empty".into() });
+        return Err(AuthError::BadField {
+            endpoint: ep,
+            field: "data.host",
+            reason: "empty".into(),
+        });
     }
     let cookie_text = field_str(ep, data, "cookie", "data.cookie")?;
     let cookie = decode_cookie(&cookie_text).ok_or_else(|| AuthError::BadField {
@@ -255,7 +258,9 @@ fn field_i64(ep: Endpoint, v: &Value, key: &str, path: &'static str) -> Result<i
 
 fn as_i64(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::Number(n) => {
+            n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+        }
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -416,24 +421,32 @@ mod tests {
     #[test]
     fn start_session_base64_and_hex_cookies() {
         let b64 = r#"{"response":{"statusCode":200,"data":{"host":"bos.example","port":5190,"cookie":"AAECAwQ=","tlsCertName":"bos.example"}}}"#;
-        let data = parse_envelope(Endpoint::StartOscarSession, 200, b64).unwrap().into_success().unwrap();
+        let data =
+            parse_envelope(Endpoint::StartOscarSession, 200, b64).unwrap().into_success().unwrap();
         let s = start_session_data(&data).unwrap();
         assert_eq!((s.host.as_str(), s.port, s.use_tls), ("bos.example", 5190, true));
         assert_eq!(s.cookie.expose(), &[0, 1, 2, 3, 4]);
         let hex_xml = "<response><statusCode>200</statusCode><data><host>10.0.0.1:5191</host><cookie>0a0b0c</cookie></data></response>";
-        let data = parse_envelope(Endpoint::StartOscarSession, 200, hex_xml).unwrap().into_success().unwrap();
+        let data = parse_envelope(Endpoint::StartOscarSession, 200, hex_xml)
+            .unwrap()
+            .into_success()
+            .unwrap();
         let s = start_session_data(&data).unwrap();
         assert_eq!((s.host.as_str(), s.port, s.use_tls), ("10.0.0.1", 5191, false));
         assert_eq!(s.cookie.expose(), &[10, 11, 12]);
-        let bad = r#"{"response":{"statusCode":200,"data":{"host":"h","port":99999,"cookie":"AA=="}}}"#;
-        let data = parse_envelope(Endpoint::StartOscarSession, 200, bad).unwrap().into_success().unwrap();
+        let bad =
+            r#"{"response":{"statusCode":200,"data":{"host":"h","port":99999,"cookie":"AA=="}}}"#;
+        let data =
+            parse_envelope(Endpoint::StartOscarSession, 200, bad).unwrap().into_success().unwrap();
         assert!(matches!(start_session_data(&data), Err(AuthError::BadField { .. })));
     }
 
     #[test]
     fn challenge_fields() {
-        let body = r#"{"response":{"statusCode":200,"data":{"challengeWord":"8675309421","tid":"t1"}}}"#;
-        let data = parse_envelope(Endpoint::GetChallenge, 200, body).unwrap().into_success().unwrap();
+        let body =
+            r#"{"response":{"statusCode":200,"data":{"challengeWord":"8675309421","tid":"t1"}}}"#;
+        let data =
+            parse_envelope(Endpoint::GetChallenge, 200, body).unwrap().into_success().unwrap();
         let c = challenge_data(&data).unwrap();
         assert_eq!(c.realm, "AOL Instant Messenger (SM)");
         assert_eq!(c.tid, "t1");

@@ -155,7 +155,11 @@ pub fn classic_urlencode(params: &[(&str, &str)]) -> String {
     params
         .iter()
         .map(|(n, v)| {
-            format!("{}={}", percent_encode(n).replace("%20", "+"), percent_encode(v).replace("%20", "+"))
+            format!(
+                "{}={}",
+                percent_encode(n).replace("%20", "+"),
+                percent_encode(v).replace("%20", "+")
+            )
         })
         .collect::<Vec<_>>()
         .join("&")
@@ -423,14 +427,16 @@ mod tests {
     fn encoding_rules() {
         assert_eq!(percent_encode("a b*%~._-"), "a%20b%2A%25~._-");
         assert_eq!(percent_encode("é"), "%C3%A9");
-        assert_eq!(base_url("HTTPS://API.Example.COM:443/a/b?x=1#f"), "https://api.example.com/a/b");
+        assert_eq!(
+            base_url("HTTPS://API.Example.COM:443/a/b?x=1#f"),
+            "https://api.example.com/a/b"
+        );
         assert_eq!(base_url("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
         assert_eq!(percent_decode("a%2x%41+b%", true), "a%2xA b%");
-        assert_eq!(parse_form("a=1&b&c=x%3Dy"), vec![
-            ("a".into(), "1".into()),
-            ("b".into(), "".into()),
-            ("c".into(), "x=y".into())
-        ]);
+        assert_eq!(
+            parse_form("a=1&b&c=x%3Dy"),
+            vec![("a".into(), "1".into()), ("b".into(), "".into()), ("c".into(), "x=y".into())]
+        );
     }
 
     proptest! {

@@ -94,8 +94,11 @@ impl Accounts {
                 return Err(AccountsError::EmptyPassword(screen_name.to_string()));
             }
             let key = screen_name.normalized().to_string();
-            let account =
-                Account { screen_name, password: Secret::new(entry.password), profile: entry.profile };
+            let account = Account {
+                screen_name,
+                password: Secret::new(entry.password),
+                profile: entry.profile,
+            };
             if by_name.insert(key, account).is_some() {
                 return Err(AccountsError::Duplicate(entry.screen_name));
             }
@@ -152,7 +155,10 @@ mod tests {
 
     #[test]
     fn rejects_bad_files() {
-        assert!(matches!(Accounts::from_toml("[[account]]\nscreen_name = 1"), Err(AccountsError::Toml(_))));
+        assert!(matches!(
+            Accounts::from_toml("[[account]]\nscreen_name = 1"),
+            Err(AccountsError::Toml(_))
+        ));
         let dup = "[[account]]\nscreen_name='A b'\npassword='x'\n[[account]]\nscreen_name='ab'\npassword='y'";
         assert!(matches!(Accounts::from_toml(dup), Err(AccountsError::Duplicate(_))));
         let empty = "[[account]]\nscreen_name='  '\npassword='x'";

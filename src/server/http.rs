@@ -203,16 +203,19 @@ async fn client_login(State(state): State<Arc<ServerState>>, body: Bytes) -> Rep
         let reply = Reply::error(f, AUTH_NS, 460, None, "Missing parameter s or pwd");
         return reject(&state, reply, "missing s or pwd");
     };
-    let wrong = || {
-        Reply::error(f, AUTH_NS, 330, Some(detail::INCORRECT_PASSWORD), "Incorrect password")
-    };
+    let wrong =
+        || Reply::error(f, AUTH_NS, 330, Some(detail::INCORRECT_PASSWORD), "Incorrect password");
     let Some(account) = state.config.accounts.get(s) else {
         return reject(&state, wrong(), "unknown screen name");
     };
     let now = state.now();
     let password_ok = if params.get("digest") == Some("1") {
         let Some(tid) = params.get("tid") else {
-            return reject(&state, Reply::error(f, AUTH_NS, 460, None, "Missing parameter tid"), "no tid");
+            return reject(
+                &state,
+                Reply::error(f, AUTH_NS, 460, None, "Missing parameter tid"),
+                "no tid",
+            );
         };
         match state.challenges.take(tid, now) {
             Some(challenge) if challenge.screen_name == account.screen_name => {
@@ -259,7 +262,11 @@ async fn client_login(State(state): State<Arc<ServerState>>, body: Bytes) -> Rep
     )
 }
 
-async fn start_session(State(state): State<Arc<ServerState>>, headers: HeaderMap, uri: Uri) -> Reply {
+async fn start_session(
+    State(state): State<Arc<ServerState>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Reply {
     state.counters.start_session.fetch_add(1, Ordering::Relaxed);
     let raw_query = uri.query().unwrap_or("");
     let all = sign::parse_form(raw_query);
@@ -269,7 +276,11 @@ async fn start_session(State(state): State<Arc<ServerState>>, headers: HeaderMap
     let (Some(a), Some(k), Some(ts), Some(sig)) =
         (params.get("a"), params.get("k"), params.get("ts"), params.get("sig_sha256"))
     else {
-        return reject(&state, missing("Missing parameter a, k, ts or sig_sha256"), "missing params");
+        return reject(
+            &state,
+            missing("Missing parameter a, k, ts or sig_sha256"),
+            "missing params",
+        );
     };
     if !state.config.dev_keys.iter().any(|d| d == k) {
         return reject(&state, Reply::error(f, AIM_NS, 440, None, "Invalid key"), "dev key");

@@ -97,7 +97,11 @@ impl ChallengeStore {
             map.retain(|_, c| c.expires_at > now);
             map.insert(
                 tid.clone(),
-                Challenge { screen_name, word: word.clone(), expires_at: now.saturating_add(lifetime) },
+                Challenge {
+                    screen_name,
+                    word: word.clone(),
+                    expires_at: now.saturating_add(lifetime),
+                },
             );
         }
         (tid, word)
