@@ -298,3 +298,76 @@ async fn unreachable_server_names_the_endpoint() {
     assert!(matches!(e, AuthError::Network { .. }));
     assert!(e.to_string().starts_with("clientLogin: could not reach the server"), "{e}");
 }
+
+/// Pidgin appends `sig_sha256` without encoding it; a `+` then arrives as a space, and the
+/// server must still accept the request (reference §12 #11).
+#[tokio::test]
+async fn server_accepts_an_unencoded_signature() {
+    use flapjack::auth::sign;
+    let server = start().await;
+    let token = login(&server).await;
+    let addr = server.http_addr();
+    let url = format!("http://{addr}/aim/startOSCARSession");
+    let now = token.server_now();
+    // Find a `ts` inside the window whose signature contains a `+`.
+    let (query, sig) = (0..120)
+        .find_map(|back| {
+            let ts = (now - back).to_string();
+            let params =
+                [("a", token.token.expose()), ("f", "json"), ("k", "flapjack"), ("ts", &ts)];
+            let b = sign::base_string("GET", &url, &params);
+            let sig = sign::sign_sha256(token.session_key.expose(), &b);
+            sig.contains('+').then(|| (sign::normalized_params(&params), sig))
+        })
+        .unwrap();
+    let body = reqwest::get(format!("{url}?{query}&sig_sha256={sig}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("\"statusCode\":200"), "{body}");
+}
+
+#[tokio::test]
+async fn server_xml_replies_carry_the_namespaces_icq7_needs() {
+    let server = start().await;
+    let http = reqwest::Client::new();
+    let body = http
+        .post(format!("http://{}/auth/getChallenge", server.http_addr()))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("devId=flapjack&f=xml&s=123456789")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("<response xmlns=\"https://api.login.aol.com\">"), "{body}");
+    assert!(body.contains("<realm>AOL Instant Messenger (SM)</realm>"), "{body}");
+    let body = http
+        .get(format!("http://{}/aim/startOSCARSession?f=xml&k=flapjack", server.http_addr()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("xmlns=\"http://developer.aim.com/xsd/aim.xsd\""), "{body}");
+    assert!(body.contains("<statusCode>460</statusCode>"), "{body}");
+}
+
+#[tokio::test]
+async fn signing_on_too_often_is_rate_limited() {
+    let server = start_with(|c| c.max_logins_per_minute = Some(2)).await;
+    let c = client(&server);
+    c.client_login(AIM_USER, &Secret::new(AIM_PASSWORD)).await.unwrap();
+    c.client_login(AIM_USER, &Secret::new(AIM_PASSWORD)).await.unwrap();
+    let e = c.client_login(AIM_USER, &Secret::new(AIM_PASSWORD)).await.unwrap_err();
+    assert!(matches!(e, AuthError::RateLimited(_)), "{e:?}");
+    assert!(e.to_string().contains("wait a few minutes"));
+    // Another account is not affected, and the limit lifts after a minute.
+    c.client_login("ButterBot", &Secret::new("melted-butter")).await.unwrap();
+    server.state().config.clock.advance(61);
+    c.client_login(AIM_USER, &Secret::new(AIM_PASSWORD)).await.unwrap();
+}

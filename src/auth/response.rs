@@ -94,7 +94,7 @@ pub fn parse_envelope(endpoint: Endpoint, http: u16, body: &str) -> Result<Envel
     let failed_http = !(200..300).contains(&http);
     let bare = |http| {
         let codes = ServerCodes { endpoint, http, status: None, detail: None };
-        AuthError::from_codes(codes, String::new())
+        AuthError::from_codes(codes, "no API response in the body".to_string())
     };
     let lower: String = trimmed.chars().take(64).collect::<String>().to_ascii_lowercase();
     if lower.starts_with("<!doctype html") || lower.starts_with("<html") {

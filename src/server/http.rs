@@ -21,7 +21,7 @@ use super::tokens::{random_bytes, IssuedToken};
 use super::ServerState;
 use crate::auth::error::detail;
 use crate::auth::sign;
-use crate::auth::Secret;
+use crate::auth::{Format, Secret};
 
 /// How long an ICQ challenge may be answered, seconds.
 const CHALLENGE_LIFETIME: i64 = 300;
@@ -72,12 +72,6 @@ impl Params {
             _ => Format::Json,
         }
     }
-}
-
-#[derive(Clone, Copy)]
-enum Format {
-    Json,
-    Xml,
 }
 
 /// One API answer: status, detail, text and data, rendered per `f`.
@@ -205,10 +199,14 @@ async fn client_login(State(state): State<Arc<ServerState>>, body: Bytes) -> Rep
     };
     let wrong =
         || Reply::error(f, AUTH_NS, 330, Some(detail::INCORRECT_PASSWORD), "Incorrect password");
+    let now = state.now();
+    if !state.rate.allow(s, now, state.config.max_logins_per_minute) {
+        let reply = Reply::error(f, AUTH_NS, 607, None, "Rate limit exceeded");
+        return reject(&state, reply, "rate limited");
+    }
     let Some(account) = state.config.accounts.get(s) else {
         return reject(&state, wrong(), "unknown screen name");
     };
-    let now = state.now();
     let password_ok = if params.get("digest") == Some("1") {
         let Some(tid) = params.get("tid") else {
             return reject(

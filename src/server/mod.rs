@@ -75,6 +75,9 @@ pub struct ServerConfig {
     pub token_lifetime: i64,
     /// The server's clock.
     pub clock: Clock,
+    /// `clientLogin` attempts allowed per screen name per minute before answering 607, as
+    /// AOL throttled repeated sign-ons; `None` disables the limit.
+    pub max_logins_per_minute: Option<usize>,
 }
 
 impl ServerConfig {
@@ -93,6 +96,7 @@ impl ServerConfig {
             ],
             token_lifetime: 86_400,
             clock: Clock::system(),
+            max_logins_per_minute: Some(30),
         }
     }
 
@@ -101,6 +105,29 @@ impl ServerConfig {
         let mut config = Self::new(accounts);
         config.http_listen = SocketAddr::from(([127, 0, 0, 1], 0));
         config
+    }
+}
+
+/// Counts `clientLogin` attempts per screen name over the last minute.
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    attempts: std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>,
+}
+
+impl RateLimiter {
+    /// Records an attempt by `name` at `now` and says whether it is within `limit` per minute.
+    pub fn allow(&self, name: &str, now: i64, limit: Option<usize>) -> bool {
+        let Some(limit) = limit else { return true };
+        let Ok(mut attempts) = self.attempts.lock() else { return true };
+        attempts.retain(|_, times| times.iter().any(|t| now - t < 60));
+        let times =
+            attempts.entry(ScreenName::from_wire(name).normalized().to_string()).or_default();
+        times.retain(|t| now - t < 60);
+        if times.len() >= limit {
+            return false;
+        }
+        times.push(now);
+        true
     }
 }
 
@@ -140,6 +167,8 @@ pub struct ServerState {
     pub counters: Counters,
     /// The BOS address `startOSCARSession` advertises.
     pub bos_addr: SocketAddr,
+    /// Recent `clientLogin` attempts, for the rate limit.
+    pub rate: RateLimiter,
 }
 
 impl ServerState {
@@ -152,6 +181,7 @@ impl ServerState {
             cookies: CookieStore::default(),
             counters: Counters::default(),
             bos_addr,
+            rate: RateLimiter::default(),
         }
     }
 
