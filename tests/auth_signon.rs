@@ -236,12 +236,13 @@ async fn classic_broken_signature_is_rejected_and_explained() {
 
 /// A server that answers `clientLogin` with a fixed status and body, to check the client's
 /// handling of servers that misbehave.
-async fn canned(status: u16, body: &'static str) -> (ServerProfile, tokio::task::JoinHandle<()>) {
+async fn canned(status: u16, body: String) -> (ServerProfile, tokio::task::JoinHandle<()>) {
     use axum::http::StatusCode;
     let app = axum::Router::new().route(
         "/auth/clientLogin",
-        axum::routing::post(move || async move {
-            (StatusCode::from_u16(status).unwrap(), body.to_string())
+        axum::routing::post(move || {
+            let body = body.clone();
+            async move { (StatusCode::from_u16(status).unwrap(), body) }
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -254,7 +255,13 @@ async fn canned(status: u16, body: &'static str) -> (ServerProfile, tokio::task:
 
 #[tokio::test]
 async fn misbehaving_servers_give_clear_errors() {
-    let cases: [(u16, &'static str, &str); 5] = [
+    let huge = format!("{{\"response\":{{\"statusText\":\"{}\"}}}}", "x".repeat(300 * 1024));
+    let cases: [(u16, &str, &str); 6] = [
+        (
+            200,
+            &huge,
+            "clientLogin: unreadable response (HTTP 200): the response is larger than 256 KiB",
+        ),
         (401, "authentication failed", "incorrect password"),
         (
             200,
@@ -274,13 +281,13 @@ async fn misbehaving_servers_give_clear_errors() {
         (503, "<html>down for maintenance</html>", "the server refused the request"),
     ];
     for (status, body, expected) in cases {
-        let (profile, task) = canned(status, body).await;
+        let (profile, task) = canned(status, body.to_string()).await;
         let e = HttpSignOn::new(profile)
             .unwrap()
             .client_login(AIM_USER, &Secret::new(AIM_PASSWORD))
             .await
             .unwrap_err();
-        assert!(e.to_string().contains(expected), "{status} {body}: {e}");
+        assert!(e.to_string().contains(expected), "{status} {}: {e}", &body[..body.len().min(80)]);
         task.abort();
     }
 }
@@ -355,6 +362,23 @@ async fn server_xml_replies_carry_the_namespaces_icq7_needs() {
         .unwrap();
     assert!(body.contains("xmlns=\"http://developer.aim.com/xsd/aim.xsd\""), "{body}");
     assert!(body.contains("<statusCode>460</statusCode>"), "{body}");
+    let token = login(&server).await;
+    let query = flapjack::auth::sign::normalized_params(&[
+        ("a", token.token.expose()),
+        ("k", "flapjack"),
+        ("ts", "soon"),
+    ]);
+    let url = format!("http://{}/aim/startOSCARSession", server.http_addr());
+    let b = flapjack::auth::sign::base_string(
+        "GET",
+        &url,
+        &[("a", token.token.expose()), ("k", "flapjack"), ("ts", "soon")],
+    );
+    let sig = flapjack::auth::sign::sign_sha256(token.session_key.expose(), &b);
+    let sig = flapjack::auth::sign::percent_encode(&sig);
+    let body = http.get(format!("{url}?{query}&sig_sha256={sig}")).send().await.unwrap();
+    let body = body.text().await.unwrap();
+    assert!(body.contains("\"statusCode\":462"), "{body}");
 }
 
 #[tokio::test]

@@ -18,6 +18,8 @@ use crate::screenname::ScreenName;
 
 /// How long one HTTP request may take before the step fails.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// The largest response body read; sign-on answers are a few hundred bytes.
+const MAX_BODY: usize = 256 * 1024;
 /// The longest ICQ password older servers compare (reference §4.3).
 const ICQ_SHORT_PASSWORD: usize = 8;
 
@@ -510,9 +512,16 @@ impl HttpSignOn {
             endpoint: ep,
             source: source.without_url(),
         };
-        let response = builder.send().await.map_err(network)?;
+        let mut response = builder.send().await.map_err(network)?;
         let http = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(network)?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(network)? {
+            if bytes.len() + chunk.len() > MAX_BODY {
+                let reason = format!("the response is larger than {} KiB", MAX_BODY / 1024);
+                return Err(AuthError::Malformed { endpoint: ep, http, reason });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         let body = String::from_utf8_lossy(&bytes);
         let envelope = match response::parse_envelope(ep, http, &body) {
             Ok(envelope) => envelope,

@@ -7,6 +7,9 @@ pub const LOCAL_HTTP_ADDR: &str = "127.0.0.1:8080";
 /// The embedded server's default BOS address, advertised by its `startOSCARSession`.
 pub const LOCAL_BOS_ADDR: &str = "127.0.0.1:5190";
 
+/// The developer key of the `local` profile; the embedded server accepts it (and Pidgin's).
+pub const LOCAL_DEV_ID: &str = "flapjack";
+
 /// A set of sign-on endpoints, so the same client code talks to AOL, ICQ or a revival server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerProfile {
@@ -60,7 +63,7 @@ impl ServerProfile {
             name: "local".into(),
             login_url: format!("http://{http_addr}"),
             api_url: format!("http://{http_addr}"),
-            dev_id: crate::server::LOCAL_DEV_ID.into(),
+            dev_id: LOCAL_DEV_ID.into(),
             dist_id: None,
             bucp: None,
         }

@@ -312,8 +312,11 @@ async fn start_session(
         let reply = Reply::error(f, AIM_NS, 401, Some(detail::BAD_SIGNATURE), "Signature mismatch");
         return reject(&state, reply, "bad signature");
     }
-    let ts_ok = ts.parse::<i64>().is_ok_and(|ts| (ts - now).abs() <= super::TS_WINDOW);
-    if !ts_ok {
+    let Ok(ts) = ts.parse::<i64>() else {
+        let reply = Reply::error(f, AIM_NS, 462, None, "Parameter error: ts");
+        return reject(&state, reply, "ts not a number");
+    };
+    if ts.abs_diff(now) > super::TS_WINDOW {
         let reply =
             Reply::error(f, AIM_NS, 401, Some(detail::STALE_TIMESTAMP), "Timestamp out of range");
         return reject(&state, reply, "stale ts");

@@ -24,10 +24,9 @@ pub use tokens::{ChallengeStore, IssuedToken, TokenStore};
 use crate::auth::Secret;
 use crate::screenname::ScreenName;
 
-/// The developer key of the `local` profile; the server also accepts Pidgin's AIM and ICQ keys.
-pub const LOCAL_DEV_ID: &str = "flapjack";
+pub use crate::auth::profile::LOCAL_DEV_ID;
 /// How far `ts` may be from the server's clock, in seconds (AOL allowed five minutes).
-pub const TS_WINDOW: i64 = 300;
+pub const TS_WINDOW: u64 = 300;
 
 /// The server's clock: the system clock plus an adjustable offset, so tests can make `ts`
 /// stale or tokens expire without sleeping.
