@@ -62,10 +62,9 @@ async fn aim_sign_on_succeeds_in_json_and_xml() {
         assert!(output.contains("signature base string: GET&http%3A%2F%2F127.0.0.1"));
         assert_no_secrets(&server, AIM_USER, AIM_PASSWORD, &output);
         // The cookie is the one the BOS half will accept, once.
-        let now = server.state().now();
-        let who = server.state().cookies.redeem(ticket.cookie.expose(), now).unwrap();
-        assert_eq!(who.as_str(), AIM_USER);
-        assert!(server.state().cookies.redeem(ticket.cookie.expose(), now).is_none());
+        let account = server.state().redeem_cookie(ticket.cookie.expose()).unwrap();
+        assert_eq!(account.screen_name.as_str(), AIM_USER);
+        assert!(server.state().redeem_cookie(ticket.cookie.expose()).is_none());
     }
     assert_eq!(server.state().client_login_count(), 2);
     assert_eq!(server.state().start_session_count(), 2);

@@ -194,6 +194,13 @@ impl ServerState {
         self.tokens.revoke(&ScreenName::from_wire(screen_name))
     }
 
+    /// Redeems a BOS cookie presented in a channel-1 hello: the account it was issued to, once,
+    /// and only within [`cookies::COOKIE_LIFETIME`] of `startOSCARSession`.
+    pub fn redeem_cookie(&self, cookie: &[u8]) -> Option<Account> {
+        let name = self.cookies.redeem(cookie, self.now())?;
+        self.config.accounts.get(name.as_str()).cloned()
+    }
+
     /// `clientLogin` requests handled so far.
     pub fn client_login_count(&self) -> u64 {
         Counters::get(&self.counters.client_login)
