@@ -1,1 +1,21 @@
-//! auth
+//! The HTTP sign-on: `clientLogin` (with `getChallenge` for ICQ) and the signed
+//! `startOSCARSession` that yields the BOS host and cookie.
+//!
+//! [`sign`] holds the pure signing primitives shared with the embedded server, [`response`]
+//! parses answers without I/O, [`client`] does the round trips, and [`secret`] keeps every
+//! credential out of logs and traces.
+
+pub mod client;
+pub mod error;
+pub mod profile;
+pub mod response;
+pub mod secret;
+pub mod sign;
+pub mod trace;
+
+pub use client::{BosTicket, HttpSignOn, SigningMode, StartSessionRequest, StoredToken};
+pub use error::{AuthError, Endpoint, ServerCodes};
+pub use profile::ServerProfile;
+pub use response::Format;
+pub use secret::{redact, Secret, SecretBytes};
+pub use trace::{Trace, TraceLine};

@@ -1,0 +1,618 @@
+//! The HTTP sign-on client: `clientLogin` (AIM, or ICQ with `getChallenge`), then a signed
+//! `startOSCARSession`.
+//!
+//! Building each request and reading each answer are plain functions (see [`super::sign`] and
+//! [`super::response`]); this module only adds the HTTP round trips and the trace.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{explain, AuthError, Endpoint};
+use super::profile::ServerProfile;
+use super::response::{self, Format};
+use super::secret::{redact, Secret, SecretBytes};
+use super::sign;
+use super::trace::Trace;
+use crate::screenname::ScreenName;
+
+/// How long one HTTP request may take before the step fails.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// The largest response body read; sign-on answers are a few hundred bytes.
+const MAX_BODY: usize = 256 * 1024;
+/// The longest ICQ password older servers compare (reference §4.3).
+const ICQ_SHORT_PASSWORD: usize = 8;
+
+/// What `clientLogin` yields and a later run can reuse: enough to call `startOSCARSession`
+/// again without the password, which is why it serializes (for the OS keyring).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StoredToken {
+    /// The screen name or UIN as the server formats it.
+    pub screen_name: String,
+    /// The long-term token `a`.
+    pub token: Secret,
+    /// When `a` expires, unix seconds on the server's clock.
+    pub expires_at: i64,
+    /// The session key, base64(HMAC-SHA256(password, sessionSecret)).
+    pub session_key: Secret,
+    /// `hostTime - local clock` when the token arrived, so `ts` follows the server's clock.
+    pub host_time_offset: i64,
+}
+
+impl StoredToken {
+    /// The server's clock now, estimated as local time plus the offset measured at sign-on.
+    pub fn server_now(&self) -> i64 {
+        unix_now().saturating_add(self.host_time_offset)
+    }
+
+    /// Whether the token is past its expiry by the server's clock, so asking would be wasted.
+    pub fn is_expired(&self) -> bool {
+        self.server_now() >= self.expires_at
+    }
+}
+
+/// Where the BOS connection goes and what it presents there.
+#[derive(Clone, Debug)]
+pub struct BosTicket {
+    /// The signed-on screen name.
+    pub screen_name: String,
+    /// BOS host.
+    pub host: String,
+    /// BOS port.
+    pub port: u16,
+    /// The cookie for the channel-1 hello (TLV 0x0006).
+    pub cookie: SecretBytes,
+    /// Whether to connect with TLS.
+    pub use_tls: bool,
+    /// The certificate name to verify when `use_tls`.
+    pub tls_cert_name: Option<String>,
+}
+
+/// How `startOSCARSession` is signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SigningMode {
+    /// RFC 5849 §3.4.1, what AOL verifies.
+    #[default]
+    Rfc5849,
+    /// The widely copied broken construction (reference §4.4), kept to demonstrate and test
+    /// the 401/1014 diagnosis; never use it to sign on.
+    ClassicBroken,
+}
+
+/// A signed `startOSCARSession` request, built without I/O so it can be inspected (and, in
+/// tests, tampered with) before it is sent.
+#[derive(Clone)]
+pub struct StartSessionRequest {
+    base_url: String,
+    params: Vec<(String, String)>,
+    query: String,
+    base_string: String,
+    signature: String,
+    mode: SigningMode,
+    token: Secret,
+    ts: i64,
+    session_key_hint: String,
+}
+
+impl std::fmt::Debug for StartSessionRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartSessionRequest")
+            .field("url", &self.redacted_url())
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+impl StartSessionRequest {
+    /// The full request URL, with the token in it: for sending only, never for printing.
+    pub fn url(&self) -> String {
+        let sig = match self.mode {
+            SigningMode::Rfc5849 => sign::percent_encode(&self.signature),
+            SigningMode::ClassicBroken => self.signature.clone(),
+        };
+        format!("{}?{}&sig_sha256={sig}", self.base_url, self.query)
+    }
+
+    /// The URL with the token redacted, for traces.
+    pub fn redacted_url(&self) -> String {
+        redact_token(&self.url(), &self.token)
+    }
+
+    /// The base string that was signed, with the token redacted, for traces.
+    pub fn redacted_base_string(&self) -> String {
+        redact_token(&self.base_string, &self.token)
+    }
+
+    /// The `sig_sha256` value (not a secret: it is valid for this one request only).
+    pub fn signature(&self) -> &str {
+        &self.signature
+    }
+
+    /// The same request carrying a different signature, for tests that check rejection.
+    pub fn with_signature(mut self, signature: &str) -> Self {
+        self.signature = signature.to_string();
+        self
+    }
+
+    /// The `ts` sent, the server's clock as estimated at signing time.
+    pub fn ts(&self) -> i64 {
+        self.ts
+    }
+}
+
+/// The HTTP sign-on client for one server profile.
+#[derive(Debug, Clone)]
+pub struct HttpSignOn {
+    http: reqwest::Client,
+    profile: ServerProfile,
+    trace: Trace,
+    format: Format,
+    signing: SigningMode,
+    use_tls: bool,
+    client_name: String,
+    client_version: String,
+}
+
+impl HttpSignOn {
+    /// A client for `profile`; refuses plain `http://` to non-loopback hosts.
+    pub fn new(profile: ServerProfile) -> Result<Self, AuthError> {
+        profile.check()?;
+        let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("flapjack/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|source| AuthError::Network {
+                endpoint: Endpoint::ClientLogin,
+                source: source.without_url(),
+            })?;
+        let use_tls = profile.api_url.starts_with("https://");
+        Ok(Self {
+            http,
+            profile,
+            trace: Trace::off(),
+            format: Format::Json,
+            signing: SigningMode::Rfc5849,
+            use_tls,
+            client_name: "flapjack".into(),
+            client_version: env!("CARGO_PKG_VERSION").into(),
+        })
+    }
+
+    /// Reports every step to `trace` (what `login --trace` prints).
+    pub fn with_trace(mut self, trace: Trace) -> Self {
+        self.trace = trace;
+        self
+    }
+
+    /// Asks for JSON or XML responses (`f`).
+    pub fn with_format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Chooses how `startOSCARSession` is signed (tests use the broken construction).
+    pub fn with_signing(mut self, signing: SigningMode) -> Self {
+        self.signing = signing;
+        self
+    }
+
+    /// Asks for a TLS BOS connection (`useTLS=1`) or not; by default only over https.
+    pub fn with_use_tls(mut self, use_tls: bool) -> Self {
+        self.use_tls = use_tls;
+        self
+    }
+
+    /// The profile this client signs on to.
+    pub fn profile(&self) -> &ServerProfile {
+        &self.profile
+    }
+
+    /// Password sign-on followed by `startOSCARSession`: the whole HTTP half.
+    pub async fn sign_on(&self, user: &str, password: &Secret) -> Result<BosTicket, AuthError> {
+        let token = self.client_login(user, password).await?;
+        self.start_session(&token).await
+    }
+
+    /// `clientLogin` with the password; a UIN takes the ICQ path (`getChallenge` + digest).
+    pub async fn client_login(
+        &self,
+        user: &str,
+        password: &Secret,
+    ) -> Result<StoredToken, AuthError> {
+        let is_uin = ScreenName::from_wire(user).is_uin();
+        if !is_uin {
+            return self.aim_client_login(user, password).await;
+        }
+        let first = self.icq_client_login(user, password).await;
+        match first {
+            Err(AuthError::IncorrectPassword(codes))
+                if password.expose().len() > ICQ_SHORT_PASSWORD =>
+            {
+                let mut cut = ICQ_SHORT_PASSWORD;
+                while !password.expose().is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let short = Secret::new(&password.expose()[..cut]);
+                self.trace.step(
+                    Endpoint::ClientLogin,
+                    format!(
+                        "incorrect password (HTTP {}); retrying with the password cut to {cut} bytes, as older ICQ servers compare only those",
+                        codes.http
+                    ),
+                );
+                self.icq_client_login(user, &short).await
+            }
+            other => other,
+        }
+    }
+
+    async fn aim_client_login(
+        &self,
+        user: &str,
+        password: &Secret,
+    ) -> Result<StoredToken, AuthError> {
+        let mut fields = self.login_fields(user);
+        fields.push(("pwd", password.expose().to_string()));
+        let data = self.post(Endpoint::ClientLogin, &fields).await?;
+        self.finish_login(user, password, &data)
+    }
+
+    async fn icq_client_login(
+        &self,
+        uin: &str,
+        password: &Secret,
+    ) -> Result<StoredToken, AuthError> {
+        let fields = vec![
+            ("devId", self.profile.dev_id.clone()),
+            ("f", self.format.as_param().to_string()),
+            ("s", uin.to_string()),
+        ];
+        let data = self.post(Endpoint::GetChallenge, &fields).await?;
+        let challenge = response::challenge_data(&data)?;
+        self.trace.step(
+            Endpoint::GetChallenge,
+            format!(
+                "challengeWord received ({} chars), tid {}, realm {:?}",
+                challenge.challenge_word.len(),
+                challenge.tid,
+                challenge.realm
+            ),
+        );
+        let digest =
+            sign::icq_digest(password.expose(), &challenge.challenge_word, &challenge.realm);
+        self.trace.step(
+            Endpoint::ClientLogin,
+            "pwd = base64(MD5(challengeWord ‖ MD5(password) ‖ realm)); the password itself is not sent",
+        );
+        let mut fields = self.login_fields(uin);
+        fields.push(("pwd", digest));
+        fields.push(("digest", "1".into()));
+        fields.push(("tid", challenge.tid));
+        fields.push(("idType", "ICQ".into()));
+        let data = self.post(Endpoint::ClientLogin, &fields).await?;
+        self.finish_login(uin, password, &data)
+    }
+
+    fn login_fields(&self, user: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("devId", self.profile.dev_id.clone()),
+            ("f", self.format.as_param().to_string()),
+            ("s", user.to_string()),
+            ("clientName", self.client_name.clone()),
+            ("clientVersion", self.client_version.clone()),
+            ("tokenType", "longterm".into()),
+        ]
+    }
+
+    fn finish_login(
+        &self,
+        user: &str,
+        password: &Secret,
+        data: &serde_json::Value,
+    ) -> Result<StoredToken, AuthError> {
+        let login = response::client_login_data(data)?;
+        let now = unix_now();
+        let offset = login.host_time.saturating_sub(now);
+        let key = Secret::new(sign::session_key(password.expose(), login.session_secret.expose()));
+        self.trace.step(
+            Endpoint::ClientLogin,
+            format!(
+                "token a = {} (expires in {} s), sessionSecret = {}, hostTime = {} (local clock {} by {} s)",
+                login.token,
+                login.expires_in,
+                login.session_secret,
+                login.host_time,
+                if offset >= 0 { "behind" } else { "ahead" },
+                offset.unsigned_abs()
+            ),
+        );
+        self.trace.step(
+            Endpoint::ClientLogin,
+            format!("session key = base64(HMAC-SHA256(password, sessionSecret)) = {key}"),
+        );
+        Ok(StoredToken {
+            screen_name: login.login_id.unwrap_or_else(|| user.to_string()),
+            token: login.token,
+            expires_at: login.host_time.saturating_add(login.expires_in),
+            session_key: key,
+            host_time_offset: offset,
+        })
+    }
+
+    /// Builds and signs the `startOSCARSession` request for `token`, without sending it.
+    pub fn prepare_start_session(&self, token: &StoredToken) -> StartSessionRequest {
+        let base_url = self.profile.endpoint_url(Endpoint::StartOscarSession);
+        let ts = token.server_now();
+        let mut params: Vec<(String, String)> =
+            vec![("a".into(), token.token.expose().to_string())];
+        if let Some(dist) = &self.profile.dist_id {
+            params.push(("distId".into(), dist.clone()));
+        }
+        params.push(("f".into(), self.format.as_param().into()));
+        params.push(("k".into(), self.profile.dev_id.clone()));
+        params.push(("ts".into(), ts.to_string()));
+        params.push(("useTLS".into(), if self.use_tls { "1" } else { "0" }.into()));
+        let borrowed: Vec<(&str, &str)> =
+            params.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let (query, base_string) = match self.signing {
+            SigningMode::Rfc5849 => {
+                (sign::normalized_params(&borrowed), sign::base_string("GET", &base_url, &borrowed))
+            }
+            SigningMode::ClassicBroken => (
+                sign::classic_urlencode(&borrowed),
+                sign::classic_broken_base_string(&base_url, &borrowed),
+            ),
+        };
+        let signature = sign::sign_sha256(token.session_key.expose(), &base_string);
+        StartSessionRequest {
+            base_url,
+            params,
+            query,
+            base_string,
+            signature,
+            mode: self.signing,
+            token: token.token.clone(),
+            ts,
+            session_key_hint: token.session_key.redacted(),
+        }
+    }
+
+    /// `startOSCARSession` with a stored token: no password needed.
+    pub async fn start_session(&self, token: &StoredToken) -> Result<BosTicket, AuthError> {
+        if token.is_expired() {
+            self.trace.step(
+                Endpoint::StartOscarSession,
+                format!("the token expired at {} (server clock); not asking", token.expires_at),
+            );
+            return Err(AuthError::TokenExpiredLocally { expires_at: token.expires_at });
+        }
+        let request = self.prepare_start_session(token);
+        self.send_start_session(&request, &token.screen_name).await
+    }
+
+    /// Sends a prepared request and reads the BOS address and cookie from the answer.
+    pub async fn send_start_session(
+        &self,
+        request: &StartSessionRequest,
+        screen_name: &str,
+    ) -> Result<BosTicket, AuthError> {
+        let ep = Endpoint::StartOscarSession;
+        self.trace.step(ep, format!("GET {}", request.redacted_url()));
+        self.trace.step(
+            ep,
+            format!("ts = {} (hostTime + time since it arrived, not the local clock)", request.ts),
+        );
+        self.trace.step(ep, format!("signature base string: {}", request.redacted_base_string()));
+        self.trace.step(
+            ep,
+            format!(
+                "sig_sha256 = base64(HMAC-SHA256(session key {}, base string)) = {}",
+                request.session_key_hint, request.signature
+            ),
+        );
+        let result = self.exchange(ep, self.http.get(request.url())).await;
+        let data = match result {
+            Ok(data) => data,
+            Err(e) => {
+                if matches!(e, AuthError::SignatureRejected(_)) {
+                    self.explain_bad_signature(request);
+                }
+                return Err(e);
+            }
+        };
+        let session = response::start_session_data(&data)?;
+        self.trace.step(
+            ep,
+            format!(
+                "BOS {}:{} ({}), cookie {} bytes",
+                session.host,
+                session.port,
+                match &session.tls_cert_name {
+                    Some(name) => format!("TLS, certificate name {name}"),
+                    None if session.use_tls => "TLS".into(),
+                    None => "plain TCP".into(),
+                },
+                session.cookie.len()
+            ),
+        );
+        Ok(BosTicket {
+            screen_name: screen_name.to_string(),
+            host: session.host,
+            port: session.port,
+            cookie: session.cookie,
+            use_tls: session.use_tls,
+            tls_cert_name: session.tls_cert_name,
+        })
+    }
+
+    /// Traces why a 401/1014 happened: everything that went into the signature, and how the
+    /// signed base string differs from the RFC 5849 one.
+    fn explain_bad_signature(&self, request: &StartSessionRequest) {
+        let ep = Endpoint::StartOscarSession;
+        let t = &self.trace;
+        t.step(ep, "401/1014: the signature did not verify (the server recomputed it and got a different value). What went into ours:");
+        t.step(ep, format!("  method GET, URL {}", request.base_url));
+        for (name, value) in &request.params {
+            let shown = if name == "a" { request.token.redacted() } else { value.clone() };
+            t.step(ep, format!("  parameter {name} = {shown}"));
+        }
+        t.step(
+            ep,
+            format!(
+                "  key: the session key {} (from the password and sessionSecret)",
+                request.session_key_hint
+            ),
+        );
+        let borrowed: Vec<(&str, &str)> =
+            request.params.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let correct = sign::base_string("GET", &request.base_url, &borrowed);
+        if correct != request.base_string {
+            t.step(ep, format!("  signed base string:     {}", request.redacted_base_string()));
+            t.step(
+                ep,
+                format!("  RFC 5849 base string:   {}", redact_token(&correct, &request.token)),
+            );
+            if request.mode == SigningMode::ClassicBroken {
+                t.step(ep, "  the signed string uses the classic broken construction: the '?' is kept in the URL part, '/' is not encoded, the '&' between URL and parameters is missing, and the query is not encoded a second time ('+' for spaces)");
+            }
+        } else {
+            t.step(ep, "  the base string follows RFC 5849, so the server either rebuilt it from a different URL (http vs https, another host or port, a proxy) or holds a different session key (wrong password for this sessionSecret, or a tampered signature)");
+        }
+    }
+
+    /// POSTs a form to an endpoint and returns the successful `data`.
+    async fn post(
+        &self,
+        ep: Endpoint,
+        fields: &[(&str, String)],
+    ) -> Result<serde_json::Value, AuthError> {
+        let url = self.profile.endpoint_url(ep);
+        let shown: Vec<String> = fields
+            .iter()
+            .map(|(n, v)| if *n == "pwd" { format!("{n}=[redacted]") } else { format!("{n}={v}") })
+            .collect();
+        self.trace.step(ep, format!("POST {url}  {}", shown.join(" ")));
+        let borrowed: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let body = sign::normalized_params(&borrowed);
+        let builder = self
+            .http
+            .post(url)
+            .header("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+            .body(body);
+        self.exchange(ep, builder).await
+    }
+
+    async fn exchange(
+        &self,
+        ep: Endpoint,
+        builder: reqwest::RequestBuilder,
+    ) -> Result<serde_json::Value, AuthError> {
+        let network = |source: reqwest::Error| AuthError::Network {
+            endpoint: ep,
+            source: source.without_url(),
+        };
+        let mut response = builder.send().await.map_err(network)?;
+        let http = response.status().as_u16();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(network)? {
+            if bytes.len() + chunk.len() > MAX_BODY {
+                let reason = format!("the response is larger than {} KiB", MAX_BODY / 1024);
+                return Err(AuthError::Malformed { endpoint: ep, http, reason });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let body = String::from_utf8_lossy(&bytes);
+        let envelope = match response::parse_envelope(ep, http, &body) {
+            Ok(envelope) => envelope,
+            Err(e) => {
+                self.trace.step(ep, format!("HTTP {http}: {e}"));
+                return Err(e);
+            }
+        };
+        let status = envelope.codes.status.unwrap_or(0);
+        self.trace.step(
+            ep,
+            format!(
+                "HTTP {http}, statusCode {status}{} — {}",
+                envelope
+                    .codes
+                    .detail
+                    .map(|d| format!(", statusDetailCode {d}"))
+                    .unwrap_or_default(),
+                explain(status, envelope.codes.detail)
+            ),
+        );
+        envelope.into_success()
+    }
+}
+
+/// Replaces every form of the token (raw, encoded once, encoded twice) with its redaction.
+fn redact_token(text: &str, token: &Secret) -> String {
+    let raw = token.expose();
+    if raw.is_empty() {
+        return text.to_string();
+    }
+    let once = sign::percent_encode(raw);
+    let twice = sign::percent_encode(&once);
+    let shown = format!("[a:{}]", redact(raw));
+    text.replace(&twice, &shown).replace(&once, &shown).replace(raw, &shown)
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token() -> StoredToken {
+        StoredToken {
+            screen_name: "bob".into(),
+            token: Secret::new("/wEAAAAAb2s+Y2Vy/a0Zt+wB9Q=="),
+            expires_at: i64::MAX,
+            session_key: Secret::new(sign::session_key("somepassword", "Rk9PQkFSc2VjcmV0MTIz")),
+            host_time_offset: 0,
+        }
+    }
+
+    #[test]
+    fn prepared_request_matches_the_reference_construction() {
+        let mut profile = ServerProfile::aim();
+        profile.api_url = "http://api.oscar.aol.com".into();
+        let client = HttpSignOn { profile, ..HttpSignOn::new(ServerProfile::aim()).unwrap() };
+        let t = token();
+        let req = client.prepare_start_session(&t);
+        let params: Vec<(&str, &str)> =
+            req.params.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let b = sign::base_string("GET", "http://api.oscar.aol.com/aim/startOSCARSession", &params);
+        assert_eq!(req.signature(), sign::sign_sha256(t.session_key.expose(), &b));
+        assert!(req.url().starts_with("http://api.oscar.aol.com/aim/startOSCARSession?a=%2FwEA"));
+        assert!(req
+            .url()
+            .ends_with(&format!("&sig_sha256={}", sign::percent_encode(req.signature()))));
+        assert!(!req.redacted_url().contains("b2s"));
+        assert!(!req.redacted_base_string().contains("b2s"));
+        assert!(!format!("{req:?}").contains("b2s"));
+    }
+
+    #[test]
+    fn stored_token_round_trips_through_serde() {
+        let t = token();
+        let json = serde_json::to_string(&t).unwrap();
+        let back: StoredToken = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, t);
+        assert!(!format!("{t:?}").contains("b2s"));
+    }
+
+    #[test]
+    fn plain_http_to_a_remote_host_is_refused() {
+        let mut profile = ServerProfile::aim();
+        profile.login_url = "http://api.screenname.aol.com".into();
+        assert!(matches!(HttpSignOn::new(profile), Err(AuthError::BadUrl { .. })));
+    }
+}

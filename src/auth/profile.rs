@@ -1,0 +1,158 @@
+//! Which servers to sign on to: the historic AOL and ICQ hosts, or the embedded server.
+
+use super::error::AuthError;
+
+/// The embedded server's default HTTP address (`flapjack serve`), used by the `local` preset.
+pub const LOCAL_HTTP_ADDR: &str = "127.0.0.1:8080";
+/// The embedded server's default BOS address, advertised by its `startOSCARSession`.
+pub const LOCAL_BOS_ADDR: &str = "127.0.0.1:5190";
+
+/// The developer key of the `local` profile; the embedded server accepts it (and Pidgin's).
+pub const LOCAL_DEV_ID: &str = "flapjack";
+
+/// A set of sign-on endpoints, so the same client code talks to AOL, ICQ or a revival server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerProfile {
+    /// Short name shown in traces (`aim`, `icq`, `local`, `custom`).
+    pub name: String,
+    /// Base URL for `/auth/clientLogin` and `/auth/getChallenge`.
+    pub login_url: String,
+    /// Base URL for `/aim/startOSCARSession`.
+    pub api_url: String,
+    /// Developer key sent as `devId` and `k`.
+    pub dev_id: String,
+    /// Distribution id sent as `distId`, when the preset has one.
+    pub dist_id: Option<String>,
+    /// BUCP login host `host:port`, for the binary MD5 login path.
+    pub bucp: Option<String>,
+}
+
+impl ServerProfile {
+    /// AOL's historic AIM hosts and Pidgin's AIM developer key.
+    pub fn aim() -> Self {
+        Self {
+            name: "aim".into(),
+            login_url: "https://api.screenname.aol.com".into(),
+            api_url: "https://api.oscar.aol.com".into(),
+            dev_id: "ma19CwYN9i9Mw5nY".into(),
+            dist_id: Some("1717".into()),
+            bucp: Some("login.oscar.aol.com:5190".into()),
+        }
+    }
+
+    /// ICQ's historic hosts and Pidgin's ICQ developer key.
+    pub fn icq() -> Self {
+        Self {
+            name: "icq".into(),
+            login_url: "https://api.login.icq.net".into(),
+            api_url: "https://api.icq.net".into(),
+            dev_id: "ma15d7JTxbmVG-RP".into(),
+            dist_id: Some("1553".into()),
+            bucp: Some("login.icq.com:5190".into()),
+        }
+    }
+
+    /// The embedded server at its default loopback address (`flapjack serve`).
+    pub fn local() -> Self {
+        Self::local_at(LOCAL_HTTP_ADDR)
+    }
+
+    /// The embedded server at a given `host:port`, as tests get it from port 0.
+    pub fn local_at(http_addr: &str) -> Self {
+        Self {
+            name: "local".into(),
+            login_url: format!("http://{http_addr}"),
+            api_url: format!("http://{http_addr}"),
+            dev_id: LOCAL_DEV_ID.into(),
+            dist_id: None,
+            bucp: None,
+        }
+    }
+
+    /// Looks a preset up by the name the CLI accepts.
+    pub fn preset(name: &str) -> Option<Self> {
+        match name {
+            "aim" => Some(Self::aim()),
+            "icq" => Some(Self::icq()),
+            "local" => Some(Self::local()),
+            _ => None,
+        }
+    }
+
+    /// The full URL of an endpoint under this profile.
+    pub fn endpoint_url(&self, endpoint: super::Endpoint) -> String {
+        let base = match endpoint {
+            super::Endpoint::StartOscarSession => &self.api_url,
+            _ => &self.login_url,
+        };
+        format!("{}{}", base.trim_end_matches('/'), endpoint.path())
+    }
+
+    /// Refuses URLs that are not http(s), and plain `http://` to anything but loopback, since
+    /// the password (or its digest) and the token would cross the network in clear text.
+    pub fn check(&self) -> Result<(), AuthError> {
+        check_url(&self.login_url)?;
+        check_url(&self.api_url)
+    }
+}
+
+/// Checks one base URL: https anywhere, http only to loopback.
+pub fn check_url(url: &str) -> Result<(), AuthError> {
+    let bad = |reason| AuthError::BadUrl { url: url.to_string(), reason };
+    let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("not an absolute URL"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
+    if host.is_empty() {
+        return Err(bad("no host"));
+    }
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => Ok(()),
+        "http" if is_loopback(host) => Ok(()),
+        "http" => Err(bad("plain http:// is only allowed to loopback; use https://")),
+        _ => Err(bad("only http:// (loopback) and https:// are supported")),
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(check_url("https://api.oscar.aol.com").is_ok());
+        assert!(check_url("http://127.0.0.1:8080").is_ok());
+        assert!(check_url("http://127.9.9.9").is_ok());
+        assert!(check_url("http://localhost:1/x").is_ok());
+        assert!(check_url("http://[::1]:8080").is_ok());
+        assert!(check_url("http://api.oscar.aol.com").is_err());
+        assert!(check_url("http://127.0.0.1.evil.example").is_err());
+        assert!(check_url("http://user@10.0.0.1").is_err());
+        assert!(check_url("ftp://127.0.0.1").is_err());
+        assert!(check_url("127.0.0.1:8080").is_err());
+    }
+
+    #[test]
+    fn presets_are_https_except_local() {
+        for p in [ServerProfile::aim(), ServerProfile::icq()] {
+            assert!(p.login_url.starts_with("https://"));
+            assert!(p.check().is_ok());
+        }
+        let local = ServerProfile::local();
+        assert!(local.check().is_ok());
+        assert_eq!(
+            local.endpoint_url(super::super::Endpoint::StartOscarSession),
+            "http://127.0.0.1:8080/aim/startOSCARSession"
+        );
+        assert!(ServerProfile::preset("nope").is_none());
+    }
+}

@@ -1,0 +1,169 @@
+//! The embedded server's accounts, read from a TOML file such as `assets/accounts.toml`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::auth::Secret;
+use crate::screenname::{ScreenName, ScreenNameError};
+
+/// The demo accounts shipped in `assets/accounts.toml`, built in so `flapjack serve` works
+/// from any directory.
+pub const DEMO_ACCOUNTS: &str = include_str!("../../assets/accounts.toml");
+
+/// One account the server knows.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// The screen name (or ICQ UIN) as the server formats it.
+    pub screen_name: ScreenName,
+    /// The password, which the server needs to check digests and derive session keys.
+    pub password: Secret,
+    /// The profile text shown to buddies.
+    pub profile: Option<String>,
+}
+
+impl Account {
+    /// Whether this is an ICQ account (its screen name is a UIN).
+    pub fn is_icq(&self) -> bool {
+        self.screen_name.is_uin()
+    }
+}
+
+/// Why an accounts file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountsError {
+    /// The file could not be read.
+    #[error("cannot read accounts file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TOML is invalid.
+    #[error("accounts file is not valid: {0}")]
+    Toml(#[from] toml::de::Error),
+    /// A screen name is unusable.
+    #[error("account {index}: {source}")]
+    ScreenName {
+        /// 1-based position in the file.
+        index: usize,
+        /// Why.
+        #[source]
+        source: ScreenNameError,
+    },
+    /// Two accounts normalize to the same name.
+    #[error("account {0:?} appears twice")]
+    Duplicate(String),
+    /// An account has an empty password.
+    #[error("account {0:?} has an empty password")]
+    EmptyPassword(String),
+}
+
+#[derive(Deserialize)]
+struct File {
+    #[serde(default)]
+    account: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    screen_name: String,
+    password: String,
+    profile: Option<String>,
+}
+
+/// The account table, looked up by normalized screen name.
+#[derive(Debug, Clone, Default)]
+pub struct Accounts {
+    by_name: HashMap<String, Account>,
+}
+
+impl Accounts {
+    /// Parses an accounts file's text.
+    pub fn from_toml(text: &str) -> Result<Self, AccountsError> {
+        let file: File = toml::from_str(text)?;
+        let mut by_name = HashMap::new();
+        for (i, entry) in file.account.into_iter().enumerate() {
+            let screen_name = ScreenName::parse(&entry.screen_name)
+                .map_err(|source| AccountsError::ScreenName { index: i + 1, source })?;
+            if entry.password.is_empty() {
+                return Err(AccountsError::EmptyPassword(screen_name.to_string()));
+            }
+            let key = screen_name.normalized().to_string();
+            let account = Account {
+                screen_name,
+                password: Secret::new(entry.password),
+                profile: entry.profile,
+            };
+            if by_name.insert(key, account).is_some() {
+                return Err(AccountsError::Duplicate(entry.screen_name));
+            }
+        }
+        Ok(Self { by_name })
+    }
+
+    /// Reads an accounts file.
+    pub fn load(path: &Path) -> Result<Self, AccountsError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| AccountsError::Read { path: path.display().to_string(), source })?;
+        Self::from_toml(&text)
+    }
+
+    /// The built-in demo accounts.
+    pub fn demo() -> Result<Self, AccountsError> {
+        Self::from_toml(DEMO_ACCOUNTS)
+    }
+
+    /// Finds an account by any spelling of its name.
+    pub fn get(&self, name: &str) -> Option<&Account> {
+        self.by_name.get(ScreenName::from_wire(name).normalized())
+    }
+
+    /// All accounts, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &Account> {
+        self.by_name.values()
+    }
+
+    /// How many accounts there are.
+    pub fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_accounts_load() {
+        let accounts = Accounts::demo().unwrap();
+        assert!(accounts.len() >= 4);
+        let fan = accounts.get("flapjackfan").unwrap();
+        assert_eq!(fan.screen_name.as_str(), "Flapjack Fan");
+        assert!(!fan.is_icq());
+        assert!(accounts.get("123456789").unwrap().is_icq());
+    }
+
+    #[test]
+    fn rejects_bad_files() {
+        assert!(matches!(
+            Accounts::from_toml("[[account]]\nscreen_name = 1"),
+            Err(AccountsError::Toml(_))
+        ));
+        let dup = "[[account]]\nscreen_name='A b'\npassword='x'\n[[account]]\nscreen_name='ab'\npassword='y'";
+        assert!(matches!(Accounts::from_toml(dup), Err(AccountsError::Duplicate(_))));
+        let empty = "[[account]]\nscreen_name='  '\npassword='x'";
+        assert!(matches!(Accounts::from_toml(empty), Err(AccountsError::ScreenName { .. })));
+        let nopw = "[[account]]\nscreen_name='a'\npassword=''";
+        assert!(matches!(Accounts::from_toml(nopw), Err(AccountsError::EmptyPassword(_))));
+    }
+}
