@@ -1,0 +1,961 @@
+//! The sans-IO session core: frames, commands and the time go in; frames to write, events and
+//! a close decision come out. No socket or timer is touched here, so every protocol rule is
+//! unit-tested without a network (rumqttc's `state.rs` is the model).
+//!
+//! One `SessionState` lives for the whole session, across reconnects: per-connection state is
+//! reset by [`SessionState::connection_started`], while unacknowledged IMs, the away message and
+//! the buddy list carry over.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::oscar::codes::{FeedbagResult, RateChangeCode, SnacErrorCode, TypingEvent};
+use crate::oscar::feedbag::{FeedbagItem, FeedbagItems, FeedbagRightsQuery, StartTransaction};
+use crate::oscar::icbm::{self, IcbmParams, SendIm, Typing};
+use crate::oscar::locate::{LocateRightsQuery, SetInfo, UserInfoQuery};
+use crate::oscar::oservice::{ClientReady, FamilyTool, FamilyVersion, RateAck, VersionList};
+use crate::oscar::oservice::{FamilyList, RateGroup, RateParamsReply};
+use crate::oscar::permitdeny::PdRightsQuery;
+use crate::oscar::userinfo::{self, CAP_INTEROPERATE, CAP_TYPING, CAP_UNICODE};
+use crate::oscar::{buddy::BuddyRightsQuery, snac::SnacHeader};
+use crate::oscar::{
+    decode_snac_payload, snac_flap, Channel, Flap, Hello, ImMessage, OutFlap, RateClass, RateTable,
+    SignOff, SnacBody,
+};
+use crate::screenname::ScreenName;
+
+use super::api::{
+    Availability, Command, DisconnectReason, Event, ImFailure, IncomingIm, MessageId, Presence,
+    SignOnStep, TypingState, UserInfo,
+};
+use super::feedbag::{Change, Feedbag};
+use super::html;
+
+/// Send a keepalive after this long without sending anything (§8.1).
+pub const KEEPALIVE_MS: u64 = 60_000;
+/// Give up on a BOS sign-on that has not produced the buddy list after this long.
+pub const SIGNON_TIMEOUT_MS: u64 = 30_000;
+/// How many (sender, cookie) pairs are remembered to drop a resent IM seen before.
+const RECENT_COOKIES: usize = 512;
+/// Families this client uses, with the versions it asks for in 01/17 (OService 3 for 35-byte
+/// rate entries, Feedbag 4 as libpurple).
+const FAMILIES: [(u16, u16); 6] =
+    [(0x01, 3), (0x13, 4), (0x02, 1), (0x03, 1), (0x04, 1), (0x09, 1)];
+/// Tool id and version written in 01/02 (libpurple's values).
+const TOOL: (u16, u16) = (0x0110, 0x0629);
+/// The message-size limit assumed until 04/05 says otherwise (libpurple's request).
+const DEFAULT_MAX_MESSAGE: usize = 8000;
+
+/// How the current connection should end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Close {
+    /// Why.
+    pub reason: DisconnectReason,
+    /// Whether a new connection may be tried (false for sign-off, signed on elsewhere, …).
+    pub reconnect: bool,
+}
+
+/// What one step of the state machine produced, drained by [`SessionState::take_output`].
+#[derive(Debug, Default, PartialEq)]
+pub struct Output {
+    /// Frames to write, in order, with one flush after the last.
+    pub frames: Vec<OutFlap>,
+    /// Events for the front end, in order.
+    pub events: Vec<Event>,
+    /// Set when the connection must be closed after the frames are written.
+    pub close: Option<Close>,
+}
+
+/// What a written SNAC was for, so its reply or error finds its way back.
+#[derive(Debug, Clone, PartialEq)]
+enum Tag {
+    Plain,
+    Im([u8; 8]),
+    Feedbag(String),
+    GetInfo(ScreenName),
+    AwayFetch(ScreenName),
+}
+
+#[derive(Debug, Clone)]
+struct Outgoing {
+    body: SnacBody,
+    tag: Tag,
+}
+
+#[derive(Debug, Clone)]
+struct PendingIm {
+    id: MessageId,
+    cookie: [u8; 8],
+    body: SendIm,
+    written: bool,
+    /// Already written once on a connection that dropped; it gets one more try only.
+    resent: bool,
+}
+
+/// The session's protocol state; see the module docs.
+pub struct SessionState {
+    own: ScreenName,
+    display_name: Option<ScreenName>,
+    wall: fn() -> SystemTime,
+    connected: bool,
+    signed_on: bool,
+    paused: bool,
+    signon_deadline: Option<u64>,
+    next_request: u32,
+    rates: RateTable,
+    rates_known: bool,
+    sent_since_rate_query: Option<Vec<(u16, u16)>>,
+    queue: VecDeque<Outgoing>,
+    queue_deadline: Option<u64>,
+    in_flight: HashMap<u32, Tag>,
+    pending: Vec<PendingIm>,
+    last_send: u64,
+    feedbag: Feedbag,
+    feedbag_loaded: bool,
+    feedbag_parts: Vec<FeedbagItem>,
+    deferred: Vec<Command>,
+    presence: HashMap<ScreenName, Presence>,
+    away: Option<String>,
+    max_message: usize,
+    recent_cookies: VecDeque<(String, [u8; 8])>,
+    out: Output,
+}
+
+impl std::fmt::Debug for SessionState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionState")
+            .field("own", &self.own)
+            .field("connected", &self.connected)
+            .field("signed_on", &self.signed_on)
+            .field("queued", &self.queue.len())
+            .field("pending_ims", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The AOL / Open OSCAR Server class table, assumed until 01/07 arrives (every class full).
+pub fn default_rate_table(now: u64) -> RateTable {
+    let groups = vec![
+        RateGroup {
+            class_id: 2,
+            members: vec![(3, 4), (3, 5), (9, 5), (9, 6), (9, 7), (9, 8), (0x0E, 5)],
+        },
+        RateGroup { class_id: 3, members: vec![(4, 6), (2, 5)] },
+        RateGroup { class_id: 4, members: vec![(2, 9), (2, 0x0B)] },
+    ];
+    let reply =
+        RateParamsReply { extended: true, classes: RateClass::aol_defaults().to_vec(), groups };
+    RateTable::new(&reply, now)
+}
+
+/// The safety margin above a class's alert level: enough that two SNACs the network delivers
+/// in the same instant (a gap of 0 at the server) still leave the server's level at or above
+/// alert, i.e. `alert / (window − 1)`, plus one for the server's rounding down.
+pub fn rate_margin(class: &RateClass) -> u32 {
+    let room = class.max.saturating_sub(class.alert);
+    if class.window <= 1 {
+        return room;
+    }
+    (class.alert.div_ceil(class.window - 1) + 1).min(room.max(1))
+}
+
+impl SessionState {
+    /// A state for `own`, not yet connected.
+    pub fn new(own: ScreenName) -> Self {
+        SessionState {
+            own,
+            display_name: None,
+            wall: SystemTime::now,
+            connected: false,
+            signed_on: false,
+            paused: false,
+            signon_deadline: None,
+            next_request: 1,
+            rates: default_rate_table(0),
+            rates_known: false,
+            sent_since_rate_query: None,
+            queue: VecDeque::new(),
+            queue_deadline: None,
+            in_flight: HashMap::new(),
+            pending: Vec::new(),
+            last_send: 0,
+            feedbag: Feedbag::default(),
+            feedbag_loaded: false,
+            feedbag_parts: Vec::new(),
+            deferred: Vec::new(),
+            presence: HashMap::new(),
+            away: None,
+            max_message: DEFAULT_MAX_MESSAGE,
+            recent_cookies: VecDeque::new(),
+            out: Output::default(),
+        }
+    }
+
+    /// Replaces the wall clock used to timestamp arriving IMs (tests pin it).
+    pub fn with_wall_clock(mut self, wall: fn() -> SystemTime) -> Self {
+        self.wall = wall;
+        self
+    }
+
+    /// Whether the BOS sign-on of the current connection has finished (buddy list received).
+    pub fn is_signed_on(&self) -> bool {
+        self.signed_on
+    }
+
+    /// Drains what the last calls produced.
+    pub fn take_output(&mut self) -> Output {
+        std::mem::take(&mut self.out)
+    }
+
+    /// When [`SessionState::handle_timer`] must next run: a queued SNAC becoming sendable,
+    /// the keepalive, or the sign-on timeout. `None` when nothing is waiting.
+    pub fn next_deadline(&self) -> Option<u64> {
+        if !self.connected {
+            return None;
+        }
+        let keepalive = self.last_send.saturating_add(KEEPALIVE_MS);
+        [Some(keepalive), self.queue_deadline, self.signon_deadline].into_iter().flatten().min()
+    }
+
+    fn emit(&mut self, event: Event) {
+        self.out.events.push(event);
+    }
+
+    fn close(&mut self, reason: DisconnectReason, reconnect: bool) {
+        if self.out.close.is_none() {
+            self.out.close = Some(Close { reason, reconnect });
+        }
+    }
+
+    fn request_id(&mut self) -> u32 {
+        let id = self.next_request;
+        self.next_request = if id >= 0x7FFF_FFFF { 1 } else { id + 1 };
+        id
+    }
+
+    fn enqueue(&mut self, body: SnacBody, tag: Tag) {
+        self.queue.push_back(Outgoing { body, tag });
+    }
+
+    // ----- connection lifecycle -------------------------------------------------------------
+
+    /// A new BOS connection is up: writes the hello with `cookie` and the whole pipelined
+    /// sign-on flight (§5 and the round-trip rules), then any IMs waiting from before.
+    pub fn connection_started(&mut self, now: u64, cookie: &[u8]) {
+        self.connected = true;
+        self.signed_on = false;
+        self.paused = false;
+        self.rates = default_rate_table(now);
+        self.rates_known = false;
+        self.sent_since_rate_query = None;
+        self.in_flight.clear();
+        self.feedbag_loaded = false;
+        self.feedbag_parts.clear();
+        self.display_name = None;
+        self.signon_deadline = Some(now.saturating_add(SIGNON_TIMEOUT_MS));
+        self.emit(Event::SignOnProgress(SignOnStep::Negotiating));
+        match Hello::with_cookie(cookie).encode() {
+            Ok(payload) => self.out.frames.push(OutFlap { channel: Channel::SignOn, payload }),
+            Err(e) => {
+                tracing::warn!("cannot encode the BOS hello: {e}");
+                self.close(DisconnectReason::Network(format!("bad login cookie: {e}")), false);
+                return;
+            }
+        }
+        self.last_send = now;
+        let mut flight: Vec<Outgoing> = self
+            .signon_flight()
+            .into_iter()
+            .map(|body| Outgoing { body, tag: Tag::Plain })
+            .collect();
+        // IMs written on a connection that dropped go first (they are the oldest), then the
+        // ones that never left the queue, then the offline-message request.
+        for p in self.pending.iter().filter(|p| p.resent && !p.written) {
+            flight
+                .push(Outgoing { body: SnacBody::SendIm(p.body.clone()), tag: Tag::Im(p.cookie) });
+        }
+        let waiting: Vec<Outgoing> = self.queue.drain(..).collect();
+        flight.extend(waiting);
+        flight.push(Outgoing { body: SnacBody::OfflineRetrieve, tag: Tag::Plain });
+        self.queue = flight.into();
+        self.flush(now);
+    }
+
+    /// The SNACs of the sign-on flight, in the order the round-trip rules list them.
+    fn signon_flight(&self) -> Vec<SnacBody> {
+        let versions = VersionList {
+            versions: FAMILIES
+                .iter()
+                .map(|&(family, version)| FamilyVersion { family, version })
+                .collect(),
+        };
+        let ready = ClientReady {
+            families: FAMILIES
+                .iter()
+                .map(|&(family, version)| FamilyTool {
+                    family,
+                    version,
+                    tool_id: TOOL.0,
+                    tool_version: TOOL.1,
+                })
+                .collect(),
+        };
+        let icbm = IcbmParams {
+            channel: 0,
+            // messages, missed calls, typing events, offline messages
+            flags: 0x0000_010B,
+            max_message_size: DEFAULT_MAX_MESSAGE as u16,
+            max_sender_warning: 999,
+            max_receiver_warning: 999,
+            min_interval_ms: 0,
+        };
+        vec![
+            SnacBody::ClientVersions(versions),
+            SnacBody::RateParamsQuery,
+            SnacBody::SelfInfoQuery,
+            SnacBody::FeedbagRightsQuery(FeedbagRightsQuery::default()),
+            SnacBody::FeedbagQuery,
+            SnacBody::LocateRightsQuery(LocateRightsQuery::default()),
+            SnacBody::BuddyRightsQuery(BuddyRightsQuery::default()),
+            SnacBody::IcbmParamsQuery,
+            SnacBody::PdRightsQuery(PdRightsQuery::default()),
+            SnacBody::SetIcbmParams(icbm),
+            SnacBody::SetInfo(self.set_info(true)),
+            SnacBody::FeedbagUse,
+            SnacBody::ClientReady(ready),
+        ]
+    }
+
+    /// 02/04 with our capabilities (at sign-on) and the away message (`""` = back).
+    fn set_info(&self, with_caps: bool) -> SetInfo {
+        let mut info = SetInfo::default();
+        if with_caps {
+            info = info.with_capabilities(&[CAP_TYPING, CAP_UNICODE, CAP_INTEROPERATE]);
+        }
+        match &self.away {
+            Some(text) => info.with_away_message(&html::from_plain(text)),
+            None if with_caps => info,
+            None => info.with_away_message(""),
+        }
+    }
+
+    /// The connection is gone. With `will_retry`, IMs written but not acknowledged are kept
+    /// to be resent once on the next connection (same cookie) and queued IMs wait; without it,
+    /// every unfinished IM fails with [`ImFailure::ConnectionLost`]. Buddies are reported
+    /// offline until the next connection announces them again.
+    pub fn connection_lost(&mut self, will_retry: bool) {
+        self.connected = false;
+        self.signed_on = false;
+        self.signon_deadline = None;
+        self.queue_deadline = None;
+        self.in_flight.clear();
+        self.queue.retain(|o| will_retry && matches!(o.tag, Tag::Im(_)));
+        let mut failed = Vec::new();
+        let mut keep = Vec::new();
+        for mut p in self.pending.drain(..) {
+            if !will_retry || (p.written && p.resent) {
+                failed.push(p.id);
+                continue;
+            }
+            if p.written {
+                p.written = false;
+                p.resent = true;
+                // It is re-queued by `connection_started`, ahead of the queue.
+                self.queue.retain(|o| o.tag != Tag::Im(p.cookie));
+            }
+            keep.push(p);
+        }
+        self.pending = keep;
+        for id in failed {
+            self.emit(Event::ImFailed { id, reason: ImFailure::ConnectionLost });
+        }
+        let mut gone: Vec<Presence> = self.presence.drain().map(|(_, p)| p).collect();
+        gone.sort_by(|a, b| a.name.normalized().cmp(b.name.normalized()));
+        for mut p in gone {
+            if p.availability != Availability::Offline {
+                p.availability = Availability::Offline;
+                p.idle_minutes = None;
+                p.away_message = None;
+                self.emit(Event::Presence(p));
+            }
+        }
+    }
+
+    // ----- sending ----------------------------------------------------------------------------
+
+    /// Writes every queued SNAC its rate class allows now, in order per class; notes when the
+    /// first blocked one becomes sendable.
+    fn flush(&mut self, now: u64) {
+        self.queue_deadline = None;
+        if !self.connected || self.paused {
+            return;
+        }
+        let mut blocked: HashSet<u16> = HashSet::new();
+        let mut kept = VecDeque::with_capacity(self.queue.len());
+        while let Some(item) = self.queue.pop_front() {
+            let (family, subtype) = item.body.id();
+            let class_id = self.rates.class_id_of(family, subtype);
+            if blocked.contains(&class_id) {
+                kept.push_back(item);
+                continue;
+            }
+            let delay = self.rates.class(class_id).map_or(0, |(class, state)| {
+                state.delay_before_send(class, now, rate_margin(class))
+            });
+            if delay > 0 {
+                blocked.insert(class_id);
+                let at = now.saturating_add(delay);
+                self.queue_deadline = Some(self.queue_deadline.map_or(at, |d| d.min(at)));
+                kept.push_back(item);
+                continue;
+            }
+            self.write(now, item);
+        }
+        self.queue = kept;
+    }
+
+    fn write(&mut self, now: u64, item: Outgoing) {
+        let (family, subtype) = item.body.id();
+        let request_id = self.request_id();
+        let frame = match snac_flap(&item.body, request_id) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::warn!("cannot encode SNAC {family:02X}/{subtype:02X}: {e}");
+                if let Tag::Im(cookie) = item.tag {
+                    if let Some(pos) = self.pending.iter().position(|p| p.cookie == cookie) {
+                        let p = self.pending.remove(pos);
+                        let reason = ImFailure::TooLarge;
+                        self.emit(Event::ImFailed { id: p.id, reason });
+                    }
+                }
+                return;
+            }
+        };
+        self.rates.record(family, subtype, now);
+        if let Some(sent) = &mut self.sent_since_rate_query {
+            sent.push((family, subtype));
+        } else if (family, subtype) == (0x01, 0x06) {
+            self.sent_since_rate_query = Some(Vec::new());
+        }
+        self.out.frames.push(frame);
+        self.last_send = now;
+        if let Tag::Im(cookie) = item.tag {
+            if let Some(p) = self.pending.iter_mut().find(|p| p.cookie == cookie) {
+                p.written = true;
+                let id = p.id;
+                self.emit(Event::ImSent { id });
+            }
+        }
+        if item.tag != Tag::Plain {
+            self.in_flight.insert(request_id, item.tag);
+        }
+    }
+
+    fn write_now(&mut self, now: u64, body: SnacBody) {
+        self.write(now, Outgoing { body, tag: Tag::Plain });
+    }
+
+    // ----- commands ---------------------------------------------------------------------------
+
+    /// Applies a front-end command.
+    pub fn handle_command(&mut self, now: u64, command: Command) {
+        match command {
+            Command::SendIm { id, to, text } => self.send_im(now, id, to, &text),
+            Command::Typing { to, state } => {
+                if self.connected {
+                    let event = match state {
+                        TypingState::Finished => TypingEvent::Finished,
+                        TypingState::Paused => TypingEvent::Paused,
+                        TypingState::Typing => TypingEvent::Typing,
+                    };
+                    let body = SnacBody::Typing(Typing::new(to.as_str(), event));
+                    self.enqueue(body, Tag::Plain);
+                }
+            }
+            Command::SetAway(message) => {
+                self.away = message.clone();
+                if self.connected {
+                    self.enqueue(SnacBody::SetInfo(self.set_info(false)), Tag::Plain);
+                }
+                self.emit(Event::AwayChanged(message));
+            }
+            cmd @ (Command::AddBuddy { .. }
+            | Command::RemoveBuddy { .. }
+            | Command::AddGroup { .. }
+            | Command::RemoveGroup { .. }) => {
+                if self.connected && self.feedbag_loaded {
+                    self.change_feedbag(cmd);
+                } else {
+                    self.deferred.push(cmd);
+                }
+            }
+            Command::GetInfo { name } => {
+                let query = UserInfoQuery { kind: 0x0003, screen_name: name.as_str().into() };
+                self.enqueue(SnacBody::UserInfoQuery2(query), Tag::GetInfo(name));
+            }
+            Command::SignOff => {
+                if self.connected {
+                    self.out
+                        .frames
+                        .push(OutFlap { channel: Channel::SignOff, payload: Default::default() });
+                }
+                self.close(DisconnectReason::SignedOff, false);
+            }
+        }
+        self.flush(now);
+    }
+
+    fn send_im(&mut self, now: u64, id: MessageId, to: ScreenName, text: &str) {
+        let message = ImMessage::new(&html::from_plain(text));
+        let cookie: [u8; 8] = rand::random();
+        let mut body = match SendIm::new(cookie, to.as_str(), &message, true) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::info!("IM {id} cannot be encoded: {e}");
+                self.emit(Event::ImFailed { id, reason: ImFailure::TooLarge });
+                return;
+            }
+        };
+        let size = body.tlvs.value(icbm::tlv::MESSAGE_DATA).map_or(0, <[u8]>::len);
+        if size > self.max_message {
+            self.emit(Event::ImFailed { id, reason: ImFailure::TooLarge });
+            return;
+        }
+        body.tlvs.push(icbm::tlv::STORE_OFFLINE, Vec::new());
+        self.pending.push(PendingIm {
+            id,
+            cookie,
+            body: body.clone(),
+            written: false,
+            resent: false,
+        });
+        self.enqueue(SnacBody::SendIm(body), Tag::Im(cookie));
+        self.flush(now);
+        if self.pending.iter().any(|p| p.cookie == cookie && !p.written) {
+            self.emit(Event::ImQueued { id });
+        }
+    }
+
+    fn change_feedbag(&mut self, cmd: Command) {
+        let (what, planned) = match &cmd {
+            Command::AddBuddy { name, group } => (
+                format!("adding {} to {group}", name.as_str()),
+                self.feedbag.add_buddy(name, group),
+            ),
+            Command::RemoveBuddy { name } => {
+                (format!("removing {}", name.as_str()), self.feedbag.remove_buddy(name))
+            }
+            Command::AddGroup { name } => {
+                (format!("adding the group {name}"), self.feedbag.add_group(name))
+            }
+            Command::RemoveGroup { name } => {
+                (format!("removing the group {name}"), self.feedbag.remove_group(name))
+            }
+            _ => return,
+        };
+        let changes = match planned {
+            Ok(c) => c,
+            Err(e) => {
+                self.emit(Event::BuddyListError(e));
+                return;
+            }
+        };
+        self.enqueue(SnacBody::FeedbagStartTransaction(StartTransaction::default()), Tag::Plain);
+        for change in changes {
+            let body = match change {
+                Change::Insert(items) => SnacBody::FeedbagInsert(FeedbagItems { items }),
+                Change::Update(items) => SnacBody::FeedbagUpdate(FeedbagItems { items }),
+                Change::Delete(items) => SnacBody::FeedbagDelete(FeedbagItems { items }),
+            };
+            self.enqueue(body, Tag::Feedbag(what.clone()));
+        }
+        self.enqueue(SnacBody::FeedbagEndTransaction, Tag::Plain);
+        self.emit(Event::BuddyList(self.feedbag.buddy_list()));
+    }
+
+    // ----- timers -----------------------------------------------------------------------------
+
+    /// Runs whatever is due at `now`: queued SNACs, the keepalive, the sign-on timeout.
+    pub fn handle_timer(&mut self, now: u64) {
+        if !self.connected {
+            return;
+        }
+        if self.signon_deadline.is_some_and(|d| now >= d) {
+            self.signon_deadline = None;
+            let reason = DisconnectReason::Network("the server did not finish the sign-on".into());
+            self.close(reason, true);
+            return;
+        }
+        self.flush(now);
+        if now >= self.last_send.saturating_add(KEEPALIVE_MS) {
+            self.out.frames.push(OutFlap::keepalive());
+            self.last_send = now;
+        }
+    }
+
+    // ----- receiving --------------------------------------------------------------------------
+
+    /// Handles one inbound frame.
+    pub fn handle_frame(&mut self, now: u64, flap: Flap) {
+        match flap.channel {
+            Channel::SignOn | Channel::KeepAlive => {}
+            Channel::Error => {
+                self.close(DisconnectReason::Network("the server sent a FLAP error".into()), true);
+            }
+            Channel::SignOff => {
+                let signoff = SignOff::decode(&flap.payload).unwrap_or_default();
+                use crate::oscar::DisconnectReason as Wire;
+                let (reason, reconnect) = match signoff.reason() {
+                    Some(Wire::OtherLocation) => (DisconnectReason::SignedOnElsewhere, false),
+                    Some(Wire::AccountDeleted) => (DisconnectReason::AccountDeleted, false),
+                    Some(Wire::Unknown(code)) => (DisconnectReason::ServerClosed(Some(code)), true),
+                    None => match signoff.auth_error() {
+                        Some(code) if !self.signed_on => {
+                            (DisconnectReason::AuthFailed(code.to_string()), true)
+                        }
+                        _ => (DisconnectReason::ServerClosed(None), true),
+                    },
+                };
+                tracing::info!("server closed the connection: {reason:?}");
+                self.close(reason, reconnect);
+            }
+            Channel::Data => match decode_snac_payload(&flap.payload) {
+                Ok((header, body)) => self.handle_snac(now, header, body),
+                Err(e) => {
+                    let id = flap.payload.get(..4).map(hex::encode).unwrap_or_default();
+                    tracing::warn!("skipping a SNAC that does not decode ({id}): {e}");
+                }
+            },
+        }
+        self.flush(now);
+    }
+
+    fn handle_snac(&mut self, now: u64, header: SnacHeader, body: SnacBody) {
+        use SnacBody as B;
+        match body {
+            B::RateParamsReply(reply) => self.on_rate_params(now, &reply),
+            B::RateChange(change) => {
+                self.rates.apply_change(&change, now);
+                match change.code {
+                    RateChangeCode::Warning | RateChangeCode::Limited => {
+                        self.emit(Event::RateWarning(format!(
+                            "the server says: {} (class {})",
+                            change.code.description(),
+                            change.class.id
+                        )));
+                    }
+                    other => tracing::debug!("rate class {}: {other}", change.class.id),
+                }
+            }
+            B::SelfInfo(info) => {
+                self.display_name = Some(ScreenName::from_wire(&info.info.screen_name));
+            }
+            B::Warning(w) => {
+                let by = w
+                    .warner
+                    .map(|u| format!(" by {}", u.screen_name))
+                    .unwrap_or_else(|| " anonymously".into());
+                self.emit(Event::RateWarning(format!(
+                    "you were warned{by}; your warning level is now {}%",
+                    w.level / 10
+                )));
+            }
+            B::Motd(motd) => match motd.text().filter(|t| !t.trim().is_empty()) {
+                Some(text) => self.emit(Event::Notice(html::to_plain(&text))),
+                None => tracing::debug!("empty MOTD of type {}", motd.kind),
+            },
+            B::Migrate(_) => tracing::info!("ignoring a migration nobody asked for"),
+            B::Pause(_) => {
+                self.paused = true;
+                let families = FAMILIES.iter().map(|f| f.0).collect();
+                self.write_now(now, SnacBody::PauseAck(FamilyList { families }));
+            }
+            B::Resume(_) => self.paused = false,
+            B::IcbmParams(p) => {
+                if p.max_message_size > 0 {
+                    self.max_message = usize::from(p.max_message_size);
+                }
+            }
+            B::HostOnline(_)
+            | B::HostVersions(_)
+            | B::LocateRights(_)
+            | B::BuddyRights(_)
+            | B::PdRights(_)
+            | B::FeedbagRights(_)
+            | B::OfflineDone
+            | B::FeedbagNotModified(_)
+            | B::FeedbagStartTransaction(_)
+            | B::FeedbagEndTransaction => {
+                tracing::trace!("{:02X}/{:02X} noted", header.family, header.subtype)
+            }
+            B::FeedbagReply(reply) => {
+                self.feedbag_parts.extend(reply.items);
+                if !header.more_follow() {
+                    self.on_feedbag_loaded(now);
+                }
+            }
+            B::FeedbagInsert(items) => self.on_feedbag_push(Change::Insert(items.items)),
+            B::FeedbagUpdate(items) => self.on_feedbag_push(Change::Update(items.items)),
+            B::FeedbagDelete(items) => self.on_feedbag_push(Change::Delete(items.items)),
+            B::FeedbagStatus(status) => match self.in_flight.remove(&header.request_id) {
+                Some(Tag::Feedbag(what)) => {
+                    let failed: Vec<String> = status
+                        .results
+                        .iter()
+                        .filter(|r| **r != FeedbagResult::Ok)
+                        .map(|r| r.description().to_string())
+                        .collect();
+                    if !failed.is_empty() {
+                        self.emit(Event::BuddyListError(format!(
+                            "{what} failed: {}",
+                            failed.join(", ")
+                        )));
+                        // Re-read the list so the local copy matches the server's again.
+                        self.enqueue(SnacBody::FeedbagQuery, Tag::Plain);
+                    }
+                }
+                _ => tracing::info!("ignoring a feedbag status nobody asked for"),
+            },
+            B::BuddyArrived(p) => p.users.into_iter().for_each(|u| self.on_arrived(u)),
+            B::BuddyDeparted(p) => p.users.into_iter().for_each(|u| self.on_departed(&u)),
+            B::IncomingIm(im) => self.on_incoming_im(im),
+            B::HostAck(ack) => {
+                match self.pending.iter().position(|p| p.cookie == ack.cookie) {
+                    Some(pos) => {
+                        let p = self.pending.remove(pos);
+                        self.emit(Event::ImAcked { id: p.id });
+                    }
+                    None => tracing::info!("ignoring an IM ack nobody asked for"),
+                }
+                self.in_flight.remove(&header.request_id);
+            }
+            B::Typing(t) => {
+                let state = match t.event {
+                    TypingEvent::Finished => TypingState::Finished,
+                    TypingEvent::Paused => TypingState::Paused,
+                    TypingEvent::Typing => TypingState::Typing,
+                    TypingEvent::Unknown(v) => {
+                        tracing::debug!("unknown typing event {v}");
+                        return;
+                    }
+                };
+                self.emit(Event::Typing { from: ScreenName::from_wire(&t.screen_name), state });
+            }
+            B::MissedCalls(missed) => {
+                for m in missed.entries {
+                    self.emit(Event::Notice(format!(
+                        "{} message(s) from {} were not delivered: {}",
+                        m.count,
+                        m.sender.screen_name,
+                        m.reason.description()
+                    )));
+                }
+            }
+            B::UserInfoReply(reply) => match self.in_flight.remove(&header.request_id) {
+                Some(Tag::GetInfo(name)) => {
+                    let info = UserInfo {
+                        name: ScreenName::from_wire(&reply.info.screen_name),
+                        profile: reply.profile().map(|p| html::to_plain(&p)),
+                        away_message: reply.away_message().map(|a| html::to_plain(&a)),
+                        idle_minutes: reply.info.idle_minutes().filter(|m| *m > 0),
+                        signed_on_at: reply.info.signon_time().map(unix_time),
+                        warning_percent: reply.info.warning_level / 10,
+                    };
+                    tracing::debug!("user info for {}", name.as_str());
+                    self.emit(Event::UserInfo(info));
+                }
+                Some(Tag::AwayFetch(name)) => {
+                    let message = reply.away_message().map(|a| html::to_plain(&a));
+                    if let Some(p) = self.presence.get_mut(&name) {
+                        if p.availability == Availability::Away && p.away_message != message {
+                            p.away_message = message;
+                            let p = p.clone();
+                            self.emit(Event::Presence(p));
+                        }
+                    }
+                }
+                _ => tracing::info!("ignoring user info nobody asked for"),
+            },
+            B::Error { family, error } => self.on_error(header, family, &error),
+            B::Unknown { family, subtype } => {
+                tracing::debug!("skipping unknown SNAC {family:02X}/{subtype:02X}")
+            }
+            other => {
+                let (f, s) = other.id();
+                tracing::debug!("skipping SNAC {f:02X}/{s:02X}, which servers do not send");
+            }
+        }
+    }
+
+    fn on_rate_params(&mut self, now: u64, reply: &RateParamsReply) {
+        self.rates = RateTable::new(reply, now);
+        // The server's `current` predates the SNACs we pipelined after 01/06: count them again.
+        for (family, subtype) in self.sent_since_rate_query.take().unwrap_or_default() {
+            self.rates.record(family, subtype, now);
+        }
+        self.rates_known = true;
+        let class_ids = reply.classes.iter().map(|c| c.id).collect();
+        self.write_now(now, SnacBody::RateAck(RateAck { class_ids }));
+        if !self.signed_on {
+            self.emit(Event::SignOnProgress(SignOnStep::LoadingBuddyList));
+        }
+    }
+
+    fn on_feedbag_loaded(&mut self, now: u64) {
+        self.feedbag = Feedbag::new(std::mem::take(&mut self.feedbag_parts));
+        self.feedbag_loaded = true;
+        if !self.signed_on {
+            self.signed_on = true;
+            self.signon_deadline = None;
+            let screen_name = self.display_name.clone().unwrap_or_else(|| self.own.clone());
+            self.emit(Event::SignedOn { screen_name });
+        }
+        self.emit(Event::BuddyList(self.feedbag.buddy_list()));
+        for cmd in std::mem::take(&mut self.deferred) {
+            self.handle_command(now, cmd);
+        }
+    }
+
+    fn on_feedbag_push(&mut self, change: Change) {
+        if !self.feedbag_loaded {
+            tracing::debug!("feedbag change before the list arrived; the list will include it");
+            return;
+        }
+        self.feedbag.apply(&change);
+        self.emit(Event::BuddyList(self.feedbag.buddy_list()));
+    }
+
+    fn on_arrived(&mut self, info: userinfo::UserInfo) {
+        let name = ScreenName::from_wire(&info.screen_name);
+        let away = info.is_away();
+        let idle = info.idle_minutes().filter(|m| *m > 0);
+        let availability = match (away, idle) {
+            (true, _) => Availability::Away,
+            (false, Some(_)) => Availability::Idle,
+            (false, None) => Availability::Online,
+        };
+        let previous = self.presence.get(&name);
+        let away_message = if away { previous.and_then(|p| p.away_message.clone()) } else { None };
+        let presence = Presence {
+            name: name.clone(),
+            availability,
+            idle_minutes: idle,
+            signed_on_at: info.signon_time().map(unix_time),
+            warning_percent: info.warning_level / 10,
+            away_message,
+        };
+        let changed = previous != Some(&presence);
+        self.presence.insert(name.clone(), presence.clone());
+        if changed {
+            self.emit(Event::Presence(presence));
+        }
+        if away {
+            // The away message is not in 03/0B: ask for it (also when it may have changed).
+            let query = UserInfoQuery { kind: 0x0002, screen_name: info.screen_name };
+            self.enqueue(SnacBody::UserInfoQuery2(query), Tag::AwayFetch(name));
+        }
+    }
+
+    fn on_departed(&mut self, info: &userinfo::UserInfo) {
+        let name = ScreenName::from_wire(&info.screen_name);
+        self.presence.remove(&name);
+        self.emit(Event::Presence(Presence {
+            name,
+            availability: Availability::Offline,
+            idle_minutes: None,
+            signed_on_at: None,
+            warning_percent: info.warning_level / 10,
+            away_message: None,
+        }));
+    }
+
+    fn on_incoming_im(&mut self, im: icbm::IncomingIm) {
+        let from = ScreenName::from_wire(&im.sender.screen_name);
+        let key = (from.normalized().to_string(), im.cookie);
+        if self.recent_cookies.contains(&key) {
+            tracing::info!("dropping a repeated IM (same cookie) from {}", from.as_str());
+            return;
+        }
+        let text = match im.channel {
+            icbm::CHANNEL_IM => match im.message() {
+                Some(Ok(m)) => html::to_plain(&m.text()),
+                Some(Err(e)) => {
+                    tracing::warn!(
+                        "skipping an IM from {} that does not decode: {e}",
+                        from.as_str()
+                    );
+                    return;
+                }
+                None => {
+                    tracing::debug!("skipping an IM without message data");
+                    return;
+                }
+            },
+            icbm::CHANNEL_ICQ => match im.icq_message() {
+                Some(Ok(m)) => m.text,
+                _ => {
+                    tracing::debug!("skipping an ICQ system message that does not decode");
+                    return;
+                }
+            },
+            other => {
+                tracing::debug!("skipping an ICBM on channel {other} from {}", from.as_str());
+                return;
+            }
+        };
+        if self.recent_cookies.len() >= RECENT_COOKIES {
+            self.recent_cookies.pop_front();
+        }
+        self.recent_cookies.push_back(key);
+        let send_time = im.send_time();
+        self.emit(Event::ImReceived(IncomingIm {
+            from,
+            text,
+            time: send_time.map(unix_time).unwrap_or_else(self.wall),
+            auto_response: im.is_auto_response(),
+            offline: send_time.is_some(),
+        }));
+    }
+
+    fn on_error(&mut self, header: SnacHeader, family: u16, error: &crate::oscar::SnacError) {
+        match self.in_flight.remove(&header.request_id) {
+            Some(Tag::Im(cookie)) => {
+                let Some(pos) = self.pending.iter().position(|p| p.cookie == cookie) else {
+                    return;
+                };
+                let p = self.pending.remove(pos);
+                let reason = match error.code {
+                    SnacErrorCode::NotLoggedOn => ImFailure::RecipientOffline,
+                    SnacErrorCode::RateToHost | SnacErrorCode::RateToClient => {
+                        ImFailure::RateLimited
+                    }
+                    SnacErrorCode::Blocked | SnacErrorCode::RefusedByClient => ImFailure::Refused,
+                    other => ImFailure::Server(other.into()),
+                };
+                self.emit(Event::ImFailed { id: p.id, reason });
+            }
+            Some(Tag::Feedbag(what)) => {
+                self.emit(Event::BuddyListError(format!("{what} failed: {error}")));
+                self.enqueue(SnacBody::FeedbagQuery, Tag::Plain);
+            }
+            Some(Tag::GetInfo(name)) => self.emit(Event::Notice(format!(
+                "could not get information about {}: {error}",
+                name.as_str()
+            ))),
+            Some(Tag::AwayFetch(name)) => {
+                tracing::debug!("away message of {} unavailable: {error}", name.as_str())
+            }
+            Some(Tag::Plain) | None => {
+                tracing::info!("server error in family {family:02X}: {error}")
+            }
+        }
+    }
+}
+
+fn unix_time(secs: u32) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(u64::from(secs))
+}
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

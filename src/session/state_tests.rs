@@ -1,0 +1,697 @@
+//! Unit tests of the session core: SNAC bytes in, SNACs and events out, no network.
+
+use bytes::Bytes;
+
+use super::*;
+use crate::oscar::codes::{AuthErrorCode, FeedbagResult};
+use crate::oscar::feedbag::{FeedbagReply, FeedbagStatus};
+use crate::oscar::icbm::{HostAck, IncomingIm as WireIm};
+use crate::oscar::locate::UserInfoReply;
+use crate::oscar::oservice::{Motd, RateChange, SelfInfo};
+use crate::oscar::snac::{SnacError, FLAG_MORE_REPLIES};
+use crate::oscar::tlv::TlvBlock;
+use crate::oscar::userinfo::UserInfo as WireInfo;
+use crate::oscar::{encode_snac, imtext::ImText};
+
+fn sn(s: &str) -> ScreenName {
+    ScreenName::parse(s).unwrap()
+}
+
+fn fixed_wall() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+}
+
+fn state() -> SessionState {
+    SessionState::new(sn("alice")).with_wall_clock(fixed_wall)
+}
+
+/// A server frame carrying `body` with `request_id` and `flags`.
+fn server(body: &SnacBody, request_id: u32, flags: u16) -> Flap {
+    Flap {
+        channel: Channel::Data,
+        sequence: 0,
+        payload: encode_snac(body, request_id, flags).unwrap(),
+    }
+}
+
+/// Decodes every channel-2 frame of an output into (header, body).
+fn snacs(out: &Output) -> Vec<(SnacHeader, SnacBody)> {
+    out.frames
+        .iter()
+        .filter(|f| f.channel == Channel::Data)
+        .map(|f| decode_snac_payload(&f.payload).unwrap())
+        .collect()
+}
+
+fn ids(out: &Output) -> Vec<(u16, u16)> {
+    snacs(out).iter().map(|(h, _)| (h.family, h.subtype)).collect()
+}
+
+fn scaled_rates(factor: u32) -> RateParamsReply {
+    let classes = RateClass::aol_defaults()
+        .map(|c| RateClass {
+            clear: c.clear / factor,
+            alert: c.alert / factor,
+            limit: c.limit / factor,
+            disconnect: c.disconnect / factor,
+            current: c.current / factor,
+            max: c.max / factor,
+            ..c
+        })
+        .to_vec();
+    let groups = classes
+        .iter()
+        .map(|c| RateGroup {
+            class_id: c.id,
+            members: if c.id == 3 { vec![(4, 6), (2, 5)] } else { vec![] },
+        })
+        .collect();
+    RateParamsReply { extended: true, classes, groups }
+}
+
+/// Runs a state through a complete sign-on with an empty (or given) feedbag.
+fn signed_on(items: Vec<FeedbagItem>) -> SessionState {
+    let mut s = state();
+    s.connection_started(0, b"cookie");
+    s.handle_frame(1, server(&SnacBody::RateParamsReply(scaled_rates(1)), 2, 0));
+    let reply = FeedbagReply { version: 0, items, last_modified: 1 };
+    s.handle_frame(2, server(&SnacBody::FeedbagReply(reply), 5, 0));
+    s.take_output();
+    s
+}
+
+#[test]
+fn first_flight_is_one_batch_with_hello_first() {
+    let mut s = state();
+    s.connection_started(0, b"\x01\x02");
+    let out = s.take_output();
+    assert_eq!(out.frames[0].channel, Channel::SignOn);
+    assert_eq!(out.frames[0].payload.as_ref(), [0, 0, 0, 1, 0, 6, 0, 2, 1, 2]);
+    assert_eq!(
+        ids(&out),
+        [
+            (0x01, 0x17),
+            (0x01, 0x06),
+            (0x01, 0x0E),
+            (0x13, 0x02),
+            (0x13, 0x04),
+            (0x02, 0x02),
+            (0x03, 0x02),
+            (0x04, 0x04),
+            (0x09, 0x02),
+            (0x04, 0x02),
+            (0x02, 0x04),
+            (0x13, 0x07),
+            (0x01, 0x02),
+            (0x04, 0x10),
+        ]
+    );
+    assert!(!ids(&out).contains(&(0x01, 0x08)), "01/08 must wait for 01/07");
+    assert_eq!(out.events, [Event::SignOnProgress(SignOnStep::Negotiating)]);
+    // Request ids are distinct and never have bit 31.
+    let mut req: Vec<u32> = snacs(&out).iter().map(|(h, _)| h.request_id).collect();
+    assert!(req.iter().all(|r| r & 0x8000_0000 == 0));
+    req.dedup();
+    assert_eq!(req.len(), 14);
+}
+
+#[test]
+fn rate_ack_follows_rate_reply_and_sign_on_completes_on_the_list() {
+    let mut s = state();
+    s.connection_started(0, b"c");
+    s.take_output();
+    s.handle_frame(5, server(&SnacBody::RateParamsReply(scaled_rates(1)), 2, 0));
+    let out = s.take_output();
+    assert_eq!(ids(&out), [(0x01, 0x08)]);
+    match &snacs(&out)[0].1 {
+        SnacBody::RateAck(ack) => assert_eq!(ack.class_ids, [1, 2, 3, 4, 5]),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(out.events, [Event::SignOnProgress(SignOnStep::LoadingBuddyList)]);
+    let me = SelfInfo { info: WireInfo::new("Alice"), more: vec![] };
+    s.handle_frame(6, server(&SnacBody::SelfInfo(me), 3, 0));
+    // A two-part list.
+    let part1 = FeedbagReply {
+        version: 0,
+        items: vec![FeedbagItem::group("", 0, &[1]), FeedbagItem::group("Buddies", 1, &[7])],
+        last_modified: 0,
+    };
+    s.handle_frame(7, server(&SnacBody::FeedbagReply(part1), 5, FLAG_MORE_REPLIES));
+    assert!(s.take_output().events.is_empty());
+    let part2 =
+        FeedbagReply { version: 0, items: vec![FeedbagItem::buddy("bob", 1, 7)], last_modified: 9 };
+    s.handle_frame(8, server(&SnacBody::FeedbagReply(part2), 5, 0));
+    let out = s.take_output();
+    assert_eq!(out.events[0], Event::SignedOn { screen_name: sn("Alice") });
+    match &out.events[1] {
+        Event::BuddyList(list) => {
+            assert_eq!(list.groups[0].name, "Buddies");
+            assert_eq!(list.groups[0].buddies[0].name, sn("bob"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(s.is_signed_on());
+}
+
+#[test]
+fn ims_queue_per_rate_class_and_never_dip_below_alert() {
+    let mut s = signed_on(vec![]);
+    let mut server_side = crate::oscar::RateState::new(&scaled_rates(1).classes[2], 0);
+    let class3 = scaled_rates(1).classes[2];
+    let mut now = 10;
+    for id in 0..10 {
+        s.handle_command(now, Command::SendIm { id, to: sn("bob"), text: format!("m{id}") });
+    }
+    let mut sent = 0;
+    let mut queued = 0;
+    let mut events = Vec::new();
+    for _ in 0..1000 {
+        let out = s.take_output();
+        for (_, body) in snacs(&out) {
+            if let SnacBody::SendIm(_) = body {
+                let o = server_side.record(&class3, now);
+                assert!(o.level >= class3.alert, "server level {} at IM {sent}", o.level);
+                sent += 1;
+            }
+        }
+        for e in out.events {
+            if matches!(e, Event::ImQueued { .. }) {
+                queued += 1;
+            }
+            events.push(e);
+        }
+        if sent == 10 {
+            break;
+        }
+        // A typing notice (class 1) is not held up by the IM queue (class 3).
+        s.handle_command(now, Command::Typing { to: sn("bob"), state: TypingState::Typing });
+        assert_eq!(ids(&s.take_output()), [(0x04, 0x14)]);
+        now = s.next_deadline().unwrap();
+        s.handle_timer(now);
+    }
+    assert_eq!(sent, 10);
+    assert!(queued >= 5, "only {queued} were queued");
+    let sent_order: Vec<_> = events
+        .iter()
+        .filter_map(|e| if let Event::ImSent { id } = e { Some(*id) } else { None })
+        .collect();
+    assert_eq!(sent_order, (0..10).collect::<Vec<_>>());
+}
+
+#[test]
+fn scaled_rate_reply_is_honoured_including_the_pipelined_snacs() {
+    let mut s = state();
+    s.connection_started(0, b"c");
+    s.take_output();
+    // A scaled server: class 3 allows far less than the default table assumed.
+    let reply = scaled_rates(100);
+    s.handle_frame(1, server(&SnacBody::RateParamsReply(reply.clone()), 2, 0));
+    let list = FeedbagReply { version: 0, items: vec![], last_modified: 1 };
+    s.handle_frame(1, server(&SnacBody::FeedbagReply(list), 5, 0));
+    s.take_output();
+    let class3 = reply.classes[2];
+    let mut server_side = crate::oscar::RateState::new(&class3, 1);
+    let mut now = 1;
+    let mut count = 0;
+    for id in 0..50 {
+        s.handle_command(now, Command::SendIm { id, to: sn("bob"), text: "x".into() });
+    }
+    while count < 50 {
+        let out = s.take_output();
+        for (_, b) in snacs(&out) {
+            if matches!(b, SnacBody::SendIm(_)) {
+                let o = server_side.record(&class3, now);
+                assert!(o.level >= class3.alert);
+                count += 1;
+            }
+        }
+        if count == 50 {
+            break;
+        }
+        if let Some(d) = s.next_deadline() {
+            now = d;
+            s.handle_timer(now);
+        }
+    }
+    // About alert + margin ms per IM once the burst is spent.
+    assert!(now >= 45 * 50 && now < 50 * 60, "50 IMs took {now} ms");
+}
+
+#[test]
+fn rate_change_notice_slows_the_limiter_and_warns() {
+    let mut s = signed_on(vec![]);
+    let class3 = RateClass { current: 5001, ..RateClass::aol_defaults()[2] };
+    let change = RateChange { code: RateChangeCode::Warning, extended: true, class: class3 };
+    s.handle_frame(100, server(&SnacBody::RateChange(change), 0x8000_0001, 0));
+    let out = s.take_output();
+    assert!(matches!(&out.events[..], [Event::RateWarning(_)]));
+    s.handle_command(100, Command::SendIm { id: 1, to: sn("bob"), text: "x".into() });
+    let out = s.take_output();
+    assert_eq!(out.events, [Event::ImQueued { id: 1 }]);
+    assert!(s.next_deadline().unwrap() > 5000);
+}
+
+fn sent_im(out: &Output) -> (u32, SendIm) {
+    snacs(out)
+        .into_iter()
+        .find_map(
+            |(h, b)| if let SnacBody::SendIm(im) = b { Some((h.request_id, im)) } else { None },
+        )
+        .expect("an IM was written")
+}
+
+#[test]
+fn im_is_safe_html_in_ucs2_with_ack_and_offline_storage() {
+    let mut s = signed_on(vec![]);
+    s.handle_command(
+        10,
+        Command::SendIm { id: 7, to: sn("bob"), text: "héllo ✓ 你好\n<&>".into() },
+    );
+    let out = s.take_output();
+    assert_eq!(out.events, [Event::ImSent { id: 7 }]);
+    let (_, im) = sent_im(&out);
+    assert_eq!(im.recipient, "bob");
+    assert!(im.wants_ack());
+    assert!(im.store_offline());
+    let msg = im.message().unwrap().unwrap();
+    assert_eq!(msg.texts[0].charset, crate::oscar::imtext::CHARSET_UCS2);
+    assert_eq!(msg.text(), "<HTML><BODY>héllo ✓ 你好<br>&lt;&amp;&gt;</BODY></HTML>");
+    // The ack finds the message by cookie.
+    let ack = HostAck { cookie: im.cookie, channel: 1, screen_name: "bob".into() };
+    s.handle_frame(11, server(&SnacBody::HostAck(ack.clone()), 99, 0));
+    assert_eq!(s.take_output().events, [Event::ImAcked { id: 7 }]);
+    // A second ack is unsolicited and ignored.
+    s.handle_frame(12, server(&SnacBody::HostAck(ack), 99, 0));
+    assert!(s.take_output().events.is_empty());
+}
+
+#[test]
+fn icbm_errors_fail_the_right_message() {
+    let mut s = signed_on(vec![]);
+    s.handle_command(10, Command::SendIm { id: 1, to: sn("bob"), text: "one".into() });
+    let (req1, _) = sent_im(&s.take_output());
+    s.handle_command(6000, Command::SendIm { id: 2, to: sn("carol"), text: "two".into() });
+    let (req2, _) = sent_im(&s.take_output());
+    let cases = [
+        (req2, SnacErrorCode::NotLoggedOn, 2, ImFailure::RecipientOffline),
+        (req1, SnacErrorCode::Blocked, 1, ImFailure::Refused),
+    ];
+    for (req, code, id, reason) in cases {
+        let err = SnacBody::Error { family: 4, error: SnacError::new(code) };
+        s.handle_frame(11, server(&err, req, 0));
+        assert_eq!(s.take_output().events, [Event::ImFailed { id, reason }]);
+    }
+    s.handle_command(12_000, Command::SendIm { id: 3, to: sn("bob"), text: "3".into() });
+    let (req3, _) = sent_im(&s.take_output());
+    let err = SnacBody::Error { family: 4, error: SnacError::new(SnacErrorCode::RateToHost) };
+    s.handle_frame(13, server(&err, req3, 0));
+    assert_eq!(s.take_output().events, [Event::ImFailed { id: 3, reason: ImFailure::RateLimited }]);
+}
+
+fn incoming(from: &str, text: ImText, tlvs: TlvBlock, cookie: u8) -> SnacBody {
+    let message = ImMessage { features: vec![1], texts: vec![text] };
+    let tlvs =
+        TlvBlock::new().with(icbm::tlv::MESSAGE_DATA, message.to_bytes().unwrap()).with_tlvs(tlvs);
+    SnacBody::IncomingIm(WireIm {
+        cookie: [cookie; 8],
+        channel: 1,
+        sender: WireInfo::new(from),
+        tlvs,
+    })
+}
+
+trait WithTlvs {
+    fn with_tlvs(self, other: TlvBlock) -> Self;
+}
+
+impl WithTlvs for TlvBlock {
+    fn with_tlvs(mut self, other: TlvBlock) -> Self {
+        other.iter().for_each(|t| self.push(t.kind, t.value.clone()));
+        self
+    }
+}
+
+#[test]
+fn incoming_ims_decode_charsets_html_offline_and_auto_response() {
+    let mut s = signed_on(vec![]);
+    let ucs2 = ImText::from_text("<HTML><BODY><FONT>héllo ✓ 你好</FONT><BR>&amp;</BODY></HTML>");
+    s.handle_frame(1, server(&incoming("Bob", ucs2, TlvBlock::new(), 1), 0x8000_0002, 0));
+    let latin = ImText { charset: 3, subset: 0, data: vec![b'c', b'a', b'f', 0xE9] };
+    let tlvs = TlvBlock::new().with(icbm::tlv::AUTO_RESPONSE, vec![]);
+    s.handle_frame(2, server(&incoming("bob", latin, tlvs, 2), 0x8000_0003, 0));
+    let offline = TlvBlock::new().with_u32(icbm::tlv::SEND_TIME, 1_262_304_000);
+    s.handle_frame(
+        3,
+        server(&incoming("bob", ImText::from_text("hi"), offline, 3), 0x8000_0004, 0),
+    );
+    let out = s.take_output();
+    assert_eq!(
+        out.events,
+        [
+            Event::ImReceived(IncomingIm {
+                from: sn("Bob"),
+                text: "héllo ✓ 你好\n&".into(),
+                time: fixed_wall(),
+                auto_response: false,
+                offline: false,
+            }),
+            Event::ImReceived(IncomingIm {
+                from: sn("bob"),
+                text: "café".into(),
+                time: fixed_wall(),
+                auto_response: true,
+                offline: false,
+            }),
+            Event::ImReceived(IncomingIm {
+                from: sn("bob"),
+                text: "hi".into(),
+                time: UNIX_EPOCH + Duration::from_secs(1_262_304_000),
+                auto_response: false,
+                offline: true,
+            }),
+        ]
+    );
+    // The same cookie from the same sender again (a resend after a reconnect) is dropped.
+    s.handle_frame(4, server(&incoming("bob", ImText::from_text("hi"), TlvBlock::new(), 3), 1, 0));
+    assert!(s.take_output().events.is_empty());
+}
+
+#[test]
+fn typing_both_ways() {
+    let mut s = signed_on(vec![]);
+    s.handle_command(1, Command::Typing { to: sn("bob"), state: TypingState::Paused });
+    match &snacs(&s.take_output())[0].1 {
+        SnacBody::Typing(t) => {
+            assert_eq!((t.screen_name.as_str(), t.event), ("bob", TypingEvent::Paused));
+        }
+        other => panic!("{other:?}"),
+    }
+    let t = SnacBody::Typing(Typing::new("Bob", TypingEvent::Typing));
+    s.handle_frame(2, server(&t, 0x8000_0009, 0));
+    assert_eq!(
+        s.take_output().events,
+        [Event::Typing { from: sn("bob"), state: TypingState::Typing }]
+    );
+}
+
+fn arrived(name: &str, class: u16, idle: Option<u16>) -> SnacBody {
+    let mut info = WireInfo::new(name);
+    info.set_class(class);
+    info.set_u32(userinfo::tlv::SIGNON_TIME, 1_262_304_000);
+    if let Some(m) = idle {
+        info.set_idle_minutes(m);
+    }
+    SnacBody::BuddyArrived(crate::oscar::buddy::BuddyPresence::one(info))
+}
+
+#[test]
+fn presence_online_away_with_message_idle_and_offline() {
+    let mut s = signed_on(vec![]);
+    s.handle_frame(1, server(&arrived("bob", 0x10, None), 0x8000_0001, 0));
+    let out = s.take_output();
+    match &out.events[..] {
+        [Event::Presence(p)] => {
+            assert_eq!(p.availability, Availability::Online);
+            assert_eq!(p.signed_on_at, Some(UNIX_EPOCH + Duration::from_secs(1_262_304_000)));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(ids(&out).is_empty());
+    // Away: presence at once, and a 02/15 for the message.
+    s.handle_frame(2, server(&arrived("bob", 0x30, None), 0x8000_0002, 0));
+    let out = s.take_output();
+    assert!(
+        matches!(&out.events[..], [Event::Presence(p)] if p.availability == Availability::Away)
+    );
+    let (hdr, body) = snacs(&out).remove(0);
+    match body {
+        SnacBody::UserInfoQuery2(q) => assert_eq!((q.kind, q.screen_name.as_str()), (2, "bob")),
+        other => panic!("{other:?}"),
+    }
+    let reply = UserInfoReply {
+        info: WireInfo::new("bob"),
+        tlvs: TlvBlock::new().with(0x0004, b"<b>at lunch</b> &amp; back soon".to_vec()),
+    };
+    s.handle_frame(3, server(&SnacBody::UserInfoReply(reply.clone()), hdr.request_id, 0));
+    match &s.take_output().events[..] {
+        [Event::Presence(p)] => {
+            assert_eq!(p.away_message.as_deref(), Some("at lunch & back soon"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Replies nobody asked for are ignored.
+    s.handle_frame(4, server(&SnacBody::UserInfoReply(reply), 12345, 0));
+    assert!(s.take_output().events.is_empty());
+    // Back, idle.
+    s.handle_frame(5, server(&arrived("bob", 0x10, Some(12)), 0x8000_0003, 0));
+    match &s.take_output().events[..] {
+        [Event::Presence(p)] => {
+            assert_eq!((p.availability, p.idle_minutes), (Availability::Idle, Some(12)));
+            assert_eq!(p.away_message, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    let gone =
+        SnacBody::BuddyDeparted(crate::oscar::buddy::BuddyPresence::one(WireInfo::new("bob")));
+    s.handle_frame(6, server(&gone, 0x8000_0004, 0));
+    assert!(matches!(
+        &s.take_output().events[..],
+        [Event::Presence(p)] if p.availability == Availability::Offline
+    ));
+}
+
+#[test]
+fn away_and_back_and_get_info() {
+    let mut s = signed_on(vec![]);
+    s.handle_command(1, Command::SetAway(Some("out <now>".into())));
+    let out = s.take_output();
+    assert_eq!(out.events, [Event::AwayChanged(Some("out <now>".into()))]);
+    match &snacs(&out)[0].1 {
+        SnacBody::SetInfo(i) => assert_eq!(
+            i.away_message().as_deref(),
+            Some("<HTML><BODY>out &lt;now&gt;</BODY></HTML>")
+        ),
+        other => panic!("{other:?}"),
+    }
+    s.handle_command(2, Command::SetAway(None));
+    match &snacs(&s.take_output())[0].1 {
+        SnacBody::SetInfo(i) => assert_eq!(i.away_message().as_deref(), Some("")),
+        other => panic!("{other:?}"),
+    }
+    s.handle_command(3, Command::GetInfo { name: sn("bob") });
+    let (hdr, body) = snacs(&s.take_output()).remove(0);
+    assert!(matches!(body, SnacBody::UserInfoQuery2(ref q) if q.kind == 3));
+    let mut info = WireInfo::new("Bob");
+    info.warning_level = 150;
+    let reply =
+        UserInfoReply { info, tlvs: TlvBlock::new().with(0x0002, b"I like <i>cats</i>".to_vec()) };
+    s.handle_frame(4, server(&SnacBody::UserInfoReply(reply), hdr.request_id, 0));
+    assert_eq!(
+        s.take_output().events,
+        [Event::UserInfo(UserInfo {
+            name: sn("bob"),
+            profile: Some("I like cats".into()),
+            away_message: None,
+            idle_minutes: None,
+            signed_on_at: None,
+            warning_percent: 15,
+        })]
+    );
+}
+
+#[test]
+fn feedbag_transactions_encode_ids_and_parent_orders() {
+    let mut s =
+        signed_on(vec![FeedbagItem::group("", 0, &[1]), FeedbagItem::group("Buddies", 1, &[])]);
+    s.handle_command(1, Command::AddBuddy { name: sn("bob"), group: "Buddies".into() });
+    let out = s.take_output();
+    assert_eq!(ids(&out), [(0x13, 0x11), (0x13, 0x08), (0x13, 0x09), (0x13, 0x12)]);
+    let all = snacs(&out);
+    assert!(
+        matches!(&all[1].1, SnacBody::FeedbagInsert(i) if i.items == [FeedbagItem::buddy("bob", 1, 1)])
+    );
+    assert!(
+        matches!(&all[2].1, SnacBody::FeedbagUpdate(i) if i.items == [FeedbagItem::group("Buddies", 1, &[1])])
+    );
+    assert!(matches!(&out.events[..], [Event::BuddyList(l)] if l.groups[0].buddies.len() == 1));
+    // Success: nothing more happens.
+    let ok = SnacBody::FeedbagStatus(FeedbagStatus { results: vec![FeedbagResult::Ok] });
+    s.handle_frame(2, server(&ok, all[1].0.request_id, 0));
+    assert!(s.take_output().events.is_empty());
+    // Failure: an error event and a fresh query to resynchronize.
+    let bad =
+        SnacBody::FeedbagStatus(FeedbagStatus { results: vec![FeedbagResult::LimitExceeded] });
+    s.handle_frame(3, server(&bad, all[2].0.request_id, 0));
+    let out = s.take_output();
+    assert!(
+        matches!(&out.events[..], [Event::BuddyListError(e)] if e.contains("adding bob to Buddies"))
+    );
+    assert_eq!(ids(&out), [(0x13, 0x04)]);
+    // A status nobody asked for is ignored.
+    s.handle_frame(4, server(&ok, 4242, 0));
+    assert!(s.take_output().events.is_empty());
+    // A local refusal needs no round trip.
+    s.handle_command(5, Command::RemoveGroup { name: "nope".into() });
+    let out = s.take_output();
+    assert!(ids(&out).is_empty());
+    assert!(matches!(&out.events[..], [Event::BuddyListError(_)]));
+}
+
+#[test]
+fn buddy_commands_before_the_list_wait_for_it() {
+    let mut s = state();
+    s.handle_command(0, Command::AddGroup { name: "Friends".into() });
+    assert!(s.take_output().frames.is_empty());
+    s.connection_started(1, b"c");
+    s.take_output();
+    let reply = FeedbagReply { version: 0, items: vec![], last_modified: 0 };
+    s.handle_frame(2, server(&SnacBody::FeedbagReply(reply), 5, 0));
+    let out = s.take_output();
+    assert_eq!(ids(&out), [(0x13, 0x11), (0x13, 0x08), (0x13, 0x08), (0x13, 0x12)]);
+}
+
+#[test]
+fn motd_warning_missed_calls_and_garbage() {
+    let mut s = signed_on(vec![]);
+    let motd = Motd { kind: 4, tlvs: TlvBlock::new().with(0x0B, b"Welcome &amp; enjoy".to_vec()) };
+    s.handle_frame(1, server(&SnacBody::Motd(motd), 0x8000_0001, 0));
+    assert_eq!(s.take_output().events, [Event::Notice("Welcome & enjoy".into())]);
+    let w = crate::oscar::oservice::Warning { level: 100, warner: Some(WireInfo::new("eve")) };
+    s.handle_frame(2, server(&SnacBody::Warning(w), 0x8000_0002, 0));
+    assert!(
+        matches!(&s.take_output().events[..], [Event::RateWarning(t)] if t.contains("eve") && t.contains("10%"))
+    );
+    // An unknown SNAC, a truncated SNAC, a broken known SNAC: all skipped, session goes on.
+    for payload in [
+        &[0x00, 0x42, 0x00, 0x01, 0, 0, 0, 0, 0, 1][..],
+        &[0x00, 0x04][..],
+        &[0, 4, 0, 7, 0, 0, 0, 0, 0, 1, 9][..],
+    ] {
+        s.handle_frame(
+            3,
+            Flap { channel: Channel::Data, sequence: 0, payload: Bytes::copy_from_slice(payload) },
+        );
+        let out = s.take_output();
+        assert!(out.events.is_empty() && out.close.is_none());
+    }
+    // An unsolicited migration is ignored.
+    let m = crate::oscar::oservice::Migrate { families: vec![], tlvs: TlvBlock::new() };
+    s.handle_frame(4, server(&SnacBody::Migrate(m), 0x8000_0005, 0));
+    let out = s.take_output();
+    assert!(out.events.is_empty() && out.close.is_none() && out.frames.is_empty());
+}
+
+#[test]
+fn channel_4_reasons() {
+    let cases = [
+        (vec![0, 9, 0, 2, 0, 1], DisconnectReason::SignedOnElsewhere, false),
+        (vec![0, 9, 0, 1, 2], DisconnectReason::AccountDeleted, false),
+        (vec![0, 9, 0, 2, 0, 7], DisconnectReason::ServerClosed(Some(7)), true),
+        (vec![], DisconnectReason::ServerClosed(None), true),
+    ];
+    for (payload, reason, reconnect) in cases {
+        let mut s = signed_on(vec![]);
+        s.handle_frame(1, Flap { channel: Channel::SignOff, sequence: 0, payload: payload.into() });
+        assert_eq!(s.take_output().close, Some(Close { reason, reconnect }));
+    }
+    let mut s = state();
+    s.connection_started(0, b"c");
+    let bad_cookie = crate::oscar::SignOff { tlvs: TlvBlock::new().with_u16(8, 5) };
+    s.handle_frame(
+        1,
+        Flap { channel: Channel::SignOff, sequence: 0, payload: bad_cookie.encode().unwrap() },
+    );
+    let close = s.take_output().close.unwrap();
+    assert!(
+        matches!(close.reason, DisconnectReason::AuthFailed(ref t) if t.contains(&AuthErrorCode::MismatchedPassword.to_string()))
+    );
+}
+
+#[test]
+fn keepalive_after_sixty_idle_seconds_only() {
+    let mut s = signed_on(vec![]);
+    assert_eq!(s.next_deadline(), Some(1 + KEEPALIVE_MS));
+    s.handle_command(30_000, Command::Typing { to: sn("bob"), state: TypingState::Typing });
+    s.take_output();
+    assert_eq!(s.next_deadline(), Some(30_000 + KEEPALIVE_MS));
+    s.handle_timer(30_000 + KEEPALIVE_MS - 1);
+    assert!(s.take_output().frames.is_empty());
+    s.handle_timer(30_000 + KEEPALIVE_MS);
+    assert_eq!(s.take_output().frames, [OutFlap::keepalive()]);
+}
+
+#[test]
+fn sign_on_times_out() {
+    let mut s = state();
+    s.connection_started(0, b"c");
+    s.take_output();
+    assert_eq!(s.next_deadline(), Some(SIGNON_TIMEOUT_MS));
+    s.handle_timer(SIGNON_TIMEOUT_MS);
+    assert!(matches!(s.take_output().close, Some(Close { reconnect: true, .. })));
+}
+
+#[test]
+fn unacked_im_is_resent_once_with_the_same_cookie_then_fails() {
+    let mut s = signed_on(vec![]);
+    s.handle_frame(3, server(&arrived("bob", 0x10, None), 0x8000_0001, 0));
+    s.handle_command(10, Command::SendIm { id: 1, to: sn("bob"), text: "hello".into() });
+    let (_, first) = sent_im(&s.take_output());
+    s.connection_lost(true);
+    let out = s.take_output();
+    // Buddies go offline while we are away; the IM is neither failed nor sent.
+    assert!(
+        matches!(&out.events[..], [Event::Presence(p)] if p.availability == Availability::Offline)
+    );
+    // Commands while down queue up.
+    s.handle_command(11, Command::SendIm { id: 2, to: sn("bob"), text: "later".into() });
+    assert_eq!(s.take_output().events, [Event::ImQueued { id: 2 }]);
+    s.connection_started(20, b"c2");
+    let out = s.take_output();
+    let ims: Vec<SendIm> = snacs(&out)
+        .into_iter()
+        .filter_map(|(_, b)| if let SnacBody::SendIm(i) = b { Some(i) } else { None })
+        .collect();
+    assert_eq!(ims.len(), 2);
+    assert_eq!(ims[0].cookie, first.cookie, "resent with the same cookie");
+    assert!(out.events.contains(&Event::ImSent { id: 1 }));
+    assert!(out.events.contains(&Event::ImSent { id: 2 }));
+    // Dropped again before any ack: the resent one fails, the other gets its one resend.
+    s.connection_lost(true);
+    assert_eq!(
+        s.take_output().events,
+        [Event::ImFailed { id: 1, reason: ImFailure::ConnectionLost }]
+    );
+    // The session ends for good: everything left fails.
+    s.connection_lost(false);
+    assert_eq!(
+        s.take_output().events,
+        [Event::ImFailed { id: 2, reason: ImFailure::ConnectionLost }]
+    );
+}
+
+#[test]
+fn sign_off_writes_channel_4_and_closes() {
+    let mut s = signed_on(vec![]);
+    s.handle_command(1, Command::SignOff);
+    let out = s.take_output();
+    assert_eq!(out.frames.last().map(|f| f.channel), Some(Channel::SignOff));
+    assert_eq!(out.close, Some(Close { reason: DisconnectReason::SignedOff, reconnect: false }));
+}
+
+#[test]
+fn reconnect_flight_restores_away_and_rereads_the_list() {
+    let mut s = signed_on(vec![]);
+    s.handle_command(1, Command::SetAway(Some("gone".into())));
+    s.take_output();
+    s.connection_lost(true);
+    s.connection_started(5, b"again");
+    let out = s.take_output();
+    let all = snacs(&out);
+    assert!(all.iter().any(|(_, b)| matches!(b, SnacBody::FeedbagQuery)));
+    let set_info =
+        all.iter().find_map(|(_, b)| if let SnacBody::SetInfo(i) = b { Some(i) } else { None });
+    assert_eq!(
+        set_info.and_then(|i| i.away_message()).as_deref(),
+        Some("<HTML><BODY>gone</BODY></HTML>")
+    );
+}
