@@ -289,3 +289,22 @@ pub struct SessionHandle {
     /// Where events arrive, in order.
     pub events: tokio::sync::mpsc::UnboundedReceiver<Event>,
 }
+
+impl std::fmt::Display for DisconnectReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DisconnectReason::SignedOff => write!(f, "signed off"),
+            DisconnectReason::SignedOnElsewhere => {
+                write!(f, "this screen name signed on from another location")
+            }
+            DisconnectReason::AccountDeleted => write!(f, "the account was deleted"),
+            DisconnectReason::ServerClosed(Some(code)) => {
+                write!(f, "the server closed the connection (code {code})")
+            }
+            DisconnectReason::ServerClosed(None) => write!(f, "the server closed the connection"),
+            DisconnectReason::RateLimited => write!(f, "disconnected for sending too fast"),
+            DisconnectReason::Network(text) => write!(f, "network error: {text}"),
+            DisconnectReason::AuthFailed(text) => write!(f, "sign-on failed: {text}"),
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! The tokio task that owns the connection: it moves frames between the socket and
+//! [`SessionState`], commands from the front end into it, and time (its next deadline) into it.
+//! It also runs sign-on and the reconnect loop. No protocol rule lives here.
+
+use std::future::Future;
+use std::time::Duration;
+
+use futures::{FutureExt, SinkExt, StreamExt};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_util::codec::Framed;
+
+use crate::oscar::FlapCodec;
+use crate::screenname::ScreenName;
+
+use super::api::{Command, DisconnectReason, Event, SignOnStep};
+use super::config::SessionConfig;
+use super::login::{connect_bos, Authenticator, BoxedTransport, LoginFailure};
+use super::state::{Close, SessionState};
+
+/// What a caller of `connect` waits for: signed on (our display name) or why not.
+pub type Ready = oneshot::Sender<Result<ScreenName, DisconnectReason>>;
+
+/// Milliseconds since the actor started, the time base handed to [`SessionState`].
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    base: Instant,
+}
+
+impl Clock {
+    fn now(&self) -> u64 {
+        u64::try_from(self.base.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn instant(&self, ms: u64) -> Instant {
+        self.base + Duration::from_millis(ms)
+    }
+}
+
+/// Delivers events and resolves the `connect` future on the first sign-on or the end.
+struct Sink {
+    events: mpsc::UnboundedSender<Event>,
+    ready: Option<Ready>,
+}
+
+impl Sink {
+    fn emit(&mut self, event: Event) {
+        if let Event::SignedOn { screen_name } = &event {
+            if let Some(ready) = self.ready.take() {
+                let _ = ready.send(Ok(screen_name.clone()));
+            }
+        }
+        // A front end that dropped its receiver still gets signed off via the command channel.
+        let _ = self.events.send(event);
+    }
+
+    fn drain(&mut self, state: &mut SessionState) -> super::state::Output {
+        let mut out = state.take_output();
+        for e in std::mem::take(&mut out.events) {
+            self.emit(e);
+        }
+        out
+    }
+}
+
+/// The actor's parts, kept separate so a pending future can borrow one while commands use
+/// the others.
+struct Actor {
+    config: SessionConfig,
+    state: SessionState,
+    commands: mpsc::UnboundedReceiver<Command>,
+    sink: Sink,
+    clock: Clock,
+}
+
+/// Runs a session to its end: sign on, serve, reconnect as the policy allows, then report
+/// [`Event::Disconnected`].
+pub async fn run(
+    config: SessionConfig,
+    commands: mpsc::UnboundedReceiver<Command>,
+    events: mpsc::UnboundedSender<Event>,
+    ready: Option<Ready>,
+) {
+    let state = SessionState::new(config.screen_name.clone());
+    let mut actor = Actor {
+        config,
+        state,
+        commands,
+        sink: Sink { events, ready },
+        clock: Clock { base: Instant::now() },
+    };
+    let reason = actor.main_loop().await;
+    actor.state.connection_lost(false);
+    actor.sink.drain(&mut actor.state);
+    if let Some(ready) = actor.sink.ready.take() {
+        let _ = ready.send(Err(reason.clone()));
+    }
+    tracing::info!("session for {} ended: {reason:?}", actor.config.screen_name.as_str());
+    actor.sink.emit(Event::Disconnected(reason));
+}
+
+/// What waiting for something (a login, a backoff) while serving commands ended with.
+enum Waited<T> {
+    Done(T),
+    SignOff,
+}
+
+impl Actor {
+    /// Awaits `fut` while still accepting commands (IMs queue up, buddy changes wait); a
+    /// sign-off (or the front end going away) abandons the wait.
+    async fn wait<T>(&mut self, fut: impl Future<Output = T>) -> Waited<T> {
+        let mut fut = std::pin::pin!(fut);
+        loop {
+            tokio::select! {
+                v = &mut fut => return Waited::Done(v),
+                cmd = self.commands.recv() => match cmd {
+                    Some(Command::SignOff) | None => return Waited::SignOff,
+                    Some(cmd) => {
+                        self.state.handle_command(self.clock.now(), cmd);
+                        self.sink.drain(&mut self.state);
+                    }
+                },
+            }
+        }
+    }
+
+    async fn main_loop(&mut self) -> DisconnectReason {
+        let mut auth = Authenticator::new(self.config.clone());
+        let mut attempt: u32 = 0;
+        let mut ever_signed_on = false;
+        loop {
+            self.sink.emit(Event::SignOnProgress(SignOnStep::Authenticating));
+            let ticket = match self.wait(auth.ticket()).await {
+                Waited::SignOff => return DisconnectReason::SignedOff,
+                Waited::Done(Ok(t)) => t,
+                Waited::Done(Err(failure)) => {
+                    match self.back_off(&failure, ever_signed_on, &mut attempt).await {
+                        Some(end) => return end,
+                        None => continue,
+                    }
+                }
+            };
+            self.sink.emit(Event::SignOnProgress(SignOnStep::ConnectingBos));
+            let tls = self.config.tls.clone();
+            let transport = match self.wait(connect_bos(&ticket, &tls)).await {
+                Waited::SignOff => return DisconnectReason::SignedOff,
+                Waited::Done(Ok(t)) => t,
+                Waited::Done(Err(failure)) => {
+                    match self.back_off(&failure, ever_signed_on, &mut attempt).await {
+                        Some(end) => return end,
+                        None => continue,
+                    }
+                }
+            };
+            let mut framed = Framed::new(transport, FlapCodec::new());
+            self.state.connection_started(self.clock.now(), ticket.cookie.expose());
+            let close = self.serve(&mut framed).await;
+            if self.state.is_signed_on() {
+                ever_signed_on = true;
+                attempt = 0;
+            }
+            if !close.reconnect {
+                let _ = tokio::time::timeout(Duration::from_secs(2), framed.close()).await;
+                return close.reason;
+            }
+            tracing::warn!("BOS connection lost: {:?}", close.reason);
+            let failure =
+                LoginFailure { reason: close.reason, retryable: true, rate_limited: false };
+            if let Some(end) = self.back_off(&failure, ever_signed_on, &mut attempt).await {
+                return end;
+            }
+        }
+    }
+
+    /// Decides whether to try again; if so, reports [`Event::Reconnecting`] and sleeps (still
+    /// serving commands). Returns the final reason when the session must end.
+    async fn back_off(
+        &mut self,
+        failure: &LoginFailure,
+        ever_signed_on: bool,
+        attempt: &mut u32,
+    ) -> Option<DisconnectReason> {
+        let policy = self.config.reconnect.clone();
+        let retry = failure.retryable
+            && ever_signed_on
+            && policy.enabled
+            && policy.max_attempts.is_none_or(|max| *attempt < max);
+        self.state.connection_lost(retry);
+        self.sink.drain(&mut self.state);
+        if !retry {
+            return Some(failure.reason.clone());
+        }
+        *attempt += 1;
+        let delay = policy.delay(*attempt, failure.rate_limited);
+        self.sink.emit(Event::Reconnecting {
+            attempt: *attempt,
+            delay,
+            reason: failure.reason.clone(),
+        });
+        match self.wait(tokio::time::sleep(delay)).await {
+            Waited::SignOff => Some(DisconnectReason::SignedOff),
+            Waited::Done(()) => None,
+        }
+    }
+
+    /// Serves one BOS connection until it must close.
+    async fn serve(&mut self, framed: &mut Framed<BoxedTransport, FlapCodec>) -> Close {
+        loop {
+            let out = self.sink.drain(&mut self.state);
+            if !out.frames.is_empty() {
+                let mut result = Ok(());
+                for frame in out.frames {
+                    result = framed.feed(frame).await;
+                    if result.is_err() {
+                        break;
+                    }
+                }
+                if let Err(e) = result.and(framed.flush().await) {
+                    tracing::warn!("writing to the server failed: {e}");
+                    return Close {
+                        reason: DisconnectReason::Network(e.to_string()),
+                        reconnect: true,
+                    };
+                }
+            }
+            if let Some(close) = out.close {
+                return close;
+            }
+            let deadline = self.state.next_deadline().map(|ms| self.clock.instant(ms));
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                frame = framed.next() => {
+                    let mut next = Some(frame);
+                    // Handle every frame already buffered before writing once.
+                    while let Some(frame) = next.take() {
+                        match frame {
+                            Some(Ok(f)) => self.state.handle_frame(self.clock.now(), f),
+                            Some(Err(e)) => {
+                                tracing::warn!("closing the BOS connection: {e}");
+                                self.sink.drain(&mut self.state);
+                                let reason = DisconnectReason::Network(e.to_string());
+                                return Close { reason, reconnect: true };
+                            }
+                            None => {
+                                self.sink.drain(&mut self.state);
+                                let reason = DisconnectReason::Network(
+                                    "the server closed the connection".into(),
+                                );
+                                return Close { reason, reconnect: true };
+                            }
+                        }
+                        next = framed.next().now_or_never();
+                    }
+                }
+                cmd = self.commands.recv() => {
+                    let now = self.clock.now();
+                    self.state.handle_command(now, cmd.unwrap_or(Command::SignOff));
+                    while let Ok(cmd) = self.commands.try_recv() {
+                        self.state.handle_command(now, cmd);
+                    }
+                }
+                () = sleep => self.state.handle_timer(self.clock.now()),
+            }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! How a session signs on and how it behaves when the connection drops.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::{Secret, ServerProfile};
+use crate::credentials::CredentialStore;
+use crate::screenname::ScreenName;
+
+/// Which login service produces the BOS ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginMethod {
+    /// HTTP `clientLogin` / `startOSCARSession` at the profile's URLs (reusing a stored token).
+    Http,
+    /// BUCP MD5 login on the FLAP auth host at this `host:port` (needs the password).
+    Bucp(String),
+}
+
+/// When and how fast to reconnect after the BOS connection drops.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReconnectPolicy {
+    /// Whether to reconnect at all (off: the first drop ends the session).
+    pub enabled: bool,
+    /// Delay before the first attempt; doubled for each further attempt.
+    pub initial_delay: Duration,
+    /// The longest delay between attempts.
+    pub max_delay: Duration,
+    /// Random spread applied to every delay, as a fraction (0.2 = ±20 %).
+    pub jitter: f64,
+    /// The least delay after the server says we sign on too often.
+    pub rate_limited_delay: Duration,
+    /// Give up after this many consecutive failed attempts (`None` = never).
+    pub max_attempts: Option<u32>,
+}
+
+impl Default for ReconnectPolicy {
+    /// 1 s, 2 s, 4 s … capped at 60 s, ±20 %, at least 5 minutes when rate limited, forever.
+    fn default() -> Self {
+        ReconnectPolicy {
+            enabled: true,
+            initial_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(60),
+            jitter: 0.2,
+            rate_limited_delay: Duration::from_secs(300),
+            max_attempts: None,
+        }
+    }
+}
+
+impl ReconnectPolicy {
+    /// A policy that never reconnects (`--send`, tests of the failure path).
+    pub fn never() -> Self {
+        ReconnectPolicy { enabled: false, ..Self::default() }
+    }
+
+    /// The delay before attempt `attempt` (from 1), without jitter.
+    pub fn base_delay(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(30));
+        self.initial_delay.saturating_mul(factor).min(self.max_delay)
+    }
+
+    /// The delay before attempt `attempt` with jitter; `rate_limited` stretches it to at least
+    /// [`ReconnectPolicy::rate_limited_delay`].
+    pub fn delay(&self, attempt: u32, rate_limited: bool) -> Duration {
+        let base = self.base_delay(attempt);
+        let spread = self.jitter.clamp(0.0, 1.0);
+        let factor = 1.0 + rand::random_range(-spread..=spread);
+        let jittered = base.mul_f64(factor.max(0.0));
+        if rate_limited {
+            jittered.max(self.rate_limited_delay)
+        } else {
+            jittered
+        }
+    }
+}
+
+/// Extra trust for the BOS TLS connection, on top of the public web roots.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsOptions {
+    /// DER-encoded certificates to trust as roots (the embedded server's self-signed one).
+    pub extra_roots: Vec<Vec<u8>>,
+}
+
+/// Everything a session needs to sign on and stay signed on.
+#[derive(Clone)]
+pub struct SessionConfig {
+    /// Who signs on.
+    pub screen_name: ScreenName,
+    /// The server's endpoints (HTTP URLs; the credential key uses `api_url`).
+    pub server: ServerProfile,
+    /// HTTP or BUCP.
+    pub method: LoginMethod,
+    /// The password, when the user gave one (kept only in memory, for re-login).
+    pub password: Option<Secret>,
+    /// Where the long-term HTTP token is kept between runs (`None`: only in memory).
+    pub credentials: Option<Arc<dyn CredentialStore>>,
+    /// Reconnection behaviour.
+    pub reconnect: ReconnectPolicy,
+    /// Extra TLS roots for the BOS connection.
+    pub tls: TlsOptions,
+    /// Ask `startOSCARSession` for a TLS BOS connection; `None` = only when the API is https.
+    pub request_tls: Option<bool>,
+}
+
+impl SessionConfig {
+    /// An HTTP sign-on for `screen_name` at `server`, no password, no store, default reconnect.
+    pub fn new(screen_name: ScreenName, server: ServerProfile) -> Self {
+        SessionConfig {
+            screen_name,
+            server,
+            method: LoginMethod::Http,
+            password: None,
+            credentials: None,
+            reconnect: ReconnectPolicy::default(),
+            tls: TlsOptions::default(),
+            request_tls: None,
+        }
+    }
+
+    /// Sets the password.
+    pub fn with_password(mut self, password: impl Into<Secret>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Sets the credential store for the long-term token.
+    pub fn with_credentials(mut self, store: Arc<dyn CredentialStore>) -> Self {
+        self.credentials = Some(store);
+        self
+    }
+
+    /// Sets the login method.
+    pub fn with_method(mut self, method: LoginMethod) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// Sets the reconnect policy.
+    pub fn with_reconnect(mut self, policy: ReconnectPolicy) -> Self {
+        self.reconnect = policy;
+        self
+    }
+
+    /// Trusts one more DER certificate as a root for BOS TLS.
+    pub fn with_extra_root(mut self, der: Vec<u8>) -> Self {
+        self.tls.extra_roots.push(der);
+        self
+    }
+}
+
+impl std::fmt::Debug for SessionConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionConfig")
+            .field("screen_name", &self.screen_name)
+            .field("server", &self.server.name)
+            .field("method", &self.method)
+            .field("password", &self.password.as_ref().map(|_| "…"))
+            .field("credentials", &self.credentials.is_some())
+            .field("reconnect", &self.reconnect)
+            .field("extra_roots", &self.tls.extra_roots.len())
+            .field("request_tls", &self.request_tls)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_caps_and_jitters() {
+        let p = ReconnectPolicy::default();
+        let base: Vec<u64> = (1..=8).map(|a| p.base_delay(a).as_secs()).collect();
+        assert_eq!(base, [1, 2, 4, 8, 16, 32, 60, 60]);
+        assert_eq!(p.base_delay(u32::MAX), Duration::from_secs(60));
+        for attempt in 1..10 {
+            let d = p.delay(attempt, false).as_secs_f64();
+            let b = p.base_delay(attempt).as_secs_f64();
+            assert!(d >= b * 0.8 - 1e-9 && d <= b * 1.2 + 1e-9, "{d} vs {b}");
+        }
+        assert!(p.delay(1, true) >= Duration::from_secs(300));
+    }
+}

@@ -1,0 +1,376 @@
+//! Getting a BOS ticket (HTTP with a stored token or the password, or BUCP) and opening the BOS
+//! transport (TCP, plus TLS when the ticket asks for it).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_util::codec::Framed;
+
+use crate::auth::{AuthError, BosTicket, HttpSignOn, Secret, SecretBytes, StoredToken};
+use crate::credentials::{CredentialError, CredentialKey, CredentialStore};
+use crate::oscar::bucp::{ChallengeRequest, ClientIdent, LoginOutcome, LoginRequest};
+use crate::oscar::codes::AuthErrorCode;
+use crate::oscar::{decode_snac_payload, snac_flap, Channel, FlapCodec, Hello, OutFlap, SignOff};
+use crate::oscar::{SnacBody, SERVER_REQUEST_ID_BIT};
+
+use super::api::DisconnectReason;
+use super::config::{LoginMethod, SessionConfig, TlsOptions};
+
+/// How long one TCP connect (or TLS handshake, or BUCP exchange) may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Any byte stream the FLAP codec can run over: TCP, TLS, or a test pipe.
+pub trait Transport: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Transport for T {}
+
+/// A boxed transport, so TLS slots in below the codec without touching the session.
+pub type BoxedTransport = Box<dyn Transport>;
+
+/// Why no ticket (or no connection) was obtained, and whether trying again later may help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginFailure {
+    /// What to report.
+    pub reason: DisconnectReason,
+    /// Whether a later attempt may succeed (network trouble, rate limit).
+    pub retryable: bool,
+    /// The server said we sign on too often: back off longer.
+    pub rate_limited: bool,
+}
+
+impl LoginFailure {
+    fn fatal(reason: DisconnectReason) -> Self {
+        LoginFailure { reason, retryable: false, rate_limited: false }
+    }
+
+    fn retry(reason: DisconnectReason) -> Self {
+        LoginFailure { reason, retryable: true, rate_limited: false }
+    }
+
+    fn network(what: impl std::fmt::Display) -> Self {
+        Self::retry(DisconnectReason::Network(what.to_string()))
+    }
+
+    fn from_auth(e: &AuthError) -> Self {
+        match e {
+            AuthError::RateLimited(_) => LoginFailure {
+                reason: DisconnectReason::AuthFailed(e.to_string()),
+                retryable: true,
+                rate_limited: true,
+            },
+            AuthError::Network { .. } => Self::network(e),
+            _ => Self::fatal(DisconnectReason::AuthFailed(e.to_string())),
+        }
+    }
+}
+
+/// Obtains BOS tickets for one session, remembering the HTTP token between reconnects.
+pub struct Authenticator {
+    config: SessionConfig,
+    http: Option<HttpSignOn>,
+    token: Option<StoredToken>,
+    store_checked: bool,
+}
+
+impl Authenticator {
+    /// An authenticator for `config`.
+    pub fn new(config: SessionConfig) -> Self {
+        Authenticator { config, http: None, token: None, store_checked: false }
+    }
+
+    fn key(&self) -> CredentialKey {
+        CredentialKey::new(&self.config.server.api_url, &self.config.screen_name)
+    }
+
+    /// A fresh ticket (a BOS cookie is good for one connection only).
+    pub async fn ticket(&mut self) -> Result<BosTicket, LoginFailure> {
+        match self.config.method.clone() {
+            LoginMethod::Http => self.http_ticket().await,
+            LoginMethod::Bucp(addr) => {
+                let password = self.config.password.clone().ok_or_else(|| {
+                    LoginFailure::fatal(DisconnectReason::AuthFailed(
+                        "BUCP sign-on needs the password".into(),
+                    ))
+                })?;
+                let fut = bucp_ticket(&addr, self.config.screen_name.as_str(), &password);
+                tokio::time::timeout(CONNECT_TIMEOUT, fut)
+                    .await
+                    .map_err(|_| LoginFailure::network(format!("BUCP login at {addr} timed out")))?
+            }
+        }
+    }
+
+    fn http(&mut self) -> Result<HttpSignOn, LoginFailure> {
+        if let Some(h) = &self.http {
+            return Ok(h.clone());
+        }
+        let mut client = HttpSignOn::new(self.config.server.clone())
+            .map_err(|e| LoginFailure::fatal(DisconnectReason::AuthFailed(e.to_string())))?;
+        if let Some(tls) = self.config.request_tls {
+            client = client.with_use_tls(tls);
+        }
+        self.http = Some(client.clone());
+        Ok(client)
+    }
+
+    async fn http_ticket(&mut self) -> Result<BosTicket, LoginFailure> {
+        let http = self.http()?;
+        if self.token.is_none() && !self.store_checked {
+            self.store_checked = true;
+            self.token = self.load_token().await;
+        }
+        if let Some(token) = self.token.clone() {
+            match http.start_session(&token).await {
+                Ok(ticket) => return Ok(ticket),
+                Err(e) if e.token_unusable() => {
+                    tracing::info!("stored sign-on token is no longer usable: {e}");
+                    self.token = None;
+                    self.forget_token().await;
+                }
+                Err(e) => return Err(LoginFailure::from_auth(&e)),
+            }
+        }
+        let Some(password) = self.config.password.clone() else {
+            return Err(LoginFailure::fatal(DisconnectReason::AuthFailed(
+                "no usable sign-on token is stored and no password was given; sign in again with \
+                 `flapjack login`"
+                    .into(),
+            )));
+        };
+        let token = http
+            .client_login(self.config.screen_name.as_str(), &password)
+            .await
+            .map_err(|e| LoginFailure::from_auth(&e))?;
+        self.token = Some(token.clone());
+        self.save_token(&token).await;
+        http.start_session(&token).await.map_err(|e| LoginFailure::from_auth(&e))
+    }
+
+    async fn with_store<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&dyn CredentialStore, &CredentialKey) -> Result<T, CredentialError>
+            + Send
+            + 'static,
+    ) -> Option<T> {
+        let store = Arc::clone(self.config.credentials.as_ref()?);
+        let key = self.key();
+        match tokio::task::spawn_blocking(move || op(store.as_ref(), &key)).await {
+            Ok(Ok(v)) => Some(v),
+            Ok(Err(CredentialError::Unavailable(e))) => {
+                tracing::debug!("no keyring ({e}); the sign-on token lives in memory only");
+                None
+            }
+            Ok(Err(e)) => {
+                tracing::warn!("{e}");
+                None
+            }
+            Err(e) => {
+                tracing::warn!("keyring task failed: {e}");
+                None
+            }
+        }
+    }
+
+    async fn load_token(&self) -> Option<StoredToken> {
+        let raw = self.with_store(|s, k| s.load(k)).await??;
+        match serde_json::from_str::<StoredToken>(&raw) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::warn!("ignoring an unreadable stored sign-on token: {e}");
+                None
+            }
+        }
+    }
+
+    async fn save_token(&self, token: &StoredToken) {
+        match serde_json::to_string(token) {
+            Ok(raw) => {
+                self.with_store(move |s, k| s.save(k, &raw)).await;
+            }
+            Err(e) => tracing::warn!("cannot serialize the sign-on token: {e}"),
+        }
+    }
+
+    async fn forget_token(&self) {
+        self.with_store(|s, k| s.delete(k)).await;
+    }
+}
+
+/// Splits `host[:port]` (default port 5190; `[v6]:port` accepted).
+pub fn split_host_port(addr: &str) -> Result<(String, u16), String> {
+    let addr = addr.trim();
+    if let Some(rest) = addr.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or("unclosed [ in address")?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => p.parse().map_err(|_| format!("bad port in {addr}"))?,
+            None => 5190,
+        };
+        return Ok((host.to_string(), port));
+    }
+    match addr.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => {
+            Ok((host.to_string(), port.parse().map_err(|_| format!("bad port in {addr}"))?))
+        }
+        _ if addr.is_empty() => Err("empty address".into()),
+        _ => Ok((addr.to_string(), 5190)),
+    }
+}
+
+async fn tcp(host: &str, port: u16) -> Result<TcpStream, LoginFailure> {
+    let stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host, port)))
+        .await
+        .map_err(|_| LoginFailure::network(format!("connecting to {host}:{port} timed out")))?
+        .map_err(|e| LoginFailure::network(format!("cannot connect to {host}:{port}: {e}")))?;
+    stream.set_nodelay(true).map_err(LoginFailure::network)?;
+    Ok(stream)
+}
+
+/// The BUCP exchange (§4.6): hello + 17/06 in one flight, 17/02 on 17/07, ticket from 17/03.
+async fn bucp_ticket(
+    addr: &str,
+    screen_name: &str,
+    password: &Secret,
+) -> Result<BosTicket, LoginFailure> {
+    let (host, port) =
+        split_host_port(addr).map_err(|e| LoginFailure::fatal(DisconnectReason::Network(e)))?;
+    let mut framed = Framed::new(tcp(&host, port).await?, FlapCodec::new());
+    let hello = Hello::default().encode().map_err(LoginFailure::network)?;
+    let challenge = SnacBody::ChallengeRequest(ChallengeRequest::new(screen_name));
+    let net = |e: crate::oscar::FrameError| LoginFailure::network(format!("BUCP login: {e}"));
+    framed.feed(OutFlap { channel: Channel::SignOn, payload: hello }).await.map_err(net)?;
+    framed.feed(snac_flap(&challenge, 1).map_err(LoginFailure::network)?).await.map_err(net)?;
+    framed.flush().await.map_err(net)?;
+    while let Some(frame) = framed.next().await {
+        let frame = frame.map_err(net)?;
+        let reply = match frame.channel {
+            Channel::Data => match decode_snac_payload(&frame.payload) {
+                Ok((_, SnacBody::ChallengeReply(c))) => {
+                    let ident = ClientIdent {
+                        name: concat!("flapjack ", env!("CARGO_PKG_VERSION")).into(),
+                        id: 0x0109,
+                        version: [5, 1, 0, 3036],
+                        distribution: 1717,
+                    };
+                    let request = SnacBody::LoginRequest(LoginRequest::strong(
+                        screen_name,
+                        &c.key,
+                        password.expose().as_bytes(),
+                        &ident,
+                    ));
+                    let flap = snac_flap(&request, 2).map_err(LoginFailure::network)?;
+                    framed.send(flap).await.map_err(net)?;
+                    continue;
+                }
+                Ok((_, SnacBody::LoginReply(r))) => r,
+                Ok((_, SnacBody::Error { error, .. })) => {
+                    return Err(LoginFailure::fatal(DisconnectReason::AuthFailed(format!(
+                        "the login server refused the request: {error}"
+                    ))))
+                }
+                Ok((h, other)) => {
+                    let (f, s) = other.id();
+                    let origin =
+                        if h.request_id & SERVER_REQUEST_ID_BIT != 0 { "server" } else { "reply" };
+                    tracing::debug!("BUCP: skipping {f:02X}/{s:02X} ({origin})");
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!("BUCP: skipping a SNAC that does not decode: {e}");
+                    continue;
+                }
+            },
+            Channel::SignOff => {
+                SignOff::decode(&frame.payload).unwrap_or_default().as_login_reply()
+            }
+            _ => continue,
+        };
+        return match reply.outcome() {
+            LoginOutcome::Success { screen_name: sn, bos_address, cookie } => {
+                let (host, port) = split_host_port(&bos_address)
+                    .map_err(|e| LoginFailure::fatal(DisconnectReason::Network(e)))?;
+                Ok(BosTicket {
+                    screen_name: sn.unwrap_or_else(|| screen_name.to_string()),
+                    host,
+                    port,
+                    cookie: SecretBytes::new(cookie),
+                    use_tls: false,
+                    tls_cert_name: None,
+                })
+            }
+            LoginOutcome::Failure { code, .. } => {
+                let reason = DisconnectReason::AuthFailed(code.to_string());
+                Err(match code {
+                    AuthErrorCode::ConnectingTooOften | AuthErrorCode::RateLimitedIp => {
+                        LoginFailure { reason, retryable: true, rate_limited: true }
+                    }
+                    AuthErrorCode::ServiceTemporarilyUnavailable
+                    | AuthErrorCode::ServiceUnavailable => LoginFailure::retry(reason),
+                    _ => LoginFailure::fatal(reason),
+                })
+            }
+        };
+    }
+    Err(LoginFailure::network("the login server closed the connection"))
+}
+
+/// Opens the BOS transport the ticket describes: TCP with TCP_NODELAY, then TLS verified
+/// against `tls_cert_name` (else the host) when the ticket says so.
+pub async fn connect_bos(
+    ticket: &BosTicket,
+    tls: &TlsOptions,
+) -> Result<BoxedTransport, LoginFailure> {
+    let stream = tcp(&ticket.host, ticket.port).await?;
+    if !ticket.use_tls {
+        return Ok(Box::new(stream));
+    }
+    let config = tls_config(tls).map_err(|e| LoginFailure::fatal(DisconnectReason::Network(e)))?;
+    let name = ticket.tls_cert_name.clone().unwrap_or_else(|| ticket.host.clone());
+    let server_name = rustls::pki_types::ServerName::try_from(name.clone()).map_err(|e| {
+        LoginFailure::fatal(DisconnectReason::Network(format!("bad TLS name {name}: {e}")))
+    })?;
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tls_stream = tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(server_name, stream))
+        .await
+        .map_err(|_| LoginFailure::network("TLS handshake timed out"))?
+        .map_err(|e| LoginFailure::network(format!("TLS handshake with {name} failed: {e}")))?;
+    Ok(Box::new(tls_stream))
+}
+
+fn tls_config(tls: &TlsOptions) -> Result<rustls::ClientConfig, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for der in &tls.extra_roots {
+        roots
+            .add(rustls::pki_types::CertificateDer::from(der.clone()))
+            .map_err(|e| format!("unusable extra TLS root: {e}"))?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_port_forms() {
+        assert_eq!(split_host_port("bos.example:5191"), Ok(("bos.example".into(), 5191)));
+        assert_eq!(split_host_port("bos.example"), Ok(("bos.example".into(), 5190)));
+        assert_eq!(split_host_port("[::1]:7"), Ok(("::1".into(), 7)));
+        assert_eq!(split_host_port("::1"), Ok(("::1".into(), 5190)));
+        assert!(split_host_port("h:x").is_err());
+        assert!(split_host_port("").is_err());
+    }
+
+    #[test]
+    fn tls_config_rejects_garbage_roots() {
+        assert!(tls_config(&TlsOptions::default()).is_ok());
+        assert!(tls_config(&TlsOptions { extra_roots: vec![vec![1, 2, 3]] }).is_err());
+    }
+}
