@@ -254,6 +254,9 @@ impl Actor {
                                 return Close { reason, reconnect: true };
                             }
                         }
+                        if self.state.close_pending() {
+                            break;
+                        }
                         next = framed.next().now_or_never();
                     }
                 }

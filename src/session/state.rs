@@ -202,6 +202,12 @@ impl SessionState {
         self.signed_on
     }
 
+    /// Whether the connection has been told to close (the actor stops reading then, so a
+    /// channel-4 reason is not overtaken by the EOF that follows it).
+    pub fn close_pending(&self) -> bool {
+        self.out.close.is_some()
+    }
+
     /// Drains what the last calls produced.
     pub fn take_output(&mut self) -> Output {
         std::mem::take(&mut self.out)
