@@ -9,7 +9,6 @@ mod actor;
 pub mod api;
 pub mod config;
 pub mod feedbag;
-mod html;
 pub mod login;
 pub mod state;
 

@@ -23,13 +23,13 @@ use crate::oscar::{
     SignOff, SnacBody,
 };
 use crate::screenname::ScreenName;
+use crate::text::html::{from_plain, to_plain};
 
 use super::api::{
     Availability, Command, DisconnectReason, Event, ImFailure, IncomingIm, MessageId, Presence,
     SignOnStep, TypingState, UserInfo,
 };
 use super::feedbag::{Change, Feedbag};
-use super::html;
 
 /// Send a keepalive after this long without sending anything (§8.1).
 pub const KEEPALIVE_MS: u64 = 60_000;
@@ -339,7 +339,7 @@ impl SessionState {
             info = info.with_capabilities(&[CAP_TYPING, CAP_UNICODE, CAP_INTEROPERATE]);
         }
         match &self.away {
-            Some(text) => info.with_away_message(&html::from_plain(text)),
+            Some(text) => info.with_away_message(&html_body(text)),
             None if with_caps => info,
             None => info.with_away_message(""),
         }
@@ -512,7 +512,7 @@ impl SessionState {
     }
 
     fn send_im(&mut self, now: u64, id: MessageId, to: ScreenName, text: &str) {
-        let message = ImMessage::new(&html::from_plain(text));
+        let message = ImMessage::new(&html_body(text));
         let cookie: [u8; 8] = rand::random();
         let mut body = match SendIm::new(cookie, to.as_str(), &message, true) {
             Ok(b) => b,
@@ -667,7 +667,7 @@ impl SessionState {
                 )));
             }
             B::Motd(motd) => match motd.text().filter(|t| !t.trim().is_empty()) {
-                Some(text) => self.emit(Event::Notice(html::to_plain(&text))),
+                Some(text) => self.emit(Event::Notice(to_plain(&text))),
                 None => tracing::debug!("empty MOTD of type {}", motd.kind),
             },
             B::Migrate(_) => tracing::info!("ignoring a migration nobody asked for"),
@@ -761,8 +761,8 @@ impl SessionState {
                 Some(Tag::GetInfo(name)) => {
                     let info = UserInfo {
                         name: ScreenName::from_wire(&reply.info.screen_name),
-                        profile: reply.profile().map(|p| html::to_plain(&p)),
-                        away_message: reply.away_message().map(|a| html::to_plain(&a)),
+                        profile: reply.profile().map(|p| to_plain(&p)),
+                        away_message: reply.away_message().map(|a| to_plain(&a)),
                         idle_minutes: reply.info.idle_minutes().filter(|m| *m > 0),
                         signed_on_at: reply.info.signon_time().map(unix_time),
                         warning_percent: reply.info.warning_level / 10,
@@ -771,7 +771,7 @@ impl SessionState {
                     self.emit(Event::UserInfo(info));
                 }
                 Some(Tag::AwayFetch(name)) => {
-                    let message = reply.away_message().map(|a| html::to_plain(&a));
+                    let message = reply.away_message().map(|a| to_plain(&a));
                     if let Some(p) = self.presence.get_mut(&name) {
                         if p.availability == Availability::Away && p.away_message != message {
                             p.away_message = message;
@@ -884,7 +884,7 @@ impl SessionState {
         }
         let text = match im.channel {
             icbm::CHANNEL_IM => match im.message() {
-                Some(Ok(m)) => html::to_plain(&m.text()),
+                Some(Ok(m)) => to_plain(&m.text()),
                 Some(Err(e)) => {
                     tracing::warn!(
                         "skipping an IM from {} that does not decode: {e}",
@@ -956,6 +956,11 @@ impl SessionState {
             }
         }
     }
+}
+
+/// Plain text as the full HTML body AIM clients send: escaped by `crate::text`, then wrapped.
+fn html_body(text: &str) -> String {
+    format!("<HTML><BODY>{}</BODY></HTML>", from_plain(text))
 }
 
 fn unix_time(secs: u32) -> SystemTime {
