@@ -247,12 +247,7 @@ async fn bucp_ticket(
         let reply = match frame.channel {
             Channel::Data => match decode_snac_payload(&frame.payload) {
                 Ok((_, SnacBody::ChallengeReply(c))) => {
-                    let ident = ClientIdent {
-                        name: concat!("flapjack ", env!("CARGO_PKG_VERSION")).into(),
-                        id: 0x0109,
-                        version: [5, 1, 0, 3036],
-                        distribution: 1717,
-                    };
+                    let ident = client_ident(screen_name);
                     let request = SnacBody::LoginRequest(LoginRequest::strong(
                         screen_name,
                         &c.key,
@@ -315,6 +310,17 @@ async fn bucp_ticket(
     Err(LoginFailure::network("the login server closed the connection"))
 }
 
+/// The client identification for 17/02: AIM's client id, or ICQ's (0x010A) for a UIN.
+fn client_ident(screen_name: &str) -> ClientIdent {
+    let icq = crate::screenname::ScreenName::from_wire(screen_name).is_uin();
+    ClientIdent {
+        name: concat!("flapjack ", env!("CARGO_PKG_VERSION")).into(),
+        id: if icq { 0x010A } else { 0x0109 },
+        version: [5, 1, 0, 3036],
+        distribution: if icq { 1553 } else { 1717 },
+    }
+}
+
 /// Opens the BOS transport the ticket describes: TCP with TCP_NODELAY, then TLS verified
 /// against `tls_cert_name` (else the host) when the ticket says so.
 pub async fn connect_bos(
@@ -366,6 +372,12 @@ mod tests {
         assert_eq!(split_host_port("::1"), Ok(("::1".into(), 5190)));
         assert!(split_host_port("h:x").is_err());
         assert!(split_host_port("").is_err());
+    }
+
+    #[test]
+    fn icq_uins_identify_as_icq() {
+        assert_eq!(client_ident("123456789").id, 0x010A);
+        assert_eq!(client_ident("Bob Smith").id, 0x0109);
     }
 
     #[test]

@@ -5,6 +5,23 @@
 //! One `SessionState` lives for the whole session, across reconnects: per-connection state is
 //! reset by [`SessionState::connection_started`], while unacknowledged IMs, the away message and
 //! the buddy list carry over.
+//!
+//! # IMs across a dropped connection
+//!
+//! Every IM asks for a host ack (04/06 TLV 0x0003) and is pending until 04/0C or 04/01.
+//! - Still queued by the rate limiter when the connection drops: it never reached the wire, so
+//!   it simply goes out on the next connection.
+//! - Written but not acknowledged: the server may or may not have relayed it. It is resent
+//!   once, first thing after the sign-on flight, with the **same cookie**; if that connection
+//!   drops before the ack too, it fails with [`ImFailure::ConnectionLost`]. It is never
+//!   silently lost and never tried a third time.
+//! - Receivers drop a 04/07 whose (sender, cookie) they have already shown, so between flapjack
+//!   clients a resend is never displayed twice. Residual risk: if the server relayed the first
+//!   copy but our ack was lost with the connection, a receiver that does not deduplicate by
+//!   cookie (another client) shows it twice. We accept that over losing messages: a drop in the
+//!   one round trip between write and ack is rare, a silently lost IM is worse.
+//! - When the session ends for good (sign-off, signed on elsewhere, reconnect disabled) every
+//!   pending IM fails with [`ImFailure::ConnectionLost`].
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
