@@ -170,3 +170,20 @@ async fn unacknowledged_im_is_resent_once_with_the_same_cookie() {
     assert_eq!(seen.im_cookies[0], seen.im_cookies[1], "the resend reuses the cookie");
     assert_ne!(seen.im_cookies[1], seen.im_cookies[2]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_im_sent_before_sign_on_rides_in_the_first_bos_flight() {
+    // What `--send` does: spawn, send at once, wait for the ack. No extra round trip.
+    let fake = FakeBos::start(vec![]).await;
+    let mut h = session::spawn(config(&fake, PASSWORD));
+    let friend = ScreenName::parse("friend").unwrap();
+    h.commands.send(Command::SendIm { id: 1, to: friend, text: "quick".into() }).unwrap();
+    let events = next(&mut h, "ack", |e| *e == Event::ImAcked { id: 1 }).await;
+    assert!(events.contains(&Event::ImQueued { id: 1 }));
+    let seen = fake.seen.lock().unwrap();
+    let (bos, first) = &seen.first_reads[1];
+    assert!(*bos);
+    let ids: Vec<(u16, u16)> = first.iter().map(|&(_, f, s)| (f, s)).collect();
+    let ready = ids.iter().position(|id| *id == (0x01, 0x02)).expect("01/02 in the flight");
+    assert_eq!(ids.get(ready + 1), Some(&(0x04, 0x06)), "the IM follows 01/02: {ids:?}");
+}

@@ -375,6 +375,22 @@ mod tests {
     }
 
     #[test]
+    fn auth_errors_decide_retry_and_backoff() {
+        use crate::auth::{Endpoint, ServerCodes};
+        let codes = |status| ServerCodes {
+            endpoint: Endpoint::StartOscarSession,
+            http: 200,
+            status: Some(status),
+            detail: None,
+        };
+        let limited = LoginFailure::from_auth(&AuthError::RateLimited(codes(607)));
+        assert!(limited.retryable && limited.rate_limited);
+        let wrong = LoginFailure::from_auth(&AuthError::IncorrectPassword(codes(330)));
+        assert!(!wrong.retryable);
+        assert!(matches!(wrong.reason, DisconnectReason::AuthFailed(_)));
+    }
+
+    #[test]
     fn icq_uins_identify_as_icq() {
         assert_eq!(client_ident("123456789").id, 0x010A);
         assert_eq!(client_ident("Bob Smith").id, 0x0109);
