@@ -207,24 +207,24 @@ impl Actor {
     async fn serve(&mut self, framed: &mut Framed<BoxedTransport, FlapCodec>) -> Close {
         loop {
             let out = self.sink.drain(&mut self.state);
+            let mut written = Ok(());
             if !out.frames.is_empty() {
-                let mut result = Ok(());
                 for frame in out.frames {
-                    result = framed.feed(frame).await;
-                    if result.is_err() {
+                    written = framed.feed(frame).await;
+                    if written.is_err() {
                         break;
                     }
                 }
-                if let Err(e) = result.and(framed.flush().await) {
-                    tracing::warn!("writing to the server failed: {e}");
-                    return Close {
-                        reason: DisconnectReason::Network(e.to_string()),
-                        reconnect: true,
-                    };
-                }
+                written = written.and(framed.flush().await);
             }
+            // A decided close (a channel-4 reason, our sign-off) wins over a failed last write.
             if let Some(close) = out.close {
                 return close;
+            }
+            if let Err(e) = written {
+                tracing::warn!("writing to the server failed: {e}");
+                let reason = DisconnectReason::Network(e.to_string());
+                return Close { reason, reconnect: true };
             }
             let deadline = self.state.next_deadline().map(|ms| self.clock.instant(ms));
             let sleep = async {

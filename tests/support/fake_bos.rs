@@ -141,6 +141,9 @@ async fn serve_bucp(mut framed: Conn, addr: SocketAddr) {
         let Ok((h, body)) = decode_snac_payload(&f.payload) else { continue };
         match body {
             SnacBody::ChallengeRequest(_) => {
+                // A slow login host, so commands sent right after `spawn` meet a session that
+                // is still authenticating.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 let reply =
                     bucp::ChallengeReply { key: b"1234".to_vec(), tlvs: Default::default() };
                 send(&mut framed, SnacBody::ChallengeReply(reply), h.request_id).await;
