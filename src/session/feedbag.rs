@@ -343,4 +343,46 @@ mod tests {
         f.apply(&Change::Insert(vec![FeedbagItem::buddy("zed", 2, 40)]));
         assert!(f.contains(&sn("zed")));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_edit_sequence_keeps_ids_unique_and_orders_consistent(
+            ops in proptest::collection::vec((0u8..4, 0usize..4, 0usize..3), 0..40),
+        ) {
+            let names = ["ann", "ben", "cy", "dee"];
+            let groups = ["A", "B", "C"];
+            let mut f = Feedbag::default();
+            for (op, n, g) in ops {
+                let _ = match op {
+                    0 => f.add_buddy(&sn(names[n]), groups[g]),
+                    1 => f.remove_buddy(&sn(names[n])),
+                    2 => f.add_group(groups[g]),
+                    _ => f.remove_group(groups[g]),
+                };
+                let mut ids: Vec<(u16, u16, u16)> =
+                    f.items().iter().map(|i| (i.group_id, i.item_id, i.class)).collect();
+                let before = ids.len();
+                ids.sort_unstable();
+                ids.dedup();
+                proptest::prop_assert_eq!(ids.len(), before);
+                // Every order list names exactly the children that exist.
+                for g in f.items().iter().filter(|i| i.class == class::GROUP) {
+                    let mut order = g.order();
+                    order.sort_unstable();
+                    let mut children: Vec<u16> = if g.group_id == 0 {
+                        f.groups().map(|c| c.group_id).collect()
+                    } else {
+                        f.buddies_in(g.group_id).map(|b| b.item_id).collect()
+                    };
+                    children.sort_unstable();
+                    proptest::prop_assert_eq!(order, children);
+                }
+                let listed: usize = f.buddy_list().groups.iter().map(|g| g.buddies.len()).sum();
+                proptest::prop_assert_eq!(
+                    listed,
+                    f.items().iter().filter(|i| i.class == class::BUDDY).count()
+                );
+            }
+        }
+    }
 }

@@ -695,3 +695,42 @@ fn reconnect_flight_restores_away_and_rereads_the_list() {
         Some("<HTML><BODY>gone</BODY></HTML>")
     );
 }
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_frames_never_panic(
+        frames in proptest::collection::vec(
+            (0u8..6, proptest::collection::vec(proptest::prelude::any::<u8>(), 0..80)), 0..20),
+    ) {
+        let mut s = signed_on(vec![FeedbagItem::group("", 0, &[1]), FeedbagItem::group("G", 1, &[])]);
+        for (i, (channel, payload)) in frames.into_iter().enumerate() {
+            let channel = match channel {
+                1 => Channel::SignOn,
+                3 => Channel::Error,
+                4 => Channel::SignOff,
+                5 => Channel::KeepAlive,
+                _ => Channel::Data,
+            };
+            s.handle_frame(10 + i as u64, Flap { channel, sequence: 0, payload: payload.into() });
+            let _ = s.take_output();
+        }
+    }
+
+    #[test]
+    fn known_snacs_with_random_bodies_never_panic(
+        family in proptest::sample::select(vec![1u16, 2, 3, 4, 9, 0x13]),
+        subtype in 1u16..0x20,
+        flags in proptest::prelude::any::<u16>(),
+        body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120),
+    ) {
+        let mut s = signed_on(vec![]);
+        let mut payload = Vec::new();
+        payload.extend_from_slice(&family.to_be_bytes());
+        payload.extend_from_slice(&subtype.to_be_bytes());
+        payload.extend_from_slice(&flags.to_be_bytes());
+        payload.extend_from_slice(&7u32.to_be_bytes());
+        payload.extend_from_slice(&body);
+        s.handle_frame(5, Flap { channel: Channel::Data, sequence: 0, payload: payload.into() });
+        let _ = s.take_output();
+    }
+}
