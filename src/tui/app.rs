@@ -217,6 +217,7 @@ pub struct App {
     unread_seq: u64,
     size: Rect,
     retry_key: String,
+    fixed_time: Option<SystemTime>,
 }
 
 impl App {
@@ -250,7 +251,15 @@ impl App {
             unread_seq: 0,
             size: Rect::new(0, 0, 80, 24),
             retry_key,
+            fixed_time: None,
         }
+    }
+
+    /// Stamps our own messages with this time instead of the wall clock (for reproducible
+    /// snapshots).
+    pub fn with_fixed_time(mut self, time: SystemTime) -> Self {
+        self.fixed_time = Some(time);
+        self
     }
 
     /// Logs conversations here and loads them when chats open.
@@ -1068,25 +1077,24 @@ impl App {
         self.input_history.push(&text);
         self.notice = None;
         let mut actions = match text.strip_prefix('/') {
-            Some(rest) if !rest.starts_with('/') => self.run_command(rest, now),
-            Some(rest) => self.send_message(rest.to_string(), now),
-            None => self.send_message(text, now),
+            Some(rest) if !rest.starts_with('/') => self.run_command(rest),
+            Some(rest) => self.send_message(rest.to_string()),
+            None => self.send_message(text),
         };
         actions.extend(self.after_edit(now));
         actions
     }
 
-    fn send_message(&mut self, text: String, now: Instant) -> Vec<Action> {
+    fn send_message(&mut self, text: String) -> Vec<Action> {
         let Some(i) = self.active_index() else {
             self.set_notice("no chat open: press Enter on a buddy, or /msg NAME", true);
             return Vec::new();
         };
-        let _ = now;
         let id = self.next_id;
         self.next_id += 1;
         let Some(c) = self.chats.get_mut(i) else { return Vec::new() };
         let peer = c.peer.clone();
-        let time = SystemTime::now();
+        let time = self.fixed_time.unwrap_or_else(SystemTime::now);
         let kind =
             LineKind::Outgoing { id: Some(id), delivery: Delivery::Pending, raw: text.clone() };
         c.push(ChatLine::new(time, kind, &text));
@@ -1118,7 +1126,7 @@ impl App {
         vec![Action::Send(Command::SendIm { id, to: peer, text })]
     }
 
-    fn run_command(&mut self, line: &str, now: Instant) -> Vec<Action> {
+    fn run_command(&mut self, line: &str) -> Vec<Action> {
         let (cmd, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         let rest = rest.trim();
         let args = split_args(rest);
@@ -1160,7 +1168,7 @@ impl App {
                 if text.is_empty() {
                     Vec::new()
                 } else {
-                    self.send_message(text, now)
+                    self.send_message(text)
                 }
             }),
             "close" => Ok(self.close_chat()),
