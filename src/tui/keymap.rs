@@ -332,6 +332,11 @@ impl Keymap {
         }
     }
 
+    /// The first key bound to an action, for short hints such as "press enter".
+    pub fn primary(&self, action: KeyAction) -> String {
+        self.keys(action).first().map_or_else(|| "(unbound)".to_string(), ToString::to_string)
+    }
+
     /// What a key press means in the focused pane: the pane's own bindings first, then the
     /// global ones, except that in the input line a plain character is always typed.
     pub fn lookup(&self, focus: Context, key: &KeySpec) -> Option<KeyAction> {

@@ -237,8 +237,8 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
     let focused = app.focus == Focus::Conversation && app.overlay.is_none();
     let Some(conv) = app.active_chat() else {
         let block = pane(Line::from(" flapjack "), focused);
-        let help = app.keymap.describe(KeyAction::Help);
-        let open = app.keymap.describe(KeyAction::OpenChat);
+        let help = app.keymap.primary(KeyAction::Help);
+        let open = app.keymap.primary(KeyAction::OpenChat);
         let text = vec![
             Line::from(""),
             Line::from("No chat open."),
@@ -254,10 +254,9 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
     };
     let (mark, mark_style) = marker(app.availability(&conv.peer));
     let mut title = vec![Span::raw(" "), Span::styled(mark, mark_style), Span::raw(" ")];
-    title.push(Span::styled(
-        truncate(&conv.peer_display, usize::from(area.width).saturating_sub(20)),
-        theme::peer_name(),
-    ));
+    let name = truncate(&conv.peer_display, usize::from(area.width).saturating_sub(8));
+    let name_width = name.width();
+    title.push(Span::styled(name, theme::peer_name()));
     if let Some(p) = app.presence.get(&conv.peer) {
         let detail = match p.availability {
             Availability::Away => p
@@ -270,8 +269,8 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
             Availability::Online => String::new(),
             Availability::Offline => "offline".to_string(),
         };
-        if !detail.is_empty() {
-            let room = usize::from(area.width).saturating_sub(conv.peer_display.width() + 10);
+        if !detail.is_empty() && usize::from(area.width) > name_width + 16 {
+            let room = usize::from(area.width).saturating_sub(name_width + 12);
             title.push(Span::styled(format!(" — {}", truncate(&detail, room)), theme::dim()));
         }
     }
@@ -527,7 +526,6 @@ fn since(clock: &Clock, t: std::time::SystemTime, format: &str) -> String {
 }
 
 fn draw_info(frame: &mut Frame, app: &App, info: &UserInfo) {
-    let area = centered(frame.area(), 70, 20);
     let name = neutralize_line(info.name.as_str()).into_owned();
     let block = Block::default()
         .borders(Borders::ALL)
@@ -562,6 +560,8 @@ fn draw_info(frame: &mut Frame, app: &App, info: &UserInfo) {
         lines.push(Line::from(""));
         lines.push(Line::styled("(no profile)", theme::dim()));
     }
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).clamp(8, 20);
+    let area = centered(frame.area(), 70, height);
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
 }
