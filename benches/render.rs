@@ -29,7 +29,10 @@ fn big_app(width: u16, height: u16) -> App {
         .map(|g| Group {
             name: format!("Group {g}"),
             buddies: (0..BUDDIES / 20)
-                .map(|b| Buddy { name: ScreenName::from_wire(&format!("buddy{g}x{b}")), alias: None })
+                .map(|b| Buddy {
+                    name: ScreenName::from_wire(&format!("buddy{g}x{b}")),
+                    alias: None,
+                })
                 .collect(),
         })
         .collect();
@@ -42,7 +45,8 @@ fn big_app(width: u16, height: u16) -> App {
             2 => Availability::Idle,
             _ => Availability::Offline,
         };
-        let name = ScreenName::from_wire(&format!("buddy{}x{}", i / (BUDDIES / 20), i % (BUDDIES / 20)));
+        let name =
+            ScreenName::from_wire(&format!("buddy{}x{}", i / (BUDDIES / 20), i % (BUDDIES / 20)));
         app.handle_event(
             Event::Presence(Presence {
                 name,
@@ -63,7 +67,8 @@ fn big_app(width: u16, height: u16) -> App {
         for i in 0..MESSAGES {
             let len = 10 + (i * 37) % 200;
             let text: String = words.chars().cycle().take(len).collect();
-            let kind = flapjack::tui::conversation::LineKind::Incoming { auto: false, offline: false };
+            let kind =
+                flapjack::tui::conversation::LineKind::Incoming { auto: false, offline: false };
             let time = UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i as u64);
             chat.push(flapjack::tui::conversation::ChatLine::new(time, kind, &text));
         }

@@ -149,6 +149,14 @@ impl Config {
             .ok_or(ConfigError::NoConfigDir)
     }
 
+    /// Where the log file goes (`~/.local/state/flapjack/flapjack.log` on Linux): logs are
+    /// written there, never over the UI.
+    pub fn default_log_path() -> Result<PathBuf, ConfigError> {
+        directories::ProjectDirs::from("", "", "flapjack")
+            .map(|dirs| dirs.state_dir().unwrap_or(dirs.data_dir()).join("flapjack.log"))
+            .ok_or(ConfigError::NoConfigDir)
+    }
+
     /// Reads and checks a config file; a missing file gives the defaults.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         match std::fs::read_to_string(path) {

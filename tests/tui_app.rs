@@ -456,3 +456,34 @@ fn status_follows_the_session() {
     feed(&mut app, vec![Event::Disconnected(DisconnectReason::SignedOnElsewhere)], now);
     assert_eq!(app.state, ConnState::Offline(DisconnectReason::SignedOnElsewhere));
 }
+
+#[test]
+fn an_unfocused_terminal_rings_even_for_the_chat_on_screen() {
+    let now = Instant::now();
+    let mut app = app();
+    populated(&mut app, now);
+    type_text(&mut app, "/msg Alice", now);
+    app.handle_key(key(KeyCode::Enter), now);
+    assert!(!feed(&mut app, vec![im("Alice", "seen", 1)], now).contains(&Action::Bell));
+    app.set_terminal_focus(false);
+    assert!(feed(&mut app, vec![im("Alice", "not seen", 2)], now).contains(&Action::Bell));
+}
+
+#[test]
+fn folded_groups_show_their_unread_total() {
+    let now = Instant::now();
+    let mut app = app();
+    populated(&mut app, now);
+    feed(&mut app, vec![im("Alice", "x", 1)], now); // becomes the active chat
+    feed(&mut app, vec![im("Boss", "a", 2), im("Intern", "b", 3)], now);
+    for _ in 0..5 {
+        app.handle_key(key(KeyCode::Char('j')), now);
+    }
+    app.handle_key(key(KeyCode::Char(' ')), now);
+    let size = app.size();
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(size.width, size.height))
+        .unwrap_or_else(|e| panic!("{e}"));
+    t.draw(|f| flapjack::tui::ui::draw(f, &app)).unwrap_or_else(|e| panic!("{e}"));
+    let row: String = (0..22).map(|x| t.backend().buffer()[(x, 6)].symbol().to_string()).collect();
+    assert_eq!(row, "│▸ Work (1/2) (2)    │");
+}

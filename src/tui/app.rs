@@ -205,6 +205,9 @@ pub struct App {
     pub clock: Clock,
     /// Typing state per buddy, with when it was reported.
     pub typing: HashMap<ScreenName, (TypingState, Instant)>,
+    /// Whether the terminal window has the focus (terminals that report focus changes tell
+    /// us; others are assumed focused). An unfocused window is not being looked at.
+    pub terminal_focused: bool,
     selected: Option<RowKey>,
     buddy_offset: Cell<usize>,
     active: Option<ScreenName>,
@@ -239,6 +242,7 @@ impl App {
             ui,
             clock: Clock::Local,
             typing: HashMap::new(),
+            terminal_focused: true,
             selected: None,
             buddy_offset: Cell::new(0),
             active: None,
@@ -662,7 +666,8 @@ impl App {
     /// True (and remembers the time) when an IM from `from` should ring: bells on, the chat not
     /// on screen, and no bell for this chat within the configured interval.
     fn ring_bell(&mut self, from: &ScreenName, now: Instant) -> bool {
-        if !self.ui.bell || (self.is_active(from) && self.overlay.is_none()) {
+        let looking = self.is_active(from) && self.overlay.is_none() && self.terminal_focused;
+        if !self.ui.bell || looking {
             return false;
         }
         let interval = Duration::from_secs(self.ui.bell_min_interval_secs);
@@ -922,6 +927,7 @@ impl App {
                 *self.input_mut() = input;
                 return self.after_edit(now);
             }
+            K::LeaveInput => self.focus = Focus::Buddies,
             K::CursorLeft => self.input_mut().left(),
             K::CursorRight => self.input_mut().right(),
             K::CursorHome => self.input_mut().home(),
@@ -987,6 +993,12 @@ impl App {
         }
         c.our_typing = want;
         vec![Action::Send(Command::Typing { to: c.peer.clone(), state: want })]
+    }
+
+    /// Records whether the terminal window has the focus, so IMs arriving while the user is in
+    /// another window ring the bell even in the chat on screen.
+    pub fn set_terminal_focus(&mut self, focused: bool) {
+        self.terminal_focused = focused;
     }
 
     /// Inserts pasted text into the input line as one block (newlines kept).

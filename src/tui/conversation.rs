@@ -19,6 +19,9 @@ use crate::screenname::ScreenName;
 use crate::session::{ImFailure, MessageId, TypingState};
 use crate::text::{neutralize, neutralize_line};
 
+/// How date headings between days are written (strftime).
+const DAY_FORMAT: &str = "%A, %-d %B %Y";
+
 /// How an outgoing message is doing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
@@ -189,7 +192,7 @@ impl Conversation {
         let Anchor { mut msg, mut skip } = self.scroll.unwrap_or(Anchor { msg: last, skip: 0 });
         let mut remaining = rows;
         while remaining > 0 {
-            let h = self.lines.get(msg).map_or(1, |l| fmt.height(l));
+            let h = fmt.height(&self.lines, msg);
             let room = h.saturating_sub(1).saturating_sub(skip);
             if room >= remaining {
                 skip += remaining;
@@ -213,16 +216,16 @@ impl Conversation {
     fn clamp_top(&mut self, fmt: &Formatter<'_>, view_height: usize) {
         let Some(anchor) = self.scroll else { return };
         let mut above = 0;
-        for (i, line) in self.lines.iter().enumerate().take(anchor.msg + 1).rev() {
-            let h = fmt.height(line);
+        for i in (0..=anchor.msg.min(self.lines.len().saturating_sub(1))).rev() {
+            let h = fmt.height(&self.lines, i);
             above += if i == anchor.msg { h.saturating_sub(anchor.skip) } else { h };
             if above >= view_height {
                 return;
             }
         }
         let mut acc = 0;
-        for (i, line) in self.lines.iter().enumerate() {
-            acc += fmt.height(line);
+        for i in 0..self.lines.len() {
+            acc += fmt.height(&self.lines, i);
             if acc >= view_height {
                 self.scroll = Some(Anchor { msg: i, skip: acc - view_height });
                 if i + 1 == self.lines.len() && acc == view_height {
@@ -245,13 +248,11 @@ impl Conversation {
             }
             remaining -= skip + 1;
             msg += 1;
-            match self.lines.get(msg) {
-                Some(l) => skip = fmt.height(l).saturating_sub(1),
-                None => {
-                    self.scroll_to_bottom();
-                    return;
-                }
+            if msg >= self.lines.len() {
+                self.scroll_to_bottom();
+                return;
             }
+            skip = fmt.height(&self.lines, msg).saturating_sub(1);
         }
         if msg + 1 >= self.lines.len() && skip == 0 {
             self.scroll_to_bottom();
@@ -284,9 +285,8 @@ impl Conversation {
             if have >= height {
                 break;
             }
-            let Some(line) = self.lines.get(idx) else { break };
             let query = current.and_then(|(c, q)| (c == idx).then_some(q));
-            let mut rows = fmt.lines(line, query);
+            let mut rows = fmt.rows(&self.lines, idx, query);
             let drop = skip.min(rows.len().saturating_sub(1));
             rows.truncate(rows.len() - drop);
             skip = 0;
@@ -391,8 +391,45 @@ impl Formatter<'_> {
         }
     }
 
-    /// How many rows a line takes at this width.
-    pub fn height(&self, line: &ChatLine) -> usize {
+    /// The date heading shown above message `idx` when it is the first of its day.
+    fn day_heading(&self, lines: &[ChatLine], idx: usize) -> Option<String> {
+        let line = lines.get(idx)?;
+        let day = self.clock.format(line.time, DAY_FORMAT);
+        let prev = idx.checked_sub(1).and_then(|p| lines.get(p));
+        match prev {
+            Some(p) if self.clock.format(p.time, DAY_FORMAT) == day => None,
+            _ => Some(day),
+        }
+    }
+
+    /// How many rows message `idx` takes at this width, its date heading included.
+    pub fn height(&self, lines: &[ChatLine], idx: usize) -> usize {
+        let Some(line) = lines.get(idx) else { return 0 };
+        self.line_height(line) + usize::from(self.day_heading(lines, idx).is_some())
+    }
+
+    /// The rows of message `idx`, preceded by a date heading when a new day starts there;
+    /// `highlight` marks occurrences of a search query.
+    pub fn rows(
+        &self,
+        lines: &[ChatLine],
+        idx: usize,
+        highlight: Option<&str>,
+    ) -> Vec<Line<'static>> {
+        let Some(line) = lines.get(idx) else { return Vec::new() };
+        let mut rows = Vec::new();
+        if let Some(day) = self.day_heading(lines, idx) {
+            let label = format!(" {day} ");
+            let side = self.width.saturating_sub(label.width()) / 2;
+            let rule = "─".repeat(side);
+            rows.push(Line::styled(format!("{rule}{label}{rule}"), theme::dim()));
+        }
+        rows.extend(self.lines(line, highlight));
+        rows
+    }
+
+    /// How many rows a line takes at this width, without a date heading.
+    pub fn line_height(&self, line: &ChatLine) -> usize {
         let (time, name, _, mark, _) = self.parts(line);
         let (first, rest) = self.widths(&time, &name);
         let text = format!("{}{}", line.text, mark);
@@ -416,7 +453,7 @@ impl Formatter<'_> {
         }
     }
 
-    /// The rows of one line; `highlight` marks occurrences of a search query.
+    /// The rows of one line without a date heading; `highlight` marks a search query.
     pub fn lines(&self, line: &ChatLine, highlight: Option<&str>) -> Vec<Line<'static>> {
         let (time, name, name_style, mark, mark_style) = self.parts(line);
         let (first, rest) = self.widths(&time, &name);
@@ -669,7 +706,12 @@ mod tests {
         assert_eq!(c.scroll, Some(Anchor { msg: 6, skip: 0 }));
         assert_eq!(texts(&c, &f, 3).first().map(String::as_str), Some("00:04 Bob: message 4"));
         c.scroll_up(100, &f, 3);
-        assert_eq!(texts(&c, &f, 3).first().map(String::as_str), Some("00:00 Bob: message 0"));
+        let top = texts(&c, &f, 3);
+        assert_eq!(
+            top.first().map(String::as_str),
+            Some("─────── Thursday, 1 January 1970 ───────")
+        );
+        assert_eq!(top.get(1).map(String::as_str), Some("00:00 Bob: message 0"));
         c.push(ChatLine::new(UNIX_EPOCH, LineKind::System, "new"));
         assert_eq!(c.new_below, 1);
         c.scroll_down(5, &f);
@@ -700,13 +742,36 @@ mod tests {
                 &format!("{i} aaaa bbbb cccc dddd"),
             ));
         }
-        let h = f.height(&c.lines[0]);
+        let h = f.line_height(&c.lines[0]);
         assert_eq!(h, 2);
         c.scroll_up(1, &f, 2);
         assert_eq!(c.scroll, Some(Anchor { msg: 3, skip: 1 }));
         assert_eq!(texts(&c, &f, 2), ["      cccc dddd", "00:00 * 3 aaaa bbbb"]);
         c.scroll_down(1, &f);
         assert_eq!(c.scroll, None);
+    }
+
+    #[test]
+    fn a_new_day_gets_a_heading() {
+        let f = fmt(40);
+        let mut c = conv(1);
+        c.push(ChatLine::new(
+            UNIX_EPOCH + Duration::from_secs(86_400 + 60),
+            LineKind::System,
+            "tomorrow",
+        ));
+        assert_eq!(f.height(&c.lines, 0), 2);
+        assert_eq!(f.height(&c.lines, 1), 2);
+        assert_eq!(f.height(&c.lines, 2), 0);
+        assert_eq!(
+            texts(&c, &f, 10),
+            [
+                "─────── Thursday, 1 January 1970 ───────",
+                "00:00 Bob: message 0",
+                "──────── Friday, 2 January 1970 ────────",
+                "00:01 * tomorrow",
+            ]
+        );
     }
 
     #[test]

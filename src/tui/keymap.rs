@@ -270,7 +270,8 @@ key_actions! {
     DeleteWord, "delete_word", Input, ["ctrl-w", "alt-backspace"], "Delete the word before the cursor";
     KillToStart, "kill_to_start", Input, ["ctrl-u"], "Delete from the start to the cursor";
     KillToEnd, "kill_to_end", Input, ["ctrl-k"], "Delete from the cursor to the end";
-    ClearInput, "clear_input", Input, ["esc"], "Clear the input line";
+    ClearInput, "clear_input", Input, ["ctrl-x"], "Clear the input line";
+    LeaveInput, "leave_input", Input, ["esc"], "Leave the input line (back to the buddy list)";
 }
 
 /// The key bindings in effect: each action's keys, looked up by focus context then globally.

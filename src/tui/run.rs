@@ -8,8 +8,8 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    Event as TermEvent, EventStream, KeyEventKind,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture, Event as TermEvent, EventStream, KeyEventKind,
 };
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
@@ -43,9 +43,13 @@ pub enum TuiError {
 pub fn setup_terminal() -> io::Result<Terminal<CrosstermBackend<io::Stdout>>> {
     enable_raw_mode()?;
     let mut out = io::stdout();
-    if let Err(e) =
-        crossterm::execute!(out, EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste)
-    {
+    if let Err(e) = crossterm::execute!(
+        out,
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste,
+        EnableFocusChange
+    ) {
         let _ = restore_terminal();
         return Err(e);
     }
@@ -58,6 +62,7 @@ pub fn restore_terminal() -> io::Result<()> {
     let mut out = io::stdout();
     crossterm::execute!(
         out,
+        DisableFocusChange,
         DisableBracketedPaste,
         DisableMouseCapture,
         LeaveAlternateScreen,
@@ -124,6 +129,8 @@ pub async fn run<W: Write>(
                     terminal.autoresize()?;
                     redraw = true;
                 }
+                Some(Ok(TermEvent::FocusGained)) => app.set_terminal_focus(true),
+                Some(Ok(TermEvent::FocusLost)) => app.set_terminal_focus(false),
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e.into()),
                 None => break,

@@ -166,11 +166,26 @@ fn draw_buddies(frame: &mut Frame, app: &App, area: Rect) {
         let mut line = match row {
             Row::Group { group, online, total, .. } => {
                 let arrow = if group.folded { "▸" } else { "▾" };
+                let unread: usize = if group.folded {
+                    group
+                        .buddies
+                        .iter()
+                        .filter_map(|(b, _)| app.chats.iter().find(|c| c.peer == b.name))
+                        .map(|c| c.unread)
+                        .sum()
+                } else {
+                    0
+                };
                 let counts = format!(" ({online}/{total})");
-                let name = truncate(&group.display, width.saturating_sub(2 + counts.width()));
+                let unread = if unread > 0 { format!(" ({unread})") } else { String::new() };
+                let name = truncate(
+                    &group.display,
+                    width.saturating_sub(2 + counts.width() + unread.width()),
+                );
                 Line::from(vec![
                     Span::styled(format!("{arrow} {name}"), theme::group()),
                     Span::styled(counts, theme::dim()),
+                    Span::styled(unread, theme::unread()),
                 ])
             }
             Row::Buddy { buddy, display, .. } => {
@@ -228,7 +243,7 @@ fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
 fn typing_text(app: &App, peer: &crate::screenname::ScreenName, display: &str) -> Option<String> {
     match app.typing.get(peer).map(|(s, _)| *s) {
         Some(TypingState::Typing) => Some(format!(" {display} is typing… ")),
-        Some(TypingState::Paused) => Some(format!(" {display} has typed something ")),
+        Some(TypingState::Paused) => Some(format!(" {display} stopped typing ")),
         _ => None,
     }
 }
