@@ -14,4 +14,6 @@ pub mod theme;
 pub mod ui;
 
 pub use app::{Action, App};
-pub use run::{install_panic_hook, restore_terminal, run, setup_terminal, TuiError};
+pub use run::{
+    install_panic_hook, restore_terminal, run, run_app, setup_terminal, Finished, TuiError,
+};

@@ -14,8 +14,8 @@ use crossterm::event::{
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
 };
-use futures::StreamExt;
-use ratatui::backend::CrosstermBackend;
+use futures::{Stream, StreamExt};
+use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::Terminal;
 
 use super::app::{Action, App, ConnState};
@@ -34,6 +34,9 @@ pub enum TuiError {
     /// The terminal could not be read or written.
     #[error("terminal: {0}")]
     Io(#[from] io::Error),
+    /// The drawing backend failed.
+    #[error("terminal: {0}")]
+    Backend(Box<dyn std::error::Error + Send + Sync>),
     /// The `[keys]` section of the config is wrong.
     #[error("config: {0}")]
     Keymap(#[from] KeymapError),
@@ -97,12 +100,44 @@ pub async fn run<W: Write>(
     if let Some(h) = history {
         app = app.with_history(h);
     }
-    let size = terminal.size()?;
+    // A plain BEL: tmux flags the window, terminals beep or flash.
+    let bell = |t: &mut Terminal<CrosstermBackend<W>>| {
+        t.backend_mut().write_all(b"\x07")?;
+        Write::flush(t.backend_mut())
+    };
+    run_app(terminal, EventStream::new(), session, app, bell).await.map(|_| ())
+}
+
+/// What [`run_app`] leaves behind: the final state and how many frames it drew.
+#[derive(Debug)]
+pub struct Finished {
+    /// The state at exit.
+    pub app: App,
+    /// Frames drawn, one per change (tests check that idle means no drawing).
+    pub frames: u64,
+}
+
+/// The loop behind [`run`], over any backend and any source of terminal events, so tests can
+/// drive it with scripted input and a `TestBackend`. `bell` rings the terminal bell.
+pub async fn run_app<B, S, F>(
+    terminal: &mut Terminal<B>,
+    mut input: S,
+    session: SessionHandle,
+    mut app: App,
+    mut bell: F,
+) -> Result<Finished, TuiError>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    S: Stream<Item = io::Result<TermEvent>> + Unpin,
+    F: FnMut(&mut Terminal<B>) -> io::Result<()>,
+{
+    let size = terminal.size().map_err(backend)?;
     app.resize(size.width, size.height);
     let SessionHandle { commands, events: mut session_events } = session;
-    let mut input = EventStream::new();
     let mut session_open = true;
-    terminal.draw(|f| ui::draw(f, &app))?;
+    let mut frames = 1;
+    terminal.draw(|f| ui::draw(f, &app)).map_err(backend)?;
     loop {
         let deadline = app.next_deadline();
         let timer = async move {
@@ -126,7 +161,7 @@ pub async fn run<W: Write>(
                 Some(Ok(TermEvent::Mouse(m))) => redraw = app.handle_mouse(m),
                 Some(Ok(TermEvent::Resize(w, h))) => {
                     app.resize(w, h);
-                    terminal.autoresize()?;
+                    terminal.autoresize().map_err(backend)?;
                     redraw = true;
                 }
                 Some(Ok(TermEvent::FocusGained)) => app.set_terminal_focus(true),
@@ -173,11 +208,7 @@ pub async fn run<W: Write>(
                         tracing::debug!("session gone; command dropped");
                     }
                 }
-                Action::Bell => {
-                    // A plain BEL: tmux flags the window, terminals beep or flash.
-                    terminal.backend_mut().write_all(b"\x07")?;
-                    terminal.backend_mut().flush()?;
-                }
+                Action::Bell => bell(terminal)?,
                 Action::Quit => quit = true,
             }
         }
@@ -195,8 +226,14 @@ pub async fn run<W: Write>(
             break;
         }
         if redraw {
-            terminal.draw(|f| ui::draw(f, &app))?;
+            terminal.draw(|f| ui::draw(f, &app)).map_err(backend)?;
+            frames += 1;
         }
     }
-    Ok(())
+    Ok(Finished { app, frames })
+}
+
+/// Wraps a backend's own error type.
+fn backend<E: std::error::Error + Send + Sync + 'static>(e: E) -> TuiError {
+    TuiError::Backend(Box::new(e))
 }
