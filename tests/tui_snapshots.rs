@@ -285,4 +285,6 @@ fn resizes_cleanly() {
     insta::assert_snapshot!("tiny_40x10", render(&app).backend());
     app.resize(1, 1);
     render(&app);
+    app.resize(u16::MAX, 3);
+    render(&app);
 }

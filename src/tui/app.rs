@@ -167,6 +167,19 @@ pub enum Row<'a> {
 }
 
 impl Row<'_> {
+    /// True when this row is the one `key` identifies (without allocating).
+    pub fn is(&self, key: &RowKey) -> bool {
+        match (self, key) {
+            (Row::Group { index, group, .. }, RowKey::Group(i, name)) => {
+                index == i && &group.name == name
+            }
+            (Row::Buddy { group, buddy, .. }, RowKey::Buddy(i, name)) => {
+                group == i && &buddy.name == name
+            }
+            _ => false,
+        }
+    }
+
     /// The row's identity.
     pub fn key(&self) -> RowKey {
         match self {
@@ -380,7 +393,7 @@ impl App {
     /// Index of the selected row in `rows` (the first row when nothing is selected).
     pub fn selected_index(&self, rows: &[Row<'_>]) -> usize {
         let Some(sel) = &self.selected else { return 0 };
-        rows.iter().position(|r| &r.key() == sel).unwrap_or_else(|| {
+        rows.iter().position(|r| r.is(sel)).unwrap_or_else(|| {
             // The selected buddy went away (folded or removed): fall back to its group.
             let group = match sel {
                 RowKey::Group(i, _) | RowKey::Buddy(i, _) => *i,

@@ -444,6 +444,27 @@ mod tests {
     }
 
     #[test]
+    fn the_example_configs_key_lines_are_valid_when_uncommented() {
+        let example = crate::config::Config::example();
+        let keys_at = example.find("[keys]").unwrap_or(example.len());
+        let (head, keys) = example.split_at(keys_at);
+        let uncommented: String = keys
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(rest) if rest.contains(" = ") => rest,
+                _ => l,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let text = format!("{head}{uncommented}");
+        let config = crate::config::Config::parse(&text, std::path::Path::new("example"));
+        let config = config.unwrap_or_else(|e| panic!("{e}"));
+        assert!(config.keys.len() >= 3);
+        let map = Keymap::with_overrides(&config.keys).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(map.describe(KeyAction::Search), "ctrl-f, f3");
+    }
+
+    #[test]
     fn bad_overrides_are_errors() {
         let mut o = BTreeMap::new();
         o.insert("fly".to_string(), KeyList::One("f".into()));

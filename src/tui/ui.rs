@@ -38,7 +38,10 @@ pub fn layout(area: Rect) -> AppLayout {
     let [main, input, status] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)])
             .areas(area);
-    let left = (main.width * 28 / 100).clamp(18, 32).min(main.width / 2);
+    let left = u16::try_from(u32::from(main.width) * 28 / 100)
+        .unwrap_or(32)
+        .clamp(18, 32)
+        .min(main.width / 2);
     let [buddies, right] =
         Layout::horizontal([Constraint::Length(left), Constraint::Min(1)]).areas(main);
     let [tabs, conversation] =
