@@ -1039,9 +1039,7 @@ impl App {
                 if list.contains(at) {
                     self.focus = Focus::Buddies;
                     let row = self.buddy_offset.get() + usize::from(ev.row - list.y);
-                    let rows = self.rows();
-                    let key = rows.get(row).map(Row::key);
-                    drop(rows);
+                    let key = self.rows().get(row).map(Row::key);
                     match key {
                         Some(RowKey::Group(i, _)) => self.toggle_group(i),
                         Some(key @ RowKey::Buddy(..)) => {
