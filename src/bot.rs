@@ -147,12 +147,13 @@ fn is_greeting(word: &str) -> bool {
     )
 }
 
-/// Cuts `s` to at most `max` characters, marking the cut with an ellipsis.
+/// Cuts `s` to one line of at most `max` characters, marking a cut with an ellipsis.
 fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
+    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
     } else {
-        let mut out: String = s.chars().take(max).collect();
+        let mut out: String = flat.chars().take(max).collect();
         out.push('…');
         out
     }
@@ -222,6 +223,8 @@ mod tests {
         let r = say(&mut bot, "purple monkey dishwasher");
         assert!(r.contains("help") && r.contains("purple monkey dishwasher"), "{r}");
         assert!(say(&mut bot, "what is love?").contains("help"));
+        let long = say(&mut bot, &format!("two\nlines {}", "z".repeat(100)));
+        assert!(long.contains("\"two lines zzz") && long.contains("z…\""), "{long}");
     }
 
     #[test]
