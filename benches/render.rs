@@ -7,9 +7,11 @@ use std::hint::black_box;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flapjack::config::UiConfig;
 use flapjack::screenname::ScreenName;
 use flapjack::session::{Availability, Buddy, BuddyList, Event, Group, IncomingIm, Presence};
+use flapjack::tui::conversation::Anchor;
 use flapjack::tui::conversation::Clock;
 use flapjack::tui::keymap::Keymap;
 use flapjack::tui::{ui, App};
@@ -103,5 +105,26 @@ fn bench_frame(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench_frame);
+/// The same, scrolled up to the middle of the conversation with the buddy list's selection
+/// near its end: the cost must not grow with the distance from the bottom.
+fn bench_scrolled(c: &mut Criterion) {
+    let mut app = big_app(200, 50);
+    let now = Instant::now();
+    app.handle_key(KeyEvent::new(KeyCode::End, KeyModifiers::NONE), now);
+    if let Some(chat) = app.chats.first_mut() {
+        chat.scroll = Some(Anchor { msg: MESSAGES / 2, skip: 0 });
+    }
+    let mut terminal = match Terminal::new(TestBackend::new(200, 50)) {
+        Ok(t) => t,
+        Err(e) => panic!("terminal: {e}"),
+    };
+    c.bench_function("frame_200x50_scrolled_to_middle", |b| {
+        b.iter(|| {
+            let frame = terminal.draw(|f| ui::draw(f, black_box(&app)));
+            black_box(frame.is_ok())
+        })
+    });
+}
+
+criterion_group!(benches, bench_frame, bench_scrolled);
 criterion_main!(benches);

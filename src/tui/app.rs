@@ -367,27 +367,35 @@ impl App {
     /// The buddy list as rows: group headings, then (unless folded) their buddies with the
     /// signed-on ones first, each part in stored order.
     pub fn rows(&self) -> Vec<Row<'_>> {
-        let mut rows = Vec::new();
+        let mut rows = Vec::with_capacity(self.groups.len() + self.buddy_count());
+        let mut on = Vec::new();
         for (index, group) in self.groups.iter().enumerate() {
-            let online = group
-                .buddies
-                .iter()
-                .filter(|(b, _)| self.availability(&b.name) != Availability::Offline)
-                .count();
+            on.clear();
+            on.extend(
+                group
+                    .buddies
+                    .iter()
+                    .map(|(b, _)| self.availability(&b.name) != Availability::Offline),
+            );
+            let online = on.iter().filter(|o| **o).count();
             rows.push(Row::Group { index, group, online, total: group.buddies.len() });
             if group.folded {
                 continue;
             }
             for want_online in [true, false] {
-                for (buddy, display) in &group.buddies {
-                    let on = self.availability(&buddy.name) != Availability::Offline;
-                    if on == want_online {
+                for ((buddy, display), is_on) in group.buddies.iter().zip(&on) {
+                    if *is_on == want_online {
                         rows.push(Row::Buddy { group: index, buddy, display });
                     }
                 }
             }
         }
         rows
+    }
+
+    /// How many buddies the list holds, over all groups.
+    fn buddy_count(&self) -> usize {
+        self.groups.iter().map(|g| g.buddies.len()).sum()
     }
 
     /// Index of the selected row in `rows` (the first row when nothing is selected).
