@@ -314,6 +314,13 @@ fn help_and_info_overlays_open_and_close() {
     assert_eq!(app.overlay, Some(Overlay::Help { scroll: 0 }));
     app.handle_key(key(KeyCode::Down), now);
     assert_eq!(app.overlay, Some(Overlay::Help { scroll: 1 }));
+    for _ in 0..50 {
+        app.handle_key(key(KeyCode::PageDown), now);
+    }
+    let max = flapjack::tui::ui::help_lines(&app).len() - 22;
+    assert_eq!(app.overlay, Some(Overlay::Help { scroll: max }));
+    app.handle_key(key(KeyCode::Up), now);
+    assert_eq!(app.overlay, Some(Overlay::Help { scroll: max - 1 }));
     app.handle_key(key(KeyCode::Esc), now);
     assert_eq!(app.overlay, None);
     // In the input line, ? is just a character.

@@ -781,6 +781,13 @@ impl App {
     fn overlay_key(&mut self, spec: &KeySpec) {
         use crossterm::event::KeyCode;
         let action = self.keymap.lookup(Context::Global, spec);
+        // The help scrolls no further than its last screenful (the window keeps 2 rows of border
+        // and at least 2 rows of screen around it).
+        let help_rows = ui::help_lines(self).len();
+        let max_scroll = help_rows.saturating_sub(usize::from(self.size.height).saturating_sub(2));
+        if let Some(Overlay::Help { scroll }) = &mut self.overlay {
+            *scroll = (*scroll).min(max_scroll);
+        }
         match (&mut self.overlay, spec.code) {
             (Some(Overlay::Help { scroll }), KeyCode::Down | KeyCode::Char('j')) => *scroll += 1,
             (Some(Overlay::Help { scroll }), KeyCode::Up | KeyCode::Char('k')) => {
@@ -796,6 +803,9 @@ impl App {
             _ if action == Some(KeyAction::Help) => self.overlay = None,
             (_, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) => self.overlay = None,
             _ => {}
+        }
+        if let Some(Overlay::Help { scroll }) = &mut self.overlay {
+            *scroll = (*scroll).min(max_scroll);
         }
     }
 
