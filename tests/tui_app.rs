@@ -25,8 +25,8 @@ fn enter_on_a_buddy_opens_a_chat_and_sending_assigns_ids() {
     let now = Instant::now();
     let mut app = app();
     populated(&mut app, now);
-    // Rows: Buddies heading, Alice, Bob, Carol (online first), Dave.
-    app.handle_key(key(KeyCode::Down), now);
+    // Rows: Buddies heading, Alice, Bob, Carol (online first), Dave; the first buddy is selected
+    // from the start, so Enter opens a chat at once.
     app.handle_key(key(KeyCode::Enter), now);
     assert_eq!(app.active_chat().map(|c| c.peer.as_str()), Some("Alice"));
     assert_eq!(app.focus, Focus::Input);
@@ -280,8 +280,8 @@ fn folding_navigation_and_switching_chats() {
     populated(&mut app, now);
     let count = app.rows().len();
     assert_eq!(count, 3 + 4 + 2 + 1);
-    // Jump to the Work heading (row 5) and fold it.
-    for _ in 0..5 {
+    // From the first buddy (row 1) to the Work heading (row 5), then fold it.
+    for _ in 0..4 {
         app.handle_key(key(KeyCode::Char('j')), now);
     }
     app.handle_key(key(KeyCode::Char(' ')), now);

@@ -398,9 +398,12 @@ impl App {
         self.groups.iter().map(|g| g.buddies.len()).sum()
     }
 
-    /// Index of the selected row in `rows` (the first row when nothing is selected).
+    /// Index of the selected row in `rows` (the first buddy when nothing is selected).
     pub fn selected_index(&self, rows: &[Row<'_>]) -> usize {
-        let Some(sel) = &self.selected else { return 0 };
+        let Some(sel) = &self.selected else {
+            // Nothing chosen yet: start on the first buddy, so Enter opens a chat right away.
+            return rows.iter().position(|r| matches!(r, Row::Buddy { .. })).unwrap_or(0);
+        };
         rows.iter().position(|r| r.is(sel)).unwrap_or_else(|| {
             // The selected buddy went away (folded or removed): fall back to its group.
             let group = match sel {
