@@ -6,6 +6,8 @@
 //! [`server`] is the embedded server that every integration test signs on to.
 
 pub mod auth;
+pub mod bot;
+pub mod config;
 pub mod credentials;
 pub mod oscar;
 pub mod screenname;
