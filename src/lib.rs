@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod credentials;
+pub mod headless;
 pub mod oscar;
 pub mod screenname;
 pub mod server;
