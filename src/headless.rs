@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -270,6 +270,7 @@ pub async fn listen<W: Write, E: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::SystemTime;
 
     fn im(text: &str) -> IncomingIm {
         IncomingIm {
