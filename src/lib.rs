@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bot;
 pub mod config;
 pub mod credentials;
+pub mod headless;
 pub mod oscar;
 pub mod screenname;
 pub mod server;
