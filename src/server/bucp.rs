@@ -50,7 +50,7 @@ pub async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let hub = Arc::clone(&hub);
-                    let stop = shutdown.clone();
+                    let mut stop = shutdown.clone();
                     tasks.spawn(async move {
                         tokio::select! {
                             r = tokio::time::timeout(LOGIN_TIMEOUT, login(stream, peer, &hub)) => {
@@ -58,7 +58,7 @@ pub async fn serve(
                                     tracing::info!("BUCP {peer}: timed out");
                                 }
                             }
-                            _ = wait_true(stop) => {}
+                            () = super::bos::conn::stopped(&mut stop) => {}
                         }
                     });
                 }
@@ -78,14 +78,6 @@ pub async fn serve(
     while tasks.join_next().await.is_some() {}
 }
 
-async fn wait_true(mut rx: watch::Receiver<bool>) {
-    while !*rx.borrow() {
-        if rx.changed().await.is_err() {
-            return;
-        }
-    }
-}
-
 /// The outcome of checking credentials, before it is written as TLVs.
 fn verdict(
     state: &ServerState,
@@ -96,9 +88,6 @@ fn verdict(
         return Err(AuthErrorCode::ConnectingTooOften);
     }
     let account = state.config.accounts.get(name).ok_or(AuthErrorCode::InvalidCredentials)?;
-    if account.bot {
-        return Err(AuthErrorCode::InvalidAccount);
-    }
     if check(account) {
         Ok(account.clone())
     } else {

@@ -38,34 +38,108 @@ pub async fn accept(
     if let Err(e) = stream.set_nodelay(true) {
         tracing::debug!("BOS {peer}: cannot set TCP_NODELAY: {e}");
     }
-    let io: Box<dyn Io> = match tls {
-        None => Box::new(stream),
-        Some(acceptor) => {
-            let mut first = [0u8; 1];
-            let sniff = tokio::time::timeout(SNIFF_TIMEOUT, stream.peek(&mut first)).await;
-            if matches!(sniff, Ok(Ok(1))) && first[0] == 0x16 {
-                match tokio::time::timeout(HELLO_TIMEOUT, acceptor.accept(stream)).await {
-                    Ok(Ok(s)) => Box::new(s),
-                    Ok(Err(e)) => {
-                        tracing::info!("BOS {peer}: TLS handshake failed: {e}");
-                        return;
-                    }
-                    Err(_) => {
-                        tracing::info!("BOS {peer}: TLS handshake timed out");
-                        return;
-                    }
-                }
-            } else {
-                Box::new(stream)
-            }
-        }
+    let mut stop = shutdown.clone();
+    let io = tokio::select! {
+        io = transport(stream, peer, tls) => io,
+        () = stopped(&mut stop) => None,
     };
-    run(io, peer, hub, shutdown).await;
+    if let Some(io) = io {
+        run(io, peer, hub, shutdown).await;
+    }
 }
 
-async fn send_close(framed: &mut Framed<Box<dyn Io>, FlapCodec>, close: SignOff) {
+/// Plain TCP, or TLS when an acceptor is configured and the first byte is a TLS handshake.
+async fn transport(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> Option<Box<dyn Io>> {
+    let Some(acceptor) = tls else { return Some(Box::new(stream)) };
+    let mut first = [0u8; 1];
+    let sniff = tokio::time::timeout(SNIFF_TIMEOUT, stream.peek(&mut first)).await;
+    if !(matches!(sniff, Ok(Ok(1))) && first[0] == 0x16) {
+        return Some(Box::new(stream));
+    }
+    match tokio::time::timeout(HELLO_TIMEOUT, acceptor.accept(stream)).await {
+        Ok(Ok(s)) => Some(Box::new(s)),
+        Ok(Err(e)) => {
+            tracing::info!("BOS {peer}: TLS handshake failed: {e}");
+            None
+        }
+        Err(_) => {
+            tracing::info!("BOS {peer}: TLS handshake timed out");
+            None
+        }
+    }
+}
+
+/// Resolves once `shutdown` turns true (or its sender is gone).
+pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    while !*shutdown.borrow_and_update() {
+        if shutdown.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Resolves with the kill order once one is given (`None` if the hub forgot the session).
+async fn killed(kill: &mut watch::Receiver<Option<Kill>>) -> Option<Kill> {
+    loop {
+        if let Some(k) = *kill.borrow_and_update() {
+            return Some(k);
+        }
+        if kill.changed().await.is_err() {
+            return None;
+        }
+    }
+}
+
+type Conn = Framed<Box<dyn Io>, FlapCodec>;
+
+/// How long a closing frame may take to write before the socket is simply dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+async fn send_close(framed: &mut Conn, close: SignOff) {
     if let Ok(payload) = close.encode() {
-        let _ = framed.send(OutFlap { channel: Channel::SignOff, payload }).await;
+        let send = framed.send(OutFlap { channel: Channel::SignOff, payload });
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, send).await;
+    }
+}
+
+async fn read_hello(framed: &mut Conn, peer: SocketAddr) -> Option<Hello> {
+    // The client's hello carries the cookie; keepalives before it are harmless.
+    let first = tokio::time::timeout(HELLO_TIMEOUT, async {
+        loop {
+            match framed.next().await {
+                Some(Ok(Flap { channel: Channel::KeepAlive, .. })) => continue,
+                other => return other,
+            }
+        }
+    })
+    .await;
+    match first {
+        Ok(Some(Ok(Flap { channel: Channel::SignOn, payload, .. }))) => {
+            match Hello::decode(&payload) {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    tracing::info!("BOS {peer}: bad hello ({e}), closing");
+                    None
+                }
+            }
+        }
+        Ok(Some(Ok(f))) => {
+            tracing::info!("BOS {peer}: expected a hello, got channel {:?}; closing", f.channel);
+            None
+        }
+        Ok(Some(Err(e))) => {
+            tracing::info!("BOS {peer}: framing error before sign-on ({e}), closing");
+            None
+        }
+        Ok(None) => None,
+        Err(_) => {
+            tracing::info!("BOS {peer}: no hello within {HELLO_TIMEOUT:?}, closing");
+            None
+        }
     }
 }
 
@@ -77,48 +151,21 @@ pub async fn run(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let codec = FlapCodec::with_initial_sequence(rand::random_range(0..0x7FFF));
-    let mut framed = Framed::new(io, codec);
-    let hello = match Hello::default().encode() {
-        Ok(p) => OutFlap { channel: Channel::SignOn, payload: p },
-        Err(_) => return,
-    };
-    if framed.send(hello).await.is_err() {
-        return;
-    }
-    // The client's hello carries the cookie; keepalives before it are harmless.
-    let client_hello = tokio::time::timeout(HELLO_TIMEOUT, async {
-        loop {
-            match framed.next().await {
-                Some(Ok(Flap { channel: Channel::KeepAlive, .. })) => continue,
-                other => return other,
+    let mut framed: Conn = Framed::new(io, codec);
+    let Ok(hello) = Hello::default().encode() else { return };
+    let hello = tokio::select! {
+        sent = framed.send(OutFlap { channel: Channel::SignOn, payload: hello }) => {
+            if sent.is_err() {
+                return;
+            }
+            tokio::select! {
+                h = read_hello(&mut framed, peer) => h,
+                () = stopped(&mut shutdown) => None,
             }
         }
-    })
-    .await;
-    let hello = match client_hello {
-        Ok(Some(Ok(Flap { channel: Channel::SignOn, payload, .. }))) => {
-            match Hello::decode(&payload) {
-                Ok(h) => h,
-                Err(e) => {
-                    tracing::info!("BOS {peer}: bad hello ({e}), closing");
-                    return;
-                }
-            }
-        }
-        Ok(Some(Ok(f))) => {
-            tracing::info!("BOS {peer}: expected a hello, got channel {:?}; closing", f.channel);
-            return;
-        }
-        Ok(Some(Err(e))) => {
-            tracing::info!("BOS {peer}: framing error before sign-on ({e}), closing");
-            return;
-        }
-        Ok(None) => return,
-        Err(_) => {
-            tracing::info!("BOS {peer}: no hello within {HELLO_TIMEOUT:?}, closing");
-            return;
-        }
+        () = stopped(&mut shutdown) => None,
     };
+    let Some(hello) = hello else { return };
     let cookie = hello.cookie().unwrap_or_default().to_vec();
     let Some(account) = hub.state().redeem_cookie(&cookie) else {
         tracing::info!("BOS {peer}: invalid or expired cookie, closing");
@@ -133,75 +180,110 @@ pub async fn run(
     hub.state().counters.bos_signons.fetch_add(1, Ordering::Relaxed);
     tracing::info!("BOS {peer}: {} signing on (session {})", account.screen_name, reg.id);
     let epoch = Instant::now();
-    let now_ms = || u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let now_ms = move || u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
     let mut session =
         Session::new(Arc::clone(&hub), reg.id, account.screen_name.clone(), peer, now_ms());
     let id = reg.id;
-    let end = session_loop(&mut framed, &mut session, reg, &mut shutdown, now_ms, peer).await;
+    let mut signals = Signals { kill: reg.kill, shutdown };
+    let end =
+        session_loop(&mut framed, &mut session, reg.outbound, &mut signals, now_ms, peer).await;
     hub.unregister(id);
-    match end {
-        End::Quiet => {}
-        End::Close(close) => send_close(&mut framed, close).await,
+    if let End::Close(close) = end {
+        send_close(&mut framed, close).await;
     }
-    let _ = futures::SinkExt::<OutFlap>::close(&mut framed).await;
+    let _ =
+        tokio::time::timeout(CLOSE_TIMEOUT, futures::SinkExt::<OutFlap>::close(&mut framed)).await;
     tracing::info!("BOS {peer}: {} session {id} ended", account.screen_name);
 }
 
+/// How a session loop ended.
 enum End {
+    /// Drop the socket without a word.
     Quiet,
+    /// Send this channel-4 frame first.
     Close(SignOff),
 }
 
+impl End {
+    fn for_kill(kill: Option<Kill>) -> End {
+        match kill {
+            Some(Kill::SignOff(reason)) => End::Close(SignOff::with_reason(reason)),
+            Some(Kill::Overflow) | Some(Kill::Abrupt) | None => End::Quiet,
+        }
+    }
+}
+
+/// The two outside reasons to stop: a kill order for this session, or server shutdown.
+struct Signals {
+    kill: watch::Receiver<Option<Kill>>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Signals {
+    /// Resolves when the session must end, with how.
+    async fn fired(&mut self) -> End {
+        tokio::select! {
+            k = killed(&mut self.kill) => End::for_kill(k),
+            () = stopped(&mut self.shutdown) => End::Quiet,
+        }
+    }
+}
+
+/// Writes and flushes `out`, unless the session is killed (e.g. for not reading) meanwhile: a
+/// client that stopped reading must not be able to park this task forever.
+async fn flush(
+    framed: &mut Conn,
+    out: &mut Vec<OutFlap>,
+    signals: &mut Signals,
+) -> Result<(), End> {
+    let write = async {
+        for f in out.drain(..) {
+            framed.feed(f).await?;
+        }
+        framed.flush().await
+    };
+    tokio::select! {
+        r = write => r.map_err(|_| End::Quiet),
+        end = signals.fired() => Err(end),
+    }
+}
+
 async fn session_loop(
-    framed: &mut Framed<Box<dyn Io>, FlapCodec>,
+    framed: &mut Conn,
     session: &mut Session,
-    mut reg: super::Registration,
-    shutdown: &mut watch::Receiver<bool>,
+    mut outbound: tokio::sync::mpsc::Receiver<OutFlap>,
+    signals: &mut Signals,
     now_ms: impl Fn() -> u64,
     peer: SocketAddr,
 ) -> End {
     let mut out: Vec<OutFlap> = session.host_online().into_iter().collect();
-    if flush(framed, &mut out).await.is_err() {
-        return End::Quiet;
+    if let Err(end) = flush(framed, &mut out, signals).await {
+        return end;
     }
     loop {
-        tokio::select! {
+        let end = tokio::select! {
             biased;
-            changed = reg.kill.changed() => {
-                if changed.is_err() {
-                    return End::Quiet;
-                }
-                let kill = *reg.kill.borrow();
-                match kill {
-                    Some(Kill::SignOff(reason)) => return End::Close(SignOff::with_reason(reason)),
-                    Some(Kill::Overflow) | Some(Kill::Abrupt) => return End::Quiet,
-                    None => {}
-                }
-            }
-            changed = shutdown.changed() => {
-                if changed.is_err() || *shutdown.borrow() {
-                    return End::Quiet;
-                }
-            }
+            end = signals.fired() => Some(end),
             frame = framed.next() => {
                 let mut next = frame;
+                let mut end = None;
                 // Answer everything already buffered, strictly in order, then flush once.
                 loop {
                     match next {
                         Some(Ok(f)) => {
                             if let Flow::Close(close) = session.handle(f, now_ms(), &mut out) {
-                                let _ = flush(framed, &mut out).await;
-                                return close.map_or(End::Quiet, End::Close);
+                                end = Some(close.map_or(End::Quiet, End::Close));
+                                break;
                             }
                         }
                         Some(Err(e)) => {
                             log_frame_error(peer, &e);
-                            let _ = flush(framed, &mut out).await;
-                            return End::Quiet;
+                            end = Some(End::Quiet);
+                            break;
                         }
                         None => {
-                            let _ = flush(framed, &mut out).await;
-                            return End::Quiet;
+                            end = Some(End::Quiet);
+                            break;
                         }
                     }
                     match framed.next().now_or_never() {
@@ -209,19 +291,21 @@ async fn session_loop(
                         None => break,
                     }
                 }
-                if flush(framed, &mut out).await.is_err() {
-                    return End::Quiet;
-                }
+                end
             }
-            Some(frame) = reg.outbound.recv() => {
+            Some(frame) = outbound.recv() => {
                 out.push(frame);
-                while let Ok(f) = reg.outbound.try_recv() {
+                while let Ok(f) = outbound.try_recv() {
                     out.push(f);
                 }
-                if flush(framed, &mut out).await.is_err() {
-                    return End::Quiet;
-                }
+                None
             }
+        };
+        if let Err(interrupted) = flush(framed, &mut out, signals).await {
+            return interrupted;
+        }
+        if let Some(end) = end {
+            return end;
         }
     }
 }
@@ -231,14 +315,4 @@ fn log_frame_error(peer: SocketAddr, e: &FrameError) {
         FrameError::Io(io) => tracing::info!("BOS {peer}: connection error: {io}"),
         other => tracing::warn!("BOS {peer}: {other}; closing this connection"),
     }
-}
-
-async fn flush(
-    framed: &mut Framed<Box<dyn Io>, FlapCodec>,
-    out: &mut Vec<OutFlap>,
-) -> Result<(), FrameError> {
-    for f in out.drain(..) {
-        framed.feed(f).await?;
-    }
-    framed.flush().await
 }

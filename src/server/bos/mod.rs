@@ -335,6 +335,10 @@ impl Hub {
             info.set_idle_minutes(u16::try_from(minutes).unwrap_or(u16::MAX));
         }
         info.set_u32(ui::STATUS, st.map_or(0, |s| s.status));
+        if name.is_uin() {
+            // As OOS: ICQ users carry a zeroed direct-connect block some ICQ clients require.
+            info.tlvs.set(ui::DC_INFO, vec![0u8; 37]);
+        }
         if let Some(caps) = st.map(|s| &s.caps).filter(|c| !c.is_empty()) {
             info.tlvs.set(ui::CAPABILITIES, caps.clone());
         }

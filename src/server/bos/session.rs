@@ -339,7 +339,7 @@ fn read_names(body: &[u8]) -> Result<Vec<ScreenName>, crate::oscar::WireError> {
 
 /// 13/03: max items per class in TLV 0x0004 (buddies, groups, permits, denies, …).
 fn feedbag_rights() -> FeedbagRights {
-    let mut per_class = vec![0u16; 0x15];
+    let mut per_class = [0u16; 0x15];
     for (class, max) in [
         (0x00, 1000),
         (0x01, 100),
