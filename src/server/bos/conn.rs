@@ -191,8 +191,7 @@ pub async fn run(
     if let End::Close(close) = end {
         send_close(&mut framed, close).await;
     }
-    let _ =
-        tokio::time::timeout(CLOSE_TIMEOUT, futures::SinkExt::<OutFlap>::close(&mut framed)).await;
+    // Dropping the socket closes it; everything owed to the client was flushed above.
     tracing::info!("BOS {peer}: {} session {id} ended", account.screen_name);
 }
 
