@@ -15,7 +15,8 @@ use tokio_util::codec::Framed;
 use super::bos::Hub;
 use super::{Account, ServerState};
 use crate::oscar::bucp::{tlv, ChallengeReply, LoginReply};
-use crate::oscar::codes::AuthErrorCode;
+use crate::oscar::codes::{AuthErrorCode, SnacErrorCode};
+use crate::oscar::snac::SnacError;
 use crate::oscar::{
     decode_snac_payload, snac_flap, Channel, FlapCodec, Hello, OutFlap, SignOff, SnacBody, TlvBlock,
 };
@@ -210,9 +211,7 @@ async fn login(stream: tokio::net::TcpStream, peer: SocketAddr, hub: &Hub) {
                     other => {
                         let (family, _) = other.id();
                         tracing::debug!("BUCP {peer}: unexpected SNAC {:?}", other.id());
-                        let error = crate::oscar::snac::SnacError::new(
-                            crate::oscar::SnacErrorCode::InvalidSnac,
-                        );
+                        let error = SnacError::new(SnacErrorCode::InvalidSnac);
                         SnacBody::Error { family, error }
                     }
                 };

@@ -360,6 +360,39 @@ mod tests {
         assert!(from_json(&bad_hex).is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_account_data_round_trips(
+            items in proptest::collection::vec(
+                ("\\PC{0,12}", proptest::prelude::any::<(u16, u16, u16)>(), crate::oscar::tlv::strategy::block()),
+                0..6,
+            ),
+            offline in proptest::collection::vec(
+                ("[a-zA-Z ]{1,10}", proptest::prelude::any::<([u8; 8], u16, u32)>(), crate::oscar::tlv::strategy::block()),
+                0..4,
+            ),
+            last_modified in proptest::prelude::any::<u32>(),
+        ) {
+            let data = AccountData {
+                feedbag: Feedbag {
+                    items: items
+                        .into_iter()
+                        .map(|(name, (group_id, item_id, class), attrs)| FeedbagItem { name, group_id, item_id, class, attrs })
+                        .collect(),
+                    last_modified,
+                },
+                offline: offline
+                    .into_iter()
+                    .map(|(from, (cookie, channel, sent_at), tlvs)| StoredIm { from, cookie, channel, tlvs, sent_at })
+                    .collect(),
+            };
+            let name = ScreenName::from_wire("Some One");
+            let (back_name, back) = from_json(&to_json(&name, &data)).unwrap();
+            proptest::prop_assert_eq!(back_name, name);
+            proptest::prop_assert_eq!(back, data);
+        }
+    }
+
     #[test]
     fn file_names_are_safe() {
         assert_eq!(file_name(&ScreenName::from_wire("Flapjack Fan")), "flapjackfan.json");

@@ -22,7 +22,9 @@ use tokio::sync::{mpsc, watch};
 use super::bot::{html_escape, html_to_text, BotBrain};
 use super::store::{AccountData, Persister, StoredIm, MAX_OFFLINE_IMS};
 use super::{Account, ServerState};
-use crate::oscar::codes::{DisconnectReason, SnacErrorCode, TypingEvent};
+use crate::oscar::buddy::BuddyPresence;
+use crate::oscar::codes::{DisconnectReason, FeedbagResult, SnacErrorCode, TypingEvent};
+use crate::oscar::feedbag::FeedbagItem;
 use crate::oscar::icbm::{self, IncomingIm, SendIm, Typing};
 use crate::oscar::locate::{self, UserInfoReply};
 use crate::oscar::snac::SERVER_REQUEST_ID_BIT;
@@ -131,6 +133,16 @@ pub fn flap(body: &SnacBody, request_id: u32) -> Option<OutFlap> {
     snac_flap(body, request_id)
         .map_err(|e| tracing::error!("cannot encode {:?}: {e}", body.id()))
         .ok()
+}
+
+/// 03/0B for one user.
+fn arrived(info: UserInfo) -> SnacBody {
+    SnacBody::BuddyArrived(BuddyPresence::one(info))
+}
+
+/// 03/0C for one user.
+fn departed(info: UserInfo) -> SnacBody {
+    SnacBody::BuddyDeparted(BuddyPresence::one(info))
 }
 
 fn now_u32(now: i64) -> u32 {
@@ -269,9 +281,7 @@ impl Hub {
                 st.idle_since = None;
                 st.status = 0;
             }
-            let departed = SnacBody::BuddyDeparted(crate::oscar::buddy::BuddyPresence::one(
-                UserInfo::new(entry.account.as_str()),
-            ));
+            let departed = departed(UserInfo::new(entry.account.as_str()));
             self.notify_watchers(&w, &entry.account, &departed);
         }
     }
@@ -402,9 +412,7 @@ impl Hub {
     /// Re-announces `who` (03/0B) to its watchers after any change, if `who` is online.
     fn announce(&self, w: &World, who: &ScreenName) {
         if self.is_online(w, who) {
-            let body = SnacBody::BuddyArrived(crate::oscar::buddy::BuddyPresence::one(
-                self.user_info(w, who),
-            ));
+            let body = arrived(self.user_info(w, who));
             self.notify_watchers(w, who, &body);
         }
     }
@@ -437,9 +445,7 @@ impl Hub {
             w.accounts.get(&name).map(|a| a.data.feedbag.buddies().collect()).unwrap_or_default();
         for b in buddies {
             if self.is_online(&w, &b) && seen.insert(b.clone()) {
-                out.push(SnacBody::BuddyArrived(crate::oscar::buddy::BuddyPresence::one(
-                    self.user_info(&w, &b),
-                )));
+                out.push(arrived(self.user_info(&w, &b)));
             }
         }
         out.extend(self.take_offline(&mut w, &name));
@@ -504,8 +510,8 @@ impl Hub {
         &self,
         id: u64,
         op: FeedbagOp,
-        items: &[crate::oscar::feedbag::FeedbagItem],
-    ) -> (Vec<crate::oscar::FeedbagResult>, Vec<SnacBody>) {
+        items: &[FeedbagItem],
+    ) -> (Vec<FeedbagResult>, Vec<SnacBody>) {
         let now = now_u32(self.state.now());
         let mut w = self.lock();
         let Some(name) = self.session_account(&w, id) else { return (Vec::new(), Vec::new()) };
@@ -517,16 +523,14 @@ impl Hub {
             FeedbagOp::Delete => bag.delete(items, now),
         };
         let added: Vec<ScreenName> = bag.buddies().filter(|b| !before.contains(b)).collect();
-        if results.contains(&crate::oscar::FeedbagResult::Ok) {
+        if results.contains(&FeedbagResult::Ok) {
             self.save(&w, &name);
         }
         let mut arrivals = Vec::new();
         let mut seen = HashSet::new();
         for b in added {
             if self.is_online(&w, &b) && seen.insert(b.clone()) {
-                arrivals.push(SnacBody::BuddyArrived(crate::oscar::buddy::BuddyPresence::one(
-                    self.user_info(&w, &b),
-                )));
+                arrivals.push(arrived(self.user_info(&w, &b)));
             }
         }
         (results, arrivals)
@@ -548,11 +552,7 @@ impl Hub {
         }
         new.into_iter()
             .filter(|n| self.is_online(&w, n))
-            .map(|n| {
-                SnacBody::BuddyArrived(crate::oscar::buddy::BuddyPresence::one(
-                    self.user_info(&w, &n),
-                ))
-            })
+            .map(|n| arrived(self.user_info(&w, &n)))
             .collect()
     }
 

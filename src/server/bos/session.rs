@@ -8,7 +8,7 @@ use super::ratelimit::{self, RateVerdict};
 use super::{flap, FeedbagOp, Hub, ImOutcome};
 use crate::oscar::buddy::BuddyRights;
 use crate::oscar::buf::Reader;
-use crate::oscar::codes::SnacErrorCode;
+use crate::oscar::codes::{RateChangeCode, SnacErrorCode};
 use crate::oscar::feedbag::{FeedbagReply, FeedbagRights, FeedbagStamp, FeedbagStatus};
 use crate::oscar::icbm::{self, HostAck, IcbmParams};
 use crate::oscar::locate::LocateRights;
@@ -16,6 +16,7 @@ use crate::oscar::oservice::{FamilyList, SelfInfo};
 use crate::oscar::permitdeny::PdRights;
 use crate::oscar::rate::RateTable;
 use crate::oscar::snac::{SnacError, FLAG_MORE_REPLIES};
+use crate::oscar::WireError;
 use crate::oscar::{
     decode_snac, encode_snac, Channel, Flap, OutFlap, SignOff, Snac, SnacBody, SnacHeader, TlvBlock,
 };
@@ -123,7 +124,7 @@ impl Session {
             RateVerdict::Drop { notice } => (notice, true),
         };
         if let Some(n) = notice {
-            if n.code == crate::oscar::RateChangeCode::Warning {
+            if n.code == RateChangeCode::Warning {
                 self.hub.count_rate_warning(&self.name);
             }
             out.extend(flap(&SnacBody::RateChange(n), self.hub.server_request_id()));
@@ -328,7 +329,7 @@ pub fn error(family: u16, code: SnacErrorCode, request_id: u32) -> Option<OutFla
 }
 
 /// Reads the `str8` screen names of 03/04 and 03/05.
-fn read_names(body: &[u8]) -> Result<Vec<ScreenName>, crate::oscar::WireError> {
+fn read_names(body: &[u8]) -> Result<Vec<ScreenName>, WireError> {
     let mut r = Reader::new(body);
     let mut names = Vec::new();
     while !r.is_empty() {
@@ -397,5 +398,126 @@ pub fn icbm_params(max_message_size: u16) -> IcbmParams {
         max_sender_warning: 999,
         max_receiver_warning: 999,
         min_interval_ms: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oscar::codes::RateChangeCode;
+    use crate::oscar::oservice::{FamilyVersion, VersionList};
+    use crate::oscar::snac::SnacHeader;
+    use crate::oscar::{decode_snac_payload, snac_flap, ImMessage};
+    use crate::server::{Accounts, RateClasses, ServerConfig, ServerState};
+
+    const ACCOUNTS: &str = "[[account]]\nscreen_name='Alice'\npassword='a'\n\
+                            [[account]]\nscreen_name='Bob'\npassword='b'\n";
+
+    fn session(rates: RateClasses) -> Session {
+        let mut config = ServerConfig::for_tests(Accounts::from_toml(ACCOUNTS).unwrap());
+        config.rate_classes = rates;
+        let addr = config.bos_listen;
+        let hub = Hub::new(Arc::new(ServerState::new(config, addr)), Default::default(), None);
+        let account = hub.state().config.accounts.get("alice").unwrap().clone();
+        let reg = hub.register(&account, addr, b"cookie", false);
+        Session::new(hub, reg.id, account.screen_name, addr, 0)
+    }
+
+    fn data(body: &SnacBody, id: u32) -> Flap {
+        Flap { channel: Channel::Data, sequence: 0, payload: snac_flap(body, id).unwrap().payload }
+    }
+
+    fn raw(family: u16, subtype: u16, id: u32, body: &[u8]) -> Flap {
+        let mut out = bytes::BytesMut::new();
+        SnacHeader::new(family, subtype, id).write(&mut out);
+        out.extend_from_slice(body);
+        Flap { channel: Channel::Data, sequence: 0, payload: out.freeze() }
+    }
+
+    fn decoded(out: &[OutFlap]) -> Vec<(SnacHeader, SnacBody)> {
+        out.iter().map(|f| decode_snac_payload(&f.payload).unwrap()).collect()
+    }
+
+    #[test]
+    fn pipelined_requests_are_answered_in_order() {
+        let mut s = session(RateClasses::aol());
+        let versions = VersionList { versions: vec![FamilyVersion { family: 1, version: 3 }] };
+        let mut out = Vec::new();
+        let frames = [
+            data(&SnacBody::ClientVersions(versions.clone()), 1),
+            data(&SnacBody::RateParamsQuery, 2),
+            raw(0x42, 7, 3, b"?"),
+            data(&SnacBody::IcbmParamsQuery, 4),
+            data(
+                &SnacBody::SendIm(
+                    icbm::SendIm::new([1; 8], "nobody", &ImMessage::new("hi"), true).unwrap(),
+                ),
+                5,
+            ),
+            Flap { channel: Channel::KeepAlive, sequence: 0, payload: bytes::Bytes::new() },
+        ];
+        for f in frames {
+            assert_eq!(s.handle(f, 0, &mut out), Flow::Continue);
+        }
+        let got: Vec<_> = decoded(&out)
+            .into_iter()
+            .map(|(h, b)| (h.family, h.subtype, h.request_id, b))
+            .collect();
+        assert_eq!(got.len(), 5);
+        assert_eq!(got[0], (1, 0x18, 1, SnacBody::HostVersions(versions)));
+        assert!(matches!(&got[1], (1, 7, 2, SnacBody::RateParamsReply(r)) if r.extended));
+        assert!(matches!(&got[2], (0x42, 1, 3, SnacBody::Error { error, .. })
+            if error.code == SnacErrorCode::InvalidSnac));
+        assert!(
+            matches!(&got[3], (4, 5, 4, SnacBody::IcbmParams(p)) if p.max_message_size == 8000)
+        );
+        assert!(matches!(&got[4], (4, 1, 5, SnacBody::Error { error, .. })
+            if error.code == SnacErrorCode::NotLoggedOn));
+    }
+
+    #[test]
+    fn malformed_snacs_close_the_session() {
+        let mut s = session(RateClasses::aol());
+        let mut out = Vec::new();
+        assert_eq!(s.handle(raw(4, 6, 1, &[0; 5]), 0, &mut out), Flow::Close(None));
+        let mut s = session(RateClasses::aol());
+        let short = Flap { channel: Channel::Data, sequence: 0, payload: vec![0, 1, 0].into() };
+        assert_eq!(s.handle(short, 0, &mut out), Flow::Close(None));
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn a_limited_im_class_is_dropped_with_an_error_then_disconnected() {
+        let mut s = session(RateClasses::aol().scaled(100));
+        let im = SnacBody::SendIm(
+            icbm::SendIm::new([1; 8], "Bob", &ImMessage::new("x"), false).unwrap(),
+        );
+        let mut seen = Vec::new();
+        for i in 0..100 {
+            let mut out = Vec::new();
+            let flow = s.handle(data(&im, i), u64::from(i), &mut out);
+            for (h, b) in decoded(&out) {
+                match b {
+                    SnacBody::RateChange(c) => seen.push(format!("notice {:?}", c.code)),
+                    SnacBody::Error { error, .. } if h.family == 4 => {
+                        seen.push(format!("{}", u16::from(error.code)))
+                    }
+                    _ => {}
+                }
+            }
+            if let Flow::Close(close) = flow {
+                assert!(close.is_some_and(|c| c.message().is_some()));
+                seen.push("close".into());
+                break;
+            }
+        }
+        let first = |x: &str| seen.iter().position(|s| s == x).unwrap_or(usize::MAX);
+        assert!(
+            first(&format!("notice {:?}", RateChangeCode::Warning))
+                < first(&format!("notice {:?}", RateChangeCode::Limited)),
+            "{seen:?}"
+        );
+        assert!(first(&format!("notice {:?}", RateChangeCode::Limited)) < first("2"), "{seen:?}");
+        assert_eq!(seen.last().map(String::as_str), Some("close"));
     }
 }
