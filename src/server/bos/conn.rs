@@ -247,6 +247,34 @@ async fn flush(
     }
 }
 
+/// Handles `first` and every further frame already buffered, strictly in order, appending
+/// replies to `out`; returns how the session ends if one of them ends it.
+fn handle_batch(
+    framed: &mut Conn,
+    session: &mut Session,
+    first: Option<Result<Flap, FrameError>>,
+    now_ms: &impl Fn() -> u64,
+    peer: SocketAddr,
+    out: &mut Vec<OutFlap>,
+) -> Option<End> {
+    let mut next = first;
+    loop {
+        match next {
+            Some(Ok(f)) => {
+                if let Flow::Close(close) = session.handle(f, now_ms(), out) {
+                    return Some(close.map_or(End::Quiet, End::Close));
+                }
+            }
+            Some(Err(e)) => {
+                log_frame_error(peer, &e);
+                return Some(End::Quiet);
+            }
+            None => return Some(End::Quiet),
+        }
+        next = framed.next().now_or_never()?;
+    }
+}
+
 async fn session_loop(
     framed: &mut Conn,
     session: &mut Session,
@@ -256,42 +284,23 @@ async fn session_loop(
     peer: SocketAddr,
 ) -> End {
     let mut out: Vec<OutFlap> = session.host_online().into_iter().collect();
-    if let Err(end) = flush(framed, &mut out, signals).await {
-        return end;
-    }
+    // A pipelining client's whole sign-on usually arrived with its hello: answer it in the
+    // same write as 01/03. A client that waits for 01/03 gets it alone right away.
+    let mut end = match framed.next().now_or_never() {
+        Some(first) => handle_batch(framed, session, first, &now_ms, peer, &mut out),
+        None => None,
+    };
     loop {
-        let end = tokio::select! {
+        if let Err(interrupted) = flush(framed, &mut out, signals).await {
+            return interrupted;
+        }
+        if let Some(end) = end {
+            return end;
+        }
+        end = tokio::select! {
             biased;
             end = signals.fired() => Some(end),
-            frame = framed.next() => {
-                let mut next = frame;
-                let mut end = None;
-                // Answer everything already buffered, strictly in order, then flush once.
-                loop {
-                    match next {
-                        Some(Ok(f)) => {
-                            if let Flow::Close(close) = session.handle(f, now_ms(), &mut out) {
-                                end = Some(close.map_or(End::Quiet, End::Close));
-                                break;
-                            }
-                        }
-                        Some(Err(e)) => {
-                            log_frame_error(peer, &e);
-                            end = Some(End::Quiet);
-                            break;
-                        }
-                        None => {
-                            end = Some(End::Quiet);
-                            break;
-                        }
-                    }
-                    match framed.next().now_or_never() {
-                        Some(n) => next = n,
-                        None => break,
-                    }
-                }
-                end
-            }
+            first = framed.next() => handle_batch(framed, session, first, &now_ms, peer, &mut out),
             Some(frame) = outbound.recv() => {
                 out.push(frame);
                 while let Ok(f) = outbound.try_recv() {
@@ -300,12 +309,6 @@ async fn session_loop(
                 None
             }
         };
-        if let Err(interrupted) = flush(framed, &mut out, signals).await {
-            return interrupted;
-        }
-        if let Some(end) = end {
-            return end;
-        }
     }
 }
 
