@@ -845,12 +845,23 @@ async fn bot_replies_after_typing() {
     server.shutdown().await;
 }
 
-/// Runs a BUCP exchange; `hash` picks the variant. Returns the 17/03 outcome.
+/// Runs a BUCP exchange; `strong` picks the hash variant. Returns the 17/03 outcome.
 async fn bucp_login(
     server: &ServerHandle,
     name: &str,
     password: &str,
     strong: bool,
+) -> LoginOutcome {
+    bucp_login_with(server, name, password, strong, 0x01).await
+}
+
+/// [`bucp_login`] with an explicit multi-connection flag (TLV 0x004A).
+async fn bucp_login_with(
+    server: &ServerHandle,
+    name: &str,
+    password: &str,
+    strong: bool,
+    multi_conn: u8,
 ) -> LoginOutcome {
     let tcp = TcpStream::connect(server.bucp_addr()).await.unwrap();
     tcp.set_nodelay(true).unwrap();
@@ -873,6 +884,7 @@ async fn bucp_login(
     let ident =
         ClientIdent { name: "test".into(), id: 0x0109, version: [5, 1, 0, 1], distribution: 1 };
     let mut req = LoginRequest::strong(name, &key, password.as_bytes(), &ident);
+    req.tlvs.set(bucp::tlv::MULTI_CONN, vec![multi_conn]);
     if !strong {
         req.tlvs.set(bucp::tlv::PASSWORD_HASH, bucp::weak_hash(&key, password.as_bytes()).to_vec());
         req.tlvs.remove(bucp::tlv::USE_STRONG_HASH);
@@ -995,5 +1007,25 @@ async fn a_client_that_stops_reading_is_dropped_without_stalling_others() {
     alice.expect(4, 0x0C).await;
     let SnacBody::IncomingIm(im) = carol.expect(4, 7).await.1 else { panic!() };
     assert_eq!(im.message().unwrap().unwrap().text(), "still fine");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_single_session_bucp_login_signs_the_old_session_off() {
+    let server = start().await;
+    let mut old = Client::sign_on(&server, "Carol").await;
+    let LoginOutcome::Success { cookie, .. } =
+        bucp_login_with(&server, "Carol", "carol-pw", true, 0x03).await
+    else {
+        panic!("login failed")
+    };
+    // Still signed on until the new session actually arrives at BOS.
+    old.quiet(50).await;
+    let mut new =
+        Client::connect_with(server.bos_addr(), "carol2", &cookie, 3, TlvBlock::new()).await;
+    new.finish_sign_on().await;
+    let close = old.closed().await.expect("channel-4 close");
+    assert_eq!(close.reason(), Some(DisconnectReason::OtherLocation));
+    wait_for(|| server.session_count("Carol") == 1).await;
     server.shutdown().await;
 }
