@@ -14,7 +14,7 @@ use flapjack::oscar::feedbag::{class, FeedbagItem, FeedbagItems, FeedbagStamp};
 use flapjack::oscar::icbm::{self, IcbmParams, SendIm, Typing};
 use flapjack::oscar::locate::{SetInfo, UserInfoQuery};
 use flapjack::oscar::oservice::{
-    ClientReady, FamilyTool, FamilyVersion, IdleTime, RateAck, VersionList,
+    ClientReady, FamilyTool, FamilyVersion, IdleTime, RateAck, SetStatus, VersionList,
 };
 use flapjack::oscar::userinfo::{class as uclass, CAP_TYPING};
 use flapjack::oscar::{
@@ -1027,5 +1027,32 @@ async fn a_single_session_bucp_login_signs_the_old_session_off() {
     let close = old.closed().await.expect("channel-4 close");
     assert_eq!(close.reason(), Some(DisconnectReason::OtherLocation));
     wait_for(|| server.session_count("Carol") == 1).await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn invisible_status_hides_a_user_and_visible_brings_them_back() {
+    let server = start().await;
+    let mut alice = Client::sign_on(&server, "Alice Ant").await;
+    let mut bob = Client::sign_on(&server, "Bob Bee").await;
+    alice.expect(3, 0x0B).await; // the bot
+    alice.expect(3, 0x0B).await; // Bob
+    let id = bob.send(SnacBody::SetStatus(SetStatus::status(0x0002_0100))).await;
+    let (h, b) = bob.expect(1, 0x0F).await;
+    assert_eq!(h.request_id, id);
+    let SnacBody::SelfInfo(me) = b else { panic!() };
+    assert_eq!(me.info.status(), Some(0x0002_0100));
+    assert_eq!(presence_of(&alice.expect(3, 0x0C).await.1).0, "Bob Bee");
+    alice
+        .send(SnacBody::UserInfoQuery2(UserInfoQuery { kind: 1, screen_name: "Bob Bee".into() }))
+        .await;
+    assert_eq!(error_code(&alice.expect(2, 1).await.1), SnacErrorCode::NotLoggedOn);
+    // Invisible users still receive IMs.
+    alice.im("Bob Bee", "psst", false).await;
+    bob.expect(4, 7).await;
+    bob.send(SnacBody::SetStatus(SetStatus::status(0))).await;
+    bob.expect(1, 0x0F).await;
+    let (name, ..) = presence_of(&alice.expect(3, 0x0B).await.1);
+    assert_eq!(name, "Bob Bee");
     server.shutdown().await;
 }

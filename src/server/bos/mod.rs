@@ -145,6 +145,9 @@ fn departed(info: UserInfo) -> SnacBody {
     SnacBody::BuddyDeparted(BuddyPresence::one(info))
 }
 
+/// The ICQ status bit (low word of TLV 0x0006) that hides a user from everyone.
+pub const STATUS_INVISIBLE: u32 = 0x0100;
+
 fn now_u32(now: i64) -> u32 {
     u32::try_from(now.max(0)).unwrap_or(u32::MAX)
 }
@@ -409,11 +412,20 @@ impl Hub {
         }
     }
 
-    /// Re-announces `who` (03/0B) to its watchers after any change, if `who` is online.
+    /// Whether others may see `who` online: signed on and not invisible (ICQ status 0x0100,
+    /// which Open OSCAR Server honours for everyone).
+    fn is_visible(&self, w: &World, who: &ScreenName) -> bool {
+        self.is_online(w, who)
+            && !w.accounts.get(who).is_some_and(|a| a.status & STATUS_INVISIBLE != 0)
+    }
+
+    /// Re-announces `who` to its watchers after any change: 03/0B while visible, 03/0C once
+    /// invisible; nothing while offline.
     fn announce(&self, w: &World, who: &ScreenName) {
-        if self.is_online(w, who) {
-            let body = arrived(self.user_info(w, who));
-            self.notify_watchers(w, who, &body);
+        if self.is_visible(w, who) {
+            self.notify_watchers(w, who, &arrived(self.user_info(w, who)));
+        } else if self.is_online(w, who) {
+            self.notify_watchers(w, who, &departed(UserInfo::new(self.display(who))));
         }
     }
 
@@ -436,7 +448,7 @@ impl Hub {
         if let Some(s) = w.sessions.get_mut(&id) {
             s.ready = true;
         }
-        if !was_online {
+        if !was_online && self.is_visible(&w, &name) {
             self.announce(&w, &name);
         }
         let mut out = Vec::new();
@@ -444,7 +456,7 @@ impl Hub {
         let buddies: Vec<ScreenName> =
             w.accounts.get(&name).map(|a| a.data.feedbag.buddies().collect()).unwrap_or_default();
         for b in buddies {
-            if self.is_online(&w, &b) && seen.insert(b.clone()) {
+            if self.is_visible(&w, &b) && seen.insert(b.clone()) {
                 out.push(arrived(self.user_info(&w, &b)));
             }
         }
@@ -529,7 +541,7 @@ impl Hub {
         let mut arrivals = Vec::new();
         let mut seen = HashSet::new();
         for b in added {
-            if self.is_online(&w, &b) && seen.insert(b.clone()) {
+            if self.is_visible(&w, &b) && seen.insert(b.clone()) {
                 arrivals.push(arrived(self.user_info(&w, &b)));
             }
         }
@@ -551,7 +563,7 @@ impl Hub {
             }
         }
         new.into_iter()
-            .filter(|n| self.is_online(&w, n))
+            .filter(|n| self.is_visible(&w, n))
             .map(|n| arrived(self.user_info(&w, &n)))
             .collect()
     }
@@ -620,7 +632,7 @@ impl Hub {
     pub fn locate(&self, who: &str, flags: u32) -> Result<UserInfoReply, SnacErrorCode> {
         let who = ScreenName::from_wire(who);
         let w = self.lock();
-        if !self.is_online(&w, &who) {
+        if !self.is_visible(&w, &who) {
             return Err(SnacErrorCode::NotLoggedOn);
         }
         let info = self.user_info(&w, &who);
