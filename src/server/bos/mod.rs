@@ -416,7 +416,7 @@ impl Hub {
     /// which Open OSCAR Server honours for everyone).
     fn is_visible(&self, w: &World, who: &ScreenName) -> bool {
         self.is_online(w, who)
-            && !w.accounts.get(who).is_some_and(|a| a.status & STATUS_INVISIBLE != 0)
+            && w.accounts.get(who).is_none_or(|a| a.status & STATUS_INVISIBLE == 0)
     }
 
     /// Re-announces `who` to its watchers after any change: 03/0B while visible, 03/0C once
