@@ -82,7 +82,8 @@ struct World {
     sessions: HashMap<u64, SessionEntry>,
     accounts: HashMap<ScreenName, AccountState>,
     bots: HashMap<ScreenName, mpsc::Sender<BotJob>>,
-    single_session_cookies: HashSet<Vec<u8>>,
+    /// BUCP cookies whose login asked for a single session, with when they were issued.
+    single_session_cookies: HashMap<Vec<u8>, i64>,
 }
 
 #[derive(Debug)]
@@ -211,7 +212,12 @@ impl Hub {
 
     /// Marks a cookie issued by BUCP to a client that asked for a single session (TLV 0x004A = 3).
     pub fn mark_single_session(&self, cookie: &[u8]) {
-        self.lock().single_session_cookies.insert(cookie.to_vec());
+        let now = self.state.now();
+        let mut w = self.lock();
+        // Cookies expire unredeemed; forget their marks with them.
+        w.single_session_cookies
+            .retain(|_, at| now - *at <= crate::server::cookies::COOKIE_LIFETIME);
+        w.single_session_cookies.insert(cookie.to_vec(), now);
     }
 
     /// Adds a session for `account`; with `single`, every other session of the account is sent
@@ -228,7 +234,7 @@ impl Hub {
         let (kill_tx, kill) = watch::channel(None);
         let now = self.state.now();
         let mut w = self.lock();
-        let single = single || w.single_session_cookies.remove(cookie);
+        let single = single || w.single_session_cookies.remove(cookie).is_some();
         if single {
             for s in w.sessions.values().filter(|s| s.account == account.screen_name) {
                 tracing::info!(
