@@ -6,7 +6,10 @@
 //! [`server`] is the embedded server that every integration test signs on to.
 
 pub mod auth;
+pub mod bot;
+pub mod config;
 pub mod credentials;
+pub mod headless;
 pub mod oscar;
 pub mod screenname;
 pub mod server;

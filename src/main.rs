@@ -84,9 +84,17 @@ struct ServeArgs {
     /// Where the HTTP sign-on listens (port 0 picks a free port).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// The BOS address advertised by startOSCARSession.
+    /// Where BOS listens (port 0 picks a free port); its bound address is what
+    /// startOSCARSession and BUCP advertise.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5190")]
     bos: SocketAddr,
+    /// Where the BUCP (MD5) login host listens (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5191")]
+    bucp: SocketAddr,
+    /// Keep buddy lists and offline messages in this directory (one JSON file per account)
+    /// instead of memory.
+    #[arg(long, value_name = "DIR")]
+    data: Option<PathBuf>,
     /// Accounts file (TOML); default: the built-in demo accounts (assets/accounts.toml).
     #[arg(long, value_name = "FILE")]
     accounts: Option<PathBuf>,
@@ -258,16 +266,24 @@ async fn serve(args: &ServeArgs) -> Result<()> {
         Some(path) => (Accounts::load(path)?, path.display().to_string()),
         None => (Accounts::demo()?, "built-in demo accounts".to_string()),
     };
-    if !args.listen.ip().is_loopback() {
-        bail!("--listen {}: the embedded server only listens on loopback", args.listen);
+    for (flag, addr) in [("--listen", args.listen), ("--bos", args.bos), ("--bucp", args.bucp)] {
+        if !addr.ip().is_loopback() {
+            bail!("{flag} {addr}: the embedded server only listens on loopback");
+        }
     }
     let count = accounts.len();
     let mut config = ServerConfig::new(accounts);
     config.http_listen = args.listen;
     config.bos_listen = args.bos;
+    config.bucp_listen = args.bucp;
+    config.data_dir = args.data.clone();
     let handle = Server::start(config).await?;
     println!("http: http://{}", handle.http_addr());
     println!("bos: {} (advertised by startOSCARSession)", handle.bos_addr());
+    println!("bucp: {}", handle.bucp_addr());
+    if let Some(dir) = &args.data {
+        println!("data: {}", dir.display());
+    }
     println!("accounts: {count} ({source})");
     std::io::stdout().flush()?;
     tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;

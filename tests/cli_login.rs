@@ -75,7 +75,7 @@ async fn wrong_password_fails_with_a_clear_message() {
 #[test]
 fn serve_prints_its_addresses_and_login_reaches_it() {
     let mut serve = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--listen", "127.0.0.1:0", "--bos", "127.0.0.1:0", "--bucp", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -100,13 +100,19 @@ fn serve_prints_its_addresses_and_login_reaches_it() {
     });
     let mut second = String::new();
     reader.read_line(&mut second).unwrap();
+    let mut third = String::new();
+    reader.read_line(&mut third).unwrap();
     serve.kill().unwrap();
     serve.wait().unwrap();
     let out = result.unwrap_or_else(|| panic!("serve printed {first:?}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("signed on as 123456789"), "{stdout}");
-    assert_eq!(second.trim(), "bos: 127.0.0.1:5190 (advertised by startOSCARSession)");
+    // The real bound addresses, never the port-0 placeholders.
+    let bos = second.trim().strip_prefix("bos: 127.0.0.1:").unwrap_or_else(|| panic!("{second:?}"));
+    assert!(bos.ends_with(" (advertised by startOSCARSession)") && !bos.starts_with("0 "), "{bos}");
+    let bucp = third.trim().strip_prefix("bucp: 127.0.0.1:").unwrap_or_else(|| panic!("{third:?}"));
+    assert!(bucp.parse::<u16>().is_ok_and(|p| p != 0), "{bucp}");
 }
 
 #[test]

@@ -21,6 +21,11 @@ pub struct Account {
     pub password: Secret,
     /// The profile text shown to buddies.
     pub profile: Option<String>,
+    /// A demo bot: always online without a connection, its IMs answered by a `BotBrain`.
+    pub bot: bool,
+    /// Buddies a brand-new buddy list starts with (in the "Buddies" group), so the demo
+    /// account sees the bot without setup.
+    pub buddies: Vec<ScreenName>,
 }
 
 impl Account {
@@ -74,6 +79,10 @@ struct Entry {
     screen_name: String,
     password: String,
     profile: Option<String>,
+    #[serde(default)]
+    bot: bool,
+    #[serde(default)]
+    buddies: Vec<String>,
 }
 
 /// The account table, looked up by normalized screen name.
@@ -94,10 +103,18 @@ impl Accounts {
                 return Err(AccountsError::EmptyPassword(screen_name.to_string()));
             }
             let key = screen_name.normalized().to_string();
+            let buddies = entry
+                .buddies
+                .iter()
+                .map(|b| ScreenName::parse(b))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|source| AccountsError::ScreenName { index: i + 1, source })?;
             let account = Account {
                 screen_name,
                 password: Secret::new(entry.password),
                 profile: entry.profile,
+                bot: entry.bot,
+                buddies,
             };
             if by_name.insert(key, account).is_some() {
                 return Err(AccountsError::Duplicate(entry.screen_name));
@@ -151,6 +168,18 @@ mod tests {
         assert_eq!(fan.screen_name.as_str(), "Flapjack Fan");
         assert!(!fan.is_icq());
         assert!(accounts.get("123456789").unwrap().is_icq());
+        assert!(accounts.get("ButterBot").unwrap().bot);
+        assert!(!fan.bot);
+        assert_eq!(fan.buddies, [ScreenName::from_wire("butterbot")]);
+    }
+
+    #[test]
+    fn bot_and_buddies_are_optional() {
+        let old = "[[account]]\nscreen_name='a'\npassword='x'";
+        let a = Accounts::from_toml(old).unwrap();
+        assert!(!a.get("a").unwrap().bot && a.get("a").unwrap().buddies.is_empty());
+        let bad = "[[account]]\nscreen_name='a'\npassword='x'\nbuddies=['  ']";
+        assert!(matches!(Accounts::from_toml(bad), Err(AccountsError::ScreenName { .. })));
     }
 
     #[test]

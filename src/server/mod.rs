@@ -4,20 +4,31 @@
 //! the issued tokens and BOS cookies, and counters tests read. [`http`] serves the HTTP
 //! sign-on (`clientLogin`, `getChallenge`, `startOSCARSession`) and checks it as strictly as
 //! AOL did. The BOS and BUCP listeners bind next to it in [`Server::start`] and use the same
-//! [`ServerState`]: BOS redeems the cookies `startOSCARSession` issues through
-//! [`ServerState::cookies`].
+//! [`ServerState`]: BOS redeems the cookies `startOSCARSession` (or BUCP) issues through
+//! [`ServerState::cookies`]; [`bos`] routes presence and IMs between sessions, [`bucp`] is the
+//! MD5 login host, [`store`] keeps feedbags and offline IMs (optionally on disk), and [`bot`]
+//! answers IMs to the demo bot accounts.
 
 pub mod accounts;
+pub mod bos;
+pub mod bot;
+pub mod bucp;
 pub mod cookies;
 pub mod http;
+pub mod store;
 pub mod tokens;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use accounts::{Account, Accounts, AccountsError};
+pub use bos::ratelimit::RateClasses;
+pub use bos::{Disconnect, Hub};
+pub use bot::{BotBrain, BotFactory, BotReply, EchoBrain};
 pub use cookies::CookieStore;
 pub use tokens::{ChallengeStore, IssuedToken, TokenStore};
 
@@ -61,11 +72,24 @@ impl Clock {
 pub struct ServerConfig {
     /// Where the HTTP sign-on listens; port 0 picks a free port.
     pub http_listen: SocketAddr,
-    /// The BOS address advertised by `startOSCARSession` (and, once the BOS half exists,
-    /// where it listens).
+    /// Where BOS listens; the bound address (port 0 picks one) is what `startOSCARSession`
+    /// and BUCP advertise.
     pub bos_listen: SocketAddr,
-    /// The certificate name to advertise when a client asks for TLS and BOS offers it.
+    /// When set, BOS also speaks TLS (a client starting a TLS handshake gets one) with a
+    /// self-signed certificate for this name, advertised as `tlsCertName`.
     pub bos_tls_cert_name: Option<String>,
+    /// Where the BUCP (MD5) login host listens; port 0 picks a free port.
+    pub bucp_listen: SocketAddr,
+    /// Where feedbags and offline IMs are kept (one JSON file per account); `None` = memory.
+    pub data_dir: Option<PathBuf>,
+    /// The rate classes sent in 01/07 and enforced on every BOS connection.
+    pub rate_classes: RateClasses,
+    /// Largest IM message data accepted (and announced in 04/05), bytes.
+    pub max_message_size: u16,
+    /// Frames queued for one BOS session before it is considered dead and dropped.
+    pub outbound_queue: usize,
+    /// Makes the brain that answers IMs to `bot = true` accounts; `None` leaves bots silent.
+    pub bot_brain: Option<BotFactory>,
     /// Who may sign on.
     pub accounts: Accounts,
     /// Accepted developer keys (`devId`, `k`).
@@ -80,13 +104,20 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// Loopback defaults (HTTP 127.0.0.1:8080, BOS 127.0.0.1:5190), the demo accounts, the
-    /// local and Pidgin developer keys, and a one-day token lifetime.
+    /// Loopback defaults (HTTP 127.0.0.1:8080, BOS 127.0.0.1:5190, BUCP 127.0.0.1:5191), AOL's
+    /// rate classes, in-memory storage, the local and Pidgin developer keys, and a one-day
+    /// token lifetime.
     pub fn new(accounts: Accounts) -> Self {
         Self {
             http_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             bos_listen: SocketAddr::from(([127, 0, 0, 1], 5190)),
             bos_tls_cert_name: None,
+            bucp_listen: SocketAddr::from(([127, 0, 0, 1], 5191)),
+            data_dir: None,
+            rate_classes: RateClasses::aol(),
+            max_message_size: 8000,
+            outbound_queue: 1024,
+            bot_brain: None,
             accounts,
             dev_keys: vec![
                 LOCAL_DEV_ID.to_string(),
@@ -102,7 +133,10 @@ impl ServerConfig {
     /// The configuration tests use: every listener on `127.0.0.1:0`.
     pub fn for_tests(accounts: Accounts) -> Self {
         let mut config = Self::new(accounts);
-        config.http_listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.http_listen = any;
+        config.bos_listen = any;
+        config.bucp_listen = any;
         config
     }
 }
@@ -140,14 +174,42 @@ pub struct Counters {
     pub get_challenge: AtomicU64,
     /// `startOSCARSession` requests.
     pub start_session: AtomicU64,
-    /// Requests refused with an error status.
+    /// Requests refused with an error status (HTTP and BUCP).
     pub rejected: AtomicU64,
+    /// BOS connections that presented a valid cookie.
+    pub bos_signons: AtomicU64,
+    /// Successful BUCP (and legacy channel-1) logins.
+    pub bucp_logins: AtomicU64,
+    /// IMs delivered to an online recipient or a bot.
+    pub ims_relayed: AtomicU64,
+    /// IMs stored for an offline recipient.
+    pub offline_ims_stored: AtomicU64,
+    /// Rate warnings (01/0A code 2) sent, all accounts.
+    pub rate_warnings: AtomicU64,
+    /// Connections closed for falling below a class's disconnect level.
+    pub rate_disconnects: AtomicU64,
+    /// Rate warnings per account (normalized screen name).
+    pub rate_warnings_by_account: Mutex<HashMap<String, u64>>,
 }
 
 impl Counters {
     /// Reads one counter.
     pub fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
+    }
+
+    /// Counts one rate warning sent to `name`.
+    pub fn note_rate_warning(&self, name: &ScreenName) {
+        self.rate_warnings.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut map) = self.rate_warnings_by_account.lock() {
+            *map.entry(name.normalized().to_string()).or_default() += 1;
+        }
+    }
+
+    /// Rate warnings sent to `name` so far.
+    pub fn rate_warnings_for(&self, name: &str) -> u64 {
+        let key = ScreenName::from_wire(name).normalized().to_string();
+        self.rate_warnings_by_account.lock().ok().and_then(|m| m.get(&key).copied()).unwrap_or(0)
     }
 }
 
@@ -164,7 +226,7 @@ pub struct ServerState {
     pub cookies: CookieStore,
     /// Request counters.
     pub counters: Counters,
-    /// The BOS address `startOSCARSession` advertises.
+    /// The BOS address `startOSCARSession` and BUCP advertise (the bound address).
     pub bos_addr: SocketAddr,
     /// Recent `clientLogin` attempts, for the rate limit.
     pub rate: RateLimiter,
@@ -243,6 +305,40 @@ pub enum ServerError {
         #[source]
         source: std::io::Error,
     },
+    /// The data directory cannot be used.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    /// The self-signed BOS certificate could not be made.
+    #[error("cannot set up BOS TLS: {0}")]
+    Tls(String),
+}
+
+async fn bind(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), ServerError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    let bound = listener.local_addr().map_err(|source| ServerError::Bind { addr, source })?;
+    Ok((listener, bound))
+}
+
+/// A self-signed certificate for `name` and the acceptor using it; the DER is returned so
+/// tests (and a client told to trust this server) can add it as a root.
+fn tls_acceptor(name: &str) -> Result<(tokio_rustls::TlsAcceptor, Vec<u8>), ServerError> {
+    let tls = |e: &dyn std::fmt::Display| ServerError::Tls(e.to_string());
+    let certified =
+        rcgen::generate_simple_self_signed(vec![name.to_string()]).map_err(|e| tls(&e))?;
+    let cert_der = certified.cert.der().clone();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| tls(&e))?
+        .with_no_client_auth()
+        .with_single_cert(vec![cert_der.clone()], key)
+        .map_err(|e| tls(&e))?;
+    Ok((tokio_rustls::TlsAcceptor::from(Arc::new(config)), cert_der.to_vec()))
 }
 
 /// The embedded server's entry point.
@@ -253,17 +349,40 @@ impl Server {
     /// Binds every listener and starts serving in background tasks; returns once bound, so the
     /// caller can read the real addresses (port 0 in tests).
     pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
-        let http_listener = tokio::net::TcpListener::bind(config.http_listen)
-            .await
-            .map_err(|source| ServerError::Bind { addr: config.http_listen, source })?;
-        let http_addr = http_listener
-            .local_addr()
-            .map_err(|source| ServerError::Bind { addr: config.http_listen, source })?;
-        let bos_addr = config.bos_listen;
+        let (http_listener, http_addr) = bind(config.http_listen).await?;
+        let (bos_listener, bos_addr) = bind(config.bos_listen).await?;
+        let (bucp_listener, bucp_addr) = bind(config.bucp_listen).await?;
+        let tls = match &config.bos_tls_cert_name {
+            Some(name) => Some(tls_acceptor(name)?),
+            None => None,
+        };
+        let (loaded, persister) = match &config.data_dir {
+            Some(dir) => (store::load_dir(dir)?, Some(store::Persister::start(dir.clone()))),
+            None => (HashMap::new(), None),
+        };
         let state = Arc::new(ServerState::new(config, bos_addr));
+        let hub = Hub::new(Arc::clone(&state), loaded, persister);
         let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
-        let task = tokio::spawn(http::serve(http_listener, Arc::clone(&state), shutdown_rx));
-        Ok(ServerHandle { state, http_addr, shutdown: shutdown_tx, tasks: vec![task] })
+        let (acceptor, cert_der) = match tls {
+            Some((a, der)) => (Some(a), Some(der)),
+            None => (None, None),
+        };
+        let tasks = vec![
+            tokio::spawn(http::serve(http_listener, Arc::clone(&state), shutdown_rx.clone())),
+            tokio::spawn(bos::serve(bos_listener, Arc::clone(&hub), acceptor, shutdown_rx.clone())),
+            tokio::spawn(bucp::serve(bucp_listener, Arc::clone(&hub), shutdown_rx)),
+        ];
+        let bots = hub.start_bots();
+        Ok(ServerHandle {
+            state,
+            hub,
+            http_addr,
+            bucp_addr,
+            bos_tls_cert_der: cert_der,
+            shutdown: shutdown_tx,
+            tasks,
+            bots,
+        })
     }
 }
 
@@ -271,9 +390,13 @@ impl Server {
 #[derive(Debug)]
 pub struct ServerHandle {
     state: Arc<ServerState>,
+    hub: Arc<Hub>,
     http_addr: SocketAddr,
+    bucp_addr: SocketAddr,
+    bos_tls_cert_der: Option<Vec<u8>>,
     shutdown: tokio::sync::watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    bots: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl ServerHandle {
@@ -282,9 +405,36 @@ impl ServerHandle {
         self.http_addr
     }
 
-    /// The BOS address advertised to clients.
+    /// The bound BOS address, as advertised to clients.
     pub fn bos_addr(&self) -> SocketAddr {
         self.state.bos_addr
+    }
+
+    /// The bound BUCP (MD5 login) address.
+    pub fn bucp_addr(&self) -> SocketAddr {
+        self.bucp_addr
+    }
+
+    /// The DER of BOS's self-signed TLS certificate, when `bos_tls_cert_name` is set, so a test
+    /// client can trust exactly this server.
+    pub fn bos_tls_cert_der(&self) -> Option<&[u8]> {
+        self.bos_tls_cert_der.as_deref()
+    }
+
+    /// The BOS hub: who is online, presence and IM routing.
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self.hub
+    }
+
+    /// Ends every BOS session of `screen_name` (abruptly, or with a channel-4 reason such as
+    /// `Disconnect::Reason(DisconnectReason::OtherLocation)`); returns how many there were.
+    pub fn disconnect_user(&self, screen_name: &str, how: Disconnect) -> usize {
+        self.hub.disconnect_user(screen_name, how)
+    }
+
+    /// How many BOS sessions `screen_name` has right now (signed on or signing on).
+    pub fn session_count(&self, screen_name: &str) -> usize {
+        self.hub.session_count(screen_name)
     }
 
     /// The shared state (accounts, tokens, cookies, counters, clock).
@@ -292,11 +442,16 @@ impl ServerHandle {
         &self.state
     }
 
-    /// Stops every listener and waits for them to finish.
+    /// Stops every listener and connection, waits for them, and writes pending data to disk.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         for task in self.tasks {
             let _ = task.await;
         }
+        for bot in self.bots {
+            bot.abort();
+        }
+        let hub = self.hub;
+        let _ = tokio::task::spawn_blocking(move || hub.finish_persisting()).await;
     }
 }

@@ -1,1 +1,19 @@
-//! tui
+//! The terminal UI: a buddy list, conversations, an input line and a status bar, driven by
+//! session [`crate::session::Event`]s and sending [`crate::session::Command`]s.
+//!
+//! [`app::App`] is the whole state and is tested without a terminal; [`ui::draw`] renders it;
+//! [`run`] is the async loop that joins the terminal, the session and the clock.
+
+pub mod app;
+pub mod conversation;
+pub mod history;
+pub mod input;
+pub mod keymap;
+mod run;
+pub mod theme;
+pub mod ui;
+
+pub use app::{Action, App};
+pub use run::{
+    install_panic_hook, restore_terminal, run, run_app, setup_terminal, Finished, TuiError,
+};

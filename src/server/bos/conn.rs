@@ -1,0 +1,320 @@
+//! The I/O around one BOS connection: optional TLS, the hello and cookie, then a loop that
+//! reads batches of frames, answers them in order with one flush per batch, forwards what other
+//! sessions queued, and obeys kill and shutdown signals.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::watch;
+use tokio_util::codec::Framed;
+
+use super::session::{Flow, Session};
+use super::{Hub, Kill};
+use crate::oscar::bucp::tlv as btlv;
+use crate::oscar::{Channel, Flap, FlapCodec, FrameError, Hello, OutFlap, SignOff};
+
+/// How long a client may take to present its cookie.
+pub const HELLO_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long to wait for a first byte when TLS is offered, to tell a TLS ClientHello from FLAP.
+pub const SNIFF_TIMEOUT: Duration = Duration::from_millis(300);
+
+/// Anything a FLAP connection can run over (TCP, TLS).
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// Sets up one accepted TCP connection (TLS when offered and the client starts a handshake)
+/// and runs it to the end.
+pub async fn accept(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    hub: Arc<Hub>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shutdown: watch::Receiver<bool>,
+) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!("BOS {peer}: cannot set TCP_NODELAY: {e}");
+    }
+    let mut stop = shutdown.clone();
+    let io = tokio::select! {
+        io = transport(stream, peer, tls) => io,
+        () = stopped(&mut stop) => None,
+    };
+    if let Some(io) = io {
+        run(io, peer, hub, shutdown).await;
+    }
+}
+
+/// Plain TCP, or TLS when an acceptor is configured and the first byte is a TLS handshake.
+async fn transport(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> Option<Box<dyn Io>> {
+    let Some(acceptor) = tls else { return Some(Box::new(stream)) };
+    let mut first = [0u8; 1];
+    let sniff = tokio::time::timeout(SNIFF_TIMEOUT, stream.peek(&mut first)).await;
+    if !(matches!(sniff, Ok(Ok(1))) && first[0] == 0x16) {
+        return Some(Box::new(stream));
+    }
+    match tokio::time::timeout(HELLO_TIMEOUT, acceptor.accept(stream)).await {
+        Ok(Ok(s)) => Some(Box::new(s)),
+        Ok(Err(e)) => {
+            tracing::info!("BOS {peer}: TLS handshake failed: {e}");
+            None
+        }
+        Err(_) => {
+            tracing::info!("BOS {peer}: TLS handshake timed out");
+            None
+        }
+    }
+}
+
+/// Resolves once `shutdown` turns true (or its sender is gone).
+pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    while !*shutdown.borrow_and_update() {
+        if shutdown.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Resolves with the kill order once one is given (`None` if the hub forgot the session).
+async fn killed(kill: &mut watch::Receiver<Option<Kill>>) -> Option<Kill> {
+    loop {
+        if let Some(k) = *kill.borrow_and_update() {
+            return Some(k);
+        }
+        if kill.changed().await.is_err() {
+            return None;
+        }
+    }
+}
+
+type Conn = Framed<Box<dyn Io>, FlapCodec>;
+
+/// How long a closing frame may take to write before the socket is simply dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+async fn send_close(framed: &mut Conn, close: SignOff) {
+    if let Ok(payload) = close.encode() {
+        let send = framed.send(OutFlap { channel: Channel::SignOff, payload });
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, send).await;
+    }
+}
+
+async fn read_hello(framed: &mut Conn, peer: SocketAddr) -> Option<Hello> {
+    // The client's hello carries the cookie; keepalives before it are harmless.
+    let first = tokio::time::timeout(HELLO_TIMEOUT, async {
+        loop {
+            match framed.next().await {
+                Some(Ok(Flap { channel: Channel::KeepAlive, .. })) => continue,
+                other => return other,
+            }
+        }
+    })
+    .await;
+    match first {
+        Ok(Some(Ok(Flap { channel: Channel::SignOn, payload, .. }))) => {
+            match Hello::decode(&payload) {
+                Ok(h) => Some(h),
+                Err(e) => {
+                    tracing::info!("BOS {peer}: bad hello ({e}), closing");
+                    None
+                }
+            }
+        }
+        Ok(Some(Ok(f))) => {
+            tracing::info!("BOS {peer}: expected a hello, got channel {:?}; closing", f.channel);
+            None
+        }
+        Ok(Some(Err(e))) => {
+            tracing::info!("BOS {peer}: framing error before sign-on ({e}), closing");
+            None
+        }
+        Ok(None) => None,
+        Err(_) => {
+            tracing::info!("BOS {peer}: no hello within {HELLO_TIMEOUT:?}, closing");
+            None
+        }
+    }
+}
+
+/// Runs a BOS connection: hello, cookie, session loop.
+pub async fn run(
+    io: Box<dyn Io>,
+    peer: SocketAddr,
+    hub: Arc<Hub>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let codec = FlapCodec::with_initial_sequence(rand::random_range(0..0x7FFF));
+    let mut framed: Conn = Framed::new(io, codec);
+    let Ok(hello) = Hello::default().encode() else { return };
+    let hello = tokio::select! {
+        sent = framed.send(OutFlap { channel: Channel::SignOn, payload: hello }) => {
+            if sent.is_err() {
+                return;
+            }
+            tokio::select! {
+                h = read_hello(&mut framed, peer) => h,
+                () = stopped(&mut shutdown) => None,
+            }
+        }
+        () = stopped(&mut shutdown) => None,
+    };
+    let Some(hello) = hello else { return };
+    let cookie = hello.cookie().unwrap_or_default().to_vec();
+    let Some(account) = hub.state().redeem_cookie(&cookie) else {
+        tracing::info!("BOS {peer}: invalid or expired cookie, closing");
+        let mut close = SignOff::default();
+        close.tlvs.push(btlv::ERROR_CODE, 0x0001u16.to_be_bytes().to_vec());
+        close.tlvs.push(0x000B, b"Invalid or expired login cookie".to_vec());
+        send_close(&mut framed, close).await;
+        return;
+    };
+    let single = hello.tlvs.get_u8(btlv::MULTI_CONN) == Some(0x03);
+    let reg = hub.register(&account, peer, &cookie, single);
+    hub.state().counters.bos_signons.fetch_add(1, Ordering::Relaxed);
+    tracing::info!("BOS {peer}: {} signing on (session {})", account.screen_name, reg.id);
+    let epoch = Instant::now();
+    let now_ms = move || u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let mut session =
+        Session::new(Arc::clone(&hub), reg.id, account.screen_name.clone(), peer, now_ms());
+    let id = reg.id;
+    let mut signals = Signals { kill: reg.kill, shutdown };
+    let end =
+        session_loop(&mut framed, &mut session, reg.outbound, &mut signals, now_ms, peer).await;
+    hub.unregister(id);
+    if let End::Close(close) = end {
+        send_close(&mut framed, close).await;
+    }
+    // Dropping the socket closes it; everything owed to the client was flushed above.
+    tracing::info!("BOS {peer}: {} session {id} ended", account.screen_name);
+}
+
+/// How a session loop ended.
+enum End {
+    /// Drop the socket without a word.
+    Quiet,
+    /// Send this channel-4 frame first.
+    Close(SignOff),
+}
+
+impl End {
+    fn for_kill(kill: Option<Kill>) -> End {
+        match kill {
+            Some(Kill::SignOff(reason)) => End::Close(SignOff::with_reason(reason)),
+            Some(Kill::Overflow) | Some(Kill::Abrupt) | None => End::Quiet,
+        }
+    }
+}
+
+/// The two outside reasons to stop: a kill order for this session, or server shutdown.
+struct Signals {
+    kill: watch::Receiver<Option<Kill>>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Signals {
+    /// Resolves when the session must end, with how.
+    async fn fired(&mut self) -> End {
+        tokio::select! {
+            k = killed(&mut self.kill) => End::for_kill(k),
+            () = stopped(&mut self.shutdown) => End::Quiet,
+        }
+    }
+}
+
+/// Writes and flushes `out`, unless the session is killed (e.g. for not reading) meanwhile: a
+/// client that stopped reading must not be able to park this task forever.
+async fn flush(
+    framed: &mut Conn,
+    out: &mut Vec<OutFlap>,
+    signals: &mut Signals,
+) -> Result<(), End> {
+    let write = async {
+        for f in out.drain(..) {
+            framed.feed(f).await?;
+        }
+        framed.flush().await
+    };
+    tokio::select! {
+        r = write => r.map_err(|_| End::Quiet),
+        end = signals.fired() => Err(end),
+    }
+}
+
+/// Handles `first` and every further frame already buffered, strictly in order, appending
+/// replies to `out`; returns how the session ends if one of them ends it.
+fn handle_batch(
+    framed: &mut Conn,
+    session: &mut Session,
+    first: Option<Result<Flap, FrameError>>,
+    now_ms: &impl Fn() -> u64,
+    peer: SocketAddr,
+    out: &mut Vec<OutFlap>,
+) -> Option<End> {
+    let mut next = first;
+    loop {
+        match next {
+            Some(Ok(f)) => {
+                if let Flow::Close(close) = session.handle(f, now_ms(), out) {
+                    return Some(close.map_or(End::Quiet, End::Close));
+                }
+            }
+            Some(Err(e)) => {
+                log_frame_error(peer, &e);
+                return Some(End::Quiet);
+            }
+            None => return Some(End::Quiet),
+        }
+        next = framed.next().now_or_never()?;
+    }
+}
+
+async fn session_loop(
+    framed: &mut Conn,
+    session: &mut Session,
+    mut outbound: tokio::sync::mpsc::Receiver<OutFlap>,
+    signals: &mut Signals,
+    now_ms: impl Fn() -> u64,
+    peer: SocketAddr,
+) -> End {
+    let mut out: Vec<OutFlap> = session.host_online().into_iter().collect();
+    // A pipelining client's whole sign-on usually arrived with its hello: answer it in the
+    // same write as 01/03. A client that waits for 01/03 gets it alone right away.
+    let mut end = match framed.next().now_or_never() {
+        Some(first) => handle_batch(framed, session, first, &now_ms, peer, &mut out),
+        None => None,
+    };
+    loop {
+        if let Err(interrupted) = flush(framed, &mut out, signals).await {
+            return interrupted;
+        }
+        if let Some(end) = end {
+            return end;
+        }
+        end = tokio::select! {
+            biased;
+            end = signals.fired() => Some(end),
+            first = framed.next() => handle_batch(framed, session, first, &now_ms, peer, &mut out),
+            Some(frame) = outbound.recv() => {
+                out.push(frame);
+                while let Ok(f) = outbound.try_recv() {
+                    out.push(f);
+                }
+                None
+            }
+        };
+    }
+}
+
+fn log_frame_error(peer: SocketAddr, e: &FrameError) {
+    match e {
+        FrameError::Io(io) => tracing::info!("BOS {peer}: connection error: {io}"),
+        other => tracing::warn!("BOS {peer}: {other}; closing this connection"),
+    }
+}

@@ -1,0 +1,253 @@
+//! The BUCP auth host (§4.6): hello, 17/06 → 17/07 random key, 17/02 → 17/03 with the BOS
+//! address and a cookie from the same [`CookieStore`](super::CookieStore) `startOSCARSession`
+//! uses, then close. Also answers the legacy channel-1 roasted-password login (§4.7) on
+//! channel 4.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{SinkExt as _, StreamExt as _};
+use tokio::sync::watch;
+use tokio_util::codec::Framed;
+
+use super::bos::Hub;
+use super::{Account, ServerState};
+use crate::oscar::bucp::{tlv, ChallengeReply, LoginReply};
+use crate::oscar::codes::{AuthErrorCode, SnacErrorCode};
+use crate::oscar::snac::SnacError;
+use crate::oscar::{
+    decode_snac_payload, snac_flap, Channel, FlapCodec, Hello, OutFlap, SignOff, SnacBody, TlvBlock,
+};
+use crate::screenname::ScreenName;
+
+/// How long a BUCP client may take for the whole exchange.
+pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// The XOR table of the legacy roasted password (§4.7).
+pub const ROAST: [u8; 16] = [
+    0xF3, 0x26, 0x81, 0xC4, 0x39, 0x86, 0xDB, 0x92, 0x71, 0xA3, 0xB9, 0xE6, 0x53, 0x7A, 0x95, 0x7C,
+];
+
+/// Roasts (or un-roasts: XOR is its own inverse) a legacy login password.
+pub fn roast(password: &[u8]) -> Vec<u8> {
+    password.iter().zip(ROAST.iter().cycle()).map(|(b, k)| b ^ k).collect()
+}
+
+/// A random 10-digit auth key, as AOL sent.
+pub fn auth_key() -> String {
+    (0..10).map(|_| char::from(b'0' + rand::random_range(0..10u8))).collect()
+}
+
+/// Accepts BUCP connections until `shutdown`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    hub: Arc<Hub>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut tasks = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let hub = Arc::clone(&hub);
+                    let mut stop = shutdown.clone();
+                    tasks.spawn(async move {
+                        tokio::select! {
+                            r = tokio::time::timeout(LOGIN_TIMEOUT, login(stream, peer, &hub)) => {
+                                if r.is_err() {
+                                    tracing::info!("BUCP {peer}: timed out");
+                                }
+                            }
+                            () = super::bos::conn::stopped(&mut stop) => {}
+                        }
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!("BUCP accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            changed = shutdown.changed() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    break;
+                }
+            }
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+/// The outcome of checking credentials, before it is written as TLVs.
+fn verdict(
+    state: &ServerState,
+    name: &str,
+    check: impl Fn(&Account) -> bool,
+) -> Result<Account, AuthErrorCode> {
+    if !state.rate.allow(name, state.now(), state.config.max_logins_per_minute) {
+        return Err(AuthErrorCode::ConnectingTooOften);
+    }
+    let account = state.config.accounts.get(name).ok_or(AuthErrorCode::InvalidCredentials)?;
+    if check(account) {
+        Ok(account.clone())
+    } else {
+        Err(AuthErrorCode::MismatchedPassword)
+    }
+}
+
+/// The 17/03 (or legacy channel-4) TLVs for a verdict; a success issues a BOS cookie.
+fn reply_tlvs(
+    hub: &Hub,
+    name: &str,
+    result: Result<Account, AuthErrorCode>,
+    single: bool,
+) -> LoginReply {
+    let state = hub.state();
+    match result {
+        Ok(account) => {
+            let cookie = state.cookies.issue(&account.screen_name, state.now());
+            if single {
+                hub.mark_single_session(&cookie);
+            }
+            state.counters.bucp_logins.fetch_add(1, Ordering::Relaxed);
+            tracing::info!("BUCP login ok for {}", account.screen_name);
+            LoginReply::success(account.screen_name.as_str(), &state.bos_addr.to_string(), &cookie)
+        }
+        Err(code) => {
+            state.counters.rejected.fetch_add(1, Ordering::Relaxed);
+            tracing::info!("BUCP login refused for {:?}: {code}", ScreenName::from_wire(name));
+            LoginReply::failure(name, code)
+        }
+    }
+}
+
+async fn login(stream: tokio::net::TcpStream, peer: SocketAddr, hub: &Hub) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!("BUCP {peer}: cannot set TCP_NODELAY: {e}");
+    }
+    let mut framed =
+        Framed::new(stream, FlapCodec::with_initial_sequence(rand::random_range(0..0x7FFF)));
+    let Ok(hello) = Hello::default().encode() else { return };
+    if framed.send(OutFlap { channel: Channel::SignOn, payload: hello }).await.is_err() {
+        return;
+    }
+    let mut key: Option<(ScreenName, String)> = None;
+    while let Some(frame) = framed.next().await {
+        let frame = match frame {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::info!("BUCP {peer}: {e}; closing");
+                return;
+            }
+        };
+        match frame.channel {
+            Channel::SignOn => {
+                let Ok(hello) = Hello::decode(&frame.payload) else {
+                    tracing::info!("BUCP {peer}: bad hello; closing");
+                    return;
+                };
+                // A hello with a screen name is the legacy roasted-password login.
+                if let Some(name) = hello.tlvs.get_str(tlv::SCREEN_NAME) {
+                    let roasted = hello.tlvs.value(0x0002).unwrap_or_default().to_vec();
+                    let result = verdict(hub.state(), &name, |a| {
+                        crate::auth::sign::constant_time_eq(
+                            &roast(&roasted),
+                            a.password.expose().as_bytes(),
+                        )
+                    });
+                    let single = hello.tlvs.get_u8(tlv::MULTI_CONN) == Some(0x03);
+                    let reply = reply_tlvs(hub, &name, result, single);
+                    if let Ok(payload) = (SignOff { tlvs: reply.tlvs }).encode() {
+                        let _ = framed.send(OutFlap { channel: Channel::SignOff, payload }).await;
+                    }
+                    return;
+                }
+            }
+            Channel::Data => {
+                let (header, body) = match decode_snac_payload(&frame.payload) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        tracing::info!("BUCP {peer}: malformed SNAC ({e}); closing");
+                        return;
+                    }
+                };
+                let reply = match body {
+                    SnacBody::ChallengeRequest(req) => {
+                        let name = req.screen_name().unwrap_or_default();
+                        if hub.state().config.accounts.get(&name).is_none() {
+                            // As OOS: an unknown name is refused right away with 17/03.
+                            let r = reply_tlvs(
+                                hub,
+                                &name,
+                                Err(AuthErrorCode::InvalidCredentials),
+                                false,
+                            );
+                            let _ =
+                                send(&mut framed, SnacBody::LoginReply(r), header.request_id).await;
+                            return;
+                        }
+                        let k = auth_key();
+                        key = Some((ScreenName::from_wire(&name), k.clone()));
+                        SnacBody::ChallengeReply(ChallengeReply {
+                            key: k.into_bytes(),
+                            tlvs: TlvBlock::new(),
+                        })
+                    }
+                    SnacBody::LoginRequest(req) => {
+                        let name = req.screen_name().unwrap_or_default();
+                        let key = key.take().filter(|(n, _)| n == &ScreenName::from_wire(&name));
+                        let result = match &key {
+                            Some((_, k)) => verdict(hub.state(), &name, |a| {
+                                req.hash_matches(k.as_bytes(), a.password.expose().as_bytes())
+                            }),
+                            None => Err(AuthErrorCode::InvalidCredentials),
+                        };
+                        let single = req.tlvs.get_u8(tlv::MULTI_CONN) == Some(0x03);
+                        let r = reply_tlvs(hub, &name, result, single);
+                        let _ = send(&mut framed, SnacBody::LoginReply(r), header.request_id).await;
+                        return;
+                    }
+                    other => {
+                        let (family, _) = other.id();
+                        tracing::debug!("BUCP {peer}: unexpected SNAC {:?}", other.id());
+                        let error = SnacError::new(SnacErrorCode::InvalidSnac);
+                        SnacBody::Error { family, error }
+                    }
+                };
+                if send(&mut framed, reply, header.request_id).await.is_err() {
+                    return;
+                }
+            }
+            Channel::KeepAlive => {}
+            Channel::SignOff | Channel::Error => return,
+        }
+    }
+}
+
+async fn send(
+    framed: &mut Framed<tokio::net::TcpStream, FlapCodec>,
+    body: SnacBody,
+    request_id: u32,
+) -> Result<(), ()> {
+    let frame = snac_flap(&body, request_id)
+        .map_err(|e| tracing::error!("cannot encode BUCP reply: {e}"))?;
+    framed.send(frame).await.map_err(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roasting_is_symmetric_and_keys_are_ten_digits() {
+        let r = roast(b"hunter2");
+        assert_eq!(r[0], b'h' ^ 0xF3);
+        assert_eq!(roast(&r), b"hunter2");
+        let long = roast(&[0u8; 20]);
+        assert_eq!(long[16..], ROAST[..4]);
+        let k = auth_key();
+        assert_eq!(k.len(), 10);
+        assert!(k.bytes().all(|b| b.is_ascii_digit()));
+    }
+}

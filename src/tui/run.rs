@@ -1,0 +1,239 @@
+//! The async loop joining terminal input, session events and the (rare) timer, plus terminal
+//! setup and restoration.
+//!
+//! Nothing ticks while idle: the loop sleeps in `select!` until a key, a session event, or the
+//! one deadline the state asks for (a draft going idle, a typing indicator expiring).
+
+use std::io::{self, Write};
+use std::time::{Duration, Instant};
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture, Event as TermEvent, EventStream, KeyEventKind,
+};
+use crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+};
+use futures::{Stream, StreamExt};
+use ratatui::backend::{Backend, CrosstermBackend};
+use ratatui::Terminal;
+
+use super::app::{Action, App, ConnState};
+use super::history::History;
+use super::keymap::{Keymap, KeymapError};
+use super::ui;
+use crate::config::Config;
+use crate::session::{DisconnectReason, Event, SessionHandle};
+
+/// How long quitting waits for the session to confirm it signed off.
+const SIGNOFF_WAIT: Duration = Duration::from_secs(2);
+
+/// Why the TUI stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    /// The terminal could not be read or written.
+    #[error("terminal: {0}")]
+    Io(#[from] io::Error),
+    /// The drawing backend failed.
+    #[error("terminal: {0}")]
+    Backend(Box<dyn std::error::Error + Send + Sync>),
+    /// The `[keys]` section of the config is wrong.
+    #[error("config: {0}")]
+    Keymap(#[from] KeymapError),
+}
+
+/// Puts the terminal in raw mode on the alternate screen with mouse and bracketed paste on.
+pub fn setup_terminal() -> io::Result<Terminal<CrosstermBackend<io::Stdout>>> {
+    enable_raw_mode()?;
+    let mut out = io::stdout();
+    if let Err(e) = crossterm::execute!(
+        out,
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste,
+        EnableFocusChange
+    ) {
+        let _ = restore_terminal();
+        return Err(e);
+    }
+    Terminal::new(CrosstermBackend::new(out))
+}
+
+/// Undoes [`setup_terminal`]; safe to call more than once.
+pub fn restore_terminal() -> io::Result<()> {
+    let raw = disable_raw_mode();
+    let mut out = io::stdout();
+    crossterm::execute!(
+        out,
+        DisableFocusChange,
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    )?;
+    raw
+}
+
+/// Restores the terminal before a panic message is printed, so a crash leaves a usable shell.
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = restore_terminal();
+        previous(info);
+    }));
+}
+
+/// Runs the TUI until the user quits or the terminal closes.
+///
+/// `account` labels the status bar until the server reports our screen name; `history` is where
+/// conversations are logged (`None` disables logging). The caller sets the terminal up and
+/// restores it afterwards ([`setup_terminal`], [`restore_terminal`], [`install_panic_hook`]).
+pub async fn run<W: Write>(
+    terminal: &mut Terminal<CrosstermBackend<W>>,
+    session: SessionHandle,
+    config: &Config,
+    account: &str,
+    history: Option<History>,
+) -> Result<(), TuiError> {
+    let keymap = Keymap::with_overrides(&config.keys)?;
+    let mut app = App::new(account, keymap, config.ui.clone());
+    if let Some(h) = history {
+        app = app.with_history(h);
+    }
+    // A plain BEL: tmux flags the window, terminals beep or flash.
+    let bell = |t: &mut Terminal<CrosstermBackend<W>>| {
+        t.backend_mut().write_all(b"\x07")?;
+        Write::flush(t.backend_mut())
+    };
+    run_app(terminal, EventStream::new(), session, app, bell).await.map(|_| ())
+}
+
+/// What [`run_app`] leaves behind: the final state and how many frames it drew.
+#[derive(Debug)]
+pub struct Finished {
+    /// The state at exit.
+    pub app: App,
+    /// Frames drawn, one per change (tests check that idle means no drawing).
+    pub frames: u64,
+}
+
+/// The loop behind [`run`], over any backend and any source of terminal events, so tests can
+/// drive it with scripted input and a `TestBackend`. `bell` rings the terminal bell.
+pub async fn run_app<B, S, F>(
+    terminal: &mut Terminal<B>,
+    mut input: S,
+    session: SessionHandle,
+    mut app: App,
+    mut bell: F,
+) -> Result<Finished, TuiError>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    S: Stream<Item = io::Result<TermEvent>> + Unpin,
+    F: FnMut(&mut Terminal<B>) -> io::Result<()>,
+{
+    let size = terminal.size().map_err(backend)?;
+    app.resize(size.width, size.height);
+    let SessionHandle { commands, events: mut session_events } = session;
+    let mut session_open = true;
+    let mut frames = 1;
+    terminal.draw(|f| ui::draw(f, &app)).map_err(backend)?;
+    loop {
+        let deadline = app.next_deadline();
+        let timer = async move {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
+        let mut redraw = false;
+        let mut actions = Vec::new();
+        tokio::select! {
+            ev = input.next() => match ev {
+                Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
+                    actions = app.handle_key(key, Instant::now());
+                    redraw = true;
+                }
+                Some(Ok(TermEvent::Paste(text))) => {
+                    actions = app.handle_paste(&text, Instant::now());
+                    redraw = true;
+                }
+                Some(Ok(TermEvent::Mouse(m))) => redraw = app.handle_mouse(m),
+                Some(Ok(TermEvent::Resize(w, h))) => {
+                    app.resize(w, h);
+                    terminal.autoresize().map_err(backend)?;
+                    redraw = true;
+                }
+                Some(Ok(TermEvent::FocusGained)) => app.set_terminal_focus(true),
+                Some(Ok(TermEvent::FocusLost)) => app.set_terminal_focus(false),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            ev = session_events.recv(), if session_open => match ev {
+                Some(event) => {
+                    let now = Instant::now();
+                    let r = app.handle_event(event, now);
+                    redraw = r.redraw;
+                    actions = r.actions;
+                    // Apply everything already waiting before drawing once.
+                    while let Ok(event) = session_events.try_recv() {
+                        let r = app.handle_event(event, now);
+                        redraw |= r.redraw;
+                        actions.extend(r.actions);
+                    }
+                }
+                None => {
+                    session_open = false;
+                    if !matches!(app.state, ConnState::Offline(_)) {
+                        let r = app.handle_event(
+                            Event::Disconnected(DisconnectReason::Network("the session ended".into())),
+                            Instant::now(),
+                        );
+                        redraw = r.redraw;
+                    }
+                }
+            },
+            () = timer => {
+                let r = app.tick(Instant::now());
+                redraw = r.redraw;
+                actions = r.actions;
+            }
+        }
+        let mut quit = false;
+        for action in actions {
+            match action {
+                Action::Send(cmd) => {
+                    if commands.send(cmd).is_err() {
+                        tracing::debug!("session gone; command dropped");
+                    }
+                }
+                Action::Bell => bell(terminal)?,
+                Action::Quit => quit = true,
+            }
+        }
+        if quit {
+            if session_open {
+                let _ = tokio::time::timeout(SIGNOFF_WAIT, async {
+                    while let Some(ev) = session_events.recv().await {
+                        if matches!(ev, Event::Disconnected(_)) {
+                            break;
+                        }
+                    }
+                })
+                .await;
+            }
+            break;
+        }
+        if redraw {
+            terminal.draw(|f| ui::draw(f, &app)).map_err(backend)?;
+            frames += 1;
+        }
+    }
+    Ok(Finished { app, frames })
+}
+
+/// Wraps a backend's own error type.
+fn backend<E: std::error::Error + Send + Sync + 'static>(e: E) -> TuiError {
+    TuiError::Backend(Box::new(e))
+}

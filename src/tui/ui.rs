@@ -1,0 +1,585 @@
+//! Drawing: a pure function from [`App`] to a frame.
+//!
+//! Only what is visible is laid out: the conversation from its anchor upward, the buddy list
+//! from its scroll offset down, so a frame costs the same with 10 or 100,000 messages.
+
+use ratatui::layout::{Alignment, Constraint, Layout, Margin, Position, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use super::app::{App, ConnState, Focus, Overlay, Row};
+use super::conversation::Clock;
+use super::keymap::{Context, KeyAction};
+use super::theme;
+use crate::session::{Availability, DisconnectReason, SignOnStep, TypingState, UserInfo};
+use crate::text::{neutralize, neutralize_line};
+
+/// Where each part of the screen goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppLayout {
+    /// The buddy list, with its border.
+    pub buddies: Rect,
+    /// The row of open-chat tabs.
+    pub tabs: Rect,
+    /// The conversation, with its border.
+    pub conversation: Rect,
+    /// The input line.
+    pub input: Rect,
+    /// The status bar.
+    pub status: Rect,
+}
+
+/// Splits the screen: buddy list on the left, tabs and conversation on the right, input line
+/// and status bar at the bottom.
+pub fn layout(area: Rect) -> AppLayout {
+    let [main, input, status] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)])
+            .areas(area);
+    let left = u16::try_from(u32::from(main.width) * 28 / 100)
+        .unwrap_or(32)
+        .clamp(18, 32)
+        .min(main.width / 2);
+    let [buddies, right] =
+        Layout::horizontal([Constraint::Length(left), Constraint::Min(1)]).areas(main);
+    let [tabs, conversation] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(right);
+    AppLayout { buddies, tabs, conversation, input, status }
+}
+
+/// The inside of a bordered pane.
+pub fn inner(r: Rect) -> Rect {
+    r.inner(Margin::new(1, 1))
+}
+
+/// Cuts `s` to `max` columns, ending in `…` when something was cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.width() <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > max {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    if max > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// The marker and style for an availability.
+pub fn marker(a: Availability) -> (&'static str, Style) {
+    match a {
+        Availability::Online => ("●", theme::online()),
+        Availability::Away => ("◑", theme::away()),
+        Availability::Idle => ("◔", theme::idle()),
+        Availability::Offline => ("○", theme::dim()),
+    }
+}
+
+/// The tabs as (display position, first column, end column, label), for drawing and clicks.
+pub fn tab_spans(app: &App) -> Vec<(usize, u16, u16)> {
+    tabs(app).into_iter().map(|(pos, x0, x1, _, _)| (pos, x0, x1)).collect()
+}
+
+fn tabs(app: &App) -> Vec<(usize, u16, u16, String, Style)> {
+    let area = layout(app.size()).tabs;
+    let mut x = area.x;
+    let mut out = Vec::new();
+    for (pos, idx) in app.chat_order().into_iter().enumerate() {
+        let Some(c) = app.chats.get(idx) else { continue };
+        let mut label = format!(" {}:{}", pos + 1, truncate(&c.peer_display, 14));
+        if c.unread > 0 {
+            label.push_str(&format!("({})", c.unread));
+        }
+        if app.typing.contains_key(&c.peer) {
+            label.push('✎');
+        }
+        label.push(' ');
+        let w = u16::try_from(label.width()).unwrap_or(u16::MAX);
+        let style = if app.is_active(&c.peer) {
+            theme::selected().add_modifier(Modifier::BOLD)
+        } else if c.unread > 0 {
+            theme::unread()
+        } else {
+            Style::default()
+        };
+        out.push((pos, x, x.saturating_add(w), label, style));
+        x = x.saturating_add(w);
+    }
+    out
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let l = layout(frame.area());
+    draw_buddies(frame, app, l.buddies);
+    draw_tabs(frame, app, l.tabs);
+    draw_conversation(frame, app, l.conversation);
+    draw_input(frame, app, l.input);
+    draw_status(frame, app, l.status);
+    match &app.overlay {
+        Some(Overlay::Help { scroll }) => draw_help(frame, app, *scroll),
+        Some(Overlay::Info(info)) => draw_info(frame, app, info),
+        None => {}
+    }
+}
+
+fn pane(title: Line<'static>, focused: bool) -> Block<'static> {
+    let style = if focused { theme::focused_border() } else { theme::border() };
+    Block::default().borders(Borders::ALL).border_style(style).title(title)
+}
+
+fn draw_buddies(frame: &mut Frame, app: &App, area: Rect) {
+    let block = pane(Line::from(" Buddies "), app.focus == Focus::Buddies && app.overlay.is_none());
+    let list = inner(area);
+    frame.render_widget(block, area);
+    let rows = app.rows();
+    if rows.is_empty() {
+        let text = match app.state {
+            ConnState::Online => "(no buddies yet: /add NAME)",
+            _ => "(buddy list not loaded)",
+        };
+        frame.render_widget(
+            Paragraph::new(text).style(theme::dim()).wrap(Wrap { trim: true }),
+            list,
+        );
+        return;
+    }
+    let height = usize::from(list.height);
+    let selected = app.selected_index(&rows);
+    let mut offset = app.buddy_offset().get().min(rows.len().saturating_sub(1));
+    if selected < offset {
+        offset = selected;
+    } else if height > 0 && selected >= offset + height {
+        offset = selected + 1 - height;
+    }
+    app.buddy_offset().set(offset);
+    let width = usize::from(list.width);
+    let mut lines = Vec::with_capacity(height);
+    for (i, row) in rows.iter().enumerate().skip(offset).take(height) {
+        let mut line = match row {
+            Row::Group { group, online, total, .. } => {
+                let arrow = if group.folded { "▸" } else { "▾" };
+                let unread: usize = if group.folded {
+                    group
+                        .buddies
+                        .iter()
+                        .filter_map(|(b, _)| app.chats.iter().find(|c| c.peer == b.name))
+                        .map(|c| c.unread)
+                        .sum()
+                } else {
+                    0
+                };
+                let counts = format!(" ({online}/{total})");
+                let unread = if unread > 0 { format!(" ({unread})") } else { String::new() };
+                let name = truncate(
+                    &group.display,
+                    width.saturating_sub(2 + counts.width() + unread.width()),
+                );
+                Line::from(vec![
+                    Span::styled(format!("{arrow} {name}"), theme::group()),
+                    Span::styled(counts, theme::dim()),
+                    Span::styled(unread, theme::unread()),
+                ])
+            }
+            Row::Buddy { buddy, display, .. } => {
+                let availability = app.availability(&buddy.name);
+                let (mark, mark_style) = marker(availability);
+                let unread =
+                    app.chats.iter().find(|c| c.peer == buddy.name).map_or(0, |c| c.unread);
+                let mut right = String::new();
+                if app.typing.contains_key(&buddy.name) {
+                    right.push_str(" ✎");
+                }
+                if unread > 0 {
+                    right.push_str(&format!(" ({unread})"));
+                }
+                let name_w = width.saturating_sub(4 + right.width());
+                let name = truncate(display, name_w);
+                let pad = name_w.saturating_sub(name.width());
+                let name_style = match availability {
+                    Availability::Offline => theme::dim(),
+                    _ if unread > 0 => theme::unread(),
+                    _ => Style::default(),
+                };
+                Line::from(vec![
+                    Span::styled(format!("  {mark} "), mark_style),
+                    Span::styled(name, name_style),
+                    Span::raw(" ".repeat(pad)),
+                    Span::styled(right, theme::unread()),
+                ])
+            }
+        };
+        if i == selected {
+            let style = if app.focus == Focus::Buddies {
+                theme::selected()
+            } else {
+                Style::default().add_modifier(Modifier::UNDERLINED)
+            };
+            line = line.patch_style(style);
+        }
+        lines.push(line);
+    }
+    frame.render_widget(Paragraph::new(lines), list);
+}
+
+fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
+    let spans: Vec<Span> =
+        tabs(app).into_iter().map(|(_, _, _, label, style)| Span::styled(label, style)).collect();
+    if spans.is_empty() {
+        frame.render_widget(Paragraph::new(" no chats open").style(theme::dim()), area);
+    } else {
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    }
+}
+
+/// "Bob is typing…" for the conversation's bottom border.
+fn typing_text(app: &App, peer: &crate::screenname::ScreenName, display: &str) -> Option<String> {
+    match app.typing.get(peer).map(|(s, _)| *s) {
+        Some(TypingState::Typing) => Some(format!(" {display} is typing… ")),
+        Some(TypingState::Paused) => Some(format!(" {display} stopped typing ")),
+        _ => None,
+    }
+}
+
+fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
+    let focused = app.focus == Focus::Conversation && app.overlay.is_none();
+    let Some(conv) = app.active_chat() else {
+        let block = pane(Line::from(" flapjack "), focused);
+        let help = app.keymap.primary(KeyAction::Help);
+        let open = app.keymap.primary(KeyAction::OpenChat);
+        let text = vec![
+            Line::from(""),
+            Line::from("No chat open."),
+            Line::from(""),
+            Line::from(format!("Select a buddy and press {open}, or type /msg NAME.")),
+            Line::from(format!("Press {help} for keys and commands.")),
+        ];
+        frame.render_widget(
+            Paragraph::new(text).block(block).style(theme::dim()).wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    };
+    let (mark, mark_style) = marker(app.availability(&conv.peer));
+    let mut title = vec![Span::raw(" "), Span::styled(mark, mark_style), Span::raw(" ")];
+    let name = truncate(&conv.peer_display, usize::from(area.width).saturating_sub(8));
+    let name_width = name.width();
+    title.push(Span::styled(name, theme::peer_name()));
+    if let Some(p) = app.presence.get(&conv.peer) {
+        let detail = match p.availability {
+            Availability::Away => p
+                .away_message
+                .as_deref()
+                .map_or("away".to_string(), |m| format!("away: {}", neutralize_line(m))),
+            Availability::Idle => {
+                p.idle_minutes.map_or("idle".to_string(), |m| format!("idle {m}m"))
+            }
+            Availability::Online => String::new(),
+            Availability::Offline => "offline".to_string(),
+        };
+        if !detail.is_empty() && usize::from(area.width) > name_width + 16 {
+            let room = usize::from(area.width).saturating_sub(name_width + 12);
+            title.push(Span::styled(format!(" — {}", truncate(&detail, room)), theme::dim()));
+        }
+    }
+    title.push(Span::raw(" "));
+    let mut block = pane(Line::from(title), focused);
+    if let Some(t) = typing_text(app, &conv.peer, &conv.peer_display) {
+        block = block.title_bottom(Line::styled(t, theme::system()));
+    }
+    if let Some(search) = &conv.search {
+        let text = if search.not_found {
+            format!(" no match for \"{}\" ", neutralize_line(&search.query))
+        } else if search.current.is_some() {
+            format!(
+                " \"{}\": {} older, {} newer, {} clears ",
+                neutralize_line(&search.query),
+                app.keymap.describe(KeyAction::NextMatch),
+                app.keymap.describe(KeyAction::PrevMatch),
+                app.keymap.describe(KeyAction::ClearSearch)
+            )
+        } else {
+            " searching ".to_string()
+        };
+        block = block
+            .title_bottom(Line::styled(text, theme::search_match()).alignment(Alignment::Right));
+    }
+    let view = inner(area);
+    frame.render_widget(block, area);
+    let fmt = app.formatter(conv, usize::from(view.width));
+    let scrolled = conv.scroll.is_some();
+    let rows_height = usize::from(view.height).saturating_sub(usize::from(scrolled));
+    let rows = conv.visible_rows(&fmt, rows_height);
+    frame.render_widget(Paragraph::new(rows), Rect { height: rows_height as u16, ..view });
+    if scrolled && view.height > 0 {
+        let text = if conv.new_below > 0 {
+            format!(
+                " ↓ {} new message{} below — {} ",
+                conv.new_below,
+                if conv.new_below == 1 { "" } else { "s" },
+                app.keymap.describe(KeyAction::ScrollDown)
+            )
+        } else {
+            format!(" ↓ more below — {} ", app.keymap.describe(KeyAction::ScrollDown))
+        };
+        let marker_area = Rect { y: view.y + view.height - 1, height: 1, ..view };
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, theme::unread())).alignment(Alignment::Center),
+            marker_area,
+        );
+    }
+}
+
+fn draw_input(frame: &mut Frame, app: &App, area: Rect) {
+    let width = usize::from(area.width);
+    let searching = app.active_chat().and_then(|c| c.search.as_ref()).filter(|s| s.editing);
+    let (prefix, text, cursor, focused) = if let Some(s) = searching {
+        let shown = neutralize_line(&s.query).into_owned();
+        let cursor = shown.width();
+        ("search: ".to_string(), shown, cursor, true)
+    } else {
+        let prefix = match app.active_chat() {
+            Some(c) => format!("{}› ", truncate(&c.peer_display, 16)),
+            None => "› ".to_string(),
+        };
+        let (text, cursor) = app.input().view(width.saturating_sub(prefix.width() + 1));
+        (prefix, text, cursor, app.focus == Focus::Input)
+    };
+    let prefix_style =
+        if focused { theme::focused_border().add_modifier(Modifier::BOLD) } else { theme::dim() };
+    let line = Line::from(vec![Span::styled(prefix.clone(), prefix_style), Span::raw(text)]);
+    frame.render_widget(Paragraph::new(line), area);
+    if focused && app.overlay.is_none() {
+        let x = area.x.saturating_add(u16::try_from(prefix.width() + cursor).unwrap_or(u16::MAX));
+        frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
+    }
+}
+
+/// The connection state as words, for the status bar.
+pub fn state_text(app: &App) -> (String, Style) {
+    match &app.state {
+        ConnState::Starting => ("starting…".to_string(), theme::status_bar()),
+        ConnState::SigningOn(step) => {
+            let (n, what) = match step {
+                SignOnStep::Authenticating => (1, "authenticating"),
+                SignOnStep::ConnectingBos => (2, "connecting to the server"),
+                SignOnStep::Negotiating => (3, "negotiating"),
+                SignOnStep::LoadingBuddyList => (4, "loading the buddy list"),
+            };
+            (format!("signing on {n}/4: {what}…"), theme::status_bar())
+        }
+        ConnState::Online => match &app.away {
+            None => ("● online".to_string(), theme::status_bar()),
+            Some(msg) => (format!("◑ away: {}", neutralize_line(msg)), theme::status_bar()),
+        },
+        ConnState::Reconnecting { attempt, delay, reason } => (
+            format!(
+                "⟳ reconnecting (attempt {attempt}, in {}s): {}",
+                delay.as_secs(),
+                reason_text(reason)
+            ),
+            theme::status_bar(),
+        ),
+        ConnState::Offline(reason) => {
+            (format!("○ offline: {}", reason_text(reason)), theme::status_bar())
+        }
+    }
+}
+
+/// Why the connection ended, in words.
+pub fn reason_text(reason: &DisconnectReason) -> String {
+    match reason {
+        DisconnectReason::SignedOff => "signed off".to_string(),
+        DisconnectReason::SignedOnElsewhere => "signed on from another location".to_string(),
+        DisconnectReason::AccountDeleted => "the account was deleted".to_string(),
+        DisconnectReason::ServerClosed(Some(code)) => {
+            format!("the server closed the connection (code {code})")
+        }
+        DisconnectReason::ServerClosed(None) => "the server closed the connection".to_string(),
+        DisconnectReason::RateLimited => "disconnected for sending too fast".to_string(),
+        DisconnectReason::Network(text) => neutralize_line(text).into_owned(),
+        DisconnectReason::AuthFailed(text) => format!("sign-on failed: {}", neutralize_line(text)),
+    }
+}
+
+fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
+    let (state, style) = state_text(app);
+    let help = format!(
+        " {} help ",
+        app.keymap.describe(KeyAction::Help).split(", ").last().unwrap_or("?")
+    );
+    let left = format!(" {} │ {} ", truncate(&app.account, 20), state);
+    let mut spans = vec![Span::styled(left.clone(), style.add_modifier(Modifier::BOLD))];
+    let room = usize::from(area.width).saturating_sub(left.width() + help.width());
+    if let Some(n) = &app.notice {
+        let text = format!("│ {}", truncate(&n.text, room.saturating_sub(3)));
+        let nstyle = if n.error { style.fg(ratatui::style::Color::LightRed) } else { style };
+        let pad = room.saturating_sub(text.width());
+        spans.push(Span::styled(text, nstyle));
+        spans.push(Span::styled(" ".repeat(pad), style));
+    } else {
+        spans.push(Span::styled(" ".repeat(room), style));
+    }
+    spans.push(Span::styled(help, style));
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(style), area);
+}
+
+/// A rectangle of at most `w`×`h` centred in `area`.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// The help text, generated from the keymap so it always matches the keys in effect.
+pub fn help_lines(app: &App) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let key_col: usize = 22;
+    for ctx in [Context::Global, Context::Buddies, Context::Conversation, Context::Input] {
+        lines.push(Line::styled(ctx.title().to_string(), theme::group()));
+        for &action in KeyAction::ALL.iter().filter(|a| a.context() == ctx) {
+            let (keys, desc) = match action {
+                KeyAction::Chat1 => {
+                    let first = app.keymap.keys(KeyAction::Chat1).first().map(ToString::to_string);
+                    let last = app.keymap.keys(KeyAction::Chat9).first().map(ToString::to_string);
+                    match (first, last) {
+                        (Some(a), Some(b)) => {
+                            (format!("{a} … {b}"), "Switch to chat 1 … 9".to_string())
+                        }
+                        _ => (app.keymap.describe(action), action.description().to_string()),
+                    }
+                }
+                KeyAction::Chat2
+                | KeyAction::Chat3
+                | KeyAction::Chat4
+                | KeyAction::Chat5
+                | KeyAction::Chat6
+                | KeyAction::Chat7
+                | KeyAction::Chat8
+                | KeyAction::Chat9 => continue,
+                _ => (app.keymap.describe(action), action.description().to_string()),
+            };
+            let pad = key_col.saturating_sub(keys.width()).max(1);
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys}"), theme::unread()),
+                Span::raw(" ".repeat(pad)),
+                Span::raw(desc),
+            ]));
+        }
+        lines.push(Line::from(""));
+    }
+    lines.push(Line::styled("Commands", theme::group()));
+    for (cmd, desc) in [
+        ("/msg NAME [text]", "Open a chat (and send text)"),
+        ("/away [message]", "Go away, with a message"),
+        ("/back", "Come back"),
+        ("/add NAME [GROUP]", "Add a buddy (quote names with spaces)"),
+        ("/remove NAME", "Remove a buddy"),
+        ("/info [NAME]", "Show a profile and away message"),
+        ("/close", "Close the current chat"),
+        ("/retry", "Resend the last failed message"),
+        ("/quit", "Sign off and quit"),
+        ("//text", "Send text starting with a slash"),
+    ] {
+        let pad = key_col.saturating_sub(cmd.width()).max(1);
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {cmd}"), theme::unread()),
+            Span::raw(" ".repeat(pad)),
+            Span::raw(desc),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled("Marks", theme::group()));
+    lines.push(Line::from(vec![
+        Span::raw("  "),
+        Span::styled("● online", theme::online()),
+        Span::raw("  "),
+        Span::styled("◑ away", theme::away()),
+        Span::raw("  "),
+        Span::styled("◔ idle", theme::idle()),
+        Span::raw("  "),
+        Span::styled("○ offline", theme::dim()),
+        Span::raw("  ✎ typing"),
+    ]));
+    lines.push(Line::from("  sent messages: · waiting  … queued  ↑ sent  ✓ delivered  ✗ failed"));
+    lines
+}
+
+fn draw_help(frame: &mut Frame, app: &App, scroll: usize) {
+    let lines = help_lines(app);
+    let area = centered(frame.area(), 78, u16::try_from(lines.len() + 2).unwrap_or(u16::MAX));
+    let visible = usize::from(area.height.saturating_sub(2));
+    let max_scroll = lines.len().saturating_sub(visible);
+    let scroll = scroll.min(max_scroll);
+    let title = if max_scroll > 0 {
+        " Help — ↑↓ scroll, esc closes "
+    } else {
+        " Help — esc closes "
+    };
+    let block =
+        Block::default().borders(Borders::ALL).border_style(theme::focused_border()).title(title);
+    frame.render_widget(Clear, area);
+    let shown: Vec<Line> = lines.into_iter().skip(scroll).take(visible).collect();
+    frame.render_widget(Paragraph::new(shown).block(block), area);
+}
+
+/// Formats a sign-on time for the info window.
+fn since(clock: &Clock, t: std::time::SystemTime, format: &str) -> String {
+    clock.format(t, &format!("%Y-%m-%d {format}"))
+}
+
+fn draw_info(frame: &mut Frame, app: &App, info: &UserInfo) {
+    let name = neutralize_line(info.name.as_str()).into_owned();
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme::focused_border())
+        .title(format!(" {} — esc closes ", truncate(&name, 40)));
+    let mut lines = vec![Line::from(vec![
+        Span::styled("Warning level: ", theme::dim()),
+        Span::raw(format!("{}%", info.warning_percent)),
+    ])];
+    if let Some(t) = info.signed_on_at {
+        lines.push(Line::from(vec![
+            Span::styled("Online since:  ", theme::dim()),
+            Span::raw(since(&app.clock, t, &app.ui.timestamp_format)),
+        ]));
+    }
+    if let Some(m) = info.idle_minutes {
+        lines.push(Line::from(vec![
+            Span::styled("Idle:          ", theme::dim()),
+            Span::raw(format!("{m} minutes")),
+        ]));
+    }
+    for (title, text) in [("Away message", &info.away_message), ("Profile", &info.profile)] {
+        if let Some(text) = text {
+            lines.push(Line::from(""));
+            lines.push(Line::styled(title, theme::group()));
+            for l in neutralize(text).split('\n') {
+                lines.push(Line::from(l.to_string()));
+            }
+        }
+    }
+    if info.profile.is_none() && info.away_message.is_none() {
+        lines.push(Line::from(""));
+        lines.push(Line::styled("(no profile)", theme::dim()));
+    }
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).clamp(8, 20);
+    let area = centered(frame.area(), 70, height);
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+}

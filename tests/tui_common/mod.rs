@@ -1,0 +1,114 @@
+//! Helpers shared by the TUI tests: a deterministic App and terse event builders.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use flapjack::config::UiConfig;
+use flapjack::screenname::ScreenName;
+use flapjack::session::{Availability, Buddy, BuddyList, Event, Group, IncomingIm, Presence};
+use flapjack::tui::conversation::Clock;
+use flapjack::tui::keymap::Keymap;
+use flapjack::tui::{Action, App};
+
+/// 2024-03-05 12:00:00 UTC, the time every test message is relative to.
+pub fn t0() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_709_640_000)
+}
+
+/// A time `secs` after [`t0`].
+pub fn at(secs: u64) -> SystemTime {
+    t0() + Duration::from_secs(secs)
+}
+
+/// An App at 80×24 showing UTC times, with our messages stamped at [`t0`] + 10 minutes.
+pub fn app() -> App {
+    app_with(UiConfig::default())
+}
+
+/// Like [`app`] with given UI settings.
+pub fn app_with(ui: UiConfig) -> App {
+    let mut a =
+        App::new("Me", Keymap::default(), ui).with_clock(Clock::utc()).with_fixed_time(at(600));
+    a.resize(80, 24);
+    a
+}
+
+pub fn sn(s: &str) -> ScreenName {
+    ScreenName::from_wire(s)
+}
+
+pub fn buddy_list(groups: &[(&str, &[&str])]) -> Event {
+    Event::BuddyList(BuddyList {
+        groups: groups
+            .iter()
+            .map(|(name, buddies)| Group {
+                name: name.to_string(),
+                buddies: buddies.iter().map(|b| Buddy { name: sn(b), alias: None }).collect(),
+            })
+            .collect(),
+    })
+}
+
+pub fn presence(name: &str, availability: Availability) -> Event {
+    Event::Presence(Presence {
+        name: sn(name),
+        availability,
+        idle_minutes: (availability == Availability::Idle).then_some(12),
+        signed_on_at: None,
+        warning_percent: 0,
+        away_message: (availability == Availability::Away).then(|| "Out to lunch".to_string()),
+    })
+}
+
+pub fn im(from: &str, text: &str, secs: u64) -> Event {
+    Event::ImReceived(IncomingIm {
+        from: sn(from),
+        text: text.to_string(),
+        time: at(secs),
+        auto_response: false,
+        offline: false,
+    })
+}
+
+pub fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+pub fn ctrl(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+}
+
+pub fn alt(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::ALT)
+}
+
+/// Applies events at one instant, returning every action they caused.
+pub fn feed(app: &mut App, events: Vec<Event>, now: Instant) -> Vec<Action> {
+    events.into_iter().flat_map(|e| app.handle_event(e, now).actions).collect()
+}
+
+/// Types a string key by key.
+pub fn type_text(app: &mut App, text: &str, now: Instant) -> Vec<Action> {
+    text.chars().flat_map(|c| app.handle_key(key(KeyCode::Char(c)), now)).collect()
+}
+
+/// The signed-on demo state used by several tests: three groups, four states.
+pub fn populated(app: &mut App, now: Instant) {
+    feed(
+        app,
+        vec![
+            Event::SignedOn { screen_name: sn("Me") },
+            buddy_list(&[
+                ("Buddies", &["Alice", "Bob", "Carol", "Dave"]),
+                ("Work", &["Boss", "Intern"]),
+                ("Family", &["Erin"]),
+            ]),
+            presence("Alice", Availability::Online),
+            presence("Bob", Availability::Away),
+            presence("Carol", Availability::Idle),
+            presence("Boss", Availability::Online),
+        ],
+        now,
+    );
+}
