@@ -3,3 +3,4 @@
 
 pub mod fake_bos;
 pub mod keyring;
+pub mod session;
