@@ -289,7 +289,9 @@ async fn two_hundred_ims_are_paced_by_the_rate_limiter_and_arrive_in_order() {
     let want: Vec<String> = (0..200).map(|i| format!("message {i}")).collect();
     assert_eq!(got, want);
     assert!(queued > 150, "the limiter should have held most back ({queued} queued)");
-    assert_eq!(server.state().counters.rate_warnings_for("Alice Ant"), 0);
+    let counters = &server.state().counters;
+    assert_eq!(counters.rate_warnings_for("Alice Ant"), 0);
+    assert_eq!(flapjack::server::Counters::get(&counters.rate_disconnects), 0);
     eprintln!("200 IMs paced in {:?}", started.elapsed());
 }
 
@@ -361,7 +363,6 @@ async fn dropped_connection_reconnects_and_restores_list_and_presence() {
     assert_eq!(end, Event::Disconnected(DisconnectReason::SignedOnElsewhere));
     assert!(!seen.iter().any(|e| matches!(e, Event::Reconnecting { .. })));
     assert!(alice.events.recv().await.is_none());
-    let _ = ImFailure::ConnectionLost;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -383,4 +384,48 @@ async fn tls_bos_connection_verifies_the_advertised_certificate_name() {
         }
         other => panic!("expected a TLS failure, got {other:?}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn icq_uin_signs_on_both_ways_and_talks_to_an_aim_user() {
+    let server = start_server().await;
+    let mut icq = session::connect(session_config(&server, "123456789", "qwerty12"))
+        .await
+        .expect("ICQ over HTTP (getChallenge + digest)");
+    expect(&mut icq, "buddy list", |e| matches!(e, Event::BuddyList(_))).await;
+    let mut carol = sign_on(&server, "Carol", "carol-pw").await;
+    icq.commands.send(Command::SendIm { id: 1, to: sn("Carol"), text: "привет".into() }).unwrap();
+    expect(&mut icq, "ack", |e| *e == Event::ImAcked { id: 1 }).await;
+    let got = expect(&mut carol, "IM", |e| matches!(e, Event::ImReceived(_))).await;
+    assert!(
+        matches!(got, Event::ImReceived(im) if im.text == "привет" && im.from == sn("123456789"))
+    );
+    let bucp = session_config(&server, "123456789", "qwerty12")
+        .with_method(LoginMethod::Bucp(server.bucp_addr().to_string()));
+    let mut again = session::connect(bucp).await.expect("ICQ over BUCP");
+    // The second sign-on of the same account may or may not end the first one; either way the
+    // new session works.
+    expect(&mut again, "buddy list", |e| matches!(e, Event::BuddyList(_))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnect_gives_up_after_max_attempts_and_fails_queued_ims() {
+    let server = start_server().await;
+    let mut config = session_config(&server, "Carol", "carol-pw");
+    config.reconnect.max_attempts = Some(2);
+    let mut carol = session::connect(config).await.unwrap();
+    expect(&mut carol, "buddy list", |e| matches!(e, Event::BuddyList(_))).await;
+    server.shutdown().await;
+    expect(&mut carol, "attempt 1", |e| matches!(e, Event::Reconnecting { attempt: 1, .. })).await;
+    carol
+        .commands
+        .send(Command::SendIm { id: 3, to: sn("Bob Bee"), text: "lost?".into() })
+        .unwrap();
+    let (end, seen) =
+        wait_for(&mut carol, "the end", |e| matches!(e, Event::Disconnected(_))).await;
+    assert!(seen.iter().any(|e| matches!(e, Event::Reconnecting { attempt: 2, .. })));
+    assert!(!seen.iter().any(|e| matches!(e, Event::Reconnecting { attempt: 3, .. })));
+    assert!(seen.contains(&Event::ImQueued { id: 3 }));
+    assert!(seen.contains(&Event::ImFailed { id: 3, reason: ImFailure::ConnectionLost }));
+    assert!(matches!(end, Event::Disconnected(DisconnectReason::Network(_))), "{end:?}");
 }

@@ -23,6 +23,10 @@ buddies = ["Alice Ant"]
 [[account]]
 screen_name = "Carol"
 password = "carol-pw"
+
+[[account]]
+screen_name = "123456789"
+password = "qwerty12"
 "#;
 
 /// How long any single expected event may take.
