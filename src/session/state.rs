@@ -491,6 +491,12 @@ impl SessionState {
                         TypingState::Paused => TypingEvent::Paused,
                         TypingState::Typing => TypingEvent::Typing,
                     };
+                    // Only the latest state matters: drop a notice to the same buddy that the
+                    // rate limiter is still holding.
+                    self.queue.retain(|o| {
+                        !matches!(&o.body, SnacBody::Typing(t)
+                            if ScreenName::from_wire(&t.screen_name) == to)
+                    });
                     let body = SnacBody::Typing(Typing::new(to.as_str(), event));
                     self.enqueue(body, Tag::Plain);
                 }

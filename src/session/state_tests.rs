@@ -734,3 +734,34 @@ proptest::proptest! {
         let _ = s.take_output();
     }
 }
+
+#[test]
+fn held_typing_notices_collapse_to_the_latest() {
+    let mut s = signed_on(vec![]);
+    // Drain class 1 so notices have to wait.
+    let mut now = 10;
+    loop {
+        s.handle_command(now, Command::Typing { to: sn("bob"), state: TypingState::Typing });
+        if s.take_output().frames.is_empty() {
+            break;
+        }
+    }
+    for state in [TypingState::Paused, TypingState::Typing, TypingState::Finished] {
+        s.handle_command(now, Command::Typing { to: sn("Bob"), state });
+    }
+    s.handle_command(now, Command::Typing { to: sn("carol"), state: TypingState::Typing });
+    let mut written = Vec::new();
+    while written.len() < 2 {
+        now = s.next_deadline().unwrap();
+        s.handle_timer(now);
+        for (_, b) in snacs(&s.take_output()) {
+            if let SnacBody::Typing(t) = b {
+                written.push((t.screen_name, t.event));
+            }
+        }
+    }
+    assert_eq!(
+        written,
+        [("Bob".to_string(), TypingEvent::Finished), ("carol".to_string(), TypingEvent::Typing)]
+    );
+}
