@@ -99,6 +99,23 @@ pub async fn run(
     actor.sink.emit(Event::Disconnected(reason));
 }
 
+/// Flushes, shuts our half down, then reads until the server closes its half (at most
+/// [`LINGER`]): closing a socket with unread data makes the kernel answer with a reset, and a
+/// reset makes the server's kernel throw away SNACs it had received but not yet read (the
+/// buddy-list changes just before a sign-off, say).
+async fn close_gracefully(framed: &mut Framed<BoxedTransport, FlapCodec>) {
+    let linger = async {
+        if framed.close().await.is_err() {
+            return;
+        }
+        while let Some(Ok(_)) = framed.next().await {}
+    };
+    let _ = tokio::time::timeout(LINGER, linger).await;
+}
+
+/// How long a sign-off waits for the server to close its side.
+const LINGER: Duration = Duration::from_secs(2);
+
 /// What waiting for something (a login, a backoff) while serving commands ended with.
 enum Waited<T> {
     Done(T),
@@ -160,7 +177,7 @@ impl Actor {
                 attempt = 0;
             }
             if !close.reconnect {
-                let _ = tokio::time::timeout(Duration::from_secs(2), framed.close()).await;
+                close_gracefully(&mut framed).await;
                 return close.reason;
             }
             tracing::warn!("BOS connection lost: {:?}", close.reason);
