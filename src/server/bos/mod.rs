@@ -20,7 +20,6 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use tokio::sync::{mpsc, watch};
 
 use super::bot::BotBrain;
-use crate::text::html;
 use super::store::{AccountData, Persister, StoredIm, MAX_OFFLINE_IMS};
 use super::{Account, ServerState};
 use crate::oscar::buddy::BuddyPresence;
@@ -32,6 +31,7 @@ use crate::oscar::snac::SERVER_REQUEST_ID_BIT;
 use crate::oscar::userinfo::{class, tlv as ui, UserInfo};
 use crate::oscar::{snac_flap, ImMessage, OutFlap, SnacBody, TlvBlock};
 use crate::screenname::ScreenName;
+use crate::text::html;
 use feedbag::Feedbag;
 
 /// How a session is to be ended from outside its task.
