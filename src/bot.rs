@@ -25,14 +25,7 @@ const PER_CHAR: Duration = Duration::from_millis(15);
 /// Longest we keep a human waiting.
 const MAX_DELAY: Duration = Duration::from_millis(2500);
 
-/// What the bot answers and how long it appears to type first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BotReply {
-    /// The answer, plain text (may contain newlines).
-    pub text: String,
-    /// How long to show "typing" before sending, proportional to the answer's length.
-    pub typing_delay: Duration,
-}
+pub use crate::server::BotReply;
 
 /// The demo bot, remembering just enough to vary its jokes and greet newcomers once.
 #[derive(Debug, Clone)]
@@ -242,4 +235,17 @@ mod tests {
         let huge = bot.reply("a", &format!("echo {}", "x".repeat(5000)), noon());
         assert_eq!(huge.map(|r| r.typing_delay), Some(MAX_DELAY));
     }
+}
+
+/// The embedded server runs this brain for bot accounts (`bot = true`), in local time.
+impl crate::server::BotBrain for Bot {
+    fn reply(&mut self, from: &str, text: &str) -> Option<BotReply> {
+        Bot::reply(self, from, text, chrono::Local::now())
+    }
+}
+
+/// A factory for [`crate::server::ServerConfig::bot_brain`] that gives every bot account its
+/// own [`Bot`] named "ButterBot".
+pub fn factory() -> crate::server::BotFactory {
+    crate::server::BotFactory::new(|| Box::new(Bot::new("ButterBot")))
 }

@@ -81,9 +81,9 @@ pub struct Account {
 pub struct ServerProfile {
     /// The profile's name, referenced by [`Account::server`].
     pub name: String,
-    /// The `clientLogin` URL for HTTP sign-on.
+    /// Base URL under which `/auth/clientLogin` lives (a full endpoint URL is accepted too).
     pub login_url: Option<String>,
-    /// The `startOSCARSession` URL for HTTP sign-on.
+    /// Base URL under which `/aim/startOSCARSession` lives (a full endpoint URL is accepted too).
     pub api_url: Option<String>,
     /// The developer key sent as `devId`.
     pub dev_id: Option<String>,
@@ -274,7 +274,7 @@ mod tests {
         assert_eq!(config.servers.len(), 2);
         assert_eq!(
             config.server("retro-bucp").and_then(|s| s.bucp.as_deref()),
-            Some("127.0.0.1:5190")
+            Some("127.0.0.1:5191")
         );
         assert_eq!(config.ui, UiConfig::default());
     }

@@ -147,10 +147,19 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
     if handle.commands.send(Command::SendIm { id: ID, to, text }).is_err() {
         return SendReport::fail(SendOutcome::NetworkError, "the session ended at once".into());
     }
+    // A message lost with the connection is only provisionally a network error: the session
+    // reports why the connection ended right after, and a refused sign-on is exit 2.
+    let mut lost: Option<SendReport> = None;
     while let Some(event) = handle.events.recv().await {
         match event {
             Event::ImAcked { id: ID } => {
                 return SendReport { outcome: SendOutcome::Delivered, message: None };
+            }
+            Event::ImFailed { id: ID, reason: ImFailure::ConnectionLost } => {
+                lost = Some(SendReport::fail(
+                    SendOutcome::NetworkError,
+                    format!("not delivered: {}", describe_failure(&ImFailure::ConnectionLost)),
+                ));
             }
             Event::ImFailed { id: ID, reason } => {
                 let outcome = match reason {
@@ -164,10 +173,17 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
                     format!("not delivered: {}", describe_failure(&reason)),
                 );
             }
-            Event::Disconnected(reason) => return disconnect_outcome(&reason),
-            Event::Reconnecting { reason, .. } => return disconnect_outcome(&reason),
+            Event::Disconnected(reason) | Event::Reconnecting { reason, .. } => {
+                return match (&reason, lost) {
+                    (DisconnectReason::AuthFailed(_), _) | (_, None) => disconnect_outcome(&reason),
+                    (_, Some(report)) => report,
+                };
+            }
             _ => {}
         }
+    }
+    if let Some(report) = lost {
+        return report;
     }
     SendReport::fail(SendOutcome::NetworkError, "the session ended unexpectedly".into())
 }
@@ -341,6 +357,13 @@ mod tests {
                 SendOutcome::NetworkError,
             ),
         ];
+        // A message lost with a connection whose sign-on was refused is an auth failure.
+        let (h, _commands, events) = handle();
+        events.send(Event::ImFailed { id: 1, reason: ImFailure::ConnectionLost }).unwrap();
+        events.send(Event::Disconnected(DisconnectReason::AuthFailed("revoked".into()))).unwrap();
+        let report =
+            send(h, ScreenName::parse("bob").unwrap(), "hi".into(), Duration::from_secs(5)).await;
+        assert_eq!(report.outcome, SendOutcome::AuthFailed);
         for (event, want) in cases {
             let (h, mut commands, events) = handle();
             events.send(Event::SignOnProgress(SignOnStep::Authenticating)).unwrap();

@@ -9,6 +9,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_flapjack");
 
 fn login(url: &str, user: &str, password: &str, extra: &[&str]) -> Output {
     Command::new(BIN)
+        .args(["--no-keyring", "--config", "/nonexistent/flapjack-test/config.toml"])
         .args(["--profile", "local", "--login-url", url, "--api-url", url, "--user", user])
         .arg("login")
         .args(extra)
@@ -75,7 +76,16 @@ async fn wrong_password_fails_with_a_clear_message() {
 #[test]
 fn serve_prints_its_addresses_and_login_reaches_it() {
     let mut serve = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--bos", "127.0.0.1:0", "--bucp", "127.0.0.1:0"])
+        .args(["--no-keyring", "--config", "/nonexistent/flapjack-test/config.toml"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--bos",
+            "127.0.0.1:0",
+            "--bucp-listen",
+            "127.0.0.1:0",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -88,6 +98,7 @@ fn serve_prints_its_addresses_and_login_reaches_it() {
         assert!(url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"), "{url}");
         // Password from stdin this time, and an ICQ account.
         let mut child = Command::new(BIN)
+            .args(["--no-keyring", "--config", "/nonexistent/flapjack-test/config.toml"])
             .args(["--login-url", url, "--api-url", url, "--user", "123456789"])
             .args(["--password-stdin", "login", "--xml"])
             .stdin(Stdio::piped())
@@ -126,6 +137,7 @@ fn plain_http_to_a_remote_host_is_refused() {
 #[test]
 fn no_password_source_is_an_error_not_a_hang() {
     let out = Command::new(BIN)
+        .args(["--no-keyring", "--config", "/nonexistent/flapjack-test/config.toml"])
         .args(["--user", "someone", "login"])
         .env_remove("FLAPJACK_PASSWORD")
         .stdin(Stdio::null())

@@ -6,6 +6,8 @@ use super::error::AuthError;
 pub const LOCAL_HTTP_ADDR: &str = "127.0.0.1:8080";
 /// The embedded server's default BOS address, advertised by its `startOSCARSession`.
 pub const LOCAL_BOS_ADDR: &str = "127.0.0.1:5190";
+/// The embedded server's default BUCP (MD5 login) address, used by the `local` preset.
+pub const LOCAL_BUCP_ADDR: &str = "127.0.0.1:5191";
 
 /// The developer key of the `local` profile; the embedded server accepts it (and Pidgin's).
 pub const LOCAL_DEV_ID: &str = "flapjack";
@@ -54,7 +56,7 @@ impl ServerProfile {
 
     /// The embedded server at its default loopback address (`flapjack serve`).
     pub fn local() -> Self {
-        Self::local_at(LOCAL_HTTP_ADDR)
+        Self { bucp: Some(LOCAL_BUCP_ADDR.into()), ..Self::local_at(LOCAL_HTTP_ADDR) }
     }
 
     /// The embedded server at a given `host:port`, as tests get it from port 0.

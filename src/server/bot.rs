@@ -54,90 +54,9 @@ impl BotBrain for EchoBrain {
     }
 }
 
-/// Escapes text for an AIM HTML body: `& < > "` as entities and newlines as `<br>`.
-pub fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("<br>"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Turns an AIM HTML body into the plain text a brain reads: tags dropped (`<br>` and `</p>`
-/// become newlines), the common entities decoded, whitespace trimmed.
-pub fn html_to_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(start) = rest.find(['<', '&']) {
-        out.push_str(&rest[..start]);
-        let tail = &rest[start..];
-        if tail.starts_with('<') {
-            let Some(end) = tail.find('>') else {
-                out.push_str(tail);
-                rest = "";
-                break;
-            };
-            let tag = tail[1..end].trim().to_ascii_lowercase();
-            if tag.starts_with("br") || tag == "/p" {
-                out.push('\n');
-            }
-            rest = &tail[end + 1..];
-        } else {
-            let entity = tail.find(';').filter(|&e| e <= 10).map(|e| (&tail[1..e], e));
-            let decoded = entity.and_then(|(name, e)| {
-                let c = match name {
-                    "amp" => Some('&'),
-                    "lt" => Some('<'),
-                    "gt" => Some('>'),
-                    "quot" => Some('"'),
-                    "apos" | "#39" => Some('\''),
-                    "nbsp" => Some(' '),
-                    n => n
-                        .strip_prefix("#x")
-                        .and_then(|h| u32::from_str_radix(h, 16).ok())
-                        .or_else(|| n.strip_prefix('#').and_then(|d| d.parse().ok()))
-                        .and_then(char::from_u32),
-                };
-                c.map(|c| (c, e))
-            });
-            match decoded {
-                Some((c, e)) => {
-                    out.push(c);
-                    rest = &tail[e + 1..];
-                }
-                None => {
-                    out.push('&');
-                    rest = &tail[1..];
-                }
-            }
-        }
-    }
-    out.push_str(rest);
-    out.trim().to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escaping_and_stripping() {
-        assert_eq!(html_escape("a<b> & \"c\"\nd"), "a&lt;b&gt; &amp; &quot;c&quot;<br>d");
-        assert_eq!(
-            html_to_text("<HTML><BODY>hi &amp; <b>bye</b><br>x&#33;&#x41;</BODY></HTML>"),
-            "hi & bye\nx!A"
-        );
-        assert_eq!(html_to_text("1 < 2 &foo; &"), "1 < 2 &foo; &");
-        assert_eq!(html_to_text(&html_escape("<&>\"")), "<&>\"");
-    }
 
     #[test]
     fn echo_brain_echoes() {

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use tokio::sync::{mpsc, watch};
 
-use super::bot::{html_escape, html_to_text, BotBrain};
+use super::bot::BotBrain;
 use super::store::{AccountData, Persister, StoredIm, MAX_OFFLINE_IMS};
 use super::{Account, ServerState};
 use crate::oscar::buddy::BuddyPresence;
@@ -31,6 +31,7 @@ use crate::oscar::snac::SERVER_REQUEST_ID_BIT;
 use crate::oscar::userinfo::{class, tlv as ui, UserInfo};
 use crate::oscar::{snac_flap, ImMessage, OutFlap, SnacBody, TlvBlock};
 use crate::screenname::ScreenName;
+use crate::text::html;
 use feedbag::Feedbag;
 
 /// How a session is to be ended from outside its task.
@@ -685,7 +686,7 @@ impl Hub {
         }
         if account.bot {
             let text = match im.message() {
-                Some(Ok(m)) => html_to_text(&m.text()),
+                Some(Ok(m)) => html::to_plain(&m.text()).trim().to_string(),
                 Some(Err(_)) => return Err(SnacErrorCode::BustedPayload),
                 None => return Ok(ImOutcome::Delivered),
             };
@@ -788,7 +789,7 @@ async fn run_bot(
         tokio::time::sleep(reply.typing_delay).await;
         let Some(h) = hub.upgrade() else { return };
         h.bot_deliver(&job.from, SnacBody::Typing(Typing::new(display, TypingEvent::Finished)));
-        let message = ImMessage::new(&html_escape(&reply.text));
+        let message = ImMessage::new(&html::from_plain(&reply.text));
         let tlvs = match message.to_bytes() {
             Ok(data) => TlvBlock::new().with(icbm::tlv::MESSAGE_DATA, data),
             Err(e) => {
