@@ -152,6 +152,19 @@ fn shorten(s: &str, max: usize) -> String {
     }
 }
 
+/// The embedded server runs this brain for bot accounts (`bot = true`), in local time.
+impl crate::server::BotBrain for Bot {
+    fn reply(&mut self, from: &str, text: &str) -> Option<BotReply> {
+        Bot::reply(self, from, text, chrono::Local::now())
+    }
+}
+
+/// A factory for [`crate::server::ServerConfig::bot_brain`] that gives every bot account its
+/// own [`Bot`] named "ButterBot".
+pub fn factory() -> crate::server::BotFactory {
+    crate::server::BotFactory::new(|| Box::new(Bot::new("ButterBot")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,17 +248,4 @@ mod tests {
         let huge = bot.reply("a", &format!("echo {}", "x".repeat(5000)), noon());
         assert_eq!(huge.map(|r| r.typing_delay), Some(MAX_DELAY));
     }
-}
-
-/// The embedded server runs this brain for bot accounts (`bot = true`), in local time.
-impl crate::server::BotBrain for Bot {
-    fn reply(&mut self, from: &str, text: &str) -> Option<BotReply> {
-        Bot::reply(self, from, text, chrono::Local::now())
-    }
-}
-
-/// A factory for [`crate::server::ServerConfig::bot_brain`] that gives every bot account its
-/// own [`Bot`] named "ButterBot".
-pub fn factory() -> crate::server::BotFactory {
-    crate::server::BotFactory::new(|| Box::new(Bot::new("ButterBot")))
 }
