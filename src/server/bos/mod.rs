@@ -29,7 +29,7 @@ use crate::oscar::icbm::{self, IncomingIm, SendIm, Typing};
 use crate::oscar::locate::{self, UserInfoReply};
 use crate::oscar::snac::SERVER_REQUEST_ID_BIT;
 use crate::oscar::userinfo::{class, tlv as ui, UserInfo};
-use crate::oscar::{snac_flap, ImMessage, OutFlap, SnacBody, TlvBlock};
+use crate::oscar::{decode_snac_payload, snac_flap, Channel, ImMessage, OutFlap, SnacBody, TlvBlock};
 use crate::screenname::ScreenName;
 use crate::text::html;
 use feedbag::Feedbag;
@@ -720,6 +720,61 @@ impl Hub {
         self.save(&w, &account.screen_name);
         self.state.counters.offline_ims_stored.fetch_add(1, Ordering::Relaxed);
         Ok(ImOutcome::Stored)
+    }
+
+    /// Frames that were queued for a session of `account` that ended before writing them: the
+    /// IMs among them (04/07) go to the account's other signed-on sessions, or are stored as
+    /// offline messages, so an IM acknowledged to its sender does not vanish with the
+    /// recipient's connection. Everything else is dropped. Returns how many IMs were kept.
+    pub fn rescue_undelivered(&self, account: &ScreenName, frames: Vec<OutFlap>) -> usize {
+        let ims: Vec<IncomingIm> = frames
+            .into_iter()
+            .filter(|f| f.channel == Channel::Data)
+            .filter_map(|f| match decode_snac_payload(&f.payload) {
+                Ok((_, SnacBody::IncomingIm(im))) => Some(im),
+                _ => None,
+            })
+            .collect();
+        if ims.is_empty() {
+            return 0;
+        }
+        let now = now_u32(self.state.now());
+        let mut w = self.lock();
+        let mut kept = 0;
+        let mut stored = false;
+        for im in ims {
+            if self.push_account(&w, account, &SnacBody::IncomingIm(im.clone())) > 0 {
+                kept += 1;
+                continue;
+            }
+            // As for any offline recipient: only real channel-1 messages are kept.
+            if im.channel != icbm::CHANNEL_IM || im.is_auto_response() {
+                continue;
+            }
+            let st = self.account_state(&mut w, account);
+            if st.data.offline.len() >= MAX_OFFLINE_IMS {
+                tracing::warn!("{account}: offline store full, an undelivered IM is dropped");
+                continue;
+            }
+            let sent_at = im.send_time().unwrap_or(now);
+            st.data.offline.push(StoredIm {
+                from: im.sender.screen_name,
+                cookie: im.cookie,
+                channel: im.channel,
+                tlvs: im.tlvs,
+                sent_at,
+            });
+            stored = true;
+            kept += 1;
+        }
+        if stored {
+            self.save(&w, account);
+        }
+        if kept > 0 {
+            tracing::info!("{account}: kept {kept} IM(s) the ended connection had not written");
+            self.state.counters.ims_rescued.fetch_add(kept as u64, Ordering::Relaxed);
+        }
+        kept
     }
 
     /// 04/14: relays a typing notice to the recipient's sessions, named as coming from the sender.
