@@ -15,6 +15,7 @@
 //! the client, and IMs queued for the connection but not written are kept for the account
 //! (see `Hub::rescue_undelivered`). Without a plan (the default) none of this code runs.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -88,6 +89,8 @@ impl Trigger {
 #[derive(Debug)]
 struct Shared {
     rng: Mutex<StdRng>,
+    /// For a scripted plan: the triggers of the next connections, in order.
+    script: Option<Mutex<VecDeque<Option<Trigger>>>>,
     made: AtomicU32,
     by_kind: [AtomicU32; 3],
     armed: AtomicU32,
@@ -117,11 +120,26 @@ impl FaultPlan {
             frames_before_cut: 40,
             shared: Arc::new(Shared {
                 rng: Mutex::new(StdRng::seed_from_u64(seed)),
+                script: None,
                 made: AtomicU32::new(0),
                 by_kind: Default::default(),
                 armed: AtomicU32::new(0),
             }),
         }
+    }
+
+    /// A plan for focused tests: connection `k` (in the order connections are accepted) gets
+    /// `script[k]`; later connections are never cut.
+    pub fn scripted(script: Vec<Option<Trigger>>, budget: u32) -> Self {
+        let mut plan = FaultPlan::new(0, budget);
+        plan.shared = Arc::new(Shared {
+            rng: Mutex::new(StdRng::seed_from_u64(0)),
+            script: Some(Mutex::new(script.into())),
+            made: AtomicU32::new(0),
+            by_kind: Default::default(),
+            armed: AtomicU32::new(0),
+        });
+        plan
     }
 
     /// Sets the mean number of IMs a between-IMs trigger lets through (at least 1); the draw
@@ -183,7 +201,10 @@ impl FaultPlan {
 
     /// Arms one new connection; once the budget is spent connections are left alone.
     pub fn arm(&self) -> ConnFaults {
-        let trigger = (self.cuts_made() < self.budget).then(|| self.next_trigger());
+        let trigger = match &self.shared.script {
+            Some(script) => script.lock().unwrap_or_else(|p| p.into_inner()).pop_front().flatten(),
+            None => (self.cuts_made() < self.budget).then(|| self.next_trigger()),
+        };
         if trigger.is_some() {
             self.shared.armed.fetch_add(1, Ordering::Relaxed);
         }
@@ -436,6 +457,15 @@ mod tests {
         let mut never = ConnFaults::none(fresh.clone());
         assert!(!never.cut_after(inbound(0x04, 0x06)));
         assert_eq!(never.write_cut(&[outbound(0x04, 0x07)]), None);
+    }
+
+    #[test]
+    fn a_scripted_plan_arms_connections_in_order() {
+        let plan = FaultPlan::scripted(vec![None, Some(Trigger::AfterIms(2))], 5);
+        assert_eq!(plan.arm().trigger(), None);
+        assert_eq!(plan.arm().trigger(), Some(Trigger::AfterIms(2)));
+        assert_eq!(plan.arm().trigger(), None, "past the script");
+        assert_eq!(plan.connections_armed(), 1);
     }
 
     #[test]

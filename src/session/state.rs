@@ -383,7 +383,11 @@ impl SessionState {
             if p.written {
                 p.written = false;
                 p.resent = true;
-                // It is re-queued by `connection_started`, ahead of the queue.
+            }
+            if p.resent {
+                // `connection_started` puts it back ahead of the queue, so it must not stay in
+                // the queue too (a resend the limiter held when this connection dropped would
+                // otherwise be written twice on the next one).
                 self.queue.retain(|o| o.tag != Tag::Im(p.cookie));
             }
             keep.push(p);
