@@ -197,7 +197,7 @@ async fn two_thousand_ims_survive_two_hundred_cuts() {
     }));
     let seed = seed();
     eprintln!("fault injection seed {seed} (FLAPJACK_FAULT_SEED={seed} repeats the plan)");
-    let plan = FaultPlan::new(seed, CUTS).with_ims_between_cuts(8);
+    let plan = FaultPlan::new(seed, CUTS).with_ims_between_cuts(20);
     let mut server_config = server_config();
     server_config.rate_classes = rates();
     server_config.fault_injection = Some(plan.clone());
@@ -230,13 +230,13 @@ async fn two_thousand_ims_survive_two_hundred_cuts() {
         }
         (a, b, cut_a + cut_b, budget_spent_at, alice, bob)
     };
-    let (a, b, first_tries_cut, budget_spent_at, _alice, _bob) = match tokio::time::timeout(BOUND, run).await {
-        Ok(done) => done,
-        Err(_) => panic!(
-            "not settled within {BOUND:?} (seed {seed}, {} cuts made)",
-            plan.cuts_made()
-        ),
-    };
+    let (a, b, first_tries_cut, budget_spent_at, _alice, _bob) =
+        match tokio::time::timeout(BOUND, run).await {
+            Ok(done) => done,
+            Err(_) => {
+                panic!("not settled within {BOUND:?} (seed {seed}, {} cuts made)", plan.cuts_made())
+            }
+        };
     let elapsed = started.elapsed();
 
     let a_to_b = check("A→B", &a, &b);
@@ -317,4 +317,46 @@ async fn an_im_not_yet_written_when_the_connection_is_cut_arrives_after_the_reco
     })
     .await;
     assert!(extra.is_err(), "an IM arrived twice: {extra:?}");
+}
+
+/// "Signing on too often" is respected on reconnect: the session waits at least
+/// `rate_limited_delay` instead of its usual short backoff, and does not ask again meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_told_it_signs_on_too_often_waits_the_rate_limited_delay() {
+    let mut server_config = server_config();
+    server_config.max_logins_per_minute = Some(1);
+    let server = Server::start(server_config).await.expect("server starts");
+    let policy = ReconnectPolicy {
+        initial_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(100),
+        rate_limited_delay: Duration::from_millis(1500),
+        ..ReconnectPolicy::default()
+    };
+    let config = session_config(&server, "Carol", "carol-pw").with_reconnect(policy);
+    let mut carol = session::connect(config).await.expect("signs on");
+    assert_eq!(server.state().client_login_count(), 1);
+    // The token dies and the connection drops: the reconnect must log in with the password
+    // again, and the server answers that this is one login too many this minute.
+    server.state().revoke_tokens("Carol");
+    server.disconnect_user("Carol", flapjack::server::Disconnect::Abrupt);
+    let limited = expect(&mut carol, "the rate-limited retry", |e| {
+        matches!(e, Event::Reconnecting { reason: session::DisconnectReason::AuthFailed(_), .. })
+    })
+    .await;
+    let noticed = Instant::now();
+    match &limited {
+        Event::Reconnecting { delay, reason, .. } => {
+            assert!(*delay >= Duration::from_millis(1500), "{delay:?}");
+            assert!(reason.to_string().contains("too often"), "{reason}");
+        }
+        other => unreachable!("{other:?}"),
+    }
+    assert_eq!(server.state().client_login_count(), 2);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(server.state().client_login_count(), 2, "no attempt during the long delay");
+    // A minute later (on the server's clock) the limit has lifted and the session is back.
+    server.state().config.clock.advance(61);
+    expect(&mut carol, "signed on again", |e| matches!(e, Event::SignedOn { .. })).await;
+    assert!(noticed.elapsed() >= Duration::from_millis(1400), "{:?}", noticed.elapsed());
+    assert_eq!(server.state().client_login_count(), 3);
 }

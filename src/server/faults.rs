@@ -254,7 +254,9 @@ fn snac_id_of(channel: Channel, payload: &[u8]) -> Option<(u16, u16)> {
         return None;
     }
     match payload {
-        [f0, f1, s0, s1, ..] => Some((u16::from_be_bytes([*f0, *f1]), u16::from_be_bytes([*s0, *s1]))),
+        [f0, f1, s0, s1, ..] => {
+            Some((u16::from_be_bytes([*f0, *f1]), u16::from_be_bytes([*s0, *s1])))
+        }
         _ => None,
     }
 }
@@ -344,8 +346,11 @@ mod tests {
     }
 
     fn inbound(family: u16, subtype: u16) -> Option<(u16, u16)> {
-        let frame =
-            Flap { channel: Channel::Data, sequence: 0, payload: Bytes::from(snac(family, subtype)) };
+        let frame = Flap {
+            channel: Channel::Data,
+            sequence: 0,
+            payload: Bytes::from(snac(family, subtype)),
+        };
         snac_id(&frame)
     }
 

@@ -14,9 +14,9 @@ use tokio_util::codec::{Encoder as _, Framed};
 
 use super::session::{Flow, Session};
 use super::{Hub, Kill};
-use crate::server::faults::{self, ConnFaults, WriteCut};
 use crate::oscar::bucp::tlv as btlv;
 use crate::oscar::{Channel, Flap, FlapCodec, FrameError, Hello, OutFlap, SignOff};
+use crate::server::faults::{self, ConnFaults, WriteCut};
 
 /// How long a client may take to present its cookie.
 pub const HELLO_TIMEOUT: Duration = Duration::from_secs(30);
@@ -270,7 +270,12 @@ async fn flush(
 
 /// Fault injection: writes the frames before the cut whole and, for a mid-frame cut, the first
 /// half of the next one; the frames not written whole are left in `out`.
-async fn write_then_cut(framed: &mut Conn, out: &mut Vec<OutFlap>, cut: WriteCut, signals: &mut Signals) {
+async fn write_then_cut(
+    framed: &mut Conn,
+    out: &mut Vec<OutFlap>,
+    cut: WriteCut,
+    signals: &mut Signals,
+) {
     let mut rest = out.split_off(cut.whole.min(out.len()));
     let written = flush(framed, out, signals).await.is_ok();
     if let (true, true, Some(next)) = (written, cut.half, rest.first()) {

@@ -29,7 +29,9 @@ use crate::oscar::icbm::{self, IncomingIm, SendIm, Typing};
 use crate::oscar::locate::{self, UserInfoReply};
 use crate::oscar::snac::SERVER_REQUEST_ID_BIT;
 use crate::oscar::userinfo::{class, tlv as ui, UserInfo};
-use crate::oscar::{decode_snac_payload, snac_flap, Channel, ImMessage, OutFlap, SnacBody, TlvBlock};
+use crate::oscar::{
+    decode_snac_payload, snac_flap, Channel, ImMessage, OutFlap, SnacBody, TlvBlock,
+};
 use crate::screenname::ScreenName;
 use crate::text::html;
 use feedbag::Feedbag;
