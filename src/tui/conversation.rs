@@ -491,11 +491,7 @@ impl Formatter<'_> {
             rows.push(Line::from(vec![
                 Span::raw(indent),
                 Span::styled(
-                    format!(
-                        "✗ not delivered: {} — {} retries",
-                        failure_text(reason, self.peer),
-                        self.retry_key
-                    ),
+                    format!("✗ {} — {} retries", failure_text(reason, self.peer), self.retry_key),
                     theme::error(),
                 ),
             ]));
@@ -509,15 +505,16 @@ fn is_failed(line: &ChatLine) -> bool {
     matches!(line.kind, LineKind::Outgoing { delivery: Delivery::Failed(_), .. })
 }
 
-/// A failure reason in words.
+/// A failure in words. A connection lost before the server's ack is "not confirmed", not
+/// "not delivered": the server may have relayed the message before the connection dropped.
 pub fn failure_text(reason: &ImFailure, peer: &str) -> String {
     match reason {
-        ImFailure::RecipientOffline => format!("{peer} is offline"),
-        ImFailure::Refused => format!("{peer} refused the message"),
-        ImFailure::RateLimited => "sending too fast (rate limited)".to_string(),
-        ImFailure::TooLarge => "message too long".to_string(),
-        ImFailure::ConnectionLost => "connection lost".to_string(),
-        ImFailure::Server(code) => format!("server error 0x{code:04x}"),
+        ImFailure::RecipientOffline => format!("not delivered: {peer} is offline"),
+        ImFailure::Refused => format!("not delivered: {peer} refused the message"),
+        ImFailure::RateLimited => "not delivered: sending too fast (rate limited)".to_string(),
+        ImFailure::TooLarge => "not delivered: message too long".to_string(),
+        ImFailure::ConnectionLost => "not confirmed: connection lost, it may have arrived".into(),
+        ImFailure::Server(code) => format!("not delivered: server error 0x{code:04x}"),
     }
 }
 
@@ -802,5 +799,13 @@ mod tests {
         let plus2 = FixedOffset::east_opt(7200).map(Clock::Fixed).unwrap_or(Clock::utc());
         assert_eq!(plus2.format(t, "%H:%M"), "03:02");
         let _ = Clock::utc().format(t, "%Q");
+    }
+
+    #[test]
+    fn a_lost_connection_is_unconfirmed_not_undelivered() {
+        let lost = failure_text(&ImFailure::ConnectionLost, "Bob");
+        assert!(lost.starts_with("not confirmed") && lost.contains("may have arrived"), "{lost}");
+        let offline = failure_text(&ImFailure::RecipientOffline, "Bob");
+        assert_eq!(offline, "not delivered: Bob is offline");
     }
 }
