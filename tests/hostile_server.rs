@@ -159,7 +159,11 @@ async fn session_survives_every_attack_and_delivers_every_valid_im() {
                     .iter()
                     .flat_map(|g| g.buddies.iter().map(|b| b.name.as_str()))
                     .collect();
-                assert_eq!(names, [FRIEND, EVIL_NAME], "buddy list replaced by an unrequested reply");
+                assert_eq!(
+                    names,
+                    [FRIEND, EVIL_NAME],
+                    "buddy list replaced by an unrequested reply"
+                );
             }
             Event::UserInfo(info) => assert_eq!(info.name.as_str(), FRIEND),
             Event::ImAcked { .. } | Event::ImFailed { .. } | Event::BuddyListError(_) => {
@@ -168,6 +172,17 @@ async fn session_survives_every_attack_and_delivers_every_valid_im() {
             _ => {}
         }
     }
+    // Rate notices for classes the server never advertised are not reported.
+    let warnings: Vec<&String> = run
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::RateWarning(w) => Some(w),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("you were warned by"), "{warnings:?}");
     let count = |f: u16, s: u16| rec.snacs.iter().filter(|x| (x.1, x.2) == (f, s)).count();
     assert_eq!(count(1, 8), rec.connections, "rate acks: only for the rate replies we asked for");
     assert_eq!(count(0x13, 4), rec.connections, "feedbag queries: one per sign-on");
@@ -194,14 +209,15 @@ async fn session_survives_every_attack_and_delivers_every_valid_im() {
     )));
 }
 
-/// Pins every time-dependent field so snapshots are stable.
+/// Pins every time-dependent field so snapshots are stable (IMs a second apart, in order).
 fn pinned(events: Vec<Event>) -> Vec<Event> {
+    let mut ims = 0;
     events
         .into_iter()
-        .enumerate()
-        .map(|(k, e)| match e {
+        .map(|e| match e {
             Event::ImReceived(mut im) => {
-                im.time = at(k as u64);
+                im.time = at(ims);
+                ims += 1;
                 Event::ImReceived(im)
             }
             Event::Presence(mut p) => {
@@ -234,12 +250,15 @@ fn render(app: &App) -> Terminal<TestBackend> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_control_character_reaches_the_terminal() {
     let run = run_script().await;
-    let (info, rest): (Vec<Event>, Vec<Event>) =
-        pinned(run.events).into_iter().partition(|e| matches!(e, Event::UserInfo(_)));
+    let mut events = pinned(run.events);
+    // Snapshot while still signed on: up to the answer to GetInfo, then that, then the rest.
+    let info_at = events.iter().position(|e| matches!(e, Event::UserInfo(_))).expect("info");
+    let after: Vec<Event> = events.split_off(info_at + 1);
+    let info = events.pop().expect("the info event");
     let now = Instant::now();
     let mut app = tui_common::app();
     app.resize(120, 40);
-    for e in rest {
+    for e in events {
         feed(&mut app, vec![e], now);
         render(&app);
     }
@@ -248,8 +267,12 @@ async fn no_control_character_reaches_the_terminal() {
     insta::assert_snapshot!("hostile_friend_chat", render(&app).backend());
     app.open_chat(&ScreenName::from_wire(EVIL_NAME));
     insta::assert_snapshot!("hostile_evil_chat", render(&app).backend());
-    feed(&mut app, info, now);
+    feed(&mut app, vec![info], now);
     insta::assert_snapshot!("hostile_info", render(&app).backend());
+    for e in after {
+        feed(&mut app, vec![e], now);
+        render(&app);
+    }
     for (w, h) in [(40, 12), (200, 50), (1, 1)] {
         app.resize(w, h);
         render(&app);

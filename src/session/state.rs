@@ -677,6 +677,10 @@ impl SessionState {
                 }
             }
             B::RateChange(change) => {
+                if self.rates.class(change.class.id).is_none() {
+                    tracing::info!("ignoring a rate notice for unknown class {}", change.class.id);
+                    return;
+                }
                 self.rates.apply_change(&change, now);
                 match change.code {
                     RateChangeCode::Warning | RateChangeCode::Limited => {

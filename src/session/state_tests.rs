@@ -769,8 +769,11 @@ fn held_typing_notices_collapse_to_the_latest() {
 #[test]
 fn replies_nobody_asked_for_are_ignored() {
     let mut s = signed_on(vec![FeedbagItem::group("", 0, &[]), FeedbagItem::buddy("bob", 0, 1)]);
-    let injected =
-        FeedbagReply { version: 0, items: vec![FeedbagItem::buddy("mallory", 0, 9)], last_modified: 2 };
+    let injected = FeedbagReply {
+        version: 0,
+        items: vec![FeedbagItem::buddy("mallory", 0, 9)],
+        last_modified: 2,
+    };
     // A buddy list with the server bit, then one answering our already answered 13/04 (id 5).
     for id in [0x8000_0001, 5] {
         s.handle_frame(3, server(&SnacBody::FeedbagReply(injected.clone()), id, 0));
@@ -815,4 +818,20 @@ fn a_requested_buddy_list_reread_is_still_accepted() {
         "{:?}",
         out.events
     );
+}
+
+#[test]
+fn rate_notices_for_classes_never_advertised_are_ignored() {
+    let mut s = signed_on(vec![]);
+    let phantom =
+        RateClass { id: 0x42, window: 0, max: 0, current: 0, ..RateClass::aol_defaults()[0] };
+    for code in [RateChangeCode::Limited, RateChangeCode::Changed] {
+        let change = RateChange { code, extended: true, class: phantom };
+        s.handle_frame(10, server(&SnacBody::RateChange(change), 0x8000_0001, 0));
+        let out = s.take_output();
+        assert!(out.events.is_empty() && out.frames.is_empty(), "{out:?}");
+    }
+    assert!(s.rates.class(0x42).is_none(), "the unknown class must not join the table");
+    s.handle_command(11, Command::SendIm { id: 1, to: sn("bob"), text: "x".into() });
+    assert_eq!(ids(&s.take_output()), [(0x04, 0x06)]);
 }

@@ -224,7 +224,9 @@ fn away_user(name: &str) -> UserInfo {
 
 async fn serve_bos(mut framed: Conn, n: usize, rec: Arc<Mutex<Record>>, at: Arc<Vec<Attack>>) {
     while let Some(Ok(f)) = framed.next().await {
-        if answer(&mut framed, n, &rec, &f).await == Some((1, 2)) && !play(&mut framed, n, &rec, &at).await {
+        if answer(&mut framed, n, &rec, &f).await == Some((1, 2))
+            && !play(&mut framed, n, &rec, &at).await
+        {
             return;
         }
     }
@@ -241,7 +243,9 @@ async fn answer(framed: &mut Conn, n: usize, rec: &Mutex<Record>, f: &Flap) -> O
     }
     let id = h.request_id;
     match body {
-        SnacBody::RateParamsQuery => reply(framed, SnacBody::RateParamsReply(rate_reply()), id).await,
+        SnacBody::RateParamsQuery => {
+            reply(framed, SnacBody::RateParamsReply(rate_reply()), id).await
+        }
         SnacBody::SelfInfoQuery => {
             let info = SelfInfo { info: UserInfo::new("Tester"), more: vec![] };
             reply(framed, SnacBody::SelfInfo(info), id).await;
@@ -437,12 +441,18 @@ pub fn script(decoy: SocketAddr) -> Vec<Attack> {
     b.put_u16(0);
     b.put_u16(40);
     b.put_slice(&[0, 1, 0, 2, 0, 0x10]);
-    v.push(Attack::snac("user-info TLV count larger than the data", raw_snac(3, 0x0B, SERVER_ID, &b)));
+    v.push(Attack::snac(
+        "user-info TLV count larger than the data",
+        raw_snac(3, 0x0B, SERVER_ID, &b),
+    ));
     let mut b = BytesMut::new();
     b.put_u8(0);
     b.put_u16(500);
     b.put_slice(&[0, 4, b'e', b'v', b'i', b'l', 0, 1, 0, 7, 0, 0, 0, 0]);
-    v.push(Attack::snac("feedbag item count larger than the data", raw_snac(0x13, 6, SERVER_ID, &b)));
+    v.push(Attack::snac(
+        "feedbag item count larger than the data",
+        raw_snac(0x13, 6, SERVER_ID, &b),
+    ));
 
     v.push(Attack::framing("unknown FLAP channel", flap(9, b"what is this")));
 
@@ -464,12 +474,14 @@ pub fn script(decoy: SocketAddr) -> Vec<Attack> {
     v.push(Attack::framing("bad FLAP start byte", vec![0x2B, 2, 0, 1, 0, 0]));
 
     // --- rate notices for classes never advertised ---
-    let limited = RateChange { code: RateChangeCode::Limited, extended: true, class: rate_class(0x42) };
+    let limited =
+        RateChange { code: RateChangeCode::Limited, extended: true, class: rate_class(0x42) };
     v.push(Attack::snac(
         "rate limited in an unknown class",
         snac(&SnacBody::RateChange(limited), SERVER_ID),
     ));
-    let changed = RateChange { code: RateChangeCode::Changed, extended: true, class: rate_class(0x77) };
+    let changed =
+        RateChange { code: RateChangeCode::Changed, extended: true, class: rate_class(0x77) };
     v.push(Attack::snac(
         "rate change for an unknown class",
         snac(&SnacBody::RateChange(changed), SERVER_ID),
@@ -539,9 +551,7 @@ pub fn script(decoy: SocketAddr) -> Vec<Attack> {
     ));
     v.push(Attack::snac("unrequested 04/01 error", raw_snac(4, 1, 0x0000_777A, &[0, 4])));
 
-    let close = TlvBlock::new()
-        .with_u16(0x0009, 0x7777)
-        .with(0x000B, format!("bye {NASTY}"));
+    let close = TlvBlock::new().with_u16(0x0009, 0x7777).with(0x000B, format!("bye {NASTY}"));
     let mut b = BytesMut::new();
     close.write_rest(&mut b).expect("tlvs");
     v.push(Attack::framing("channel-4 close with an unknown code", flap(4, &b)));
@@ -556,15 +566,28 @@ pub fn script(decoy: SocketAddr) -> Vec<Attack> {
     });
 
     // --- terminal controls in every field a peer controls ---
-    v.push(Attack::snac("controls in an IM body", html_im(FRIEND, 1, &format!("<b>body</b> {NASTY}"))));
+    v.push(Attack::snac(
+        "controls in an IM body",
+        html_im(FRIEND, 1, &format!("<b>body</b> {NASTY}")),
+    ));
     v.push(Attack::snac("controls as HTML entities", html_im(FRIEND, 2, NASTY_ENTITIES)));
-    v.push(Attack::snac("controls in a sender's screen name", html_im(EVIL_NAME, 3, "hi from evil")));
-    let typing = Typing { cookie: [0; 8], channel: 1, screen_name: EVIL_NAME.into(), event: TypingEvent::Typing };
+    v.push(Attack::snac(
+        "controls in a sender's screen name",
+        html_im(EVIL_NAME, 3, "hi from evil"),
+    ));
+    let typing = Typing {
+        cookie: [0; 8],
+        channel: 1,
+        screen_name: EVIL_NAME.into(),
+        event: TypingEvent::Typing,
+    };
     v.push(Attack::snac(
         "controls in a typing notice's name",
         snac(&SnacBody::Typing(typing), SERVER_ID),
     ));
-    let arrived = flapjack::oscar::buddy::BuddyPresence { users: vec![away_user(FRIEND), UserInfo::new(EVIL_NAME)] };
+    let arrived = flapjack::oscar::buddy::BuddyPresence {
+        users: vec![away_user(FRIEND), UserInfo::new(EVIL_NAME)],
+    };
     v.push(Attack::snac(
         "arrivals: an away buddy (away message with controls) and a name with controls",
         snac(&SnacBody::BuddyArrived(arrived), SERVER_ID),
@@ -572,7 +595,10 @@ pub fn script(decoy: SocketAddr) -> Vec<Attack> {
     let motd = Motd { kind: 4, tlvs: TlvBlock::new().with(0x000B, format!("motd {NASTY}")) };
     v.push(Attack::snac("controls in a server notice", snac(&SnacBody::Motd(motd), SERVER_ID)));
     let warning = Warning { level: 100, warner: Some(UserInfo::new(EVIL_NAME)) };
-    v.push(Attack::snac("controls in a warner's name", snac(&SnacBody::Warning(warning), SERVER_ID)));
+    v.push(Attack::snac(
+        "controls in a warner's name",
+        snac(&SnacBody::Warning(warning), SERVER_ID),
+    ));
 
     v
 }
