@@ -197,12 +197,16 @@ async fn session_survives_every_attack_and_delivers_every_valid_im() {
             _ => None,
         })
         .collect();
-    assert_eq!(texts.len(), 7, "{texts:?}");
+    assert_eq!(texts.len(), 8, "{texts:?}");
     assert!(texts.contains(&"odd A\u{FFFD}"), "{texts:?}");
     assert!(texts.contains(&"\u{FFFD}lone"), "{texts:?}");
     assert!(texts.iter().any(|t| t.starts_with("bad \u{FFFD}")), "{texts:?}");
     assert!(texts.iter().any(|t| t.starts_with("latin \u{9b}")), "{texts:?}");
     assert!(texts.iter().any(|t| t.starts_with("ent ")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("icq ")), "{texts:?}");
+    let notices =
+        |what: &str| run.events.iter().any(|e| matches!(e, Event::Notice(n) if n.contains(what)));
+    assert!(notices("motd ") && notices(EVIL_NAME), "MOTD and missed-call notices arrive");
     assert!(run.events.iter().any(|e| matches!(e,
         Event::Presence(p) if p.name.as_str() == FRIEND
             && p.away_message.as_deref().is_some_and(|a| a.starts_with("away "))

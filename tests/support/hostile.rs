@@ -15,7 +15,9 @@ use std::sync::{Arc, Mutex};
 use bytes::{BufMut, BytesMut};
 use flapjack::oscar::bucp::{self, LoginReply};
 use flapjack::oscar::feedbag::{FeedbagItem, FeedbagReply, FeedbagStatus};
-use flapjack::oscar::icbm::{HostAck, IncomingIm, Typing};
+use flapjack::oscar::icbm::{
+    HostAck, IcqMessage, IncomingIm, MissedCall, MissedCalls, Typing, CHANNEL_ICQ,
+};
 use flapjack::oscar::imtext::{ImText, CHARSET_ASCII, CHARSET_LATIN1, CHARSET_UCS2};
 use flapjack::oscar::locate::{self, UserInfoReply};
 use flapjack::oscar::oservice::{
@@ -24,7 +26,7 @@ use flapjack::oscar::oservice::{
 use flapjack::oscar::userinfo::{self, UserInfo};
 use flapjack::oscar::{
     decode_snac_payload, encode_snac, Channel, FeedbagResult, Flap, FlapCodec, Hello, ImMessage,
-    OutFlap, RateChangeCode, RateClass, SnacBody, TlvBlock, TypingEvent,
+    MissedCallReason, OutFlap, RateChangeCode, RateClass, SnacBody, TlvBlock, TypingEvent,
 };
 use futures::{SinkExt, StreamExt};
 use tokio::io::AsyncWriteExt;
@@ -434,6 +436,21 @@ pub fn script(decoy: SocketAddr) -> Vec<Attack> {
     b.put_slice(b"abc");
     v.push(Attack::snac("screen-name length past the end", raw_snac(4, 7, SERVER_ID, &b)));
 
+    let mut icq = IcqMessage { uin: 12345, kind: 1, flags: 0, text: "cut".into() }
+        .encode()
+        .expect("ICQ message");
+    icq[6] = 0xF0;
+    let im = IncomingIm {
+        cookie: [0xB0, 4, 0, 0, 0, 0, 0, 0],
+        channel: CHANNEL_ICQ,
+        sender: UserInfo::new("12345"),
+        tlvs: TlvBlock::new().with(5, icq),
+    };
+    v.push(Attack::snac(
+        "ICQ message length past its TLV",
+        snac(&SnacBody::IncomingIm(im), SERVER_ID),
+    ));
+
     // --- counts larger than the data ---
     let mut b = BytesMut::new();
     b.put_u8(FRIEND.len() as u8);
@@ -591,6 +608,29 @@ pub fn script(decoy: SocketAddr) -> Vec<Attack> {
     v.push(Attack::snac(
         "arrivals: an away buddy (away message with controls) and a name with controls",
         snac(&SnacBody::BuddyArrived(arrived), SERVER_ID),
+    ));
+    let icq = IcqMessage { uin: 12345, kind: 1, flags: 0, text: format!("icq {NASTY}") };
+    let im = IncomingIm {
+        cookie: [0xA0, 4, 0, 0, 0, 0, 0, 0],
+        channel: CHANNEL_ICQ,
+        sender: UserInfo::new(FRIEND),
+        tlvs: TlvBlock::new().with(5, icq.encode().expect("ICQ message")),
+    };
+    v.push(Attack::snac(
+        "controls in an ICQ channel-4 message",
+        snac(&SnacBody::IncomingIm(im), SERVER_ID),
+    ));
+    let missed = MissedCalls {
+        entries: vec![MissedCall {
+            channel: 1,
+            sender: UserInfo::new(EVIL_NAME),
+            count: 3,
+            reason: MissedCallReason::TooLarge,
+        }],
+    };
+    v.push(Attack::snac(
+        "controls in a missed-call sender's name",
+        snac(&SnacBody::MissedCalls(missed), SERVER_ID),
     ));
     let motd = Motd { kind: 4, tlvs: TlvBlock::new().with(0x000B, format!("motd {NASTY}")) };
     v.push(Attack::snac("controls in a server notice", snac(&SnacBody::Motd(motd), SERVER_ID)));
