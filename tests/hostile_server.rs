@@ -66,7 +66,7 @@ async fn collect_until(
 
 /// Runs the session through the whole script, asks for [`FRIEND`]'s info, signs off.
 async fn run_script() -> Run {
-    let server = HostileBos::start(hostile::script).await;
+    let server = HostileBos::start(hostile::attacks::script).await;
     let total = server.attacks.len();
     let mut h = session::spawn(config(&server));
     let mut events = Vec::new();
