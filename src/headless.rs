@@ -158,7 +158,10 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
             Event::ImFailed { id: ID, reason: ImFailure::ConnectionLost } => {
                 lost = Some(SendReport::fail(
                     SendOutcome::NetworkError,
-                    format!("not delivered: {}", describe_failure(&ImFailure::ConnectionLost)),
+                    format!(
+                        "not confirmed; it may have been delivered: {}",
+                        describe_failure(&ImFailure::ConnectionLost)
+                    ),
                 ));
             }
             Event::ImFailed { id: ID, reason } => {

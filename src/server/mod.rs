@@ -14,6 +14,7 @@ pub mod bos;
 pub mod bot;
 pub mod bucp;
 pub mod cookies;
+pub mod faults;
 pub mod http;
 pub mod store;
 pub mod tokens;
@@ -101,6 +102,8 @@ pub struct ServerConfig {
     /// `clientLogin` attempts allowed per screen name per minute before answering 607, as
     /// AOL throttled repeated sign-ons; `None` disables the limit.
     pub max_logins_per_minute: Option<usize>,
+    /// Cut BOS connections at seeded random points (tests of reconnects); `None` = never.
+    pub fault_injection: Option<faults::FaultPlan>,
 }
 
 impl ServerConfig {
@@ -127,6 +130,7 @@ impl ServerConfig {
             token_lifetime: 86_400,
             clock: Clock::system(),
             max_logins_per_minute: Some(30),
+            fault_injection: None,
         }
     }
 
@@ -184,6 +188,9 @@ pub struct Counters {
     pub ims_relayed: AtomicU64,
     /// IMs stored for an offline recipient.
     pub offline_ims_stored: AtomicU64,
+    /// IMs queued for a connection that ended before writing them, handed to another session
+    /// of the account or stored offline instead of being lost.
+    pub ims_rescued: AtomicU64,
     /// Rate warnings (01/0A code 2) sent, all accounts.
     pub rate_warnings: AtomicU64,
     /// Connections closed for falling below a class's disconnect level.

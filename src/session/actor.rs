@@ -181,8 +181,11 @@ impl Actor {
                 return close.reason;
             }
             tracing::warn!("BOS connection lost: {:?}", close.reason);
-            let failure =
-                LoginFailure { reason: close.reason, retryable: true, rate_limited: false };
+            let failure = LoginFailure {
+                reason: close.reason,
+                retryable: true,
+                rate_limited: self.state.signing_on_too_often(),
+            };
             if let Some(end) = self.back_off(&failure, ever_signed_on, &mut attempt).await {
                 return end;
             }

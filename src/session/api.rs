@@ -186,7 +186,9 @@ pub enum ImFailure {
     RateLimited,
     /// The message is larger than the server allows.
     TooLarge,
-    /// The connection dropped before the server acknowledged it.
+    /// The connection dropped before the server acknowledged it, and the one resend after the
+    /// reconnect was not acknowledged either (or the session ended). Not confirmed: the server
+    /// may have relayed it before the drop, so it may have been delivered.
     ConnectionLost,
     /// Any other server error, with its ICBM error code.
     Server(u16),

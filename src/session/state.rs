@@ -26,7 +26,9 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::oscar::codes::{FeedbagResult, RateChangeCode, SnacErrorCode, TypingEvent};
+use crate::oscar::codes::{
+    AuthErrorCode, FeedbagResult, RateChangeCode, SnacErrorCode, TypingEvent,
+};
 use crate::oscar::feedbag::{FeedbagItem, FeedbagItems, FeedbagRightsQuery, StartTransaction};
 use crate::oscar::icbm::{self, IcbmParams, SendIm, Typing};
 use crate::oscar::locate::{LocateRightsQuery, SetInfo, UserInfoQuery};
@@ -121,6 +123,8 @@ pub struct SessionState {
     signed_on: bool,
     paused: bool,
     signon_deadline: Option<u64>,
+    /// BOS refused this connection's sign-on for signing on too often.
+    signing_on_too_often: bool,
     next_request: u32,
     rates: RateTable,
     rates_known: bool,
@@ -190,6 +194,7 @@ impl SessionState {
             signed_on: false,
             paused: false,
             signon_deadline: None,
+            signing_on_too_often: false,
             next_request: 1,
             rates: default_rate_table(0),
             rates_known: false,
@@ -220,6 +225,12 @@ impl SessionState {
     /// Whether the BOS sign-on of the current connection has finished (buddy list received).
     pub fn is_signed_on(&self) -> bool {
         self.signed_on
+    }
+
+    /// Whether BOS closed this connection's sign-on because we sign on too often, so the next
+    /// attempt must wait at least [`super::ReconnectPolicy::rate_limited_delay`].
+    pub fn signing_on_too_often(&self) -> bool {
+        self.signing_on_too_often
     }
 
     /// Whether the connection has been told to close (the actor stops reading then, so a
@@ -279,6 +290,7 @@ impl SessionState {
         self.feedbag_parts.clear();
         self.display_name = None;
         self.signon_deadline = Some(now.saturating_add(SIGNON_TIMEOUT_MS));
+        self.signing_on_too_often = false;
         self.emit(Event::SignOnProgress(SignOnStep::Negotiating));
         match Hello::with_cookie(cookie).encode() {
             Ok(payload) => self.out.frames.push(OutFlap { channel: Channel::SignOn, payload }),
@@ -386,7 +398,11 @@ impl SessionState {
             if p.written {
                 p.written = false;
                 p.resent = true;
-                // It is re-queued by `connection_started`, ahead of the queue.
+            }
+            if p.resent {
+                // `connection_started` puts it back ahead of the queue, so it must not stay in
+                // the queue too (a resend the limiter held when this connection dropped would
+                // otherwise be written twice on the next one).
                 self.queue.retain(|o| o.tag != Tag::Im(p.cookie));
             }
             keep.push(p);
@@ -647,6 +663,10 @@ impl SessionState {
                     Some(Wire::Unknown(code)) => (DisconnectReason::ServerClosed(Some(code)), true),
                     None => match signoff.auth_error() {
                         Some(code) if !self.signed_on => {
+                            self.signing_on_too_often = matches!(
+                                code,
+                                AuthErrorCode::ConnectingTooOften | AuthErrorCode::RateLimitedIp
+                            );
                             (DisconnectReason::AuthFailed(code.to_string()), true)
                         }
                         _ => (DisconnectReason::ServerClosed(None), true),

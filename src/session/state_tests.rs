@@ -835,3 +835,65 @@ fn rate_notices_for_classes_never_advertised_are_ignored() {
     s.handle_command(11, Command::SendIm { id: 1, to: sn("bob"), text: "x".into() });
     assert_eq!(ids(&s.take_output()), [(0x04, 0x06)]);
 }
+
+#[test]
+fn a_resend_held_by_the_limiter_is_written_once_after_another_drop() {
+    fn written_ims(out: &Output) -> Vec<[u8; 8]> {
+        snacs(out)
+            .into_iter()
+            .filter_map(|(_, b)| if let SnacBody::SendIm(i) = b { Some(i.cookie) } else { None })
+            .collect()
+    }
+    let mut s = signed_on(vec![]);
+    // Five IMs written (seconds apart, so the limiter lets each go) and none acknowledged.
+    for id in 0..5u64 {
+        s.handle_command(
+            10_000 * (id + 1),
+            Command::SendIm { id, to: sn("bob"), text: "x".into() },
+        );
+    }
+    assert_eq!(written_ims(&s.take_output()).len(), 5);
+    s.connection_lost(true);
+    // The next flight resends what the limiter allows at once and holds the rest.
+    s.connection_started(100_000, b"c2");
+    let resent = written_ims(&s.take_output());
+    assert!(!resent.is_empty() && resent.len() < 5, "{} resent at once", resent.len());
+    // Dropped again: the resent ones fail; the held ones still get their one resend, once.
+    s.connection_lost(true);
+    let failed = s.take_output().events;
+    assert_eq!(failed.len(), resent.len(), "{failed:?}");
+    assert!(failed
+        .iter()
+        .all(|e| matches!(e, Event::ImFailed { reason: ImFailure::ConnectionLost, .. })));
+    s.connection_started(200_000, b"c3");
+    let mut third = written_ims(&s.take_output());
+    for t in 1..20 {
+        s.handle_timer(200_000 + t * 10_000);
+        third.extend(written_ims(&s.take_output()));
+    }
+    assert_eq!(third.len(), 5 - resent.len(), "each held IM written exactly once: {third:?}");
+    let unique: HashSet<[u8; 8]> = third.iter().copied().collect();
+    assert_eq!(unique.len(), third.len());
+}
+
+#[test]
+fn bos_refusing_a_sign_on_as_too_frequent_asks_for_the_long_backoff() {
+    let refuse = |code: u16| {
+        let close = crate::oscar::SignOff { tlvs: TlvBlock::new().with_u16(8, code) };
+        Flap { channel: Channel::SignOff, sequence: 0, payload: close.encode().unwrap() }
+    };
+    let mut s = state();
+    s.connection_started(0, b"c");
+    s.handle_frame(1, refuse(u16::from(AuthErrorCode::ConnectingTooOften)));
+    assert!(s.signing_on_too_often());
+    assert!(s.take_output().close.is_some_and(|c| c.reconnect));
+    // A new connection starts afresh; other refusals (a bad cookie) are not rate limits.
+    s.connection_lost(true);
+    s.connection_started(10, b"c2");
+    assert!(!s.signing_on_too_often());
+    s.handle_frame(11, refuse(u16::from(AuthErrorCode::RateLimitedIp)));
+    assert!(s.signing_on_too_often());
+    s.connection_started(20, b"c3");
+    s.handle_frame(21, refuse(u16::from(AuthErrorCode::MismatchedPassword)));
+    assert!(!s.signing_on_too_often());
+}

@@ -8,14 +8,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::watch;
-use tokio_util::codec::Framed;
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use tokio::sync::{mpsc, watch};
+use tokio_util::codec::{Encoder as _, Framed};
 
 use super::session::{Flow, Session};
 use super::{Hub, Kill};
 use crate::oscar::bucp::tlv as btlv;
 use crate::oscar::{Channel, Flap, FlapCodec, FrameError, Hello, OutFlap, SignOff};
+use crate::server::faults::{self, ConnFaults, WriteCut};
 
 /// How long a client may take to present its cookie.
 pub const HELLO_TIMEOUT: Duration = Duration::from_secs(30);
@@ -185,11 +186,23 @@ pub async fn run(
         Session::new(Arc::clone(&hub), reg.id, account.screen_name.clone(), peer, now_ms());
     let id = reg.id;
     let mut signals = Signals { kill: reg.kill, shutdown };
-    let end =
-        session_loop(&mut framed, &mut session, reg.outbound, &mut signals, now_ms, peer).await;
+    let faults = hub.state().config.fault_injection.as_ref().map(|plan| plan.arm());
+    let mut out: Vec<OutFlap> = session.host_online().into_iter().collect();
+    let mut outbound = reg.outbound;
+    let mut io = LoopIo { framed: &mut framed, signals: &mut signals, faults, peer };
+    let end = session_loop(&mut io, &mut session, &mut out, &mut outbound, now_ms).await;
     hub.unregister(id);
-    if let End::Close(close) = end {
-        send_close(&mut framed, close).await;
+    // Frames queued for this connection but never handed to the socket: IMs among them were
+    // acknowledged to their senders, so they must not vanish with the connection.
+    outbound.close();
+    while let Ok(f) = outbound.try_recv() {
+        out.push(f);
+    }
+    hub.rescue_undelivered(&account.screen_name, out);
+    match end {
+        End::Close(close) => send_close(&mut framed, close).await,
+        End::Cut => hang_up(&mut framed).await,
+        End::Quiet => {}
     }
     // Dropping the socket closes it; everything owed to the client was flushed above.
     tracing::info!("BOS {peer}: {} session {id} ended", account.screen_name);
@@ -201,6 +214,9 @@ enum End {
     Quiet,
     /// Send this channel-4 frame first.
     Close(SignOff),
+    /// Fault injection: drop the connection without a word, but only after everything
+    /// written so far has reached the client.
+    Cut,
 }
 
 impl End {
@@ -229,69 +245,133 @@ impl Signals {
 }
 
 /// Writes and flushes `out`, unless the session is killed (e.g. for not reading) meanwhile: a
-/// client that stopped reading must not be able to park this task forever.
+/// client that stopped reading must not be able to park this task forever. Frames never handed
+/// to the codec stay in `out`, so the IMs among them can be rescued.
 async fn flush(
     framed: &mut Conn,
     out: &mut Vec<OutFlap>,
     signals: &mut Signals,
 ) -> Result<(), End> {
+    let mut fed = 0;
     let write = async {
-        for f in out.drain(..) {
-            framed.feed(f).await?;
+        for f in out.iter() {
+            framed.feed(f.clone()).await?;
+            fed += 1;
         }
         framed.flush().await
     };
-    tokio::select! {
+    let result = tokio::select! {
         r = write => r.map_err(|_| End::Quiet),
         end = signals.fired() => Err(end),
+    };
+    out.drain(..fed);
+    result
+}
+
+/// Fault injection: writes the frames before the cut whole and, for a mid-frame cut, the first
+/// half of the next one; the frames not written whole are left in `out`.
+async fn write_then_cut(
+    framed: &mut Conn,
+    out: &mut Vec<OutFlap>,
+    cut: WriteCut,
+    signals: &mut Signals,
+) {
+    let mut rest = out.split_off(cut.whole.min(out.len()));
+    let written = flush(framed, out, signals).await.is_ok();
+    if let (true, true, Some(next)) = (written, cut.half, rest.first()) {
+        let mut bytes = bytes::BytesMut::new();
+        if framed.codec_mut().encode(next.clone(), &mut bytes).is_ok() {
+            let half = &bytes[..bytes.len() / 2];
+            let io = framed.get_mut();
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
+                io.write_all(half).await?;
+                io.flush().await
+            })
+            .await;
+        }
     }
+    out.append(&mut rest);
+}
+
+/// Ends a cut connection: shuts our half down, then reads (and ignores) until the client closes
+/// its half, at most [`CLOSE_TIMEOUT`]. Closing with unread input would make the kernel answer
+/// with a reset, which throws away what we wrote but the client has not read yet.
+async fn hang_up(framed: &mut Conn) {
+    let io = framed.get_mut();
+    let linger = async {
+        if io.shutdown().await.is_err() {
+            return;
+        }
+        let mut buf = [0u8; 4096];
+        while matches!(io.read(&mut buf).await, Ok(n) if n > 0) {}
+    };
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, linger).await;
+}
+
+/// What the session loop works with besides the session itself.
+struct LoopIo<'a> {
+    framed: &'a mut Conn,
+    signals: &'a mut Signals,
+    /// This connection's fault-injection trigger, when a plan is configured.
+    faults: Option<ConnFaults>,
+    peer: SocketAddr,
 }
 
 /// Handles `first` and every further frame already buffered, strictly in order, appending
 /// replies to `out`; returns how the session ends if one of them ends it.
 fn handle_batch(
-    framed: &mut Conn,
+    io: &mut LoopIo<'_>,
     session: &mut Session,
     first: Option<Result<Flap, FrameError>>,
     now_ms: &impl Fn() -> u64,
-    peer: SocketAddr,
     out: &mut Vec<OutFlap>,
 ) -> Option<End> {
     let mut next = first;
     loop {
         match next {
             Some(Ok(f)) => {
+                let id = io.faults.as_ref().and_then(|_| faults::snac_id(&f));
+                if io.faults.as_mut().is_some_and(|x| x.cut_before(id)) {
+                    return Some(End::Cut);
+                }
                 if let Flow::Close(close) = session.handle(f, now_ms(), out) {
                     return Some(close.map_or(End::Quiet, End::Close));
                 }
+                if io.faults.as_mut().is_some_and(|x| x.cut_after(id)) {
+                    return Some(End::Cut);
+                }
             }
             Some(Err(e)) => {
-                log_frame_error(peer, &e);
+                log_frame_error(io.peer, &e);
                 return Some(End::Quiet);
             }
             None => return Some(End::Quiet),
         }
-        next = framed.next().now_or_never()?;
+        next = io.framed.next().now_or_never()?;
     }
 }
 
+/// Serves the session until it ends; `out` starts with the 01/03 and is left holding whatever
+/// was not written.
 async fn session_loop(
-    framed: &mut Conn,
+    io: &mut LoopIo<'_>,
     session: &mut Session,
-    mut outbound: tokio::sync::mpsc::Receiver<OutFlap>,
-    signals: &mut Signals,
+    out: &mut Vec<OutFlap>,
+    outbound: &mut mpsc::Receiver<OutFlap>,
     now_ms: impl Fn() -> u64,
-    peer: SocketAddr,
 ) -> End {
-    let mut out: Vec<OutFlap> = session.host_online().into_iter().collect();
     // A pipelining client's whole sign-on usually arrived with its hello: answer it in the
     // same write as 01/03. A client that waits for 01/03 gets it alone right away.
-    let mut end = match framed.next().now_or_never() {
-        Some(first) => handle_batch(framed, session, first, &now_ms, peer, &mut out),
+    let mut end = match io.framed.next().now_or_never() {
+        Some(first) => handle_batch(io, session, first, &now_ms, out),
         None => None,
     };
     loop {
-        if let Err(interrupted) = flush(framed, &mut out, signals).await {
+        if let Some(cut) = io.faults.as_mut().and_then(|x| x.write_cut(out)) {
+            write_then_cut(io.framed, out, cut, io.signals).await;
+            return End::Cut;
+        }
+        if let Err(interrupted) = flush(io.framed, out, io.signals).await {
             return interrupted;
         }
         if let Some(end) = end {
@@ -299,8 +379,8 @@ async fn session_loop(
         }
         end = tokio::select! {
             biased;
-            end = signals.fired() => Some(end),
-            first = framed.next() => handle_batch(framed, session, first, &now_ms, peer, &mut out),
+            end = io.signals.fired() => Some(end),
+            first = io.framed.next() => handle_batch(io, session, first, &now_ms, out),
             Some(frame) = outbound.recv() => {
                 out.push(frame);
                 while let Ok(f) = outbound.try_recv() {

@@ -29,7 +29,9 @@ use crate::oscar::icbm::{self, IncomingIm, SendIm, Typing};
 use crate::oscar::locate::{self, UserInfoReply};
 use crate::oscar::snac::SERVER_REQUEST_ID_BIT;
 use crate::oscar::userinfo::{class, tlv as ui, UserInfo};
-use crate::oscar::{snac_flap, ImMessage, OutFlap, SnacBody, TlvBlock};
+use crate::oscar::{
+    decode_snac_payload, snac_flap, Channel, ImMessage, OutFlap, SnacBody, TlvBlock,
+};
 use crate::screenname::ScreenName;
 use crate::text::html;
 use feedbag::Feedbag;
@@ -366,12 +368,12 @@ impl Hub {
         info
     }
 
-    /// Queues a frame for one session; a full queue means the client is not reading, so it is
-    /// dropped rather than allowed to hold anyone else up.
-    fn push(&self, w: &World, id: u64, frame: OutFlap) {
-        let Some(s) = w.sessions.get(&id) else { return };
+    /// Queues a frame for one session and says whether it was queued; a full queue means the
+    /// client is not reading, so it is dropped rather than allowed to hold anyone else up.
+    fn push(&self, w: &World, id: u64, frame: OutFlap) -> bool {
+        let Some(s) = w.sessions.get(&id) else { return false };
         match s.tx.try_send(frame) {
-            Ok(()) => {}
+            Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 tracing::warn!(
                     "{} at {}: outbound queue full, dropping the connection",
@@ -379,12 +381,14 @@ impl Hub {
                     s.peer
                 );
                 s.kill.send_replace(Some(Kill::Overflow));
+                false
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
         }
     }
 
-    /// Queues a server-initiated SNAC for every signed-on session of `name`; returns how many.
+    /// Queues a server-initiated SNAC for every signed-on session of `name`; returns how many
+    /// queued it (a session whose queue is full is being dropped and does not count).
     fn push_account(&self, w: &World, name: &ScreenName, body: &SnacBody) -> usize {
         let ids: Vec<u64> = w
             .sessions
@@ -392,12 +396,13 @@ impl Hub {
             .filter(|(_, s)| s.ready && &s.account == name)
             .map(|(id, _)| *id)
             .collect();
-        for id in &ids {
-            if let Some(f) = self.server_flap(body) {
-                self.push(w, *id, f);
+        let mut queued = 0;
+        for id in ids {
+            if self.server_flap(body).is_some_and(|f| self.push(w, id, f)) {
+                queued += 1;
             }
         }
-        ids.len()
+        queued
     }
 
     /// Sends `body` to every signed-on session whose buddy list (or temporary buddies) names `who`.
@@ -702,7 +707,8 @@ impl Hub {
             self.state.counters.ims_relayed.fetch_add(1, Ordering::Relaxed);
             return Ok(ImOutcome::Delivered);
         }
-        // Offline: only real channel-1 messages are kept, never away auto-responses.
+        // Offline (or every session's queue full): only real channel-1 messages are kept, never
+        // away auto-responses.
         if im.channel != icbm::CHANNEL_IM || im.is_auto_response() {
             return Err(SnacErrorCode::NotLoggedOn);
         }
@@ -720,6 +726,67 @@ impl Hub {
         self.save(&w, &account.screen_name);
         self.state.counters.offline_ims_stored.fetch_add(1, Ordering::Relaxed);
         Ok(ImOutcome::Stored)
+    }
+
+    /// Frames that were queued for a session of `account` that ended before writing them: the
+    /// IMs among them (04/07) go to the account's other signed-on sessions, or are stored as
+    /// offline messages, so an IM acknowledged to its sender does not vanish with the
+    /// recipient's connection. Everything else is dropped. Returns how many IMs were kept.
+    pub fn rescue_undelivered(&self, account: &ScreenName, frames: Vec<OutFlap>) -> usize {
+        let ims: Vec<IncomingIm> = frames
+            .into_iter()
+            .filter(|f| f.channel == Channel::Data)
+            .filter_map(|f| match decode_snac_payload(&f.payload) {
+                Ok((_, SnacBody::IncomingIm(im))) => Some(im),
+                _ => None,
+            })
+            .collect();
+        if ims.is_empty() {
+            return 0;
+        }
+        let now = now_u32(self.state.now());
+        let mut w = self.lock();
+        let mut kept = 0;
+        let mut stored = Vec::new();
+        for im in ims {
+            if self.push_account(&w, account, &SnacBody::IncomingIm(im.clone())) > 0 {
+                kept += 1;
+                continue;
+            }
+            // As for any offline recipient: only real channel-1 messages are kept.
+            if im.channel != icbm::CHANNEL_IM || im.is_auto_response() {
+                continue;
+            }
+            let sent_at = im.send_time().unwrap_or(now);
+            stored.push(StoredIm {
+                from: im.sender.screen_name,
+                cookie: im.cookie,
+                channel: im.channel,
+                tlvs: im.tlvs,
+                sent_at,
+            });
+        }
+        if !stored.is_empty() {
+            let st = self.account_state(&mut w, account);
+            let room = MAX_OFFLINE_IMS.saturating_sub(st.data.offline.len());
+            if stored.len() > room {
+                tracing::warn!(
+                    "{account}: offline store full, {} IM(s) dropped",
+                    stored.len() - room
+                );
+                stored.truncate(room);
+            }
+            kept += stored.len();
+            // They were queued before anything stored since (which only arrived once this
+            // session stopped taking frames), so they go first.
+            st.data.offline.splice(0..0, stored);
+            self.save(&w, account);
+        }
+        if kept > 0 {
+            tracing::info!("{account}: kept {kept} IM(s) the ended connection had not written");
+            self.state.counters.ims_rescued.fetch_add(kept as u64, Ordering::Relaxed);
+        }
+        kept
     }
 
     /// 04/14: relays a typing notice to the recipient's sessions, named as coming from the sender.
@@ -843,5 +910,62 @@ impl Hub {
         if let Some(p) = &self.persister {
             p.finish();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::{Accounts, Counters, ServerConfig};
+
+    const ACCOUNTS: &str = "[[account]]\nscreen_name='Alice'\npassword='a'\n\
+                            [[account]]\nscreen_name='Bob'\npassword='b'\n";
+
+    fn cookies(bodies: &[SnacBody]) -> Vec<u8> {
+        bodies
+            .iter()
+            .filter_map(
+                |b| if let SnacBody::IncomingIm(im) = b { Some(im.cookie[0]) } else { None },
+            )
+            .collect()
+    }
+
+    #[test]
+    fn ims_to_a_session_that_stopped_reading_are_kept_in_order_not_dropped() {
+        let mut config = ServerConfig::for_tests(Accounts::from_toml(ACCOUNTS).unwrap());
+        config.outbound_queue = 8;
+        let addr = config.bos_listen;
+        let hub = Hub::new(Arc::new(ServerState::new(config, addr)), HashMap::new(), None);
+        let account = |n: &str| hub.state().config.accounts.get(n).unwrap().clone();
+        let (alice, bob) = (account("alice"), account("bob"));
+        let a = hub.register(&alice, addr, b"a", false);
+        let b = hub.register(&bob, addr, b"b", false);
+        hub.client_ready(a.id);
+        hub.client_ready(b.id);
+        // Bob's connection never reads: eight IMs fill its queue, the next ones must not be
+        // acknowledged into the void.
+        let im = |n: u8| SendIm::new([n; 8], "Bob", &ImMessage::new("x"), true).unwrap();
+        let outcomes: Vec<ImOutcome> =
+            (0..10).map(|n| hub.send_im(a.id, &im(n)).unwrap()).collect();
+        assert_eq!(outcomes[..8], [ImOutcome::Delivered; 8]);
+        assert_eq!(outcomes[8..], [ImOutcome::Stored; 2]);
+        assert_eq!(*b.kill.borrow(), Some(Kill::Overflow));
+        // The connection ends (as `conn::run` does it): the eight it never wrote are kept.
+        hub.unregister(b.id);
+        let mut rx = b.outbound;
+        rx.close();
+        let mut left = Vec::new();
+        while let Ok(f) = rx.try_recv() {
+            left.push(f);
+        }
+        assert_eq!(hub.rescue_undelivered(&bob.screen_name, left), 8);
+        assert_eq!(Counters::get(&hub.state().counters.ims_rescued), 8);
+        // Bob's next sign-on gets all ten, once each, in the order they were sent.
+        let again = hub.register(&bob, addr, b"b2", false);
+        assert_eq!(cookies(&hub.client_ready(again.id)), (0..10).collect::<Vec<u8>>());
+        assert!(cookies(&hub.offline_retrieve(again.id)).is_empty());
+        // Nothing but IMs is kept.
+        let typing = flap(&SnacBody::Typing(Typing::new("Alice", TypingEvent::Typing)), 1);
+        assert_eq!(hub.rescue_undelivered(&bob.screen_name, typing.into_iter().collect()), 0);
     }
 }
