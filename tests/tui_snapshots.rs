@@ -288,3 +288,29 @@ fn resizes_cleanly() {
     app.resize(u16::MAX, 3);
     render(&app);
 }
+
+#[test]
+fn info_overlay_shows_the_profile_after_a_long_away_message() {
+    let now = Instant::now();
+    let mut app = app();
+    populated(&mut app, now);
+    let away = "gone fishing, back whenever the fish stop biting ".repeat(4);
+    feed(
+        &mut app,
+        vec![Event::UserInfo(UserInfo {
+            name: sn("Bob"),
+            profile: Some("first profile line\nlast profile line".into()),
+            away_message: Some(away),
+            idle_minutes: None,
+            signed_on_at: None,
+            warning_percent: 0,
+        })],
+        now,
+    );
+    let t = render(&app);
+    let buf = t.backend().buffer();
+    let rows: Vec<String> = (0..buf.area.height)
+        .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect())
+        .collect();
+    assert!(rows.iter().any(|r| r.contains("last profile line")), "{rows:#?}");
+}

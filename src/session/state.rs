@@ -93,6 +93,9 @@ enum Tag {
     Feedbag(String),
     GetInfo(ScreenName),
     AwayFetch(ScreenName),
+    /// A query (family, subtype) whose reply replaces state (01/06, 13/04): a reply to
+    /// anything else is not accepted.
+    Query(u16, u16),
 }
 
 #[derive(Debug, Clone)]
@@ -485,8 +488,12 @@ impl SessionState {
                 self.emit(Event::ImSent { id });
             }
         }
-        if item.tag != Tag::Plain {
-            self.in_flight.insert(request_id, item.tag);
+        let tag = match item.body {
+            SnacBody::RateParamsQuery | SnacBody::FeedbagQuery => Tag::Query(family, subtype),
+            _ => item.tag,
+        };
+        if tag != Tag::Plain {
+            self.in_flight.insert(request_id, tag);
         }
     }
 
@@ -682,8 +689,18 @@ impl SessionState {
     fn handle_snac(&mut self, now: u64, header: SnacHeader, body: SnacBody) {
         use SnacBody as B;
         match body {
-            B::RateParamsReply(reply) => self.on_rate_params(now, &reply),
+            B::RateParamsReply(reply) => {
+                if self.in_flight.remove(&header.request_id) == Some(Tag::Query(0x01, 0x06)) {
+                    self.on_rate_params(now, &reply);
+                } else {
+                    tracing::info!("ignoring rate parameters nobody asked for");
+                }
+            }
             B::RateChange(change) => {
+                if self.rates.class(change.class.id).is_none() {
+                    tracing::info!("ignoring a rate notice for unknown class {}", change.class.id);
+                    return;
+                }
                 self.rates.apply_change(&change, now);
                 match change.code {
                     RateChangeCode::Warning | RateChangeCode::Limited => {
@@ -738,8 +755,13 @@ impl SessionState {
                 tracing::trace!("{:02X}/{:02X} noted", header.family, header.subtype)
             }
             B::FeedbagReply(reply) => {
+                if self.in_flight.get(&header.request_id) != Some(&Tag::Query(0x13, 0x04)) {
+                    tracing::info!("ignoring a buddy list nobody asked for");
+                    return;
+                }
                 self.feedbag_parts.extend(reply.items);
                 if !header.more_follow() {
+                    self.in_flight.remove(&header.request_id);
                     self.on_feedbag_loaded(now);
                 }
             }
@@ -994,7 +1016,7 @@ impl SessionState {
             Some(Tag::AwayFetch(name)) => {
                 tracing::debug!("away message of {} unavailable: {error}", name.as_str())
             }
-            Some(Tag::Plain) | None => {
+            Some(Tag::Plain | Tag::Query(..)) | None => {
                 tracing::info!("server error in family {family:02X}: {error}")
             }
         }

@@ -767,6 +767,76 @@ fn held_typing_notices_collapse_to_the_latest() {
 }
 
 #[test]
+fn replies_nobody_asked_for_are_ignored() {
+    let mut s = signed_on(vec![FeedbagItem::group("", 0, &[]), FeedbagItem::buddy("bob", 0, 1)]);
+    let injected = FeedbagReply {
+        version: 0,
+        items: vec![FeedbagItem::buddy("mallory", 0, 9)],
+        last_modified: 2,
+    };
+    // A buddy list with the server bit, then one answering our already answered 13/04 (id 5).
+    for id in [0x8000_0001, 5] {
+        s.handle_frame(3, server(&SnacBody::FeedbagReply(injected.clone()), id, 0));
+        let out = s.take_output();
+        assert!(out.events.is_empty() && out.frames.is_empty(), "13/06 with id {id}: {out:?}");
+    }
+    // Rate parameters nobody asked for: no 01/08, and the table stays (an IM still goes out).
+    let throttle = RateParamsReply {
+        extended: true,
+        classes: RateClass::aol_defaults().map(|c| RateClass { max: 2, current: 1, ..c }).to_vec(),
+        groups: vec![],
+    };
+    s.handle_frame(4, server(&SnacBody::RateParamsReply(throttle), 0x8000_0002, 0));
+    assert!(s.take_output().frames.is_empty(), "no rate ack for an unrequested 01/07");
+    s.handle_command(5, Command::SendIm { id: 1, to: sn("bob"), text: "hi".into() });
+    assert_eq!(ids(&s.take_output()), [(0x04, 0x06)]);
+}
+
+#[test]
+fn a_requested_buddy_list_reread_is_still_accepted() {
+    let mut s = signed_on(vec![FeedbagItem::group("", 0, &[])]);
+    s.handle_command(1, Command::AddGroup { name: "Friends".into() });
+    let sent = snacs(&s.take_output());
+    let insert = sent.iter().find(|(h, _)| (h.family, h.subtype) == (0x13, 0x08)).unwrap().0;
+    let status = FeedbagStatus { results: vec![FeedbagResult::LimitExceeded] };
+    s.handle_frame(2, server(&SnacBody::FeedbagStatus(status), insert.request_id, 0));
+    let query = snacs(&s.take_output())
+        .into_iter()
+        .find(|(h, _)| (h.family, h.subtype) == (0x13, 0x04))
+        .expect("the list is re-read after a refused change")
+        .0;
+    let items = vec![
+        FeedbagItem::group("", 0, &[1]),
+        FeedbagItem::group("Buddies", 1, &[1]),
+        FeedbagItem::buddy("bob", 1, 1),
+    ];
+    let reply = FeedbagReply { version: 0, items, last_modified: 3 };
+    s.handle_frame(3, server(&SnacBody::FeedbagReply(reply), query.request_id, 0));
+    let out = s.take_output();
+    assert!(
+        matches!(&out.events[..], [Event::BuddyList(l)] if l.groups.iter().any(|g| g.buddies.len() == 1)),
+        "{:?}",
+        out.events
+    );
+}
+
+#[test]
+fn rate_notices_for_classes_never_advertised_are_ignored() {
+    let mut s = signed_on(vec![]);
+    let phantom =
+        RateClass { id: 0x42, window: 0, max: 0, current: 0, ..RateClass::aol_defaults()[0] };
+    for code in [RateChangeCode::Limited, RateChangeCode::Changed] {
+        let change = RateChange { code, extended: true, class: phantom };
+        s.handle_frame(10, server(&SnacBody::RateChange(change), 0x8000_0001, 0));
+        let out = s.take_output();
+        assert!(out.events.is_empty() && out.frames.is_empty(), "{out:?}");
+    }
+    assert!(s.rates.class(0x42).is_none(), "the unknown class must not join the table");
+    s.handle_command(11, Command::SendIm { id: 1, to: sn("bob"), text: "x".into() });
+    assert_eq!(ids(&s.take_output()), [(0x04, 0x06)]);
+}
+
+#[test]
 fn a_resend_held_by_the_limiter_is_written_once_after_another_drop() {
     fn written_ims(out: &Output) -> Vec<[u8; 8]> {
         snacs(out)

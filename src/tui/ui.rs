@@ -543,6 +543,9 @@ fn since(clock: &Clock, t: std::time::SystemTime, format: &str) -> String {
     clock.format(t, &format!("%Y-%m-%d {format}"))
 }
 
+/// Width of the user-info overlay, borders included.
+const INFO_WIDTH: u16 = 70;
+
 fn draw_info(frame: &mut Frame, app: &App, info: &UserInfo) {
     let name = neutralize_line(info.name.as_str()).into_owned();
     let block = Block::default()
@@ -565,12 +568,16 @@ fn draw_info(frame: &mut Frame, app: &App, info: &UserInfo) {
             Span::raw(format!("{m} minutes")),
         ]));
     }
+    // Wrapped here rather than by the Paragraph, so the height below counts the rows a long
+    // away message really takes and the profile after it is not cut off.
+    let inner = usize::from(INFO_WIDTH.min(frame.area().width).saturating_sub(2)).max(1);
     for (title, text) in [("Away message", &info.away_message), ("Profile", &info.profile)] {
         if let Some(text) = text {
             lines.push(Line::from(""));
             lines.push(Line::styled(title, theme::group()));
-            for l in neutralize(text).split('\n') {
-                lines.push(Line::from(l.to_string()));
+            let text = neutralize(text);
+            for range in super::conversation::wrap(&text, inner, inner) {
+                lines.push(Line::from(text.get(range).unwrap_or_default().to_string()));
             }
         }
     }
@@ -578,8 +585,8 @@ fn draw_info(frame: &mut Frame, app: &App, info: &UserInfo) {
         lines.push(Line::from(""));
         lines.push(Line::styled("(no profile)", theme::dim()));
     }
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).clamp(8, 20);
-    let area = centered(frame.area(), 70, height);
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).max(8);
+    let area = centered(frame.area(), INFO_WIDTH, height);
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
 }

@@ -2,5 +2,6 @@
 #![allow(dead_code)]
 
 pub mod fake_bos;
+pub mod hostile;
 pub mod keyring;
 pub mod session;

@@ -1,0 +1,327 @@
+//! The real session against a hostile server (tests/support/hostile.rs) that signs on normally
+//! and then attacks, each attack followed by a valid IM carrying a marker.
+//!
+//! Rules checked: the session survives every SNAC-level attack on the same connection; after a
+//! framing-level one it reconnects by itself; every valid IM is delivered exactly once;
+//! unrequested redirects and replies are ignored; and no control character from any field a
+//! peer controls reaches the terminal (TUI snapshots) or a `--listen` consumer unescaped.
+
+mod support;
+mod tui_common;
+
+use std::time::{Duration, Instant};
+
+use flapjack::auth::ServerProfile;
+use flapjack::headless;
+use flapjack::screenname::ScreenName;
+use flapjack::session::{
+    self, Command, DisconnectReason, Event, LoginMethod, ReconnectPolicy, SessionConfig,
+    SessionHandle,
+};
+use flapjack::text::is_dangerous;
+use flapjack::tui::{ui, App};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use support::hostile::{self, HostileBos, Level, EVIL_NAME, FRIEND, PASSWORD};
+use tui_common::{at, feed};
+
+/// What one run of the whole script produced.
+struct Run {
+    server: HostileBos,
+    events: Vec<Event>,
+    /// Per marker IM received, in order: (attack index, reconnects seen before it arrived).
+    markers: Vec<(usize, usize)>,
+}
+
+fn config(server: &HostileBos) -> SessionConfig {
+    SessionConfig::new(ScreenName::parse("Tester").expect("name"), ServerProfile::local())
+        .with_method(LoginMethod::Bucp(server.addr.to_string()))
+        .with_password(PASSWORD)
+        .with_reconnect(ReconnectPolicy {
+            initial_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(100),
+            ..ReconnectPolicy::default()
+        })
+}
+
+fn marker_index(text: &str) -> Option<usize> {
+    text.strip_prefix("marker ")?.parse().ok()
+}
+
+/// Receives events until `done` says so, with an overall deadline.
+async fn collect_until(
+    h: &mut SessionHandle,
+    events: &mut Vec<Event>,
+    what: &str,
+    done: impl Fn(&[Event]) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !done(events) {
+        match tokio::time::timeout_at(deadline, h.events.recv()).await {
+            Ok(Some(e)) => events.push(e),
+            other => panic!("no {what} ({other:?}); saw {events:#?}"),
+        }
+    }
+}
+
+/// Runs the session through the whole script, asks for [`FRIEND`]'s info, signs off.
+async fn run_script() -> Run {
+    let server = HostileBos::start(hostile::attacks::script).await;
+    let total = server.attacks.len();
+    let mut h = session::spawn(config(&server));
+    let mut events = Vec::new();
+    let markers_seen = |ev: &[Event]| {
+        ev.iter()
+            .filter(|e| matches!(e, Event::ImReceived(im) if marker_index(&im.text).is_some()))
+            .count()
+    };
+    collect_until(&mut h, &mut events, "every marker IM", |ev| markers_seen(ev) >= total).await;
+    h.commands.send(Command::GetInfo { name: ScreenName::from_wire(FRIEND) }).expect("send");
+    collect_until(&mut h, &mut events, "user info", |ev| {
+        ev.iter().any(|e| matches!(e, Event::UserInfo(_)))
+    })
+    .await;
+    h.commands.send(Command::SignOff).expect("send");
+    collect_until(&mut h, &mut events, "the end", |ev| {
+        matches!(ev.last(), Some(Event::Disconnected(_)))
+    })
+    .await;
+    let mut markers = Vec::new();
+    let mut reconnects = 0;
+    for e in &events {
+        match e {
+            Event::Reconnecting { .. } => reconnects += 1,
+            Event::ImReceived(im) => {
+                if let Some(i) = marker_index(&im.text) {
+                    assert_eq!(im.from.as_str(), FRIEND);
+                    markers.push((i, reconnects));
+                }
+            }
+            _ => {}
+        }
+    }
+    Run { server, events, markers }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_survives_every_attack_and_delivers_every_valid_im() {
+    let run = run_script().await;
+    let attacks = &run.server.attacks;
+    let rec = run.server.record();
+
+    // Every valid IM arrives exactly once, in order.
+    let order: Vec<usize> = run.markers.iter().map(|m| m.0).collect();
+    assert_eq!(order, (0..attacks.len()).collect::<Vec<_>>(), "markers received");
+
+    // Same connection after SNAC-level attacks, one reconnect after each framing-level one.
+    let mut conn = 0;
+    for (i, attack) in attacks.iter().enumerate() {
+        let marker_conn = match attack.level {
+            Level::Snac => conn,
+            Level::Framing => conn + 1,
+        };
+        assert_eq!(rec.played[i], (i, conn), "{}: played on connection {conn}", attack.name);
+        assert_eq!(rec.markers[i], (i, marker_conn), "{}: marker's connection", attack.name);
+        assert_eq!(
+            run.markers[i].1, marker_conn,
+            "{}: the marker must arrive after exactly {marker_conn} reconnects",
+            attack.name
+        );
+        let outcome = if marker_conn == conn { "same connection" } else { "reconnected" };
+        eprintln!("{:>2} {:<75} {outcome}", i, attack.name);
+        conn = marker_conn;
+    }
+    assert_eq!(rec.connections, conn + 1, "BOS connections");
+
+    let reasons: Vec<&DisconnectReason> = run
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Reconnecting { reason, .. } => Some(reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons.len(), conn, "{reasons:?}");
+    let text = |r: &DisconnectReason| r.to_string();
+    assert!(text(reasons[0]).contains("unknown FLAP channel 9"), "{reasons:?}");
+    assert!(text(reasons[1]).contains("0x2B"), "{reasons:?}");
+    assert_eq!(reasons[2], &DisconnectReason::ServerClosed(Some(0x7777)));
+    assert!(text(reasons[3]).contains("inside a FLAP frame"), "{reasons:?}");
+    assert_eq!(run.events.last(), Some(&Event::Disconnected(DisconnectReason::SignedOff)));
+
+    // Unrequested redirects are not followed; unrequested replies change nothing.
+    assert_eq!(rec.decoy_hits, 0, "a redirect nobody asked for was followed");
+    for e in &run.events {
+        match e {
+            Event::BuddyList(list) => {
+                let names: Vec<&str> = list
+                    .groups
+                    .iter()
+                    .flat_map(|g| g.buddies.iter().map(|b| b.name.as_str()))
+                    .collect();
+                assert_eq!(
+                    names,
+                    [FRIEND, EVIL_NAME],
+                    "buddy list replaced by an unrequested reply"
+                );
+            }
+            Event::UserInfo(info) => assert_eq!(info.name.as_str(), FRIEND),
+            Event::ImAcked { .. } | Event::ImFailed { .. } | Event::BuddyListError(_) => {
+                panic!("reaction to an unrequested reply: {e:?}")
+            }
+            _ => {}
+        }
+    }
+    // Rate notices for classes the server never advertised are not reported.
+    let warnings: Vec<&String> = run
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::RateWarning(w) => Some(w),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("you were warned by"), "{warnings:?}");
+    let count = |f: u16, s: u16| rec.snacs.iter().filter(|x| (x.1, x.2) == (f, s)).count();
+    assert_eq!(count(1, 8), rec.connections, "rate acks: only for the rate replies we asked for");
+    assert_eq!(count(0x13, 4), rec.connections, "feedbag queries: one per sign-on");
+    assert_eq!(count(1, 4), 0, "no service request");
+
+    // The IMs that were attacks themselves arrive with replacement characters, not lost.
+    let texts: Vec<&str> = run
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ImReceived(im) if marker_index(&im.text).is_none() => Some(im.text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts.len(), 8, "{texts:?}");
+    assert!(texts.contains(&"odd A\u{FFFD}"), "{texts:?}");
+    assert!(texts.contains(&"\u{FFFD}lone"), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("bad \u{FFFD}")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("latin \u{9b}")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("ent ")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("icq ")), "{texts:?}");
+    let notices =
+        |what: &str| run.events.iter().any(|e| matches!(e, Event::Notice(n) if n.contains(what)));
+    assert!(notices("motd ") && notices(EVIL_NAME), "MOTD and missed-call notices arrive");
+    assert!(run.events.iter().any(|e| matches!(e,
+        Event::Presence(p) if p.name.as_str() == FRIEND
+            && p.away_message.as_deref().is_some_and(|a| a.starts_with("away "))
+    )));
+}
+
+/// Pins every time-dependent field so snapshots are stable (IMs a second apart, in order).
+fn pinned(events: Vec<Event>) -> Vec<Event> {
+    let mut ims = 0;
+    events
+        .into_iter()
+        .map(|e| match e {
+            Event::ImReceived(mut im) => {
+                im.time = at(ims);
+                ims += 1;
+                Event::ImReceived(im)
+            }
+            Event::Presence(mut p) => {
+                p.signed_on_at = None;
+                Event::Presence(p)
+            }
+            Event::UserInfo(mut u) => {
+                u.signed_on_at = None;
+                Event::UserInfo(u)
+            }
+            Event::Reconnecting { attempt, reason, .. } => {
+                Event::Reconnecting { attempt, reason, delay: Duration::from_millis(100) }
+            }
+            other => other,
+        })
+        .collect()
+}
+
+/// Draws the app and fails if any cell holds a dangerous character.
+fn render(app: &App) -> Terminal<TestBackend> {
+    let size = app.size();
+    let mut terminal = Terminal::new(TestBackend::new(size.width, size.height)).expect("terminal");
+    terminal.draw(|f| ui::draw(f, app)).expect("draw");
+    for cell in terminal.backend().buffer().content() {
+        assert!(!cell.symbol().chars().any(is_dangerous), "control in cell {:?}", cell.symbol());
+    }
+    terminal
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_control_character_reaches_the_terminal() {
+    let run = run_script().await;
+    let mut events = pinned(run.events);
+    // Snapshot while still signed on: up to the answer to GetInfo, then that, then the rest.
+    let info_at = events.iter().position(|e| matches!(e, Event::UserInfo(_))).expect("info");
+    let after: Vec<Event> = events.split_off(info_at + 1);
+    let info = events.pop().expect("the info event");
+    let now = Instant::now();
+    let mut app = tui_common::app();
+    app.resize(120, 40);
+    for e in events {
+        feed(&mut app, vec![e], now);
+        render(&app);
+    }
+    insta::assert_snapshot!("hostile_buddy_list", render(&app).backend());
+    app.open_chat(&ScreenName::from_wire(FRIEND));
+    insta::assert_snapshot!("hostile_friend_chat", render(&app).backend());
+    app.open_chat(&ScreenName::from_wire(EVIL_NAME));
+    insta::assert_snapshot!("hostile_evil_chat", render(&app).backend());
+    feed(&mut app, vec![info], now);
+    insta::assert_snapshot!("hostile_info", render(&app).backend());
+    for e in after {
+        feed(&mut app, vec![e], now);
+        render(&app);
+    }
+    for (w, h) in [(40, 12), (200, 50), (1, 1)] {
+        app.resize(w, h);
+        render(&app);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_output_escapes_every_control_character() {
+    let run = run_script().await;
+    let ims: Vec<_> = run
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ImReceived(im) => Some(im.clone()),
+            _ => None,
+        })
+        .collect();
+    let (command_tx, _command_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (event_tx, event_rx) = tokio::sync::mpsc::unbounded_channel();
+    for e in run.events {
+        event_tx.send(e).expect("queue event");
+    }
+    drop(event_tx);
+    let handle = SessionHandle { commands: command_tx, events: event_rx };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let end = headless::listen(handle, &mut out, &mut err, std::future::pending()).await;
+    assert_eq!(end, Some(DisconnectReason::SignedOff));
+
+    for stream in [&out, &err] {
+        let text = String::from_utf8(stream.clone()).expect("UTF-8 output");
+        let bad: Vec<char> = text.chars().filter(|&c| c != '\n' && is_dangerous(c)).collect();
+        assert!(bad.is_empty(), "raw control characters {bad:?} in {text}");
+    }
+    let lines: Vec<&str> = std::str::from_utf8(&out).expect("UTF-8").lines().collect();
+    assert_eq!(lines.len(), ims.len());
+    let mut escaped_controls = 0;
+    for (line, im) in lines.iter().zip(&ims) {
+        let v: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
+        // The escapes decode back to exactly what the peer sent: a program gets the truth.
+        assert_eq!(v["from"].as_str(), Some(im.from.as_str()), "{line}");
+        assert_eq!(v["text"].as_str(), Some(im.text.as_str()), "{line}");
+        if im.text.chars().chain(im.from.as_str().chars()).any(is_dangerous) {
+            escaped_controls += 1;
+            assert!(line.contains("\\u"), "{line}");
+        }
+    }
+    assert!(escaped_controls >= 5, "the script must put controls in listen output");
+}
