@@ -97,9 +97,10 @@ fn bench(c: &mut Criterion) {
         wire.len() as f64 / MESSAGES as f64
     );
     let input = || BytesMut::from(&wire[..]);
-    for (unit, throughput) in
-        [("bytes", Throughput::Bytes(wire.len() as u64)), ("ims", Throughput::Elements(MESSAGES as u64))]
-    {
+    for (unit, throughput) in [
+        ("bytes", Throughput::Bytes(wire.len() as u64)),
+        ("ims", Throughput::Elements(MESSAGES as u64)),
+    ] {
         let mut g = c.benchmark_group(format!("codec_{unit}"));
         g.sample_size(10).measurement_time(Duration::from_secs(4));
         g.throughput(throughput);

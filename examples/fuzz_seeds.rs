@@ -164,10 +164,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let to = |n: &str| ScreenName::from_wire(n);
     alice.command(Command::GetInfo { name: to("Bob") });
     alice.command(Command::Typing { to: to("Bob"), state: TypingState::Typing });
-    alice.command(Command::SendIm { id: 1, to: to("Bob"), text: "hello <b>Bob</b> & ünïcödé ☃".into() });
+    alice.command(Command::SendIm {
+        id: 1,
+        to: to("Bob"),
+        text: "hello <b>Bob</b> & ünïcödé ☃".into(),
+    });
     bob.pump();
     bob.command(Command::SendIm { id: 2, to: to("Alice"), text: "hi Alice, plain ascii".into() });
-    bob.command(Command::SendIm { id: 3, to: to("Alice"), text: "<a href=\"x\">link</a>\u{1b}[31m".into() });
+    bob.command(Command::SendIm {
+        id: 3,
+        to: to("Alice"),
+        text: "<a href=\"x\">link</a>\u{1b}[31m".into(),
+    });
     alice.pump();
     alice.command(Command::SetAway(Some("<i>out</i> for lunch".into())));
     bob.command(Command::GetInfo { name: to("Alice") });
@@ -185,7 +193,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let frames = split(link);
         for (i, group) in frames.chunks(4).enumerate() {
             let stream = group.concat();
-            corpus.add("flap_stream", format!("{dir}-{i:03}"), with_prefix((i as u8).wrapping_mul(37), &stream));
+            corpus.add(
+                "flap_stream",
+                format!("{dir}-{i:03}"),
+                with_prefix((i as u8).wrapping_mul(37), &stream),
+            );
         }
         for (i, f) in frames.iter().enumerate() {
             if f[1] != 2 {
@@ -196,7 +208,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let seen = snacs_seen.entry((h.family, h.subtype)).or_default();
             *seen += 1;
             if *seen <= 2 {
-                corpus.add("snac", format!("{dir}-{:02x}-{:02x}-{i:03}", h.family, h.subtype), payload.to_vec());
+                corpus.add(
+                    "snac",
+                    format!("{dir}-{:02x}-{:02x}-{i:03}", h.family, h.subtype),
+                    payload.to_vec(),
+                );
             }
             add_typed(&mut corpus, &format!("{dir}-{i:03}"), &body);
         }
@@ -260,7 +276,9 @@ fn add_typed(corpus: &mut Corpus, name: &str, body: &SnacBody) {
             r.encode(&mut buf).expect("encodable");
             corpus.add("feedbag", format!("{name}-reply"), with_prefix(0, &buf));
         }
-        SnacBody::FeedbagInsert(items) | SnacBody::FeedbagUpdate(items) | SnacBody::FeedbagDelete(items) => {
+        SnacBody::FeedbagInsert(items)
+        | SnacBody::FeedbagUpdate(items)
+        | SnacBody::FeedbagDelete(items) => {
             items.encode(&mut buf).expect("encodable");
             corpus.add("feedbag", format!("{name}-items"), with_prefix(1, &buf));
         }
@@ -285,7 +303,9 @@ fn bucp_seeds(corpus: &mut Corpus) -> Result<(), Box<dyn std::error::Error>> {
     log(snac_flap(&SnacBody::LoginRequest(req), 2)?, &mut md5);
     corpus.add("server_bucp", "md5-login".into(), md5);
     let roasted = flapjack::server::bucp::roast(b"alicepw");
-    let hello = Hello { tlvs: TlvBlock::new().with(0x0001, "Alice").with(0x0002, roasted).with_u8(0x004A, 3) };
+    let hello = Hello {
+        tlvs: TlvBlock::new().with(0x0001, "Alice").with(0x0002, roasted).with_u8(0x004A, 3),
+    };
     let mut legacy = Vec::new();
     log(OutFlap { channel: Channel::SignOn, payload: hello.encode()? }, &mut legacy);
     corpus.add("server_bucp", "roasted-login".into(), legacy);
@@ -296,13 +316,41 @@ fn bucp_seeds(corpus: &mut Corpus) -> Result<(), Box<dyn std::error::Error>> {
 /// reads, with byte 0 selecting the endpoint as the targets expect.
 fn auth_seeds(corpus: &mut Corpus) {
     let answers: [(&str, u8, &str); 7] = [
-        ("client-login-json", 0, r#"{"response":{"statusCode":200,"statusText":"OK","data":{"token":{"a":"%2FwQAAAAAAAAAAAA","expiresIn":86400},"loginId":"SomeUser","sessionSecret":"c2VjcmV0","hostTime":1288109023}}}"#),
-        ("client-login-xml", 0, r#"<?xml version="1.0" encoding="UTF-8"?><response xmlns="https://api.login.aol.com"><statusCode>200</statusCode><statusText>OK</statusText><data><token><a>tok+en/=</a><expiresIn>86400</expiresIn></token><loginId>SomeUser</loginId><sessionSecret>s3cr3t</sessionSecret><hostTime>1288109023</hostTime></data></response>"#),
-        ("client-login-330", 9, r#"{"response":{"statusCode":330,"statusDetailCode":3011,"statusText":"Incorrect password"}}"#),
-        ("challenge-json", 1, r#"{"response":{"statusCode":200,"statusText":"OK","data":{"challengeWord":"1234567890","tid":"7","realm":"AOL Instant Messenger (SM)","truncate":1}}}"#),
-        ("challenge-xml", 1, r#"<response xmlns="https://api.login.aol.com"><statusCode>200</statusCode><statusText>OK</statusText><data><challengeWord>abc</challengeWord><tid>9</tid></data></response>"#),
-        ("start-json", 2, r#"{"response":{"statusCode":200,"statusText":"OK","data":{"host":"127.0.0.1","port":5190,"cookie":"AAECAwQFBgc=","tlsCertName":"bos.example","useSSL":true}}}"#),
-        ("start-xml-1014", 11, r#"<response xmlns="http://developer.aim.com/xsd/aim.xsd"><statusCode>401</statusCode><statusDetailCode>1014</statusDetailCode><statusText>Signature mismatch</statusText></response>"#),
+        (
+            "client-login-json",
+            0,
+            r#"{"response":{"statusCode":200,"statusText":"OK","data":{"token":{"a":"%2FwQAAAAAAAAAAAA","expiresIn":86400},"loginId":"SomeUser","sessionSecret":"c2VjcmV0","hostTime":1288109023}}}"#,
+        ),
+        (
+            "client-login-xml",
+            0,
+            r#"<?xml version="1.0" encoding="UTF-8"?><response xmlns="https://api.login.aol.com"><statusCode>200</statusCode><statusText>OK</statusText><data><token><a>tok+en/=</a><expiresIn>86400</expiresIn></token><loginId>SomeUser</loginId><sessionSecret>s3cr3t</sessionSecret><hostTime>1288109023</hostTime></data></response>"#,
+        ),
+        (
+            "client-login-330",
+            9,
+            r#"{"response":{"statusCode":330,"statusDetailCode":3011,"statusText":"Incorrect password"}}"#,
+        ),
+        (
+            "challenge-json",
+            1,
+            r#"{"response":{"statusCode":200,"statusText":"OK","data":{"challengeWord":"1234567890","tid":"7","realm":"AOL Instant Messenger (SM)","truncate":1}}}"#,
+        ),
+        (
+            "challenge-xml",
+            1,
+            r#"<response xmlns="https://api.login.aol.com"><statusCode>200</statusCode><statusText>OK</statusText><data><challengeWord>abc</challengeWord><tid>9</tid></data></response>"#,
+        ),
+        (
+            "start-json",
+            2,
+            r#"{"response":{"statusCode":200,"statusText":"OK","data":{"host":"127.0.0.1","port":5190,"cookie":"AAECAwQFBgc=","tlsCertName":"bos.example","useSSL":true}}}"#,
+        ),
+        (
+            "start-xml-1014",
+            11,
+            r#"<response xmlns="http://developer.aim.com/xsd/aim.xsd"><statusCode>401</statusCode><statusDetailCode>1014</statusDetailCode><statusText>Signature mismatch</statusText></response>"#,
+        ),
     ];
     for (name, which, body) in answers {
         corpus.add("auth_response", name.into(), with_prefix(which, body.as_bytes()));

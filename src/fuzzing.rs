@@ -32,8 +32,11 @@ mod server;
 pub use auth::auth_response;
 pub use server::{accounts_toml, server_bos, server_bucp, server_http};
 
+/// A fuzz entry point: any bytes in, returns normally unless it found a bug.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, as the `fuzz/fuzz_targets/*.rs` files and corpus directories name them.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("flap_stream", flap_stream),
     ("snac", snac),
     ("session", session),
@@ -168,7 +171,10 @@ pub fn snac(data: &[u8]) {
     let Ok(again) = encode_snac(&body, header.request_id, 0) else { return };
     match decode_snac_payload(&again) {
         Ok((h2, b2)) => {
-            assert_eq!((h2.family, h2.subtype, h2.request_id), (header.family, header.subtype, header.request_id));
+            assert_eq!(
+                (h2.family, h2.subtype, h2.request_id),
+                (header.family, header.subtype, header.request_id)
+            );
             assert_eq!(b2, body, "decode(encode(x)) must be x");
         }
         Err(e) => panic!("a re-encoded SNAC must decode: {e}"),
@@ -244,8 +250,8 @@ fn user_info(u: &UserInfo) {
 /// The sans-IO client session: a connection is started, then the input is read as the FLAP
 /// stream the server sent, each frame handed to [`SessionState::handle_frame`].
 pub fn session(data: &[u8]) {
-    let mut state =
-        SessionState::new(ScreenName::from_wire("Alice")).with_wall_clock(|| SystemTime::UNIX_EPOCH);
+    let mut state = SessionState::new(ScreenName::from_wire("Alice"))
+        .with_wall_clock(|| SystemTime::UNIX_EPOCH);
     state.connection_started(0, b"fuzz-cookie");
     let _ = state.take_output();
     let mut now = 0u64;
@@ -306,7 +312,13 @@ pub fn tlv(data: &[u8]) {
                 let _ = split_capabilities(rest);
                 let mut out = BytesMut::new();
                 if info.write(&mut out).is_ok() {
-                    assert_eq!(out[..], rest[..rest.len() - tail.len()]);
+                    // Names are read lossily as UTF-8, so only valid ones keep their bytes.
+                    let name = rest.get(1..1 + usize::from(rest[0])).unwrap_or_default();
+                    if std::str::from_utf8(name).is_ok() {
+                        assert_eq!(out[..], rest[..rest.len() - tail.len()]);
+                    }
+                    let again = UserInfo::decode_prefix(&out).map(|(u, _)| u);
+                    assert_eq!(again.ok().as_ref(), Some(&info));
                 }
             }
         }

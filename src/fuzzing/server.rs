@@ -41,7 +41,8 @@ pub fn server_http(data: &[u8]) {
     let Some((&which, rest)) = data.split_first() else { return };
     let text = String::from_utf8_lossy(rest);
     let params = sign::parse_form(&text);
-    let borrowed: Vec<(&str, &str)> = params.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let borrowed: Vec<(&str, &str)> =
+        params.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     let _ = sign::base_string("GET", "http://127.0.0.1/aim/startOSCARSession", &borrowed);
     let state = server_state();
     let body = axum::body::Bytes::copy_from_slice(rest);
@@ -96,9 +97,10 @@ pub fn server_bos(data: &[u8]) {
     let state = server_state();
     let addr = state.bos_addr;
     let hub = Hub::new(state, Default::default(), None);
-    let (Some(alice), Some(bob)) =
-        (hub.state().config.accounts.get("alice").cloned(), hub.state().config.accounts.get("bob").cloned())
-    else {
+    let (Some(alice), Some(bob)) = (
+        hub.state().config.accounts.get("alice").cloned(),
+        hub.state().config.accounts.get("bob").cloned(),
+    ) else {
         return;
     };
     let _bob = hub.register(&bob, addr, b"bob-cookie", false);
