@@ -9,6 +9,8 @@ pub mod auth;
 pub mod bot;
 pub mod config;
 pub mod credentials;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod headless;
 pub mod oscar;
 pub mod screenname;

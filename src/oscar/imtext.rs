@@ -43,20 +43,43 @@ impl ImText {
     /// Decodes the text; malformed input becomes U+FFFD rather than an error.
     pub fn text(&self) -> String {
         match self.charset {
-            CHARSET_UCS2 => {
-                let units = self.data.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
-                let mut s: String = char::decode_utf16(units)
-                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-                    .collect();
-                if self.data.len() % 2 == 1 {
-                    s.push(char::REPLACEMENT_CHARACTER);
-                }
-                s
-            }
+            CHARSET_UCS2 => utf16be_lossy(&self.data),
             CHARSET_LATIN1 => self.data.iter().map(|&b| char::from(b)).collect(),
-            _ => String::from_utf8_lossy(&self.data).into_owned(),
+            // Valid UTF-8 (nearly every message) is checked in one pass and copied once.
+            _ => match std::str::from_utf8(&self.data) {
+                Ok(s) => s.to_owned(),
+                Err(_) => String::from_utf8_lossy(&self.data).into_owned(),
+            },
         }
     }
+}
+
+/// Decodes UTF-16BE as `char::decode_utf16` does (a lone surrogate or an odd last byte becomes
+/// U+FFFD), without the iterator adapter that made the std version the costliest step of
+/// decoding an IM (see `benches/codec.rs`).
+fn utf16be_lossy(data: &[u8]) -> String {
+    let mut s = String::with_capacity(data.len() / 2 + data.len() / 8);
+    let mut units = data.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).peekable();
+    while let Some(u) = units.next() {
+        let c = match u {
+            0..=0x7F => char::from(u as u8),
+            0xD800..=0xDBFF => match units.peek() {
+                Some(&lo @ 0xDC00..=0xDFFF) => {
+                    units.next();
+                    let high = (u32::from(u) - 0xD800) << 10;
+                    char::from_u32(0x1_0000 + high + (u32::from(lo) - 0xDC00))
+                        .unwrap_or(char::REPLACEMENT_CHARACTER)
+                }
+                _ => char::REPLACEMENT_CHARACTER,
+            },
+            other => char::from_u32(u32::from(other)).unwrap_or(char::REPLACEMENT_CHARACTER),
+        };
+        s.push(c);
+    }
+    if data.len() % 2 == 1 {
+        s.push(char::REPLACEMENT_CHARACTER);
+    }
+    s
 }
 
 /// The fragments of ICBM message data: the features list and one or more text fragments.
@@ -197,6 +220,20 @@ mod tests {
         #[test]
         fn message_round_trips(m in strategy::message()) {
             prop_assert_eq!(ImMessage::decode(&m.to_bytes().unwrap()).unwrap(), m);
+        }
+
+        #[test]
+        fn utf16_decoding_matches_std(data in proptest::collection::vec(
+            prop_oneof![any::<u8>(), Just(0u8), Just(0xD8), Just(0xDC), Just(0x41)], 0..300)
+        ) {
+            let units = data.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+            let mut expected: String = char::decode_utf16(units)
+                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect();
+            if data.len() % 2 == 1 {
+                expected.push(char::REPLACEMENT_CHARACTER);
+            }
+            prop_assert_eq!(utf16be_lossy(&data), expected);
         }
 
         #[test]

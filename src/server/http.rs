@@ -75,7 +75,7 @@ impl Params {
 }
 
 /// One API answer: status, detail, text and data, rendered per `f`.
-struct Reply {
+pub(crate) struct Reply {
     format: Format,
     namespace: &'static str,
     status: u32,
@@ -170,7 +170,7 @@ fn reject(state: &ServerState, reply: Reply, why: &str) -> Reply {
     reply
 }
 
-async fn get_challenge(State(state): State<Arc<ServerState>>, body: Bytes) -> Reply {
+pub(crate) async fn get_challenge(State(state): State<Arc<ServerState>>, body: Bytes) -> Reply {
     state.counters.get_challenge.fetch_add(1, Ordering::Relaxed);
     let params = form(&body);
     let f = params.format();
@@ -186,7 +186,7 @@ async fn get_challenge(State(state): State<Arc<ServerState>>, body: Bytes) -> Re
     Reply::ok(f, AUTH_NS, json!({ "challengeWord": word, "tid": tid, "realm": sign::AOL_REALM }))
 }
 
-async fn client_login(State(state): State<Arc<ServerState>>, body: Bytes) -> Reply {
+pub(crate) async fn client_login(State(state): State<Arc<ServerState>>, body: Bytes) -> Reply {
     state.counters.client_login.fetch_add(1, Ordering::Relaxed);
     let params = form(&body);
     let f = params.format();
@@ -260,7 +260,7 @@ async fn client_login(State(state): State<Arc<ServerState>>, body: Bytes) -> Rep
     )
 }
 
-async fn start_session(
+pub(crate) async fn start_session(
     State(state): State<Arc<ServerState>>,
     headers: HeaderMap,
     uri: Uri,
