@@ -225,6 +225,14 @@ impl SessionState {
         self.out.close.is_some()
     }
 
+    /// Whether something written on this connection still awaits an answer that closing now
+    /// could lose: an IM not yet acknowledged, or a buddy-list change without its status. A
+    /// sign-off waits for the server's end of the connection only then.
+    pub fn awaiting_answers(&self) -> bool {
+        self.pending.iter().any(|p| p.written)
+            || self.in_flight.values().any(|tag| matches!(tag, Tag::Feedbag(_)))
+    }
+
     /// Drains what the last calls produced.
     pub fn take_output(&mut self) -> Output {
         std::mem::take(&mut self.out)

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod delay_proxy;
 pub mod fake_bos;
 pub mod keyring;
 pub mod session;
+pub mod signon_rig;
