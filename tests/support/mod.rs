@@ -4,5 +4,6 @@
 pub mod delay_proxy;
 pub mod fake_bos;
 pub mod keyring;
+pub mod pacing;
 pub mod session;
 pub mod signon_rig;
