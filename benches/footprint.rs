@@ -86,7 +86,8 @@ struct Idle {
 
 /// Part 1: what the binary used while idle, or why it could not run.
 async fn idle_cpu(idle: Duration, home: &Path) -> Result<Idle, String> {
-    let server = Server::start(support::session::server_config()).await.map_err(|e| e.to_string())?;
+    let server =
+        Server::start(support::session::server_config()).await.map_err(|e| e.to_string())?;
     let _bob = support::session::sign_on(&server, "Bob Bee", "bob-pw").await;
     let url = format!("http://{}", server.http_addr());
     let socket = format!("flapjack-footprint-{}", std::process::id());

@@ -36,7 +36,10 @@ fn main() {
     println!("  floor the IM class allows : {:>10.3} s", paced.floor_ms as f64 / 1e3);
     println!("  to the last ack           : {:>10.3} s", paced.to_last_ack.as_secs_f64());
     println!("  to the last IM received   : {:>10.3} s", paced.to_last_received.as_secs_f64());
-    println!("  over the floor            : {:>10.2} %  (target ≤ 1 %)", paced.percent_over_floor());
+    println!(
+        "  over the floor            : {:>10.2} %  (target ≤ 1 %)",
+        paced.percent_over_floor()
+    );
     println!("  acknowledged / received   : {} / {}", paced.acked, paced.received.len());
     println!("  in order                  : {in_order}");
     println!(

@@ -56,10 +56,8 @@ async fn bench(runs: usize, warmup: usize) {
         let (base, slow) = (median(base), median(slow));
         let trips = slow.saturating_sub(base).as_secs_f64() / ROUND_TRIP.as_secs_f64();
         let run = last.expect("at least one run");
-        let connections = format!(
-            "{}/{}/{}",
-            run.http.connections, run.bucp.connections, run.bos.connections
-        );
+        let connections =
+            format!("{}/{}/{}", run.http.connections, run.bucp.connections, run.bos.connections);
         println!(
             "{:<22} {:>8.1}ms {:>8.1}ms {:>12.2} {:>8} {:>14}",
             how.label(),

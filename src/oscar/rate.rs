@@ -440,7 +440,8 @@ mod tests {
 
     #[test]
     fn safety_margin_is_half_a_percent_of_alert_at_least_two_within_the_room() {
-        let margins: Vec<u32> = RateClass::aol_defaults().iter().map(|c| c.safety_margin()).collect();
+        let margins: Vec<u32> =
+            RateClass::aol_defaults().iter().map(|c| c.safety_margin()).collect();
         assert_eq!(margins, [10, 10, 25, 27, 27]);
         let scaled = RateClass { alert: 500, max: 600, ..class3() };
         assert_eq!(scaled.safety_margin(), 3);

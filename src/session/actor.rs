@@ -110,10 +110,9 @@ async fn close_gracefully(mut framed: Framed<BoxedTransport, FlapCodec>, wait: b
         return;
     }
     let linger = async move {
-        let _ = tokio::time::timeout(LINGER, async {
-            while let Some(Ok(_)) = framed.next().await {}
-        })
-        .await;
+        let _ =
+            tokio::time::timeout(LINGER, async { while let Some(Ok(_)) = framed.next().await {} })
+                .await;
     };
     if wait {
         linger.await;

@@ -144,7 +144,12 @@ impl DelayNet {
     }
 
     /// Binds a hop and starts forwarding it to `upstream` at once.
-    pub async fn proxy(&self, name: &'static str, protocol: Protocol, upstream: SocketAddr) -> Running {
+    pub async fn proxy(
+        &self,
+        name: &'static str,
+        protocol: Protocol,
+        upstream: SocketAddr,
+    ) -> Running {
         self.bind(name, protocol).await.forward_to(upstream)
     }
 
