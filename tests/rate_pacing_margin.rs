@@ -18,6 +18,10 @@ async fn two_hundred_queued_ims_arrive_in_order_without_a_rate_warning() {
     assert!(paced.failed.is_empty(), "failures: {:?}", paced.failed);
     assert_eq!(paced.acked, 200);
     assert_eq!(paced.received, paced.sent, "every IM, in the order queued");
-    assert_eq!(paced.server_warnings, 0, "the server warned; {:?} to the last ack", paced.to_last_ack);
+    assert_eq!(
+        paced.server_warnings, 0,
+        "the server warned; {:?} to the last ack",
+        paced.to_last_ack
+    );
     assert_eq!(paced.client_warnings, 0, "the session reported a warning");
 }
