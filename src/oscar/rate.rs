@@ -117,25 +117,26 @@ pub fn next_level(old: u32, gap_ms: u64, window: u32, max: u32) -> u32 {
 
 /// What share of a class's alert level a client keeps in reserve, in thousandths (0.5 %).
 pub const SAFETY_MARGIN_PER_MILLE: u32 = 5;
+/// The least reserve, for classes scaled down to a few ms: one unit for the two clocks'
+/// rounding, one for jitter.
+const MIN_SAFETY_MARGIN: u64 = 2;
 
 impl RateClass {
-    /// How far above `alert` a client aims, in level units (ms): 0.5 % of alert, but at least
-    /// half the window plus one, and never above `max`.
+    /// How far above `alert` a client aims, in level units (ms): 0.5 % of alert, at least 2,
+    /// never above `max`.
     ///
     /// Holding the level `m` above alert costs `m` ms per SNAC once the initial burst is
-    /// spent. The share of alert absorbs the server seeing SNACs up to `m × window` ms sooner
-    /// than the client expects (AOL's IM class: 25 × 20 = 500 ms, a latency that drops). The
-    /// half window is for jitter: the server's level is an integer rounded down, so a gap that
-    /// arrives shorter loses it a unit the next, longer gap cannot give back (that needs a gap
-    /// a whole window longer), and the server's level drifts below the client's estimate. At
-    /// AOL's scale the share of alert dominates and covers that; classes scaled down for tests
-    /// get the half window, which covers a few ms of jitter (a loaded machine can still beat
-    /// it, see the tests).
+    /// spent, so pacing stays within about 0.5 % of the floor. In return the server may see
+    /// SNACs up to `m × window` ms sooner than the client expects (AOL's IM class: 25 × 20 =
+    /// 500 ms, a latency that drops), and jitter: the server's level is an integer rounded
+    /// down, so a gap that arrives shorter loses it a unit that the next, longer gap does not
+    /// give back, and its level drifts below the client's estimate by a unit per such event
+    /// (AOL's IM class absorbs 50 ms of jitter, see the tests; classes scaled down for tests
+    /// keep only 2 units and can be beaten by a badly overloaded machine).
     pub fn safety_margin(&self) -> u32 {
         let room = u64::from(self.max.saturating_sub(self.alert).max(1));
         let share = (u64::from(self.alert) * u64::from(SAFETY_MARGIN_PER_MILLE)).div_ceil(1000);
-        let drift = u64::from(self.window / 2) + 1;
-        share.max(drift).min(room) as u32
+        share.max(MIN_SAFETY_MARGIN).min(room) as u32
     }
 
     /// The floor for `count` SNACs of this class: the least time, in ms, from the first to the
@@ -443,13 +444,13 @@ mod tests {
     }
 
     #[test]
-    fn safety_margin_is_half_a_percent_of_alert_or_half_a_window_within_the_room() {
+    fn safety_margin_is_half_a_percent_of_alert_at_least_two_within_the_room() {
         let margins: Vec<u32> =
             RateClass::aol_defaults().iter().map(|c| c.safety_margin()).collect();
-        assert_eq!(margins, [41, 41, 25, 27, 27]);
-        assert_eq!(tenth().safety_margin(), 11);
+        assert_eq!(margins, [10, 10, 25, 27, 27]);
+        assert_eq!(tenth().safety_margin(), 3);
         let tiny = RateClass { alert: 50, max: 60, ..class3() };
-        assert_eq!(tiny.safety_margin(), 10);
+        assert_eq!(tiny.safety_margin(), 2);
         let no_room = RateClass { alert: 5000, max: 5000, ..class3() };
         assert_eq!(no_room.safety_margin(), 1);
         let huge = RateClass { alert: u32::MAX, max: u32::MAX, ..class3() };
@@ -494,20 +495,17 @@ mod tests {
     #[test]
     fn pacing_survives_jitter_and_stays_near_the_floor() {
         for seed in 0..20u64 {
-            // AOL's real IM class: within 1 % of the floor despite 50 ms of jitter.
+            // AOL's real IM class: no warning and within 1 % of the floor despite 50 ms of jitter.
             let class = class3();
             let span = paced_span(&class, class.safety_margin(), 50, seed).expect("no warning");
             let floor = class.floor_ms(200);
             assert!(span * 1000 <= floor * 1010, "{span} ms vs a floor of {floor} ms");
+            // Scaled down 10× with a few ms of jitter, as on a loopback connection.
+            let class = tenth();
+            let span = paced_span(&class, class.safety_margin(), 3, seed).expect("no warning");
+            let floor = class.floor_ms(200);
+            assert!(span * 1000 <= floor * 1010, "{span} ms vs a floor of {floor} ms");
         }
-    }
-
-    #[test]
-    fn half_a_percent_alone_drifts_into_a_warning_under_jitter() {
-        // 0.5 % of the scaled class's alert is 3 units: the rounded-down server level drifts
-        // further than that.
-        let warned = (0..20u64).any(|seed| paced_span(&tenth(), 3, 50, seed).is_err());
-        assert!(warned, "a 3-unit reserve should not survive 50 ms of jitter at window 20");
     }
 
     #[test]

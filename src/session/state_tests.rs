@@ -234,7 +234,7 @@ fn scaled_rate_reply_is_honoured_including_the_pipelined_snacs() {
         }
     }
     // About alert + margin ms per IM once the burst is spent.
-    assert!((45 * 50..=50 * 61).contains(&now), "50 IMs took {now} ms");
+    assert!((45 * 50..50 * 60).contains(&now), "50 IMs took {now} ms");
 }
 
 #[test]
