@@ -81,6 +81,9 @@ pub struct ServerConfig {
     pub bos_tls_cert_name: Option<String>,
     /// Where the BUCP (MD5) login host listens; port 0 picks a free port.
     pub bucp_listen: SocketAddr,
+    /// The BOS address `startOSCARSession` and BUCP advertise instead of the bound one, for a
+    /// proxy in front of BOS (the round-trip benches delay every hop); `None` = the bound one.
+    pub advertised_bos: Option<SocketAddr>,
     /// Where feedbags and offline IMs are kept (one JSON file per account); `None` = memory.
     pub data_dir: Option<PathBuf>,
     /// The rate classes sent in 01/07 and enforced on every BOS connection.
@@ -116,6 +119,7 @@ impl ServerConfig {
             bos_listen: SocketAddr::from(([127, 0, 0, 1], 5190)),
             bos_tls_cert_name: None,
             bucp_listen: SocketAddr::from(([127, 0, 0, 1], 5191)),
+            advertised_bos: None,
             data_dir: None,
             rate_classes: RateClasses::aol(),
             max_message_size: 8000,
@@ -367,7 +371,8 @@ impl Server {
             Some(dir) => (store::load_dir(dir)?, Some(store::Persister::start(dir.clone()))),
             None => (HashMap::new(), None),
         };
-        let state = Arc::new(ServerState::new(config, bos_addr));
+        let advertised = config.advertised_bos.unwrap_or(bos_addr);
+        let state = Arc::new(ServerState::new(config, advertised));
         let hub = Hub::new(Arc::clone(&state), loaded, persister);
         let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
         let (acceptor, cert_der) = match tls {
@@ -384,6 +389,7 @@ impl Server {
             state,
             hub,
             http_addr,
+            bos_bound: bos_addr,
             bucp_addr,
             bos_tls_cert_der: cert_der,
             shutdown: shutdown_tx,
@@ -399,6 +405,7 @@ pub struct ServerHandle {
     state: Arc<ServerState>,
     hub: Arc<Hub>,
     http_addr: SocketAddr,
+    bos_bound: SocketAddr,
     bucp_addr: SocketAddr,
     bos_tls_cert_der: Option<Vec<u8>>,
     shutdown: tokio::sync::watch::Sender<bool>,
@@ -412,9 +419,15 @@ impl ServerHandle {
         self.http_addr
     }
 
-    /// The bound BOS address, as advertised to clients.
+    /// The BOS address advertised to clients (the bound one unless `advertised_bos` is set).
     pub fn bos_addr(&self) -> SocketAddr {
         self.state.bos_addr
+    }
+
+    /// Where BOS really listens; differs from [`ServerHandle::bos_addr`] only when
+    /// `advertised_bos` points clients at a proxy.
+    pub fn bos_bound_addr(&self) -> SocketAddr {
+        self.bos_bound
     }
 
     /// The bound BUCP (MD5 login) address.

@@ -99,18 +99,26 @@ pub async fn run(
     actor.sink.emit(Event::Disconnected(reason));
 }
 
-/// Flushes, shuts our half down, then reads until the server closes its half (at most
+/// Flushes and shuts our half down, then reads until the server closes its half (at most
 /// [`LINGER`]): closing a socket with unread data makes the kernel answer with a reset, and a
 /// reset makes the server's kernel throw away SNACs it had received but not yet read (the
-/// buddy-list changes just before a sign-off, say).
-async fn close_gracefully(framed: &mut Framed<BoxedTransport, FlapCodec>) {
-    let linger = async {
-        if framed.close().await.is_err() {
-            return;
-        }
-        while let Some(Ok(_)) = framed.next().await {}
+/// buddy-list changes just before a sign-off, say). The caller waits for that only while
+/// something written still awaits its answer; otherwise the reading goes on in the background
+/// and the sign-off costs no round trip (`--send` returns right after the ack).
+async fn close_gracefully(mut framed: Framed<BoxedTransport, FlapCodec>, wait: bool) {
+    if !matches!(tokio::time::timeout(LINGER, framed.close()).await, Ok(Ok(()))) {
+        return;
+    }
+    let linger = async move {
+        let _ =
+            tokio::time::timeout(LINGER, async { while let Some(Ok(_)) = framed.next().await {} })
+                .await;
     };
-    let _ = tokio::time::timeout(LINGER, linger).await;
+    if wait {
+        linger.await;
+    } else {
+        tokio::spawn(linger);
+    }
 }
 
 /// How long a sign-off waits for the server to close its side.
@@ -177,7 +185,7 @@ impl Actor {
                 attempt = 0;
             }
             if !close.reconnect {
-                close_gracefully(&mut framed).await;
+                close_gracefully(framed, self.state.awaiting_answers()).await;
                 return close.reason;
             }
             tracing::warn!("BOS connection lost: {:?}", close.reason);

@@ -897,3 +897,27 @@ fn bos_refusing_a_sign_on_as_too_frequent_asks_for_the_long_backoff() {
     s.handle_frame(21, refuse(u16::from(AuthErrorCode::MismatchedPassword)));
     assert!(!s.signing_on_too_often());
 }
+
+#[test]
+fn sign_off_waits_for_the_server_only_while_an_answer_is_outstanding() {
+    let mut s =
+        signed_on(vec![FeedbagItem::group("", 0, &[1]), FeedbagItem::group("Buddies", 1, &[])]);
+    assert!(!s.awaiting_answers());
+    s.handle_command(1, Command::SendIm { id: 1, to: sn("bob"), text: "hi".into() });
+    let (request_id, im) = sent_im(&s.take_output());
+    assert!(s.awaiting_answers(), "an IM awaits its ack");
+    let ack = HostAck { cookie: im.cookie, channel: im.channel, screen_name: im.recipient };
+    s.handle_frame(2, server(&SnacBody::HostAck(ack), request_id, 0));
+    s.take_output();
+    assert!(!s.awaiting_answers());
+    s.handle_command(3, Command::AddBuddy { name: sn("bob"), group: "Buddies".into() });
+    let out = s.take_output();
+    assert!(s.awaiting_answers(), "a buddy-list change awaits its status");
+    let ok = SnacBody::FeedbagStatus(FeedbagStatus { results: vec![FeedbagResult::Ok] });
+    for (h, body) in snacs(&out) {
+        if matches!(body, SnacBody::FeedbagInsert(_) | SnacBody::FeedbagUpdate(_)) {
+            s.handle_frame(4, server(&ok, h.request_id, 0));
+        }
+    }
+    assert!(!s.awaiting_answers());
+}

@@ -1,7 +1,10 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod delay_proxy;
 pub mod fake_bos;
 pub mod hostile;
 pub mod keyring;
+pub mod pacing;
 pub mod session;
+pub mod signon_rig;
