@@ -1,12 +1,12 @@
 //! Rate pacing: 200 IMs queued at once, on a server enforcing AOL's rate classes scaled down
-//! 10× (so the IM class allows one IM per ~500 ms instead of ~5 s and the run takes ~1.6 min).
+//! 5× (so the IM class allows one IM per ~1 s instead of ~5 s and the run takes ~3.3 min).
 //!
 //! Reports the floor the IM class allows (its window, alert and max levels through the OSCAR
 //! level formula, computed by `RateClass::floor_ms`), the time from queueing to the last
 //! acknowledgement and to the recipient's last IM, the percentage over the floor (target
 //! ≤ 1 %), whether every IM arrived in order, and the rate warnings the server sent (target 0).
 //!
-//! `cargo bench --bench pacing` (`FLAPJACK_PACING_SCALE`, default 10). Without `--bench` (as
+//! `cargo bench --bench pacing` (`FLAPJACK_PACING_SCALE`, default 5). Without `--bench` (as
 //! `cargo test --benches` runs it) it queues 20 IMs at 100× as a smoke test.
 
 #[path = "../tests/support/mod.rs"]
@@ -20,7 +20,7 @@ fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (scale, count) = if full {
         let scale =
-            std::env::var("FLAPJACK_PACING_SCALE").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+            std::env::var("FLAPJACK_PACING_SCALE").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
         (scale, 200)
     } else {
         (100, 20)

@@ -173,7 +173,8 @@ pub fn default_rate_table(now: u64) -> RateTable {
 }
 
 /// The safety margin above a class's alert level the limiter aims for (see
-/// [`RateClass::safety_margin`]: 0.5 % of alert, so 200 IMs take under 1 % more than the floor).
+/// [`RateClass::safety_margin`]: 0.5 % of alert or a reserve against rounding, so 200 IMs at
+/// AOL's rates take under 1 % more than the floor).
 pub fn rate_margin(class: &RateClass) -> u32 {
     class.safety_margin()
 }
