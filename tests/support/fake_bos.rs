@@ -163,7 +163,8 @@ async fn serve_bucp(mut framed: Conn, addr: SocketAddr) {
     }
 }
 
-fn rate_reply() -> RateParamsReply {
+/// The one rate table the fake servers advertise: AOL's classes 1–5, IMs in class 3.
+pub fn rate_reply() -> RateParamsReply {
     RateParamsReply {
         extended: true,
         classes: RateClass::aol_defaults().to_vec(),

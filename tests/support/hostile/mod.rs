@@ -21,7 +21,7 @@ use flapjack::oscar::icbm::{
 use flapjack::oscar::imtext::{ImText, CHARSET_ASCII, CHARSET_LATIN1, CHARSET_UCS2};
 use flapjack::oscar::locate::{self, UserInfoReply};
 use flapjack::oscar::oservice::{
-    FamilyList, Migrate, Motd, RateChange, RateGroup, RateParamsReply, SelfInfo, Warning,
+    FamilyList, Migrate, Motd, RateChange, RateParamsReply, SelfInfo, Warning,
 };
 use flapjack::oscar::userinfo::{self, UserInfo};
 use flapjack::oscar::{
@@ -35,6 +35,9 @@ use tokio_util::codec::Framed;
 
 pub mod attacks;
 use attacks::{im_snac, snac, text_tlv};
+
+// The same rate table as the friendly fake server: AOL's classes 1–5.
+use super::fake_bos::rate_reply;
 
 /// The only password the server accepts.
 pub const PASSWORD: &str = "pw";
@@ -203,20 +206,6 @@ async fn serve_bucp(mut framed: Conn, addr: SocketAddr) {
             }
             _ => {}
         }
-    }
-}
-
-/// The one rate table the server advertises (AOL's classes 1–5).
-fn rate_reply() -> RateParamsReply {
-    RateParamsReply {
-        extended: true,
-        classes: RateClass::aol_defaults().to_vec(),
-        groups: (1..=5)
-            .map(|id| RateGroup {
-                class_id: id,
-                members: if id == 3 { vec![(4, 6), (2, 5)] } else { vec![] },
-            })
-            .collect(),
     }
 }
 
