@@ -317,30 +317,33 @@ async fn deliver(
     let mut parse_flap = parse_flap;
     while let Some(held) = from.recv().await {
         tokio::time::sleep_until(held.deliver_at).await;
-        let Some(bytes) = held.bytes else {
-            let _ = to.shutdown().await;
-            // The end of a stream is news too (a peer may wait for it): it counts as a level.
+        // The ledger learns of a delivery before the peer can see it: updated after the write,
+        // a peer quick to answer could be read by the other direction first and its answer
+        // counted a level too low (the warm run then measured 1 round trip, not 2).
+        let current = {
             let mut ledger = net.ledger();
-            if ledger.epoch == opened.epoch {
+            let current = ledger.epoch == opened.epoch;
+            if current {
                 match way {
                     Way::Up => ledger.to_server_max = ledger.to_server_max.max(held.level),
                     Way::Down => ledger.to_client_max = ledger.to_client_max.max(held.level),
                 }
             }
+            current
+        };
+        let Some(bytes) = held.bytes else {
+            // The end of a stream is news too (a peer may wait for it): it counts as a level.
+            let _ = to.shutdown().await;
             return;
         };
         if to.write_all(&bytes).await.is_err() {
             return;
         }
         let at = Instant::now();
-        let mut ledger = net.ledger();
-        if ledger.epoch != opened.epoch {
+        if !current {
             continue;
         }
-        match way {
-            Way::Up => ledger.to_server_max = ledger.to_server_max.max(held.level),
-            Way::Down => ledger.to_client_max = ledger.to_client_max.max(held.level),
-        }
+        let mut ledger = net.ledger();
         if parse_flap {
             frames.extend_from_slice(&bytes);
             loop {
