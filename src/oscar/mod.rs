@@ -49,7 +49,7 @@ pub mod userinfo;
 #[cfg(test)]
 mod tests;
 
-pub use body::{decode_snac, decode_snac_payload, encode_snac, snac_flap, SnacBody};
+pub use body::{decode_snac, decode_snac_payload, encode_snac, snac_flap, SnacBody, SNAC_TABLE};
 pub use buf::{Reader, WireError};
 pub use codes::{
     AuthErrorCode, DisconnectReason, FeedbagResult, MissedCallReason, RateChangeCode,
