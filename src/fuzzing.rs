@@ -27,10 +27,9 @@ use crate::session::state::SessionState;
 use crate::text::{html, neutralize, neutralize_line};
 
 mod auth;
-mod server;
 
 pub use auth::auth_response;
-pub use server::{accounts_toml, server_bos, server_bucp, server_http};
+pub use flapjack_server::fuzzing::{accounts_toml, server_bos, server_bucp, server_http};
 
 /// A fuzz entry point: any bytes in, returns normally unless it found a bug.
 pub type Target = fn(&[u8]);

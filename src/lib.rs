@@ -1,20 +1,21 @@
 //! flapjack: a terminal AIM/ICQ client that speaks OSCAR, with an embedded loopback server.
 //!
-//! The crate is layered so that each part can be tested on its own:
-//! [`auth`] signs on over HTTP, [`oscar`] is the one wire format shared by client and server,
-//! [`session`] turns a BOS connection into commands and events, [`tui`] draws them, and
-//! [`server`] is the embedded server that every integration test signs on to.
+//! This is the application crate; the layers below it are crates of their own, so the
+//! compiler keeps them apart:
+//! - `flapjack-proto` ([`oscar`], [`text`], [`screenname`], and the sign-on primitives): the
+//!   one wire format, shared by client and server;
+//! - `flapjack-client` ([`auth`], [`session`], [`credentials`]): sign-on and the session,
+//!   which know nothing of terminals;
+//! - `flapjack-server` ([`server`]): the embedded server, which never imports the client;
+//! - here: the front ends ([`tui`], [`headless`]), the config file, the demo bot and the CLI.
 
-pub mod auth;
+pub use flapjack_client::{auth, credentials, session};
+pub use flapjack_proto::{oscar, screenname, text};
+pub use flapjack_server as server;
+
 pub mod bot;
 pub mod config;
-pub mod credentials;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod headless;
-pub mod oscar;
-pub mod screenname;
-pub mod server;
-pub mod session;
-pub mod text;
 pub mod tui;

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 
-use crate::auth::Secret;
+use flapjack_proto::secret::Secret;
 use crate::screenname::ScreenName;
 
 /// One issued token `a` and what the server needs to verify requests signed under it.

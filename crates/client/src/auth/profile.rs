@@ -1,16 +1,10 @@
 //! Which servers to sign on to: the historic AOL and ICQ hosts, or the embedded server.
 
+pub use flapjack_proto::webapi::{LOCAL_BOS_ADDR, LOCAL_BUCP_ADDR, LOCAL_DEV_ID, LOCAL_HTTP_ADDR};
+
 use super::error::AuthError;
 
-/// The embedded server's default HTTP address (`flapjack serve`), used by the `local` preset.
-pub const LOCAL_HTTP_ADDR: &str = "127.0.0.1:8080";
-/// The embedded server's default BOS address, advertised by its `startOSCARSession`.
-pub const LOCAL_BOS_ADDR: &str = "127.0.0.1:5190";
-/// The embedded server's default BUCP (MD5 login) address, used by the `local` preset.
-pub const LOCAL_BUCP_ADDR: &str = "127.0.0.1:5191";
 
-/// The developer key of the `local` profile; the embedded server accepts it (and Pidgin's).
-pub const LOCAL_DEV_ID: &str = "flapjack";
 
 /// A set of sign-on endpoints, so the same client code talks to AOL, ICQ or a revival server.
 #[derive(Debug, Clone, PartialEq, Eq)]

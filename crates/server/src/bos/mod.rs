@@ -219,7 +219,7 @@ impl Hub {
         let mut w = self.lock();
         // Cookies expire unredeemed; forget their marks with them.
         w.single_session_cookies
-            .retain(|_, at| now - *at <= crate::server::cookies::COOKIE_LIFETIME);
+            .retain(|_, at| now - *at <= crate::cookies::COOKIE_LIFETIME);
         w.single_session_cookies.insert(cookie.to_vec(), now);
     }
 
@@ -916,7 +916,7 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::{Accounts, Counters, ServerConfig};
+    use crate::{Accounts, Counters, ServerConfig};
 
     const ACCOUNTS: &str = "[[account]]\nscreen_name='Alice'\npassword='a'\n\
                             [[account]]\nscreen_name='Bob'\npassword='b'\n";

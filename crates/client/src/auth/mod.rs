@@ -1,7 +1,7 @@
 //! The HTTP sign-on: `clientLogin` (with `getChallenge` for ICQ) and the signed
 //! `startOSCARSession` that yields the BOS host and cookie.
 //!
-//! [`sign`] holds the pure signing primitives shared with the embedded server, [`response`]
+//! [`sign`] (from `flapjack-proto`) holds the pure signing primitives shared with the embedded server, [`response`]
 //! parses answers without I/O, [`client`] does the round trips, and [`secret`] keeps every
 //! credential out of logs and traces.
 
@@ -9,9 +9,10 @@ pub mod client;
 pub mod error;
 pub mod profile;
 pub mod response;
-pub mod secret;
-pub mod sign;
 pub mod trace;
+
+pub use flapjack_proto::secret;
+pub use flapjack_proto::webapi::sign;
 
 pub use client::{BosTicket, HttpSignOn, SigningMode, StartSessionRequest, StoredToken};
 pub use error::{AuthError, Endpoint, ServerCodes};

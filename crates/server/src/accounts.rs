@@ -5,12 +5,12 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::auth::Secret;
+use flapjack_proto::secret::Secret;
 use crate::screenname::{ScreenName, ScreenNameError};
 
 /// The demo accounts shipped in `assets/accounts.toml`, built in so `flapjack serve` works
 /// from any directory.
-pub const DEMO_ACCOUNTS: &str = include_str!("../../assets/accounts.toml");
+pub const DEMO_ACCOUNTS: &str = include_str!("../../../assets/accounts.toml");
 
 /// One account the server knows.
 #[derive(Debug, Clone)]

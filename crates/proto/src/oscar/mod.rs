@@ -13,16 +13,16 @@
 //!
 //! Typical receive path:
 //! ```
-//! use flapjack::oscar::{decode_snac_payload, Channel, SnacBody};
+//! use flapjack_proto::oscar::{decode_snac_payload, Channel, SnacBody};
 //! # let payload = bytes::Bytes::from_static(&[0, 1, 0, 3, 0, 0, 0x80, 0, 0, 0, 0, 1, 0, 4]);
-//! # let flap = flapjack::oscar::Flap { channel: Channel::Data, sequence: 1, payload };
+//! # let flap = flapjack_proto::oscar::Flap { channel: Channel::Data, sequence: 1, payload };
 //! if flap.channel == Channel::Data {
 //!     match decode_snac_payload(&flap.payload)? {
 //!         (_hdr, SnacBody::HostOnline(list)) => assert_eq!(list.families, [1, 4]),
 //!         (hdr, other) => println!("skipping {:?} ({other:?})", hdr),
 //!     }
 //! }
-//! # Ok::<(), flapjack::oscar::WireError>(())
+//! # Ok::<(), flapjack_proto::oscar::WireError>(())
 //! ```
 
 #[macro_use]

@@ -1,6 +1,7 @@
 //! The embedded loopback server that every integration test (and `flapjack serve`) signs on to.
+//! It depends on the shared layer (`flapjack-proto`) only, never on the client.
 //!
-//! This module holds what all its halves share: the configuration, the clock, the accounts,
+//! This crate root holds what all its halves share: the configuration, the clock, the accounts,
 //! the issued tokens and BOS cookies, and counters tests read. [`http`] serves the HTTP
 //! sign-on (`clientLogin`, `getChallenge`, `startOSCARSession`) and checks it as strictly as
 //! AOL did. The BOS and BUCP listeners bind next to it in [`Server::start`] and use the same
@@ -15,6 +16,8 @@ pub mod bot;
 pub mod bucp;
 pub mod cookies;
 pub mod faults;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod store;
 pub mod tokens;
@@ -33,10 +36,13 @@ pub use bot::{BotBrain, BotFactory, BotReply, EchoBrain};
 pub use cookies::CookieStore;
 pub use tokens::{ChallengeStore, IssuedToken, TokenStore};
 
-use crate::auth::Secret;
-use crate::screenname::ScreenName;
+use flapjack_proto::screenname::ScreenName;
+use flapjack_proto::secret::Secret;
 
-pub use crate::auth::profile::LOCAL_DEV_ID;
+pub use flapjack_proto::webapi::LOCAL_DEV_ID;
+
+// The shared layer, under the names the server's modules have always used.
+use flapjack_proto::{oscar, screenname, text};
 /// How far `ts` may be from the server's clock, in seconds (AOL allowed five minutes).
 pub const TS_WINDOW: u64 = 300;
 

@@ -9,28 +9,10 @@ use base64::Engine as _;
 use quick_xml::events::Event;
 use serde_json::{Map, Value};
 
+pub use flapjack_proto::webapi::Format;
+
 use super::error::{AuthError, Endpoint, ServerCodes};
 use super::secret::{Secret, SecretBytes};
-
-/// The response format asked for with `f`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Format {
-    /// `f=json`.
-    #[default]
-    Json,
-    /// `f=xml`, what Pidgin uses.
-    Xml,
-}
-
-impl Format {
-    /// The value of the `f` parameter.
-    pub fn as_param(self) -> &'static str {
-        match self {
-            Format::Json => "json",
-            Format::Xml => "xml",
-        }
-    }
-}
 
 /// A parsed `<response>`: its status and its `data` tree.
 #[derive(Debug, Clone)]

@@ -408,7 +408,7 @@ mod tests {
     use crate::oscar::oservice::{FamilyVersion, VersionList};
     use crate::oscar::snac::SnacHeader;
     use crate::oscar::{decode_snac_payload, snac_flap, ImMessage};
-    use crate::server::{Accounts, RateClasses, ServerConfig, ServerState};
+    use crate::{Accounts, RateClasses, ServerConfig, ServerState};
 
     const ACCOUNTS: &str = "[[account]]\nscreen_name='Alice'\npassword='a'\n\
                             [[account]]\nscreen_name='Bob'\npassword='b'\n";

@@ -204,8 +204,9 @@ impl FromIterator<Tlv> for TlvBlock {
     }
 }
 
-#[cfg(test)]
-pub(crate) mod strategy {
+/// Proptest strategies for this module's types, for property tests in every crate.
+#[cfg(any(test, feature = "strategies"))]
+pub mod strategy {
     //! Proptest generators shared by the family modules' round-trip tests.
     use super::*;
     use proptest::prelude::*;

@@ -151,7 +151,7 @@ async fn login(stream: tokio::net::TcpStream, peer: SocketAddr, hub: &Hub) {
                 if let Some(name) = hello.tlvs.get_str(tlv::SCREEN_NAME) {
                     let roasted = hello.tlvs.value(0x0002).unwrap_or_default().to_vec();
                     let result = verdict(hub.state(), &name, |a| {
-                        crate::auth::sign::constant_time_eq(
+                        flapjack_proto::webapi::sign::constant_time_eq(
                             &roast(&roasted),
                             a.password.expose().as_bytes(),
                         )

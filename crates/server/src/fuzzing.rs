@@ -1,5 +1,7 @@
-//! The embedded server's parsers of what clients send: HTTP sign-on requests, BUCP frames,
-//! BOS SNACs, and the accounts file.
+//! Fuzz entry points for the embedded server's parsers of what clients send: HTTP sign-on
+//! requests, BUCP frames, BOS SNACs, and the accounts file. The application crate's
+//! `fuzzing` module lists them with the other targets; they live here because they reach the
+//! server's private handlers.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -8,13 +10,16 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Uri};
 use axum::response::IntoResponse as _;
 
-use super::frames;
-use crate::auth::sign;
+use bytes::BytesMut;
+use flapjack_proto::oscar::{Flap, FlapCodec};
+use flapjack_proto::webapi::sign;
+use tokio_util::codec::Decoder;
+
 use crate::oscar::bucp::tlv;
 use crate::oscar::{decode_snac_payload, Channel, Hello, SnacBody};
-use crate::server::bos::session::{Flow, Session};
-use crate::server::bucp::roast;
-use crate::server::{http, Accounts, Hub, ServerConfig, ServerState};
+use crate::bos::session::{Flow, Session};
+use crate::bucp::roast;
+use crate::{http, Accounts, Hub, ServerConfig, ServerState};
 
 /// The accounts every server target signs on against (one ICQ number among them).
 const ACCOUNTS: &str = "[[account]]\nscreen_name = 'Alice'\npassword = 'alicepw'\n\
@@ -135,4 +140,19 @@ pub fn accounts_toml(data: &[u8]) {
             let _ = e.to_string();
         }
     }
+}
+
+/// Decodes `stream` into frames with a fresh [`FlapCodec`], in one piece, stopping at the
+/// first framing error; what the server loop does with a connection's bytes.
+fn frames(stream: &[u8]) -> Vec<Flap> {
+    let mut codec = FlapCodec::with_initial_sequence(0);
+    let mut buf = BytesMut::from(stream);
+    let mut out = Vec::new();
+    while let Ok(Some(frame)) = codec.decode(&mut buf) {
+        out.push(frame);
+    }
+    if let Ok(Some(frame)) = codec.decode_eof(&mut buf) {
+        out.push(frame);
+    }
+    out
 }

@@ -1,0 +1,13 @@
+//! The flapjack client: sign on (HTTP or BUCP), then run one BOS session as commands in and
+//! events out. Nothing here knows about terminals or the embedded server.
+//!
+//! - [`auth`]: the HTTP sign-on (`clientLogin`, `startOSCARSession`) and its errors.
+//! - [`session`]: the sans-IO [`session::state::SessionState`] and the tokio actor around it.
+//! - [`credentials`]: long-term tokens in the OS keyring.
+
+pub mod auth;
+pub mod credentials;
+pub mod session;
+
+// The shared layer, under the names the client's modules have always used.
+use flapjack_proto::{oscar, screenname, text};

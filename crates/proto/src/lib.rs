@@ -1,0 +1,14 @@
+//! flapjack's shared layer: the OSCAR wire format and the sign-on primitives that the client
+//! and the embedded server both use, so neither has to import the other.
+//!
+//! - [`oscar`]: FLAP framing, SNACs (one table, [`oscar::SNAC_TABLE`]), TLVs, every family.
+//! - [`webapi`]: the HTTP sign-on's signature base string and HMACs, status and detail codes.
+//! - [`secret`]: [`secret::Secret`] and the one redaction rule for credentials.
+//! - [`screenname`]: screen names compared as servers compare them.
+//! - [`text`]: HTML to plain text and the terminal-safety neutralizer.
+
+pub mod oscar;
+pub mod screenname;
+pub mod secret;
+pub mod text;
+pub mod webapi;
