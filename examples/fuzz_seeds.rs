@@ -3,7 +3,7 @@
 //! Two client sessions (Alice and Bob) talk to the embedded server's BOS logic in process, with
 //! no sockets: every frame either side writes goes through the FLAP codec, so the seeds are the
 //! exact bytes the real programs exchange (sign-on flight, rate tables, feedbag, IMs, presence,
-//! typing, profile lookups). Sign-on answers come from the protocol reference's examples.
+//! typing, profile lookups). Sign-on answers come from the examples in docs/protocol.md.
 //!
 //! Run with `cargo run --example fuzz_seeds -- fuzz/corpus` (the directory is created).
 
@@ -312,7 +312,7 @@ fn bucp_seeds(corpus: &mut Corpus) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Sign-on answers as the protocol reference (§4) shows them, and the requests our server
+/// Sign-on answers as docs/protocol.md (§4) shows them, and the requests our server
 /// reads, with byte 0 selecting the endpoint as the targets expect.
 fn auth_seeds(corpus: &mut Corpus) {
     let answers: [(&str, u8, &str); 7] = [

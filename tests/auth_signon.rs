@@ -87,7 +87,7 @@ async fn icq_sign_on_uses_the_challenge_digest() {
 #[tokio::test]
 async fn long_icq_password_is_retried_with_eight_bytes() {
     let server = start().await;
-    // The account's password is "icqpass1"; the user types the long form (reference P-SIG-3).
+    // The account password is "icqpass1"; the user types the long form (docs/protocol.md P-SIG-3).
     let ticket = client(&server).sign_on("987654321", &Secret::new("icqpass123")).await.unwrap();
     assert_eq!(ticket.screen_name, "987654321");
     assert_eq!(server.state().client_login_count(), 2);
@@ -306,7 +306,7 @@ async fn unreachable_server_names_the_endpoint() {
 }
 
 /// Pidgin appends `sig_sha256` without encoding it; a `+` then arrives as a space, and the
-/// server must still accept the request (reference §12 #11).
+/// server must still accept the request (docs/protocol.md §12 #11).
 #[tokio::test]
 async fn server_accepts_an_unencoded_signature() {
     use flapjack::auth::sign;

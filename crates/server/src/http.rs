@@ -26,7 +26,7 @@ use flapjack_proto::webapi::Format;
 
 /// How long an ICQ challenge may be answered, seconds.
 const CHALLENGE_LIFETIME: i64 = 300;
-/// The XML namespace ICQ 7 requires on `/auth/*` replies (reference §4.2).
+/// The XML namespace ICQ 7 requires on `/auth/*` replies (docs/protocol.md §4.2).
 const AUTH_NS: &str = "https://api.login.aol.com";
 /// The XML namespace ICQ 7 requires on `/aim/*` replies.
 const AIM_NS: &str = "http://developer.aim.com/xsd/aim.xsd";
@@ -307,7 +307,7 @@ pub(crate) async fn start_session(
     let url = format!("http://{host}{}", uri.path());
     let base = sign::base_string("GET", &url, &signed);
     let expected = sign::sign_sha256(token.session_key.expose(), &base);
-    // A `+` in an unencoded signature arrives as a space (reference §12 #11).
+    // A `+` in an unencoded signature arrives as a space (docs/protocol.md §12 #11).
     let sig = sig.replace(' ', "+");
     if !sign::constant_time_eq(sig.as_bytes(), expected.as_bytes()) {
         let reply = Reply::error(f, AIM_NS, 401, Some(detail::BAD_SIGNATURE), "Signature mismatch");

@@ -20,7 +20,7 @@ use crate::screenname::ScreenName;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// The largest response body read; sign-on answers are a few hundred bytes.
 const MAX_BODY: usize = 256 * 1024;
-/// The longest ICQ password older servers compare (reference §4.3).
+/// The longest ICQ password older servers compare (docs/protocol.md §4.3).
 const ICQ_SHORT_PASSWORD: usize = 8;
 
 /// What `clientLogin` yields and a later run can reuse: enough to call `startOSCARSession`
@@ -74,7 +74,7 @@ pub enum SigningMode {
     /// RFC 5849 §3.4.1, what AOL verifies.
     #[default]
     Rfc5849,
-    /// The widely copied broken construction (reference §4.4), kept to demonstrate and test
+    /// The widely copied broken construction (docs/protocol.md §4.4), kept to demonstrate and test
     /// the 401/1014 diagnosis; never use it to sign on.
     ClassicBroken,
 }

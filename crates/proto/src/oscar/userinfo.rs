@@ -163,7 +163,7 @@ impl UserInfo {
         self.capabilities().contains(cap)
     }
 
-    /// Sets the class flags as the u16 the spec recommends sending.
+    /// Sets the class flags as the u16 docs/protocol.md recommends sending (§12 #2).
     pub fn set_class(&mut self, flags: u16) {
         self.tlvs.set(tlv::CLASS, flags.to_be_bytes().to_vec());
     }

@@ -64,10 +64,10 @@ impl fmt::Display for ServerCodes {
     }
 }
 
-/// Detail codes flapjack's embedded server uses where the reference names none (AOL's own
+/// Detail codes flapjack's embedded server uses where docs/protocol.md names none (AOL's own
 /// values were never published); the client also understands them from other servers.
 pub mod detail {
-    /// 330/3011: incorrect password (AOL, reference §4.2).
+    /// 330/3011: incorrect password (AOL, docs/protocol.md §4.2).
     pub const INCORRECT_PASSWORD: u32 = 3011;
     /// 330/3015: CAPTCHA required (AOL).
     pub const CAPTCHA_REQUIRED: u32 = 3015;

@@ -1,8 +1,8 @@
 //! Signing primitives for the HTTP sign-on: RFC 3986 encoding, the RFC 5849 base string, the
 //! HMACs, the session key, WSSE and the ICQ challenge digest.
 //!
-//! Everything here is a pure function of its inputs, so the worked vectors in the protocol
-//! reference (§11) test it directly. Client and embedded server both sign with these functions:
+//! Everything here is a pure function of its inputs, so the worked vectors in docs/protocol.md
+//! (§11) test it directly. Client and embedded server both sign with these functions:
 //! one construction, checked from both ends.
 
 use base64::engine::general_purpose::STANDARD as B64;
@@ -17,8 +17,8 @@ pub const AOL_REALM: &str = "AOL Instant Messenger (SM)";
 
 /// Percent-encodes per RFC 3986 §2.3: unreserved bytes stay, every other byte becomes `%XX`.
 ///
-/// AOL's signature check only matched with exactly this set and uppercase hex (protocol
-/// reference §4.4 step 1), so nothing else in the crate encodes signed values.
+/// AOL's signature check only matched with exactly this set and uppercase hex
+/// (docs/protocol.md §4.4 step 1), so nothing else in the crate encodes signed values.
 pub fn percent_encode(s: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(s.len() * 3);
@@ -142,7 +142,7 @@ pub fn base_string(method: &str, url: &str, params: &[(&str, &str)]) -> String {
 /// The base string as the widely copied Stack Overflow code built it, which AOL rejects.
 ///
 /// `"GET&" + quote(url + "?") + urlencode(params)`: the `?` is kept, `/` is not encoded, the
-/// separating `&` is missing and the query is not encoded a second time (reference §4.4). It
+/// separating `&` is missing and the query is not encoded a second time (docs/protocol.md §4.4). It
 /// exists so that tests and `--trace` can show, side by side, why that construction fails.
 pub fn classic_broken_base_string(url: &str, params: &[(&str, &str)]) -> String {
     let quoted_url = percent_encode(&format!("{url}?")).replace("%2F", "/");
