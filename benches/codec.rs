@@ -5,6 +5,7 @@
 //! plus the typing flag). Three measurements: FLAP framing only; framing plus SNAC dispatch
 //! plus the message text decoded; and encoding the typed IMs back into a FLAP stream. Each is
 //! reported both in bytes/s and in messages/s.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use std::hint::black_box;
 use std::time::Duration;

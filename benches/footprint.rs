@@ -10,6 +10,7 @@
 //!
 //! `cargo bench --bench footprint` (needs tmux for part 1; Linux for both). Without `--bench`
 //! (as `cargo test --benches` runs it) part 1 idles 1 s and part 2 feeds 1,000 messages.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 #[path = "../tests/support/mod.rs"]
 mod support;

@@ -8,6 +8,7 @@
 //!
 //! `cargo bench --bench pacing` (`FLAPJACK_PACING_SCALE`, default 5). Without `--bench` (as
 //! `cargo test --benches` runs it) it queues 20 IMs at 100× as a smoke test.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 #[path = "../tests/support/mod.rs"]
 mod support;

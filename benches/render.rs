@@ -2,6 +2,7 @@
 //!
 //! The budget is one millisecond per frame: only the visible rows are laid out, whatever the
 //! size of the conversation or the list.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use std::hint::black_box;
 use std::time::{Duration, Instant, UNIX_EPOCH};

@@ -10,6 +10,7 @@
 //!
 //! `cargo bench --bench signon` (runs: `FLAPJACK_BENCH_RUNS`, default 15). Without `--bench`
 //! (as `cargo test --benches` runs it) each case runs once, as a smoke test.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 #[path = "../tests/support/mod.rs"]
 mod support;

@@ -6,6 +6,7 @@
 //! typing, profile lookups). Sign-on answers come from the examples in docs/protocol.md.
 //!
 //! Run with `cargo run --example fuzz_seeds -- fuzz/corpus` (the directory is created).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -1,4 +1,5 @@
 //! The HTTP sign-on end to end: the client against the embedded server over real sockets.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use std::sync::{Arc, Mutex};
 

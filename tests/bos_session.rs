@@ -1,6 +1,7 @@
 //! The client session against the embedded server over real sockets: issue #3's must-show list
 //! (sign-on both ways, Unicode IMs, typing, offline delivery, presence, buddy-list changes that
 //! persist, rate pacing, a misbehaving peer) plus TLS, token reuse and reconnect.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod support;
 

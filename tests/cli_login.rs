@@ -1,4 +1,5 @@
 //! `flapjack login` and `flapjack serve` as a user runs them: the real binary, real sockets.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};

@@ -1,5 +1,6 @@
 //! `flapjack --send` and `--listen` as scripts use them: the real binary against the embedded
 //! server over real sockets, every exit code, and the long-term token in a REAL Secret Service.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod support;
 

@@ -2,6 +2,7 @@
 //! message to the bot, and its reply must appear on the captured screen.
 //!
 //! `.ci/run` installs tmux. Where it is missing this test prints a loud SKIPPED line and returns.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use std::path::Path;
 use std::process::{Command, Output};

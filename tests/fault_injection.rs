@@ -4,6 +4,7 @@
 //! sessions must end signed on, each seeing the other online.
 //!
 //! `FLAPJACK_FAULT_SEED=<n>` repeats a run's fault plan (the seed is printed on every run).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod support;
 

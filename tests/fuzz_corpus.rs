@@ -1,6 +1,7 @@
 //! Replays every committed fuzz corpus and regression input through the same
 //! `flapjack::fuzzing` entry points the fuzz targets call, so `cargo test` keeps them passing
 //! without cargo-fuzz or a nightly toolchain.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use std::path::{Path, PathBuf};
 

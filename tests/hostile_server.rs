@@ -5,6 +5,7 @@
 //! framing-level one it reconnects by itself; every valid IM is delivered exactly once;
 //! unrequested redirects and replies are ignored; and no control character from any field a
 //! peer controls reaches the terminal (TUI snapshots) or a `--listen` consumer unescaped.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod support;
 mod tui_common;

@@ -2,6 +2,7 @@
 //!
 //! `.ci/run` installs dbus and gnome-keyring. Where they are missing this test says so loudly
 //! and returns; it never pretends to have passed against a keyring it did not reach.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod support;
 

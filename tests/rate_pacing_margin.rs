@@ -1,6 +1,7 @@
 //! 200 IMs queued at once reach the recipient in order, every one acknowledged, without a
 //! single rate warning, on a server enforcing AOL's classes scaled down 100× (about 10 s).
 //! How close the pacing comes to the floor is measured by `benches/pacing.rs`, not here.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod support;
 

@@ -2,6 +2,7 @@
 //! proxies on every hop rather than timed: cold by HTTP and by BUCP 3, warm with a stored token
 //! 2, the floor the protocol allows (two request/reply exchanges before BOS, or one with a
 //! token, then the whole BOS sign-on and the IM in one flight). Fails if the client needs more.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod support;
 

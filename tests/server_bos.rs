@@ -1,6 +1,7 @@
 //! The embedded BOS and BUCP servers over real sockets, driven by a tiny scripted OSCAR client
 //! built from the wire module only (not the session module), so the server is checked against
 //! the protocol rather than against our own client.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -1,6 +1,7 @@
 //! The session actor against a scripted fake server over real sockets: the one-flight sign-on,
 //! surviving undecodable SNACs, reconnecting after a framing error, and resending an
 //! unacknowledged IM once with the same cookie.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod support;
 

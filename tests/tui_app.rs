@@ -1,4 +1,5 @@
 //! State-machine tests of the TUI's App: keys, events, timers and the actions they produce.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod tui_common;
 

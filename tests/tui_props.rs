@@ -1,6 +1,7 @@
 //! Property test: any sequence of keys, pastes, clicks, resizes, timer ticks and session events
 //! (with hostile strings) leaves the App drawable without a panic and without a control
 //! character reaching any cell.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod tui_common;
 

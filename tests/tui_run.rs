@@ -1,5 +1,6 @@
 //! The TUI's event loop driven end to end with scripted terminal input, a fake session and a
 //! `TestBackend`: commands come out in order, the bell rings, and nothing is drawn while idle.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod tui_common;
 

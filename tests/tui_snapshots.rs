@@ -2,6 +2,7 @@
 //!
 //! Times are shown in UTC and our own messages are stamped with a fixed time, so the snapshots
 //! are stable. Each test also checks that no cell holds a control character.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod tui_common;
 

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use flapjack_proto::secret::Secret;
 use crate::screenname::{ScreenName, ScreenNameError};
+use flapjack_proto::secret::Secret;
 
 /// The demo accounts shipped in `assets/accounts.toml`, built in so `flapjack serve` works
 /// from any directory.

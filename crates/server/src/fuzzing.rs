@@ -15,10 +15,10 @@ use flapjack_proto::oscar::{Flap, FlapCodec};
 use flapjack_proto::webapi::sign;
 use tokio_util::codec::Decoder;
 
-use crate::oscar::bucp::tlv;
-use crate::oscar::{decode_snac_payload, Channel, Hello, SnacBody};
 use crate::bos::session::{Flow, Session};
 use crate::bucp::roast;
+use crate::oscar::bucp::tlv;
+use crate::oscar::{decode_snac_payload, Channel, Hello, SnacBody};
 use crate::{http, Accounts, Hub, ServerConfig, ServerState};
 
 /// The accounts every server target signs on against (one ICQ number among them).

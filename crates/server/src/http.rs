@@ -19,9 +19,9 @@ use serde_json::{json, Value};
 
 use super::tokens::{random_bytes, IssuedToken};
 use super::ServerState;
+use flapjack_proto::secret::Secret;
 use flapjack_proto::webapi::codes::detail;
 use flapjack_proto::webapi::sign;
-use flapjack_proto::secret::Secret;
 use flapjack_proto::webapi::Format;
 
 /// How long an ICQ challenge may be answered, seconds.

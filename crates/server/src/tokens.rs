@@ -6,8 +6,8 @@ use std::sync::Mutex;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 
-use flapjack_proto::secret::Secret;
 use crate::screenname::ScreenName;
+use flapjack_proto::secret::Secret;
 
 /// One issued token `a` and what the server needs to verify requests signed under it.
 #[derive(Debug, Clone)]

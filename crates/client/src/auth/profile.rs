@@ -4,8 +4,6 @@ pub use flapjack_proto::webapi::{LOCAL_BOS_ADDR, LOCAL_BUCP_ADDR, LOCAL_DEV_ID, 
 
 use super::error::AuthError;
 
-
-
 /// A set of sign-on endpoints, so the same client code talks to AOL, ICQ or a revival server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerProfile {

@@ -204,7 +204,6 @@ impl FromIterator<Tlv> for TlvBlock {
     }
 }
 
-/// Proptest strategies for this module's types, for property tests in every crate.
 #[cfg(any(test, feature = "strategies"))]
 pub mod strategy {
     //! Proptest generators shared by the family modules' round-trip tests.

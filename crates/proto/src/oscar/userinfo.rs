@@ -189,7 +189,6 @@ pub fn split_capabilities(bytes: &[u8]) -> Vec<Capability> {
     bytes.chunks_exact(16).filter_map(|c| Capability::try_from(c).ok()).collect()
 }
 
-/// Proptest strategies for this module's types, for property tests in every crate.
 #[cfg(any(test, feature = "strategies"))]
 pub mod strategy {
     //! Proptest generator for user-info blocks.

@@ -14,9 +14,9 @@ use tokio_util::codec::{Encoder as _, Framed};
 
 use super::session::{Flow, Session};
 use super::{Hub, Kill};
+use crate::faults::{self, ConnFaults, WriteCut};
 use crate::oscar::bucp::tlv as btlv;
 use crate::oscar::{Channel, Flap, FlapCodec, FrameError, Hello, OutFlap, SignOff};
-use crate::faults::{self, ConnFaults, WriteCut};
 
 /// How long a client may take to present its cookie.
 pub const HELLO_TIMEOUT: Duration = Duration::from_secs(30);

@@ -218,8 +218,7 @@ impl Hub {
         let now = self.state.now();
         let mut w = self.lock();
         // Cookies expire unredeemed; forget their marks with them.
-        w.single_session_cookies
-            .retain(|_, at| now - *at <= crate::cookies::COOKIE_LIFETIME);
+        w.single_session_cookies.retain(|_, at| now - *at <= crate::cookies::COOKIE_LIFETIME);
         w.single_session_cookies.insert(cookie.to_vec(), now);
     }
 
