@@ -26,16 +26,23 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::oscar;
+use crate::oscar::buddy::BuddyPresence;
 use crate::oscar::codes::{
     AuthErrorCode, FeedbagResult, RateChangeCode, SnacErrorCode, TypingEvent,
 };
 use crate::oscar::feedbag::{FeedbagItem, FeedbagItems, FeedbagRightsQuery, StartTransaction};
-use crate::oscar::icbm::{self, IcbmParams, SendIm, Typing};
+use crate::oscar::feedbag::{FeedbagReply, FeedbagStatus};
+use crate::oscar::icbm::{HostAck, MissedCalls};
+use crate::oscar::icbm::{IcbmParams, SendIm, Typing};
+use crate::oscar::locate::UserInfoReply;
 use crate::oscar::locate::{LocateRightsQuery, SetInfo, UserInfoQuery};
 use crate::oscar::oservice::{ClientReady, FamilyTool, FamilyVersion, RateAck, VersionList};
 use crate::oscar::oservice::{FamilyList, RateGroup, RateParamsReply};
+use crate::oscar::oservice::{Motd, RateChange, SelfInfo, Warning};
 use crate::oscar::permitdeny::PdRightsQuery;
 use crate::oscar::userinfo::{self, CAP_INTEROPERATE, CAP_TYPING, CAP_UNICODE};
+use crate::oscar::SnacError;
 use crate::oscar::{buddy::BuddyRightsQuery, snac::SnacHeader};
 use crate::oscar::{
     decode_snac_payload, snac_flap, Channel, Flap, Hello, ImMessage, OutFlap, RateClass, RateTable,
@@ -561,74 +568,6 @@ impl SessionState {
         self.flush(now);
     }
 
-    fn send_im(&mut self, now: u64, id: MessageId, to: ScreenName, text: &str) {
-        let message = ImMessage::new(&html_body(text));
-        let cookie: [u8; 8] = rand::random();
-        let mut body = match SendIm::new(cookie, to.as_str(), &message, true) {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::info!("IM {id} cannot be encoded: {e}");
-                self.emit(Event::ImFailed { id, reason: ImFailure::TooLarge });
-                return;
-            }
-        };
-        let size = body.tlvs.value(icbm::tlv::MESSAGE_DATA).map_or(0, <[u8]>::len);
-        if size > self.max_message {
-            self.emit(Event::ImFailed { id, reason: ImFailure::TooLarge });
-            return;
-        }
-        body.tlvs.push(icbm::tlv::STORE_OFFLINE, Vec::new());
-        self.pending.push(PendingIm {
-            id,
-            cookie,
-            body: body.clone(),
-            written: false,
-            resent: false,
-        });
-        self.enqueue(SnacBody::SendIm(body), Tag::Im(cookie));
-        self.flush(now);
-        if self.pending.iter().any(|p| p.cookie == cookie && !p.written) {
-            self.emit(Event::ImQueued { id });
-        }
-    }
-
-    fn change_feedbag(&mut self, cmd: Command) {
-        let (what, planned) = match &cmd {
-            Command::AddBuddy { name, group } => (
-                format!("adding {} to {group}", name.as_str()),
-                self.feedbag.add_buddy(name, group),
-            ),
-            Command::RemoveBuddy { name } => {
-                (format!("removing {}", name.as_str()), self.feedbag.remove_buddy(name))
-            }
-            Command::AddGroup { name } => {
-                (format!("adding the group {name}"), self.feedbag.add_group(name))
-            }
-            Command::RemoveGroup { name } => {
-                (format!("removing the group {name}"), self.feedbag.remove_group(name))
-            }
-            _ => return,
-        };
-        let changes = match planned {
-            Ok(c) => c,
-            Err(e) => {
-                self.emit(Event::BuddyListError(e));
-                return;
-            }
-        };
-        self.enqueue(SnacBody::FeedbagStartTransaction(StartTransaction::default()), Tag::Plain);
-        for change in changes {
-            let body = match change {
-                Change::Insert(items) => SnacBody::FeedbagInsert(FeedbagItems { items }),
-                Change::Update(items) => SnacBody::FeedbagUpdate(FeedbagItems { items }),
-                Change::Delete(items) => SnacBody::FeedbagDelete(FeedbagItems { items }),
-            };
-            self.enqueue(body, Tag::Feedbag(what.clone()));
-        }
-        self.enqueue(SnacBody::FeedbagEndTransaction, Tag::Plain);
-        self.emit(Event::BuddyList(self.feedbag.buddy_list()));
-    }
-
     // ----- timers -----------------------------------------------------------------------------
 
     /// Runs whatever is due at `now`: queued SNACs, the keepalive, the sign-on timeout.
@@ -690,62 +629,19 @@ impl SessionState {
         self.flush(now);
     }
 
+    /// Routes one decoded SNAC to its handler, named after the SNAC in its family's module.
     fn handle_snac(&mut self, now: u64, header: SnacHeader, body: SnacBody) {
         use SnacBody as B;
         match body {
-            B::RateParamsReply(reply) => {
-                if self.in_flight.remove(&header.request_id) == Some(Tag::Query(0x01, 0x06)) {
-                    self.on_rate_params(now, &reply);
-                } else {
-                    tracing::info!("ignoring rate parameters nobody asked for");
-                }
-            }
-            B::RateChange(change) => {
-                if self.rates.class(change.class.id).is_none() {
-                    tracing::info!("ignoring a rate notice for unknown class {}", change.class.id);
-                    return;
-                }
-                self.rates.apply_change(&change, now);
-                match change.code {
-                    RateChangeCode::Warning | RateChangeCode::Limited => {
-                        self.emit(Event::RateWarning(format!(
-                            "the server says: {} (class {})",
-                            change.code.description(),
-                            change.class.id
-                        )));
-                    }
-                    other => tracing::debug!("rate class {}: {other}", change.class.id),
-                }
-            }
-            B::SelfInfo(info) => {
-                self.display_name = Some(ScreenName::from_wire(&info.info.screen_name));
-            }
-            B::Warning(w) => {
-                let by = w
-                    .warner
-                    .map(|u| format!(" by {}", u.screen_name))
-                    .unwrap_or_else(|| " anonymously".into());
-                self.emit(Event::RateWarning(format!(
-                    "you were warned{by}; your warning level is now {}%",
-                    w.level / 10
-                )));
-            }
-            B::Motd(motd) => match motd.text().filter(|t| !t.trim().is_empty()) {
-                Some(text) => self.emit(Event::Notice(to_plain(&text))),
-                None => tracing::debug!("empty MOTD of type {}", motd.kind),
-            },
-            B::Migrate(_) => tracing::info!("ignoring a migration nobody asked for"),
-            B::Pause(_) => {
-                self.paused = true;
-                let families = FAMILIES.iter().map(|f| f.0).collect();
-                self.write_now(now, SnacBody::PauseAck(FamilyList { families }));
-            }
-            B::Resume(_) => self.paused = false,
-            B::IcbmParams(p) => {
-                if p.max_message_size > 0 {
-                    self.max_message = usize::from(p.max_message_size);
-                }
-            }
+            B::RateParamsReply(reply) => self.rate_params_reply(now, &header, &reply),
+            B::RateChange(change) => self.rate_change(now, &change),
+            B::SelfInfo(info) => self.self_info(&info),
+            B::Warning(warning) => self.warning(warning),
+            B::Motd(motd) => self.motd(&motd),
+            B::Migrate(_) => self.migrate(),
+            B::Pause(_) => self.pause(now),
+            B::Resume(_) => self.resume(),
+            B::IcbmParams(params) => self.icbm_params(&params),
             B::HostOnline(_)
             | B::HostVersions(_)
             | B::LocateRights(_)
@@ -758,271 +654,27 @@ impl SessionState {
             | B::FeedbagEndTransaction => {
                 tracing::trace!("{:02X}/{:02X} noted", header.family, header.subtype)
             }
-            B::FeedbagReply(reply) => {
-                if self.in_flight.get(&header.request_id) != Some(&Tag::Query(0x13, 0x04)) {
-                    tracing::info!("ignoring a buddy list nobody asked for");
-                    return;
-                }
-                self.feedbag_parts.extend(reply.items);
-                if !header.more_follow() {
-                    self.in_flight.remove(&header.request_id);
-                    self.on_feedbag_loaded(now);
-                }
-            }
-            B::FeedbagInsert(items) => self.on_feedbag_push(Change::Insert(items.items)),
-            B::FeedbagUpdate(items) => self.on_feedbag_push(Change::Update(items.items)),
-            B::FeedbagDelete(items) => self.on_feedbag_push(Change::Delete(items.items)),
-            B::FeedbagStatus(status) => match self.in_flight.remove(&header.request_id) {
-                Some(Tag::Feedbag(what)) => {
-                    let failed: Vec<String> = status
-                        .results
-                        .iter()
-                        .filter(|r| **r != FeedbagResult::Ok)
-                        .map(|r| r.description().to_string())
-                        .collect();
-                    if !failed.is_empty() {
-                        self.emit(Event::BuddyListError(format!(
-                            "{what} failed: {}",
-                            failed.join(", ")
-                        )));
-                        // Re-read the list so the local copy matches the server's again.
-                        self.enqueue(SnacBody::FeedbagQuery, Tag::Plain);
-                    }
-                }
-                _ => tracing::info!("ignoring a feedbag status nobody asked for"),
-            },
-            B::BuddyArrived(p) => p.users.into_iter().for_each(|u| self.on_arrived(u)),
-            B::BuddyDeparted(p) => p.users.into_iter().for_each(|u| self.on_departed(&u)),
-            B::IncomingIm(im) => self.on_incoming_im(im),
-            B::HostAck(ack) => {
-                match self.pending.iter().position(|p| p.cookie == ack.cookie) {
-                    Some(pos) => {
-                        let p = self.pending.remove(pos);
-                        self.emit(Event::ImAcked { id: p.id });
-                    }
-                    None => tracing::info!("ignoring an IM ack nobody asked for"),
-                }
-                self.in_flight.remove(&header.request_id);
-            }
-            B::Typing(t) => {
-                let state = match t.event {
-                    TypingEvent::Finished => TypingState::Finished,
-                    TypingEvent::Paused => TypingState::Paused,
-                    TypingEvent::Typing => TypingState::Typing,
-                    TypingEvent::Unknown(v) => {
-                        tracing::debug!("unknown typing event {v}");
-                        return;
-                    }
-                };
-                self.emit(Event::Typing { from: ScreenName::from_wire(&t.screen_name), state });
-            }
-            B::MissedCalls(missed) => {
-                for m in missed.entries {
-                    self.emit(Event::Notice(format!(
-                        "{} message(s) from {} were not delivered: {}",
-                        m.count,
-                        m.sender.screen_name,
-                        m.reason.description()
-                    )));
-                }
-            }
-            B::UserInfoReply(reply) => match self.in_flight.remove(&header.request_id) {
-                Some(Tag::GetInfo(name)) => {
-                    let info = UserInfo {
-                        name: ScreenName::from_wire(&reply.info.screen_name),
-                        profile: reply.profile().map(|p| to_plain(&p)),
-                        away_message: reply.away_message().map(|a| to_plain(&a)),
-                        idle_minutes: reply.info.idle_minutes().filter(|m| *m > 0),
-                        signed_on_at: reply.info.signon_time().map(unix_time),
-                        warning_percent: reply.info.warning_level / 10,
-                    };
-                    tracing::debug!("user info for {}", name.as_str());
-                    self.emit(Event::UserInfo(info));
-                }
-                Some(Tag::AwayFetch(name)) => {
-                    let message = reply.away_message().map(|a| to_plain(&a));
-                    if let Some(p) = self.presence.get_mut(&name) {
-                        if p.availability == Availability::Away && p.away_message != message {
-                            p.away_message = message;
-                            let p = p.clone();
-                            self.emit(Event::Presence(p));
-                        }
-                    }
-                }
-                _ => tracing::info!("ignoring user info nobody asked for"),
-            },
-            B::Error { family, error } => self.on_error(header, family, &error),
+            B::FeedbagReply(reply) => self.feedbag_reply(now, &header, reply),
+            B::FeedbagInsert(items) => self.feedbag_insert(items),
+            B::FeedbagUpdate(items) => self.feedbag_update(items),
+            B::FeedbagDelete(items) => self.feedbag_delete(items),
+            B::FeedbagStatus(status) => self.feedbag_status(&header, &status),
+            B::BuddyArrived(presence) => self.buddy_arrived(presence),
+            B::BuddyDeparted(presence) => self.buddy_departed(presence),
+            B::IncomingIm(im) => self.incoming_im(im),
+            B::HostAck(ack) => self.host_ack(&header, &ack),
+            B::Typing(typing) => self.typing(&typing),
+            B::MissedCalls(missed) => self.missed_calls(missed),
+            B::UserInfoReply(reply) => self.user_info_reply(&header, reply),
+            B::Error { family, error } => self.error(header, family, &error),
             B::Unknown { family, subtype } => {
                 tracing::debug!("skipping unknown SNAC {family:02X}/{subtype:02X}")
             }
-            other => {
-                let (f, s) = other.id();
-                tracing::debug!("skipping SNAC {f:02X}/{s:02X}, which servers do not send");
-            }
-        }
-    }
-
-    fn on_rate_params(&mut self, now: u64, reply: &RateParamsReply) {
-        self.rates = RateTable::new(reply, now);
-        // The server's `current` predates the SNACs we pipelined after 01/06: count them again.
-        for (family, subtype) in self.sent_since_rate_query.take().unwrap_or_default() {
-            self.rates.record(family, subtype, now);
-        }
-        self.rates_known = true;
-        let class_ids = reply.classes.iter().map(|c| c.id).collect();
-        self.write_now(now, SnacBody::RateAck(RateAck { class_ids }));
-        if !self.signed_on {
-            self.emit(Event::SignOnProgress(SignOnStep::LoadingBuddyList));
-        }
-    }
-
-    fn on_feedbag_loaded(&mut self, now: u64) {
-        self.feedbag = Feedbag::new(std::mem::take(&mut self.feedbag_parts));
-        self.feedbag_loaded = true;
-        if !self.signed_on {
-            self.signed_on = true;
-            self.signon_deadline = None;
-            let screen_name = self.display_name.clone().unwrap_or_else(|| self.own.clone());
-            self.emit(Event::SignedOn { screen_name });
-        }
-        self.emit(Event::BuddyList(self.feedbag.buddy_list()));
-        for cmd in std::mem::take(&mut self.deferred) {
-            self.handle_command(now, cmd);
-        }
-    }
-
-    fn on_feedbag_push(&mut self, change: Change) {
-        if !self.feedbag_loaded {
-            tracing::debug!("feedbag change before the list arrived; the list will include it");
-            return;
-        }
-        self.feedbag.apply(&change);
-        self.emit(Event::BuddyList(self.feedbag.buddy_list()));
-    }
-
-    fn on_arrived(&mut self, info: userinfo::UserInfo) {
-        let name = ScreenName::from_wire(&info.screen_name);
-        let away = info.is_away();
-        let idle = info.idle_minutes().filter(|m| *m > 0);
-        let availability = match (away, idle) {
-            (true, _) => Availability::Away,
-            (false, Some(_)) => Availability::Idle,
-            (false, None) => Availability::Online,
-        };
-        let previous = self.presence.get(&name);
-        let away_message = if away { previous.and_then(|p| p.away_message.clone()) } else { None };
-        let presence = Presence {
-            name: name.clone(),
-            availability,
-            idle_minutes: idle,
-            signed_on_at: info.signon_time().map(unix_time),
-            warning_percent: info.warning_level / 10,
-            away_message,
-        };
-        let changed = previous != Some(&presence);
-        self.presence.insert(name.clone(), presence.clone());
-        if changed {
-            self.emit(Event::Presence(presence));
-        }
-        if away {
-            // The away message is not in 03/0B: ask for it (also when it may have changed).
-            let query = UserInfoQuery { kind: 0x0002, screen_name: info.screen_name };
-            self.enqueue(SnacBody::UserInfoQuery2(query), Tag::AwayFetch(name));
-        }
-    }
-
-    fn on_departed(&mut self, info: &userinfo::UserInfo) {
-        let name = ScreenName::from_wire(&info.screen_name);
-        self.presence.remove(&name);
-        self.emit(Event::Presence(Presence {
-            name,
-            availability: Availability::Offline,
-            idle_minutes: None,
-            signed_on_at: None,
-            warning_percent: info.warning_level / 10,
-            away_message: None,
-        }));
-    }
-
-    fn on_incoming_im(&mut self, im: icbm::IncomingIm) {
-        let from = ScreenName::from_wire(&im.sender.screen_name);
-        let key = (from.normalized().to_string(), im.cookie);
-        if self.recent_cookies.contains(&key) {
-            tracing::info!("dropping a repeated IM (same cookie) from {}", from.as_str());
-            return;
-        }
-        let text = match im.channel {
-            icbm::CHANNEL_IM => match im.message() {
-                Some(Ok(m)) => to_plain(&m.text()),
-                Some(Err(e)) => {
-                    tracing::warn!(
-                        "skipping an IM from {} that does not decode: {e}",
-                        from.as_str()
-                    );
-                    return;
-                }
-                None => {
-                    tracing::debug!("skipping an IM without message data");
-                    return;
-                }
-            },
-            icbm::CHANNEL_ICQ => match im.icq_message() {
-                Some(Ok(m)) => m.text,
-                _ => {
-                    tracing::debug!("skipping an ICQ system message that does not decode");
-                    return;
-                }
-            },
-            other => {
-                tracing::debug!("skipping an ICBM on channel {other} from {}", from.as_str());
-                return;
-            }
-        };
-        if self.recent_cookies.len() >= RECENT_COOKIES {
-            self.recent_cookies.pop_front();
-        }
-        self.recent_cookies.push_back(key);
-        let send_time = im.send_time();
-        self.emit(Event::ImReceived(IncomingIm {
-            from,
-            text,
-            time: send_time.map(unix_time).unwrap_or_else(self.wall),
-            auto_response: im.is_auto_response(),
-            offline: send_time.is_some(),
-        }));
-    }
-
-    fn on_error(&mut self, header: SnacHeader, family: u16, error: &crate::oscar::SnacError) {
-        match self.in_flight.remove(&header.request_id) {
-            Some(Tag::Im(cookie)) => {
-                let Some(pos) = self.pending.iter().position(|p| p.cookie == cookie) else {
-                    return;
-                };
-                let p = self.pending.remove(pos);
-                let reason = match error.code {
-                    SnacErrorCode::NotLoggedOn => ImFailure::RecipientOffline,
-                    SnacErrorCode::RateToHost | SnacErrorCode::RateToClient => {
-                        ImFailure::RateLimited
-                    }
-                    SnacErrorCode::Blocked | SnacErrorCode::RefusedByClient => ImFailure::Refused,
-                    other => ImFailure::Server(other.into()),
-                };
-                self.emit(Event::ImFailed { id: p.id, reason });
-            }
-            Some(Tag::Feedbag(what)) => {
-                self.emit(Event::BuddyListError(format!("{what} failed: {error}")));
-                self.enqueue(SnacBody::FeedbagQuery, Tag::Plain);
-            }
-            Some(Tag::GetInfo(name)) => self.emit(Event::Notice(format!(
-                "could not get information about {}: {error}",
-                name.as_str()
-            ))),
-            Some(Tag::AwayFetch(name)) => {
-                tracing::debug!("away message of {} unavailable: {error}", name.as_str())
-            }
-            Some(Tag::Plain | Tag::Query(..)) | None => {
-                tracing::info!("server error in family {family:02X}: {error}")
-            }
+            other => tracing::debug!(
+                "skipping {} ({:02X?}), which servers do not send",
+                other.name(),
+                other.id()
+            ),
         }
     }
 }
@@ -1036,6 +688,12 @@ fn unix_time(secs: u32) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(u64::from(secs))
 }
 
+mod buddy;
+mod error;
+mod feedbag;
+mod icbm;
+mod locate;
+mod oservice;
+
 #[cfg(test)]
-#[path = "state_tests.rs"]
 mod tests;

@@ -1,0 +1,60 @@
+//! Family 0x03 (Buddy) on the client: presence of buddies arriving (03/0B) and departing
+//! (03/0C).
+
+use super::*;
+
+impl SessionState {
+    /// 03/0B: buddies arrived or changed (away, idle, back).
+    pub(super) fn buddy_arrived(&mut self, presence: BuddyPresence) {
+        presence.users.into_iter().for_each(|u| self.on_arrived(u));
+    }
+
+    /// 03/0C: buddies departed.
+    pub(super) fn buddy_departed(&mut self, presence: BuddyPresence) {
+        presence.users.iter().for_each(|u| self.on_departed(u));
+    }
+
+    fn on_arrived(&mut self, info: userinfo::UserInfo) {
+        let name = ScreenName::from_wire(&info.screen_name);
+        let away = info.is_away();
+        let idle = info.idle_minutes().filter(|m| *m > 0);
+        let availability = match (away, idle) {
+            (true, _) => Availability::Away,
+            (false, Some(_)) => Availability::Idle,
+            (false, None) => Availability::Online,
+        };
+        let previous = self.presence.get(&name);
+        let away_message = if away { previous.and_then(|p| p.away_message.clone()) } else { None };
+        let presence = Presence {
+            name: name.clone(),
+            availability,
+            idle_minutes: idle,
+            signed_on_at: info.signon_time().map(unix_time),
+            warning_percent: info.warning_level / 10,
+            away_message,
+        };
+        let changed = previous != Some(&presence);
+        self.presence.insert(name.clone(), presence.clone());
+        if changed {
+            self.emit(Event::Presence(presence));
+        }
+        if away {
+            // The away message is not in 03/0B: ask for it (also when it may have changed).
+            let query = UserInfoQuery { kind: 0x0002, screen_name: info.screen_name };
+            self.enqueue(SnacBody::UserInfoQuery2(query), Tag::AwayFetch(name));
+        }
+    }
+
+    fn on_departed(&mut self, info: &userinfo::UserInfo) {
+        let name = ScreenName::from_wire(&info.screen_name);
+        self.presence.remove(&name);
+        self.emit(Event::Presence(Presence {
+            name,
+            availability: Availability::Offline,
+            idle_minutes: None,
+            signed_on_at: None,
+            warning_percent: info.warning_level / 10,
+            away_message: None,
+        }));
+    }
+}

@@ -1,0 +1,119 @@
+//! Family 0x13 (Feedbag) on the client: the server-stored buddy list, read (13/04 → 13/06),
+//! changed by us (13/08–13/0A, answered by 13/0E) and pushed by the server.
+
+use super::*;
+
+impl SessionState {
+    /// 13/06: (part of) the buddy list we asked for with 13/04; loaded after the last part.
+    pub(super) fn feedbag_reply(&mut self, now: u64, header: &SnacHeader, reply: FeedbagReply) {
+        if self.in_flight.get(&header.request_id) != Some(&Tag::Query(0x13, 0x04)) {
+            tracing::info!("ignoring a buddy list nobody asked for");
+            return;
+        }
+        self.feedbag_parts.extend(reply.items);
+        if !header.more_follow() {
+            self.in_flight.remove(&header.request_id);
+            self.on_feedbag_loaded(now);
+        }
+    }
+
+    fn on_feedbag_loaded(&mut self, now: u64) {
+        self.feedbag = Feedbag::new(std::mem::take(&mut self.feedbag_parts));
+        self.feedbag_loaded = true;
+        if !self.signed_on {
+            self.signed_on = true;
+            self.signon_deadline = None;
+            let screen_name = self.display_name.clone().unwrap_or_else(|| self.own.clone());
+            self.emit(Event::SignedOn { screen_name });
+        }
+        self.emit(Event::BuddyList(self.feedbag.buddy_list()));
+        for cmd in std::mem::take(&mut self.deferred) {
+            self.handle_command(now, cmd);
+        }
+    }
+
+    /// 13/08 pushed by the server: items another session of ours inserted.
+    pub(super) fn feedbag_insert(&mut self, items: FeedbagItems) {
+        self.on_feedbag_push(Change::Insert(items.items));
+    }
+
+    /// 13/09 pushed by the server: items another session of ours updated.
+    pub(super) fn feedbag_update(&mut self, items: FeedbagItems) {
+        self.on_feedbag_push(Change::Update(items.items));
+    }
+
+    /// 13/0A pushed by the server: items another session of ours deleted.
+    pub(super) fn feedbag_delete(&mut self, items: FeedbagItems) {
+        self.on_feedbag_push(Change::Delete(items.items));
+    }
+
+    fn on_feedbag_push(&mut self, change: Change) {
+        if !self.feedbag_loaded {
+            tracing::debug!("feedbag change before the list arrived; the list will include it");
+            return;
+        }
+        self.feedbag.apply(&change);
+        self.emit(Event::BuddyList(self.feedbag.buddy_list()));
+    }
+
+    /// 13/0E: the results of our change; on any failure the list is read again.
+    pub(super) fn feedbag_status(&mut self, header: &SnacHeader, status: &FeedbagStatus) {
+        match self.in_flight.remove(&header.request_id) {
+            Some(Tag::Feedbag(what)) => {
+                let failed: Vec<String> = status
+                    .results
+                    .iter()
+                    .filter(|r| **r != FeedbagResult::Ok)
+                    .map(|r| r.description().to_string())
+                    .collect();
+                if !failed.is_empty() {
+                    self.emit(Event::BuddyListError(format!(
+                        "{what} failed: {}",
+                        failed.join(", ")
+                    )));
+                    // Re-read the list so the local copy matches the server's again.
+                    self.enqueue(SnacBody::FeedbagQuery, Tag::Plain);
+                }
+            }
+            _ => tracing::info!("ignoring a feedbag status nobody asked for"),
+        }
+    }
+
+    /// 13/11, 13/08–13/0A, 13/12: one buddy-list command as a feedbag transaction.
+    pub(super) fn change_feedbag(&mut self, cmd: Command) {
+        let (what, planned) = match &cmd {
+            Command::AddBuddy { name, group } => (
+                format!("adding {} to {group}", name.as_str()),
+                self.feedbag.add_buddy(name, group),
+            ),
+            Command::RemoveBuddy { name } => {
+                (format!("removing {}", name.as_str()), self.feedbag.remove_buddy(name))
+            }
+            Command::AddGroup { name } => {
+                (format!("adding the group {name}"), self.feedbag.add_group(name))
+            }
+            Command::RemoveGroup { name } => {
+                (format!("removing the group {name}"), self.feedbag.remove_group(name))
+            }
+            _ => return,
+        };
+        let changes = match planned {
+            Ok(c) => c,
+            Err(e) => {
+                self.emit(Event::BuddyListError(e));
+                return;
+            }
+        };
+        self.enqueue(SnacBody::FeedbagStartTransaction(StartTransaction::default()), Tag::Plain);
+        for change in changes {
+            let body = match change {
+                Change::Insert(items) => SnacBody::FeedbagInsert(FeedbagItems { items }),
+                Change::Update(items) => SnacBody::FeedbagUpdate(FeedbagItems { items }),
+                Change::Delete(items) => SnacBody::FeedbagDelete(FeedbagItems { items }),
+            };
+            self.enqueue(body, Tag::Feedbag(what.clone()));
+        }
+        self.enqueue(SnacBody::FeedbagEndTransaction, Tag::Plain);
+        self.emit(Event::BuddyList(self.feedbag.buddy_list()));
+    }
+}

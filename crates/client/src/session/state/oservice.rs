@@ -1,0 +1,96 @@
+//! Family 0x01 (OService) on the client: rate classes, pause and resume, self info,
+//! warnings and the message of the day. Each handler is named after its SNAC
+//! (`SnacBody::RateParamsReply` → [`SessionState::rate_params_reply`]).
+
+use super::*;
+
+impl SessionState {
+    /// 01/07: the rate classes we asked for (with 01/06); acknowledged with 01/08.
+    pub(super) fn rate_params_reply(
+        &mut self,
+        now: u64,
+        header: &SnacHeader,
+        reply: &RateParamsReply,
+    ) {
+        if self.in_flight.remove(&header.request_id) == Some(Tag::Query(0x01, 0x06)) {
+            self.on_rate_params(now, reply);
+        } else {
+            tracing::info!("ignoring rate parameters nobody asked for");
+        }
+    }
+
+    fn on_rate_params(&mut self, now: u64, reply: &RateParamsReply) {
+        self.rates = RateTable::new(reply, now);
+        // The server's `current` predates the SNACs we pipelined after 01/06: count them again.
+        for (family, subtype) in self.sent_since_rate_query.take().unwrap_or_default() {
+            self.rates.record(family, subtype, now);
+        }
+        self.rates_known = true;
+        let class_ids = reply.classes.iter().map(|c| c.id).collect();
+        self.write_now(now, SnacBody::RateAck(RateAck { class_ids }));
+        if !self.signed_on {
+            self.emit(Event::SignOnProgress(SignOnStep::LoadingBuddyList));
+        }
+    }
+
+    /// 01/0A: a rate class changed state; warnings and limits are shown, the rest logged.
+    pub(super) fn rate_change(&mut self, now: u64, change: &RateChange) {
+        if self.rates.class(change.class.id).is_none() {
+            tracing::info!("ignoring a rate notice for unknown class {}", change.class.id);
+            return;
+        }
+        self.rates.apply_change(change, now);
+        match change.code {
+            RateChangeCode::Warning | RateChangeCode::Limited => {
+                self.emit(Event::RateWarning(format!(
+                    "the server says: {} (class {})",
+                    change.code.description(),
+                    change.class.id
+                )));
+            }
+            other => tracing::debug!("rate class {}: {other}", change.class.id),
+        }
+    }
+
+    /// 01/0B: pause sending; acknowledged at once with 01/0C.
+    pub(super) fn pause(&mut self, now: u64) {
+        self.paused = true;
+        let families = FAMILIES.iter().map(|f| f.0).collect();
+        self.write_now(now, SnacBody::PauseAck(FamilyList { families }));
+    }
+
+    /// 01/0D: resume sending after a pause.
+    pub(super) fn resume(&mut self) {
+        self.paused = false;
+    }
+
+    /// 01/0F: our own info; the server's spelling of our screen name is the one shown.
+    pub(super) fn self_info(&mut self, info: &SelfInfo) {
+        self.display_name = Some(ScreenName::from_wire(&info.info.screen_name));
+    }
+
+    /// 01/10: we were warned.
+    pub(super) fn warning(&mut self, w: Warning) {
+        let by = w
+            .warner
+            .map(|u| format!(" by {}", u.screen_name))
+            .unwrap_or_else(|| " anonymously".into());
+        self.emit(Event::RateWarning(format!(
+            "you were warned{by}; your warning level is now {}%",
+            w.level / 10
+        )));
+    }
+
+    /// 01/13: the message of the day, shown as a notice unless empty.
+    pub(super) fn motd(&mut self, motd: &Motd) {
+        match motd.text().filter(|t| !t.trim().is_empty()) {
+            Some(text) => self.emit(Event::Notice(to_plain(&text))),
+            None => tracing::debug!("empty MOTD of type {}", motd.kind),
+        }
+    }
+
+    /// 01/12: a migration; flapjack never asks for one, so an unrequested one is ignored.
+    pub(super) fn migrate(&mut self) {
+        tracing::info!("ignoring a migration nobody asked for");
+    }
+}
