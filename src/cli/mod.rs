@@ -2,11 +2,13 @@
 //! `main.rs` only parses and dispatches.
 //!
 //! [`args`] is the clap definition, [`profile`] picks the account and server, [`password`] the
-//! password source, [`tokens`] keeps and forgets long-term tokens, and [`exit`] maps every
-//! outcome to an exit code.
+//! password source, [`tokens`] keeps and forgets long-term tokens, [`exit`] maps every outcome
+//! to an exit code, [`logging`] chooses where logs go, and [`commands`] runs each command.
 
 pub mod args;
+pub mod commands;
 pub mod exit;
+pub mod logging;
 pub mod password;
 pub mod profile;
 pub mod tokens;
