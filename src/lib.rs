@@ -7,13 +7,15 @@
 //! - `flapjack-client` ([`auth`], [`session`], [`credentials`]): sign-on and the session,
 //!   which know nothing of terminals;
 //! - `flapjack-server` ([`server`]): the embedded server, which never imports the client;
-//! - here: the front ends ([`tui`], [`headless`]), the config file, the demo bot and the CLI.
+//! - here: the front ends ([`tui`], [`headless`]), the config file, the demo bot, and [`cli`],
+//!   the command line that `main.rs` hands over to.
 
 pub use flapjack_client::{auth, credentials, session};
 pub use flapjack_proto::{oscar, screenname, text};
 pub use flapjack_server as server;
 
 pub mod bot;
+pub mod cli;
 pub mod config;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -1,0 +1,308 @@
+//! Who signs on where: the account and server chosen from the command line and the config file.
+//!
+//! The precedence is: a flag (`--user`, `--profile`, `--login-url`, `--api-url`, `--dev-id`,
+//! `--bucp`) beats the config file, which beats the built-in presets (`aim`, `icq`, `local`).
+//! A `[[server]]` entry named like a preset starts from that preset and changes only what it
+//! sets; any other name starts from `local`.
+
+use std::path::{Path, PathBuf};
+
+use crate::auth::{AuthError, ServerProfile};
+use crate::config::{Config, ConfigError};
+use crate::credentials::CredentialKey;
+use crate::screenname::{ScreenName, ScreenNameError};
+use crate::session::LoginMethod;
+
+use super::args::Global;
+
+/// The clientLogin endpoint path, stripped from configured URLs that include it.
+const CLIENT_LOGIN_PATH: &str = "/auth/clientLogin";
+/// The startOSCARSession endpoint path, stripped from configured URLs that include it.
+const START_SESSION_PATH: &str = "/aim/startOSCARSession";
+
+/// Why the account or server could not be chosen; every message says what to pass or set.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// Neither `--user` nor the config file names an account.
+    #[error("no account: pass --user NAME, or set default_account in {}", .config.display())]
+    NoAccount {
+        /// The config file that was read.
+        config: PathBuf,
+    },
+    /// The account name is not a valid screen name or UIN.
+    #[error("--user")]
+    User(#[source] ScreenNameError),
+    /// The profile is neither a preset nor a `[[server]]` in the config file.
+    #[error(
+        "unknown profile `{0}`: use aim, icq, local, or a [[server]] name from the config file"
+    )]
+    UnknownProfile(String),
+    /// The HTTP sign-on URLs are unusable (not absolute, or plain http to a remote host).
+    #[error(transparent)]
+    Url(#[from] AuthError),
+}
+
+/// Who signs on where, resolved from the command line and the config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The account to sign on as.
+    pub screen_name: ScreenName,
+    /// The server's endpoints and developer key, overrides applied.
+    pub profile: ServerProfile,
+    /// HTTP sign-on or BUCP.
+    pub method: LoginMethod,
+    /// The config's `tls` setting for the BOS connection, if the server entry has one.
+    pub request_tls: Option<bool>,
+}
+
+impl Target {
+    /// The key under which this account's long-term token is kept: the same account on two
+    /// servers gets two entries, so the server's `startOSCARSession` URL is part of it.
+    pub fn credential_key(&self) -> CredentialKey {
+        CredentialKey::new(&self.profile.api_url, &self.screen_name)
+    }
+}
+
+/// Strips a full endpoint path from a configured URL, so both base and full URLs work.
+pub fn base_url(url: &str, endpoint_path: &str) -> String {
+    url.strip_suffix(endpoint_path).unwrap_or(url).trim_end_matches('/').to_string()
+}
+
+/// The config file to read: `--config`, else the platform default.
+pub fn config_path(global: &Global) -> Result<PathBuf, ConfigError> {
+    match &global.config {
+        Some(path) => Ok(path.clone()),
+        None => Config::default_path(),
+    }
+}
+
+/// Reads the config file named by `--config` (or the default); a missing file gives defaults.
+/// Returns the path too, since error messages name it.
+pub fn load_config(global: &Global) -> Result<(Config, PathBuf), ConfigError> {
+    let path = config_path(global)?;
+    Ok((Config::load(&path)?, path))
+}
+
+/// Chooses the account, the server profile and the login method. `config_path` is only named
+/// in the error that asks for an account.
+pub fn resolve(
+    global: &Global,
+    config: &Config,
+    config_path: &Path,
+) -> Result<Target, ResolveError> {
+    let user = match (&global.user, &config.default_account) {
+        (Some(user), _) => user.clone(),
+        (None, Some(user)) => user.clone(),
+        (None, None) => match config.accounts.as_slice() {
+            [only] => only.screen_name.clone(),
+            _ => return Err(ResolveError::NoAccount { config: config_path.to_path_buf() }),
+        },
+    };
+    let screen_name = ScreenName::parse(&user).map_err(ResolveError::User)?;
+    let profile_name = match (&global.profile, config.account(&user)) {
+        (Some(name), _) => name.clone(),
+        (None, Some(account)) => account.server.clone(),
+        (None, None) => "local".to_string(),
+    };
+    let mut request_tls = None;
+    let mut profile = match (config.server(&profile_name), ServerProfile::preset(&profile_name)) {
+        (Some(custom), preset) => {
+            let mut p = preset.unwrap_or_else(ServerProfile::local);
+            p.name = custom.name.clone();
+            if let Some(url) = &custom.login_url {
+                p.login_url = base_url(url, CLIENT_LOGIN_PATH);
+            }
+            if let Some(url) = &custom.api_url {
+                p.api_url = base_url(url, START_SESSION_PATH);
+            }
+            if let Some(key) = &custom.dev_id {
+                p.dev_id = key.clone();
+            }
+            p.bucp = custom.bucp.clone().or(p.bucp);
+            request_tls = custom.tls;
+            // A profile with only a BUCP host signs on through it.
+            if custom.login_url.is_none() && custom.api_url.is_none() && custom.bucp.is_some() {
+                p.login_url = String::new();
+            }
+            p
+        }
+        (None, Some(preset)) => preset,
+        (None, None) => return Err(ResolveError::UnknownProfile(profile_name)),
+    };
+    if let Some(url) = &global.login_url {
+        profile.login_url = base_url(url, CLIENT_LOGIN_PATH);
+    }
+    if let Some(url) = &global.api_url {
+        profile.api_url = base_url(url, START_SESSION_PATH);
+    }
+    if let Some(key) = &global.dev_id {
+        profile.dev_id = key.clone();
+    }
+    let method = match (&global.bucp, profile.login_url.is_empty(), &profile.bucp) {
+        (Some(addr), _, _) => LoginMethod::Bucp(addr.clone()),
+        (None, true, Some(addr)) => LoginMethod::Bucp(addr.clone()),
+        _ => LoginMethod::Http,
+    };
+    if method == LoginMethod::Http {
+        profile.check()?;
+    }
+    Ok(Target { screen_name, profile, method, request_tls })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::args::Cli;
+    use clap::Parser;
+
+    fn global(flags: &[&str]) -> Global {
+        let args = std::iter::once("flapjack").chain(flags.iter().copied());
+        Cli::try_parse_from(args).unwrap().global
+    }
+
+    fn config(text: &str) -> Config {
+        Config::parse(text, Path::new("test.toml")).unwrap()
+    }
+
+    fn resolve_with(flags: &[&str], text: &str) -> Result<Target, ResolveError> {
+        resolve(&global(flags), &config(text), Path::new("/cfg/config.toml"))
+    }
+
+    #[test]
+    fn configured_urls_may_be_base_or_full_endpoints() {
+        assert_eq!(base_url("http://h:1/auth/clientLogin", CLIENT_LOGIN_PATH), "http://h:1");
+        assert_eq!(base_url("http://h:1/", CLIENT_LOGIN_PATH), "http://h:1");
+        assert_eq!(base_url("http://h:1/aim/startOSCARSession", START_SESSION_PATH), "http://h:1");
+    }
+
+    #[test]
+    fn without_any_account_the_error_names_the_flag_and_the_config_file() {
+        let err = resolve_with(&[], "").unwrap_err();
+        assert!(matches!(err, ResolveError::NoAccount { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains("--user NAME") && text.contains("/cfg/config.toml"), "{text}");
+    }
+
+    #[test]
+    fn the_account_comes_from_the_flag_then_the_default_then_a_single_account() {
+        let two = "default_account = \"Dora\"\n\
+                   [[account]]\nscreen_name = \"Solo\"\nserver = \"local\"\n\
+                   [[account]]\nscreen_name = \"Dora\"\nserver = \"local\"\n\
+                   [[server]]\nname = \"local\"";
+        assert_eq!(
+            resolve_with(&["--user", "Flag Name"], two).unwrap().screen_name.as_str(),
+            "Flag Name"
+        );
+        assert_eq!(resolve_with(&[], two).unwrap().screen_name.as_str(), "Dora");
+        let many = "[[account]]\nscreen_name = \"Solo\"\nserver = \"local\"\n\
+                    [[account]]\nscreen_name = \"Dora\"\nserver = \"local\"\n\
+                    [[server]]\nname = \"local\"";
+        let err = resolve_with(&[], many).unwrap_err();
+        assert!(matches!(err, ResolveError::NoAccount { .. }), "two accounts, no default: {err:?}");
+        let one =
+            "[[account]]\nscreen_name = \"Solo\"\nserver = \"aim\"\n[[server]]\nname = \"aim\"";
+        let target = resolve_with(&[], one).unwrap();
+        assert_eq!(target.screen_name.as_str(), "Solo");
+        assert_eq!(target.profile, ServerProfile::aim(), "the account's server is used");
+    }
+
+    #[test]
+    fn a_bad_screen_name_is_blamed_on_user() {
+        let err = resolve_with(&["--user", "   "], "").unwrap_err();
+        assert!(matches!(err, ResolveError::User(_)), "{err:?}");
+        assert!(format!("{:#}", anyhow::Error::from(err)).starts_with("--user: "));
+    }
+
+    #[test]
+    fn without_a_profile_the_embedded_server_is_used_over_http() {
+        let target = resolve_with(&["--user", "alice"], "").unwrap();
+        assert_eq!(target.profile, ServerProfile::local());
+        assert_eq!(target.method, LoginMethod::Http);
+        assert_eq!(target.request_tls, None);
+    }
+
+    #[test]
+    fn an_unknown_profile_lists_the_choices() {
+        let err = resolve_with(&["--user", "alice", "--profile", "nowhere"], "").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown profile `nowhere`: use aim, icq, local, or a [[server]] name from the config \
+             file"
+        );
+    }
+
+    #[test]
+    fn a_server_entry_overrides_only_what_it_sets_on_its_preset() {
+        let text = "[[server]]\nname = \"icq\"\ndev_id = \"mine\"\ntls = false";
+        let target = resolve_with(&["--user", "123456", "--profile", "icq"], text).unwrap();
+        let icq = ServerProfile::icq();
+        assert_eq!(target.profile.dev_id, "mine");
+        assert_eq!(target.profile.login_url, icq.login_url);
+        assert_eq!(target.profile.api_url, icq.api_url);
+        assert_eq!(target.request_tls, Some(false));
+    }
+
+    #[test]
+    fn a_custom_server_starts_from_local_and_accepts_full_endpoint_urls() {
+        let text =
+            "[[server]]\nname = \"lan\"\nlogin_url = \"http://127.0.0.1:9/auth/clientLogin\"\n\
+                    api_url = \"http://127.0.0.1:9/aim/startOSCARSession/\"";
+        let target = resolve_with(&["--user", "alice", "--profile", "lan"], text).unwrap();
+        assert_eq!(target.profile.name, "lan");
+        assert_eq!(target.profile.login_url, "http://127.0.0.1:9");
+        assert_eq!(target.profile.dev_id, ServerProfile::local().dev_id);
+        assert_eq!(target.method, LoginMethod::Http);
+    }
+
+    #[test]
+    fn a_server_with_only_a_bucp_host_signs_on_through_it() {
+        let text = "[[account]]\nscreen_name = \"alice\"\nserver = \"oscar\"\n\
+                    [[server]]\nname = \"oscar\"\nbucp = \"127.0.0.1:5190\"";
+        let target = resolve_with(&[], text).unwrap();
+        assert_eq!(target.method, LoginMethod::Bucp("127.0.0.1:5190".into()));
+        assert!(target.profile.login_url.is_empty());
+    }
+
+    #[test]
+    fn flags_beat_the_config_file() {
+        let text = "[[server]]\nname = \"lan\"\nlogin_url = \"http://127.0.0.1:9\"\n\
+                    api_url = \"http://127.0.0.1:9\"\ndev_id = \"cfg\"";
+        let flags = [
+            "--user",
+            "alice",
+            "--profile",
+            "lan",
+            "--login-url",
+            "http://127.0.0.1:7/auth/clientLogin",
+            "--api-url",
+            "http://127.0.0.1:8",
+            "--dev-id",
+            "flag",
+        ];
+        let target = resolve_with(&flags, text).unwrap();
+        assert_eq!(target.profile.login_url, "http://127.0.0.1:7");
+        assert_eq!(target.profile.api_url, "http://127.0.0.1:8");
+        assert_eq!(target.profile.dev_id, "flag");
+        let bucp = resolve_with(&["--user", "alice", "--bucp", "127.0.0.1:5191"], "").unwrap();
+        assert_eq!(bucp.method, LoginMethod::Bucp("127.0.0.1:5191".into()));
+    }
+
+    #[test]
+    fn plain_http_to_a_remote_host_is_refused_unless_bucp_is_used() {
+        let remote = ["--user", "alice", "--login-url", "http://example.com"];
+        let err = resolve_with(&remote, "").unwrap_err();
+        assert!(matches!(err, ResolveError::Url(_)), "{err:?}");
+        assert!(err.to_string().contains("plain http:// is only allowed to loopback"), "{err}");
+        let with_bucp = [&remote[..], &["--bucp", "127.0.0.1:5191"]].concat();
+        assert!(resolve_with(&with_bucp, "").is_ok(), "BUCP skips the HTTP URL check");
+    }
+
+    #[test]
+    fn the_credential_key_follows_the_api_url_and_the_normalized_name() {
+        let a = resolve_with(&["--user", "Bob Smith"], "").unwrap();
+        let b = resolve_with(&["--user", "bobsmith", "--api-url", "http://127.0.0.1:8080/"], "")
+            .unwrap();
+        assert_eq!(a.credential_key(), CredentialKey::new(&a.profile.api_url, &b.screen_name));
+        assert_eq!(b.credential_key().keyring_user(), "bobsmith@http://127.0.0.1:8080");
+    }
+}
