@@ -32,14 +32,14 @@ impl App {
         self.active.as_ref() == Some(peer)
     }
 
-    /// Index of `peer`'s chat, creating it (with its logged history) if needed.
+    /// Index of `peer`'s chat, creating it (and asking for its logged history) if needed.
     pub(super) fn ensure_chat(&mut self, peer: &ScreenName) -> usize {
         if let Some(i) = self.chats.iter().position(|c| &c.peer == peer) {
             return i;
         }
-        let mut conv = Conversation::new(peer.clone());
-        self.load_history(&mut conv);
-        self.chats.push(conv);
+        // The log is read by the run loop, which puts it above whatever arrives meanwhile.
+        self.request_history(peer);
+        self.chats.push(Conversation::new(peer.clone()));
         self.chats.len() - 1
     }
 

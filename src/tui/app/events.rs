@@ -1,5 +1,8 @@
 //! The session-event reducer and the timers: what each [`Event`] does to the state, which
 //! actions it asks for (a bell), and what becomes due as time passes (typing indicators).
+//!
+//! Nothing here does I/O: log records are queued ([`App::take_history_ops`]) and the run loop
+//! writes them.
 
 use std::time::{Duration, Instant};
 

@@ -1,15 +1,15 @@
-//! The TUI's state and everything that changes it, with no terminal in sight.
+//! The TUI's state and everything that changes it, with no terminal and no files in sight.
 //!
 //! [`App`] takes session [`Event`](crate::session::Event)s, key presses, mouse clicks and
 //! pastes, and answers with [`Action`]s for the run loop (commands for the session, a bell,
-//! quit). Drawing is a pure function of the state ([`super::ui::draw`]), so every state can be
-//! snapshot-tested.
+//! quit). Conversation-log work is queued as [`HistoryOp`]s that the run loop performs. Drawing
+//! is a pure function of the state ([`super::ui::draw`]), so every state can be snapshot-tested.
 //!
 //! The state is one struct; the code that changes it is split by job:
 //! `buddies` (the list's rows, selection and groups), `chats` (opening, cycling and closing
 //! chats, sending and delivery marks), `events` (the session-event reducer and timers),
 //! `keys` (key presses, overlays, search and editing), `mouse`, `commands` (slash commands,
-//! parsed into [`SlashCommand`] and then executed) and `logs` (conversation logs).
+//! parsed into [`SlashCommand`] and then executed) and `logs` (conversation-log requests).
 
 mod buddies;
 mod chats;
@@ -26,7 +26,7 @@ use std::time::{Duration, Instant, SystemTime};
 use ratatui::layout::Rect;
 
 use super::conversation::{Clock, Conversation, Formatter};
-use super::history::History;
+use super::history::{History, HistoryOp};
 use super::input::{InputHistory, InputLine};
 use super::keymap::{Context, KeyAction, Keymap};
 use super::ui;
@@ -177,8 +177,10 @@ pub struct App {
     command_input: InputLine,
     /// Lines sent before, for recalling with the history keys.
     input_history: InputHistory,
-    /// Where conversations are logged.
+    /// Where the run loop logs conversations; the App itself never opens it.
     history: Option<History>,
+    /// Log work waiting for the run loop ([`App::take_history_ops`]).
+    history_ops: Vec<HistoryOp>,
     /// When each chat last rang the bell, to rate-limit it.
     bells: HashMap<ScreenName, Instant>,
     /// The id the next outgoing IM gets.
@@ -221,6 +223,7 @@ impl App {
             command_input: InputLine::default(),
             input_history: InputHistory::default(),
             history: None,
+            history_ops: Vec::new(),
             bells: HashMap::new(),
             next_id: 1,
             pending: HashMap::new(),
@@ -238,7 +241,8 @@ impl App {
         self
     }
 
-    /// Logs conversations here and loads them when chats open.
+    /// Logs conversations here and loads them when chats open. The App itself never touches the
+    /// files: it queues [`HistoryOp`]s ([`App::take_history_ops`]) for the run loop to perform.
     pub fn with_history(mut self, history: History) -> Self {
         self.history = Some(history);
         self
