@@ -11,7 +11,7 @@ use flapjack::session::{Command, Event, ImFailure, TypingState};
 use flapjack::tui::app::{Focus, Overlay};
 use flapjack::tui::conversation::{Delivery, LineKind};
 use flapjack::tui::history::History;
-use flapjack::tui::Action;
+use flapjack::tui::{sync_history, Action};
 use tui_common::*;
 
 fn sends(actions: &[Action]) -> Vec<Command> {
@@ -432,11 +432,14 @@ fn history_is_logged_and_loaded_when_a_chat_opens() {
         feed(&mut app, vec![im("Alice", "remember me", 1)], now);
         type_text(&mut app, "/msg Alice I will", now);
         app.handle_key(key(KeyCode::Enter), now);
+        // The App only queues log work; the run loop does the file I/O.
+        sync_history(&mut app);
     }
     let mut app = app().with_history(History::new(dir.path(), "Me"));
     populated(&mut app, now);
     type_text(&mut app, "/msg alice", now);
     app.handle_key(key(KeyCode::Enter), now);
+    sync_history(&mut app);
     let texts: Vec<String> = app
         .active_chat()
         .map(|c| c.lines.iter().map(|l| l.text.clone()).collect())

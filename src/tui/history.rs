@@ -1,6 +1,9 @@
 //! Conversation logs: one JSON-lines file per buddy, appended as messages come and go and
 //! loaded into scrollback when a chat opens.
 //!
+//! The App never opens these files: it queues [`HistoryOp`]s and the run loop performs them
+//! (`sync_history` in the runner), so the state machine stays free of I/O.
+//!
 //! Files live under `<data dir>/logs/<account>/<buddy>.jsonl`. Both names come partly from a peer,
 //! so they are encoded to a safe file name (no separators, no leading dot, bounded length).
 
@@ -78,6 +81,26 @@ impl Record {
             UNIX_EPOCH.checked_sub(d).unwrap_or(UNIX_EPOCH)
         }
     }
+}
+
+/// Log work the App asks the run loop to do, performed in the order it was asked for (a chat's
+/// log is loaded before the message that opened it is appended).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryOp {
+    /// Read the end of a buddy's log into the chat that just opened.
+    Load {
+        /// The buddy.
+        peer: ScreenName,
+        /// How many records at most.
+        max: usize,
+    },
+    /// Append a record to a buddy's log.
+    Append {
+        /// The buddy.
+        peer: ScreenName,
+        /// The message.
+        record: Record,
+    },
 }
 
 /// The logs of one account.

@@ -15,5 +15,6 @@ pub mod ui;
 
 pub use app::{Action, App};
 pub use run::{
-    install_panic_hook, restore_terminal, run, run_app, setup_terminal, Finished, TuiError,
+    install_panic_hook, restore_terminal, run, run_app, setup_terminal, sync_history, Finished,
+    TuiError,
 };

@@ -19,7 +19,7 @@ use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::Terminal;
 
 use super::app::{Action, App, ConnState};
-use super::history::History;
+use super::history::{History, HistoryOp};
 use super::keymap::{Keymap, KeymapError};
 use super::ui;
 use crate::config::Config;
@@ -200,6 +200,9 @@ where
                 actions = r.actions;
             }
         }
+        // Log work first, as when it was done inline: a message is on disk before it is sent,
+        // and a chat's log is on screen in the same frame the chat opens.
+        redraw |= sync_history(&mut app);
         let mut quit = false;
         for action in actions {
             match action {
@@ -233,7 +236,98 @@ where
     Ok(Finished { app, frames })
 }
 
+/// Performs the conversation-log work `app` queued ([`App::take_history_ops`]): appends records
+/// and loads the logs of chats that just opened. Failures are shown in the status bar, never
+/// fatal. Returns true when the state changed (log lines loaded or an error shown).
+///
+/// [`run_app`] calls this after every input, session event and timer; tests that drive an
+/// [`App`] directly call it to play the run loop's part.
+pub fn sync_history(app: &mut App) -> bool {
+    let ops = app.take_history_ops();
+    let Some(history) = app.history().cloned() else { return false };
+    let mut changed = false;
+    for op in ops {
+        match op {
+            HistoryOp::Append { peer, record } => {
+                if let Err(e) = history.append(&peer, &record) {
+                    app.history_not_written(&e);
+                    changed = true;
+                }
+            }
+            HistoryOp::Load { peer, max } => {
+                app.history_loaded(&peer, history.load(&peer, max));
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
 /// Wraps a backend's own error type.
 fn backend<E: std::error::Error + Send + Sync + 'static>(e: E) -> TuiError {
     TuiError::Backend(Box::new(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::config::UiConfig;
+    use crate::screenname::ScreenName;
+    use crate::session::IncomingIm;
+    use crate::tui::history::{Direction, Record};
+
+    /// The run loop, not the App, touches the log: an IM that opens a chat loads the earlier log
+    /// above it and is appended to the file.
+    #[tokio::test]
+    async fn the_run_loop_loads_and_writes_the_logs() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let history = History::new(dir.path(), "me");
+        let bob = ScreenName::from_wire("bob");
+        let earlier = Record::new(UNIX_EPOCH, Direction::Out, "earlier", false);
+        assert!(history.append(&bob, &earlier).is_ok());
+        let (keys, key_rx) = futures::channel::mpsc::unbounded::<io::Result<TermEvent>>();
+        let (commands, _command_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (events_tx, events) = tokio::sync::mpsc::unbounded_channel();
+        let app =
+            App::new("me", Keymap::default(), UiConfig::default()).with_history(history.clone());
+        let task = tokio::spawn(async move {
+            let mut terminal =
+                Terminal::new(TestBackend::new(80, 24)).unwrap_or_else(|e| match e {});
+            run_app(&mut terminal, key_rx, SessionHandle { commands, events }, app, |_| Ok(()))
+                .await
+        });
+        let im = IncomingIm {
+            from: bob.clone(),
+            text: "hi".into(),
+            time: SystemTime::now(),
+            auto_response: false,
+            offline: false,
+        };
+        assert!(events_tx.send(Event::ImReceived(im)).is_ok());
+        let mut written = Vec::new();
+        for _ in 0..500 {
+            written = history.load(&bob, 10).unwrap_or_default();
+            if written.len() == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let texts: Vec<&str> = written.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(texts, ["earlier", "hi"]);
+        drop(keys);
+        let finished = match tokio::time::timeout(Duration::from_secs(10), task).await {
+            Ok(Ok(Ok(f))) => f,
+            other => panic!("loop did not finish cleanly: {other:?}"),
+        };
+        let shown: Vec<String> = finished
+            .app
+            .active_chat()
+            .map(|c| c.lines.iter().map(|l| l.text.clone()).collect())
+            .unwrap_or_default();
+        assert_eq!(shown, ["earlier", "hi"]);
+    }
 }

@@ -1,0 +1,160 @@
+//! Chats: opening, cycling and closing them in tab order (unread first), sending and retrying
+//! messages, and moving delivery marks as the session reports progress.
+
+use std::time::SystemTime;
+
+use super::{Action, App, Focus};
+use crate::screenname::ScreenName;
+use crate::session::{Command, MessageId, TypingState};
+use crate::tui::conversation::{ChatLine, Conversation, Delivery, LineKind};
+use crate::tui::history::{Direction, Record};
+
+impl App {
+    /// Chats in tab order: unread chats first (in the order they became unread, so more
+    /// messages do not reshuffle them), then the others in the order they were opened.
+    pub fn chat_order(&self) -> Vec<usize> {
+        let mut unread: Vec<(u64, usize)> = self
+            .chats
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.unread_since.map(|s| (s, i)))
+            .collect();
+        unread.sort_unstable();
+        let mut order: Vec<usize> = unread.into_iter().map(|(_, i)| i).collect();
+        order.extend(
+            self.chats.iter().enumerate().filter(|(_, c)| c.unread_since.is_none()).map(|(i, _)| i),
+        );
+        order
+    }
+
+    /// True when `peer`'s chat is the one on screen.
+    pub fn is_active(&self, peer: &ScreenName) -> bool {
+        self.active.as_ref() == Some(peer)
+    }
+
+    /// Index of `peer`'s chat, creating it (and asking for its logged history) if needed.
+    pub(super) fn ensure_chat(&mut self, peer: &ScreenName) -> usize {
+        if let Some(i) = self.chats.iter().position(|c| &c.peer == peer) {
+            return i;
+        }
+        // The log is read by the run loop, which puts it above whatever arrives meanwhile.
+        self.request_history(peer);
+        self.chats.push(Conversation::new(peer.clone()));
+        self.chats.len() - 1
+    }
+
+    /// Opens (or switches to) the chat with `peer`.
+    pub fn open_chat(&mut self, peer: &ScreenName) {
+        let i = self.ensure_chat(peer);
+        if let Some(c) = self.chats.get_mut(i) {
+            c.unread = 0;
+            c.unread_since = None;
+            self.active = Some(c.peer.clone());
+        }
+    }
+
+    /// Opens the chat at `pos` in tab order ([`App::chat_order`]).
+    pub(super) fn switch_to_position(&mut self, pos: usize) {
+        let order = self.chat_order();
+        if let Some(peer) = order.get(pos).and_then(|&i| self.chats.get(i)).map(|c| c.peer.clone())
+        {
+            self.open_chat(&peer);
+        }
+    }
+
+    /// Opens the next chat in tab order (`forward`) or the previous one, wrapping.
+    pub(super) fn cycle_chat(&mut self, forward: bool) {
+        let order = self.chat_order();
+        if order.is_empty() {
+            return;
+        }
+        let cur = self.active_index().and_then(|a| order.iter().position(|&i| i == a));
+        let next = match (cur, forward) {
+            (None, _) => 0,
+            (Some(p), true) => (p + 1) % order.len(),
+            (Some(p), false) => (p + order.len() - 1) % order.len(),
+        };
+        self.switch_to_position(next);
+    }
+
+    /// Closes the chat on screen, telling the buddy we stopped typing if we had said otherwise, and
+    /// opens the chat that took its place in tab order.
+    pub(super) fn close_chat(&mut self) -> Vec<Action> {
+        let Some(i) = self.active_index() else { return Vec::new() };
+        let order = self.chat_order();
+        let pos = order.iter().position(|&x| x == i).unwrap_or(0);
+        let conv = self.chats.remove(i);
+        let mut actions = Vec::new();
+        if conv.our_typing != TypingState::Finished {
+            actions.push(Action::Send(Command::Typing {
+                to: conv.peer.clone(),
+                state: TypingState::Finished,
+            }));
+        }
+        self.active = None;
+        let order = self.chat_order();
+        if !order.is_empty() {
+            self.switch_to_position(pos.min(order.len() - 1));
+        } else if self.focus == Focus::Conversation {
+            self.focus = Focus::Buddies;
+        }
+        actions
+    }
+
+    /// Moves an outgoing message's delivery mark forward as the session reports progress.
+    pub(super) fn set_delivery(&mut self, id: MessageId, delivery: Delivery) {
+        let Some(peer) = self.pending.get(&id) else { return };
+        let Some(conv) = self.chats.iter_mut().find(|c| &c.peer == peer) else { return };
+        if let Some(ChatLine { kind: LineKind::Outgoing { delivery: d, .. }, .. }) =
+            conv.outgoing_mut(id)
+        {
+            // Late progress reports never undo a final state.
+            if !matches!(d, Delivery::Acked | Delivery::Failed(_)) {
+                *d = delivery;
+            }
+        }
+    }
+
+    /// Sends `text` to the chat on screen: a pending line now, its delivery mark later.
+    pub(super) fn send_message(&mut self, text: String) -> Vec<Action> {
+        let Some(i) = self.active_index() else {
+            self.set_notice("no chat open: press Enter on a buddy, or /msg NAME", true);
+            return Vec::new();
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        let Some(c) = self.chats.get_mut(i) else { return Vec::new() };
+        let peer = c.peer.clone();
+        let time = self.fixed_time.unwrap_or_else(SystemTime::now);
+        let kind =
+            LineKind::Outgoing { id: Some(id), delivery: Delivery::Pending, raw: text.clone() };
+        c.push(ChatLine::new(time, kind, &text));
+        c.scroll_to_bottom();
+        self.pending.insert(id, peer.clone());
+        self.log(&peer, Record::new(time, Direction::Out, &text, false));
+        vec![Action::Send(Command::SendIm { id, to: peer, text })]
+    }
+
+    /// Sends the newest failed message of the chat on screen again, under a new id.
+    pub(super) fn retry(&mut self) -> Vec<Action> {
+        let Some(i) = self.active_index() else { return Vec::new() };
+        let id = self.next_id;
+        let Some(c) = self.chats.get_mut(i) else { return Vec::new() };
+        let failed = c.lines.iter_mut().rev().find_map(|l| match &mut l.kind {
+            LineKind::Outgoing { id: line_id, delivery: d @ Delivery::Failed(_), raw } => {
+                *d = Delivery::Pending;
+                *line_id = Some(id);
+                Some(raw.clone())
+            }
+            _ => None,
+        });
+        let Some(text) = failed else {
+            self.set_notice("no failed message to retry here", false);
+            return Vec::new();
+        };
+        let peer = c.peer.clone();
+        self.next_id += 1;
+        self.pending.insert(id, peer.clone());
+        vec![Action::Send(Command::SendIm { id, to: peer, text })]
+    }
+}

@@ -1,0 +1,346 @@
+//! Slash commands: what the user typed is first parsed into a [`SlashCommand`] (a pure function,
+//! tested command by command) and only then executed against the state.
+//!
+//! Submitting the input line also lives here, since it decides between a command and a message:
+//! `/cmd` runs a command, `//text` sends `/text` as a message.
+
+use std::time::Instant;
+
+use super::{Action, App, Focus, Overlay, DEFAULT_AWAY, DEFAULT_GROUP};
+use crate::screenname::{ScreenName, ScreenNameError};
+use crate::session::Command;
+use crate::tui::keymap::KeyAction;
+
+/// A slash command as typed, with its arguments checked but nothing done yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlashCommand {
+    /// `/away [MESSAGE]`: go away with this message (the default one when none is given).
+    Away(Option<String>),
+    /// `/back`: come back from away.
+    Back,
+    /// `/add NAME [GROUP]`: add a buddy, to the first group when none is named.
+    Add {
+        /// The buddy.
+        name: ScreenName,
+        /// The group, as typed (spaces joined).
+        group: Option<String>,
+    },
+    /// `/remove NAME` or `/rm NAME`: remove a buddy.
+    Remove(ScreenName),
+    /// `/info [NAME]` or `/whois [NAME]`: a profile, of the chat on screen when no name is given.
+    Info(Option<ScreenName>),
+    /// `/msg NAME [TEXT]`, `/query` or `/open`: open a chat and optionally send a first message.
+    Msg {
+        /// The buddy.
+        name: ScreenName,
+        /// The message, words joined by single spaces.
+        text: Option<String>,
+    },
+    /// `/close`: close the chat on screen.
+    Close,
+    /// `/help`: show keys and commands.
+    Help,
+    /// `/quit` or `/exit`: sign off and leave.
+    Quit,
+    /// `/retry`: send the newest failed message again.
+    Retry,
+}
+
+/// Why a line is not a valid slash command; the text is shown in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// No such command (lower-cased as matched).
+    #[error("unknown command /{0}")]
+    Unknown(String),
+    /// The command needs a screen name and none was given.
+    #[error("/{command} needs a screen name")]
+    MissingName {
+        /// The command word as typed.
+        command: String,
+    },
+    /// The screen name given cannot be one.
+    #[error("{raw:?}: {reason}")]
+    BadName {
+        /// The argument as typed.
+        raw: String,
+        /// What is wrong with it.
+        reason: ScreenNameError,
+    },
+}
+
+impl SlashCommand {
+    /// Parses a command line, with or without its leading `/`. Command words ignore case;
+    /// arguments are split on spaces, with "double-quoted names" kept together.
+    pub fn parse(line: &str) -> Result<SlashCommand, ParseError> {
+        let line = line.strip_prefix('/').unwrap_or(line);
+        let (cmd, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let rest = rest.trim();
+        let args = split_args(rest);
+        let name_arg = |n: usize| -> Result<ScreenName, ParseError> {
+            let Some(raw) = args.get(n) else {
+                return Err(ParseError::MissingName { command: cmd.to_string() });
+            };
+            ScreenName::parse(raw)
+                .map_err(|reason| ParseError::BadName { raw: raw.clone(), reason })
+        };
+        // Everything after the first argument, joined by single spaces.
+        let tail =
+            || (args.len() > 1).then(|| args.get(1..).map(|a| a.join(" ")).unwrap_or_default());
+        match cmd.to_lowercase().as_str() {
+            "away" => Ok(SlashCommand::Away((!rest.is_empty()).then(|| rest.to_string()))),
+            "back" => Ok(SlashCommand::Back),
+            "add" => Ok(SlashCommand::Add { name: name_arg(0)?, group: tail() }),
+            "remove" | "rm" => Ok(SlashCommand::Remove(name_arg(0)?)),
+            "info" | "whois" => {
+                Ok(SlashCommand::Info(if args.is_empty() { None } else { Some(name_arg(0)?) }))
+            }
+            "msg" | "query" | "open" => Ok(SlashCommand::Msg { name: name_arg(0)?, text: tail() }),
+            "close" => Ok(SlashCommand::Close),
+            "help" => Ok(SlashCommand::Help),
+            "quit" | "exit" => Ok(SlashCommand::Quit),
+            "retry" => Ok(SlashCommand::Retry),
+            other => Err(ParseError::Unknown(other.to_string())),
+        }
+    }
+}
+
+impl App {
+    /// Enter on the input line: runs a slash command or sends the draft, then updates typing.
+    pub(super) fn submit(&mut self, now: Instant) -> Vec<Action> {
+        let text = self.input_mut().take();
+        if text.trim().is_empty() {
+            return self.after_edit(now);
+        }
+        self.input_history.push(&text);
+        self.notice = None;
+        let mut actions = match text.strip_prefix('/') {
+            Some(rest) if !rest.starts_with('/') => self.run_command(rest),
+            Some(rest) => self.send_message(rest.to_string()),
+            None => self.send_message(text),
+        };
+        actions.extend(self.after_edit(now));
+        actions
+    }
+
+    /// Parses and executes a command line; a bad one only shows why in the status bar.
+    fn run_command(&mut self, line: &str) -> Vec<Action> {
+        match SlashCommand::parse(line) {
+            Ok(command) => self.execute(command),
+            Err(e) => {
+                let text = match &e {
+                    ParseError::Unknown(_) => {
+                        format!("{e} (press {} for help)", self.keymap.describe(KeyAction::Help))
+                    }
+                    _ => e.to_string(),
+                };
+                self.set_notice(&text, true);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Does what a parsed command asks.
+    pub fn execute(&mut self, command: SlashCommand) -> Vec<Action> {
+        match command {
+            SlashCommand::Away(message) => {
+                let message = message.unwrap_or_else(|| DEFAULT_AWAY.to_string());
+                vec![Action::Send(Command::SetAway(Some(message)))]
+            }
+            SlashCommand::Back => vec![Action::Send(Command::SetAway(None))],
+            SlashCommand::Add { name, group } => {
+                let group = group.unwrap_or_else(|| {
+                    self.groups.first().map_or(DEFAULT_GROUP.to_string(), |g| g.name.clone())
+                });
+                self.set_notice(&format!("adding {} to {}", name.as_str(), group), false);
+                vec![Action::Send(Command::AddBuddy { name, group })]
+            }
+            SlashCommand::Remove(name) => {
+                self.set_notice(&format!("removing {}", name.as_str()), false);
+                vec![Action::Send(Command::RemoveBuddy { name })]
+            }
+            SlashCommand::Info(name) => match name.or_else(|| self.active.clone()) {
+                Some(name) => vec![Action::Send(Command::GetInfo { name })],
+                None => {
+                    self.set_notice("/info needs a screen name", true);
+                    Vec::new()
+                }
+            },
+            SlashCommand::Msg { name, text } => {
+                self.open_chat(&name);
+                self.focus = Focus::Input;
+                text.map_or_else(Vec::new, |text| self.send_message(text))
+            }
+            SlashCommand::Close => self.close_chat(),
+            SlashCommand::Help => {
+                self.overlay = Some(Overlay::Help { scroll: 0 });
+                Vec::new()
+            }
+            SlashCommand::Quit => vec![Action::Send(Command::SignOff), Action::Quit],
+            SlashCommand::Retry => self.retry(),
+        }
+    }
+}
+
+/// Splits command arguments on spaces, keeping "double-quoted names" together.
+fn split_args(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in s.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::UiConfig;
+    use crate::tui::keymap::Keymap;
+
+    fn sn(s: &str) -> ScreenName {
+        ScreenName::from_wire(s)
+    }
+
+    fn parse(line: &str) -> Result<SlashCommand, ParseError> {
+        SlashCommand::parse(line)
+    }
+
+    #[test]
+    fn away_and_back() {
+        assert_eq!(parse("/away"), Ok(SlashCommand::Away(None)));
+        assert_eq!(parse("/away   "), Ok(SlashCommand::Away(None)));
+        // The message is kept as typed: quotes and inner spacing stay.
+        assert_eq!(
+            parse("/away  out  to \"lunch\" "),
+            Ok(SlashCommand::Away(Some("out  to \"lunch\"".into())))
+        );
+        assert_eq!(parse("/back"), Ok(SlashCommand::Back));
+        assert_eq!(parse("/back now"), Ok(SlashCommand::Back));
+    }
+
+    #[test]
+    fn add_with_and_without_a_group() {
+        assert_eq!(parse("/add bob"), Ok(SlashCommand::Add { name: sn("bob"), group: None }));
+        assert_eq!(
+            parse("/add \"Bob Smith\" Old  Friends"),
+            Ok(SlashCommand::Add { name: sn("Bob Smith"), group: Some("Old Friends".into()) })
+        );
+        assert_eq!(parse("/add"), Err(ParseError::MissingName { command: "add".into() }));
+    }
+
+    #[test]
+    fn remove_and_its_alias() {
+        assert_eq!(parse("/remove bob"), Ok(SlashCommand::Remove(sn("bob"))));
+        assert_eq!(parse("/rm bob extra"), Ok(SlashCommand::Remove(sn("bob"))));
+        assert_eq!(parse("/rm"), Err(ParseError::MissingName { command: "rm".into() }));
+    }
+
+    #[test]
+    fn info_with_or_without_a_name() {
+        assert_eq!(parse("/info"), Ok(SlashCommand::Info(None)));
+        assert_eq!(parse("/whois bob"), Ok(SlashCommand::Info(Some(sn("bob")))));
+    }
+
+    #[test]
+    fn msg_and_its_aliases() {
+        let bob =
+            |text: Option<&str>| SlashCommand::Msg { name: sn("bob"), text: text.map(Into::into) };
+        assert_eq!(parse("/msg bob"), Ok(bob(None)));
+        assert_eq!(parse("/query bob hi"), Ok(bob(Some("hi"))));
+        // Words are re-joined with single spaces and quotes dropped, as before the split.
+        assert_eq!(parse("/open bob  hi   \"there you\""), Ok(bob(Some("hi there you"))));
+        assert_eq!(parse("/msg"), Err(ParseError::MissingName { command: "msg".into() }));
+    }
+
+    #[test]
+    fn commands_without_arguments() {
+        assert_eq!(parse("/close"), Ok(SlashCommand::Close));
+        assert_eq!(parse("/help"), Ok(SlashCommand::Help));
+        assert_eq!(parse("/quit"), Ok(SlashCommand::Quit));
+        assert_eq!(parse("/exit"), Ok(SlashCommand::Quit));
+        assert_eq!(parse("/retry"), Ok(SlashCommand::Retry));
+    }
+
+    #[test]
+    fn command_words_ignore_case_and_the_slash_is_optional() {
+        assert_eq!(parse("/QUIT"), Ok(SlashCommand::Quit));
+        assert_eq!(parse("Msg Bob"), Ok(SlashCommand::Msg { name: sn("bob"), text: None }));
+        // The error names the command as typed.
+        assert_eq!(parse("/MSG"), Err(ParseError::MissingName { command: "MSG".into() }));
+        assert_eq!(
+            parse("/MSG").map_err(|e| e.to_string()),
+            Err("/MSG needs a screen name".into())
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error() {
+        assert_eq!(parse("/frobnicate x"), Err(ParseError::Unknown("frobnicate".into())));
+        assert_eq!(parse("/FROB"), Err(ParseError::Unknown("frob".into())));
+        assert_eq!(parse("/"), Err(ParseError::Unknown(String::new())));
+        assert_eq!(parse(""), Err(ParseError::Unknown(String::new())));
+        assert_eq!(parse("/ msg bob"), Err(ParseError::Unknown(String::new())));
+        let bad = parse("/msg \"bo\u{7}b\"");
+        assert_eq!(
+            bad,
+            Err(ParseError::BadName { raw: "bo\u{7}b".into(), reason: ScreenNameError::Control })
+        );
+        assert_eq!(
+            bad.map_err(|e| e.to_string()),
+            Err("\"bo\\u{7}b\": a screen name cannot contain control characters".into())
+        );
+        let long = "x".repeat(256);
+        assert_eq!(
+            parse(&format!("/add {long}")),
+            Err(ParseError::BadName { raw: long, reason: ScreenNameError::TooLong(256) })
+        );
+        assert_eq!(
+            parse("/info \"  \""),
+            Err(ParseError::BadName { raw: "  ".into(), reason: ScreenNameError::Empty })
+        );
+    }
+
+    #[test]
+    fn split_args_keeps_quoted_names_together() {
+        assert_eq!(split_args("a  \"b c\" d"), ["a", "b c", "d"]);
+        assert_eq!(split_args(""), Vec::<String>::new());
+        assert_eq!(split_args("\"\" x"), ["x"]);
+    }
+
+    #[test]
+    fn failed_commands_explain_themselves() {
+        let mut app = App::new("me", Keymap::default(), UiConfig::default());
+        assert!(app.run_command("nope").is_empty());
+        let help = app.keymap.describe(KeyAction::Help);
+        let notice = app.notice.as_ref().map(|n| (n.text.clone(), n.error));
+        assert_eq!(notice, Some((format!("unknown command /nope (press {help} for help)"), true)));
+        assert!(app.run_command("info").is_empty());
+        let notice = app.notice.as_ref().map(|n| n.text.as_str());
+        assert_eq!(notice, Some("/info needs a screen name"));
+    }
+
+    #[test]
+    fn executing_away_and_add_fills_in_defaults() {
+        let mut app = App::new("me", Keymap::default(), UiConfig::default());
+        assert_eq!(
+            app.execute(SlashCommand::Away(None)),
+            [Action::Send(Command::SetAway(Some(DEFAULT_AWAY.into())))]
+        );
+        assert_eq!(
+            app.execute(SlashCommand::Add { name: sn("bob"), group: None }),
+            [Action::Send(Command::AddBuddy { name: sn("bob"), group: DEFAULT_GROUP.into() })]
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! The session-event reducer and the timers: what each [`Event`] does to the state, which
+//! actions it asks for (a bell), and what becomes due as time passes (typing indicators).
+//!
+//! Nothing here does I/O: log records are queued ([`App::take_history_ops`]) and the run loop
+//! writes them.
+
+use std::time::{Duration, Instant};
+
+use super::{Action, App, ConnState, Overlay, Reaction, PEER_TYPING_EXPIRY, TYPING_PAUSE};
+use crate::screenname::ScreenName;
+use crate::session::{Command, Event, TypingState};
+use crate::text::neutralize_line;
+use crate::tui::conversation::{ChatLine, Delivery, LineKind};
+use crate::tui::history::{Direction, Record};
+
+impl App {
+    /// Applies a session event; `now` times the bell and typing indicators.
+    pub fn handle_event(&mut self, event: Event, now: Instant) -> Reaction {
+        let mut actions = Vec::new();
+        match event {
+            Event::SignOnProgress(step) => self.state = ConnState::SigningOn(step),
+            Event::SignedOn { screen_name } => {
+                self.state = ConnState::Online;
+                self.account = neutralize_line(screen_name.as_str()).into_owned();
+                self.away = None;
+            }
+            Event::BuddyList(list) => self.apply_buddy_list(list),
+            Event::Presence(p) => {
+                self.presence.insert(p.name.clone(), p);
+            }
+            Event::ImReceived(im) => {
+                let from = im.from.clone();
+                let idx = self.ensure_chat(&from);
+                if self.active.is_none() {
+                    self.open_chat(&from);
+                }
+                let active = self.is_active(&from);
+                if let Some(c) = self.chats.get_mut(idx) {
+                    // Prefer the server's display form of the name for the header.
+                    if c.peer.as_str() != from.as_str() {
+                        c.peer_display = neutralize_line(from.as_str()).into_owned();
+                    }
+                    let kind = LineKind::Incoming { auto: im.auto_response, offline: im.offline };
+                    c.push(ChatLine::new(im.time, kind, &im.text));
+                    if !active {
+                        if c.unread == 0 {
+                            self.unread_seq += 1;
+                            c.unread_since = Some(self.unread_seq);
+                        }
+                        c.unread += 1;
+                    }
+                }
+                self.typing.remove(&from);
+                self.log(&from, Record::new(im.time, Direction::In, &im.text, im.auto_response));
+                if self.ring_bell(&from, now) {
+                    actions.push(Action::Bell);
+                }
+            }
+            Event::Typing { from, state } => {
+                if state == TypingState::Finished {
+                    self.typing.remove(&from);
+                } else {
+                    self.typing.insert(from, (state, now));
+                }
+            }
+            Event::ImQueued { id } => self.set_delivery(id, Delivery::Queued),
+            Event::ImSent { id } => self.set_delivery(id, Delivery::Sent),
+            Event::ImAcked { id } => {
+                self.set_delivery(id, Delivery::Acked);
+                self.pending.remove(&id);
+            }
+            Event::ImFailed { id, reason } => {
+                self.set_delivery(id, Delivery::Failed(reason));
+                self.pending.remove(&id);
+            }
+            Event::UserInfo(info) => self.overlay = Some(Overlay::Info(info)),
+            Event::AwayChanged(away) => self.away = away,
+            Event::BuddyListError(text) => self.set_notice(&text, true),
+            Event::RateWarning(text) => self.set_notice(&text, true),
+            Event::Notice(text) => self.set_notice(&text, false),
+            Event::Reconnecting { attempt, delay, reason } => {
+                self.state = ConnState::Reconnecting { attempt, delay, reason }
+            }
+            Event::Disconnected(reason) => self.state = ConnState::Offline(reason),
+        }
+        Reaction { redraw: true, actions }
+    }
+
+    /// True (and remembers the time) when an IM from `from` should ring: bells on, the chat not
+    /// on screen, and no bell for this chat within the configured interval.
+    fn ring_bell(&mut self, from: &ScreenName, now: Instant) -> bool {
+        let looking = self.is_active(from) && self.overlay.is_none() && self.terminal_focused;
+        if !self.ui.bell || looking {
+            return false;
+        }
+        let interval = Duration::from_secs(self.ui.bell_min_interval_secs);
+        if let Some(last) = self.bells.get(from) {
+            if now.saturating_duration_since(*last) < interval {
+                return false;
+            }
+        }
+        self.bells.insert(from.clone(), now);
+        true
+    }
+
+    /// When [`App::tick`] next has something to do: a draft going idle or a stale typing
+    /// indicator. `None` means no timer is needed at all.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let drafts = self
+            .chats
+            .iter()
+            .filter(|c| c.our_typing == TypingState::Typing)
+            .filter_map(|c| c.last_edit.map(|t| t + TYPING_PAUSE));
+        let peers = self.typing.values().map(|(_, t)| *t + PEER_TYPING_EXPIRY);
+        drafts.chain(peers).min()
+    }
+
+    /// Handles whatever is due at `now`: "typing" becomes "paused", stale indicators go.
+    pub fn tick(&mut self, now: Instant) -> Reaction {
+        let mut actions = Vec::new();
+        for c in &mut self.chats {
+            if c.our_typing == TypingState::Typing
+                && c.last_edit.is_some_and(|t| now >= t + TYPING_PAUSE)
+            {
+                c.our_typing = TypingState::Paused;
+                actions.push(Action::Send(Command::Typing {
+                    to: c.peer.clone(),
+                    state: TypingState::Paused,
+                }));
+            }
+        }
+        let before = self.typing.len();
+        self.typing.retain(|_, (_, t)| now < *t + PEER_TYPING_EXPIRY);
+        Reaction { redraw: before != self.typing.len(), actions }
+    }
+}
