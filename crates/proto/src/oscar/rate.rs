@@ -8,7 +8,7 @@ use bytes::{BufMut, BytesMut};
 use std::collections::HashMap;
 
 use super::buf::{Reader, WireError};
-use super::oservice::{RateChange, RateParamsReply};
+use super::oservice::{RateChange, RateGroup, RateParamsReply};
 
 /// One rate class as announced in 01/07 or 01/0A; levels are moving averages of gaps in ms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -214,6 +214,61 @@ pub struct RateState {
     pub last_ms: u64,
     /// The current status (server view; the client can ignore it).
     pub status: RateStatus,
+}
+
+/// Class-1 members Open OSCAR Server lists explicitly (SNACs listed nowhere are class 1 too).
+const AOL_CLASS_1: &[(u16, u16)] = &[
+    (0x01, 0x02),
+    (0x01, 0x06),
+    (0x01, 0x08),
+    (0x01, 0x0E),
+    (0x01, 0x11),
+    (0x01, 0x17),
+    (0x01, 0x1E),
+    (0x02, 0x02),
+    (0x02, 0x04),
+    (0x02, 0x15),
+    (0x03, 0x02),
+    (0x04, 0x02),
+    (0x04, 0x04),
+    (0x04, 0x10),
+    (0x04, 0x14),
+    (0x09, 0x02),
+    (0x13, 0x02),
+    (0x13, 0x04),
+    (0x13, 0x05),
+    (0x13, 0x07),
+    (0x13, 0x08),
+    (0x13, 0x09),
+    (0x13, 0x0A),
+    (0x13, 0x11),
+    (0x13, 0x12),
+];
+/// Class 2: temporary buddies, permit/deny edits, chat navigation.
+const AOL_CLASS_2: &[(u16, u16)] = &[
+    (0x03, 0x04),
+    (0x03, 0x05),
+    (0x09, 0x05),
+    (0x09, 0x06),
+    (0x09, 0x07),
+    (0x09, 0x08),
+    (0x0E, 0x05),
+];
+/// Class 3: sending IMs and the old user-info query.
+const AOL_CLASS_3: &[(u16, u16)] = &[(0x04, 0x06), (0x02, 0x05)];
+/// Class 4: directory-style locate queries.
+const AOL_CLASS_4: &[(u16, u16)] = &[(0x02, 0x09), (0x02, 0x0B)];
+
+/// AOL's (and Open OSCAR Server's) 01/07: the five classes at full level and their members
+/// (§5.3). The one copy of the table: the embedded server announces and enforces it, and the
+/// client assumes it until the server's own 01/07 arrives.
+pub fn aol_rate_params() -> RateParamsReply {
+    let groups = [AOL_CLASS_1, AOL_CLASS_2, AOL_CLASS_3, AOL_CLASS_4, &[]]
+        .iter()
+        .zip(1u16..)
+        .map(|(members, class_id)| RateGroup { class_id, members: members.to_vec() })
+        .collect();
+    RateParamsReply { extended: true, classes: RateClass::aol_defaults().to_vec(), groups }
 }
 
 impl RateState {

@@ -4,7 +4,7 @@
 
 use crate::oscar::codes::RateChangeCode;
 use crate::oscar::oservice::{RateChange, RateGroup, RateParamsReply};
-use crate::oscar::rate::{RateClass, RateOutcome, RateStatus, RateTable};
+use crate::oscar::rate::{aol_rate_params, RateClass, RateOutcome, RateStatus, RateTable};
 
 /// A set of rate classes plus which SNACs belong to each; the single source for both the 01/07
 /// the server sends and the limits it enforces, so the two can never disagree.
@@ -16,58 +16,11 @@ pub struct RateClasses {
     pub groups: Vec<RateGroup>,
 }
 
-/// Class-1 members OOS lists explicitly (every SNAC this server answers that is not elsewhere).
-const CLASS_1: &[(u16, u16)] = &[
-    (0x01, 0x02),
-    (0x01, 0x06),
-    (0x01, 0x08),
-    (0x01, 0x0E),
-    (0x01, 0x11),
-    (0x01, 0x17),
-    (0x01, 0x1E),
-    (0x02, 0x02),
-    (0x02, 0x04),
-    (0x02, 0x15),
-    (0x03, 0x02),
-    (0x04, 0x02),
-    (0x04, 0x04),
-    (0x04, 0x10),
-    (0x04, 0x14),
-    (0x09, 0x02),
-    (0x13, 0x02),
-    (0x13, 0x04),
-    (0x13, 0x05),
-    (0x13, 0x07),
-    (0x13, 0x08),
-    (0x13, 0x09),
-    (0x13, 0x0A),
-    (0x13, 0x11),
-    (0x13, 0x12),
-];
-/// Class 2: temporary buddies, permit/deny edits, chat navigation (OOS defaults).
-const CLASS_2: &[(u16, u16)] = &[
-    (0x03, 0x04),
-    (0x03, 0x05),
-    (0x09, 0x05),
-    (0x09, 0x06),
-    (0x09, 0x07),
-    (0x09, 0x08),
-    (0x0E, 0x05),
-];
-/// Class 3: sending IMs and the old user-info query.
-const CLASS_3: &[(u16, u16)] = &[(0x04, 0x06), (0x02, 0x05)];
-/// Class 4: directory-style locate queries.
-const CLASS_4: &[(u16, u16)] = &[(0x02, 0x09), (0x02, 0x0B)];
-
 impl RateClasses {
     /// AOL's (and Open OSCAR Server's) five classes and memberships.
     pub fn aol() -> Self {
-        let groups = [CLASS_1, CLASS_2, CLASS_3, CLASS_4, &[]]
-            .iter()
-            .zip(1u16..)
-            .map(|(members, class_id)| RateGroup { class_id, members: members.to_vec() })
-            .collect();
-        RateClasses { classes: RateClass::aol_defaults().to_vec(), groups }
+        let RateParamsReply { classes, groups, .. } = aol_rate_params();
+        RateClasses { classes, groups }
     }
 
     /// Divides every level and threshold by `factor` (window unchanged), so the steady-state

@@ -38,7 +38,7 @@ use crate::oscar::icbm::{IcbmParams, SendIm, Typing};
 use crate::oscar::locate::UserInfoReply;
 use crate::oscar::locate::{LocateRightsQuery, SetInfo, UserInfoQuery};
 use crate::oscar::oservice::{ClientReady, FamilyTool, FamilyVersion, RateAck, VersionList};
-use crate::oscar::oservice::{FamilyList, RateGroup, RateParamsReply};
+use crate::oscar::oservice::{FamilyList, RateParamsReply};
 use crate::oscar::oservice::{Motd, RateChange, SelfInfo, Warning};
 use crate::oscar::permitdeny::PdRightsQuery;
 use crate::oscar::userinfo::{self, CAP_INTEROPERATE, CAP_TYPING, CAP_UNICODE};
@@ -166,17 +166,7 @@ impl std::fmt::Debug for SessionState {
 
 /// The AOL / Open OSCAR Server class table, assumed until 01/07 arrives (every class full).
 pub fn default_rate_table(now: u64) -> RateTable {
-    let groups = vec![
-        RateGroup {
-            class_id: 2,
-            members: vec![(3, 4), (3, 5), (9, 5), (9, 6), (9, 7), (9, 8), (0x0E, 5)],
-        },
-        RateGroup { class_id: 3, members: vec![(4, 6), (2, 5)] },
-        RateGroup { class_id: 4, members: vec![(2, 9), (2, 0x0B)] },
-    ];
-    let reply =
-        RateParamsReply { extended: true, classes: RateClass::aol_defaults().to_vec(), groups };
-    RateTable::new(&reply, now)
+    RateTable::new(&crate::oscar::rate::aol_rate_params(), now)
 }
 
 /// The safety margin above a class's alert level the limiter aims for (see

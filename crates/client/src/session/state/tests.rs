@@ -7,7 +7,7 @@ use crate::oscar::codes::{AuthErrorCode, FeedbagResult};
 use crate::oscar::feedbag::{FeedbagReply, FeedbagStatus};
 use crate::oscar::icbm::{HostAck, IncomingIm as WireIm};
 use crate::oscar::locate::UserInfoReply;
-use crate::oscar::oservice::{Motd, RateChange, SelfInfo};
+use crate::oscar::oservice::{Motd, RateChange, RateGroup, SelfInfo};
 use crate::oscar::snac::{SnacError, FLAG_MORE_REPLIES};
 use crate::oscar::tlv::TlvBlock;
 use crate::oscar::userinfo::UserInfo as WireInfo;
