@@ -2,14 +2,16 @@
 //! knows who is online and routes presence and IMs between sessions.
 //!
 //! Layout: [`conn`] moves bytes (hello, cookie, frames in, batches of frames out, kill signals);
-//! [`session`] turns each inbound SNAC into replies and hub calls, in order; the hub's world sits
-//! behind one mutex that is only held for map updates and `try_send`s, never across an await,
-//! and its `impl` is split by job under `hub/`.
+//! [`session`] turns each inbound SNAC into replies and hub calls, in order, through one handler
+//! per SNAC in `handlers::<family>` (named after the `SnacBody` variant, doc starting with its
+//! id, so `grep 04/06` finds it); the hub's world sits behind one mutex that is only held for map
+//! updates and `try_send`s, never across an await, and its `impl` is split by job under `hub/`.
 //! Every session has a bounded outbound queue: a client that stops reading is dropped instead of
 //! slowing anyone else down.
 
 pub mod conn;
 pub mod feedbag;
+mod handlers;
 mod hub;
 pub mod ratelimit;
 pub mod session;
