@@ -1,26 +1,24 @@
 //! One BOS session's protocol logic: each inbound frame in, the frames to send back out, in
-//! order. No sockets here; the connection task in [`super::conn`] does the I/O.
+//! order. No sockets here; the connection task in [`super::conn`] does the I/O. The header, rate
+//! limit and decode checks live here; each decoded SNAC then goes to its handler through
+//! `handlers::dispatch`.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use super::flap;
+use super::handlers;
 use super::ratelimit::{self, RateVerdict};
-use super::{flap, FeedbagOp, Hub, ImOutcome};
-use crate::oscar::buddy::BuddyRights;
-use crate::oscar::buf::Reader;
+use super::Hub;
 use crate::oscar::codes::{RateChangeCode, SnacErrorCode};
-use crate::oscar::feedbag::{FeedbagReply, FeedbagRights, FeedbagStamp, FeedbagStatus};
-use crate::oscar::icbm::{self, HostAck, IcbmParams};
-use crate::oscar::locate::LocateRights;
-use crate::oscar::oservice::{FamilyList, SelfInfo};
-use crate::oscar::permitdeny::PdRights;
+use crate::oscar::icbm;
+use crate::oscar::oservice::FamilyList;
 use crate::oscar::rate::RateTable;
-use crate::oscar::snac::{SnacError, FLAG_MORE_REPLIES};
-use crate::oscar::WireError;
-use crate::oscar::{
-    decode_snac, encode_snac, Channel, Flap, OutFlap, SignOff, Snac, SnacBody, SnacHeader, TlvBlock,
-};
+use crate::oscar::snac::SnacError;
+use crate::oscar::{decode_snac, Channel, Flap, OutFlap, SignOff, Snac, SnacBody};
 use crate::screenname::ScreenName;
+
+pub use handlers::icbm_params;
 
 /// The families a BOS host offers in 01/03, as Open OSCAR Server lists them.
 pub const BOS_FAMILIES: [u16; 13] =
@@ -40,11 +38,13 @@ pub enum Flow {
 /// The state of one signed-on connection.
 #[derive(Debug)]
 pub struct Session {
-    hub: Arc<Hub>,
-    id: u64,
-    name: ScreenName,
-    peer: std::net::SocketAddr,
-    oservice_version: u16,
+    pub(super) hub: Arc<Hub>,
+    pub(super) id: u64,
+    pub(super) name: ScreenName,
+    pub(super) peer: std::net::SocketAddr,
+    /// The OService (family 01) version the client announced in 01/17; 2+ means extended
+    /// rate replies and notices.
+    pub(super) oservice_version: u16,
     rate: RateTable,
 }
 
@@ -69,7 +69,7 @@ impl Session {
         )
     }
 
-    fn extended(&self) -> bool {
+    pub(super) fn extended(&self) -> bool {
         self.oservice_version >= 2
     }
 
@@ -149,256 +149,13 @@ impl Session {
                 return Flow::Close(None);
             }
         };
-        self.dispatch(h, body, &snac.body, out)
-    }
-
-    fn reply(&self, body: SnacBody, h: &SnacHeader, out: &mut Vec<OutFlap>) {
-        out.extend(flap(&body, h.request_id));
-    }
-
-    fn dispatch(
-        &mut self,
-        h: SnacHeader,
-        body: SnacBody,
-        raw: &[u8],
-        out: &mut Vec<OutFlap>,
-    ) -> Flow {
-        use SnacBody as B;
-        let hub = Arc::clone(&self.hub);
-        let id = self.id;
-        match body {
-            B::ClientVersions(v) => {
-                self.oservice_version = v.version_of(0x0001).unwrap_or(1);
-                self.reply(B::HostVersions(v), &h, out);
-            }
-            B::RateParamsQuery => {
-                let reply = hub.state().config.rate_classes.reply(self.extended());
-                self.reply(B::RateParamsReply(reply), &h, out);
-            }
-            B::RateAck(_)
-            | B::FeedbagUse
-            | B::FeedbagStartTransaction(_)
-            | B::FeedbagEndTransaction => {}
-            B::SelfInfoQuery => {
-                if let Some(info) = hub.self_info(id) {
-                    self.reply(B::SelfInfo(SelfInfo { info, more: Vec::new() }), &h, out);
-                }
-            }
-            B::SetStatus(s) => {
-                if let Some(info) = hub.set_status(id, s.status_word()) {
-                    self.reply(B::SelfInfo(SelfInfo { info, more: Vec::new() }), &h, out);
-                }
-            }
-            B::IdleTime(t) => hub.set_idle(id, t.seconds),
-            B::ClientReady(_) => {
-                for body in hub.client_ready(id) {
-                    out.extend(flap(&body, hub.server_request_id()));
-                }
-            }
-            B::FeedbagRightsQuery(_) => self.reply(B::FeedbagRights(feedbag_rights()), &h, out),
-            B::FeedbagQuery => self.send_feedbag(&h, out),
-            B::FeedbagQueryIfModified(stamp) => {
-                let bag = hub.feedbag(id);
-                let count = u16::try_from(bag.items.len()).unwrap_or(u16::MAX);
-                if stamp.last_modified == bag.last_modified && stamp.count == count {
-                    let stamp = FeedbagStamp { last_modified: bag.last_modified, count };
-                    self.reply(B::FeedbagNotModified(stamp), &h, out);
-                } else {
-                    self.send_feedbag(&h, out);
-                }
-            }
-            B::FeedbagInsert(items) | B::FeedbagUpdate(items) | B::FeedbagDelete(items) => {
-                let op = match h.subtype {
-                    0x08 => FeedbagOp::Insert,
-                    0x09 => FeedbagOp::Update,
-                    _ => FeedbagOp::Delete,
-                };
-                let (results, arrivals) = hub.feedbag_change(id, op, &items.items);
-                self.reply(B::FeedbagStatus(FeedbagStatus { results }), &h, out);
-                for a in arrivals {
-                    out.extend(flap(&a, hub.server_request_id()));
-                }
-            }
-            B::LocateRightsQuery(_) => self.reply(B::LocateRights(locate_rights()), &h, out),
-            B::SetInfo(info) => match info.capabilities() {
-                Ok(caps) => {
-                    hub.set_info(id, info.profile(), info.away_message(), caps.map(|c| c.concat()))
-                }
-                Err(e) => {
-                    tracing::info!("{} at {}: rejected 02/04: {e}", self.name, self.peer);
-                    out.extend(error(h.family, SnacErrorCode::BustedPayload, h.request_id));
-                }
-            },
-            B::UserInfoQuery(q) | B::UserInfoQuery2(q) => {
-                match hub.locate(&q.screen_name, q.kind) {
-                    Ok(reply) => self.reply(B::UserInfoReply(reply), &h, out),
-                    Err(code) => out.extend(error(h.family, code, h.request_id)),
-                }
-            }
-            B::BuddyRightsQuery(_) => self.reply(B::BuddyRights(buddy_rights()), &h, out),
-            B::IcbmParamsQuery => {
-                let max = hub.state().config.max_message_size;
-                self.reply(B::IcbmParams(icbm_params(max)), &h, out);
-            }
-            B::SetIcbmParams(p) => hub.set_icbm_flags(id, p.flags),
-            B::SendIm(im) => self.send_im(&h, &im, out),
-            B::Typing(t) => hub.typing(id, &t),
-            B::OfflineRetrieve => {
-                for body in hub.offline_retrieve(id) {
-                    out.extend(flap(&body, hub.server_request_id()));
-                }
-                self.reply(B::OfflineDone, &h, out);
-            }
-            B::PdRightsQuery(_) => self.reply(B::PdRights(pd_rights()), &h, out),
-            B::Unknown { family: 0x03, subtype: sub @ (0x04 | 0x05) } => match read_names(raw) {
-                Ok(names) => {
-                    for a in hub.temp_buddies(id, names, sub == 0x04) {
-                        out.extend(flap(&a, hub.server_request_id()));
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!(
-                        "{} at {}: malformed 03/{sub:02X} ({e}), closing",
-                        self.name,
-                        self.peer
-                    );
-                    return Flow::Close(None);
-                }
-            },
-            other => {
-                // As OOS: whatever cannot be routed gets `(family, 0x0001)` code 0x01.
-                tracing::debug!(
-                    "{} at {}: unsupported SNAC {:?}",
-                    self.name,
-                    self.peer,
-                    other.id()
-                );
-                out.extend(error(h.family, SnacErrorCode::InvalidSnac, h.request_id));
-            }
-        }
-        Flow::Continue
-    }
-
-    fn send_feedbag(&self, h: &SnacHeader, out: &mut Vec<OutFlap>) {
-        let bag = self.hub.feedbag(self.id);
-        let parts = FeedbagReply::split(bag.items, bag.last_modified, FEEDBAG_PART_MAX);
-        let last = parts.len().saturating_sub(1);
-        for (i, part) in parts.into_iter().enumerate() {
-            let flags = if i < last { FLAG_MORE_REPLIES } else { 0 };
-            match encode_snac(&SnacBody::FeedbagReply(part), h.request_id, flags) {
-                Ok(p) => out.push(OutFlap::data(p)),
-                Err(e) => tracing::error!("cannot encode 13/06: {e}"),
-            }
-        }
-    }
-
-    fn send_im(&self, h: &SnacHeader, im: &icbm::SendIm, out: &mut Vec<OutFlap>) {
-        let max = usize::from(self.hub.state().config.max_message_size);
-        if im.tlvs.value(icbm::tlv::MESSAGE_DATA).is_some_and(|d| d.len() > max) {
-            tracing::info!(
-                "{} at {}: IM to {} exceeds {max} bytes",
-                self.name,
-                self.peer,
-                im.recipient
-            );
-            out.extend(error(icbm::FAMILY, SnacErrorCode::RequestDenied, h.request_id));
-            return;
-        }
-        match self.hub.send_im(self.id, im) {
-            Ok(outcome) => {
-                if outcome == ImOutcome::Stored {
-                    tracing::debug!("{}: IM to offline {} stored", self.name, im.recipient);
-                }
-                if im.wants_ack() {
-                    let ack = HostAck {
-                        cookie: im.cookie,
-                        channel: im.channel,
-                        screen_name: im.recipient.clone(),
-                    };
-                    self.reply(SnacBody::HostAck(ack), h, out);
-                }
-            }
-            Err(code) => out.extend(error(icbm::FAMILY, code, h.request_id)),
-        }
+        handlers::dispatch(self, h, body, &snac.body, out)
     }
 }
 
 /// A `(family, 0x0001)` error with `code`, answering request `request_id`.
 pub fn error(family: u16, code: SnacErrorCode, request_id: u32) -> Option<OutFlap> {
     flap(&SnacBody::Error { family, error: SnacError::new(code) }, request_id)
-}
-
-/// Reads the `str8` screen names of 03/04 and 03/05.
-fn read_names(body: &[u8]) -> Result<Vec<ScreenName>, WireError> {
-    let mut r = Reader::new(body);
-    let mut names = Vec::new();
-    while !r.is_empty() {
-        names.push(ScreenName::from_wire(&r.string8()?));
-    }
-    Ok(names)
-}
-
-/// 13/03: max items per class in TLV 0x0004 (buddies, groups, permits, denies, …).
-fn feedbag_rights() -> FeedbagRights {
-    let mut per_class = [0u16; 0x15];
-    for (class, max) in [
-        (0x00, 1000),
-        (0x01, 100),
-        (0x02, 1000),
-        (0x03, 1000),
-        (0x04, 1),
-        (0x05, 1),
-        (0x09, 1),
-        (0x0E, 1000),
-        (0x0F, 1),
-        (0x14, 20),
-    ] {
-        if let Some(slot) = per_class.get_mut(class) {
-            *slot = max;
-        }
-    }
-    let tlvs = TlvBlock::new()
-        .with_u16(0x0002, 0x00FE)
-        .with_u16(0x0003, 0x01FC)
-        .with(0x0004, per_class.iter().flat_map(|v| v.to_be_bytes()).collect::<Vec<_>>())
-        .with_u16(0x0005, 0x0064)
-        .with_u16(0x0006, 0x0061);
-    FeedbagRights { tlvs }
-}
-
-fn locate_rights() -> LocateRights {
-    LocateRights {
-        tlvs: TlvBlock::new()
-            .with_u16(0x0001, 0x1000)
-            .with_u16(0x0002, 0x0080)
-            .with_u16(0x0003, 0x000A)
-            .with_u16(0x0004, 0x1000)
-            .with_u16(0x0005, 0x0080),
-    }
-}
-
-fn buddy_rights() -> BuddyRights {
-    BuddyRights {
-        tlvs: TlvBlock::new().with_u16(0x0001, 1000).with_u16(0x0002, 3000).with_u16(0x0004, 160),
-    }
-}
-
-fn pd_rights() -> PdRights {
-    PdRights {
-        tlvs: TlvBlock::new().with_u16(0x0001, 1000).with_u16(0x0002, 1000).with_u16(0x0003, 160),
-    }
-}
-
-/// 04/05 as Open OSCAR Server answers it, with our maximum message size.
-pub fn icbm_params(max_message_size: u16) -> IcbmParams {
-    IcbmParams {
-        channel: 0x0064,
-        flags: 0x0000_0003,
-        max_message_size,
-        max_sender_warning: 999,
-        max_receiver_warning: 999,
-        min_interval_ms: 0,
-    }
 }
 
 #[cfg(test)]

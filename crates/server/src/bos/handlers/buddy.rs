@@ -1,0 +1,59 @@
+//! Family 03, Buddy: rights and the pre-feedbag buddy list, which this host keeps per session
+//! as temporary buddies.
+
+use super::reply;
+use crate::bos::flap;
+use crate::bos::session::{Flow, Session};
+use crate::oscar::buddy::BuddyRights;
+use crate::oscar::buf::Reader;
+use crate::oscar::{OutFlap, SnacBody, SnacHeader, TlvBlock, WireError};
+use crate::screenname::ScreenName;
+
+/// 03/02: answers 03/03 with [`buddy_rights`].
+pub(super) fn buddy_rights_query(h: &SnacHeader, out: &mut Vec<OutFlap>) {
+    reply(SnacBody::BuddyRights(buddy_rights()), h, out);
+}
+
+/// 03/04: watches these names for this session only; 03/0B for those already online. A
+/// malformed list closes the session.
+pub(super) fn add_buddies(s: &Session, raw: &[u8], out: &mut Vec<OutFlap>) -> Flow {
+    temp_buddies(s, raw, 0x04, out)
+}
+
+/// 03/05: stops watching these names for this session. A malformed list closes the session.
+pub(super) fn del_buddies(s: &Session, raw: &[u8], out: &mut Vec<OutFlap>) -> Flow {
+    temp_buddies(s, raw, 0x05, out)
+}
+
+/// 03/04 (`sub` 0x04, add) and 03/05 (remove) share everything but the direction.
+fn temp_buddies(s: &Session, raw: &[u8], sub: u16, out: &mut Vec<OutFlap>) -> Flow {
+    match read_names(raw) {
+        Ok(names) => {
+            for a in s.hub.temp_buddies(s.id, names, sub == 0x04) {
+                out.extend(flap(&a, s.hub.server_request_id()));
+            }
+            Flow::Continue
+        }
+        Err(e) => {
+            tracing::warn!("{} at {}: malformed 03/{sub:02X} ({e}), closing", s.name, s.peer);
+            Flow::Close(None)
+        }
+    }
+}
+
+/// Reads the `str8` screen names of 03/04 and 03/05.
+fn read_names(body: &[u8]) -> Result<Vec<ScreenName>, WireError> {
+    let mut r = Reader::new(body);
+    let mut names = Vec::new();
+    while !r.is_empty() {
+        names.push(ScreenName::from_wire(&r.string8()?));
+    }
+    Ok(names)
+}
+
+/// 03/03: buddy-list limits (buddies, watchers, temporary buddies).
+fn buddy_rights() -> BuddyRights {
+    BuddyRights {
+        tlvs: TlvBlock::new().with_u16(0x0001, 1000).with_u16(0x0002, 3000).with_u16(0x0004, 160),
+    }
+}

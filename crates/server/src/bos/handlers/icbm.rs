@@ -1,0 +1,69 @@
+//! Family 04, ICBM: IM parameters, IMs, typing notices and offline messages.
+
+use super::reply;
+use crate::bos::session::{error, Session};
+use crate::bos::{flap, ImOutcome};
+use crate::oscar::codes::SnacErrorCode;
+use crate::oscar::icbm::{self, HostAck, IcbmParams, SendIm, Typing};
+use crate::oscar::{OutFlap, SnacBody, SnacHeader};
+
+/// 04/02: the client's ICBM flags; only "wants typing events" (0x08) matters to this host.
+pub(super) fn set_icbm_params(s: &Session, p: IcbmParams) {
+    s.hub.set_icbm_flags(s.id, p.flags);
+}
+
+/// 04/04: answers 04/05 with [`icbm_params`] and the configured maximum message size.
+pub(super) fn icbm_params_query(s: &Session, h: &SnacHeader, out: &mut Vec<OutFlap>) {
+    let max = s.hub.state().config.max_message_size;
+    reply(SnacBody::IcbmParams(icbm_params(max)), h, out);
+}
+
+/// 04/06: an IM to relay. Too long a message is refused; otherwise the hub delivers or stores
+/// it and, when the sender asked, 04/0C acknowledges it. An unknown or offline-and-unstorable
+/// recipient gets an error instead.
+pub(super) fn send_im(s: &Session, h: &SnacHeader, im: SendIm, out: &mut Vec<OutFlap>) {
+    let max = usize::from(s.hub.state().config.max_message_size);
+    if im.tlvs.value(icbm::tlv::MESSAGE_DATA).is_some_and(|d| d.len() > max) {
+        tracing::info!("{} at {}: IM to {} exceeds {max} bytes", s.name, s.peer, im.recipient);
+        out.extend(error(icbm::FAMILY, SnacErrorCode::RequestDenied, h.request_id));
+        return;
+    }
+    match s.hub.send_im(s.id, &im) {
+        Ok(outcome) => {
+            if outcome == ImOutcome::Stored {
+                tracing::debug!("{}: IM to offline {} stored", s.name, im.recipient);
+            }
+            if im.wants_ack() {
+                let ack =
+                    HostAck { cookie: im.cookie, channel: im.channel, screen_name: im.recipient };
+                reply(SnacBody::HostAck(ack), h, out);
+            }
+        }
+        Err(code) => out.extend(error(icbm::FAMILY, code, h.request_id)),
+    }
+}
+
+/// 04/10: queues the stored offline IMs (04/07), then answers 04/17.
+pub(super) fn offline_retrieve(s: &Session, h: &SnacHeader, out: &mut Vec<OutFlap>) {
+    for body in s.hub.offline_retrieve(s.id) {
+        out.extend(flap(&body, s.hub.server_request_id()));
+    }
+    reply(SnacBody::OfflineDone, h, out);
+}
+
+/// 04/14: relays a typing notice to the recipient; nothing to answer.
+pub(super) fn typing(s: &Session, t: Typing) {
+    s.hub.typing(s.id, &t);
+}
+
+/// 04/05 as Open OSCAR Server answers it, with our maximum message size.
+pub fn icbm_params(max_message_size: u16) -> IcbmParams {
+    IcbmParams {
+        channel: 0x0064,
+        flags: 0x0000_0003,
+        max_message_size,
+        max_sender_warning: 999,
+        max_receiver_warning: 999,
+        min_interval_ms: 0,
+    }
+}

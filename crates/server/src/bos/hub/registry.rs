@@ -1,0 +1,154 @@
+//! The session registry: BOS sessions coming and going, their outbound queues and kill signals.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::{mpsc, watch};
+
+use super::presence::departed;
+use super::{now_u32, Disconnect, Hub, Kill, SessionEntry, World};
+use crate::oscar::codes::DisconnectReason;
+use crate::oscar::userinfo::UserInfo;
+use crate::oscar::{OutFlap, SnacBody};
+use crate::screenname::ScreenName;
+use crate::Account;
+
+/// The pieces of a session handed to its connection task by [`Hub::register`].
+#[derive(Debug)]
+pub struct Registration {
+    /// The session id used in every later hub call.
+    pub id: u64,
+    /// Frames other sessions (and the hub) queue for this connection.
+    pub outbound: mpsc::Receiver<OutFlap>,
+    /// Turns `Some` when the session must end.
+    pub kill: watch::Receiver<Option<Kill>>,
+}
+
+impl Hub {
+    /// Marks a cookie issued by BUCP to a client that asked for a single session (TLV 0x004A = 3).
+    pub fn mark_single_session(&self, cookie: &[u8]) {
+        let now = self.state.now();
+        let mut w = self.lock();
+        // Cookies expire unredeemed; forget their marks with them.
+        w.single_session_cookies.retain(|_, at| now - *at <= crate::cookies::COOKIE_LIFETIME);
+        w.single_session_cookies.insert(cookie.to_vec(), now);
+    }
+
+    /// Adds a session for `account`; with `single`, every other session of the account is sent
+    /// a channel-4 close with reason 1 (signed on elsewhere) first.
+    pub fn register(
+        &self,
+        account: &Account,
+        peer: SocketAddr,
+        cookie: &[u8],
+        single: bool,
+    ) -> Registration {
+        let id = self.next_session_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, outbound) = mpsc::channel(self.queue_len);
+        let (kill_tx, kill) = watch::channel(None);
+        let now = self.state.now();
+        let mut w = self.lock();
+        let single = single || w.single_session_cookies.remove(cookie).is_some();
+        if single {
+            for s in w.sessions.values().filter(|s| s.account == account.screen_name) {
+                tracing::info!(
+                    "{}: single-session sign-on from {peer}, closing the session at {}",
+                    account.screen_name,
+                    s.peer
+                );
+                s.kill.send_replace(Some(Kill::SignOff(DisconnectReason::OtherLocation)));
+            }
+        }
+        self.account_state(&mut w, &account.screen_name);
+        w.sessions.insert(
+            id,
+            SessionEntry {
+                account: account.screen_name.clone(),
+                peer,
+                tx,
+                kill: kill_tx,
+                ready: false,
+                signon_at: now_u32(now),
+                wants_typing: false,
+                temp_buddies: HashSet::new(),
+            },
+        );
+        Registration { id, outbound, kill }
+    }
+
+    /// Removes a session; if it was the account's last signed-on one, watchers get 03/0C.
+    pub fn unregister(&self, id: u64) {
+        let mut w = self.lock();
+        let Some(entry) = w.sessions.remove(&id) else { return };
+        let still_online = w.sessions.values().any(|s| s.ready && s.account == entry.account);
+        if entry.ready && !still_online {
+            if let Some(st) = w.accounts.get_mut(&entry.account) {
+                st.away = None;
+                st.idle_since = None;
+                st.status = 0;
+            }
+            let departed = departed(UserInfo::new(entry.account.as_str()));
+            self.notify_watchers(&w, &entry.account, &departed);
+        }
+    }
+
+    /// How many BOS sessions `name` has (signed on or still signing on).
+    pub fn session_count(&self, name: &str) -> usize {
+        let name = ScreenName::from_wire(name);
+        self.lock().sessions.values().filter(|s| s.account == name).count()
+    }
+
+    /// Ends every BOS session of `name`; returns how many there were.
+    pub fn disconnect_user(&self, name: &str, how: Disconnect) -> usize {
+        let name = ScreenName::from_wire(name);
+        let kill = match how {
+            Disconnect::Abrupt => Kill::Abrupt,
+            Disconnect::Reason(r) => Kill::SignOff(r),
+        };
+        let w = self.lock();
+        let mut n = 0;
+        for s in w.sessions.values().filter(|s| s.account == name) {
+            s.kill.send_replace(Some(kill));
+            n += 1;
+        }
+        n
+    }
+
+    /// Queues a frame for one session and says whether it was queued; a full queue means the
+    /// client is not reading, so it is dropped rather than allowed to hold anyone else up.
+    pub(super) fn push(&self, w: &World, id: u64, frame: OutFlap) -> bool {
+        let Some(s) = w.sessions.get(&id) else { return false };
+        match s.tx.try_send(frame) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(
+                    "{} at {}: outbound queue full, dropping the connection",
+                    s.account,
+                    s.peer
+                );
+                s.kill.send_replace(Some(Kill::Overflow));
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+
+    /// Queues a server-initiated SNAC for every signed-on session of `name`; returns how many
+    /// queued it (a session whose queue is full is being dropped and does not count).
+    pub(super) fn push_account(&self, w: &World, name: &ScreenName, body: &SnacBody) -> usize {
+        let ids: Vec<u64> = w
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.ready && &s.account == name)
+            .map(|(id, _)| *id)
+            .collect();
+        let mut queued = 0;
+        for id in ids {
+            if self.server_flap(body).is_some_and(|f| self.push(w, id, f)) {
+                queued += 1;
+            }
+        }
+        queued
+    }
+}
