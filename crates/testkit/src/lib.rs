@@ -8,4 +8,4 @@
 
 pub mod pair;
 
-pub use pair::{Dir, Pair, Wire};
+pub use pair::{Dir, FrameMatcher, Pair, Wire};

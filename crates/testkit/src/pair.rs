@@ -20,6 +20,9 @@ use flapjack_server::bos::Registration;
 use flapjack_server::{Hub, ServerConfig, ServerState};
 use tokio_util::codec::{Decoder, Encoder};
 
+/// Picks a frame out of the stream, e.g. "the first 04/06".
+pub type FrameMatcher = Box<dyn FnMut(&Flap) -> bool>;
+
 /// Which way a frame travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Dir {
@@ -70,9 +73,9 @@ pub struct Pair {
     pub events: Vec<Event>,
     /// Every frame delivered, both ways, in order.
     pub log: Vec<Wire>,
-    /// Cut the connection once this many frames have reached the server (counted from the
-    /// connection's start); `None` never cuts.
-    pub cut_after_frames_to_server: Option<usize>,
+    /// Cut the connection right after the server reads the first frame this matches (then
+    /// forget it): frames the server wrote in answer are lost with the connection.
+    pub cut_when_server_reads: Option<FrameMatcher>,
     hub: Arc<Hub>,
     account: ScreenName,
     server: Option<ServerEnd>,
@@ -98,7 +101,7 @@ impl Pair {
             client: SessionState::new(own.clone()),
             events: Vec::new(),
             log: Vec::new(),
-            cut_after_frames_to_server: None,
+            cut_when_server_reads: None,
             hub,
             account: own,
             server: None,
@@ -184,8 +187,8 @@ impl Pair {
         true
     }
 
-    /// Steps until `done` holds or `until_ms` of virtual time has passed; says whether `done`
-    /// held. Idle keepalives mean a connected pair never runs out of steps by itself.
+    /// Steps until `done` holds or `until_ms` of virtual time has passed (the clock then stands
+    /// at that deadline, as after a real wait); says whether `done` held.
     pub fn run_until(&mut self, until_ms: u64, mut done: impl FnMut(&Pair) -> bool) -> bool {
         let deadline = self.now.saturating_add(until_ms);
         while !done(self) {
@@ -194,7 +197,12 @@ impl Pair {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            if next.is_none_or(|n| n > deadline) || !self.step() {
+            if next.is_none_or(|n| n > deadline) {
+                // Nothing happens before the deadline: the time passes all the same.
+                self.now = deadline;
+                return done(self);
+            }
+            if !self.step() {
                 return done(self);
             }
         }
@@ -249,7 +257,15 @@ impl Pair {
                     };
                     self.frames_to_server += 1;
                     self.log.push(Wire { at: self.now, dir: Dir::ToServer, flap: flap.clone() });
+                    let cut =
+                        self.cut_when_server_reads.as_mut().is_some_and(|matches| matches(&flap));
                     flow = self.server_handle(&mut server, flap);
+                    if cut {
+                        self.cut_when_server_reads = None;
+                        self.server = Some(server);
+                        self.cut(true);
+                        return;
+                    }
                 }
                 self.drain_hub(&mut server);
                 self.server = Some(server);
@@ -262,10 +278,6 @@ impl Pair {
                         }
                     }
                     self.close_server();
-                }
-                if self.cut_after_frames_to_server.is_some_and(|n| self.frames_to_server >= n) {
-                    self.cut_after_frames_to_server = None;
-                    self.cut(true);
                 }
             }
         }

@@ -1,0 +1,145 @@
+//! The client's state machine against the embedded server's, in memory on virtual time
+//! (`flapjack_testkit::Pair`): round trips, pacing at AOL's real rate classes and the
+//! resend-once rule, measured in virtual milliseconds, so no result depends on how busy the
+//! machine is. The real-socket versions of these flows stay in `bos_session.rs`,
+//! `round_trips.rs` and `rate_pacing_margin.rs` as smoke tests of the front ends.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
+mod support;
+
+use flapjack::oscar::{decode_snac_payload, Channel, SnacBody};
+use flapjack::screenname::ScreenName;
+use flapjack::server::RateClasses;
+use flapjack::session::{Command, Event, ImFailure};
+use flapjack_testkit::{Dir, Pair};
+
+use support::session::server_config;
+
+/// One-way latency of every test here, ms.
+const HOP: u64 = 20;
+
+fn pair(classes: RateClasses) -> Pair {
+    let mut config = server_config();
+    config.rate_classes = classes;
+    Pair::new(config, "Alice Ant", HOP)
+}
+
+fn signed_on(p: &Pair) -> bool {
+    p.events.iter().any(|e| matches!(e, Event::SignedOn { .. }))
+}
+
+fn acked(p: &Pair, id: u64) -> bool {
+    p.events.iter().any(|e| matches!(e, Event::ImAcked { id: i } if *i == id))
+}
+
+fn failed(p: &Pair, id: u64) -> Option<ImFailure> {
+    p.events.iter().find_map(|e| match e {
+        Event::ImFailed { id: i, reason } if *i == id => Some(reason.clone()),
+        _ => None,
+    })
+}
+
+fn send(p: &mut Pair, id: u64, to: &str, text: &str) {
+    let to = ScreenName::parse(to).unwrap();
+    p.command(Command::SendIm { id, to, text: text.into() });
+}
+
+/// The cookies of the 04/06s the server received, in order.
+fn im_cookies_to_server(p: &Pair) -> Vec<[u8; 8]> {
+    p.log
+        .iter()
+        .filter(|w| w.dir == Dir::ToServer && w.flap.channel == Channel::Data)
+        .filter_map(|w| match decode_snac_payload(&w.flap.payload) {
+            Ok((_, SnacBody::SendIm(im))) => Some(im.cookie),
+            _ => None,
+        })
+        .collect()
+}
+
+fn is_send_im(flap: &flapjack::oscar::Flap) -> bool {
+    flap.channel == Channel::Data
+        && matches!(decode_snac_payload(&flap.payload), Ok((_, SnacBody::SendIm(_))))
+}
+
+#[test]
+fn sign_on_takes_one_round_trip_and_an_im_one_more() {
+    let mut p = pair(RateClasses::aol());
+    p.connect();
+    assert!(p.run_until(10_000, signed_on), "never signed on: {:?}", p.events);
+    // The server greets on connect; the hello, cookie and whole sign-on flight go out at once,
+    // so the buddy list is back one round trip after the client first writes.
+    assert_eq!(p.now, 2 * HOP, "sign-on round trips: {:?}", p.events);
+    let start = p.now;
+    send(&mut p, 1, "Bob Bee", "hello");
+    assert!(p.run_until(10_000, |p| acked(p, 1)), "no ack: {:?}", p.events);
+    assert_eq!(p.now - start, 2 * HOP, "an IM is acknowledged one round trip after it is sent");
+}
+
+#[test]
+fn two_hundred_ims_pace_at_the_floor_of_aols_real_im_class() {
+    let classes = RateClasses::aol();
+    let class = *classes.classes.iter().find(|c| c.id == 3).unwrap();
+    let floor = class.floor_ms(200);
+    let mut p = pair(classes);
+    p.connect();
+    assert!(p.run_until(10_000, signed_on));
+    // Let the IM class rest, as the floor assumes (the sign-on flight spent none of it).
+    assert!(!p.run_until(u64::from(class.max), |_| false));
+    let start = p.now;
+    for id in 0..200 {
+        send(&mut p, id, "Bob Bee", &format!("message {id}"));
+    }
+    assert!(p.run_until(2 * floor, |p| acked(p, 199)), "not all acked: {:?}", p.events.last());
+    let elapsed = p.now - start;
+    let acks: Vec<u64> = p
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ImAcked { id } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(acks, (0..200).collect::<Vec<_>>(), "every IM acknowledged, in order");
+    let warnings = p.events.iter().filter(|e| matches!(e, Event::RateWarning(_))).count();
+    assert_eq!(warnings, 0, "the client never let the server warn it");
+    assert_eq!(p.hub().state().counters.rate_warnings_for("Alice Ant"), 0);
+    // The last IM's ack comes one round trip after it left; pacing is measured to its write.
+    let paced = elapsed - 2 * HOP;
+    let over = (paced as f64 - floor as f64) / floor as f64 * 100.0;
+    assert!(paced >= floor, "faster than the class allows: {paced} ms < {floor} ms");
+    assert!(over <= 1.0, "{paced} ms is {over:.3} % over the {floor} ms floor");
+}
+
+#[test]
+fn an_im_whose_ack_is_lost_is_resent_once_with_the_same_cookie_then_fails() {
+    let mut p = pair(RateClasses::aol());
+    p.connect();
+    assert!(p.run_until(10_000, signed_on));
+    // Cut the connection the moment the server has read the IM: it was relayed, the ack lost.
+    p.cut_when_server_reads = Some(Box::new(is_send_im));
+    send(&mut p, 7, "Bob Bee", "are you there?");
+    p.run_until(10_000, |p| !p.is_connected());
+    assert!(!p.is_connected(), "the cut happened");
+    assert!(!acked(&p, 7) && failed(&p, 7).is_none(), "neither acked nor failed yet");
+
+    // Reconnect: the IM is resent first thing, with the same cookie, and acknowledged.
+    p.connect();
+    assert!(p.run_until(10_000, |p| acked(p, 7)), "resent and acked: {:?}", p.events);
+    let cookies = im_cookies_to_server(&p);
+    assert_eq!(cookies.len(), 2, "sent once, resent once");
+    assert_eq!(cookies[0], cookies[1], "the resend keeps the cookie, so receivers drop a repeat");
+
+    // A second IM whose ack is lost twice fails as "connection lost", never a third send.
+    p.cut_when_server_reads = Some(Box::new(is_send_im));
+    send(&mut p, 8, "Bob Bee", "still there?");
+    p.run_until(10_000, |p| !p.is_connected());
+    // The resend rides in the next sign-on flight; cut again once the server has read it.
+    p.cut_when_server_reads = Some(Box::new(is_send_im));
+    p.connect();
+    p.run_until(10_000, |p| !p.is_connected());
+    assert!(!p.is_connected(), "the second cut happened");
+    p.connect();
+    assert!(p.run_until(10_000, |p| failed(p, 8).is_some()), "{:?}", p.events);
+    assert_eq!(failed(&p, 8), Some(ImFailure::ConnectionLost));
+    assert_eq!(im_cookies_to_server(&p).len(), 4, "IM 8 was written twice, not three times");
+}
