@@ -143,3 +143,102 @@ fn an_im_whose_ack_is_lost_is_resent_once_with_the_same_cookie_then_fails() {
     assert_eq!(failed(&p, 8), Some(ImFailure::ConnectionLost));
     assert_eq!(im_cookies_to_server(&p).len(), 4, "IM 8 was written twice, not three times");
 }
+
+fn marker_index(text: &str) -> Option<usize> {
+    text.strip_prefix("marker ")?.parse().ok()
+}
+
+#[test]
+fn the_session_survives_every_hostile_attack_in_memory() {
+    use flapjack_testkit::hostile::{attacks, Level, EVIL_NAME, FRIEND};
+    use flapjack_testkit::HostileBos;
+
+    let decoy = std::net::SocketAddr::from(([127, 0, 0, 1], 9));
+    let server = HostileBos::new(attacks::script(decoy));
+    let total = server.attacks.len();
+    let mut p = Pair::with_server(server, ScreenName::from_wire("Tester"), HOP);
+    p.connect();
+    let markers = |p: &Pair<HostileBos>| -> Vec<(usize, u64)> {
+        let mut connection = 0;
+        let mut seen = Vec::new();
+        for e in &p.events {
+            match e {
+                Event::SignOnProgress(flapjack::session::SignOnStep::Negotiating) => {
+                    connection += 1
+                }
+                Event::ImReceived(im) => {
+                    if let Some(i) = marker_index(&im.text) {
+                        seen.push((i, connection - 1));
+                    }
+                }
+                _ => {}
+            }
+        }
+        seen
+    };
+    // Reconnect whenever the client drops the connection, as the session actor would.
+    for _ in 0..200 {
+        if markers(&p).len() >= total {
+            break;
+        }
+        p.run_until(60_000, |p| !p.is_connected() || markers(p).len() >= total);
+        if !p.is_connected() {
+            p.connect();
+        }
+    }
+    // Let what is still in flight land (the last connection's rate ack among it).
+    p.run_until(1_000, |_| false);
+    let seen = markers(&p);
+    let order: Vec<usize> = seen.iter().map(|m| m.0).collect();
+    assert_eq!(order, (0..total).collect::<Vec<_>>(), "every marker exactly once, in order");
+
+    // Same connection after a SNAC-level attack, exactly one reconnect after a framing one.
+    let rec = &p.server.record;
+    let mut conn = 0;
+    for (i, attack) in p.server.attacks.iter().enumerate() {
+        let marker_conn = match attack.level {
+            Level::Snac => conn,
+            Level::Framing => conn + 1,
+        };
+        assert_eq!(rec.played[i], (i, conn), "{}: played on connection {conn}", attack.name);
+        assert_eq!(rec.markers[i], (i, marker_conn), "{}: marker's connection", attack.name);
+        assert_eq!(
+            seen[i].1 as usize, marker_conn,
+            "{}: reconnects before its marker",
+            attack.name
+        );
+        conn = marker_conn;
+    }
+    assert_eq!(rec.connections, conn + 1);
+    assert_eq!(p.losses.len(), conn, "{:?}", p.losses);
+    assert!(p.losses[0].contains("unknown FLAP channel 9"), "{:?}", p.losses);
+    assert!(p.losses[1].contains("0x2B"), "{:?}", p.losses);
+
+    // Unrequested replies change nothing; rate notices for unknown classes are not shown.
+    for e in &p.events {
+        match e {
+            Event::BuddyList(list) => {
+                let names: Vec<&str> = list
+                    .groups
+                    .iter()
+                    .flat_map(|g| g.buddies.iter().map(|b| b.name.as_str()))
+                    .collect();
+                assert_eq!(
+                    names,
+                    [FRIEND, EVIL_NAME],
+                    "buddy list replaced by an unrequested reply"
+                );
+            }
+            Event::ImAcked { .. } | Event::ImFailed { .. } | Event::BuddyListError(_) => {
+                panic!("reaction to an unrequested reply: {e:?}")
+            }
+            _ => {}
+        }
+    }
+    let warnings = p.events.iter().filter(|e| matches!(e, Event::RateWarning(_))).count();
+    assert_eq!(warnings, 1, "only the warning from a warner, none for unknown classes");
+    let count = |f: u16, s: u16| rec.snacs.iter().filter(|x| (x.1, x.2) == (f, s)).count();
+    assert_eq!(count(1, 8), rec.connections, "rate acks: only for the rate replies we asked for");
+    assert_eq!(count(0x13, 4), rec.connections, "feedbag queries: one per sign-on");
+    assert_eq!(count(1, 4), 0, "no service request");
+}

@@ -10,10 +10,11 @@ use flapjack::oscar::bucp::{self, LoginReply};
 use flapjack::oscar::codes::AuthErrorCode;
 use flapjack::oscar::feedbag::{FeedbagItem, FeedbagReply};
 use flapjack::oscar::icbm::HostAck;
-use flapjack::oscar::oservice::{RateGroup, RateParamsReply, SelfInfo};
+use flapjack::oscar::oservice::SelfInfo;
+use flapjack::oscar::rate::aol_rate_params;
 use flapjack::oscar::userinfo::UserInfo;
 use flapjack::oscar::{
-    decode_snac_payload, snac_flap, Channel, Flap, FlapCodec, Hello, OutFlap, RateClass, SnacBody,
+    decode_snac_payload, snac_flap, Channel, Flap, FlapCodec, Hello, OutFlap, SnacBody,
 };
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -163,20 +164,6 @@ async fn serve_bucp(mut framed: Conn, addr: SocketAddr) {
     }
 }
 
-/// The one rate table the fake servers advertise: AOL's classes 1–5, IMs in class 3.
-pub fn rate_reply() -> RateParamsReply {
-    RateParamsReply {
-        extended: true,
-        classes: RateClass::aol_defaults().to_vec(),
-        groups: (1..=5)
-            .map(|id| RateGroup {
-                class_id: id,
-                members: if id == 3 { vec![(4, 6), (2, 5)] } else { vec![] },
-            })
-            .collect(),
-    }
-}
-
 async fn serve_bos(mut framed: Conn, script: BosScript, seen: Arc<Mutex<Seen>>, n: usize) {
     while let Some(frame) = framed.next().await {
         let Ok(f) = frame else { return };
@@ -190,7 +177,7 @@ async fn serve_bos(mut framed: Conn, script: BosScript, seen: Arc<Mutex<Seen>>, 
         let id = h.request_id;
         match body {
             SnacBody::RateParamsQuery => {
-                send(&mut framed, SnacBody::RateParamsReply(rate_reply()), id).await
+                send(&mut framed, SnacBody::RateParamsReply(aol_rate_params()), id).await
             }
             SnacBody::SelfInfoQuery => {
                 let info = SelfInfo { info: UserInfo::new("Tester"), more: vec![] };

@@ -6,6 +6,10 @@
 //! the model. Nothing sleeps and nothing depends on the scheduler, so a test of pacing, resends
 //! or round trips gives the same answer on an idle machine and on one with every core busy.
 
+// Test support: a panic here is a test failing loudly, as in the tests themselves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod hostile;
 pub mod pair;
 
-pub use pair::{Dir, FrameMatcher, Pair, Wire};
+pub use pair::{BosEnd, Dir, EmbeddedBos, FrameMatcher, HostileBos, Pair, Wire};

@@ -1,45 +1,23 @@
 //! The attack script and the frame builders it uses: valid frames from the crate's encoders,
 //! malformed ones by hand.
 
+use std::net::SocketAddr;
+
+use bytes::{BufMut, BytesMut};
+use flapjack_proto::oscar::feedbag::{FeedbagItem, FeedbagReply, FeedbagStatus};
+use flapjack_proto::oscar::icbm::{
+    IcqMessage, IncomingIm, MissedCall, MissedCalls, Typing, CHANNEL_ICQ,
+};
+use flapjack_proto::oscar::imtext::{CHARSET_ASCII, CHARSET_LATIN1, CHARSET_UCS2};
+use flapjack_proto::oscar::locate::{self, UserInfoReply};
+use flapjack_proto::oscar::oservice::{Migrate, Motd, RateChange, RateParamsReply, Warning};
+use flapjack_proto::oscar::userinfo::UserInfo;
+use flapjack_proto::oscar::{
+    FeedbagResult, ImMessage, MissedCallReason, RateChangeCode, RateClass, SnacBody, TlvBlock,
+    TypingEvent,
+};
+
 use super::*;
-
-/// A FLAP frame with any channel byte and payload (sequence 0; clients never check it).
-pub fn flap(channel: u8, payload: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x2A, channel, 0, 0];
-    out.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-    out.extend_from_slice(payload);
-    out
-}
-
-/// A channel-2 frame with a hand-made SNAC header and body.
-pub fn raw_snac(family: u16, subtype: u16, request_id: u32, body: &[u8]) -> Vec<u8> {
-    let mut p = BytesMut::new();
-    p.put_u16(family);
-    p.put_u16(subtype);
-    p.put_u16(0);
-    p.put_u32(request_id);
-    p.put_slice(body);
-    flap(2, &p)
-}
-
-/// A channel-2 frame with a typed SNAC encoded by the crate.
-pub fn snac(body: &SnacBody, request_id: u32) -> Vec<u8> {
-    flap(2, &encode_snac(body, request_id, 0).expect("encodable SNAC"))
-}
-
-/// The message TLV block of an IM with one text fragment.
-pub(super) fn text_tlv(charset: u16, data: &[u8]) -> TlvBlock {
-    let message = ImMessage {
-        features: vec![1, 1, 2],
-        texts: vec![ImText { charset, subset: 0, data: data.to_vec() }],
-    };
-    TlvBlock::new().with(2, message.to_bytes().expect("message"))
-}
-
-pub(super) fn im_snac(from: &str, cookie: [u8; 8], tlvs: TlvBlock) -> Vec<u8> {
-    let im = IncomingIm { cookie, channel: 1, sender: UserInfo::new(from), tlvs };
-    snac(&SnacBody::IncomingIm(im), SERVER_ID)
-}
 
 /// A well-formed HTML IM (UCS-2 when not ASCII, as real clients send it).
 fn html_im(from: &str, cookie: u8, html: &str) -> Vec<u8> {
@@ -265,7 +243,7 @@ pub fn script(decoy: SocketAddr) -> Vec<Attack> {
         "controls in a typing notice's name",
         snac(&SnacBody::Typing(typing), SERVER_ID),
     ));
-    let arrived = flapjack::oscar::buddy::BuddyPresence {
+    let arrived = flapjack_proto::oscar::buddy::BuddyPresence {
         users: vec![away_user(FRIEND), UserInfo::new(EVIL_NAME)],
     };
     v.push(Attack::snac(
