@@ -12,9 +12,11 @@ use serde::Serialize;
 
 use crate::screenname::ScreenName;
 use crate::session::{
-    Command, DisconnectReason, Event, ImFailure, IncomingIm, SessionHandle, SignOnStep,
+    Command, DisconnectReason, Event, ImFailure, IncomingIm, NetworkError, SessionHandle,
+    SignOnStep,
 };
 use crate::text::sanitize::is_dangerous;
+use crate::words;
 
 /// How `flapjack --send` ended, as a process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,56 +63,11 @@ impl SendReport {
 
 /// Classifies why a session ended before the message was acknowledged.
 fn disconnect_outcome(reason: &DisconnectReason) -> SendReport {
-    match reason {
-        DisconnectReason::AuthFailed(why) => {
-            SendReport::fail(SendOutcome::AuthFailed, format!("sign-on failed: {}", clean(why)))
-        }
-        other => SendReport::fail(
-            SendOutcome::NetworkError,
-            format!(
-                "connection ended before the server acknowledged the message: {}",
-                describe(other)
-            ),
-        ),
-    }
-}
-
-/// Human wording for a disconnect reason, safe to print.
-pub fn describe(reason: &DisconnectReason) -> String {
-    match reason {
-        DisconnectReason::SignedOff => "signed off".into(),
-        DisconnectReason::SignedOnElsewhere => {
-            "this screen name signed on from another place".into()
-        }
-        DisconnectReason::AccountDeleted => "the account was deleted".into(),
-        DisconnectReason::ServerClosed(Some(code)) => {
-            format!("the server closed the connection (code {code:#06x})")
-        }
-        DisconnectReason::ServerClosed(None) => "the server closed the connection".into(),
-        DisconnectReason::RateLimited => "disconnected for sending too fast".into(),
-        DisconnectReason::Network(why) => format!("network error: {}", clean(why)),
-        DisconnectReason::AuthFailed(why) => format!("sign-on failed: {}", clean(why)),
-    }
-}
-
-/// Human wording for an IM failure.
-pub fn describe_failure(reason: &ImFailure) -> String {
-    match reason {
-        ImFailure::RecipientOffline => "the recipient is not signed on".into(),
-        ImFailure::Refused => "the recipient refused the message".into(),
-        ImFailure::RateLimited => "the server's rate limit refused the message".into(),
-        ImFailure::TooLarge => "the message is larger than the server allows".into(),
-        ImFailure::ConnectionLost => {
-            "the connection dropped before the server acknowledged it".into()
-        }
-        ImFailure::Server(code) => {
-            format!("the server refused the message (ICBM error {code:#06x})")
-        }
-    }
-}
-
-fn clean(s: &str) -> String {
-    crate::text::sanitize::neutralize_line(s).into_owned()
+    let outcome = match reason {
+        DisconnectReason::AuthFailed(_) => SendOutcome::AuthFailed,
+        _ => SendOutcome::NetworkError,
+    };
+    SendReport::fail(outcome, words::ended_before_ack(reason))
 }
 
 /// Signs on (the caller has spawned the session), sends one IM, waits for the server's
@@ -123,10 +80,7 @@ pub async fn send(
 ) -> SendReport {
     let report = match tokio::time::timeout(timeout, drive_send(&mut handle, to, text)).await {
         Ok(report) => report,
-        Err(_) => SendReport::fail(
-            SendOutcome::NetworkError,
-            format!("no acknowledgement from the server within {} s", timeout.as_secs()),
-        ),
+        Err(_) => SendReport::fail(SendOutcome::NetworkError, words::send_timed_out(timeout)),
     };
     let _ = handle.commands.send(Command::SignOff);
     // Let the session write its sign-off frame before the runtime goes away.
@@ -144,8 +98,9 @@ pub async fn send(
 async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) -> SendReport {
     const ID: u64 = 1;
     // The IM is queued at once: the session pipelines it behind the sign-on in one flight.
+    let peer = to.as_str().to_string();
     if handle.commands.send(Command::SendIm { id: ID, to, text }).is_err() {
-        return SendReport::fail(SendOutcome::NetworkError, "the session ended at once".into());
+        return SendReport::fail(SendOutcome::NetworkError, words::session_ended_at_once());
     }
     // A message lost with the connection is only provisionally a network error: the session
     // reports why the connection ended right after, and a refused sign-on is exit 2.
@@ -158,10 +113,7 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
             Event::ImFailed { id: ID, reason: ImFailure::ConnectionLost } => {
                 lost = Some(SendReport::fail(
                     SendOutcome::NetworkError,
-                    format!(
-                        "not confirmed; it may have been delivered: {}",
-                        describe_failure(&ImFailure::ConnectionLost)
-                    ),
+                    words::im_failure(&ImFailure::ConnectionLost, &peer),
                 ));
             }
             Event::ImFailed { id: ID, reason } => {
@@ -171,10 +123,7 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
                     }
                     _ => SendOutcome::NetworkError,
                 };
-                return SendReport::fail(
-                    outcome,
-                    format!("not delivered: {}", describe_failure(&reason)),
-                );
+                return SendReport::fail(outcome, words::im_failure(&reason, &peer));
             }
             Event::Disconnected(reason) | Event::Reconnecting { reason, .. } => {
                 return match (&reason, lost) {
@@ -188,7 +137,7 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
     if let Some(report) = lost {
         return report;
     }
-    SendReport::fail(SendOutcome::NetworkError, "the session ended unexpectedly".into())
+    SendReport::fail(SendOutcome::NetworkError, words::session_ended_unexpectedly())
 }
 
 /// One incoming IM as `--listen` prints it.
@@ -259,7 +208,7 @@ pub async fn listen<W: Write, E: Write>(
             event = handle.events.recv() => event,
         };
         let Some(event) = event else {
-            return Some(DisconnectReason::Network("the session ended unexpectedly".into()));
+            return Some(DisconnectReason::Network(NetworkError::SessionEnded));
         };
         match event {
             Event::ImReceived(im) => {
@@ -267,18 +216,13 @@ pub async fn listen<W: Write, E: Write>(
                 let _ = out.flush();
             }
             Event::SignedOn { screen_name } => {
-                let _ = writeln!(err, "listening as {}", clean(screen_name.as_str()));
+                let _ = writeln!(err, "{}", words::listening_as(&screen_name));
             }
             Event::SignOnProgress(SignOnStep::Authenticating) => {
-                let _ = writeln!(err, "signing on…");
+                let _ = writeln!(err, "{}", words::signing_on());
             }
             Event::Reconnecting { attempt, delay, reason } => {
-                let _ = writeln!(
-                    err,
-                    "connection lost ({}); reconnecting in {:.1} s (attempt {attempt})",
-                    describe(&reason),
-                    delay.as_secs_f64()
-                );
+                let _ = writeln!(err, "{}", words::reconnecting_line(attempt, delay, &reason));
             }
             Event::Disconnected(reason) => return Some(reason),
             _ => {}
@@ -289,6 +233,7 @@ pub async fn listen<W: Write, E: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::SignOnFailure;
     use std::time::SystemTime;
 
     fn im(text: &str) -> IncomingIm {
@@ -352,21 +297,27 @@ mod tests {
             ),
             (Event::ImFailed { id: 1, reason: ImFailure::RateLimited }, SendOutcome::NetworkError),
             (
-                Event::Disconnected(DisconnectReason::AuthFailed("incorrect password".into())),
+                Event::Disconnected(DisconnectReason::AuthFailed(SignOnFailure::Http(
+                    "incorrect password".into(),
+                ))),
                 SendOutcome::AuthFailed,
             ),
             (
-                Event::Disconnected(DisconnectReason::Network("connection refused".into())),
+                Event::Disconnected(DisconnectReason::Network(NetworkError::Transport(
+                    "connection refused".into(),
+                ))),
                 SendOutcome::NetworkError,
             ),
         ];
         // A message lost with a connection whose sign-on was refused is an auth failure.
         let (h, _commands, events) = handle();
         events.send(Event::ImFailed { id: 1, reason: ImFailure::ConnectionLost }).unwrap();
-        events.send(Event::Disconnected(DisconnectReason::AuthFailed("revoked".into()))).unwrap();
+        let revoked = DisconnectReason::AuthFailed(SignOnFailure::Http("revoked".into()));
+        events.send(Event::Disconnected(revoked)).unwrap();
         let report =
             send(h, ScreenName::parse("bob").unwrap(), "hi".into(), Duration::from_secs(5)).await;
         assert_eq!(report.outcome, SendOutcome::AuthFailed);
+        assert_eq!(report.message.as_deref(), Some("sign-on failed: revoked"));
         for (event, want) in cases {
             let (h, mut commands, events) = handle();
             events.send(Event::SignOnProgress(SignOnStep::Authenticating)).unwrap();
@@ -381,6 +332,15 @@ mod tests {
             assert!(matches!(first, Command::SendIm { id: 1, .. }));
             assert_eq!(commands.recv().await.unwrap(), Command::SignOff);
         }
+    }
+
+    #[tokio::test]
+    async fn send_words_failures_like_the_chat_window() {
+        let (h, _commands, events) = handle();
+        events.send(Event::ImFailed { id: 1, reason: ImFailure::RecipientOffline }).unwrap();
+        let report =
+            send(h, ScreenName::parse("bob").unwrap(), "hi".into(), Duration::from_secs(5)).await;
+        assert_eq!(report.message.as_deref(), Some("not delivered: bob is offline"));
     }
 
     #[tokio::test]

@@ -21,3 +21,4 @@ pub mod config;
 pub mod fuzzing;
 pub mod headless;
 pub mod tui;
+pub mod words;

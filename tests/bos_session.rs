@@ -12,8 +12,8 @@ use flapjack::credentials::{CredentialKey, CredentialStore, MemoryStore};
 use flapjack::oscar::codes::DisconnectReason as WireReason;
 use flapjack::server::{Disconnect, Server};
 use flapjack::session::{
-    self, Availability, Command, DisconnectReason, Event, ImFailure, LoginMethod, SignOnStep,
-    TypingState,
+    self, Availability, Command, DisconnectReason, Event, ImFailure, LoginMethod, NetworkError,
+    SignOnFailure, SignOnStep, TypingState,
 };
 use support::session::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -77,9 +77,9 @@ async fn http_sign_on_reaches_bos_and_gets_the_buddy_list_then_reuses_the_token(
     let mut config = session_config(&server, "Alice Ant", "unused").with_credentials(store.clone());
     config.password = None;
     match session::connect(config).await {
-        Err(session::SignOnError::Failed(DisconnectReason::AuthFailed(text))) => {
-            assert!(text.contains("flapjack login"), "{text}");
-        }
+        Err(session::SignOnError::Failed(DisconnectReason::AuthFailed(
+            SignOnFailure::NoCredentials,
+        ))) => {}
         other => panic!("expected an auth failure, got {other:?}"),
     }
     assert_eq!(store.load(&key).unwrap(), None);
@@ -383,9 +383,9 @@ async fn tls_bos_connection_verifies_the_advertised_certificate_name() {
     let mut untrusting = session_config(&server, "Carol", "carol-pw");
     untrusting.request_tls = Some(true);
     match session::connect(untrusting).await {
-        Err(session::SignOnError::Failed(DisconnectReason::Network(text))) => {
-            assert!(text.contains("TLS"), "{text}")
-        }
+        Err(session::SignOnError::Failed(DisconnectReason::Network(NetworkError::Tls {
+            ..
+        }))) => {}
         other => panic!("expected a TLS failure, got {other:?}"),
     }
 }

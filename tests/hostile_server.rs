@@ -143,7 +143,7 @@ async fn session_survives_every_attack_and_delivers_every_valid_im() {
         })
         .collect();
     assert_eq!(reasons.len(), conn, "{reasons:?}");
-    let text = |r: &DisconnectReason| r.to_string();
+    let text = |r: &DisconnectReason| flapjack::words::disconnect(r);
     assert!(text(reasons[0]).contains("unknown FLAP channel 9"), "{reasons:?}");
     assert!(text(reasons[1]).contains("0x2B"), "{reasons:?}");
     assert_eq!(reasons[2], &DisconnectReason::ServerClosed(Some(0x7777)));
@@ -174,16 +174,11 @@ async fn session_survives_every_attack_and_delivers_every_valid_im() {
         }
     }
     // Rate notices for classes the server never advertised are not reported.
-    let warnings: Vec<&String> = run
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            Event::RateWarning(w) => Some(w),
-            _ => None,
-        })
-        .collect();
+    assert!(!run.events.iter().any(|e| matches!(e, Event::RateWarning(_))), "{:?}", run.events);
+    let warnings: Vec<&Event> =
+        run.events.iter().filter(|e| matches!(e, Event::Warned { .. })).collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].starts_with("you were warned by"), "{warnings:?}");
+    assert!(matches!(warnings[0], Event::Warned { by: Some(_), .. }), "{warnings:?}");
     let count = |f: u16, s: u16| rec.snacs.iter().filter(|x| (x.1, x.2) == (f, s)).count();
     assert_eq!(count(1, 8), rec.connections, "rate acks: only for the rate replies we asked for");
     assert_eq!(count(0x13, 4), rec.connections, "feedbag queries: one per sign-on");
@@ -205,9 +200,12 @@ async fn session_survives_every_attack_and_delivers_every_valid_im() {
     assert!(texts.iter().any(|t| t.starts_with("latin \u{9b}")), "{texts:?}");
     assert!(texts.iter().any(|t| t.starts_with("ent ")), "{texts:?}");
     assert!(texts.iter().any(|t| t.starts_with("icq ")), "{texts:?}");
-    let notices =
-        |what: &str| run.events.iter().any(|e| matches!(e, Event::Notice(n) if n.contains(what)));
-    assert!(notices("motd ") && notices(EVIL_NAME), "MOTD and missed-call notices arrive");
+    let motd = run.events.iter().any(|e| matches!(e, Event::Motd(n) if n.contains("motd ")));
+    let missed = run
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::MissedIms { from, .. } if from.as_str().contains(EVIL_NAME)));
+    assert!(motd && missed, "MOTD and missed-call notices arrive");
     assert!(run.events.iter().any(|e| matches!(e,
         Event::Presence(p) if p.name.as_str() == FRIEND
             && p.away_message.as_deref().is_some_and(|a| a.starts_with("away "))

@@ -13,8 +13,8 @@ use flapjack::oscar::userinfo::UserInfo;
 use flapjack::oscar::{ImMessage, SnacBody, TlvBlock};
 use flapjack::screenname::ScreenName;
 use flapjack::session::{
-    self, Command, DisconnectReason, Event, LoginMethod, ReconnectPolicy, SessionConfig,
-    SessionHandle,
+    self, Command, DisconnectReason, Event, LoginMethod, NetworkError, ReconnectPolicy,
+    SessionConfig, SessionHandle, SignOnFailure,
 };
 use support::fake_bos::{Action, BosScript, FakeBos, PASSWORD};
 
@@ -108,9 +108,9 @@ async fn bucp_and_bos_sign_on_are_each_one_flight() {
 async fn wrong_bucp_password_fails_without_retrying() {
     let fake = FakeBos::start(vec![]).await;
     match session::connect(config(&fake, "wrong")).await {
-        Err(session::SignOnError::Failed(DisconnectReason::AuthFailed(text))) => {
-            assert!(text.contains("0x0005"), "{text}")
-        }
+        Err(session::SignOnError::Failed(DisconnectReason::AuthFailed(SignOnFailure::Code(
+            code,
+        )))) => assert_eq!(u16::from(code), 0x0005, "{code:?}"),
         other => panic!("{other:?}"),
     }
 }
@@ -135,7 +135,9 @@ async fn bad_snacs_are_skipped_and_a_framing_error_reconnects() {
     let events = next(&mut h, "reconnecting", |e| matches!(e, Event::Reconnecting { .. })).await;
     match events.last() {
         Some(Event::Reconnecting {
-            attempt: 1, reason: DisconnectReason::Network(text), ..
+            attempt: 1,
+            reason: DisconnectReason::Network(NetworkError::Transport(text)),
+            ..
         }) => {
             assert!(text.contains("0x4E"), "{text}")
         }

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use flapjack::session::{
-    Availability, DisconnectReason, Event, ImFailure, IncomingIm, SignOnStep, TypingState, UserInfo,
+    Availability, BuddyListError, DisconnectReason, Event, FeedbagAction, FeedbagError,
+    FeedbagFailure, ImFailure, IncomingIm, NetworkError, SignOnFailure, SignOnStep, TypingState,
+    UserInfo,
 };
 use flapjack::text::is_dangerous;
 use flapjack::tui::ui;
@@ -129,16 +131,28 @@ fn event() -> impl Strategy<Value = Event> {
             warning_percent: 5
         })),
         text().prop_map(|t| Event::AwayChanged(Some(t))),
-        text().prop_map(Event::Notice),
-        text().prop_map(Event::BuddyListError),
+        text().prop_map(Event::Motd),
+        (name(), text()).prop_map(|(n, g)| Event::BuddyListError(BuddyListError {
+            action: FeedbagAction::AddBuddy { name: sn(&n), group: g.clone() },
+            failure: FeedbagFailure::Planned(FeedbagError::GroupExists { group: g }),
+        })),
+        (name(), any::<u16>()).prop_map(|(n, c)| Event::MissedIms {
+            from: sn(&n),
+            count: c,
+            reason: c.into()
+        }),
+        (name(), any::<u16>())
+            .prop_map(|(n, p)| Event::Warned { level_percent: p, by: Some(sn(&n)) }),
         Just(Event::SignOnProgress(SignOnStep::Negotiating)),
         name().prop_map(|n| Event::SignedOn { screen_name: sn(&n) }),
         text().prop_map(|t| Event::Reconnecting {
             attempt: 1,
             delay: Duration::from_secs(3),
-            reason: DisconnectReason::Network(t)
+            reason: DisconnectReason::Network(NetworkError::Transport(t))
         }),
-        text().prop_map(|t| Event::Disconnected(DisconnectReason::AuthFailed(t))),
+        text().prop_map(|t| Event::Disconnected(DisconnectReason::AuthFailed(
+            SignOnFailure::Http(t)
+        ))),
     ]
 }
 

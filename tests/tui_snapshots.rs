@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::KeyCode;
 use flapjack::session::{
     Availability, Buddy, BuddyList, DisconnectReason, Event, Group, ImFailure, IncomingIm,
-    SignOnStep, TypingState, UserInfo,
+    NetworkError, SignOnFailure, SignOnStep, TypingState, UserInfo,
 };
 use flapjack::text::is_dangerous;
 use flapjack::tui::{ui, App};
@@ -148,14 +148,14 @@ fn status_bar_states() {
     rows.push(status_row(&app));
     feed(&mut app, vec![Event::AwayChanged(Some("Out to lunch\x1b[5m".into()))], now);
     rows.push(status_row(&app));
-    feed(&mut app, vec![Event::Notice(" Server maintenance at 22:00".into())], now);
+    feed(&mut app, vec![Event::Motd(" Server maintenance at 22:00".into())], now);
     rows.push(status_row(&app));
     feed(
         &mut app,
         vec![Event::Reconnecting {
             attempt: 2,
             delay: Duration::from_secs(8),
-            reason: DisconnectReason::Network("connection reset".into()),
+            reason: DisconnectReason::Network(NetworkError::Transport("connection reset".into())),
         }],
         now,
     );
@@ -164,9 +164,9 @@ fn status_bar_states() {
     rows.push(status_row(&app));
     feed(
         &mut app,
-        vec![Event::Disconnected(DisconnectReason::AuthFailed(
+        vec![Event::Disconnected(DisconnectReason::AuthFailed(SignOnFailure::Http(
             "incorrect password (330/3011)".into(),
-        ))],
+        )))],
         now,
     );
     rows.push(status_row(&app));

@@ -17,6 +17,7 @@ use crate::headless;
 use crate::screenname::ScreenName;
 use crate::server::{Accounts, Server, ServerConfig};
 use crate::session::{self, ReconnectPolicy, SessionConfig};
+use crate::words;
 
 use super::args::{Cli, Command, ConfigCommand, Global, LoginArgs, ServeArgs};
 use super::exit::{Exit, Failure};
@@ -84,11 +85,7 @@ async fn session_config(
             .map_err(Failure::usage)?
     };
     if password.is_none() && !has_token {
-        return Err(Failure::auth(anyhow::anyhow!(
-            "no password and no stored token for {}: set FLAPJACK_PASSWORD, use \
-             --password-stdin, or sign in with `flapjack login`",
-            target.screen_name
-        )));
+        return Err(Failure::auth(anyhow::anyhow!(words::no_credentials_for(&target.screen_name))));
     }
     let mut config = SessionConfig::new(target.screen_name.clone(), target.profile.clone())
         .with_method(target.method.clone());
@@ -143,7 +140,7 @@ async fn listen(global: &Global) -> Result<Exit, Failure> {
         None => Ok(Exit::Ok),
         Some(reason) => Err(Failure::new(
             Exit::for_disconnect(&reason),
-            anyhow::anyhow!("{}", headless::describe(&reason)),
+            anyhow::anyhow!("{}", words::disconnect(&reason)),
         )),
     }
 }
@@ -218,9 +215,7 @@ async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
     let Some(password) =
         optional_password(global.password_stdin, &user, false).map_err(Failure::usage)?
     else {
-        return Err(Failure::auth(anyhow::anyhow!(
-            "no password: set FLAPJACK_PASSWORD, use --password-stdin, or run in a terminal"
-        )));
+        return Err(Failure::auth(anyhow::anyhow!(words::no_password_for_login())));
     };
     let token = client.client_login(&user, &password).await?;
     let keyring = Arc::new(KeyringStore::new());

@@ -133,6 +133,7 @@ impl From<AuthError> for Failure {
 mod tests {
     use super::*;
     use crate::auth::{Endpoint, ServerCodes};
+    use crate::session::{NetworkError, SignOnFailure};
     use clap::Parser;
 
     #[test]
@@ -194,13 +195,13 @@ mod tests {
 
     #[test]
     fn listen_maps_disconnects() {
-        let auth = DisconnectReason::AuthFailed("bad password".into());
+        let auth = DisconnectReason::AuthFailed(SignOnFailure::Http("bad password".into()));
         assert_eq!(Exit::for_disconnect(&auth), Exit::Auth);
         for other in [
             DisconnectReason::SignedOff,
             DisconnectReason::SignedOnElsewhere,
             DisconnectReason::RateLimited,
-            DisconnectReason::Network("reset".into()),
+            DisconnectReason::Network(NetworkError::Transport("reset".into())),
             DisconnectReason::ServerClosed(None),
         ] {
             assert_eq!(Exit::for_disconnect(&other), Exit::Network, "{other:?}");

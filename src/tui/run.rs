@@ -23,7 +23,7 @@ use super::history::{History, HistoryOp};
 use super::keymap::{Keymap, KeymapError};
 use super::ui;
 use crate::config::Config;
-use crate::session::{DisconnectReason, Event, SessionHandle};
+use crate::session::{DisconnectReason, Event, NetworkError, SessionHandle};
 
 /// How long quitting waits for the session to confirm it signed off.
 const SIGNOFF_WAIT: Duration = Duration::from_secs(2);
@@ -187,7 +187,7 @@ where
                     session_open = false;
                     if !matches!(app.state, ConnState::Offline(_)) {
                         let r = app.handle_event(
-                            Event::Disconnected(DisconnectReason::Network("the session ended".into())),
+                            Event::Disconnected(DisconnectReason::Network(NetworkError::SessionEnded)),
                             Instant::now(),
                         );
                         redraw = r.redraw;

@@ -14,8 +14,9 @@ use super::app::{App, ConnState, Focus, Overlay, Row};
 use super::conversation::Clock;
 use super::keymap::{Context, KeyAction};
 use super::theme;
-use crate::session::{Availability, DisconnectReason, SignOnStep, TypingState, UserInfo};
+use crate::session::{Availability, SignOnStep, TypingState, UserInfo};
 use crate::text::{neutralize, neutralize_line};
+use crate::words;
 
 /// Where each part of the screen goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -383,32 +384,12 @@ pub fn state_text(app: &App) -> (String, Style) {
             Some(msg) => (format!("◑ away: {}", neutralize_line(msg)), theme::status_bar()),
         },
         ConnState::Reconnecting { attempt, delay, reason } => (
-            format!(
-                "⟳ reconnecting (attempt {attempt}, in {}s): {}",
-                delay.as_secs(),
-                reason_text(reason)
-            ),
+            format!("⟳ {}", words::reconnecting_status(*attempt, *delay, reason)),
             theme::status_bar(),
         ),
         ConnState::Offline(reason) => {
-            (format!("○ offline: {}", reason_text(reason)), theme::status_bar())
+            (format!("○ {}", words::offline_status(reason)), theme::status_bar())
         }
-    }
-}
-
-/// Why the connection ended, in words.
-pub fn reason_text(reason: &DisconnectReason) -> String {
-    match reason {
-        DisconnectReason::SignedOff => "signed off".to_string(),
-        DisconnectReason::SignedOnElsewhere => "signed on from another location".to_string(),
-        DisconnectReason::AccountDeleted => "the account was deleted".to_string(),
-        DisconnectReason::ServerClosed(Some(code)) => {
-            format!("the server closed the connection (code {code})")
-        }
-        DisconnectReason::ServerClosed(None) => "the server closed the connection".to_string(),
-        DisconnectReason::RateLimited => "disconnected for sending too fast".to_string(),
-        DisconnectReason::Network(text) => neutralize_line(text).into_owned(),
-        DisconnectReason::AuthFailed(text) => format!("sign-on failed: {}", neutralize_line(text)),
     }
 }
 

@@ -8,8 +8,9 @@ use std::time::Instant;
 
 use super::{Action, App, Focus, Overlay, DEFAULT_AWAY, DEFAULT_GROUP};
 use crate::screenname::{ScreenName, ScreenNameError};
-use crate::session::Command;
+use crate::session::{Command, FeedbagAction};
 use crate::tui::keymap::KeyAction;
+use crate::words;
 
 /// A slash command as typed, with its arguments checked but nothing done yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,11 +152,13 @@ impl App {
                 let group = group.unwrap_or_else(|| {
                     self.groups.first().map_or(DEFAULT_GROUP.to_string(), |g| g.name.clone())
                 });
-                self.set_notice(&format!("adding {} to {}", name.as_str(), group), false);
+                let action = FeedbagAction::AddBuddy { name: name.clone(), group: group.clone() };
+                self.set_notice(&words::feedbag_action(&action), false);
                 vec![Action::Send(Command::AddBuddy { name, group })]
             }
             SlashCommand::Remove(name) => {
-                self.set_notice(&format!("removing {}", name.as_str()), false);
+                let action = FeedbagAction::RemoveBuddy { name: name.clone() };
+                self.set_notice(&words::feedbag_action(&action), false);
                 vec![Action::Send(Command::RemoveBuddy { name })]
             }
             SlashCommand::Info(name) => match name.or_else(|| self.active.clone()) {

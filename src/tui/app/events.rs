@@ -12,6 +12,7 @@ use crate::session::{Command, Event, TypingState};
 use crate::text::neutralize_line;
 use crate::tui::conversation::{ChatLine, Delivery, LineKind};
 use crate::tui::history::{Direction, Record};
+use crate::words;
 
 impl App {
     /// Applies a session event; `now` times the bell and typing indicators.
@@ -75,9 +76,18 @@ impl App {
             }
             Event::UserInfo(info) => self.overlay = Some(Overlay::Info(info)),
             Event::AwayChanged(away) => self.away = away,
-            Event::BuddyListError(text) => self.set_notice(&text, true),
-            Event::RateWarning(text) => self.set_notice(&text, true),
-            Event::Notice(text) => self.set_notice(&text, false),
+            Event::BuddyListError(error) => self.set_notice(&words::buddy_list_error(&error), true),
+            Event::RateWarning(notice) => self.set_notice(&words::rate_warning(&notice), true),
+            Event::Warned { level_percent, by } => {
+                self.set_notice(&words::warned(level_percent, by.as_ref()), true)
+            }
+            Event::MissedIms { from, count, reason } => {
+                self.set_notice(&words::missed_ims(&from, count, reason), false)
+            }
+            Event::InfoUnavailable { name, error } => {
+                self.set_notice(&words::info_unavailable(&name, &error), false)
+            }
+            Event::Motd(text) => self.set_notice(&text, false),
             Event::Reconnecting { attempt, delay, reason } => {
                 self.state = ConnState::Reconnecting { attempt, delay, reason }
             }

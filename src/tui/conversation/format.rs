@@ -13,8 +13,8 @@ use ratatui::text::{Line, Span};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{ChatLine, Delivery, LineKind};
-use crate::session::ImFailure;
 use crate::tui::theme;
+use crate::words;
 
 /// How date headings between days are written (strftime).
 const DAY_FORMAT: &str = "%A, %-d %B %Y";
@@ -205,7 +205,11 @@ impl Formatter<'_> {
             rows.push(Line::from(vec![
                 Span::raw(indent),
                 Span::styled(
-                    format!("✗ {} — {} retries", failure_text(reason, self.peer), self.retry_key),
+                    format!(
+                        "✗ {} — {} retries",
+                        words::im_failure(reason, self.peer),
+                        self.retry_key
+                    ),
                     theme::error(),
                 ),
             ]));
@@ -217,19 +221,6 @@ impl Formatter<'_> {
 /// True for an outgoing line that failed (it takes an extra row for the reason).
 fn is_failed(line: &ChatLine) -> bool {
     matches!(line.kind, LineKind::Outgoing { delivery: Delivery::Failed(_), .. })
-}
-
-/// A failure in words. A connection lost before the server's ack is "not confirmed", not
-/// "not delivered": the server may have relayed the message before the connection dropped.
-pub fn failure_text(reason: &ImFailure, peer: &str) -> String {
-    match reason {
-        ImFailure::RecipientOffline => format!("not delivered: {peer} is offline"),
-        ImFailure::Refused => format!("not delivered: {peer} refused the message"),
-        ImFailure::RateLimited => "not delivered: sending too fast (rate limited)".to_string(),
-        ImFailure::TooLarge => "not delivered: message too long".to_string(),
-        ImFailure::ConnectionLost => "not confirmed: connection lost, it may have arrived".into(),
-        ImFailure::Server(code) => format!("not delivered: server error 0x{code:04x}"),
-    }
 }
 
 /// Appends `text` as spans, marking every case-insensitive occurrence of `query`.
@@ -390,13 +381,5 @@ mod tests {
         let plus2 = FixedOffset::east_opt(7200).map(Clock::Fixed).unwrap_or(Clock::utc());
         assert_eq!(plus2.format(t, "%H:%M"), "03:02");
         let _ = Clock::utc().format(t, "%Q");
-    }
-
-    #[test]
-    fn a_lost_connection_is_unconfirmed_not_undelivered() {
-        let lost = failure_text(&ImFailure::ConnectionLost, "Bob");
-        assert!(lost.starts_with("not confirmed") && lost.contains("may have arrived"), "{lost}");
-        let offline = failure_text(&ImFailure::RecipientOffline, "Bob");
-        assert_eq!(offline, "not delivered: Bob is offline");
     }
 }

@@ -16,7 +16,7 @@ use crate::screenname::ScreenName;
 use crate::session::{ImFailure, MessageId, TypingState};
 use crate::text::{neutralize, neutralize_line};
 
-pub use format::{failure_text, wrap, Clock, Formatter};
+pub use format::{wrap, Clock, Formatter};
 
 /// How an outgoing message is doing.
 #[derive(Debug, Clone, PartialEq, Eq)]

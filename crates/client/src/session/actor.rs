@@ -13,7 +13,7 @@ use tokio_util::codec::Framed;
 use crate::oscar::FlapCodec;
 use crate::screenname::ScreenName;
 
-use super::api::{Command, DisconnectReason, Event, SignOnStep};
+use super::api::{Command, DisconnectReason, Event, NetworkError, SignOnStep};
 use super::config::SessionConfig;
 use super::login::{connect_bos, Authenticator, BoxedTransport, LoginFailure};
 use super::state::{Close, SessionState};
@@ -251,7 +251,7 @@ impl Actor {
             }
             if let Err(e) = written {
                 tracing::warn!("writing to the server failed: {e}");
-                let reason = DisconnectReason::Network(e.to_string());
+                let reason = DisconnectReason::Network(NetworkError::Transport(e.to_string()));
                 return Close { reason, reconnect: true };
             }
             let deadline = self.state.next_deadline().map(|ms| self.clock.instant(ms));
@@ -271,14 +271,14 @@ impl Actor {
                             Some(Err(e)) => {
                                 tracing::warn!("closing the BOS connection: {e}");
                                 self.sink.drain(&mut self.state);
-                                let reason = DisconnectReason::Network(e.to_string());
+                                let error = NetworkError::Transport(e.to_string());
+                                let reason = DisconnectReason::Network(error);
                                 return Close { reason, reconnect: true };
                             }
                             None => {
                                 self.sink.drain(&mut self.state);
-                                let reason = DisconnectReason::Network(
-                                    "the server closed the connection".into(),
-                                );
+                                let reason =
+                                    DisconnectReason::Network(NetworkError::ConnectionClosed);
                                 return Close { reason, reconnect: true };
                             }
                         }

@@ -4,7 +4,12 @@
 
 use std::time::SystemTime;
 
+use crate::oscar::codes::{AuthErrorCode, FeedbagResult, MissedCallReason, RateChangeCode};
+use crate::oscar::SnacError;
 use crate::screenname::ScreenName;
+
+use super::feedbag::FeedbagError;
+use super::login::{AddressError, TlsConfigError};
 
 /// Identifies one outgoing IM from the moment it is queued until it is acknowledged or fails,
 /// so a front end can mark exactly that message (assigned by the caller, unique per session).
@@ -207,10 +212,144 @@ pub enum DisconnectReason {
     ServerClosed(Option<u16>),
     /// The rate limiter kicked us.
     RateLimited,
-    /// The network failed or the server sent something unparseable (the text says which).
-    Network(String),
-    /// Signing on failed (bad password, expired token, …); the text is for humans.
-    AuthFailed(String),
+    /// The network failed or the server sent something unparseable.
+    Network(NetworkError),
+    /// Signing on was refused (bad password, expired token, nothing to sign on with, …).
+    AuthFailed(SignOnFailure),
+}
+
+/// What went wrong below the session, so a front end can word it and `--trace` can show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetworkError {
+    /// The TCP connect did not finish within the connect timeout.
+    ConnectTimeout {
+        /// The host we dialled.
+        host: String,
+        /// The port we dialled.
+        port: u16,
+    },
+    /// The TCP connect failed.
+    Connect {
+        /// The host we dialled.
+        host: String,
+        /// The port we dialled.
+        port: u16,
+        /// The operating system's description of the failure.
+        detail: String,
+    },
+    /// The BUCP login exchange did not finish within the connect timeout.
+    BucpTimeout {
+        /// The login server's address.
+        addr: String,
+    },
+    /// Reading or writing the BUCP login connection failed (the codec's description).
+    Bucp(String),
+    /// The login server hung up before it answered.
+    LoginServerClosed,
+    /// An address from the configuration or the login server is unusable.
+    BadAddress(AddressError),
+    /// The TLS settings cannot be used.
+    TlsConfig(TlsConfigError),
+    /// The name to verify the server's certificate against is not a valid server name.
+    BadTlsName {
+        /// The name.
+        name: String,
+        /// rustls's description.
+        detail: String,
+    },
+    /// The TLS handshake did not finish within the connect timeout.
+    TlsTimeout,
+    /// The TLS handshake failed.
+    Tls {
+        /// The name the certificate was checked against.
+        name: String,
+        /// rustls's description.
+        detail: String,
+    },
+    /// Any other transport failure, as the library that raised it describes it.
+    Transport(String),
+    /// The server closed the BOS connection without a channel-4 reason.
+    ConnectionClosed,
+    /// The server did not finish the sign-on in time.
+    SignOnTimeout,
+    /// The server sent a frame on the FLAP error channel (0x03).
+    FlapError,
+    /// The BOS login cookie could not be put into a hello (the encoder's description).
+    BadCookie(String),
+    /// The session task ended without saying why.
+    SessionEnded,
+}
+
+/// Why signing on was refused, with the server's own code where it sent one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignOnFailure {
+    /// The HTTP sign-on service refused; the auth layer's sentence, which carries the server's
+    /// statusCode/statusDetailCode.
+    Http(String),
+    /// The BUCP login server (17/03 TLV 0x08) or BOS (channel-4) refused with this code.
+    Code(AuthErrorCode),
+    /// The BUCP login server answered our request with an error SNAC.
+    BucpRefused(SnacError),
+    /// BUCP sign-on was chosen but no password was given.
+    BucpNeedsPassword,
+    /// No usable sign-on token is stored and no password was given.
+    NoCredentials,
+}
+
+/// A rate class changed to a state the user should know about (01/0A).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateNotice {
+    /// The rate class the notice is about.
+    pub class: u16,
+    /// What changed, as the server coded it.
+    pub code: RateChangeCode,
+}
+
+/// A buddy-list change the user asked for, so a failure can say which one failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedbagAction {
+    /// [`Command::AddBuddy`].
+    AddBuddy {
+        /// The buddy.
+        name: ScreenName,
+        /// The group.
+        group: String,
+    },
+    /// [`Command::RemoveBuddy`].
+    RemoveBuddy {
+        /// The buddy.
+        name: ScreenName,
+    },
+    /// [`Command::AddGroup`].
+    AddGroup {
+        /// The group.
+        name: String,
+    },
+    /// [`Command::RemoveGroup`].
+    RemoveGroup {
+        /// The group.
+        name: String,
+    },
+}
+
+/// Why a buddy-list change did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedbagFailure {
+    /// The change made no sense against our copy of the list; nothing was sent.
+    Planned(FeedbagError),
+    /// The server refused items of the transaction (13/0E); only the failed results are kept.
+    Refused(Vec<FeedbagResult>),
+    /// The server answered with an error SNAC (13/01).
+    Error(SnacError),
+}
+
+/// A buddy-list change was refused: which change, and the server's (or our) reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuddyListError {
+    /// The change that failed.
+    pub action: FeedbagAction,
+    /// Why.
+    pub failure: FeedbagFailure,
 }
 
 /// What a session tells its front end.
@@ -262,12 +401,35 @@ pub enum Event {
     UserInfo(UserInfo),
     /// Our own away state as the server now has it.
     AwayChanged(Option<String>),
-    /// A buddy-list change was refused by the server (the text says what and why).
-    BuddyListError(String),
-    /// The rate limiter is holding messages back, or the server warned us.
-    RateWarning(String),
-    /// A server message of the day or notice, plain text.
-    Notice(String),
+    /// A buddy-list change was refused, by the server or already by our copy of the list.
+    BuddyListError(BuddyListError),
+    /// The server says we are sending too fast (01/0A warning or limit).
+    RateWarning(RateNotice),
+    /// Someone warned us (01/10).
+    Warned {
+        /// Our warning level now, in percent.
+        level_percent: u16,
+        /// Who warned us; `None` for an anonymous warning.
+        by: Option<ScreenName>,
+    },
+    /// The server dropped IMs to us before they arrived (04/0A), one event per sender.
+    MissedIms {
+        /// The sender.
+        from: ScreenName,
+        /// How many were dropped.
+        count: u16,
+        /// Why, as the server coded it.
+        reason: MissedCallReason,
+    },
+    /// A [`Command::GetInfo`] was answered with an error SNAC.
+    InfoUnavailable {
+        /// Whose information was asked for.
+        name: ScreenName,
+        /// The server's error, with its code and subcode.
+        error: SnacError,
+    },
+    /// The server's message of the day, as plain text (the server's words, not ours).
+    Motd(String),
     /// Connection lost; retrying after the given delay.
     Reconnecting {
         /// Attempt number, from 1.
@@ -290,23 +452,4 @@ pub struct SessionHandle {
     pub commands: tokio::sync::mpsc::UnboundedSender<Command>,
     /// Where events arrive, in order.
     pub events: tokio::sync::mpsc::UnboundedReceiver<Event>,
-}
-
-impl std::fmt::Display for DisconnectReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DisconnectReason::SignedOff => write!(f, "signed off"),
-            DisconnectReason::SignedOnElsewhere => {
-                write!(f, "this screen name signed on from another location")
-            }
-            DisconnectReason::AccountDeleted => write!(f, "the account was deleted"),
-            DisconnectReason::ServerClosed(Some(code)) => {
-                write!(f, "the server closed the connection (code {code})")
-            }
-            DisconnectReason::ServerClosed(None) => write!(f, "the server closed the connection"),
-            DisconnectReason::RateLimited => write!(f, "disconnected for sending too fast"),
-            DisconnectReason::Network(text) => write!(f, "network error: {text}"),
-            DisconnectReason::AuthFailed(text) => write!(f, "sign-on failed: {text}"),
-        }
-    }
 }

@@ -20,6 +20,36 @@ pub enum Change {
     Delete(Vec<FeedbagItem>),
 }
 
+/// Why a buddy-list change was not planned: it makes no sense against the list as we have it.
+/// Names are kept as the list spells them, so the front end can say which item was meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedbagError {
+    /// The buddy is already in that group.
+    AlreadyInGroup {
+        /// The buddy.
+        name: ScreenName,
+        /// The group, as stored.
+        group: String,
+    },
+    /// No item or group id is left (all 65535 are taken).
+    ListFull,
+    /// A group of that name (ignoring case) already exists.
+    GroupExists {
+        /// The existing group's name, as stored.
+        group: String,
+    },
+    /// The buddy is in no group.
+    NotOnList {
+        /// The buddy.
+        name: ScreenName,
+    },
+    /// No group has that name.
+    NoSuchGroup {
+        /// The name asked for.
+        group: String,
+    },
+}
+
 /// The local copy of the feedbag.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Feedbag {
@@ -93,15 +123,22 @@ impl Feedbag {
     }
 
     /// Plans adding `name` to `group` (created at the end of the list if missing).
-    pub fn add_buddy(&mut self, name: &ScreenName, group: &str) -> Result<Vec<Change>, String> {
+    pub fn add_buddy(
+        &mut self,
+        name: &ScreenName,
+        group: &str,
+    ) -> Result<Vec<Change>, FeedbagError> {
         let mut changes = Vec::new();
         let existing = self.group_named(group).cloned();
         if let Some(g) = &existing {
             if self.buddies_in(g.group_id).any(|b| ScreenName::from_wire(&b.name) == *name) {
-                return Err(format!("{} is already in {}", name.as_str(), g.name));
+                return Err(FeedbagError::AlreadyInGroup {
+                    name: name.clone(),
+                    group: g.name.clone(),
+                });
             }
         }
-        let item_id = self.unused_item_id().ok_or("the buddy list is full")?;
+        let item_id = self.unused_item_id().ok_or(FeedbagError::ListFull)?;
         let buddy_group = match existing {
             Some(mut g) => {
                 let mut order = g.order();
@@ -114,7 +151,7 @@ impl Feedbag {
                 self.replace(g);
                 return Ok(changes);
             }
-            None => self.unused_group_id().ok_or("the buddy list is full")?,
+            None => self.unused_group_id().ok_or(FeedbagError::ListFull)?,
         };
         let new_group = FeedbagItem::group(group, buddy_group, &[item_id]);
         let buddy = FeedbagItem::buddy(name.as_str(), buddy_group, item_id);
@@ -126,18 +163,18 @@ impl Feedbag {
     }
 
     /// Plans creating an empty group at the end of the list.
-    pub fn add_group(&mut self, name: &str) -> Result<Vec<Change>, String> {
+    pub fn add_group(&mut self, name: &str) -> Result<Vec<Change>, FeedbagError> {
         if let Some(g) = self.group_named(name) {
-            return Err(format!("the group {} already exists", g.name));
+            return Err(FeedbagError::GroupExists { group: g.name.clone() });
         }
-        let id = self.unused_group_id().ok_or("the buddy list is full")?;
+        let id = self.unused_group_id().ok_or(FeedbagError::ListFull)?;
         let group = FeedbagItem::group(name, id, &[]);
         self.items.push(group.clone());
         Ok(vec![Change::Insert(vec![group]), self.append_to_root(id)])
     }
 
     /// Plans removing `name` from every group it is in.
-    pub fn remove_buddy(&mut self, name: &ScreenName) -> Result<Vec<Change>, String> {
+    pub fn remove_buddy(&mut self, name: &ScreenName) -> Result<Vec<Change>, FeedbagError> {
         let gone: Vec<FeedbagItem> = self
             .items
             .iter()
@@ -145,7 +182,7 @@ impl Feedbag {
             .cloned()
             .collect();
         if gone.is_empty() {
-            return Err(format!("{} is not on the buddy list", name.as_str()));
+            return Err(FeedbagError::NotOnList { name: name.clone() });
         }
         let mut updates = Vec::new();
         for b in &gone {
@@ -166,8 +203,11 @@ impl Feedbag {
     }
 
     /// Plans removing a group and every buddy in it.
-    pub fn remove_group(&mut self, name: &str) -> Result<Vec<Change>, String> {
-        let group = self.group_named(name).cloned().ok_or(format!("no group named {name}"))?;
+    pub fn remove_group(&mut self, name: &str) -> Result<Vec<Change>, FeedbagError> {
+        let group = self
+            .group_named(name)
+            .cloned()
+            .ok_or_else(|| FeedbagError::NoSuchGroup { group: name.to_string() })?;
         let mut gone: Vec<FeedbagItem> = self.buddies_in(group.group_id).cloned().collect();
         gone.push(group.clone());
         self.items.retain(|i| !(i.group_id == group.group_id && i.class == class::BUDDY));
@@ -274,7 +314,10 @@ mod tests {
             changes,
             [Change::Insert(vec![FeedbagItem::buddy("dave", 1, 1)]), Change::Update(vec![g])]
         );
-        assert!(f.add_buddy(&sn("Dave"), "Buddies").is_err());
+        assert_eq!(
+            f.add_buddy(&sn("Dave"), "Buddies"),
+            Err(FeedbagError::AlreadyInGroup { name: sn("Dave"), group: "Buddies".into() })
+        );
     }
 
     #[test]
@@ -305,7 +348,10 @@ mod tests {
                 Change::Insert(vec![FeedbagItem::group("", 0, &[1])]),
             ]
         );
-        assert!(f.add_group("friends").is_err());
+        assert_eq!(
+            f.add_group("friends"),
+            Err(FeedbagError::GroupExists { group: "Friends".into() })
+        );
     }
 
     #[test]
@@ -319,7 +365,11 @@ mod tests {
                 Change::Update(vec![FeedbagItem::group("Buddies", 1, &[10])]),
             ]
         );
-        assert!(f.remove_buddy(&sn("bobsmith")).is_err());
+        assert_eq!(
+            f.remove_buddy(&sn("bobsmith")),
+            Err(FeedbagError::NotOnList { name: sn("bobsmith") })
+        );
+        assert_eq!(f.remove_group("nope"), Err(FeedbagError::NoSuchGroup { group: "nope".into() }));
         let changes = f.remove_group("work").unwrap();
         assert_eq!(
             changes,

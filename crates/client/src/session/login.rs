@@ -16,7 +16,7 @@ use crate::oscar::codes::AuthErrorCode;
 use crate::oscar::{decode_snac_payload, snac_flap, Channel, FlapCodec, Hello, OutFlap, SignOff};
 use crate::oscar::{SnacBody, SERVER_REQUEST_ID_BIT};
 
-use super::api::DisconnectReason;
+use super::api::{DisconnectReason, NetworkError, SignOnFailure};
 use super::config::{LoginMethod, SessionConfig, TlsOptions};
 
 /// How long one TCP connect (or TLS handshake, or BUCP exchange) may take.
@@ -49,19 +49,28 @@ impl LoginFailure {
         LoginFailure { reason, retryable: true, rate_limited: false }
     }
 
-    fn network(what: impl std::fmt::Display) -> Self {
-        Self::retry(DisconnectReason::Network(what.to_string()))
+    fn network(error: NetworkError) -> Self {
+        Self::retry(DisconnectReason::Network(error))
+    }
+
+    /// A transport failure described by the library that raised it.
+    fn transport(what: impl std::fmt::Display) -> Self {
+        Self::network(NetworkError::Transport(what.to_string()))
+    }
+
+    fn auth(failure: SignOnFailure) -> Self {
+        Self::fatal(DisconnectReason::AuthFailed(failure))
     }
 
     fn from_auth(e: &AuthError) -> Self {
         match e {
             AuthError::RateLimited(_) => LoginFailure {
-                reason: DisconnectReason::AuthFailed(e.to_string()),
+                reason: DisconnectReason::AuthFailed(SignOnFailure::Http(e.to_string())),
                 retryable: true,
                 rate_limited: true,
             },
-            AuthError::Network { .. } => Self::network(e),
-            _ => Self::fatal(DisconnectReason::AuthFailed(e.to_string())),
+            AuthError::Network { .. } => Self::transport(e),
+            _ => Self::auth(SignOnFailure::Http(e.to_string())),
         }
     }
 }
@@ -89,15 +98,15 @@ impl Authenticator {
         match self.config.method.clone() {
             LoginMethod::Http => self.http_ticket().await,
             LoginMethod::Bucp(addr) => {
-                let password = self.config.password.clone().ok_or_else(|| {
-                    LoginFailure::fatal(DisconnectReason::AuthFailed(
-                        "BUCP sign-on needs the password".into(),
-                    ))
-                })?;
+                let password = self
+                    .config
+                    .password
+                    .clone()
+                    .ok_or_else(|| LoginFailure::auth(SignOnFailure::BucpNeedsPassword))?;
                 let fut = bucp_ticket(&addr, self.config.screen_name.as_str(), &password);
                 tokio::time::timeout(CONNECT_TIMEOUT, fut)
                     .await
-                    .map_err(|_| LoginFailure::network(format!("BUCP login at {addr} timed out")))?
+                    .map_err(|_| LoginFailure::network(NetworkError::BucpTimeout { addr }))?
             }
         }
     }
@@ -107,7 +116,7 @@ impl Authenticator {
             return Ok(h.clone());
         }
         let mut client = HttpSignOn::new(self.config.server.clone())
-            .map_err(|e| LoginFailure::fatal(DisconnectReason::AuthFailed(e.to_string())))?;
+            .map_err(|e| LoginFailure::auth(SignOnFailure::Http(e.to_string())))?;
         if let Some(tls) = self.config.request_tls {
             client = client.with_use_tls(tls);
         }
@@ -133,11 +142,7 @@ impl Authenticator {
             }
         }
         let Some(password) = self.config.password.clone() else {
-            return Err(LoginFailure::fatal(DisconnectReason::AuthFailed(
-                "no usable sign-on token is stored and no password was given; sign in again with \
-                 `flapjack login`"
-                    .into(),
-            )));
+            return Err(LoginFailure::auth(SignOnFailure::NoCredentials));
         };
         let token = http
             .client_login(self.config.screen_name.as_str(), &password)
@@ -198,22 +203,49 @@ impl Authenticator {
     }
 }
 
+/// Why a `host[:port]` address is unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressError {
+    /// `[` without its `]`.
+    #[error("unclosed [ in address {0}")]
+    UnclosedBracket(String),
+    /// The port is not a number from 0 to 65535.
+    #[error("bad port in {0}")]
+    BadPort(String),
+    /// Nothing at all.
+    #[error("empty address")]
+    Empty,
+}
+
+/// Why the TLS client configuration could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TlsConfigError {
+    /// An extra root certificate (from the options) was rejected; rustls's description.
+    #[error("unusable extra TLS root: {0}")]
+    BadRoot(String),
+    /// The crypto provider offers no safe protocol version; rustls's description.
+    #[error("no usable TLS protocol version: {0}")]
+    Versions(String),
+}
+
 /// Splits `host[:port]` (default port 5190; `[v6]:port` accepted).
-pub fn split_host_port(addr: &str) -> Result<(String, u16), String> {
+pub fn split_host_port(addr: &str) -> Result<(String, u16), AddressError> {
     let addr = addr.trim();
+    let bad_port = |_| AddressError::BadPort(addr.to_string());
     if let Some(rest) = addr.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or("unclosed [ in address")?;
+        let (host, after) =
+            rest.split_once(']').ok_or_else(|| AddressError::UnclosedBracket(addr.to_string()))?;
         let port = match after.strip_prefix(':') {
-            Some(p) => p.parse().map_err(|_| format!("bad port in {addr}"))?,
+            Some(p) => p.parse().map_err(bad_port)?,
             None => 5190,
         };
         return Ok((host.to_string(), port));
     }
     match addr.rsplit_once(':') {
         Some((host, port)) if !host.contains(':') => {
-            Ok((host.to_string(), port.parse().map_err(|_| format!("bad port in {addr}"))?))
+            Ok((host.to_string(), port.parse().map_err(bad_port)?))
         }
-        _ if addr.is_empty() => Err("empty address".into()),
+        _ if addr.is_empty() => Err(AddressError::Empty),
         _ => Ok((addr.to_string(), 5190)),
     }
 }
@@ -221,9 +253,17 @@ pub fn split_host_port(addr: &str) -> Result<(String, u16), String> {
 async fn tcp(host: &str, port: u16) -> Result<TcpStream, LoginFailure> {
     let stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host, port)))
         .await
-        .map_err(|_| LoginFailure::network(format!("connecting to {host}:{port} timed out")))?
-        .map_err(|e| LoginFailure::network(format!("cannot connect to {host}:{port}: {e}")))?;
-    stream.set_nodelay(true).map_err(LoginFailure::network)?;
+        .map_err(|_| {
+            LoginFailure::network(NetworkError::ConnectTimeout { host: host.to_string(), port })
+        })?
+        .map_err(|e| {
+            LoginFailure::network(NetworkError::Connect {
+                host: host.to_string(),
+                port,
+                detail: e.to_string(),
+            })
+        })?;
+    stream.set_nodelay(true).map_err(LoginFailure::transport)?;
     Ok(stream)
 }
 
@@ -233,14 +273,16 @@ async fn bucp_ticket(
     screen_name: &str,
     password: &Secret,
 ) -> Result<BosTicket, LoginFailure> {
-    let (host, port) =
-        split_host_port(addr).map_err(|e| LoginFailure::fatal(DisconnectReason::Network(e)))?;
+    let bad_address =
+        |e| LoginFailure::fatal(DisconnectReason::Network(NetworkError::BadAddress(e)));
+    let (host, port) = split_host_port(addr).map_err(bad_address)?;
     let mut framed = Framed::new(tcp(&host, port).await?, FlapCodec::new());
-    let hello = Hello::default().encode().map_err(LoginFailure::network)?;
+    let hello = Hello::default().encode().map_err(LoginFailure::transport)?;
     let challenge = SnacBody::ChallengeRequest(ChallengeRequest::new(screen_name));
-    let net = |e: crate::oscar::FrameError| LoginFailure::network(format!("BUCP login: {e}"));
+    let net =
+        |e: crate::oscar::FrameError| LoginFailure::network(NetworkError::Bucp(e.to_string()));
     framed.feed(OutFlap { channel: Channel::SignOn, payload: hello }).await.map_err(net)?;
-    framed.feed(snac_flap(&challenge, 1).map_err(LoginFailure::network)?).await.map_err(net)?;
+    framed.feed(snac_flap(&challenge, 1).map_err(LoginFailure::transport)?).await.map_err(net)?;
     framed.flush().await.map_err(net)?;
     while let Some(frame) = framed.next().await {
         let frame = frame.map_err(net)?;
@@ -254,15 +296,13 @@ async fn bucp_ticket(
                         password.expose().as_bytes(),
                         &ident,
                     ));
-                    let flap = snac_flap(&request, 2).map_err(LoginFailure::network)?;
+                    let flap = snac_flap(&request, 2).map_err(LoginFailure::transport)?;
                     framed.send(flap).await.map_err(net)?;
                     continue;
                 }
                 Ok((_, SnacBody::LoginReply(r))) => r,
                 Ok((_, SnacBody::Error { error, .. })) => {
-                    return Err(LoginFailure::fatal(DisconnectReason::AuthFailed(format!(
-                        "the login server refused the request: {error}"
-                    ))))
+                    return Err(LoginFailure::auth(SignOnFailure::BucpRefused(error)))
                 }
                 Ok((h, other)) => {
                     let (f, s) = other.id();
@@ -283,8 +323,7 @@ async fn bucp_ticket(
         };
         return match reply.outcome() {
             LoginOutcome::Success { screen_name: sn, bos_address, cookie } => {
-                let (host, port) = split_host_port(&bos_address)
-                    .map_err(|e| LoginFailure::fatal(DisconnectReason::Network(e)))?;
+                let (host, port) = split_host_port(&bos_address).map_err(bad_address)?;
                 Ok(BosTicket {
                     screen_name: sn.unwrap_or_else(|| screen_name.to_string()),
                     host,
@@ -295,7 +334,7 @@ async fn bucp_ticket(
                 })
             }
             LoginOutcome::Failure { code, .. } => {
-                let reason = DisconnectReason::AuthFailed(code.to_string());
+                let reason = DisconnectReason::AuthFailed(SignOnFailure::Code(code));
                 Err(match code {
                     AuthErrorCode::ConnectingTooOften | AuthErrorCode::RateLimitedIp => {
                         LoginFailure { reason, retryable: true, rate_limited: true }
@@ -307,7 +346,7 @@ async fn bucp_ticket(
             }
         };
     }
-    Err(LoginFailure::network("the login server closed the connection"))
+    Err(LoginFailure::network(NetworkError::LoginServerClosed))
 }
 
 /// The client identification for 17/02: AIM's client id, or ICQ's (0x010A) for a UIN.
@@ -331,31 +370,33 @@ pub async fn connect_bos(
     if !ticket.use_tls {
         return Ok(Box::new(stream));
     }
-    let config = tls_config(tls).map_err(|e| LoginFailure::fatal(DisconnectReason::Network(e)))?;
+    let config = tls_config(tls)
+        .map_err(|e| LoginFailure::fatal(DisconnectReason::Network(NetworkError::TlsConfig(e))))?;
     let name = ticket.tls_cert_name.clone().unwrap_or_else(|| ticket.host.clone());
     let server_name = rustls::pki_types::ServerName::try_from(name.clone()).map_err(|e| {
-        LoginFailure::fatal(DisconnectReason::Network(format!("bad TLS name {name}: {e}")))
+        let error = NetworkError::BadTlsName { name: name.clone(), detail: e.to_string() };
+        LoginFailure::fatal(DisconnectReason::Network(error))
     })?;
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let tls_stream = tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(server_name, stream))
         .await
-        .map_err(|_| LoginFailure::network("TLS handshake timed out"))?
-        .map_err(|e| LoginFailure::network(format!("TLS handshake with {name} failed: {e}")))?;
+        .map_err(|_| LoginFailure::network(NetworkError::TlsTimeout))?
+        .map_err(|e| LoginFailure::network(NetworkError::Tls { name, detail: e.to_string() }))?;
     Ok(Box::new(tls_stream))
 }
 
-fn tls_config(tls: &TlsOptions) -> Result<rustls::ClientConfig, String> {
+fn tls_config(tls: &TlsOptions) -> Result<rustls::ClientConfig, TlsConfigError> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     for der in &tls.extra_roots {
         roots
             .add(rustls::pki_types::CertificateDer::from(der.clone()))
-            .map_err(|e| format!("unusable extra TLS root: {e}"))?;
+            .map_err(|e| TlsConfigError::BadRoot(e.to_string()))?;
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
+        .map_err(|e| TlsConfigError::Versions(e.to_string()))?
         .with_root_certificates(roots)
         .with_no_client_auth())
 }
@@ -370,8 +411,9 @@ mod tests {
         assert_eq!(split_host_port("bos.example"), Ok(("bos.example".into(), 5190)));
         assert_eq!(split_host_port("[::1]:7"), Ok(("::1".into(), 7)));
         assert_eq!(split_host_port("::1"), Ok(("::1".into(), 5190)));
-        assert!(split_host_port("h:x").is_err());
-        assert!(split_host_port("").is_err());
+        assert_eq!(split_host_port("h:x"), Err(AddressError::BadPort("h:x".into())));
+        assert_eq!(split_host_port("[::1:7"), Err(AddressError::UnclosedBracket("[::1:7".into())));
+        assert_eq!(split_host_port(" "), Err(AddressError::Empty));
     }
 
     #[test]
@@ -387,7 +429,7 @@ mod tests {
         assert!(limited.retryable && limited.rate_limited);
         let wrong = LoginFailure::from_auth(&AuthError::IncorrectPassword(codes(330)));
         assert!(!wrong.retryable);
-        assert!(matches!(wrong.reason, DisconnectReason::AuthFailed(_)));
+        assert!(matches!(wrong.reason, DisconnectReason::AuthFailed(SignOnFailure::Http(_))));
     }
 
     #[test]
@@ -399,6 +441,9 @@ mod tests {
     #[test]
     fn tls_config_rejects_garbage_roots() {
         assert!(tls_config(&TlsOptions::default()).is_ok());
-        assert!(tls_config(&TlsOptions { extra_roots: vec![vec![1, 2, 3]] }).is_err());
+        assert!(matches!(
+            tls_config(&TlsOptions { extra_roots: vec![vec![1, 2, 3]] }),
+            Err(TlsConfigError::BadRoot(_))
+        ));
     }
 }

@@ -14,12 +14,15 @@ pub mod state;
 
 pub use api::*;
 pub use config::{LoginMethod, ReconnectPolicy, SessionConfig, TlsOptions};
+pub use feedbag::FeedbagError;
+pub use login::{AddressError, TlsConfigError};
 
 /// Why [`connect`] could not produce a signed-on session.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignOnError {
-    /// The session ended before it signed on.
-    #[error("sign-on failed: {0}")]
+    /// The session ended before it signed on. The `Display` is for logs; front ends word the
+    /// reason with their own wording module.
+    #[error("the session ended before it signed on: {0:?}")]
     Failed(DisconnectReason),
 }
 
@@ -45,8 +48,6 @@ pub async fn connect(config: SessionConfig) -> Result<SessionHandle, SignOnError
     match ready_rx.await {
         Ok(Ok(_)) => Ok(handle),
         Ok(Err(reason)) => Err(SignOnError::Failed(reason)),
-        Err(_) => Err(SignOnError::Failed(DisconnectReason::Network(
-            "the session task ended unexpectedly".into(),
-        ))),
+        Err(_) => Err(SignOnError::Failed(DisconnectReason::Network(NetworkError::SessionEnded))),
     }
 }

@@ -21,14 +21,14 @@ impl SessionState {
                 };
                 self.emit(Event::ImFailed { id: p.id, reason });
             }
-            Some(Tag::Feedbag(what)) => {
-                self.emit(Event::BuddyListError(format!("{what} failed: {error}")));
+            Some(Tag::Feedbag(action)) => {
+                let failure = FeedbagFailure::Error(error.clone());
+                self.emit(Event::BuddyListError(BuddyListError { action, failure }));
                 self.enqueue(SnacBody::FeedbagQuery, Tag::Plain);
             }
-            Some(Tag::GetInfo(name)) => self.emit(Event::Notice(format!(
-                "could not get information about {}: {error}",
-                name.as_str()
-            ))),
+            Some(Tag::GetInfo(name)) => {
+                self.emit(Event::InfoUnavailable { name, error: error.clone() })
+            }
             Some(Tag::AwayFetch(name)) => {
                 tracing::debug!("away message of {} unavailable: {error}", name.as_str())
             }

@@ -59,18 +59,12 @@ impl SessionState {
     /// 13/0E: the results of our change; on any failure the list is read again.
     pub(super) fn feedbag_status(&mut self, header: &SnacHeader, status: &FeedbagStatus) {
         match self.in_flight.remove(&header.request_id) {
-            Some(Tag::Feedbag(what)) => {
-                let failed: Vec<String> = status
-                    .results
-                    .iter()
-                    .filter(|r| **r != FeedbagResult::Ok)
-                    .map(|r| r.description().to_string())
-                    .collect();
+            Some(Tag::Feedbag(action)) => {
+                let failed: Vec<FeedbagResult> =
+                    status.results.iter().copied().filter(|r| *r != FeedbagResult::Ok).collect();
                 if !failed.is_empty() {
-                    self.emit(Event::BuddyListError(format!(
-                        "{what} failed: {}",
-                        failed.join(", ")
-                    )));
+                    let failure = FeedbagFailure::Refused(failed);
+                    self.emit(Event::BuddyListError(BuddyListError { action, failure }));
                     // Re-read the list so the local copy matches the server's again.
                     self.enqueue(SnacBody::FeedbagQuery, Tag::Plain);
                 }
@@ -81,26 +75,24 @@ impl SessionState {
 
     /// 13/11, 13/08–13/0A, 13/12: one buddy-list command as a feedbag transaction.
     pub(super) fn change_feedbag(&mut self, cmd: Command) {
-        let (what, planned) = match &cmd {
-            Command::AddBuddy { name, group } => (
-                format!("adding {} to {group}", name.as_str()),
-                self.feedbag.add_buddy(name, group),
-            ),
-            Command::RemoveBuddy { name } => {
-                (format!("removing {}", name.as_str()), self.feedbag.remove_buddy(name))
-            }
-            Command::AddGroup { name } => {
-                (format!("adding the group {name}"), self.feedbag.add_group(name))
-            }
-            Command::RemoveGroup { name } => {
-                (format!("removing the group {name}"), self.feedbag.remove_group(name))
-            }
+        let action = match cmd {
+            Command::AddBuddy { name, group } => FeedbagAction::AddBuddy { name, group },
+            Command::RemoveBuddy { name } => FeedbagAction::RemoveBuddy { name },
+            Command::AddGroup { name } => FeedbagAction::AddGroup { name },
+            Command::RemoveGroup { name } => FeedbagAction::RemoveGroup { name },
             _ => return,
+        };
+        let planned = match &action {
+            FeedbagAction::AddBuddy { name, group } => self.feedbag.add_buddy(name, group),
+            FeedbagAction::RemoveBuddy { name } => self.feedbag.remove_buddy(name),
+            FeedbagAction::AddGroup { name } => self.feedbag.add_group(name),
+            FeedbagAction::RemoveGroup { name } => self.feedbag.remove_group(name),
         };
         let changes = match planned {
             Ok(c) => c,
             Err(e) => {
-                self.emit(Event::BuddyListError(e));
+                let failure = FeedbagFailure::Planned(e);
+                self.emit(Event::BuddyListError(BuddyListError { action, failure }));
                 return;
             }
         };
@@ -111,7 +103,7 @@ impl SessionState {
                 Change::Update(items) => SnacBody::FeedbagUpdate(FeedbagItems { items }),
                 Change::Delete(items) => SnacBody::FeedbagDelete(FeedbagItems { items }),
             };
-            self.enqueue(body, Tag::Feedbag(what.clone()));
+            self.enqueue(body, Tag::Feedbag(action.clone()));
         }
         self.enqueue(SnacBody::FeedbagEndTransaction, Tag::Plain);
         self.emit(Event::BuddyList(self.feedbag.buddy_list()));

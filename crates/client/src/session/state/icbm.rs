@@ -125,12 +125,11 @@ impl SessionState {
     /// 04/0A: IMs the server dropped before they reached us, one notice per sender.
     pub(super) fn missed_calls(&mut self, missed: MissedCalls) {
         for m in missed.entries {
-            self.emit(Event::Notice(format!(
-                "{} message(s) from {} were not delivered: {}",
-                m.count,
-                m.sender.screen_name,
-                m.reason.description()
-            )));
+            self.emit(Event::MissedIms {
+                from: ScreenName::from_wire(&m.sender.screen_name),
+                count: m.count,
+                reason: m.reason,
+            });
         }
     }
 }

@@ -52,7 +52,8 @@ use crate::screenname::ScreenName;
 use crate::text::html::{from_plain, to_plain};
 
 use super::api::{
-    Availability, Command, DisconnectReason, Event, ImFailure, IncomingIm, MessageId, Presence,
+    Availability, BuddyListError, Command, DisconnectReason, Event, FeedbagAction, FeedbagFailure,
+    ImFailure, IncomingIm, MessageId, NetworkError, Presence, RateNotice, SignOnFailure,
     SignOnStep, TypingState, UserInfo,
 };
 use super::feedbag::{Change, Feedbag};
@@ -97,7 +98,7 @@ pub struct Output {
 enum Tag {
     Plain,
     Im([u8; 8]),
-    Feedbag(String),
+    Feedbag(FeedbagAction),
     GetInfo(ScreenName),
     AwayFetch(ScreenName),
     /// A query (family, subtype) whose reply replaces state (01/06, 13/04): a reply to
@@ -297,7 +298,10 @@ impl SessionState {
             Ok(payload) => self.out.frames.push(OutFlap { channel: Channel::SignOn, payload }),
             Err(e) => {
                 tracing::warn!("cannot encode the BOS hello: {e}");
-                self.close(DisconnectReason::Network(format!("bad login cookie: {e}")), false);
+                self.close(
+                    DisconnectReason::Network(NetworkError::BadCookie(e.to_string())),
+                    false,
+                );
                 return;
             }
         }
@@ -567,7 +571,7 @@ impl SessionState {
         }
         if self.signon_deadline.is_some_and(|d| now >= d) {
             self.signon_deadline = None;
-            let reason = DisconnectReason::Network("the server did not finish the sign-on".into());
+            let reason = DisconnectReason::Network(NetworkError::SignOnTimeout);
             self.close(reason, true);
             return;
         }
@@ -585,7 +589,7 @@ impl SessionState {
         match flap.channel {
             Channel::SignOn | Channel::KeepAlive => {}
             Channel::Error => {
-                self.close(DisconnectReason::Network("the server sent a FLAP error".into()), true);
+                self.close(DisconnectReason::Network(NetworkError::FlapError), true);
             }
             Channel::SignOff => {
                 let signoff = SignOff::decode(&flap.payload).unwrap_or_default();
@@ -600,7 +604,7 @@ impl SessionState {
                                 code,
                                 AuthErrorCode::ConnectingTooOften | AuthErrorCode::RateLimitedIp
                             );
-                            (DisconnectReason::AuthFailed(code.to_string()), true)
+                            (DisconnectReason::AuthFailed(SignOnFailure::Code(code)), true)
                         }
                         _ => (DisconnectReason::ServerClosed(None), true),
                     },

@@ -42,11 +42,10 @@ impl SessionState {
         self.rates.apply_change(change, now);
         match change.code {
             RateChangeCode::Warning | RateChangeCode::Limited => {
-                self.emit(Event::RateWarning(format!(
-                    "the server says: {} (class {})",
-                    change.code.description(),
-                    change.class.id
-                )));
+                self.emit(Event::RateWarning(RateNotice {
+                    class: change.class.id,
+                    code: change.code,
+                }));
             }
             other => tracing::debug!("rate class {}: {other}", change.class.id),
         }
@@ -71,20 +70,14 @@ impl SessionState {
 
     /// 01/10: we were warned.
     pub(super) fn warning(&mut self, w: Warning) {
-        let by = w
-            .warner
-            .map(|u| format!(" by {}", u.screen_name))
-            .unwrap_or_else(|| " anonymously".into());
-        self.emit(Event::RateWarning(format!(
-            "you were warned{by}; your warning level is now {}%",
-            w.level / 10
-        )));
+        let by = w.warner.map(|u| ScreenName::from_wire(&u.screen_name));
+        self.emit(Event::Warned { level_percent: w.level / 10, by });
     }
 
     /// 01/13: the message of the day, shown as a notice unless empty.
     pub(super) fn motd(&mut self, motd: &Motd) {
         match motd.text().filter(|t| !t.trim().is_empty()) {
-            Some(text) => self.emit(Event::Notice(to_plain(&text))),
+            Some(text) => self.emit(Event::Motd(to_plain(&text))),
             None => tracing::debug!("empty MOTD of type {}", motd.kind),
         }
     }

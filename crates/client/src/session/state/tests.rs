@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use super::*;
-use crate::oscar::codes::{AuthErrorCode, FeedbagResult};
+use crate::oscar::codes::{AuthErrorCode, FeedbagResult, MissedCallReason};
 use crate::oscar::feedbag::{FeedbagReply, FeedbagStatus};
 use crate::oscar::icbm::{HostAck, IncomingIm as WireIm};
 use crate::oscar::locate::UserInfoReply;
@@ -12,6 +12,7 @@ use crate::oscar::snac::{SnacError, FLAG_MORE_REPLIES};
 use crate::oscar::tlv::TlvBlock;
 use crate::oscar::userinfo::UserInfo as WireInfo;
 use crate::oscar::{encode_snac, imtext::ImText};
+use crate::session::feedbag::FeedbagError;
 
 fn sn(s: &str) -> ScreenName {
     ScreenName::parse(s).unwrap()
@@ -244,7 +245,10 @@ fn rate_change_notice_slows_the_limiter_and_warns() {
     let change = RateChange { code: RateChangeCode::Warning, extended: true, class: class3 };
     s.handle_frame(100, server(&SnacBody::RateChange(change), 0x8000_0001, 0));
     let out = s.take_output();
-    assert!(matches!(&out.events[..], [Event::RateWarning(_)]));
+    assert_eq!(
+        out.events,
+        [Event::RateWarning(RateNotice { class: 3, code: RateChangeCode::Warning })]
+    );
     s.handle_command(100, Command::SendIm { id: 1, to: sn("bob"), text: "x".into() });
     let out = s.take_output();
     assert_eq!(out.events, [Event::ImQueued { id: 1 }]);
@@ -498,6 +502,13 @@ fn away_and_back_and_get_info() {
             warning_percent: 15,
         })]
     );
+    // An error answering the query names whom it was about, with the server's code.
+    s.handle_command(5, Command::GetInfo { name: sn("ghost") });
+    let (hdr, _) = snacs(&s.take_output()).remove(0);
+    let error = SnacError::new(SnacErrorCode::NotLoggedOn);
+    let err = SnacBody::Error { family: 2, error: error.clone() };
+    s.handle_frame(6, server(&err, hdr.request_id, 0));
+    assert_eq!(s.take_output().events, [Event::InfoUnavailable { name: sn("ghost"), error }]);
 }
 
 #[test]
@@ -524,8 +535,12 @@ fn feedbag_transactions_encode_ids_and_parent_orders() {
         SnacBody::FeedbagStatus(FeedbagStatus { results: vec![FeedbagResult::LimitExceeded] });
     s.handle_frame(3, server(&bad, all[2].0.request_id, 0));
     let out = s.take_output();
-    assert!(
-        matches!(&out.events[..], [Event::BuddyListError(e)] if e.contains("adding bob to Buddies"))
+    assert_eq!(
+        out.events,
+        [Event::BuddyListError(BuddyListError {
+            action: FeedbagAction::AddBuddy { name: sn("bob"), group: "Buddies".into() },
+            failure: FeedbagFailure::Refused(vec![FeedbagResult::LimitExceeded]),
+        })]
     );
     assert_eq!(ids(&out), [(0x13, 0x04)]);
     // A status nobody asked for is ignored.
@@ -535,7 +550,13 @@ fn feedbag_transactions_encode_ids_and_parent_orders() {
     s.handle_command(5, Command::RemoveGroup { name: "nope".into() });
     let out = s.take_output();
     assert!(ids(&out).is_empty());
-    assert!(matches!(&out.events[..], [Event::BuddyListError(_)]));
+    assert_eq!(
+        out.events,
+        [Event::BuddyListError(BuddyListError {
+            action: FeedbagAction::RemoveGroup { name: "nope".into() },
+            failure: FeedbagFailure::Planned(FeedbagError::NoSuchGroup { group: "nope".into() }),
+        })]
+    );
 }
 
 #[test]
@@ -556,11 +577,32 @@ fn motd_warning_missed_calls_and_garbage() {
     let mut s = signed_on(vec![]);
     let motd = Motd { kind: 4, tlvs: TlvBlock::new().with(0x0B, b"Welcome &amp; enjoy".to_vec()) };
     s.handle_frame(1, server(&SnacBody::Motd(motd), 0x8000_0001, 0));
-    assert_eq!(s.take_output().events, [Event::Notice("Welcome & enjoy".into())]);
+    assert_eq!(s.take_output().events, [Event::Motd("Welcome & enjoy".into())]);
     let w = crate::oscar::oservice::Warning { level: 100, warner: Some(WireInfo::new("eve")) };
     s.handle_frame(2, server(&SnacBody::Warning(w), 0x8000_0002, 0));
-    assert!(
-        matches!(&s.take_output().events[..], [Event::RateWarning(t)] if t.contains("eve") && t.contains("10%"))
+    assert_eq!(
+        s.take_output().events,
+        [Event::Warned { level_percent: 10, by: Some(ScreenName::from_wire("eve")) }]
+    );
+    let w = crate::oscar::oservice::Warning { level: 305, warner: None };
+    s.handle_frame(2, server(&SnacBody::Warning(w), 0x8000_0003, 0));
+    assert_eq!(s.take_output().events, [Event::Warned { level_percent: 30, by: None }]);
+    let missed = crate::oscar::icbm::MissedCalls {
+        entries: vec![crate::oscar::icbm::MissedCall {
+            channel: 1,
+            sender: WireInfo::new("Mallory"),
+            count: 3,
+            reason: MissedCallReason::RateExceeded,
+        }],
+    };
+    s.handle_frame(2, server(&SnacBody::MissedCalls(missed), 0x8000_0004, 0));
+    assert_eq!(
+        s.take_output().events,
+        [Event::MissedIms {
+            from: ScreenName::from_wire("Mallory"),
+            count: 3,
+            reason: MissedCallReason::RateExceeded
+        }]
     );
     // An unknown SNAC, a truncated SNAC, a broken known SNAC: all skipped, session goes on.
     for payload in [
@@ -603,8 +645,9 @@ fn channel_4_reasons() {
         Flap { channel: Channel::SignOff, sequence: 0, payload: bad_cookie.encode().unwrap() },
     );
     let close = s.take_output().close.unwrap();
-    assert!(
-        matches!(close.reason, DisconnectReason::AuthFailed(ref t) if t.contains(&AuthErrorCode::MismatchedPassword.to_string()))
+    assert_eq!(
+        close.reason,
+        DisconnectReason::AuthFailed(SignOnFailure::Code(AuthErrorCode::MismatchedPassword))
     );
 }
 

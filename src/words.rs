@@ -1,0 +1,377 @@
+//! Every sentence flapjack shows a person about the session, in one place.
+//!
+//! The session (`flapjack-client`) emits typed events and errors that keep the server's codes;
+//! the TUI, `--send`, `--listen` and the command line turn them into words here, so the same
+//! failure reads the same everywhere. Each function returns one line with everything a peer or
+//! the server controls neutralized, ready for a status bar or stderr.
+//!
+//! The per-code descriptions (`SnacErrorCode`, `FeedbagResult`, …) stay beside the codes in
+//! `flapjack_proto::oscar::codes`, and the HTTP sign-on's sentences beside its status codes in
+//! `flapjack_client::auth::AuthError`; this module picks them up from there.
+
+use std::time::Duration;
+
+use crate::oscar::codes::MissedCallReason;
+use crate::oscar::SnacError;
+use crate::screenname::ScreenName;
+use crate::session::{
+    BuddyListError, DisconnectReason, FeedbagAction, FeedbagError, FeedbagFailure, ImFailure,
+    NetworkError, RateNotice, SignOnFailure,
+};
+use crate::text::neutralize_line;
+
+/// Makes a finished sentence safe for one terminal row.
+fn line(text: String) -> String {
+    match neutralize_line(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(clean) => clean,
+    }
+}
+
+// ----- the buddy list ---------------------------------------------------------------------
+
+/// A buddy-list change in progress ("adding bob to Buddies"), shown while the server works on
+/// it and at the head of its failure.
+pub fn feedbag_action(action: &FeedbagAction) -> String {
+    line(match action {
+        FeedbagAction::AddBuddy { name, group } => format!("adding {} to {group}", name.as_str()),
+        FeedbagAction::RemoveBuddy { name } => format!("removing {}", name.as_str()),
+        FeedbagAction::AddGroup { name } => format!("adding the group {name}"),
+        FeedbagAction::RemoveGroup { name } => format!("removing the group {name}"),
+    })
+}
+
+/// Why a buddy-list change made no sense against the list as we have it.
+pub fn feedbag_error(error: &FeedbagError) -> String {
+    line(match error {
+        FeedbagError::AlreadyInGroup { name, group } => {
+            format!("{} is already in {group}", name.as_str())
+        }
+        FeedbagError::ListFull => "the buddy list is full".to_string(),
+        FeedbagError::GroupExists { group } => format!("the group {group} already exists"),
+        FeedbagError::NotOnList { name } => format!("{} is not on the buddy list", name.as_str()),
+        FeedbagError::NoSuchGroup { group } => format!("no group named {group}"),
+    })
+}
+
+/// A refused buddy-list change: a local refusal says only why; a server refusal says which
+/// change failed and the server's results or error, with their codes.
+pub fn buddy_list_error(error: &BuddyListError) -> String {
+    let action = feedbag_action(&error.action);
+    line(match &error.failure {
+        FeedbagFailure::Planned(e) => return feedbag_error(e),
+        FeedbagFailure::Refused(results) => {
+            let why: Vec<&str> = results.iter().map(|r| r.description()).collect();
+            format!("{action} failed: {}", why.join(", "))
+        }
+        FeedbagFailure::Error(e) => format!("{action} failed: {e}"),
+    })
+}
+
+// ----- what the server tells us -------------------------------------------------------------
+
+/// The server says we are sending too fast (01/0A).
+pub fn rate_warning(notice: &RateNotice) -> String {
+    line(format!("the server says: {} (class {})", notice.code.description(), notice.class))
+}
+
+/// Someone warned us (01/10).
+pub fn warned(level_percent: u16, by: Option<&ScreenName>) -> String {
+    let by = by.map_or_else(|| "anonymously".to_string(), |n| format!("by {}", n.as_str()));
+    line(format!("you were warned {by}; your warning level is now {level_percent}%"))
+}
+
+/// IMs the server dropped before they reached us (04/0A).
+pub fn missed_ims(from: &ScreenName, count: u16, reason: MissedCallReason) -> String {
+    line(format!(
+        "{count} message(s) from {} were not delivered: {}",
+        from.as_str(),
+        reason.description()
+    ))
+}
+
+/// A user-information query the server answered with an error.
+pub fn info_unavailable(name: &ScreenName, error: &SnacError) -> String {
+    line(format!("could not get information about {}: {error}", name.as_str()))
+}
+
+// ----- our messages -------------------------------------------------------------------------
+
+/// Why a message to `peer` failed. A connection lost before the server's ack is "not
+/// confirmed", not "not delivered": the server may have relayed it before the drop.
+pub fn im_failure(reason: &ImFailure, peer: &str) -> String {
+    line(match reason {
+        ImFailure::RecipientOffline => format!("not delivered: {peer} is offline"),
+        ImFailure::Refused => format!("not delivered: {peer} refused the message"),
+        ImFailure::RateLimited => "not delivered: sending too fast (rate limited)".to_string(),
+        ImFailure::TooLarge => "not delivered: message too long".to_string(),
+        ImFailure::ConnectionLost => "not confirmed: connection lost, it may have arrived".into(),
+        ImFailure::Server(code) => format!("not delivered: server error {code:#06x}"),
+    })
+}
+
+// ----- the connection -----------------------------------------------------------------------
+
+/// Why the session ended or the connection was lost.
+pub fn disconnect(reason: &DisconnectReason) -> String {
+    match reason {
+        DisconnectReason::SignedOff => "signed off".to_string(),
+        DisconnectReason::SignedOnElsewhere => "signed on from another location".to_string(),
+        DisconnectReason::AccountDeleted => "the account was deleted".to_string(),
+        DisconnectReason::ServerClosed(Some(code)) => {
+            format!("the server closed the connection (code {code:#06x})")
+        }
+        DisconnectReason::ServerClosed(None) => "the server closed the connection".to_string(),
+        DisconnectReason::RateLimited => "disconnected for sending too fast".to_string(),
+        DisconnectReason::Network(error) => network_error(error),
+        DisconnectReason::AuthFailed(failure) => {
+            format!("sign-on failed: {}", sign_on_failure(failure))
+        }
+    }
+}
+
+/// What failed below the session.
+pub fn network_error(error: &NetworkError) -> String {
+    line(match error {
+        NetworkError::ConnectTimeout { host, port } => {
+            format!("connecting to {host}:{port} timed out")
+        }
+        NetworkError::Connect { host, port, detail } => {
+            format!("cannot connect to {host}:{port}: {detail}")
+        }
+        NetworkError::BucpTimeout { addr } => format!("BUCP login at {addr} timed out"),
+        NetworkError::Bucp(detail) => format!("BUCP login: {detail}"),
+        NetworkError::LoginServerClosed => "the login server closed the connection".to_string(),
+        NetworkError::BadAddress(e) => e.to_string(),
+        NetworkError::TlsConfig(e) => e.to_string(),
+        NetworkError::BadTlsName { name, detail } => format!("bad TLS name {name}: {detail}"),
+        NetworkError::TlsTimeout => "TLS handshake timed out".to_string(),
+        NetworkError::Tls { name, detail } => format!("TLS handshake with {name} failed: {detail}"),
+        NetworkError::Transport(detail) => detail.clone(),
+        NetworkError::ConnectionClosed => "the server closed the connection".to_string(),
+        NetworkError::SignOnTimeout => "the server did not finish the sign-on".to_string(),
+        NetworkError::FlapError => "the server sent a FLAP error".to_string(),
+        NetworkError::BadCookie(detail) => format!("bad login cookie: {detail}"),
+        NetworkError::SessionEnded => "the session ended unexpectedly".to_string(),
+    })
+}
+
+/// Why signing on was refused (after "sign-on failed: ").
+pub fn sign_on_failure(failure: &SignOnFailure) -> String {
+    line(match failure {
+        SignOnFailure::Http(text) => text.clone(),
+        SignOnFailure::Code(code) => code.to_string(),
+        SignOnFailure::BucpRefused(e) => format!("the login server refused the request: {e}"),
+        SignOnFailure::BucpNeedsPassword => "BUCP sign-on needs the password".to_string(),
+        SignOnFailure::NoCredentials => "no usable sign-on token is stored and no password was \
+                                         given; sign in again with `flapjack login`"
+            .to_string(),
+    })
+}
+
+/// The status bar while a reconnect is pending.
+pub fn reconnecting_status(attempt: u32, delay: Duration, reason: &DisconnectReason) -> String {
+    format!("reconnecting (attempt {attempt}, in {}s): {}", delay.as_secs(), disconnect(reason))
+}
+
+/// The status bar once the session is over.
+pub fn offline_status(reason: &DisconnectReason) -> String {
+    format!("offline: {}", disconnect(reason))
+}
+
+// ----- the headless front ends and the command line -----------------------------------------
+
+/// `--listen` on stderr once signed on.
+pub fn listening_as(name: &ScreenName) -> String {
+    line(format!("listening as {}", name.as_str()))
+}
+
+/// `--listen` on stderr when a sign-on starts.
+pub fn signing_on() -> String {
+    "signing on…".to_string()
+}
+
+/// `--listen` on stderr when the connection is lost and will be retried.
+pub fn reconnecting_line(attempt: u32, delay: Duration, reason: &DisconnectReason) -> String {
+    format!(
+        "connection lost ({}); reconnecting in {:.1} s (attempt {attempt})",
+        disconnect(reason),
+        delay.as_secs_f64()
+    )
+}
+
+/// `--send`: the session ended, for `reason`, before the server acknowledged the message.
+pub fn ended_before_ack(reason: &DisconnectReason) -> String {
+    match reason {
+        DisconnectReason::AuthFailed(_) => disconnect(reason),
+        other => {
+            format!(
+                "connection ended before the server acknowledged the message: {}",
+                disconnect(other)
+            )
+        }
+    }
+}
+
+/// `--send`: no acknowledgement arrived in time.
+pub fn send_timed_out(timeout: Duration) -> String {
+    format!("no acknowledgement from the server within {} s", timeout.as_secs())
+}
+
+/// `--send`: the session stopped before it could take the message.
+pub fn session_ended_at_once() -> String {
+    "the session ended at once".to_string()
+}
+
+/// `--send`: the session's events stopped without a reason.
+pub fn session_ended_unexpectedly() -> String {
+    network_error(&NetworkError::SessionEnded)
+}
+
+/// The command line has nothing to sign `name` on with.
+pub fn no_credentials_for(name: &ScreenName) -> String {
+    line(format!(
+        "no password and no stored token for {}: set FLAPJACK_PASSWORD, use --password-stdin, or \
+         sign in with `flapjack login`",
+        name.as_str()
+    ))
+}
+
+/// `flapjack login` has no password to sign on with.
+pub fn no_password_for_login() -> String {
+    "no password: set FLAPJACK_PASSWORD, use --password-stdin, or run in a terminal".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oscar::codes::{AuthErrorCode, FeedbagResult, RateChangeCode, SnacErrorCode};
+    use crate::session::AddressError;
+
+    fn sn(s: &str) -> ScreenName {
+        ScreenName::from_wire(s)
+    }
+
+    #[test]
+    fn buddy_list_changes_and_their_failures() {
+        let add = FeedbagAction::AddBuddy { name: sn("bob"), group: "Buddies".into() };
+        assert_eq!(feedbag_action(&add), "adding bob to Buddies");
+        assert_eq!(feedbag_action(&FeedbagAction::RemoveBuddy { name: sn("bob") }), "removing bob");
+        let refused = BuddyListError {
+            action: add.clone(),
+            failure: FeedbagFailure::Refused(vec![
+                FeedbagResult::LimitExceeded,
+                FeedbagResult::AlreadyExists,
+            ]),
+        };
+        assert_eq!(
+            buddy_list_error(&refused),
+            "adding bob to Buddies failed: too many items of this kind, item already exists"
+        );
+        let error = BuddyListError {
+            action: FeedbagAction::RemoveGroup { name: "Work".into() },
+            failure: FeedbagFailure::Error(SnacError::new(SnacErrorCode::ListOverflow)),
+        };
+        assert_eq!(
+            buddy_list_error(&error),
+            "removing the group Work failed: list overflow (0x0015)"
+        );
+        let planned = BuddyListError {
+            action: add,
+            failure: FeedbagFailure::Planned(FeedbagError::AlreadyInGroup {
+                name: sn("Bob"),
+                group: "Buddies".into(),
+            }),
+        };
+        assert_eq!(buddy_list_error(&planned), "Bob is already in Buddies");
+        assert_eq!(feedbag_error(&FeedbagError::ListFull), "the buddy list is full");
+        assert_eq!(
+            feedbag_error(&FeedbagError::NoSuchGroup { group: "x\u{1b}[2J".into() }),
+            "no group named x␛[2J"
+        );
+    }
+
+    #[test]
+    fn server_notices() {
+        let notice = RateNotice { class: 3, code: RateChangeCode::Warning };
+        assert_eq!(rate_warning(&notice), "the server says: rate warning: slow down (class 3)");
+        assert_eq!(
+            warned(10, Some(&sn("eve"))),
+            "you were warned by eve; your warning level is now 10%"
+        );
+        assert_eq!(warned(30, None), "you were warned anonymously; your warning level is now 30%");
+        assert_eq!(
+            missed_ims(&sn("Mallory"), 3, MissedCallReason::RateExceeded),
+            "3 message(s) from Mallory were not delivered: sender exceeded the rate limit"
+        );
+        assert_eq!(
+            info_unavailable(&sn("ghost"), &SnacError::new(SnacErrorCode::NotLoggedOn)),
+            "could not get information about ghost: recipient is not logged on (0x0004)"
+        );
+    }
+
+    #[test]
+    fn message_failures_name_the_peer_and_hedge_a_lost_connection() {
+        assert_eq!(
+            im_failure(&ImFailure::RecipientOffline, "Bob"),
+            "not delivered: Bob is offline"
+        );
+        let lost = im_failure(&ImFailure::ConnectionLost, "Bob");
+        assert!(lost.starts_with("not confirmed") && lost.contains("may have arrived"), "{lost}");
+        assert_eq!(
+            im_failure(&ImFailure::Server(0x0e), "Bob"),
+            "not delivered: server error 0x000e"
+        );
+    }
+
+    #[test]
+    fn disconnect_reasons() {
+        assert_eq!(
+            disconnect(&DisconnectReason::SignedOnElsewhere),
+            "signed on from another location"
+        );
+        assert_eq!(
+            disconnect(&DisconnectReason::ServerClosed(Some(5))),
+            "the server closed the connection (code 0x0005)"
+        );
+        let reset = DisconnectReason::Network(NetworkError::Transport("connection reset".into()));
+        assert_eq!(disconnect(&reset), "connection reset");
+        assert_eq!(
+            disconnect(&DisconnectReason::Network(NetworkError::BadAddress(AddressError::Empty))),
+            "empty address"
+        );
+        let code = DisconnectReason::AuthFailed(SignOnFailure::Code(AuthErrorCode::Suspended));
+        assert_eq!(disconnect(&code), "sign-on failed: account suspended (0x0011)");
+        let none = DisconnectReason::AuthFailed(SignOnFailure::NoCredentials);
+        assert!(disconnect(&none).contains("`flapjack login`"));
+        let evil = DisconnectReason::AuthFailed(SignOnFailure::Http("bad\u{1b}]0;x\u{7}".into()));
+        assert!(!disconnect(&evil).chars().any(crate::text::sanitize::is_dangerous));
+    }
+
+    #[test]
+    fn status_and_headless_lines() {
+        let reset = DisconnectReason::Network(NetworkError::Transport("connection reset".into()));
+        let delay = Duration::from_millis(8_000);
+        assert_eq!(
+            reconnecting_status(2, delay, &reset),
+            "reconnecting (attempt 2, in 8s): connection reset"
+        );
+        assert_eq!(
+            reconnecting_line(2, delay, &reset),
+            "connection lost (connection reset); reconnecting in 8.0 s (attempt 2)"
+        );
+        assert_eq!(offline_status(&DisconnectReason::SignedOff), "offline: signed off");
+        assert_eq!(
+            ended_before_ack(&reset),
+            "connection ended before the server acknowledged the message: connection reset"
+        );
+        let auth = DisconnectReason::AuthFailed(SignOnFailure::BucpNeedsPassword);
+        assert_eq!(ended_before_ack(&auth), "sign-on failed: BUCP sign-on needs the password");
+        assert_eq!(
+            send_timed_out(Duration::from_secs(30)),
+            "no acknowledgement from the server within 30 s"
+        );
+        assert_eq!(listening_as(&sn("Fan\u{7}")), "listening as Fan␇");
+        assert!(no_credentials_for(&sn("fan")).contains("flapjack login"));
+    }
+}
