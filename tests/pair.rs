@@ -235,8 +235,10 @@ fn the_session_survives_every_hostile_attack_in_memory() {
             _ => {}
         }
     }
-    let warnings = p.events.iter().filter(|e| matches!(e, Event::RateWarning(_))).count();
-    assert_eq!(warnings, 1, "only the warning from a warner, none for unknown classes");
+    let rate_notices = p.events.iter().filter(|e| matches!(e, Event::RateWarning(_))).count();
+    assert_eq!(rate_notices, 0, "no rate notice for classes the server never advertised");
+    let warned = p.events.iter().filter(|e| matches!(e, Event::Warned { .. })).count();
+    assert_eq!(warned, 1, "the warning from a warner is shown");
     let count = |f: u16, s: u16| rec.snacs.iter().filter(|x| (x.1, x.2) == (f, s)).count();
     assert_eq!(count(1, 8), rec.connections, "rate acks: only for the rate replies we asked for");
     assert_eq!(count(0x13, 4), rec.connections, "feedbag queries: one per sign-on");

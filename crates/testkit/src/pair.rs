@@ -494,7 +494,7 @@ impl<S: BosEnd> Pair<S> {
                 self.now = self.now.max(f.at);
                 self.deliver_to_server(&f.bytes);
             }
-            self.lose(close.reconnect, format!("the client closed: {}", close.reason));
+            self.lose(close.reconnect, format!("the client closed: {:?}", close.reason));
         }
     }
 
