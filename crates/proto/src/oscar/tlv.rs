@@ -1,6 +1,9 @@
 //! TLVs (`u16 type | u16 length | value`) and the three block shapes they travel in (§3.1).
+//!
+//! A value is [`Bytes`]: decoded from a frame through [`Reader::shared`] it is a slice of that
+//! frame, so a SNAC's TLVs cost no allocation and no copy each.
 
-use bytes::{BufMut, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 
 use super::buf::{check_len, put_count16, Reader, WireError};
 
@@ -9,13 +12,14 @@ use super::buf::{check_len, put_count16, Reader, WireError};
 pub struct Tlv {
     /// The TLV type number.
     pub kind: u16,
-    /// The value bytes (at most 65 535 of them on the wire).
-    pub value: Vec<u8>,
+    /// The value bytes (at most 65 535 of them on the wire); a slice of the received frame
+    /// when decoded from one.
+    pub value: Bytes,
 }
 
 impl Tlv {
     /// Builds a TLV from a type and raw value bytes.
-    pub fn new(kind: u16, value: impl Into<Vec<u8>>) -> Self {
+    pub fn new(kind: u16, value: impl Into<Bytes>) -> Self {
         Tlv { kind, value: value.into() }
     }
 
@@ -23,7 +27,7 @@ impl Tlv {
     pub fn read(r: &mut Reader<'_>) -> Result<Self, WireError> {
         let kind = r.u16()?;
         let len = r.u16()?;
-        let value = r.bytes(usize::from(len))?.to_vec();
+        let value = r.bytes_shared(usize::from(len))?;
         Ok(Tlv { kind, value })
     }
 
@@ -68,33 +72,33 @@ impl TlvBlock {
     }
 
     /// Appends a TLV, keeping any earlier one of the same type.
-    pub fn push(&mut self, kind: u16, value: impl Into<Vec<u8>>) {
+    pub fn push(&mut self, kind: u16, value: impl Into<Bytes>) {
         self.0.push(Tlv::new(kind, value));
     }
 
     /// Builder form of [`TlvBlock::push`].
-    pub fn with(mut self, kind: u16, value: impl Into<Vec<u8>>) -> Self {
+    pub fn with(mut self, kind: u16, value: impl Into<Bytes>) -> Self {
         self.push(kind, value);
         self
     }
 
     /// Builder form of pushing a big-endian u8 value.
     pub fn with_u8(self, kind: u16, v: u8) -> Self {
-        self.with(kind, vec![v])
+        self.with(kind, Bytes::copy_from_slice(&[v]))
     }
 
     /// Builder form of pushing a big-endian u16 value.
     pub fn with_u16(self, kind: u16, v: u16) -> Self {
-        self.with(kind, v.to_be_bytes().to_vec())
+        self.with(kind, Bytes::copy_from_slice(&v.to_be_bytes()))
     }
 
     /// Builder form of pushing a big-endian u32 value.
     pub fn with_u32(self, kind: u16, v: u32) -> Self {
-        self.with(kind, v.to_be_bytes().to_vec())
+        self.with(kind, Bytes::copy_from_slice(&v.to_be_bytes()))
     }
 
     /// Replaces the first TLV of this type (or appends one), for updating e.g. feedbag attributes.
-    pub fn set(&mut self, kind: u16, value: impl Into<Vec<u8>>) {
+    pub fn set(&mut self, kind: u16, value: impl Into<Bytes>) {
         let value = value.into();
         match self.0.iter_mut().find(|t| t.kind == kind) {
             Some(t) => t.value = value,
@@ -119,7 +123,7 @@ impl TlvBlock {
 
     /// The value of the first TLV of this type.
     pub fn value(&self, kind: u16) -> Option<&[u8]> {
-        self.get(kind).map(|t| t.value.as_slice())
+        self.get(kind).map(|t| &t.value[..])
     }
 
     /// Every TLV of this type, in order (e.g. repeated message-data TLVs).
@@ -169,13 +173,14 @@ impl TlvBlock {
     /// Reads a u16 byte length and then TLVs filling exactly that many bytes (feedbag items).
     pub fn read_length_prefixed(r: &mut Reader<'_>) -> Result<Self, WireError> {
         let len = r.u16()?;
-        let mut inner = Reader::new(r.bytes(usize::from(len))?);
+        let mut inner = r.sub(usize::from(len))?;
         Self::read_rest(&mut inner)
     }
 
-    /// Decodes a whole SNAC body that is nothing but TLVs.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        Self::read_rest(&mut Reader::new(body))
+    /// Decodes a whole SNAC body that is nothing but TLVs; from a `&Bytes` the values are
+    /// slices of it, from a plain slice they are copies.
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        Self::read_rest(&mut body.into())
     }
 
     /// Writes the TLVs with no prefix.
@@ -213,7 +218,7 @@ pub mod strategy {
     /// Any TLV with a short value.
     pub fn tlv() -> impl Strategy<Value = Tlv> {
         (any::<u16>(), proptest::collection::vec(any::<u8>(), 0..24))
-            .prop_map(|(kind, value)| Tlv { kind, value })
+            .prop_map(|(kind, value)| Tlv { kind, value: value.into() })
     }
 
     /// A block of up to six TLVs, repeats allowed.
