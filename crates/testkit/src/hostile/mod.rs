@@ -22,6 +22,7 @@ use flapjack_proto::oscar::{
 };
 
 pub mod attacks;
+pub mod checks;
 
 /// The only password the server accepts.
 pub const PASSWORD: &str = "pw";
