@@ -276,7 +276,7 @@ impl<S: BosEnd> Pair<S> {
         Pair {
             now: 0,
             latency: latency_ms,
-            client: SessionState::new(own),
+            client: SessionState::new(own).with_seed(0x00F1_A9AC),
             server,
             events: Vec::new(),
             log: Vec::new(),
