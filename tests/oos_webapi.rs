@@ -34,7 +34,12 @@ async fn start_oos() -> ServerHandle {
 /// The `oos` preset pointed at `server`'s web API with `key`.
 fn profile(server: &ServerHandle, key: &str) -> ServerProfile {
     let url = format!("http://{}", server.http_addr());
-    ServerProfile { login_url: url.clone(), api_url: url, dev_id: key.into(), ..ServerProfile::oos() }
+    ServerProfile {
+        login_url: url.clone(),
+        api_url: url,
+        dev_id: key.into(),
+        ..ServerProfile::oos()
+    }
 }
 
 fn traced(server: &ServerHandle, key: &str) -> (HttpSignOn, Arc<Mutex<Vec<TraceLine>>>) {
@@ -134,7 +139,8 @@ async fn the_token_is_counted_for_a_minute_and_refused_after() {
 /// and a store holding it.
 async fn stale_token(server: &ServerHandle) -> (Arc<MemoryStore>, CredentialKey) {
     let client = HttpSignOn::new(profile(server, KEY)).unwrap();
-    let mut token: StoredToken = client.client_login(FAN, &Secret::new(FAN_PASSWORD)).await.unwrap();
+    let mut token: StoredToken =
+        client.client_login(FAN, &Secret::new(FAN_PASSWORD)).await.unwrap();
     // Pretend it was stored as valid for a day, as a server's `expiresIn` claims.
     token.expires_at += 86_400;
     server.state().config.clock.advance(120);

@@ -125,8 +125,9 @@ async fn send(global: &Global, args: &[String]) -> Result<Exit, Failure> {
         return Err(Failure::usage(anyhow::anyhow!("the message is empty")));
     }
     let (_, target) = target(global)?;
-    let session_config =
-        session_config(global, &target, from_stdin, true).await?.with_reconnect(ReconnectPolicy::never());
+    let session_config = session_config(global, &target, from_stdin, true)
+        .await?
+        .with_reconnect(ReconnectPolicy::never());
     let handle = session::spawn(session_config);
     let report = headless::send(handle, to, text, SEND_TIMEOUT).await;
     if let Some(message) = &report.message {

@@ -325,9 +325,14 @@ mod tests {
         let bucp = resolve_with(&["--user", "alice", "--profile", "oos"], "").unwrap();
         assert_eq!(bucp.method, LoginMethod::Bucp("127.0.0.1:5190".into()));
         assert_eq!(bucp.profile.web_api, WebApi::Oos);
-        let moved = resolve_with(&["--user", "alice", "--profile", "oos", "--bucp", "10.1.1.1:5190"], "")
-            .unwrap();
-        assert_eq!(moved.method, LoginMethod::Bucp("10.1.1.1:5190".into()), "the host is overridable");
+        let moved =
+            resolve_with(&["--user", "alice", "--profile", "oos", "--bucp", "10.1.1.1:5190"], "")
+                .unwrap();
+        assert_eq!(
+            moved.method,
+            LoginMethod::Bucp("10.1.1.1:5190".into()),
+            "the host is overridable"
+        );
         let web = [
             "--user",
             "alice",

@@ -155,10 +155,7 @@ pub(crate) async fn start_session(State(state): State<Arc<ServerState>>, uri: Ur
 
 /// `GET /aim/startOSCARSession`, OOS style: the key `k` must be registered, the `aimsid` live;
 /// the answer carries the BOS address and a hex cookie.
-pub(crate) async fn start_oscar_session(
-    State(state): State<Arc<ServerState>>,
-    uri: Uri,
-) -> Reply {
+pub(crate) async fn start_oscar_session(State(state): State<Arc<ServerState>>, uri: Uri) -> Reply {
     state.counters.start_session.fetch_add(1, Ordering::Relaxed);
     let params = Params(sign::parse_form(uri.query().unwrap_or("")));
     let f = params.format();

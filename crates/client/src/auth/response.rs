@@ -185,7 +185,11 @@ pub fn web_session_data(data: &Value) -> Result<WebSessionData, AuthError> {
     let ep = Endpoint::StartSession;
     let aimsid = field_str(ep, data, "aimsid", "data.aimsid")?;
     if aimsid.trim().is_empty() {
-        return Err(AuthError::BadField { endpoint: ep, field: "data.aimsid", reason: "empty".into() });
+        return Err(AuthError::BadField {
+            endpoint: ep,
+            field: "data.aimsid",
+            reason: "empty".into(),
+        });
     }
     if aimsid.chars().any(char::is_control) {
         return Err(AuthError::BadField {
@@ -505,12 +509,19 @@ mod tests {
         let d = web_session_data(&ok_data(Endpoint::StartSession, OOS_START_SESSION)).unwrap();
         assert_eq!(d.aimsid.expose(), "0b2cbd5e-1f0e-4a55-9d39-2b1c2f4f7d10");
         assert!(!format!("{d:?}").contains("0b2cbd5e"), "the aimsid stays out of Debug");
-        let missing = ok_data(Endpoint::StartSession, r#"{"response":{"statusCode":200,"data":{"ts":1}}}"#);
+        let missing =
+            ok_data(Endpoint::StartSession, r#"{"response":{"statusCode":200,"data":{"ts":1}}}"#);
         let e = web_session_data(&missing).unwrap_err();
         assert_eq!(e.to_string(), "startSession: the response has no `data.aimsid`");
-        let empty = ok_data(Endpoint::StartSession, r#"{"response":{"statusCode":200,"data":{"aimsid":" "}}}"#);
+        let empty = ok_data(
+            Endpoint::StartSession,
+            r#"{"response":{"statusCode":200,"data":{"aimsid":" "}}}"#,
+        );
         assert!(matches!(web_session_data(&empty), Err(AuthError::BadField { .. })));
-        let number = ok_data(Endpoint::StartSession, r#"{"response":{"statusCode":200,"data":{"aimsid":{}}}}"#);
+        let number = ok_data(
+            Endpoint::StartSession,
+            r#"{"response":{"statusCode":200,"data":{"aimsid":{}}}}"#,
+        );
         assert!(matches!(web_session_data(&number), Err(AuthError::BadField { .. })));
     }
 
@@ -520,7 +531,8 @@ mod tests {
             .unwrap();
         assert_eq!((s.host.as_str(), s.port, s.use_tls), ("127.0.0.1", 5190, false));
         assert_eq!(s.cookie.expose(), &[0x00, 0xff, 0x10, 0xab]);
-        let tls = OOS_OSCAR_SESSION.replace("\"useSSL\":false", "\"useSSL\":true,\"encryption\":\"TLS\"");
+        let tls =
+            OOS_OSCAR_SESSION.replace("\"useSSL\":false", "\"useSSL\":true,\"encryption\":\"TLS\"");
         let s = oos_start_session_data(&ok_data(Endpoint::StartOscarSession, &tls)).unwrap();
         assert!(s.use_tls && s.tls_cert_name.is_none());
         // Base64 that is not hex is refused by the strict decoder, with where it broke.
@@ -536,7 +548,10 @@ mod tests {
     fn hex_cookie_errors_say_why() {
         assert_eq!(decode_hex_cookie(" 0a0B "), Ok(vec![0x0a, 0x0b]));
         assert_eq!(decode_hex_cookie(""), Err("empty".to_string()));
-        assert_eq!(decode_hex_cookie("abc"), Err("not hex: an odd number of digits (3)".to_string()));
+        assert_eq!(
+            decode_hex_cookie("abc"),
+            Err("not hex: an odd number of digits (3)".to_string())
+        );
         assert_eq!(decode_hex_cookie("0g"), Err("not hex: 'g' at offset 1".to_string()));
         assert_eq!(decode_hex_cookie("é0"), Err("not hex: 'é' at offset 0".to_string()));
     }

@@ -38,7 +38,9 @@ impl Format {
 
 /// Which web API a server speaks after `clientLogin`: AOL's signed `startOSCARSession`, or Open
 /// OSCAR Server's `startSession` → `aimsid` → `startOSCARSession` (docs/protocol.md §4.9).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum WebApi {
     /// AOL's: `startOSCARSession` signed with the session key, a base64 cookie.
