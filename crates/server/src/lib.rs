@@ -19,6 +19,7 @@ pub mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
+pub mod oos;
 pub mod store;
 pub mod tokens;
 
@@ -39,7 +40,7 @@ pub use tokens::{ChallengeStore, IssuedToken, TokenStore};
 use flapjack_proto::screenname::ScreenName;
 use flapjack_proto::secret::Secret;
 
-pub use flapjack_proto::webapi::LOCAL_DEV_ID;
+pub use flapjack_proto::webapi::{WebApi, LOCAL_DEV_ID};
 
 // The shared layer, under the names the server's modules have always used.
 use flapjack_proto::{oscar, screenname, text};
@@ -113,6 +114,9 @@ pub struct ServerConfig {
     pub max_logins_per_minute: Option<usize>,
     /// Cut BOS connections at seeded random points (tests of reconnects); `None` = never.
     pub fault_injection: Option<faults::FaultPlan>,
+    /// Which web API the HTTP listener speaks: AOL's sign-on, or Open OSCAR Server's
+    /// (`clientLogin` → `startSession` → `startOSCARSession`, see [`oos`]).
+    pub web_api: WebApi,
 }
 
 impl ServerConfig {
@@ -141,6 +145,7 @@ impl ServerConfig {
             clock: Clock::system(),
             max_logins_per_minute: Some(30),
             fault_injection: None,
+            web_api: WebApi::Aol,
         }
     }
 
@@ -188,6 +193,8 @@ pub struct Counters {
     pub get_challenge: AtomicU64,
     /// `startOSCARSession` requests.
     pub start_session: AtomicU64,
+    /// Open OSCAR Server `startSession` requests (web API `oos` only).
+    pub start_web_session: AtomicU64,
     /// Requests refused with an error status (HTTP and BUCP).
     pub rejected: AtomicU64,
     /// BOS connections that presented a valid cookie.
@@ -247,6 +254,8 @@ pub struct ServerState {
     pub bos_addr: SocketAddr,
     /// Recent `clientLogin` attempts, for the rate limit.
     pub rate: RateLimiter,
+    /// Open OSCAR Server web sessions (`aimsid`s), for the `oos` web API.
+    pub web_sessions: oos::WebSessions,
 }
 
 impl ServerState {
@@ -260,6 +269,7 @@ impl ServerState {
             counters: Counters::default(),
             bos_addr,
             rate: RateLimiter::default(),
+            web_sessions: oos::WebSessions::default(),
         }
     }
 
@@ -288,6 +298,11 @@ impl ServerState {
     /// `startOSCARSession` requests handled so far.
     pub fn start_session_count(&self) -> u64 {
         Counters::get(&self.counters.start_session)
+    }
+
+    /// Open OSCAR Server `startSession` requests handled so far (web API `oos`).
+    pub fn start_web_session_count(&self) -> u64 {
+        Counters::get(&self.counters.start_web_session)
     }
 
     /// Every secret issued to `screen_name` still known to the server (tokens, session
