@@ -12,6 +12,7 @@ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::sync::{mpsc, watch};
 use tokio_util::codec::{Encoder as _, Framed};
 
+use super::outbound::OutSnac;
 use super::session::{Flow, Session};
 use super::{Hub, Kill};
 use crate::faults::{self, ConnFaults, WriteCut};
@@ -187,12 +188,12 @@ pub async fn run(
     let id = reg.id;
     let mut signals = Signals { kill: reg.kill, shutdown };
     let faults = hub.state().config.fault_injection.as_ref().map(|plan| plan.arm());
-    let mut out: Vec<OutFlap> = session.host_online().into_iter().collect();
+    let mut out: Vec<OutSnac> = vec![session.host_online()];
     let mut outbound = reg.outbound;
     let mut io = LoopIo { framed: &mut framed, signals: &mut signals, faults, peer };
     let end = session_loop(&mut io, &mut session, &mut out, &mut outbound, now_ms).await;
     hub.unregister(id);
-    // Frames queued for this connection but never handed to the socket: IMs among them were
+    // SNACs owed to this connection but never handed to the socket: IMs among them were
     // acknowledged to their senders, so they must not vanish with the connection.
     outbound.close();
     while let Ok(f) = outbound.try_recv() {
@@ -244,18 +245,20 @@ impl Signals {
     }
 }
 
-/// Writes and flushes `out`, unless the session is killed (e.g. for not reading) meanwhile: a
-/// client that stopped reading must not be able to park this task forever. Frames never handed
-/// to the codec stay in `out`, so the IMs among them can be rescued.
+/// Encodes, writes and flushes `out`, unless the session is killed (e.g. for not reading)
+/// meanwhile: a client that stopped reading must not be able to park this task forever. SNACs
+/// never handed to the codec stay in `out`, typed, so the IMs among them can be rescued.
 async fn flush(
     framed: &mut Conn,
-    out: &mut Vec<OutFlap>,
+    out: &mut Vec<OutSnac>,
     signals: &mut Signals,
 ) -> Result<(), End> {
     let mut fed = 0;
     let write = async {
-        for f in out.iter() {
-            framed.feed(f.clone()).await?;
+        for snac in out.iter() {
+            if let Some(frame) = snac.encode() {
+                framed.feed(frame).await?;
+            }
             fed += 1;
         }
         framed.flush().await
@@ -272,15 +275,15 @@ async fn flush(
 /// half of the next one; the frames not written whole are left in `out`.
 async fn write_then_cut(
     framed: &mut Conn,
-    out: &mut Vec<OutFlap>,
+    out: &mut Vec<OutSnac>,
     cut: WriteCut,
     signals: &mut Signals,
 ) {
     let mut rest = out.split_off(cut.whole.min(out.len()));
     let written = flush(framed, out, signals).await.is_ok();
-    if let (true, true, Some(next)) = (written, cut.half, rest.first()) {
+    if let (true, true, Some(next)) = (written, cut.half, rest.first().and_then(OutSnac::encode)) {
         let mut bytes = bytes::BytesMut::new();
-        if framed.codec_mut().encode(next.clone(), &mut bytes).is_ok() {
+        if framed.codec_mut().encode(next, &mut bytes).is_ok() {
             let half = &bytes[..bytes.len() / 2];
             let io = framed.get_mut();
             let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
@@ -324,7 +327,7 @@ fn handle_batch(
     session: &mut Session,
     first: Option<Result<Flap, FrameError>>,
     now_ms: &impl Fn() -> u64,
-    out: &mut Vec<OutFlap>,
+    out: &mut Vec<OutSnac>,
 ) -> Option<End> {
     let mut next = first;
     loop {
@@ -356,8 +359,8 @@ fn handle_batch(
 async fn session_loop(
     io: &mut LoopIo<'_>,
     session: &mut Session,
-    out: &mut Vec<OutFlap>,
-    outbound: &mut mpsc::Receiver<OutFlap>,
+    out: &mut Vec<OutSnac>,
+    outbound: &mut mpsc::Receiver<OutSnac>,
     now_ms: impl Fn() -> u64,
 ) -> End {
     // A pipelining client's whole sign-on usually arrived with its hello: answer it in the
@@ -381,10 +384,10 @@ async fn session_loop(
             biased;
             end = io.signals.fired() => Some(end),
             first = io.framed.next() => handle_batch(io, session, first, &now_ms, out),
-            Some(frame) = outbound.recv() => {
-                out.push(frame);
-                while let Ok(f) = outbound.try_recv() {
-                    out.push(f);
+            Some(snac) = outbound.recv() => {
+                out.push(snac);
+                while let Ok(s) = outbound.try_recv() {
+                    out.push(s);
                 }
                 None
             }

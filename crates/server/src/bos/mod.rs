@@ -13,6 +13,7 @@ pub mod conn;
 pub mod feedbag;
 mod handlers;
 mod hub;
+pub mod outbound;
 pub mod ratelimit;
 pub mod session;
 
@@ -20,7 +21,8 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-pub use hub::{flap, Disconnect, FeedbagOp, Hub, ImOutcome, Kill, Registration, STATUS_INVISIBLE};
+pub use hub::{Disconnect, FeedbagOp, Hub, ImOutcome, Kill, Registration, STATUS_INVISIBLE};
+pub use outbound::OutSnac;
 
 /// Accepts BOS connections until `shutdown`, one task each; waits for them on the way out.
 pub async fn serve(
