@@ -19,6 +19,7 @@ pub mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
+pub mod listen;
 pub mod store;
 pub mod tokens;
 

@@ -1,4 +1,5 @@
-//! The I/O around one BOS connection: optional TLS, the hello and cookie, then a loop that
+//! The I/O around one BOS connection (accepted, and TLS set up, by [`crate::listen`]): the
+//! hello and cookie, then a loop that
 //! reads batches of frames, answers them in order with one flush per batch, forwards what other
 //! sessions queued, and obeys kill and shutdown signals.
 
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
-use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{mpsc, watch};
 use tokio_util::codec::{Encoder as _, Framed};
 
@@ -16,73 +17,12 @@ use super::outbound::OutSnac;
 use super::session::{Flow, Session};
 use super::{Hub, Kill};
 use crate::faults::{self, ConnFaults, WriteCut};
+use crate::listen::{stopped, Io};
 use crate::oscar::bucp::tlv as btlv;
 use crate::oscar::{Channel, Flap, FlapCodec, FrameError, Hello, OutFlap, SignOff};
 
 /// How long a client may take to present its cookie.
 pub const HELLO_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long to wait for a first byte when TLS is offered, to tell a TLS ClientHello from FLAP.
-pub const SNIFF_TIMEOUT: Duration = Duration::from_millis(300);
-
-/// Anything a FLAP connection can run over (TCP, TLS).
-pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
-
-/// Sets up one accepted TCP connection (TLS when offered and the client starts a handshake)
-/// and runs it to the end.
-pub async fn accept(
-    stream: tokio::net::TcpStream,
-    peer: SocketAddr,
-    hub: Arc<Hub>,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-    shutdown: watch::Receiver<bool>,
-) {
-    if let Err(e) = stream.set_nodelay(true) {
-        tracing::debug!("BOS {peer}: cannot set TCP_NODELAY: {e}");
-    }
-    let mut stop = shutdown.clone();
-    let io = tokio::select! {
-        io = transport(stream, peer, tls) => io,
-        () = stopped(&mut stop) => None,
-    };
-    if let Some(io) = io {
-        run(io, peer, hub, shutdown).await;
-    }
-}
-
-/// Plain TCP, or TLS when an acceptor is configured and the first byte is a TLS handshake.
-async fn transport(
-    stream: tokio::net::TcpStream,
-    peer: SocketAddr,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-) -> Option<Box<dyn Io>> {
-    let Some(acceptor) = tls else { return Some(Box::new(stream)) };
-    let mut first = [0u8; 1];
-    let sniff = tokio::time::timeout(SNIFF_TIMEOUT, stream.peek(&mut first)).await;
-    if !(matches!(sniff, Ok(Ok(1))) && first[0] == 0x16) {
-        return Some(Box::new(stream));
-    }
-    match tokio::time::timeout(HELLO_TIMEOUT, acceptor.accept(stream)).await {
-        Ok(Ok(s)) => Some(Box::new(s)),
-        Ok(Err(e)) => {
-            tracing::info!("BOS {peer}: TLS handshake failed: {e}");
-            None
-        }
-        Err(_) => {
-            tracing::info!("BOS {peer}: TLS handshake timed out");
-            None
-        }
-    }
-}
-
-/// Resolves once `shutdown` turns true (or its sender is gone).
-pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
-    while !*shutdown.borrow_and_update() {
-        if shutdown.changed().await.is_err() {
-            return;
-        }
-    }
-}
 
 /// Resolves with the kill order once one is given (`None` if the hub forgot the session).
 async fn killed(kill: &mut watch::Receiver<Option<Kill>>) -> Option<Kill> {
