@@ -13,7 +13,8 @@
 //! A cut is a silent drop as the client sees it (no channel-4 frame, possibly half a frame),
 //! but the server's side is orderly: whatever it wrote before the cut is flushed and reaches
 //! the client, and IMs queued for the connection but not written are kept for the account
-//! (see `Hub::rescue_undelivered`). Without a plan (the default) none of this code runs.
+//! (see `Hub::rescue_undelivered`). Without a plan (the default) none of this code runs, and
+//! without the `test-support` feature (the product) it is not even compiled in.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -9,13 +9,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
+#[cfg(feature = "test-support")]
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{mpsc, watch};
-use tokio_util::codec::{Encoder as _, Framed};
+#[cfg(feature = "test-support")]
+use tokio_util::codec::Encoder as _;
+use tokio_util::codec::Framed;
 
 use super::outbound::OutSnac;
 use super::session::{Flow, Session};
 use super::{Hub, Kill};
+#[cfg(feature = "test-support")]
 use crate::faults::{self, ConnFaults, WriteCut};
 use crate::listen::{stopped, Io};
 use crate::oscar::bucp::tlv as btlv;
@@ -127,10 +131,17 @@ pub async fn run(
         Session::new(Arc::clone(&hub), reg.id, account.screen_name.clone(), peer, now_ms());
     let id = reg.id;
     let mut signals = Signals { kill: reg.kill, shutdown };
+    #[cfg(feature = "test-support")]
     let faults = hub.state().config.fault_injection.as_ref().map(|plan| plan.arm());
     let mut out: Vec<OutSnac> = vec![session.host_online()];
     let mut outbound = reg.outbound;
-    let mut io = LoopIo { framed: &mut framed, signals: &mut signals, faults, peer };
+    let mut io = LoopIo {
+        framed: &mut framed,
+        signals: &mut signals,
+        #[cfg(feature = "test-support")]
+        faults,
+        peer,
+    };
     let end = session_loop(&mut io, &mut session, &mut out, &mut outbound, now_ms).await;
     hub.unregister(id);
     // SNACs owed to this connection but never handed to the socket: IMs among them were
@@ -142,6 +153,7 @@ pub async fn run(
     hub.rescue_undelivered(&account.screen_name, out);
     match end {
         End::Close(close) => send_close(&mut framed, close).await,
+        #[cfg(feature = "test-support")]
         End::Cut => hang_up(&mut framed).await,
         End::Quiet => {}
     }
@@ -157,6 +169,7 @@ enum End {
     Close(SignOff),
     /// Fault injection: drop the connection without a word, but only after everything
     /// written so far has reached the client.
+    #[cfg(feature = "test-support")]
     Cut,
 }
 
@@ -211,6 +224,7 @@ async fn flush(
     result
 }
 
+#[cfg(feature = "test-support")]
 /// Fault injection: writes the frames before the cut whole and, for a mid-frame cut, the first
 /// half of the next one; the frames not written whole are left in `out`.
 async fn write_then_cut(
@@ -236,6 +250,7 @@ async fn write_then_cut(
     out.append(&mut rest);
 }
 
+#[cfg(feature = "test-support")]
 /// Ends a cut connection: shuts our half down, then reads (and ignores) until the client closes
 /// its half, at most [`CLOSE_TIMEOUT`]. Closing with unread input would make the kernel answer
 /// with a reset, which throws away what we wrote but the client has not read yet.
@@ -256,6 +271,7 @@ struct LoopIo<'a> {
     framed: &'a mut Conn,
     signals: &'a mut Signals,
     /// This connection's fault-injection trigger, when a plan is configured.
+    #[cfg(feature = "test-support")]
     faults: Option<ConnFaults>,
     peer: SocketAddr,
 }
@@ -273,13 +289,16 @@ fn handle_batch(
     loop {
         match next {
             Some(Ok(f)) => {
+                #[cfg(feature = "test-support")]
                 let id = io.faults.as_ref().and_then(|_| faults::snac_id(&f));
+                #[cfg(feature = "test-support")]
                 if io.faults.as_mut().is_some_and(|x| x.cut_before(id)) {
                     return Some(End::Cut);
                 }
                 if let Flow::Close(close) = session.handle(f, now_ms(), out) {
                     return Some(close.map_or(End::Quiet, End::Close));
                 }
+                #[cfg(feature = "test-support")]
                 if io.faults.as_mut().is_some_and(|x| x.cut_after(id)) {
                     return Some(End::Cut);
                 }
@@ -310,6 +329,7 @@ async fn session_loop(
         None => None,
     };
     loop {
+        #[cfg(feature = "test-support")]
         if let Some(cut) = io.faults.as_mut().and_then(|x| x.write_cut(out)) {
             write_then_cut(io.framed, out, cut, io.signals).await;
             return End::Cut;
