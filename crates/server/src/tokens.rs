@@ -62,6 +62,7 @@ impl TokenStore {
         before - tokens.len()
     }
 
+    #[cfg(feature = "test-support")]
     /// The tokens issued to `screen_name` with their `a`, so tests can check no secret leaks.
     pub fn issued_to(&self, screen_name: &ScreenName) -> Vec<(Secret, IssuedToken)> {
         let Ok(tokens) = self.tokens.lock() else { return Vec::new() };
