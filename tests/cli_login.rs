@@ -1,16 +1,17 @@
 //! `flapjack login` and `flapjack serve` as a user runs them: the real binary, real sockets.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
+mod support;
+
+use support::cli::{self, BIN};
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Output, Stdio};
 
 use flapjack::server::{Accounts, Server, ServerConfig};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flapjack");
-
 fn login(url: &str, user: &str, password: &str, extra: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(["--no-keyring", "--config", "/nonexistent/flapjack-test/config.toml"])
+    cli::isolated(false)
         .args(["--profile", "local", "--login-url", url, "--api-url", url, "--user", user])
         .arg("login")
         .args(extra)

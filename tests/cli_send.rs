@@ -4,13 +4,14 @@
 
 mod support;
 
+use support::cli::{self, code, stderr, BIN};
+
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use flapjack::server::{Accounts, Server, ServerConfig, ServerHandle};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flapjack");
 const FAN: &str = "Flapjack Fan";
 const FAN_PASSWORD: &str = "syrup-on-top";
 
@@ -27,23 +28,9 @@ fn start_server(rt: &tokio::runtime::Runtime) -> ServerHandle {
 /// The binary pointed at `server`, with no config file and (unless `keyring`) no keyring.
 fn flapjack(server: &ServerHandle, keyring: bool) -> Command {
     let url = format!("http://{}", server.http_addr());
-    let mut cmd = Command::new(BIN);
-    cmd.args(["--config", "/nonexistent/flapjack-test/config.toml"])
-        .args(["--login-url", &url, "--api-url", &url, "--user", FAN])
-        .env_remove("FLAPJACK_PASSWORD")
-        .stdin(Stdio::null());
-    if !keyring {
-        cmd.arg("--no-keyring").env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
-    }
+    let mut cmd = cli::isolated(keyring);
+    cmd.args(["--login-url", &url, "--api-url", &url, "--user", FAN]);
     cmd
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]

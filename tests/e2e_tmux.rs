@@ -4,11 +4,13 @@
 //! `.ci/run` installs tmux. Where it is missing this test prints a loud SKIPPED line and returns.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flapjack");
+use support::cli::BIN;
 
 struct Tmux {
     socket: String,

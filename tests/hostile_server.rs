@@ -21,6 +21,7 @@ use flapjack::session::{
 };
 use flapjack::text::is_dangerous;
 use flapjack::tui::{ui, App};
+use flapjack_testkit::hostile::checks;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use support::hostile::{self, HostileBos, Level, EVIL_NAME, FRIEND, PASSWORD};
@@ -110,29 +111,13 @@ async fn session_survives_every_attack_and_delivers_every_valid_im() {
     let attacks = &run.server.attacks;
     let rec = run.server.record();
 
-    // Every valid IM arrives exactly once, in order.
-    let order: Vec<usize> = run.markers.iter().map(|m| m.0).collect();
-    assert_eq!(order, (0..attacks.len()).collect::<Vec<_>>(), "markers received");
-
-    // Same connection after SNAC-level attacks, one reconnect after each framing-level one.
-    let mut conn = 0;
+    // Every valid IM arrives exactly once, in order; same connection after SNAC-level
+    // attacks, one reconnect after each framing-level one.
+    let conn = checks::check_markers(attacks, &rec, &run.markers);
     for (i, attack) in attacks.iter().enumerate() {
-        let marker_conn = match attack.level {
-            Level::Snac => conn,
-            Level::Framing => conn + 1,
-        };
-        assert_eq!(rec.played[i], (i, conn), "{}: played on connection {conn}", attack.name);
-        assert_eq!(rec.markers[i], (i, marker_conn), "{}: marker's connection", attack.name);
-        assert_eq!(
-            run.markers[i].1, marker_conn,
-            "{}: the marker must arrive after exactly {marker_conn} reconnects",
-            attack.name
-        );
-        let outcome = if marker_conn == conn { "same connection" } else { "reconnected" };
+        let outcome = if attack.level == Level::Snac { "same connection" } else { "reconnected" };
         eprintln!("{:>2} {:<75} {outcome}", i, attack.name);
-        conn = marker_conn;
     }
-    assert_eq!(rec.connections, conn + 1, "BOS connections");
 
     let reasons: Vec<&DisconnectReason> = run
         .events
@@ -152,64 +137,13 @@ async fn session_survives_every_attack_and_delivers_every_valid_im() {
 
     // Unrequested redirects are not followed; unrequested replies change nothing.
     assert_eq!(rec.decoy_hits, 0, "a redirect nobody asked for was followed");
-    for e in &run.events {
-        match e {
-            Event::BuddyList(list) => {
-                let names: Vec<&str> = list
-                    .groups
-                    .iter()
-                    .flat_map(|g| g.buddies.iter().map(|b| b.name.as_str()))
-                    .collect();
-                assert_eq!(
-                    names,
-                    [FRIEND, EVIL_NAME],
-                    "buddy list replaced by an unrequested reply"
-                );
-            }
-            Event::UserInfo(info) => assert_eq!(info.name.as_str(), FRIEND),
-            Event::ImAcked { .. } | Event::ImFailed { .. } | Event::BuddyListError(_) => {
-                panic!("reaction to an unrequested reply: {e:?}")
-            }
-            _ => {}
-        }
-    }
-    // Rate notices for classes the server never advertised are not reported.
-    assert!(!run.events.iter().any(|e| matches!(e, Event::RateWarning(_))), "{:?}", run.events);
-    let warnings: Vec<&Event> =
-        run.events.iter().filter(|e| matches!(e, Event::Warned { .. })).collect();
-    assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(matches!(warnings[0], Event::Warned { by: Some(_), .. }), "{warnings:?}");
-    let count = |f: u16, s: u16| rec.snacs.iter().filter(|x| (x.1, x.2) == (f, s)).count();
-    assert_eq!(count(1, 8), rec.connections, "rate acks: only for the rate replies we asked for");
-    assert_eq!(count(0x13, 4), rec.connections, "feedbag queries: one per sign-on");
-    assert_eq!(count(1, 4), 0, "no service request");
+    checks::check_unrequested_replies_ignored(&run.events);
+    let warned = run.events.iter().find(|e| matches!(e, Event::Warned { .. }));
+    assert!(matches!(warned, Some(Event::Warned { by: Some(_), .. })), "{warned:?}");
+    checks::check_requests(&rec);
 
     // The IMs that were attacks themselves arrive with replacement characters, not lost.
-    let texts: Vec<&str> = run
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            Event::ImReceived(im) if marker_index(&im.text).is_none() => Some(im.text.as_str()),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(texts.len(), 8, "{texts:?}");
-    assert!(texts.contains(&"odd A\u{FFFD}"), "{texts:?}");
-    assert!(texts.contains(&"\u{FFFD}lone"), "{texts:?}");
-    assert!(texts.iter().any(|t| t.starts_with("bad \u{FFFD}")), "{texts:?}");
-    assert!(texts.iter().any(|t| t.starts_with("latin \u{9b}")), "{texts:?}");
-    assert!(texts.iter().any(|t| t.starts_with("ent ")), "{texts:?}");
-    assert!(texts.iter().any(|t| t.starts_with("icq ")), "{texts:?}");
-    let motd = run.events.iter().any(|e| matches!(e, Event::Motd(n) if n.contains("motd ")));
-    let missed = run
-        .events
-        .iter()
-        .any(|e| matches!(e, Event::MissedIms { from, .. } if from.as_str().contains(EVIL_NAME)));
-    assert!(motd && missed, "MOTD and missed-call notices arrive");
-    assert!(run.events.iter().any(|e| matches!(e,
-        Event::Presence(p) if p.name.as_str() == FRIEND
-            && p.away_message.as_deref().is_some_and(|a| a.starts_with("away "))
-    )));
+    checks::check_payloads_delivered(&run.events, |t| marker_index(t).is_some());
 }
 
 /// Pins every time-dependent field so snapshots are stable (IMs a second apart, in order).

@@ -150,7 +150,7 @@ fn marker_index(text: &str) -> Option<usize> {
 
 #[test]
 fn the_session_survives_every_hostile_attack_in_memory() {
-    use flapjack_testkit::hostile::{attacks, Level, EVIL_NAME, FRIEND};
+    use flapjack_testkit::hostile::{attacks, checks};
     use flapjack_testkit::HostileBos;
 
     let decoy = std::net::SocketAddr::from(([127, 0, 0, 1], 9));
@@ -189,58 +189,12 @@ fn the_session_survives_every_hostile_attack_in_memory() {
     // Let what is still in flight land (the last connection's rate ack among it).
     p.run_until(1_000, |_| false);
     let seen = markers(&p);
-    let order: Vec<usize> = seen.iter().map(|m| m.0).collect();
-    assert_eq!(order, (0..total).collect::<Vec<_>>(), "every marker exactly once, in order");
-
-    // Same connection after a SNAC-level attack, exactly one reconnect after a framing one.
-    let rec = &p.server.record;
-    let mut conn = 0;
-    for (i, attack) in p.server.attacks.iter().enumerate() {
-        let marker_conn = match attack.level {
-            Level::Snac => conn,
-            Level::Framing => conn + 1,
-        };
-        assert_eq!(rec.played[i], (i, conn), "{}: played on connection {conn}", attack.name);
-        assert_eq!(rec.markers[i], (i, marker_conn), "{}: marker's connection", attack.name);
-        assert_eq!(
-            seen[i].1 as usize, marker_conn,
-            "{}: reconnects before its marker",
-            attack.name
-        );
-        conn = marker_conn;
-    }
-    assert_eq!(rec.connections, conn + 1);
-    assert_eq!(p.losses.len(), conn, "{:?}", p.losses);
+    let seen: Vec<(usize, usize)> = seen.iter().map(|&(i, c)| (i, c as usize)).collect();
+    let reconnects = checks::check_markers(&p.server.attacks, &p.server.record, &seen);
+    assert_eq!(p.losses.len(), reconnects, "{:?}", p.losses);
     assert!(p.losses[0].contains("unknown FLAP channel 9"), "{:?}", p.losses);
     assert!(p.losses[1].contains("0x2B"), "{:?}", p.losses);
-
-    // Unrequested replies change nothing; rate notices for unknown classes are not shown.
-    for e in &p.events {
-        match e {
-            Event::BuddyList(list) => {
-                let names: Vec<&str> = list
-                    .groups
-                    .iter()
-                    .flat_map(|g| g.buddies.iter().map(|b| b.name.as_str()))
-                    .collect();
-                assert_eq!(
-                    names,
-                    [FRIEND, EVIL_NAME],
-                    "buddy list replaced by an unrequested reply"
-                );
-            }
-            Event::ImAcked { .. } | Event::ImFailed { .. } | Event::BuddyListError(_) => {
-                panic!("reaction to an unrequested reply: {e:?}")
-            }
-            _ => {}
-        }
-    }
-    let rate_notices = p.events.iter().filter(|e| matches!(e, Event::RateWarning(_))).count();
-    assert_eq!(rate_notices, 0, "no rate notice for classes the server never advertised");
-    let warned = p.events.iter().filter(|e| matches!(e, Event::Warned { .. })).count();
-    assert_eq!(warned, 1, "the warning from a warner is shown");
-    let count = |f: u16, s: u16| rec.snacs.iter().filter(|x| (x.1, x.2) == (f, s)).count();
-    assert_eq!(count(1, 8), rec.connections, "rate acks: only for the rate replies we asked for");
-    assert_eq!(count(0x13, 4), rec.connections, "feedbag queries: one per sign-on");
-    assert_eq!(count(1, 4), 0, "no service request");
+    checks::check_unrequested_replies_ignored(&p.events);
+    checks::check_requests(&p.server.record);
+    checks::check_payloads_delivered(&p.events, |t| marker_index(t).is_some());
 }

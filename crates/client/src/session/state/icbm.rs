@@ -14,7 +14,7 @@ impl SessionState {
     /// 04/06: sends an IM asking for a host ack; it is pending until 04/0C or an error.
     pub(super) fn send_im(&mut self, now: u64, id: MessageId, to: ScreenName, text: &str) {
         let message = ImMessage::new(&html_body(text));
-        let cookie: [u8; 8] = rand::random();
+        let cookie: [u8; 8] = self.rng.random();
         let mut body = match SendIm::new(cookie, to.as_str(), &message, true) {
             Ok(b) => b,
             Err(e) => {

@@ -24,6 +24,9 @@
 //!   pending IM fails with [`ImFailure::ConnectionLost`].
 
 use std::collections::{HashMap, HashSet, VecDeque};
+
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::oscar;
@@ -127,6 +130,8 @@ pub struct SessionState {
     own: ScreenName,
     display_name: Option<ScreenName>,
     wall: fn() -> SystemTime,
+    /// The source of IM cookies: seeded from the OS, or from a test's seed.
+    rng: StdRng,
     connected: bool,
     signed_on: bool,
     paused: bool,
@@ -184,6 +189,7 @@ impl SessionState {
             own,
             display_name: None,
             wall: SystemTime::now,
+            rng: StdRng::from_os_rng(),
             connected: false,
             signed_on: false,
             paused: false,
@@ -213,6 +219,12 @@ impl SessionState {
     /// Replaces the wall clock used to timestamp arriving IMs (tests pin it).
     pub fn with_wall_clock(mut self, wall: fn() -> SystemTime) -> Self {
         self.wall = wall;
+        self
+    }
+
+    /// Draws IM cookies from a generator seeded with `seed`, so a test's run repeats exactly.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.rng = StdRng::seed_from_u64(seed);
         self
     }
 

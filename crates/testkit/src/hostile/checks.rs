@@ -1,0 +1,102 @@
+//! The verdicts on a run of the hostile script, shared by the socket test
+//! (`tests/hostile_server.rs`) and the in-memory one (`tests/pair.rs`), so both hold the
+//! session to the same rules.
+
+use flapjack_client::session::Event;
+
+use super::{Attack, Level, Record, EVIL_NAME, FRIEND};
+
+/// Checks that every marker IM arrived exactly once and in order, that each SNAC-level attack
+/// was survived on the same connection and each framing-level one cost exactly one reconnect.
+/// `seen` holds, per marker received, (attack index, reconnects before it arrived). Returns
+/// the number of reconnects the script needs.
+pub fn check_markers(attacks: &[Attack], record: &Record, seen: &[(usize, usize)]) -> usize {
+    let order: Vec<usize> = seen.iter().map(|m| m.0).collect();
+    assert_eq!(order, (0..attacks.len()).collect::<Vec<_>>(), "markers received");
+    let mut conn = 0;
+    for (i, attack) in attacks.iter().enumerate() {
+        let marker_conn = match attack.level {
+            Level::Snac => conn,
+            Level::Framing => conn + 1,
+        };
+        assert_eq!(record.played[i], (i, conn), "{}: played on connection {conn}", attack.name);
+        assert_eq!(record.markers[i], (i, marker_conn), "{}: marker's connection", attack.name);
+        assert_eq!(
+            seen[i].1, marker_conn,
+            "{}: the marker must arrive after exactly {marker_conn} reconnects",
+            attack.name
+        );
+        conn = marker_conn;
+    }
+    assert_eq!(record.connections, conn + 1, "BOS connections");
+    conn
+}
+
+/// Checks that replies nobody asked for changed nothing: the buddy list is the one the
+/// server sent at sign-on, user info is only the one asked for, nothing is acknowledged or
+/// failed, and rate notices for classes the server never advertised are not shown.
+pub fn check_unrequested_replies_ignored(events: &[Event]) {
+    for e in events {
+        match e {
+            Event::BuddyList(list) => {
+                let names: Vec<&str> = list
+                    .groups
+                    .iter()
+                    .flat_map(|g| g.buddies.iter().map(|b| b.name.as_str()))
+                    .collect();
+                assert_eq!(
+                    names,
+                    [FRIEND, EVIL_NAME],
+                    "buddy list replaced by an unrequested reply"
+                );
+            }
+            Event::UserInfo(info) => assert_eq!(info.name.as_str(), FRIEND),
+            Event::ImAcked { .. } | Event::ImFailed { .. } | Event::BuddyListError(_) => {
+                panic!("reaction to an unrequested reply: {e:?}")
+            }
+            _ => {}
+        }
+    }
+    let rate_notices = events.iter().filter(|e| matches!(e, Event::RateWarning(_))).count();
+    assert_eq!(rate_notices, 0, "no rate notice for classes the server never advertised");
+    let warned = events.iter().filter(|e| matches!(e, Event::Warned { .. })).count();
+    assert_eq!(warned, 1, "the warning from a warner is shown");
+}
+
+/// Checks what the client asked for: one rate ack and one feedbag query per connection (only
+/// for the replies it asked for), and no service request.
+pub fn check_requests(record: &Record) {
+    let count = |f: u16, s: u16| record.snacs.iter().filter(|x| (x.1, x.2) == (f, s)).count();
+    assert_eq!(count(1, 8), record.connections, "rate acks: only for the rate replies asked for");
+    assert_eq!(count(0x13, 4), record.connections, "feedbag queries: one per sign-on");
+    assert_eq!(count(1, 4), 0, "no service request");
+}
+
+/// Checks that the IMs that were attacks themselves arrived with replacement characters
+/// instead of being lost, and that the server notices (MOTD, missed calls) and the away message
+/// fetched for [`FRIEND`] came through. `is_marker` tells the marker IMs apart.
+pub fn check_payloads_delivered(events: &[Event], is_marker: impl Fn(&str) -> bool) {
+    let texts: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ImReceived(im) if !is_marker(&im.text) => Some(im.text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts.len(), 8, "{texts:?}");
+    assert!(texts.contains(&"odd A\u{FFFD}"), "{texts:?}");
+    assert!(texts.contains(&"\u{FFFD}lone"), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("bad \u{FFFD}")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("latin \u{9b}")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("ent ")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("icq ")), "{texts:?}");
+    let motd = events.iter().any(|e| matches!(e, Event::Motd(n) if n.contains("motd ")));
+    let missed = events
+        .iter()
+        .any(|e| matches!(e, Event::MissedIms { from, .. } if from.as_str().contains(EVIL_NAME)));
+    assert!(motd && missed, "MOTD and missed-call notices arrive");
+    assert!(events.iter().any(|e| matches!(e,
+        Event::Presence(p) if p.name.as_str() == FRIEND
+            && p.away_message.as_deref().is_some_and(|a| a.starts_with("away "))
+    )));
+}
