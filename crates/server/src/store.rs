@@ -101,8 +101,7 @@ fn tlvs_in(list: Vec<FileTlv>) -> Result<TlvBlock, String> {
             }
             Ok(Tlv::new(kind, value))
         })
-        .collect::<Result<Vec<_>, _>>()
-        .map(TlvBlock)
+        .collect()
 }
 
 /// Serializes one account's data to the JSON the data directory holds.

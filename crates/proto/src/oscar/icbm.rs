@@ -177,7 +177,7 @@ fn message_of(channel: u16, tlvs: &TlvBlock) -> Option<Result<ImMessage, WireErr
     if channel != CHANNEL_IM {
         return None;
     }
-    tlvs.get(tlv::MESSAGE_DATA).map(|t| ImMessage::decode(&t.value))
+    tlvs.value_reader(tlv::MESSAGE_DATA).map(ImMessage::decode)
 }
 
 /// 04/07: a message delivered to us.

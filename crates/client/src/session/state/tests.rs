@@ -331,7 +331,7 @@ trait WithTlvs {
 
 impl WithTlvs for TlvBlock {
     fn with_tlvs(mut self, other: TlvBlock) -> Self {
-        other.iter().for_each(|t| self.push(t.kind, t.value.clone()));
+        self.extend_from(&other);
         self
     }
 }
