@@ -89,7 +89,7 @@ struct FileAccount {
 const FILE_VERSION: u32 = 1;
 
 fn tlvs_out(block: &TlvBlock) -> Vec<FileTlv> {
-    block.iter().map(|t| FileTlv(t.kind, hex::encode(&t.value))).collect()
+    block.iter().map(|t| FileTlv(t.kind, hex::encode(t.value))).collect()
 }
 
 fn tlvs_in(list: Vec<FileTlv>) -> Result<TlvBlock, String> {
