@@ -511,8 +511,59 @@ mod tests {
             let mut first = Reader::new(r.bytes(rest_len).unwrap());
             prop_assert_eq!(TlvBlock::read_rest(&mut first).unwrap(), b.clone());
             prop_assert_eq!(TlvBlock::read_counted(&mut r).unwrap(), b.clone());
-            prop_assert_eq!(TlvBlock::read_length_prefixed(&mut r).unwrap(), b);
+            prop_assert_eq!(TlvBlock::read_length_prefixed(&mut r).unwrap(), b.clone());
             prop_assert!(r.is_empty());
+
+            // Decoded in place from a frame: the same TLVs, each value inside the frame.
+            let frame = out.freeze();
+            let shared = TlvBlock::decode(&frame.slice(..rest_len)).unwrap();
+            prop_assert_eq!(&shared, &b);
+            prop_assert!(shared.iter().all(|t| t.value.is_empty() || is_slice_of(t.value, &frame)));
+        }
+
+        /// Pushes, sets and removes on a block decoded from a frame do what they do on a list
+        /// of (type, value) pairs, and never change the frame.
+        #[test]
+        fn edits_match_a_list_model(
+            start in strategy::block(),
+            ops in proptest::collection::vec(
+                (0u8..3, 0u16..4, proptest::collection::vec(any::<u8>(), 0..6)),
+                0..12,
+            ),
+        ) {
+            let mut wire = BytesMut::new();
+            start.write_rest(&mut wire).unwrap();
+            let frame = wire.freeze();
+            let before = frame.clone().to_vec();
+            let mut block = TlvBlock::decode(&frame).unwrap();
+            let mut model: Vec<(u16, Vec<u8>)> =
+                start.iter().map(|t| (t.kind, t.value.to_vec())).collect();
+            for (op, kind, value) in ops {
+                match op {
+                    0 => {
+                        block.push(kind, value.clone());
+                        model.push((kind, value));
+                    }
+                    1 => {
+                        block.set(kind, value.clone());
+                        match model.iter_mut().find(|(k, _)| *k == kind) {
+                            Some(slot) => slot.1 = value,
+                            None => model.push((kind, value)),
+                        }
+                    }
+                    _ => {
+                        block.remove(kind);
+                        model.retain(|(k, _)| *k != kind);
+                    }
+                }
+                let now: Vec<(u16, Vec<u8>)> =
+                    block.iter().map(|t| (t.kind, t.value.to_vec())).collect();
+                prop_assert_eq!(&now, &model);
+            }
+            prop_assert_eq!(&frame[..], &before[..]);
+            let mut out = BytesMut::new();
+            block.write_rest(&mut out).unwrap();
+            prop_assert_eq!(TlvBlock::decode(&out[..]).unwrap(), block);
         }
 
         #[test]
