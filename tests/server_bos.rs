@@ -81,7 +81,7 @@ struct Client {
 /// The whole BOS sign-on as the cross-cutting rules want it: one flight, one write.
 fn sign_on_flight(cookie: &[u8], oservice: u16, extra_hello: TlvBlock) -> Vec<OutFlap> {
     let mut hello = Hello::with_cookie(cookie);
-    hello.tlvs.0.extend(extra_hello.0);
+    hello.tlvs.extend_from(&extra_hello);
     let versions = VersionList {
         versions: [(1, oservice), (0x13, 4), (2, 1), (3, 1), (4, 1), (9, 1)]
             .map(|(family, version)| FamilyVersion { family, version })

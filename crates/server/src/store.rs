@@ -89,7 +89,7 @@ struct FileAccount {
 const FILE_VERSION: u32 = 1;
 
 fn tlvs_out(block: &TlvBlock) -> Vec<FileTlv> {
-    block.iter().map(|t| FileTlv(t.kind, hex::encode(&t.value))).collect()
+    block.iter().map(|t| FileTlv(t.kind, hex::encode(t.value))).collect()
 }
 
 fn tlvs_in(list: Vec<FileTlv>) -> Result<TlvBlock, String> {
@@ -101,8 +101,7 @@ fn tlvs_in(list: Vec<FileTlv>) -> Result<TlvBlock, String> {
             }
             Ok(Tlv::new(kind, value))
         })
-        .collect::<Result<Vec<_>, _>>()
-        .map(TlvBlock)
+        .collect()
 }
 
 /// Serializes one account's data to the JSON the data directory holds.

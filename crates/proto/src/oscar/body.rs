@@ -11,7 +11,7 @@
 
 use bytes::{Bytes, BytesMut};
 
-use super::buf::{check_len, WireError};
+use super::buf::{check_len, Reader, WireError};
 use super::flap::{OutFlap, MAX_FLAP_PAYLOAD};
 use super::snac::{Snac, SnacError, SnacHeader, SUBTYPE_ERROR};
 use super::{bucp, buddy, feedbag, icbm, locate, oservice, permitdeny};
@@ -53,8 +53,13 @@ macro_rules! snac_table {
         pub const SNAC_TABLE: &[(u16, u16, &str)] = &[$(($family, $subtype, stringify!($name)),)*];
 
         /// Decodes a SNAC body according to its header; unknown family/subtype pairs are not
-        /// errors.
-        pub fn decode_snac(header: &SnacHeader, body: &[u8]) -> Result<SnacBody, WireError> {
+        /// errors. Given the frame's `&Bytes`, TLV values and message text are slices of it
+        /// (no copy); given a plain slice, they are copied.
+        pub fn decode_snac<'a>(
+            header: &SnacHeader,
+            body: impl Into<Reader<'a>>,
+        ) -> Result<SnacBody, WireError> {
+            let body: Reader<'a> = body.into();
             Ok(match (header.family, header.subtype) {
                 (family, SUBTYPE_ERROR) => SnacBody::Error { family, error: SnacError::decode(body)? },
                 $(($family, $subtype) => snac_decode!(body, $name $(, $ty $(, $dec)?)?),)*
@@ -286,8 +291,10 @@ pub fn snac_flap(body: &SnacBody, request_id: u32) -> Result<OutFlap, WireError>
 }
 
 /// Splits and decodes a channel-2 FLAP payload in one step.
+///
+/// The body is read in place: TLV values and message text come out as slices of `payload`.
 pub fn decode_snac_payload(payload: &Bytes) -> Result<(SnacHeader, SnacBody), WireError> {
-    let snac = Snac::decode(payload)?;
-    let body = decode_snac(&snac.header, &snac.body)?;
-    Ok((snac.header, body))
+    let (header, body) = Snac::split(payload)?;
+    let body = decode_snac(&header, body)?;
+    Ok((header, body))
 }

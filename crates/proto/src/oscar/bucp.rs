@@ -79,7 +79,9 @@ tlv_body!(
 impl ChallengeRequest {
     /// A request for `screen_name`.
     pub fn new(screen_name: &str) -> Self {
-        ChallengeRequest { tlvs: TlvBlock::new().with(tlv::SCREEN_NAME, screen_name.as_bytes()) }
+        ChallengeRequest {
+            tlvs: TlvBlock::new().with(tlv::SCREEN_NAME, screen_name.as_bytes().to_vec()),
+        }
     }
 
     /// The screen name asked about.
@@ -99,8 +101,8 @@ pub struct ChallengeReply {
 
 impl ChallengeReply {
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let key = r.str16()?.to_vec();
         Ok(ChallengeReply { key, tlvs: TlvBlock::read_rest(&mut r)? })
     }
@@ -134,8 +136,8 @@ impl LoginRequest {
     /// A request with the strong hash of `password` under `key`, as §4.6 recommends.
     pub fn strong(screen_name: &str, key: &[u8], password: &[u8], client: &ClientIdent) -> Self {
         let mut tlvs = TlvBlock::new()
-            .with(tlv::SCREEN_NAME, screen_name.as_bytes())
-            .with(tlv::CLIENT_ID_STRING, client.name.as_bytes())
+            .with(tlv::SCREEN_NAME, screen_name.as_bytes().to_vec())
+            .with(tlv::CLIENT_ID_STRING, client.name.as_bytes().to_vec())
             .with(tlv::PASSWORD_HASH, strong_hash(key, password).to_vec())
             .with_u16(0x0016, client.id);
         for (kind, v) in (0x0017..=0x001A).zip(client.version) {
@@ -203,9 +205,9 @@ impl LoginReply {
     pub fn success(screen_name: &str, bos_address: &str, cookie: &[u8]) -> Self {
         LoginReply {
             tlvs: TlvBlock::new()
-                .with(tlv::SCREEN_NAME, screen_name.as_bytes())
-                .with(tlv::BOS_ADDRESS, bos_address.as_bytes())
-                .with(tlv::COOKIE, cookie),
+                .with(tlv::SCREEN_NAME, screen_name.as_bytes().to_vec())
+                .with(tlv::BOS_ADDRESS, bos_address.as_bytes().to_vec())
+                .with(tlv::COOKIE, cookie.to_vec()),
         }
     }
 
@@ -213,7 +215,7 @@ impl LoginReply {
     pub fn failure(screen_name: &str, code: AuthErrorCode) -> Self {
         LoginReply {
             tlvs: TlvBlock::new()
-                .with(tlv::SCREEN_NAME, screen_name.as_bytes())
+                .with(tlv::SCREEN_NAME, screen_name.as_bytes().to_vec())
                 .with_u16(tlv::ERROR_CODE, code.into()),
         }
     }

@@ -58,8 +58,8 @@ impl BuddyPresence {
     }
 
     /// Decodes the body; at least one block is required.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let mut users = vec![UserInfo::read(&mut r)?];
         while !r.is_empty() {
             users.push(UserInfo::read(&mut r)?);

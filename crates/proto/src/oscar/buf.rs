@@ -3,8 +3,13 @@
 //! Every parser in [`crate::oscar`] reads through [`Reader`], so truncated or hostile input turns
 //! into a [`WireError`] instead of a panic; the `put_*` helpers refuse values whose length does
 //! not fit their length prefix instead of silently truncating them.
+//!
+//! A [`Reader`] made from a frame's [`Bytes`] ([`Reader::shared`], or `From<&Bytes>`) hands out
+//! values such as TLV payloads as slices of that frame ([`Reader::bytes_shared`]), so decoding
+//! a SNAC copies nothing but its small fixed fields; one made from a plain slice copies each
+//! such value once.
 
-use bytes::{BufMut, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use thiserror::Error;
 
 /// Why a SNAC, TLV or other OSCAR structure could not be read or written.
@@ -49,12 +54,20 @@ impl WireError {
 #[derive(Debug, Clone)]
 pub struct Reader<'a> {
     buf: &'a [u8],
+    /// The buffer `buf` lies in, when there is one to take zero-copy slices of.
+    frame: Option<&'a Bytes>,
 }
 
 impl<'a> Reader<'a> {
-    /// Starts reading at the beginning of `buf`.
+    /// Starts reading at the beginning of `buf`; values it hands out as [`Bytes`] are copies.
     pub fn new(buf: &'a [u8]) -> Self {
-        Reader { buf }
+        Reader { buf, frame: None }
+    }
+
+    /// Starts reading at the beginning of `frame`; values it hands out as [`Bytes`] are slices
+    /// of `frame` (a reference count, no copy), which is how a received SNAC is decoded.
+    pub fn shared(frame: &'a Bytes) -> Self {
+        Reader { buf: frame, frame: Some(frame) }
     }
 
     /// Bytes not yet consumed, so parsers can decide whether optional fields follow.
@@ -80,6 +93,35 @@ impl<'a> Reader<'a> {
         let (head, tail) = self.buf.split_at(n);
         self.buf = tail;
         Ok(head)
+    }
+
+    /// Consumes exactly `n` bytes as [`Bytes`]: a slice of the frame when this reader has one
+    /// ([`Reader::shared`]), otherwise a copy.
+    pub fn bytes_shared(&mut self, n: usize) -> Result<Bytes, WireError> {
+        let head = self.bytes(n)?;
+        Ok(self.to_bytes(head))
+    }
+
+    /// Consumes exactly `n` bytes as a reader of their own, which keeps this reader's frame so
+    /// values read from it are still slices (length-prefixed TLV blocks, message fragments).
+    pub fn sub(&mut self, n: usize) -> Result<Reader<'a>, WireError> {
+        Ok(Reader { buf: self.bytes(n)?, frame: self.frame })
+    }
+
+    /// Consumes everything that is left as [`Bytes`], sliced or copied as
+    /// [`Reader::bytes_shared`] does.
+    pub fn rest_shared(&mut self) -> Bytes {
+        let rest = self.rest();
+        self.to_bytes(rest)
+    }
+
+    /// `part` (which lies in this reader's input) as [`Bytes`].
+    fn to_bytes(&self, part: &'a [u8]) -> Bytes {
+        match self.frame {
+            // `part` came out of `buf`, which lies in `frame`, so `slice_ref` cannot panic.
+            Some(frame) if !part.is_empty() => frame.slice_ref(part),
+            _ => Bytes::copy_from_slice(part),
+        }
     }
 
     /// Consumes a fixed-size array, e.g. an 8-byte ICBM cookie or a 16-byte capability.
@@ -138,6 +180,36 @@ impl<'a> Reader<'a> {
         } else {
             Err(WireError::invalid(what, format!("{} unexpected trailing bytes", self.buf.len())))
         }
+    }
+}
+
+impl<'a> From<&'a [u8]> for Reader<'a> {
+    fn from(buf: &'a [u8]) -> Self {
+        Reader::new(buf)
+    }
+}
+
+impl<'a, const N: usize> From<&'a [u8; N]> for Reader<'a> {
+    fn from(buf: &'a [u8; N]) -> Self {
+        Reader::new(buf)
+    }
+}
+
+impl<'a> From<&'a Vec<u8>> for Reader<'a> {
+    fn from(buf: &'a Vec<u8>) -> Self {
+        Reader::new(buf)
+    }
+}
+
+impl<'a> From<&'a BytesMut> for Reader<'a> {
+    fn from(buf: &'a BytesMut) -> Self {
+        Reader::new(buf)
+    }
+}
+
+impl<'a> From<&'a Bytes> for Reader<'a> {
+    fn from(frame: &'a Bytes) -> Self {
+        Reader::shared(frame)
     }
 }
 

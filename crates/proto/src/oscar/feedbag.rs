@@ -195,8 +195,8 @@ pub struct FeedbagStamp {
 
 impl FeedbagStamp {
     /// Decodes a 5-byte (`u32, u8`) or 6-byte (`u32, u16`) body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let last_modified = r.u32()?;
         let count = match r.remaining() {
             1 => u16::from(r.u8()?),
@@ -227,8 +227,8 @@ pub struct FeedbagReply {
 
 impl FeedbagReply {
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let version = r.u8()?;
         let n = r.u16()?;
         let mut items = Vec::new();
@@ -284,8 +284,8 @@ pub struct FeedbagItems {
 
 impl FeedbagItems {
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let mut items = Vec::new();
         while !r.is_empty() {
             items.push(FeedbagItem::read(&mut r)?);
@@ -308,8 +308,8 @@ pub struct FeedbagStatus {
 
 impl FeedbagStatus {
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let mut results = Vec::new();
         while !r.is_empty() {
             results.push(FeedbagResult::from(r.u16()?));
@@ -333,8 +333,8 @@ pub struct StartTransaction {
 
 impl StartTransaction {
     /// Decodes an empty or 4-byte body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let options = if r.is_empty() { None } else { Some(r.u32()?) };
         Ok(StartTransaction { options })
     }

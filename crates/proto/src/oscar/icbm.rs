@@ -81,8 +81,8 @@ pub struct IcbmParams {
 
 impl IcbmParams {
     /// Decodes the 16-byte body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         Ok(IcbmParams {
             channel: r.u16()?,
             flags: r.u32()?,
@@ -154,8 +154,8 @@ impl SendIm {
     }
 
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         Ok(SendIm {
             cookie: r.array()?,
             channel: r.u16()?,
@@ -177,7 +177,7 @@ fn message_of(channel: u16, tlvs: &TlvBlock) -> Option<Result<ImMessage, WireErr
     if channel != CHANNEL_IM {
         return None;
     }
-    tlvs.value(tlv::MESSAGE_DATA).map(ImMessage::decode)
+    tlvs.value_reader(tlv::MESSAGE_DATA).map(ImMessage::decode)
 }
 
 /// 04/07: a message delivered to us.
@@ -232,8 +232,8 @@ impl IncomingIm {
     }
 
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         Ok(IncomingIm {
             cookie: r.array()?,
             channel: r.u16()?,
@@ -266,8 +266,8 @@ pub struct IcqMessage {
 
 impl IcqMessage {
     /// Decodes the TLV value.
-    pub fn decode(data: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(data);
+    pub fn decode<'a>(data: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = data.into();
         let uin = u32::from_le_bytes(r.array()?);
         let kind = r.u8()?;
         let flags = r.u8()?;
@@ -316,8 +316,8 @@ pub struct MissedCalls {
 
 impl MissedCalls {
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let mut entries = Vec::new();
         while !r.is_empty() {
             entries.push(MissedCall {
@@ -355,8 +355,8 @@ pub struct HostAck {
 
 impl HostAck {
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         Ok(HostAck { cookie: r.array()?, channel: r.u16()?, screen_name: r.string8()? })
     }
 
@@ -388,8 +388,8 @@ impl Typing {
     }
 
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         Ok(Typing {
             cookie: r.array()?,
             channel: r.u16()?,

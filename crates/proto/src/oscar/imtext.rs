@@ -1,7 +1,7 @@
 //! ICBM message data (TLV 0x0002 of 04/06 and 04/07): fragments, features and text charsets
 //! (§7.2).
 
-use bytes::{BufMut, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 
 use super::buf::{check_len, Reader, WireError};
 
@@ -25,15 +25,19 @@ pub struct ImText {
     pub charset: u16,
     /// Charset subset (0 from most clients, 0xFFFF in old dumps); ignored when decoding.
     pub subset: u16,
-    /// The encoded text.
-    pub data: Vec<u8>,
+    /// The encoded text; a slice of the received frame when decoded from one.
+    pub data: Bytes,
 }
 
 impl ImText {
     /// Encodes `text` as ASCII when every character is below 0x80, otherwise as UTF-16BE.
     pub fn from_text(text: &str) -> Self {
         if text.is_ascii() {
-            ImText { charset: CHARSET_ASCII, subset: 0, data: text.as_bytes().to_vec() }
+            ImText {
+                charset: CHARSET_ASCII,
+                subset: 0,
+                data: Bytes::copy_from_slice(text.as_bytes()),
+            }
         } else {
             let data = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
             ImText { charset: CHARSET_UCS2, subset: 0, data }
@@ -57,36 +61,61 @@ impl ImText {
 /// Decodes UTF-16BE as `char::decode_utf16` does (a lone surrogate or an odd last byte becomes
 /// U+FFFD), without the iterator adapter that made the std version the costliest step of
 /// decoding an IM (see `benches/codec.rs`).
+///
+/// Runs of ASCII, which is most of any HTML IM even in UCS-2, go eight (then four) units at a
+/// time: a u128 (u64) whose high bytes and top bits are all clear is eight (four) ASCII
+/// characters, copied as bytes. The
+/// rest goes one unit at a time. The UTF-8 is built in a `Vec` and checked once at the end (a
+/// fast pass over what is nearly all ASCII) rather than pushed as `char`s.
 fn utf16be_lossy(data: &[u8]) -> String {
-    let mut s = String::with_capacity(data.len() / 2 + data.len() / 8);
-    let mut units = data.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).peekable();
-    while let Some(u) = units.next() {
+    let mut out: Vec<u8> = Vec::with_capacity(data.len() / 2 + data.len() / 8);
+    let mut rest = data;
+    loop {
+        while let Some((eight, tail)) = rest.split_first_chunk::<16>() {
+            if u128::from_be_bytes(*eight) & 0xFF80_FF80_FF80_FF80_FF80_FF80_FF80_FF80 != 0 {
+                break;
+            }
+            let e = eight;
+            out.extend_from_slice(&[e[1], e[3], e[5], e[7], e[9], e[11], e[13], e[15]]);
+            rest = tail;
+        }
+        while let Some((four, tail)) = rest.split_first_chunk::<8>() {
+            if u64::from_be_bytes(*four) & 0xFF80_FF80_FF80_FF80 != 0 {
+                break;
+            }
+            out.extend_from_slice(&[four[1], four[3], four[5], four[7]]);
+            rest = tail;
+        }
+        let Some((&[hi, lo], tail)) = rest.split_first_chunk::<2>() else { break };
+        rest = tail;
+        let u = u16::from_be_bytes([hi, lo]);
         let c = match u {
-            0..=0x7F => char::from(u as u8),
-            0xD800..=0xDBFF => match units.peek() {
-                Some(&lo @ 0xDC00..=0xDFFF) => {
-                    units.next();
+            0..=0x7F => char::from(lo),
+            0xD800..=0xDBFF => match rest.split_first_chunk::<2>() {
+                Some((&next, tail)) if matches!(u16::from_be_bytes(next), 0xDC00..=0xDFFF) => {
+                    rest = tail;
                     let high = (u32::from(u) - 0xD800) << 10;
-                    char::from_u32(0x1_0000 + high + (u32::from(lo) - 0xDC00))
-                        .unwrap_or(char::REPLACEMENT_CHARACTER)
+                    let low = u32::from(u16::from_be_bytes(next)) - 0xDC00;
+                    char::from_u32(0x1_0000 + high + low).unwrap_or(char::REPLACEMENT_CHARACTER)
                 }
                 _ => char::REPLACEMENT_CHARACTER,
             },
             other => char::from_u32(u32::from(other)).unwrap_or(char::REPLACEMENT_CHARACTER),
         };
-        s.push(c);
+        out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
     }
     if data.len() % 2 == 1 {
-        s.push(char::REPLACEMENT_CHARACTER);
+        out.extend_from_slice("\u{FFFD}".as_bytes());
     }
-    s
+    // Everything pushed above is UTF-8 (ASCII bytes or `encode_utf8`), so this never falls back.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The fragments of ICBM message data: the features list and one or more text fragments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImMessage {
     /// Required-capabilities bytes (any value accepted; we send `01 01 02`).
-    pub features: Vec<u8>,
+    pub features: Bytes,
     /// Text fragments, concatenated by [`ImMessage::text`].
     pub texts: Vec<ImText>,
 }
@@ -94,7 +123,10 @@ pub struct ImMessage {
 impl ImMessage {
     /// A message carrying `text` with our default features, ready for 04/06.
     pub fn new(text: &str) -> Self {
-        ImMessage { features: DEFAULT_FEATURES.to_vec(), texts: vec![ImText::from_text(text)] }
+        ImMessage {
+            features: Bytes::from_static(&DEFAULT_FEATURES),
+            texts: vec![ImText::from_text(text)],
+        }
     }
 
     /// The whole message text (all fragments concatenated).
@@ -102,20 +134,22 @@ impl ImMessage {
         self.texts.iter().map(ImText::text).collect()
     }
 
-    /// Decodes message data; unknown fragment ids are skipped by length.
-    pub fn decode(data: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(data);
-        let mut msg = ImMessage { features: Vec::new(), texts: Vec::new() };
+    /// Decodes message data; unknown fragment ids are skipped by length. From a `&Bytes` (the
+    /// TLV value) features and text are slices of it; from a plain slice they are copied.
+    pub fn decode<'a>(data: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = data.into();
+        let mut msg = ImMessage { features: Bytes::new(), texts: Vec::new() };
         while !r.is_empty() {
             let id = r.u8()?;
             let _version = r.u8()?;
-            let mut frag = Reader::new(r.str16()?);
+            let len = r.u16()?;
+            let mut frag = r.sub(usize::from(len))?;
             match id {
-                FRAGMENT_FEATURES => msg.features = frag.rest().to_vec(),
+                FRAGMENT_FEATURES => msg.features = frag.rest_shared(),
                 FRAGMENT_TEXT => msg.texts.push(ImText {
                     charset: frag.u16()?,
                     subset: frag.u16()?,
-                    data: frag.rest().to_vec(),
+                    data: frag.rest_shared(),
                 }),
                 _ => {}
             }
@@ -159,9 +193,9 @@ pub(crate) mod strategy {
     /// A message with arbitrary features and one to three fragments of arbitrary bytes.
     pub fn message() -> impl Strategy<Value = ImMessage> {
         let text = (any::<u16>(), any::<u16>(), proptest::collection::vec(any::<u8>(), 0..20))
-            .prop_map(|(charset, subset, data)| ImText { charset, subset, data });
+            .prop_map(|(charset, subset, data)| ImText { charset, subset, data: data.into() });
         (proptest::collection::vec(any::<u8>(), 0..5), proptest::collection::vec(text, 0..3))
-            .prop_map(|(features, texts)| ImMessage { features, texts })
+            .prop_map(|(features, texts)| ImMessage { features: features.into(), texts })
     }
 }
 
@@ -173,23 +207,28 @@ mod tests {
     #[test]
     fn charset_choice_and_decoding() {
         let a = ImText::from_text("hi");
-        assert_eq!((a.charset, a.data.as_slice()), (CHARSET_ASCII, &b"hi"[..]));
+        assert_eq!((a.charset, &a.data[..]), (CHARSET_ASCII, &b"hi"[..]));
         let u = ImText::from_text("é😀");
         assert_eq!(u.charset, CHARSET_UCS2);
-        assert_eq!(u.data, [0x00, 0xE9, 0xD8, 0x3D, 0xDE, 0x00]);
+        assert_eq!(u.data[..], [0x00, 0xE9, 0xD8, 0x3D, 0xDE, 0x00]);
         assert_eq!(u.text(), "é😀");
-        let latin =
-            ImText { charset: CHARSET_LATIN1, subset: 0, data: vec![0x63, 0x61, 0x66, 0xE9] };
+        let latin = ImText {
+            charset: CHARSET_LATIN1,
+            subset: 0,
+            data: vec![0x63, 0x61, 0x66, 0xE9].into(),
+        };
         assert_eq!(latin.text(), "café");
-        let bad_ascii = ImText { charset: CHARSET_ASCII, subset: 0xFFFF, data: vec![b'a', 0xFF] };
+        let bad_ascii =
+            ImText { charset: CHARSET_ASCII, subset: 0xFFFF, data: vec![b'a', 0xFF].into() };
         assert_eq!(bad_ascii.text(), "a\u{FFFD}");
     }
 
     #[test]
     fn broken_utf16_becomes_replacement_chars() {
-        let odd = ImText { charset: CHARSET_UCS2, subset: 0, data: vec![0x00, 0x41, 0x00] };
+        let odd = ImText { charset: CHARSET_UCS2, subset: 0, data: vec![0x00, 0x41, 0x00].into() };
         assert_eq!(odd.text(), "A\u{FFFD}");
-        let lone = ImText { charset: CHARSET_UCS2, subset: 0, data: vec![0xD8, 0x3D, 0x00, 0x42] };
+        let lone =
+            ImText { charset: CHARSET_UCS2, subset: 0, data: vec![0xD8, 0x3D, 0x00, 0x42].into() };
         assert_eq!(lone.text(), "\u{FFFD}B");
     }
 
@@ -202,7 +241,7 @@ mod tests {
             0x01, 0x01, 0x00, 0x06, 0x00, 0x02, 0x00, 0x00, 0x00, 0x79, // "y" in UCS-2
         ];
         let m = ImMessage::decode(&data).unwrap();
-        assert_eq!(m.features, [1]);
+        assert_eq!(m.features[..], [1]);
         assert_eq!(m.text(), "hey");
         assert!(ImMessage::decode(&data[..data.len() - 1]).is_err());
         // A text fragment shorter than its charset header is an error.
@@ -241,7 +280,7 @@ mod tests {
             charset in prop_oneof![Just(0u16), Just(2), Just(3), any::<u16>()],
             data in proptest::collection::vec(any::<u8>(), 0..40),
         ) {
-            let _ = ImText { charset, subset: 0, data: data.clone() }.text();
+            let _ = ImText { charset, subset: 0, data: data.clone().into() }.text();
             let _ = ImMessage::decode(&data);
         }
     }

@@ -123,8 +123,8 @@ pub struct UserInfoQuery {
 
 impl UserInfoQuery {
     /// Decodes a 02/05 body (u16 type).
-    pub fn decode_05(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode_05<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         Ok(UserInfoQuery { kind: u32::from(r.u16()?), screen_name: r.string8()? })
     }
 
@@ -137,8 +137,8 @@ impl UserInfoQuery {
     }
 
     /// Decodes a 02/15 body (u32 flags).
-    pub fn decode_15(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode_15<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         Ok(UserInfoQuery { kind: r.u32()?, screen_name: r.string8()? })
     }
 
@@ -170,8 +170,8 @@ impl UserInfoReply {
     }
 
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let info = UserInfo::read(&mut r)?;
         Ok(UserInfoReply { info, tlvs: TlvBlock::read_rest(&mut r)? })
     }

@@ -12,7 +12,9 @@ macro_rules! tlv_body {
 
         impl $name {
             /// Decodes the SNAC body (TLVs to the end).
-            pub fn decode(body: &[u8]) -> Result<Self, $crate::oscar::buf::WireError> {
+            pub fn decode<'a>(
+                body: impl Into<$crate::oscar::buf::Reader<'a>>,
+            ) -> Result<Self, $crate::oscar::buf::WireError> {
                 Ok($name { tlvs: $crate::oscar::tlv::TlvBlock::decode(body)? })
             }
 
@@ -45,9 +47,11 @@ macro_rules! u16_list_body {
 
         impl $name {
             /// Decodes the SNAC body; an odd trailing byte is an error.
-            pub fn decode(body: &[u8]) -> Result<Self, $crate::oscar::buf::WireError> {
-                let mut r = $crate::oscar::buf::Reader::new(body);
-                let mut $field = Vec::with_capacity(body.len() / 2);
+            pub fn decode<'a>(
+                body: impl Into<$crate::oscar::buf::Reader<'a>>,
+            ) -> Result<Self, $crate::oscar::buf::WireError> {
+                let mut r: $crate::oscar::buf::Reader<'a> = body.into();
+                let mut $field = Vec::with_capacity(r.remaining() / 2);
                 while !r.is_empty() {
                     $field.push(r.u16()?);
                 }

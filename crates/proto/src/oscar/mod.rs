@@ -60,5 +60,5 @@ pub use imtext::{ImMessage, ImText};
 pub use rate::{next_level, RateClass, RateState, RateStatus, RateTable};
 pub use signon::{Hello, SignOff};
 pub use snac::{Snac, SnacError, SnacHeader, SERVER_REQUEST_ID_BIT};
-pub use tlv::{Tlv, TlvBlock};
+pub use tlv::{Tlv, TlvBlock, TlvRef};
 pub use userinfo::{Capability, UserInfo};

@@ -75,8 +75,8 @@ pub struct ClientReady {
 
 impl ClientReady {
     /// Decodes the body (8-byte entries to the end).
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let mut families = Vec::new();
         while !r.is_empty() {
             families.push(FamilyTool {
@@ -136,8 +136,8 @@ impl VersionList {
     }
 
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let mut versions = Vec::new();
         while !r.is_empty() {
             versions.push(FamilyVersion { family: r.u16()?, version: r.u16()? });
@@ -199,7 +199,8 @@ impl RateParamsReply {
 
     /// Decodes without knowing the version: prefers the layout whose membership section parses
     /// exactly and names exactly the announced classes, trying 35-byte entries first.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let body = body.into().peek_rest();
         let long = Self::decode_with(body, true);
         let short = Self::decode_with(body, false);
         match (long, short) {
@@ -253,8 +254,8 @@ pub struct RateChange {
 
 impl RateChange {
     /// Decodes the body; the entry layout follows from the body length.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let code = RateChangeCode::from(r.u16()?);
         let extended = r.remaining() >= RATE_CLASS_EXTENDED_LEN;
         let class = RateClass::read(&mut r, extended)?;
@@ -281,8 +282,8 @@ pub struct SelfInfo {
 
 impl SelfInfo {
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let info = UserInfo::read(&mut r)?;
         let mut more = Vec::new();
         while !r.is_empty() {
@@ -309,8 +310,8 @@ pub struct Warning {
 
 impl Warning {
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let level = r.u16()?;
         let warner = if r.is_empty() { None } else { Some(UserInfo::read(&mut r)?) };
         Ok(Warning { level, warner })
@@ -332,8 +333,8 @@ pub struct IdleTime {
 
 impl IdleTime {
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        Ok(IdleTime { seconds: Reader::new(body).u32()? })
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        Ok(IdleTime { seconds: body.into().u32()? })
     }
 
     /// Encodes the body.
@@ -364,8 +365,8 @@ impl Migrate {
     }
 
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let n = r.u16()?;
         let mut families = Vec::new();
         for _ in 0..n {
@@ -398,8 +399,8 @@ impl Motd {
     }
 
     /// Decodes the body.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         Ok(Motd { kind: r.u16()?, tlvs: TlvBlock::read_rest(&mut r)? })
     }
 

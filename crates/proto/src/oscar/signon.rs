@@ -21,7 +21,7 @@ pub struct Hello {
 impl Hello {
     /// The hello a client sends to a BOS host to present its cookie.
     pub fn with_cookie(cookie: &[u8]) -> Self {
-        Hello { tlvs: TlvBlock::new().with(tlv::COOKIE, cookie) }
+        Hello { tlvs: TlvBlock::new().with(tlv::COOKIE, cookie.to_vec()) }
     }
 
     /// The login cookie (TLV 0x0006), if any.
@@ -30,8 +30,8 @@ impl Hello {
     }
 
     /// Decodes a channel-1 payload; a version other than 1 is an error.
-    pub fn decode(payload: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(payload);
+    pub fn decode<'a>(payload: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = payload.into();
         let version = r.u32()?;
         if version != FLAP_VERSION {
             return Err(WireError::invalid("FLAP hello", format!("version {version}, expected 1")));
@@ -86,7 +86,7 @@ impl SignOff {
     }
 
     /// Decodes a channel-4 payload (possibly empty).
-    pub fn decode(payload: &[u8]) -> Result<Self, WireError> {
+    pub fn decode<'a>(payload: impl Into<Reader<'a>>) -> Result<Self, WireError> {
         Ok(SignOff { tlvs: TlvBlock::decode(payload)? })
     }
 

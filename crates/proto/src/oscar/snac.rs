@@ -78,13 +78,19 @@ impl Snac {
     /// Splits a channel-2 FLAP payload into header and body, skipping the extra header that
     /// flag 0x8000 announces.
     pub fn decode(payload: &Bytes) -> Result<Self, WireError> {
-        let mut r = Reader::new(payload);
+        let (header, mut body) = Self::split(payload)?;
+        Ok(Snac { header, body: body.rest_shared() })
+    }
+
+    /// Reads the header (skipping any 0x8000 extra header) and returns a reader over the body
+    /// that slices `payload`, so decoding the body takes no extra copy or slice of its own.
+    pub fn split(payload: &Bytes) -> Result<(SnacHeader, Reader<'_>), WireError> {
+        let mut r = Reader::shared(payload);
         let header = SnacHeader::read(&mut r)?;
         if header.flags & FLAG_EXTRA_HEADER != 0 {
             r.str16()?;
         }
-        let start = payload.len() - r.remaining();
-        Ok(Snac { header, body: payload.slice(start..) })
+        Ok((header, r))
     }
 
     /// Encodes header and body into one FLAP payload.
@@ -117,8 +123,8 @@ impl SnacError {
     }
 
     /// Decodes the body; a body of only the code is fine.
-    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(body);
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
         let code = SnacErrorCode::from(r.u16()?);
         Ok(SnacError { code, tlvs: TlvBlock::read_rest(&mut r)? })
     }

@@ -40,7 +40,7 @@ fn p_icbm_send() {
     assert_eq!(im.recipient, "bob");
     assert!(im.wants_ack());
     let msg = im.message().unwrap().unwrap();
-    assert_eq!(msg.features, [1, 1, 2]);
+    assert_eq!(msg.features[..], [1, 1, 2]);
     assert_eq!(msg.text(), "hi");
     assert_eq!(reencode(5, &body, 7), hex(ICBM));
     // Built from scratch with the high-level constructor, too.

@@ -251,8 +251,8 @@ pub fn snac(body: &SnacBody, request_id: u32) -> Vec<u8> {
 /// The message TLV block of an IM with one text fragment.
 pub fn text_tlv(charset: u16, data: &[u8]) -> TlvBlock {
     let message = ImMessage {
-        features: vec![1, 1, 2],
-        texts: vec![ImText { charset, subset: 0, data: data.to_vec() }],
+        features: vec![1, 1, 2].into(),
+        texts: vec![ImText { charset, subset: 0, data: data.to_vec().into() }],
     };
     TlvBlock::new().with(2, message.to_bytes().unwrap_or_default())
 }

@@ -313,7 +313,7 @@ fn icbm_errors_fail_the_right_message() {
 }
 
 fn incoming(from: &str, text: ImText, tlvs: TlvBlock, cookie: u8) -> SnacBody {
-    let message = ImMessage { features: vec![1], texts: vec![text] };
+    let message = ImMessage { features: vec![1].into(), texts: vec![text] };
     let tlvs = TlvBlock::new()
         .with(oscar::icbm::tlv::MESSAGE_DATA, message.to_bytes().unwrap())
         .with_tlvs(tlvs);
@@ -331,7 +331,7 @@ trait WithTlvs {
 
 impl WithTlvs for TlvBlock {
     fn with_tlvs(mut self, other: TlvBlock) -> Self {
-        other.iter().for_each(|t| self.push(t.kind, t.value.clone()));
+        self.extend_from(&other);
         self
     }
 }
@@ -341,7 +341,7 @@ fn incoming_ims_decode_charsets_html_offline_and_auto_response() {
     let mut s = signed_on(vec![]);
     let ucs2 = ImText::from_text("<HTML><BODY><FONT>héllo ✓ 你好</FONT><BR>&amp;</BODY></HTML>");
     s.handle_frame(1, server(&incoming("Bob", ucs2, TlvBlock::new(), 1), 0x8000_0002, 0));
-    let latin = ImText { charset: 3, subset: 0, data: vec![b'c', b'a', b'f', 0xE9] };
+    let latin = ImText { charset: 3, subset: 0, data: vec![b'c', b'a', b'f', 0xE9].into() };
     let tlvs = TlvBlock::new().with(oscar::icbm::tlv::AUTO_RESPONSE, vec![]);
     s.handle_frame(2, server(&incoming("bob", latin, tlvs, 2), 0x8000_0003, 0));
     let offline = TlvBlock::new().with_u32(oscar::icbm::tlv::SEND_TIME, 1_262_304_000);
