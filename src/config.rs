@@ -89,8 +89,20 @@ pub struct ServerProfile {
     pub dev_id: Option<String>,
     /// `host:port` of a BUCP (MD5) login service, for servers without HTTP sign-on.
     pub bucp: Option<String>,
-    /// Whether to use TLS to the BOS host (the server's answer decides when absent).
+    /// Whether to use TLS: `true` makes a BUCP login TLS from the first byte and asks for a
+    /// TLS BOS (and refuses a plain one, see `bos_tls`); absent, the server's answer decides.
     pub tls: Option<bool>,
+    /// A PEM file of certificate authorities to trust besides the public web roots.
+    pub ca_file: Option<PathBuf>,
+    /// Trust exactly this certificate: the lowercase hex SHA-256 of its DER encoding.
+    pub cert_sha256: Option<String>,
+    /// Trust the certificate seen first and refuse if it ever changes (like ssh); opt-in.
+    pub trust_on_first_use: Option<bool>,
+    /// `host:port` where BOS speaks TLS, used when TLS was asked for but the login answer names
+    /// a plain BOS (a TLS terminator such as stunnel in front of the server).
+    pub bos_tls: Option<String>,
+    /// Present the login cookie to a plain BOS even though TLS was asked for.
+    pub allow_plain_bos: Option<bool>,
     /// Which web API follows `clientLogin`: `"aol"` (the default, a signed
     /// `startOSCARSession`) or `"oos"` (Open OSCAR Server's `startSession` + `aimsid`).
     pub web_api: Option<crate::auth::WebApi>,
@@ -152,6 +164,14 @@ impl Config {
             .ok_or(ConfigError::NoConfigDir)
     }
 
+    /// Where trust on first use keeps server certificates' fingerprints
+    /// (`~/.local/share/flapjack/known_hosts` on Linux).
+    pub fn default_known_hosts_path() -> Result<PathBuf, ConfigError> {
+        directories::ProjectDirs::from("", "", "flapjack")
+            .map(|dirs| dirs.data_dir().join("known_hosts"))
+            .ok_or(ConfigError::NoConfigDir)
+    }
+
     /// Where the log file goes (`~/.local/state/flapjack/flapjack.log` on Linux): logs are
     /// written there, never over the UI.
     pub fn default_log_path() -> Result<PathBuf, ConfigError> {
@@ -186,6 +206,13 @@ impl Config {
         for (i, server) in self.servers.iter().enumerate() {
             if self.servers.iter().take(i).any(|s| s.name == server.name) {
                 return Err(format!("server profile {:?} is defined twice", server.name));
+            }
+        }
+        for server in &self.servers {
+            if let Some(fp) = &server.cert_sha256 {
+                if let Err(e) = crate::tls::parse_fingerprint(fp) {
+                    return Err(format!("server {:?}: cert_sha256: {e}", server.name));
+                }
             }
         }
         for account in &self.accounts {

@@ -15,6 +15,9 @@ use crate::config::{Config, ConfigError};
 use crate::credentials::CredentialKey;
 use crate::screenname::{ScreenName, ScreenNameError};
 use crate::session::LoginMethod;
+use crate::tls::{
+    certificates_from_pem, parse_fingerprint, FingerprintError, PemError, TlsOptions,
+};
 
 use super::args::Global;
 
@@ -44,6 +47,28 @@ pub enum ResolveError {
     /// The HTTP sign-on URLs are unusable (not absolute, or plain http to a remote host).
     #[error(transparent)]
     Url(#[from] AuthError),
+    /// The CA file (`--ca-file`, `ca_file`) cannot be read.
+    #[error("CA file {}: {source}", .path.display())]
+    CaFileUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// The CA file holds no usable certificate.
+    #[error("CA file {}: {error}", .path.display())]
+    CaFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        error: PemError,
+    },
+    /// The pinned fingerprint (`--cert-sha256`, `cert_sha256`) is unusable.
+    #[error("--cert-sha256 / cert_sha256: {0}")]
+    Fingerprint(FingerprintError),
+    /// Trust on first use was asked for but there is no data directory for the known hosts.
+    #[error("trust on first use needs a data directory for its known_hosts file (is $HOME set?)")]
+    NoKnownHostsDir,
 }
 
 /// Who signs on where, resolved from the command line and the config file.
@@ -55,8 +80,15 @@ pub struct Target {
     pub profile: ServerProfile,
     /// HTTP sign-on or BUCP.
     pub method: LoginMethod,
-    /// The config's `tls` setting for the BOS connection, if the server entry has one.
+    /// Whether TLS is asked for (`--tls`, or the server entry's `tls`); `None` = the server's
+    /// answer decides (TLS when the API URL is https).
     pub request_tls: Option<bool>,
+    /// Whom to trust over TLS (CA file, pinned certificate, trust on first use).
+    pub tls: TlsOptions,
+    /// Where BOS speaks TLS when the login answer names a plain BOS (§4.10).
+    pub bos_tls: Option<String>,
+    /// The user allowed presenting the cookie to a plain BOS for this server.
+    pub allow_plain_bos: bool,
 }
 
 impl Target {
@@ -109,6 +141,8 @@ pub fn resolve(
         (None, None) => "local".to_string(),
     };
     let mut request_tls = None;
+    let empty = crate::config::ServerProfile::default();
+    let entry = config.server(&profile_name).unwrap_or(&empty);
     // Which URLs were given (by the config entry or a flag) rather than inherited.
     let mut given_login = global.login_url.is_some();
     let mut given_api = global.api_url.is_some();
@@ -169,7 +203,42 @@ pub fn resolve(
             return Err(ResolveError::Url(AuthError::MissingDevKey));
         }
     }
-    Ok(Target { screen_name, profile, method, request_tls })
+    if global.tls {
+        request_tls = Some(true);
+    }
+    let tls = trust(global, entry)?;
+    let mut bos_tls = global.bos_tls.clone().or_else(|| entry.bos_tls.clone());
+    // Open OSCAR Server shares one port between login and BOS; behind stunnel, that port's TLS
+    // face serves both, so BOS over TLS is where the login went (§4.10).
+    if let (None, Some(true), LoginMethod::Bucp(addr), WebApi::Oos) =
+        (&bos_tls, request_tls, &method, profile.web_api)
+    {
+        bos_tls = Some(addr.clone());
+    }
+    let allow_plain_bos = entry.allow_plain_bos.unwrap_or(false);
+    Ok(Target { screen_name, profile, method, request_tls, tls, bos_tls, allow_plain_bos })
+}
+
+/// Whom to trust over TLS, from the flags and the server entry (a flag wins).
+fn trust(
+    global: &Global,
+    entry: &crate::config::ServerProfile,
+) -> Result<TlsOptions, ResolveError> {
+    let mut tls = TlsOptions::default();
+    if let Some(path) = global.ca_file.as_ref().or(entry.ca_file.as_ref()) {
+        let pem = std::fs::read(path)
+            .map_err(|source| ResolveError::CaFileUnreadable { path: path.clone(), source })?;
+        tls.extra_roots = certificates_from_pem(&pem)
+            .map_err(|error| ResolveError::CaFile { path: path.clone(), error })?;
+    }
+    if let Some(fp) = global.cert_sha256.as_ref().or(entry.cert_sha256.as_ref()) {
+        tls.pin = Some(parse_fingerprint(fp).map_err(ResolveError::Fingerprint)?);
+    }
+    if global.trust_on_first_use || entry.trust_on_first_use == Some(true) {
+        let path = Config::default_known_hosts_path().map_err(|_| ResolveError::NoKnownHostsDir)?;
+        tls.known_hosts = Some(path);
+    }
+    Ok(tls)
 }
 
 #[cfg(test)]
