@@ -355,6 +355,22 @@ mod tests {
     }
 
     #[test]
+    fn tls_keys_parse_and_a_bad_pin_is_rejected_naming_the_server() {
+        let fp = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let text = format!(
+            "[[server]]\nname = \"x\"\nbucp = \"h:5193\"\ntls = true\nca_file = \"/ca.pem\"\n\
+             cert_sha256 = \"{fp}\"\ntrust_on_first_use = true\nbos_tls = \"h:5193\"\n\
+             allow_plain_bos = false\n"
+        );
+        let c = parse(&text).unwrap();
+        assert_eq!(c.servers[0].bos_tls.as_deref(), Some("h:5193"));
+        assert_eq!(c.servers[0].ca_file.as_deref(), Some(Path::new("/ca.pem")));
+        let err = parse("[[server]]\nname = \"x\"\ncert_sha256 = \"zz\"\n").unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { .. }), "{err:?}");
+        assert!(err.to_string().contains("\"x\"") && err.to_string().contains("cert_sha256"));
+    }
+
+    #[test]
     fn bad_timestamp_format_is_rejected() {
         let err = parse("[ui]\ntimestamp_format = \"%Q\"\n").err();
         assert!(matches!(err, Some(ConfigError::Invalid { .. })), "{err:?}");

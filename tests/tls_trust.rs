@@ -87,7 +87,7 @@ async fn tls_refusal(config: SessionConfig) -> (TlsProblem, String) {
         e @ NetworkError::TlsRefused { .. } => {
             let words = flapjack::words::network_error(&e);
             let NetworkError::TlsRefused { problem, .. } = e else { unreachable!() };
-            (problem, words)
+            (*problem, words)
         }
         other => panic!("expected a certificate refusal, got {other:?}"),
     }

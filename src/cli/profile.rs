@@ -453,4 +453,58 @@ mod tests {
         assert_eq!(a.credential_key(), CredentialKey::new(&a.profile.api_url, &b.screen_name));
         assert_eq!(b.credential_key().keyring_user(), "bobsmith@http://127.0.0.1:8080");
     }
+
+    const FP: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    #[test]
+    fn tls_behind_stunnel_on_oos_goes_to_the_login_port_for_bos_too() {
+        let text = format!(
+            "[[account]]\nscreen_name = \"alice\"\nserver = \"oos\"\n\
+             [[server]]\nname = \"oos\"\nbucp = \"aim.example:5193\"\ntls = true\n\
+             cert_sha256 = \"{FP}\""
+        );
+        let target = resolve_with(&[], &text).unwrap();
+        assert_eq!(target.method, LoginMethod::Bucp("aim.example:5193".into()));
+        assert_eq!(target.request_tls, Some(true));
+        assert_eq!(target.tls.pin, Some(crate::tls::parse_fingerprint(FP).unwrap()));
+        assert_eq!(target.bos_tls.as_deref(), Some("aim.example:5193"));
+        assert!(!target.allow_plain_bos);
+        // A flag names another TLS BOS; the config's opt-in for a plain BOS is read.
+        let text = format!("{text}\nallow_plain_bos = true");
+        let target = resolve_with(&["--bos-tls", "bos.example:443"], &text).unwrap();
+        assert_eq!(target.bos_tls.as_deref(), Some("bos.example:443"));
+        assert!(target.allow_plain_bos);
+    }
+
+    #[test]
+    fn tls_on_a_non_oos_server_has_no_default_tls_bos_and_flags_turn_tls_on() {
+        let text = "[[server]]\nname = \"retro\"\nbucp = \"h.example:5190\"";
+        let target = resolve_with(&["--user", "bob", "--profile", "retro"], text).unwrap();
+        assert_eq!((target.request_tls, target.bos_tls.clone()), (None, None));
+        let target = resolve_with(&["--user", "bob", "--profile", "retro", "--tls"], text).unwrap();
+        assert_eq!((target.request_tls, target.bos_tls), (Some(true), None));
+        let target = resolve_with(&["--user", "bob", "--trust-on-first-use"], "").unwrap();
+        let file = target.tls.known_hosts.unwrap();
+        assert!(file.ends_with("known_hosts"), "{}", file.display());
+    }
+
+    #[test]
+    fn ca_files_and_pins_are_checked_with_errors_that_name_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        let cert = rcgen::generate_simple_self_signed(vec!["ca.example".into()]).unwrap();
+        std::fs::write(&ca, cert.cert.pem()).unwrap();
+        let path = ca.to_str().unwrap();
+        let target = resolve_with(&["--user", "bob", "--ca-file", path], "").unwrap();
+        assert_eq!(target.tls.extra_roots, vec![cert.cert.der().to_vec()]);
+        std::fs::write(&ca, "not a certificate").unwrap();
+        let err = resolve_with(&["--user", "bob", "--ca-file", path], "").unwrap_err();
+        assert!(err.to_string().contains(path) && err.to_string().contains("CERTIFICATE"));
+        let missing = dir.path().join("missing.pem");
+        let err = resolve_with(&["--user", "bob", "--ca-file", missing.to_str().unwrap()], "")
+            .unwrap_err();
+        assert!(matches!(err, ResolveError::CaFileUnreadable { .. }), "{err:?}");
+        let err = resolve_with(&["--user", "bob", "--cert-sha256", "abc"], "").unwrap_err();
+        assert!(err.to_string().contains("64 hex digits"), "{err}");
+    }
 }

@@ -264,8 +264,8 @@ pub enum NetworkError {
     TlsRefused {
         /// `host:port` we dialled.
         address: String,
-        /// What was wrong, in terms the user can act on.
-        problem: TlsProblem,
+        /// What was wrong, in terms the user can act on (boxed: it is large and rare).
+        problem: Box<TlsProblem>,
     },
     /// TLS was asked for, but the login answer names a plain BOS and no TLS BOS address is
     /// configured; the cookie was not presented.

@@ -477,7 +477,9 @@ async fn secure(
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
             return Err(match judge.refusal() {
-                Some(problem) => fatal(NetworkError::TlsRefused { address, problem }),
+                Some(problem) => {
+                    fatal(NetworkError::TlsRefused { address, problem: Box::new(problem) })
+                }
                 None => LoginFailure::network(NetworkError::Tls { name, detail: e.to_string() }),
             })
         }
@@ -486,7 +488,10 @@ async fn secure(
         Some((entry, file)) => {
             if let Err(e) = crate::tls::remember_known_host(&file, &entry) {
                 let problem = TlsProblem::KnownHostsFile { file, detail: e.to_string() };
-                return Err(fatal(NetworkError::TlsRefused { address, problem }));
+                return Err(fatal(NetworkError::TlsRefused {
+                    address,
+                    problem: Box::new(problem),
+                }));
             }
             tracing::warn!(
                 "trusting {} on first use: certificate SHA-256 {}",
