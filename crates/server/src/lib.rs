@@ -626,3 +626,26 @@ impl ServerHandle {
         let _ = tokio::task::spawn_blocking(move || hub.finish_persisting()).await;
     }
 }
+
+#[cfg(test)]
+mod tls_identity_tests {
+    use super::*;
+
+    #[test]
+    fn pem_identities_load_and_bad_files_say_which_one_is_wrong() {
+        let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+        let (cert, key) = (made.cert.pem(), made.signing_key.serialize_pem());
+        let identity = TlsIdentity::from_pem(cert.as_bytes(), key.as_bytes()).unwrap();
+        assert_eq!(identity.cert_chain, vec![made.cert.der().to_vec()]);
+        assert!(identity.acceptor().is_ok());
+        assert!(!format!("{identity:?}").contains(&key));
+        let err = TlsIdentity::from_pem(key.as_bytes(), key.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("no CERTIFICATE"), "{err}");
+        let err = TlsIdentity::from_pem(cert.as_bytes(), cert.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("key file"), "{err}");
+        // A key that is not the certificate's is refused when the acceptor is built.
+        let other = rcgen::KeyPair::generate().unwrap().serialize_pem();
+        let mismatched = TlsIdentity::from_pem(cert.as_bytes(), other.as_bytes()).unwrap();
+        assert!(mismatched.acceptor().is_err());
+    }
+}

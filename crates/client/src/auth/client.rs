@@ -697,6 +697,22 @@ mod tests {
     }
 
     #[test]
+    fn tls_is_asked_for_under_both_names_the_servers_read() {
+        let t = token();
+        let flags = |client: &HttpSignOn| {
+            let req = client.prepare_start_session(&t);
+            let get =
+                |name: &str| req.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+            (get("useTLS"), get("useSSL"))
+        };
+        let https = HttpSignOn::new(ServerProfile::aim()).unwrap();
+        assert!(https.uses_tls());
+        assert_eq!(flags(&https), (Some("1".into()), Some("1".into())));
+        let plain = https.with_use_tls(false);
+        assert_eq!(flags(&plain), (Some("0".into()), Some("0".into())));
+    }
+
+    #[test]
     fn stored_token_round_trips_through_serde() {
         let t = token();
         let json = serde_json::to_string(&t).unwrap();
