@@ -89,8 +89,20 @@ pub struct ServerProfile {
     pub dev_id: Option<String>,
     /// `host:port` of a BUCP (MD5) login service, for servers without HTTP sign-on.
     pub bucp: Option<String>,
-    /// Whether to use TLS to the BOS host (the server's answer decides when absent).
+    /// Whether to use TLS: `true` makes a BUCP login TLS from the first byte and asks for a
+    /// TLS BOS (and refuses a plain one, see `bos_tls`); absent, the server's answer decides.
     pub tls: Option<bool>,
+    /// A PEM file of certificate authorities to trust besides the public web roots.
+    pub ca_file: Option<PathBuf>,
+    /// Trust exactly this certificate: the lowercase hex SHA-256 of its DER encoding.
+    pub cert_sha256: Option<String>,
+    /// Trust the certificate seen first and refuse if it ever changes (like ssh); opt-in.
+    pub trust_on_first_use: Option<bool>,
+    /// `host:port` where BOS speaks TLS, used when TLS was asked for but the login answer names
+    /// a plain BOS (a TLS terminator such as stunnel in front of the server).
+    pub bos_tls: Option<String>,
+    /// Present the login cookie to a plain BOS even though TLS was asked for.
+    pub allow_plain_bos: Option<bool>,
     /// Which web API follows `clientLogin`: `"aol"` (the default, a signed
     /// `startOSCARSession`) or `"oos"` (Open OSCAR Server's `startSession` + `aimsid`).
     pub web_api: Option<crate::auth::WebApi>,
@@ -152,6 +164,14 @@ impl Config {
             .ok_or(ConfigError::NoConfigDir)
     }
 
+    /// Where trust on first use keeps server certificates' fingerprints
+    /// (`~/.local/share/flapjack/known_hosts` on Linux).
+    pub fn default_known_hosts_path() -> Result<PathBuf, ConfigError> {
+        directories::ProjectDirs::from("", "", "flapjack")
+            .map(|dirs| dirs.data_dir().join("known_hosts"))
+            .ok_or(ConfigError::NoConfigDir)
+    }
+
     /// Where the log file goes (`~/.local/state/flapjack/flapjack.log` on Linux): logs are
     /// written there, never over the UI.
     pub fn default_log_path() -> Result<PathBuf, ConfigError> {
@@ -186,6 +206,13 @@ impl Config {
         for (i, server) in self.servers.iter().enumerate() {
             if self.servers.iter().take(i).any(|s| s.name == server.name) {
                 return Err(format!("server profile {:?} is defined twice", server.name));
+            }
+        }
+        for server in &self.servers {
+            if let Some(fp) = &server.cert_sha256 {
+                if let Err(e) = crate::tls::parse_fingerprint(fp) {
+                    return Err(format!("server {:?}: cert_sha256: {e}", server.name));
+                }
             }
         }
         for account in &self.accounts {
@@ -325,6 +352,22 @@ mod tests {
         assert_eq!(c.servers[0].web_api, Some(crate::auth::WebApi::Oos));
         let err = parse("[[server]]\nname = \"x\"\nweb_api = \"msn\"\n").unwrap_err();
         assert!(err.to_string().contains("web_api") || err.to_string().contains("msn"), "{err}");
+    }
+
+    #[test]
+    fn tls_keys_parse_and_a_bad_pin_is_rejected_naming_the_server() {
+        let fp = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let text = format!(
+            "[[server]]\nname = \"x\"\nbucp = \"h:5193\"\ntls = true\nca_file = \"/ca.pem\"\n\
+             cert_sha256 = \"{fp}\"\ntrust_on_first_use = true\nbos_tls = \"h:5193\"\n\
+             allow_plain_bos = false\n"
+        );
+        let c = parse(&text).unwrap();
+        assert_eq!(c.servers[0].bos_tls.as_deref(), Some("h:5193"));
+        assert_eq!(c.servers[0].ca_file.as_deref(), Some(Path::new("/ca.pem")));
+        let err = parse("[[server]]\nname = \"x\"\ncert_sha256 = \"zz\"\n").unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { .. }), "{err:?}");
+        assert!(err.to_string().contains("\"x\"") && err.to_string().contains("cert_sha256"));
     }
 
     #[test]

@@ -48,7 +48,40 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("server_bucp", server_bucp),
     ("server_bos", server_bos),
     ("accounts_toml", accounts_toml),
+    ("tls_files", tls_files),
 ];
+
+/// The files trust is read from (§4.10): the known-hosts file, a pinned fingerprint and a PEM
+/// certificate file. Byte 0 picks the parser. What parses must survive a round trip: the
+/// known-hosts lines written back parse to the same entries.
+pub fn tls_files(data: &[u8]) {
+    use crate::tls::{
+        certificates_from_pem, known_host_line, parse_fingerprint, parse_known_hosts,
+    };
+    let Some((&which, rest)) = data.split_first() else { return };
+    let text = String::from_utf8_lossy(rest);
+    match which % 3 {
+        0 => match parse_known_hosts(&text) {
+            Ok(hosts) => {
+                let written: String = hosts.iter().map(known_host_line).collect();
+                assert_eq!(parse_known_hosts(&written).ok(), Some(hosts));
+            }
+            Err(e) => {
+                let _ = e.to_string();
+            }
+        },
+        1 => {
+            if let Err(e) = parse_fingerprint(&text) {
+                let _ = e.to_string();
+            }
+        }
+        _ => {
+            if let Err(e) = certificates_from_pem(rest) {
+                let _ = e.to_string();
+            }
+        }
+    }
+}
 
 /// Splits a FLAP stream into frames the way a socket would deliver it: in chunks whose sizes
 /// come from a seed, so the fuzzer explores partial headers and partial payloads.

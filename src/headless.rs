@@ -131,6 +131,9 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
                     (_, Some(report)) => report,
                 };
             }
+            Event::CertificateTrusted(first) => {
+                eprintln!("flapjack: {}", words::certificate_trusted(&first));
+            }
             _ => {}
         }
     }
@@ -223,6 +226,9 @@ pub async fn listen<W: Write, E: Write>(
             }
             Event::Reconnecting { attempt, delay, reason } => {
                 let _ = writeln!(err, "{}", words::reconnecting_line(attempt, delay, &reason));
+            }
+            Event::CertificateTrusted(first) => {
+                let _ = writeln!(err, "{}", words::certificate_trusted(&first));
             }
             Event::Disconnected(reason) => return Some(reason),
             _ => {}

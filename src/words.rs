@@ -19,6 +19,7 @@ use crate::session::{
     NetworkError, RateNotice, SignOnFailure,
 };
 use crate::text::neutralize_line;
+use crate::tls::{FirstUse, TlsProblem};
 
 /// Makes a finished sentence safe for one terminal row.
 fn line(text: String) -> String {
@@ -147,6 +148,13 @@ pub fn network_error(error: &NetworkError) -> String {
         NetworkError::BadTlsName { name, detail } => format!("bad TLS name {name}: {detail}"),
         NetworkError::TlsTimeout => "TLS handshake timed out".to_string(),
         NetworkError::Tls { name, detail } => format!("TLS handshake with {name} failed: {detail}"),
+        NetworkError::TlsRefused { address, problem } => tls_refused(address, problem),
+        NetworkError::PlainBosRefused { address } => format!(
+            "not signing on to BOS at {address} in clear: TLS was asked for, but the login server \
+             named a plain BOS; the cookie was not sent. Set bos_tls = \"HOST:PORT\" in the \
+             [[server]] (or pass --bos-tls HOST:PORT) to the TLS port in front of BOS, or \
+             allow_plain_bos = true to accept the plain connection"
+        ),
         NetworkError::Transport(detail) => detail.clone(),
         NetworkError::ConnectionClosed => "the server closed the connection".to_string(),
         NetworkError::SignOnTimeout => "the server did not finish the sign-on".to_string(),
@@ -154,6 +162,84 @@ pub fn network_error(error: &NetworkError) -> String {
         NetworkError::BadCookie(detail) => format!("bad login cookie: {detail}"),
         NetworkError::SessionEnded => "the session ended unexpectedly".to_string(),
     })
+}
+
+/// Why a server's TLS certificate was refused, and how to trust the server if it is the right
+/// one. Nothing was sent to the server when this is shown.
+pub fn tls_refused(address: &str, problem: &TlsProblem) -> String {
+    let pin = |fp: &str| format!("--cert-sha256 {fp} (cert_sha256 in its [[server]])");
+    line(match problem {
+        TlsProblem::UnknownIssuer { fingerprint } => format!(
+            "refused {address}: its TLS certificate is signed by an unknown authority; nothing \
+             was sent. To trust the server, give its authority with --ca-file PEM (ca_file), or \
+             after checking the fingerprint pin it: {}",
+            pin(fingerprint)
+        ),
+        TlsProblem::SelfSigned { fingerprint } => format!(
+            "refused {address}: its TLS certificate is self-signed (SHA-256 {fingerprint}); \
+             nothing was sent. If that is the server's certificate, pin it: {}, or trust it on \
+             first use: --trust-on-first-use (trust_on_first_use = true)",
+            pin(fingerprint)
+        ),
+        TlsProblem::NameMismatch { expected, presented } => {
+            let names =
+                if presented.is_empty() { "other names".to_string() } else { presented.join(", ") };
+            let expected = if expected.is_empty() { "the name dialled" } else { expected };
+            format!(
+                "refused {address}: its TLS certificate is for {names}, not {expected} (name \
+                 mismatch); nothing was sent. Connect by a name the certificate is for, or pin \
+                 the certificate with --cert-sha256 HEX (cert_sha256)"
+            )
+        }
+        TlsProblem::Expired => format!(
+            "refused {address}: its TLS certificate has expired; nothing was sent. The server's \
+             certificate must be renewed, or pinned as it is with --cert-sha256 HEX (cert_sha256)"
+        ),
+        TlsProblem::NotYetValid => format!(
+            "refused {address}: its TLS certificate is not valid yet (check this computer's \
+             clock); nothing was sent"
+        ),
+        TlsProblem::WeakKey => format!(
+            "refused {address}: its TLS certificate uses a weak or unsupported key or signature \
+             (e.g. RSA under 2048 bits, SHA-1); nothing was sent. The server needs a new \
+             certificate, or pin this one with --cert-sha256 HEX (cert_sha256)"
+        ),
+        TlsProblem::PinMismatch { expected, presented } => format!(
+            "refused {address}: its TLS certificate (SHA-256 {presented}) is not the pinned one \
+             ({expected}); nothing was sent. If the server's certificate changed on purpose, \
+             update --cert-sha256 / cert_sha256"
+        ),
+        TlsProblem::KnownHostChanged { address, stored, presented, file } => format!(
+            "WARNING: the TLS certificate of {address} HAS CHANGED since it was first trusted \
+             (stored SHA-256 {stored}, now {presented}); refused, nothing was sent. Someone may \
+             be intercepting the connection. If the change is expected, delete the line for \
+             {address} from {}",
+            file.display()
+        ),
+        TlsProblem::KnownHostsFile { file, detail } => format!(
+            "refused {address}: cannot use the known-hosts file {}: {detail}",
+            file.display()
+        ),
+        TlsProblem::Other(detail) => {
+            format!("refused {address}: TLS certificate not accepted ({detail}); nothing was sent")
+        }
+    })
+}
+
+/// Trust on first use stored a server's certificate: show its fingerprint.
+pub fn certificate_trusted(first: &FirstUse) -> String {
+    line(format!(
+        "trusting {} from now on (first use): certificate SHA-256 {}, stored in {}; compare it \
+         with the one the server's admin publishes",
+        first.address,
+        first.fingerprint,
+        first.file.display()
+    ))
+}
+
+/// `flapjack serve` with a certificate: what clients can pin.
+pub fn serving_tls(fingerprint: &str) -> String {
+    format!("tls: BOS and BUCP, certificate SHA-256 {fingerprint} (clients: --cert-sha256)")
 }
 
 /// Why signing on was refused (after "sign-on failed: ").

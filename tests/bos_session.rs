@@ -383,14 +383,17 @@ async fn tls_bos_connection_verifies_the_advertised_certificate_name() {
     session.request_tls = Some(true);
     let mut carol = session::connect(session).await.expect("TLS sign-on");
     expect(&mut carol, "buddy list", |e| matches!(e, Event::BuddyList(_))).await;
-    // Without trusting the certificate the handshake fails and the session says why.
+    // Without trusting the certificate the handshake fails and the session says why: the
+    // advertised certificate is self-signed.
     let mut untrusting = session_config(&server, "Carol", "carol-pw");
     untrusting.request_tls = Some(true);
     match session::connect(untrusting).await {
-        Err(session::SignOnError::Failed(DisconnectReason::Network(NetworkError::Tls {
-            ..
-        }))) => {}
-        other => panic!("expected a TLS failure, got {other:?}"),
+        Err(session::SignOnError::Failed(DisconnectReason::Network(
+            NetworkError::TlsRefused { problem, .. },
+        ))) => {
+            assert!(matches!(*problem, flapjack::tls::TlsProblem::SelfSigned { .. }), "{problem:?}")
+        }
+        other => panic!("expected a TLS refusal, got {other:?}"),
     }
 }
 

@@ -57,6 +57,25 @@ pub struct Global {
     /// servers such as Open OSCAR Server accept.
     #[arg(long, global = true, value_name = "HOST:PORT")]
     pub bucp: Option<String>,
+    /// Use TLS: with --bucp (or a [[server]] `bucp`), the login connection is TLS from its
+    /// first byte; BOS is reached over TLS too, never in clear (see --bos-tls).
+    #[allow(rustdoc::broken_intra_doc_links)]
+    #[arg(long, global = true)]
+    pub tls: bool,
+    /// Trust the certificate authorities in this PEM file (besides the public web roots).
+    #[arg(long, global = true, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Trust exactly the server certificate with this SHA-256 (64 hex digits, of its DER).
+    #[arg(long, global = true, value_name = "HEX")]
+    pub cert_sha256: Option<String>,
+    /// Trust the server certificate seen first, store its fingerprint, and refuse if it ever
+    /// changes (like ssh's known_hosts).
+    #[arg(long, global = true)]
+    pub trust_on_first_use: bool,
+    /// Where BOS speaks TLS when the login answer names a plain BOS (a TLS terminator such as
+    /// stunnel in front of the server).
+    #[arg(long, global = true, value_name = "HOST:PORT")]
+    pub bos_tls: Option<String>,
     /// Read the password from the first line of standard input (else FLAPJACK_PASSWORD, else a
     /// prompt).
     #[arg(long, global = true)]
@@ -130,6 +149,13 @@ pub struct ServeArgs {
     /// Accounts file (TOML); default: the built-in demo accounts (assets/accounts.toml).
     #[arg(long, value_name = "FILE")]
     pub accounts: Option<PathBuf>,
+    /// Speak TLS on BOS and BUCP with this certificate chain (PEM, leaf first); clients that
+    /// do not start a TLS handshake get plain FLAP on the same ports. Needs --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) for --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Which web API the HTTP listener speaks: `aol` (signed startOSCARSession) or `oos` (Open
     /// OSCAR Server's clientLogin → startSession → startOSCARSession, hex cookie).
     #[arg(long, value_name = "API", default_value = "aol")]

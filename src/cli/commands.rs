@@ -95,6 +95,9 @@ async fn session_config(
     config.password = password;
     config.credentials = opened.map(|(tokens, _)| tokens.credentials());
     config.request_tls = target.request_tls;
+    config.tls = target.tls.clone();
+    config.bos_tls = target.bos_tls.clone();
+    config.allow_plain_bos = target.allow_plain_bos;
     if has_token && config.password.is_none() && may_prompt_later {
         config.password_prompt = password::prompt_hook(target.screen_name.as_str(), stdin_taken);
     }
@@ -289,10 +292,23 @@ async fn serve(args: &ServeArgs) -> Result<()> {
     config.bucp_listen = args.bucp_listen;
     config.data_dir = args.data.clone();
     config.web_api = args.web_api;
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        let read = |path: &std::path::PathBuf| {
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+        };
+        let identity = crate::server::TlsIdentity::from_pem(&read(cert)?, &read(key)?)?;
+        config.tls_identity = Some(identity);
+    }
     let handle = Server::start(config).await?;
     println!("http: http://{}", handle.http_addr());
     println!("bos: {} (advertised by startOSCARSession)", handle.bos_addr());
     println!("bucp: {}", handle.bucp_addr());
+    if let Some(der) = handle.bos_tls_cert_der() {
+        println!(
+            "{}",
+            words::serving_tls(&crate::tls::fingerprint_hex(&crate::tls::fingerprint(der)))
+        );
+    }
     if let Some(dir) = &args.data {
         println!("data: {}", dir.display());
     }

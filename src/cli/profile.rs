@@ -15,6 +15,9 @@ use crate::config::{Config, ConfigError};
 use crate::credentials::CredentialKey;
 use crate::screenname::{ScreenName, ScreenNameError};
 use crate::session::LoginMethod;
+use crate::tls::{
+    certificates_from_pem, parse_fingerprint, FingerprintError, PemError, TlsOptions,
+};
 
 use super::args::Global;
 
@@ -44,6 +47,28 @@ pub enum ResolveError {
     /// The HTTP sign-on URLs are unusable (not absolute, or plain http to a remote host).
     #[error(transparent)]
     Url(#[from] AuthError),
+    /// The CA file (`--ca-file`, `ca_file`) cannot be read.
+    #[error("CA file {}: {source}", .path.display())]
+    CaFileUnreadable {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// The CA file holds no usable certificate.
+    #[error("CA file {}: {error}", .path.display())]
+    CaFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        error: PemError,
+    },
+    /// The pinned fingerprint (`--cert-sha256`, `cert_sha256`) is unusable.
+    #[error("--cert-sha256 / cert_sha256: {0}")]
+    Fingerprint(FingerprintError),
+    /// Trust on first use was asked for but there is no data directory for the known hosts.
+    #[error("trust on first use needs a data directory for its known_hosts file (is $HOME set?)")]
+    NoKnownHostsDir,
 }
 
 /// Who signs on where, resolved from the command line and the config file.
@@ -55,8 +80,15 @@ pub struct Target {
     pub profile: ServerProfile,
     /// HTTP sign-on or BUCP.
     pub method: LoginMethod,
-    /// The config's `tls` setting for the BOS connection, if the server entry has one.
+    /// Whether TLS is asked for (`--tls`, or the server entry's `tls`); `None` = the server's
+    /// answer decides (TLS when the API URL is https).
     pub request_tls: Option<bool>,
+    /// Whom to trust over TLS (CA file, pinned certificate, trust on first use).
+    pub tls: TlsOptions,
+    /// Where BOS speaks TLS when the login answer names a plain BOS (§4.10).
+    pub bos_tls: Option<String>,
+    /// The user allowed presenting the cookie to a plain BOS for this server.
+    pub allow_plain_bos: bool,
 }
 
 impl Target {
@@ -109,6 +141,8 @@ pub fn resolve(
         (None, None) => "local".to_string(),
     };
     let mut request_tls = None;
+    let empty = crate::config::ServerProfile::default();
+    let entry = config.server(&profile_name).unwrap_or(&empty);
     // Which URLs were given (by the config entry or a flag) rather than inherited.
     let mut given_login = global.login_url.is_some();
     let mut given_api = global.api_url.is_some();
@@ -169,7 +203,42 @@ pub fn resolve(
             return Err(ResolveError::Url(AuthError::MissingDevKey));
         }
     }
-    Ok(Target { screen_name, profile, method, request_tls })
+    if global.tls {
+        request_tls = Some(true);
+    }
+    let tls = trust(global, entry)?;
+    let mut bos_tls = global.bos_tls.clone().or_else(|| entry.bos_tls.clone());
+    // Open OSCAR Server shares one port between login and BOS; behind stunnel, that port's TLS
+    // face serves both, so BOS over TLS is where the login went (§4.10).
+    if let (None, Some(true), LoginMethod::Bucp(addr), WebApi::Oos) =
+        (&bos_tls, request_tls, &method, profile.web_api)
+    {
+        bos_tls = Some(addr.clone());
+    }
+    let allow_plain_bos = entry.allow_plain_bos.unwrap_or(false);
+    Ok(Target { screen_name, profile, method, request_tls, tls, bos_tls, allow_plain_bos })
+}
+
+/// Whom to trust over TLS, from the flags and the server entry (a flag wins).
+fn trust(
+    global: &Global,
+    entry: &crate::config::ServerProfile,
+) -> Result<TlsOptions, ResolveError> {
+    let mut tls = TlsOptions::default();
+    if let Some(path) = global.ca_file.as_ref().or(entry.ca_file.as_ref()) {
+        let pem = std::fs::read(path)
+            .map_err(|source| ResolveError::CaFileUnreadable { path: path.clone(), source })?;
+        tls.extra_roots = certificates_from_pem(&pem)
+            .map_err(|error| ResolveError::CaFile { path: path.clone(), error })?;
+    }
+    if let Some(fp) = global.cert_sha256.as_ref().or(entry.cert_sha256.as_ref()) {
+        tls.pin = Some(parse_fingerprint(fp).map_err(ResolveError::Fingerprint)?);
+    }
+    if global.trust_on_first_use || entry.trust_on_first_use == Some(true) {
+        let path = Config::default_known_hosts_path().map_err(|_| ResolveError::NoKnownHostsDir)?;
+        tls.known_hosts = Some(path);
+    }
+    Ok(tls)
 }
 
 #[cfg(test)]
@@ -383,5 +452,59 @@ mod tests {
             .unwrap();
         assert_eq!(a.credential_key(), CredentialKey::new(&a.profile.api_url, &b.screen_name));
         assert_eq!(b.credential_key().keyring_user(), "bobsmith@http://127.0.0.1:8080");
+    }
+
+    const FP: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    #[test]
+    fn tls_behind_stunnel_on_oos_goes_to_the_login_port_for_bos_too() {
+        let text = format!(
+            "[[account]]\nscreen_name = \"alice\"\nserver = \"oos\"\n\
+             [[server]]\nname = \"oos\"\nbucp = \"aim.example:5193\"\ntls = true\n\
+             cert_sha256 = \"{FP}\""
+        );
+        let target = resolve_with(&[], &text).unwrap();
+        assert_eq!(target.method, LoginMethod::Bucp("aim.example:5193".into()));
+        assert_eq!(target.request_tls, Some(true));
+        assert_eq!(target.tls.pin, Some(crate::tls::parse_fingerprint(FP).unwrap()));
+        assert_eq!(target.bos_tls.as_deref(), Some("aim.example:5193"));
+        assert!(!target.allow_plain_bos);
+        // A flag names another TLS BOS; the config's opt-in for a plain BOS is read.
+        let text = format!("{text}\nallow_plain_bos = true");
+        let target = resolve_with(&["--bos-tls", "bos.example:443"], &text).unwrap();
+        assert_eq!(target.bos_tls.as_deref(), Some("bos.example:443"));
+        assert!(target.allow_plain_bos);
+    }
+
+    #[test]
+    fn tls_on_a_non_oos_server_has_no_default_tls_bos_and_flags_turn_tls_on() {
+        let text = "[[server]]\nname = \"retro\"\nbucp = \"h.example:5190\"";
+        let target = resolve_with(&["--user", "bob", "--profile", "retro"], text).unwrap();
+        assert_eq!((target.request_tls, target.bos_tls.clone()), (None, None));
+        let target = resolve_with(&["--user", "bob", "--profile", "retro", "--tls"], text).unwrap();
+        assert_eq!((target.request_tls, target.bos_tls), (Some(true), None));
+        let target = resolve_with(&["--user", "bob", "--trust-on-first-use"], "").unwrap();
+        let file = target.tls.known_hosts.unwrap();
+        assert!(file.ends_with("known_hosts"), "{}", file.display());
+    }
+
+    #[test]
+    fn ca_files_and_pins_are_checked_with_errors_that_name_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        let cert = rcgen::generate_simple_self_signed(vec!["ca.example".into()]).unwrap();
+        std::fs::write(&ca, cert.cert.pem()).unwrap();
+        let path = ca.to_str().unwrap();
+        let target = resolve_with(&["--user", "bob", "--ca-file", path], "").unwrap();
+        assert_eq!(target.tls.extra_roots, vec![cert.cert.der().to_vec()]);
+        std::fs::write(&ca, "not a certificate").unwrap();
+        let err = resolve_with(&["--user", "bob", "--ca-file", path], "").unwrap_err();
+        assert!(err.to_string().contains(path) && err.to_string().contains("CERTIFICATE"));
+        let missing = dir.path().join("missing.pem");
+        let err = resolve_with(&["--user", "bob", "--ca-file", missing.to_str().unwrap()], "")
+            .unwrap_err();
+        assert!(matches!(err, ResolveError::CaFileUnreadable { .. }), "{err:?}");
+        let err = resolve_with(&["--user", "bob", "--cert-sha256", "abc"], "").unwrap_err();
+        assert!(err.to_string().contains("64 hex digits"), "{err}");
     }
 }

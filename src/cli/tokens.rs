@@ -154,6 +154,9 @@ mod tests {
             profile: ServerProfile::local(),
             method,
             request_tls: None,
+            tls: Default::default(),
+            bos_tls: None,
+            allow_plain_bos: false,
         }
     }
 

@@ -4,10 +4,12 @@
 //! - [`auth`]: the HTTP sign-on (`clientLogin`, `startOSCARSession`) and its errors.
 //! - [`session`]: the sans-IO [`session::state::SessionState`] and the tokio actor around it.
 //! - [`credentials`]: long-term tokens in the OS keyring.
+//! - [`tls`]: whom to trust over TLS (CA roots, a pin, trust on first use) and why not.
 
 pub mod auth;
 pub mod credentials;
 pub mod session;
+pub mod tls;
 
 // The shared layer, under the names the client's modules have always used.
 use flapjack_proto::{oscar, screenname, text};

@@ -40,17 +40,22 @@ pub fn auth_key() -> String {
     (0..10).map(|_| char::from(b'0' + rand::random_range(0..10u8))).collect()
 }
 
-/// Accepts BUCP connections until `shutdown`; each gets [`LOGIN_TIMEOUT`] for the exchange.
+/// Accepts BUCP connections until `shutdown` (TLS for clients that start a handshake, when
+/// `tls` is set); each gets [`LOGIN_TIMEOUT`] for the exchange.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     hub: Arc<Hub>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: watch::Receiver<bool>,
 ) {
-    crate::listen::serve("BUCP", listener, None, shutdown, move |io, peer, mut stop| {
+    crate::listen::serve("BUCP", listener, tls, shutdown, move |io, peer, mut stop, tls| {
         let hub = Arc::clone(&hub);
+        if tls {
+            hub.state().counters.tls_connections.fetch_add(1, Ordering::Relaxed);
+        }
         async move {
             tokio::select! {
-                r = tokio::time::timeout(LOGIN_TIMEOUT, login(io, peer, &hub)) => {
+                r = tokio::time::timeout(LOGIN_TIMEOUT, login(io, peer, &hub, tls)) => {
                     if r.is_err() {
                         tracing::info!("BUCP {peer}: timed out");
                     }
@@ -79,12 +84,15 @@ fn verdict(
     }
 }
 
-/// The 17/03 (or legacy channel-4) TLVs for a verdict; a success issues a BOS cookie.
+/// The 17/03 (or legacy channel-4) TLVs for a verdict; a success issues a BOS cookie. A login
+/// that came over TLS is told to reach BOS over TLS too (SSL state 1, §4.6), since BOS speaks
+/// TLS on the advertised address whenever the server has a certificate.
 fn reply_tlvs(
     hub: &Hub,
     name: &str,
     result: Result<Account, AuthErrorCode>,
     single: bool,
+    tls: bool,
 ) -> LoginReply {
     let state = hub.state();
     match result {
@@ -95,7 +103,14 @@ fn reply_tlvs(
             }
             state.counters.bucp_logins.fetch_add(1, Ordering::Relaxed);
             tracing::info!("BUCP login ok for {}", account.screen_name);
-            LoginReply::success(account.screen_name.as_str(), &state.bos_addr.to_string(), &cookie)
+            let reply = LoginReply::success(
+                account.screen_name.as_str(),
+                &state.bos_addr.to_string(),
+                &cookie,
+            );
+            #[cfg(feature = "test-support")]
+            let tls = tls && !state.config.bucp_like_oos_behind_stunnel;
+            reply.with_ssl(u8::from(tls), None)
         }
         Err(code) => {
             state.counters.rejected.fetch_add(1, Ordering::Relaxed);
@@ -105,7 +120,7 @@ fn reply_tlvs(
     }
 }
 
-async fn login(io: Box<dyn Io>, peer: SocketAddr, hub: &Hub) {
+async fn login(io: Box<dyn Io>, peer: SocketAddr, hub: &Hub, tls: bool) {
     let mut framed =
         Framed::new(io, FlapCodec::with_initial_sequence(rand::random_range(0..0x7FFF)));
     let Ok(hello) = Hello::default().encode() else { return };
@@ -137,7 +152,7 @@ async fn login(io: Box<dyn Io>, peer: SocketAddr, hub: &Hub) {
                         )
                     });
                     let single = hello.tlvs.get_u8(tlv::MULTI_CONN) == Some(0x03);
-                    let reply = reply_tlvs(hub, &name, result, single);
+                    let reply = reply_tlvs(hub, &name, result, single, tls);
                     if let Ok(payload) = (SignOff { tlvs: reply.tlvs }).encode() {
                         let _ = framed.send(OutFlap { channel: Channel::SignOff, payload }).await;
                     }
@@ -162,6 +177,7 @@ async fn login(io: Box<dyn Io>, peer: SocketAddr, hub: &Hub) {
                                 &name,
                                 Err(AuthErrorCode::InvalidCredentials),
                                 false,
+                                tls,
                             );
                             let _ =
                                 send(&mut framed, SnacBody::LoginReply(r), header.request_id).await;
@@ -184,7 +200,7 @@ async fn login(io: Box<dyn Io>, peer: SocketAddr, hub: &Hub) {
                             None => Err(AuthErrorCode::InvalidCredentials),
                         };
                         let single = req.tlvs.get_u8(tlv::MULTI_CONN) == Some(0x03);
-                        let r = reply_tlvs(hub, &name, result, single);
+                        let r = reply_tlvs(hub, &name, result, single, tls);
                         let _ = send(&mut framed, SnacBody::LoginReply(r), header.request_id).await;
                         return;
                     }

@@ -345,7 +345,7 @@ pub(crate) async fn start_session(
         "port": state.bos_addr.port(),
         "cookie": B64.encode(&cookie),
     });
-    if params.get("useTLS") == Some("1") {
+    if params.get("useTLS") == Some("1") || params.get("useSSL") == Some("1") {
         if let (Some(name), Some(obj)) = (&state.config.bos_tls_cert_name, data.as_object_mut()) {
             obj.insert("tlsCertName".into(), json!(name));
         }

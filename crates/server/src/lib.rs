@@ -97,6 +97,15 @@ pub struct ServerConfig {
     /// When set, BOS also speaks TLS (a client starting a TLS handshake gets one) with a
     /// self-signed certificate for this name, advertised as `tlsCertName`.
     pub bos_tls_cert_name: Option<String>,
+    /// A certificate and key to speak TLS with on BOS and BUCP (`flapjack serve --tls-cert
+    /// --tls-key`): a client whose first byte starts a TLS handshake gets one, anyone else
+    /// plain FLAP on the same port. Takes precedence over `bos_tls_cert_name`'s self-signed one.
+    pub tls_identity: Option<TlsIdentity>,
+    /// Answer BUCP logins as Open OSCAR Server behind stunnel does: SSL state 0 and the plain
+    /// BOS address even to a client that came over TLS (tests of the client's no-downgrade
+    /// rule, §4.10).
+    #[cfg(feature = "test-support")]
+    pub bucp_like_oos_behind_stunnel: bool,
     /// Where the BUCP (MD5) login host listens; port 0 picks a free port.
     pub bucp_listen: SocketAddr,
     /// The BOS address `startOSCARSession` and BUCP advertise instead of the bound one, for a
@@ -140,6 +149,9 @@ impl ServerConfig {
             http_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             bos_listen: SocketAddr::from(([127, 0, 0, 1], 5190)),
             bos_tls_cert_name: None,
+            tls_identity: None,
+            #[cfg(feature = "test-support")]
+            bucp_like_oos_behind_stunnel: false,
             bucp_listen: SocketAddr::from(([127, 0, 0, 1], 5191)),
             advertised_bos: None,
             data_dir: None,
@@ -237,6 +249,8 @@ pub struct Counters {
     pub bos_signons: Count,
     /// Successful BUCP (and legacy channel-1) logins.
     pub bucp_logins: Count,
+    /// BOS and BUCP connections that came over TLS.
+    pub tls_connections: Count,
     /// IMs delivered to an online recipient or a bot.
     pub ims_relayed: Count,
     /// IMs stored for an offline recipient.
@@ -386,9 +400,74 @@ pub enum ServerError {
     /// The data directory cannot be used.
     #[error(transparent)]
     Store(#[from] store::StoreError),
-    /// The self-signed BOS certificate could not be made.
-    #[error("cannot set up BOS TLS: {0}")]
+    /// The self-signed BOS certificate could not be made, or the given one cannot be used.
+    #[error("cannot set up TLS: {0}")]
     Tls(String),
+}
+
+/// A certificate chain and its private key, for the server's TLS listeners.
+pub struct TlsIdentity {
+    /// The chain, leaf first, as DER.
+    pub cert_chain: Vec<Vec<u8>>,
+    key: rustls::pki_types::PrivateKeyDer<'static>,
+}
+
+impl Clone for TlsIdentity {
+    fn clone(&self) -> Self {
+        TlsIdentity { cert_chain: self.cert_chain.clone(), key: self.key.clone_key() }
+    }
+}
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsIdentity")
+            .field("certificates", &self.cert_chain.len())
+            .field("key", &"…")
+            .finish()
+    }
+}
+
+impl TlsIdentity {
+    /// From PEM text: every `CERTIFICATE` in `cert_pem` (leaf first) and the first private key
+    /// (PKCS#8, PKCS#1 or SEC1) in `key_pem`. Bad files are a clear error, never a panic.
+    pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Self, ServerError> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let mut cert_chain = Vec::new();
+        for cert in CertificateDer::pem_slice_iter(cert_pem) {
+            let cert = cert.map_err(|e| ServerError::Tls(format!("certificate file: {e}")))?;
+            cert_chain.push(cert.as_ref().to_vec());
+        }
+        if cert_chain.is_empty() {
+            return Err(ServerError::Tls("no CERTIFICATE in the certificate file".into()));
+        }
+        let key = PrivateKeyDer::from_pem_slice(key_pem)
+            .map_err(|e| ServerError::Tls(format!("key file: {e}")))?;
+        Ok(TlsIdentity { cert_chain, key })
+    }
+
+    /// From DER: the chain (leaf first) and a PKCS#8 private key.
+    pub fn from_der(cert_chain: Vec<Vec<u8>>, pkcs8_key: Vec<u8>) -> Self {
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(pkcs8_key.into());
+        TlsIdentity { cert_chain, key }
+    }
+
+    fn acceptor(&self) -> Result<tokio_rustls::TlsAcceptor, ServerError> {
+        let tls = |e: &dyn std::fmt::Display| ServerError::Tls(e.to_string());
+        let chain = self
+            .cert_chain
+            .iter()
+            .map(|der| rustls::pki_types::CertificateDer::from(der.clone()))
+            .collect();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| tls(&e))?
+            .with_no_client_auth()
+            .with_single_cert(chain, self.key.clone_key())
+            .map_err(|e| tls(&e))?;
+        Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+    }
 }
 
 async fn bind(addr: SocketAddr) -> Result<(tokio::net::TcpListener, SocketAddr), ServerError> {
@@ -430,10 +509,15 @@ impl Server {
         let (http_listener, http_addr) = bind(config.http_listen).await?;
         let (bos_listener, bos_addr) = bind(config.bos_listen).await?;
         let (bucp_listener, bucp_addr) = bind(config.bucp_listen).await?;
-        let tls = match &config.bos_tls_cert_name {
-            Some(name) => Some(tls_acceptor(name)?),
-            None => None,
+        let tls = match (&config.tls_identity, &config.bos_tls_cert_name) {
+            (Some(identity), _) => Some((
+                identity.acceptor()?,
+                identity.cert_chain.first().cloned().unwrap_or_default(),
+            )),
+            (None, Some(name)) => Some(tls_acceptor(name)?),
+            (None, None) => None,
         };
+        let bucp_tls = config.tls_identity.as_ref().map(TlsIdentity::acceptor).transpose()?;
         let (loaded, persister) = match &config.data_dir {
             Some(dir) => (store::load_dir(dir)?, Some(store::Persister::start(dir.clone()))),
             None => (HashMap::new(), None),
@@ -449,7 +533,7 @@ impl Server {
         let tasks = vec![
             tokio::spawn(http::serve(http_listener, Arc::clone(&state), shutdown_rx.clone())),
             tokio::spawn(bos::serve(bos_listener, Arc::clone(&hub), acceptor, shutdown_rx.clone())),
-            tokio::spawn(bucp::serve(bucp_listener, Arc::clone(&hub), shutdown_rx)),
+            tokio::spawn(bucp::serve(bucp_listener, Arc::clone(&hub), bucp_tls, shutdown_rx)),
         ];
         let bots = hub.start_bots();
         Ok(ServerHandle {
@@ -502,8 +586,8 @@ impl ServerHandle {
         self.bucp_addr
     }
 
-    /// The DER of BOS's self-signed TLS certificate, when `bos_tls_cert_name` is set, so a test
-    /// client can trust exactly this server.
+    /// The DER of BOS's TLS certificate (the given leaf, or the self-signed one made for
+    /// `bos_tls_cert_name`), so a test client can trust exactly this server.
     pub fn bos_tls_cert_der(&self) -> Option<&[u8]> {
         self.bos_tls_cert_der.as_deref()
     }
@@ -540,5 +624,28 @@ impl ServerHandle {
         }
         let hub = self.hub;
         let _ = tokio::task::spawn_blocking(move || hub.finish_persisting()).await;
+    }
+}
+
+#[cfg(test)]
+mod tls_identity_tests {
+    use super::*;
+
+    #[test]
+    fn pem_identities_load_and_bad_files_say_which_one_is_wrong() {
+        let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()]).unwrap();
+        let (cert, key) = (made.cert.pem(), made.signing_key.serialize_pem());
+        let identity = TlsIdentity::from_pem(cert.as_bytes(), key.as_bytes()).unwrap();
+        assert_eq!(identity.cert_chain, vec![made.cert.der().to_vec()]);
+        assert!(identity.acceptor().is_ok());
+        assert!(!format!("{identity:?}").contains(&key));
+        let err = TlsIdentity::from_pem(key.as_bytes(), key.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("no CERTIFICATE"), "{err}");
+        let err = TlsIdentity::from_pem(cert.as_bytes(), cert.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("key file"), "{err}");
+        // A key that is not the certificate's is refused when the acceptor is built.
+        let other = rcgen::KeyPair::generate().unwrap().serialize_pem();
+        let mismatched = TlsIdentity::from_pem(cert.as_bytes(), other.as_bytes()).unwrap();
+        assert!(mismatched.acceptor().is_err());
     }
 }

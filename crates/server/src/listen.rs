@@ -34,7 +34,8 @@ pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
 /// Accepts connections on `listener` until `shutdown`, one task each, and waits for them on the
 /// way out. With `tls`, a client whose first byte starts a TLS handshake gets one; anyone else
 /// speaks plain FLAP on the same port. `handler` runs each connection to its end, given the
-/// transport, the peer and the shutdown signal; `what` names the listener in logs.
+/// transport, the peer, the shutdown signal and whether the connection is TLS; `what` names
+/// the listener in logs.
 pub async fn serve<H, F>(
     what: &'static str,
     listener: tokio::net::TcpListener,
@@ -42,7 +43,7 @@ pub async fn serve<H, F>(
     mut shutdown: watch::Receiver<bool>,
     handler: H,
 ) where
-    H: Fn(Box<dyn Io>, SocketAddr, watch::Receiver<bool>) -> F + Send + Sync + 'static,
+    H: Fn(Box<dyn Io>, SocketAddr, watch::Receiver<bool>, bool) -> F + Send + Sync + 'static,
     F: Future<Output = ()> + Send + 'static,
 {
     let handler = Arc::new(handler);
@@ -80,7 +81,7 @@ async fn connection<H, F>(
     shutdown: watch::Receiver<bool>,
     handler: Arc<H>,
 ) where
-    H: Fn(Box<dyn Io>, SocketAddr, watch::Receiver<bool>) -> F,
+    H: Fn(Box<dyn Io>, SocketAddr, watch::Receiver<bool>, bool) -> F,
     F: Future<Output = ()>,
 {
     if let Err(e) = stream.set_nodelay(true) {
@@ -91,26 +92,27 @@ async fn connection<H, F>(
         io = transport(what, stream, peer, tls) => io,
         () = stopped(&mut stop) => None,
     };
-    if let Some(io) = io {
-        handler(io, peer, shutdown).await;
+    if let Some((io, tls)) = io {
+        handler(io, peer, shutdown, tls).await;
     }
 }
 
-/// Plain TCP, or TLS when an acceptor is configured and the first byte is a TLS handshake.
+/// Plain TCP, or TLS when an acceptor is configured and the first byte is a TLS handshake;
+/// the flag says which.
 async fn transport(
     what: &'static str,
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
     tls: Option<tokio_rustls::TlsAcceptor>,
-) -> Option<Box<dyn Io>> {
-    let Some(acceptor) = tls else { return Some(Box::new(stream)) };
+) -> Option<(Box<dyn Io>, bool)> {
+    let Some(acceptor) = tls else { return Some((Box::new(stream), false)) };
     let mut first = [0u8; 1];
     let sniff = tokio::time::timeout(SNIFF_TIMEOUT, stream.peek(&mut first)).await;
     if !(matches!(sniff, Ok(Ok(1))) && first[0] == 0x16) {
-        return Some(Box::new(stream));
+        return Some((Box::new(stream), false));
     }
     match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-        Ok(Ok(s)) => Some(Box::new(s)),
+        Ok(Ok(s)) => Some((Box::new(s), true)),
         Ok(Err(e)) => {
             tracing::info!("{what} {peer}: TLS handshake failed: {e}");
             None

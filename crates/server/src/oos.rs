@@ -183,8 +183,9 @@ pub(crate) async fn start_oscar_session(State(state): State<Arc<ServerState>>, u
             return reject(&state, reply.with_http(StatusCode::GONE), "expired aimsid");
         }
     };
-    let use_ssl = matches!(params.get("useSSL"), Some("1" | "true" | "yes"));
-    if use_ssl && state.config.bos_tls_cert_name.is_none() {
+    let asks = |name| matches!(params.get(name), Some("1" | "true" | "yes"));
+    let use_ssl = asks("useSSL") || asks("useTLS");
+    if use_ssl && state.config.bos_tls_cert_name.is_none() && state.config.tls_identity.is_none() {
         let reply = Reply::error(f, AIM_NS, 400, None, "SSL not available");
         return reject(&state, reply.with_http(StatusCode::BAD_REQUEST), "SSL not available");
     }

@@ -88,6 +88,9 @@ impl App {
                 self.set_notice(&words::info_unavailable(&name, &error), false)
             }
             Event::Motd(text) => self.set_notice(&text, false),
+            Event::CertificateTrusted(first) => {
+                self.set_notice(&words::certificate_trusted(&first), true)
+            }
             Event::Reconnecting { attempt, delay, reason } => {
                 self.state = ConnState::Reconnecting { attempt, delay, reason }
             }

@@ -207,10 +207,16 @@ impl HttpSignOn {
         self
     }
 
-    /// Asks for a TLS BOS connection (`useTLS=1`) or not; by default only over https.
+    /// Asks for a TLS BOS connection (`useTLS=1` and `useSSL=1`) or not; by default only over
+    /// https.
     pub fn with_use_tls(mut self, use_tls: bool) -> Self {
         self.use_tls = use_tls;
         self
+    }
+
+    /// Whether this client asks for a TLS BOS connection.
+    pub fn uses_tls(&self) -> bool {
+        self.use_tls
     }
 
     /// The profile this client signs on to.
@@ -385,7 +391,10 @@ impl HttpSignOn {
         params.push(("f".into(), self.format.as_param().into()));
         params.push(("k".into(), self.profile.dev_id.clone()));
         params.push(("ts".into(), ts.to_string()));
-        params.push(("useTLS".into(), if self.use_tls { "1" } else { "0" }.into()));
+        // Both names (§4.10): AOL's clients sent useTLS, Open OSCAR Server reads useSSL.
+        let flag = if self.use_tls { "1" } else { "0" };
+        params.push(("useSSL".into(), flag.into()));
+        params.push(("useTLS".into(), flag.into()));
         let borrowed: Vec<(&str, &str)> =
             params.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
         let (query, base_string) = match self.signing {
@@ -457,6 +466,7 @@ impl HttpSignOn {
             ("f", f),
             ("k", key),
             ("useSSL", use_ssl),
+            ("useTLS", use_ssl),
         ]);
         let url = format!("{}?{query}", self.profile.endpoint_url(ep));
         self.trace.step(ep, format!("GET {}", redact_token(&url, &aimsid)));
@@ -684,6 +694,22 @@ mod tests {
         assert!(!req.redacted_url().contains("b2s"));
         assert!(!req.redacted_base_string().contains("b2s"));
         assert!(!format!("{req:?}").contains("b2s"));
+    }
+
+    #[test]
+    fn tls_is_asked_for_under_both_names_the_servers_read() {
+        let t = token();
+        let flags = |client: &HttpSignOn| {
+            let req = client.prepare_start_session(&t);
+            let get =
+                |name: &str| req.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+            (get("useTLS"), get("useSSL"))
+        };
+        let https = HttpSignOn::new(ServerProfile::aim()).unwrap();
+        assert!(https.uses_tls());
+        assert_eq!(flags(&https), (Some("1".into()), Some("1".into())));
+        let plain = https.with_use_tls(false);
+        assert_eq!(flags(&plain), (Some("0".into()), Some("0".into())));
     }
 
     #[test]

@@ -155,7 +155,11 @@ impl Actor {
         let mut ever_signed_on = false;
         loop {
             self.sink.emit(Event::SignOnProgress(SignOnStep::Authenticating));
-            let ticket = match self.wait(auth.ticket()).await {
+            let ticket = self.wait(auth.ticket()).await;
+            for first in auth.take_first_uses() {
+                self.sink.emit(Event::CertificateTrusted(first));
+            }
+            let ticket = match ticket {
                 Waited::SignOff => return DisconnectReason::SignedOff,
                 Waited::Done(Ok(t)) => t,
                 Waited::Done(Err(failure)) => {
@@ -169,7 +173,12 @@ impl Actor {
             let tls = self.config.tls.clone();
             let transport = match self.wait(connect_bos(&ticket, &tls)).await {
                 Waited::SignOff => return DisconnectReason::SignedOff,
-                Waited::Done(Ok(t)) => t,
+                Waited::Done(Ok((t, first))) => {
+                    if let Some(first) = first {
+                        self.sink.emit(Event::CertificateTrusted(first));
+                    }
+                    t
+                }
                 Waited::Done(Err(failure)) => {
                     match self.back_off(&failure, ever_signed_on, &mut attempt).await {
                         Some(end) => return end,

@@ -9,7 +9,8 @@ use crate::oscar::SnacError;
 use crate::screenname::ScreenName;
 
 use super::feedbag::FeedbagError;
-use super::login::{AddressError, TlsConfigError};
+use super::login::AddressError;
+use crate::tls::{FirstUse, TlsConfigError, TlsProblem};
 
 /// Identifies one outgoing IM from the moment it is queued until it is acknowledged or fails,
 /// so a front end can mark exactly that message (assigned by the caller, unique per session).
@@ -259,6 +260,19 @@ pub enum NetworkError {
     },
     /// The TLS handshake did not finish within the connect timeout.
     TlsTimeout,
+    /// The server's certificate was refused; nothing was sent to it.
+    TlsRefused {
+        /// `host:port` we dialled.
+        address: String,
+        /// What was wrong, in terms the user can act on (boxed: it is large and rare).
+        problem: Box<TlsProblem>,
+    },
+    /// TLS was asked for, but the login answer names a plain BOS and no TLS BOS address is
+    /// configured; the cookie was not presented.
+    PlainBosRefused {
+        /// The plain `host:port` the server named.
+        address: String,
+    },
     /// The TLS handshake failed.
     Tls {
         /// The name the certificate was checked against.
@@ -430,6 +444,9 @@ pub enum Event {
     },
     /// The server's message of the day, as plain text (the server's words, not ours).
     Motd(String),
+    /// Trust on first use: a server's certificate was seen for the first time and stored; its
+    /// fingerprint is shown so the user can compare it with the server's own.
+    CertificateTrusted(FirstUse),
     /// Connection lost; retrying after the given delay.
     Reconnecting {
         /// Attempt number, from 1.

@@ -74,12 +74,7 @@ impl ReconnectPolicy {
     }
 }
 
-/// Extra trust for the BOS TLS connection, on top of the public web roots.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TlsOptions {
-    /// DER-encoded certificates to trust as roots (the embedded server's self-signed one).
-    pub extra_roots: Vec<Vec<u8>>,
-}
+pub use crate::tls::TlsOptions;
 
 /// Asks for the password when it is needed and was not given: a stored token was refused and
 /// the session has no password to fall back on. Runs on a blocking thread; `None` = none given.
@@ -100,10 +95,18 @@ pub struct SessionConfig {
     pub credentials: Option<Arc<dyn CredentialStore>>,
     /// Reconnection behaviour.
     pub reconnect: ReconnectPolicy,
-    /// Extra TLS roots for the BOS connection.
+    /// Whom to trust over TLS (BUCP and BOS): CA roots, a pinned certificate, or trust on
+    /// first use.
     pub tls: TlsOptions,
-    /// Ask `startOSCARSession` for a TLS BOS connection; `None` = only when the API is https.
+    /// Whether TLS is asked for: `Some(true)` makes a BUCP login TLS from the first byte and
+    /// asks `startOSCARSession` for a TLS BOS; `None` = TLS only when the API URL is https.
     pub request_tls: Option<bool>,
+    /// Where BOS speaks TLS when TLS was asked for but the login answer names a plain BOS (a
+    /// TLS terminator such as stunnel in front of the server); `host:port`.
+    pub bos_tls: Option<String>,
+    /// Present the cookie to a plain BOS even though TLS was asked for (the user's explicit
+    /// opt-in for this server); otherwise such an answer is refused.
+    pub allow_plain_bos: bool,
     /// Where to get the password once a stored token is refused and none was given (a
     /// terminal prompt for `--send`/`--listen`); `None` = fail with a message instead.
     pub password_prompt: Option<PasswordPrompt>,
@@ -121,6 +124,8 @@ impl SessionConfig {
             reconnect: ReconnectPolicy::default(),
             tls: TlsOptions::default(),
             request_tls: None,
+            bos_tls: None,
+            allow_plain_bos: false,
             password_prompt: None,
         }
     }
@@ -172,7 +177,11 @@ impl std::fmt::Debug for SessionConfig {
             .field("credentials", &self.credentials.is_some())
             .field("reconnect", &self.reconnect)
             .field("extra_roots", &self.tls.extra_roots.len())
+            .field("pin", &self.tls.pin.is_some())
+            .field("known_hosts", &self.tls.known_hosts)
             .field("request_tls", &self.request_tls)
+            .field("bos_tls", &self.bos_tls)
+            .field("allow_plain_bos", &self.allow_plain_bos)
             .field("password_prompt", &self.password_prompt.is_some())
             .finish()
     }

@@ -17,7 +17,8 @@ use crate::oscar::{decode_snac_payload, snac_flap, Channel, FlapCodec, Hello, Ou
 use crate::oscar::{SnacBody, SERVER_REQUEST_ID_BIT};
 
 use super::api::{DisconnectReason, NetworkError, SignOnFailure};
-use super::config::{LoginMethod, SessionConfig, TlsOptions};
+use super::config::{LoginMethod, SessionConfig};
+use crate::tls::{FirstUse, Judge, TlsOptions, TlsProblem};
 
 /// How long one TCP connect (or TLS handshake, or BUCP exchange) may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -81,34 +82,54 @@ pub struct Authenticator {
     http: Option<HttpSignOn>,
     token: Option<StoredToken>,
     store_checked: bool,
+    first_uses: Vec<FirstUse>,
 }
 
 impl Authenticator {
     /// An authenticator for `config`.
     pub fn new(config: SessionConfig) -> Self {
-        Authenticator { config, http: None, token: None, store_checked: false }
+        Authenticator {
+            config,
+            http: None,
+            token: None,
+            store_checked: false,
+            first_uses: Vec::new(),
+        }
+    }
+
+    /// Certificates trusted for the first time while getting tickets, for the front end.
+    pub fn take_first_uses(&mut self) -> Vec<FirstUse> {
+        std::mem::take(&mut self.first_uses)
     }
 
     fn key(&self) -> CredentialKey {
         CredentialKey::new(&self.config.server.api_url, &self.config.screen_name)
     }
 
-    /// A fresh ticket (a BOS cookie is good for one connection only).
+    /// A fresh ticket (a BOS cookie is good for one connection only), pointing at a TLS BOS
+    /// whenever TLS was asked for (§4.10: no silent downgrade).
     pub async fn ticket(&mut self) -> Result<BosTicket, LoginFailure> {
-        match self.config.method.clone() {
-            LoginMethod::Http => self.http_ticket().await,
+        let (ticket, tls_asked) = match self.config.method.clone() {
+            LoginMethod::Http => {
+                let tls_asked = self.http()?.uses_tls();
+                (self.http_ticket().await?, tls_asked)
+            }
             LoginMethod::Bucp(addr) => {
                 let password = self
                     .config
                     .password
                     .clone()
                     .ok_or_else(|| LoginFailure::auth(SignOnFailure::BucpNeedsPassword))?;
-                let fut = bucp_ticket(&addr, self.config.screen_name.as_str(), &password);
-                tokio::time::timeout(CONNECT_TIMEOUT, fut)
+                let tls = (self.config.request_tls == Some(true)).then_some(&self.config.tls);
+                let fut = bucp_ticket(&addr, self.config.screen_name.as_str(), &password, tls);
+                let (ticket, first) = tokio::time::timeout(CONNECT_TIMEOUT, fut)
                     .await
-                    .map_err(|_| LoginFailure::network(NetworkError::BucpTimeout { addr }))?
+                    .map_err(|_| LoginFailure::network(NetworkError::BucpTimeout { addr }))??;
+                self.first_uses.extend(first);
+                (ticket, tls.is_some())
             }
-        }
+        };
+        no_downgrade(ticket, tls_asked, self.config.bos_tls.as_deref(), self.config.allow_plain_bos)
     }
 
     fn http(&mut self) -> Result<HttpSignOn, LoginFailure> {
@@ -221,6 +242,45 @@ impl Authenticator {
     }
 }
 
+/// Applies §4.10 to a ticket: when TLS was asked for and the answer names a plain BOS, go to
+/// the configured TLS BOS address instead, or refuse (the cookie is never presented in clear)
+/// unless the user allowed a plain BOS for this server.
+fn no_downgrade(
+    mut ticket: BosTicket,
+    tls_asked: bool,
+    bos_tls: Option<&str>,
+    allow_plain_bos: bool,
+) -> Result<BosTicket, LoginFailure> {
+    if !tls_asked || ticket.use_tls {
+        return Ok(ticket);
+    }
+    if let Some(addr) = bos_tls {
+        let (host, port) = split_host_port(addr).map_err(|e| {
+            LoginFailure::fatal(DisconnectReason::Network(NetworkError::BadAddress(e)))
+        })?;
+        tracing::info!(
+            "the login answer names a plain BOS at {}:{}; using the TLS BOS {host}:{port}",
+            ticket.host,
+            ticket.port
+        );
+        ticket.host = host;
+        ticket.port = port;
+        ticket.use_tls = true;
+        ticket.tls_cert_name = None;
+        return Ok(ticket);
+    }
+    if allow_plain_bos {
+        tracing::warn!(
+            "TLS was asked for, but BOS {}:{} is plain; going there as allowed for this server",
+            ticket.host,
+            ticket.port
+        );
+        return Ok(ticket);
+    }
+    let address = crate::tls::address_key(&ticket.host, ticket.port);
+    Err(LoginFailure::fatal(DisconnectReason::Network(NetworkError::PlainBosRefused { address })))
+}
+
 /// Why a `host[:port]` address is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AddressError {
@@ -233,17 +293,6 @@ pub enum AddressError {
     /// Nothing at all.
     #[error("empty address")]
     Empty,
-}
-
-/// Why the TLS client configuration could not be built.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TlsConfigError {
-    /// An extra root certificate (from the options) was rejected; rustls's description.
-    #[error("unusable extra TLS root: {0}")]
-    BadRoot(String),
-    /// The crypto provider offers no safe protocol version; rustls's description.
-    #[error("no usable TLS protocol version: {0}")]
-    Versions(String),
 }
 
 /// Splits `host[:port]` (default port 5190; `[v6]:port` accepted).
@@ -286,15 +335,23 @@ async fn tcp(host: &str, port: u16) -> Result<TcpStream, LoginFailure> {
 }
 
 /// The BUCP exchange (§4.6): hello + 17/06 in one flight, 17/02 on 17/07, ticket from 17/03.
+/// With `tls`, the connection is TLS from its first byte (§4.10) and nothing is sent unless
+/// the certificate is trusted.
 async fn bucp_ticket(
     addr: &str,
     screen_name: &str,
     password: &Secret,
-) -> Result<BosTicket, LoginFailure> {
+    tls: Option<&TlsOptions>,
+) -> Result<(BosTicket, Option<FirstUse>), LoginFailure> {
     let bad_address =
         |e| LoginFailure::fatal(DisconnectReason::Network(NetworkError::BadAddress(e)));
     let (host, port) = split_host_port(addr).map_err(bad_address)?;
-    let mut framed = Framed::new(tcp(&host, port).await?, FlapCodec::new());
+    let stream = tcp(&host, port).await?;
+    let (transport, first): (BoxedTransport, _) = match tls {
+        Some(options) => secure(stream, &host, port, None, options).await?,
+        None => (Box::new(stream), None),
+    };
+    let mut framed = Framed::new(transport, FlapCodec::new());
     let hello = Hello::default().encode().map_err(LoginFailure::transport)?;
     let challenge = SnacBody::ChallengeRequest(ChallengeRequest::new(screen_name));
     let net =
@@ -339,17 +396,19 @@ async fn bucp_ticket(
             }
             _ => continue,
         };
+        let (use_tls, tls_cert_name) = (reply.bos_uses_tls(), reply.ssl_cert_name());
         return match reply.outcome() {
             LoginOutcome::Success { screen_name: sn, bos_address, cookie } => {
                 let (host, port) = split_host_port(&bos_address).map_err(bad_address)?;
-                Ok(BosTicket {
+                let ticket = BosTicket {
                     screen_name: sn.unwrap_or_else(|| screen_name.to_string()),
                     host,
                     port,
                     cookie: SecretBytes::new(cookie),
-                    use_tls: false,
-                    tls_cert_name: None,
-                })
+                    use_tls,
+                    tls_cert_name,
+                };
+                Ok((ticket, first))
             }
             LoginOutcome::Failure { code, .. } => {
                 let reason = DisconnectReason::AuthFailed(SignOnFailure::Code(code));
@@ -379,44 +438,75 @@ fn client_ident(screen_name: &str) -> ClientIdent {
 }
 
 /// Opens the BOS transport the ticket describes: TCP with TCP_NODELAY, then TLS verified
-/// against `tls_cert_name` (else the host) when the ticket says so.
+/// against `tls_cert_name` (else the host) when the ticket says so. Also returns the
+/// certificate trusted for the first time, if trust on first use stored one.
 pub async fn connect_bos(
     ticket: &BosTicket,
     tls: &TlsOptions,
-) -> Result<BoxedTransport, LoginFailure> {
+) -> Result<(BoxedTransport, Option<FirstUse>), LoginFailure> {
     let stream = tcp(&ticket.host, ticket.port).await?;
     if !ticket.use_tls {
-        return Ok(Box::new(stream));
+        return Ok((Box::new(stream), None));
     }
-    let config = tls_config(tls)
-        .map_err(|e| LoginFailure::fatal(DisconnectReason::Network(NetworkError::TlsConfig(e))))?;
-    let name = ticket.tls_cert_name.clone().unwrap_or_else(|| ticket.host.clone());
-    let server_name = rustls::pki_types::ServerName::try_from(name.clone()).map_err(|e| {
-        let error = NetworkError::BadTlsName { name: name.clone(), detail: e.to_string() };
-        LoginFailure::fatal(DisconnectReason::Network(error))
-    })?;
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tls_stream = tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(server_name, stream))
-        .await
-        .map_err(|_| LoginFailure::network(NetworkError::TlsTimeout))?
-        .map_err(|e| LoginFailure::network(NetworkError::Tls { name, detail: e.to_string() }))?;
-    Ok(Box::new(tls_stream))
+    secure(stream, &ticket.host, ticket.port, ticket.tls_cert_name.clone(), tls).await
 }
 
-fn tls_config(tls: &TlsOptions) -> Result<rustls::ClientConfig, TlsConfigError> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    for der in &tls.extra_roots {
-        roots
-            .add(rustls::pki_types::CertificateDer::from(der.clone()))
-            .map_err(|e| TlsConfigError::BadRoot(e.to_string()))?;
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| TlsConfigError::Versions(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
+/// The TLS handshake on `stream` to `host:port`, judged under `options`; the certificate is
+/// checked against `cert_name`, else the host. A refused certificate is a fatal
+/// [`NetworkError::TlsRefused`]: nothing has been written to the server then.
+async fn secure(
+    stream: TcpStream,
+    host: &str,
+    port: u16,
+    cert_name: Option<String>,
+    options: &TlsOptions,
+) -> Result<(BoxedTransport, Option<FirstUse>), LoginFailure> {
+    let fatal = |e| LoginFailure::fatal(DisconnectReason::Network(e));
+    let judge = Judge::new(options, host, port).map_err(|e| fatal(NetworkError::TlsConfig(e)))?;
+    let config = judge.client_config().map_err(|e| fatal(NetworkError::TlsConfig(e)))?;
+    let name = cert_name.unwrap_or_else(|| host.to_string());
+    let server_name = rustls::pki_types::ServerName::try_from(name.clone()).map_err(|e| {
+        fatal(NetworkError::BadTlsName { name: name.clone(), detail: e.to_string() })
+    })?;
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let address = crate::tls::address_key(host, port);
+    let handshake =
+        tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(server_name, stream)).await;
+    let tls_stream = match handshake {
+        Err(_) => return Err(LoginFailure::network(NetworkError::TlsTimeout)),
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            return Err(match judge.refusal() {
+                Some(problem) => {
+                    fatal(NetworkError::TlsRefused { address, problem: Box::new(problem) })
+                }
+                None => LoginFailure::network(NetworkError::Tls { name, detail: e.to_string() }),
+            })
+        }
+    };
+    let first = match judge.first_use() {
+        Some((entry, file)) => {
+            if let Err(e) = crate::tls::remember_known_host(&file, &entry) {
+                let problem = TlsProblem::KnownHostsFile { file, detail: e.to_string() };
+                return Err(fatal(NetworkError::TlsRefused {
+                    address,
+                    problem: Box::new(problem),
+                }));
+            }
+            tracing::warn!(
+                "trusting {} on first use: certificate SHA-256 {}",
+                entry.address,
+                crate::tls::fingerprint_hex(&entry.fingerprint)
+            );
+            Some(FirstUse {
+                address: entry.address,
+                fingerprint: crate::tls::fingerprint_hex(&entry.fingerprint),
+                file,
+            })
+        }
+        None => None,
+    };
+    Ok((Box::new(tls_stream), first))
 }
 
 #[cfg(test)]
@@ -458,10 +548,47 @@ mod tests {
 
     #[test]
     fn tls_config_rejects_garbage_roots() {
-        assert!(tls_config(&TlsOptions::default()).is_ok());
+        assert!(Judge::new(&TlsOptions::default(), "h", 1).is_ok());
+        let garbage = TlsOptions { extra_roots: vec![vec![1, 2, 3]], ..TlsOptions::default() };
         assert!(matches!(
-            tls_config(&TlsOptions { extra_roots: vec![vec![1, 2, 3]] }),
-            Err(TlsConfigError::BadRoot(_))
+            Judge::new(&garbage, "h", 1),
+            Err(crate::tls::TlsConfigError::BadRoot(_))
         ));
+    }
+
+    fn plain_ticket() -> BosTicket {
+        BosTicket {
+            screen_name: "bob".into(),
+            host: "10.0.0.1".into(),
+            port: 5190,
+            cookie: SecretBytes::new(vec![1, 2, 3]),
+            use_tls: false,
+            tls_cert_name: None,
+        }
+    }
+
+    #[test]
+    fn a_plain_bos_after_asking_for_tls_is_redirected_or_refused() {
+        // Not asked for TLS: the plain BOS is fine.
+        let t = no_downgrade(plain_ticket(), false, None, false).unwrap();
+        assert!(!t.use_tls && t.host == "10.0.0.1");
+        // Asked, a TLS BOS configured: go there over TLS.
+        let t = no_downgrade(plain_ticket(), true, Some("aim.example:5193"), false).unwrap();
+        assert_eq!((t.host.as_str(), t.port, t.use_tls), ("aim.example", 5193, true));
+        // Asked, nothing configured: refused, fatal, naming the plain address.
+        let e = no_downgrade(plain_ticket(), true, None, false).unwrap_err();
+        assert!(!e.retryable);
+        assert_eq!(
+            e.reason,
+            DisconnectReason::Network(NetworkError::PlainBosRefused {
+                address: "10.0.0.1:5190".into()
+            })
+        );
+        // Asked, but the user allowed a plain BOS for this server.
+        assert!(!no_downgrade(plain_ticket(), true, None, true).unwrap().use_tls);
+        // A ticket that already says TLS is kept as it is.
+        let mut tls = plain_ticket();
+        tls.use_tls = true;
+        assert_eq!(no_downgrade(tls, true, Some("x:1"), false).unwrap().host, "10.0.0.1");
     }
 }

@@ -12,10 +12,11 @@ pub mod feedbag;
 pub mod login;
 pub mod state;
 
+pub use crate::tls::{FirstUse, TlsConfigError, TlsProblem};
 pub use api::*;
 pub use config::{LoginMethod, PasswordPrompt, ReconnectPolicy, SessionConfig, TlsOptions};
 pub use feedbag::FeedbagError;
-pub use login::{AddressError, TlsConfigError};
+pub use login::AddressError;
 
 /// Why [`connect`] could not produce a signed-on session.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

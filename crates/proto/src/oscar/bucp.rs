@@ -50,6 +50,10 @@ pub mod tlv {
     pub const MULTI_CONN: u16 = 0x004A;
     /// Hash is the strong (MD5-of-password) variant.
     pub const USE_STRONG_HASH: u16 = 0x004C;
+    /// The certificate name to verify when BOS is reached over TLS (17/03, §4.6).
+    pub const SSL_CERT_NAME: u16 = 0x008D;
+    /// SSL state of the BOS connection (u8, 17/03, §4.6): 0 not used, 1 use, 2 use with resume.
+    pub const SSL_STATE: u16 = 0x008E;
 }
 
 /// The realm string both BUCP hashes end with.
@@ -220,6 +224,26 @@ impl LoginReply {
         }
     }
 
+    /// Adds the SSL state (TLV 0x8E) and, when given, the certificate name (TLV 0x8D).
+    pub fn with_ssl(mut self, state: u8, cert_name: Option<&str>) -> Self {
+        self.tlvs = self.tlvs.with_u8(tlv::SSL_STATE, state);
+        if let Some(name) = cert_name {
+            self.tlvs = self.tlvs.with(tlv::SSL_CERT_NAME, name.as_bytes());
+        }
+        self
+    }
+
+    /// Whether the reply tells the client to reach BOS over TLS: SSL state (TLV 0x8E) 1 or 2.
+    /// Absent or 0 means plain BOS (Open OSCAR Server always sends 0, even behind stunnel).
+    pub fn bos_uses_tls(&self) -> bool {
+        matches!(self.tlvs.get_u8(tlv::SSL_STATE), Some(1 | 2))
+    }
+
+    /// The certificate name to check BOS's certificate against (TLV 0x8D), if given.
+    pub fn ssl_cert_name(&self) -> Option<String> {
+        self.tlvs.get_str(tlv::SSL_CERT_NAME).filter(|s| !s.is_empty())
+    }
+
     /// Interprets the TLVs: success needs both a BOS address and a cookie.
     pub fn outcome(&self) -> LoginOutcome {
         match (self.tlvs.get_str(tlv::BOS_ADDRESS), self.tlvs.value(tlv::COOKIE)) {
@@ -291,6 +315,18 @@ mod tests {
         let r = ChallengeReply::decode(&out).unwrap();
         assert_eq!(r.key, b"3141592653");
         assert!(ChallengeReply::decode(&out[..5]).is_err());
+    }
+
+    #[test]
+    fn ssl_state_and_certificate_name() {
+        let plain = LoginReply::success("Bob", "10.0.0.1:5190", b"c");
+        assert!(!plain.bos_uses_tls() && plain.ssl_cert_name().is_none());
+        assert!(!plain.clone().with_ssl(0, None).bos_uses_tls());
+        let tls = plain.clone().with_ssl(1, Some("bos.example"));
+        assert!(tls.bos_uses_tls());
+        assert_eq!(tls.ssl_cert_name().as_deref(), Some("bos.example"));
+        assert!(plain.clone().with_ssl(2, None).bos_uses_tls());
+        assert!(!plain.with_ssl(7, None).bos_uses_tls());
     }
 
     #[test]

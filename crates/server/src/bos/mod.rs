@@ -32,7 +32,10 @@ pub async fn serve(
     tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: watch::Receiver<bool>,
 ) {
-    crate::listen::serve("BOS", listener, tls, shutdown, move |io, peer, stop| {
+    crate::listen::serve("BOS", listener, tls, shutdown, move |io, peer, stop, tls| {
+        if tls {
+            hub.state().counters.tls_connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         conn::run(io, peer, Arc::clone(&hub), stop)
     })
     .await;
