@@ -228,7 +228,7 @@ impl LoginReply {
     pub fn with_ssl(mut self, state: u8, cert_name: Option<&str>) -> Self {
         self.tlvs = self.tlvs.with_u8(tlv::SSL_STATE, state);
         if let Some(name) = cert_name {
-            self.tlvs = self.tlvs.with(tlv::SSL_CERT_NAME, name.as_bytes());
+            self.tlvs = self.tlvs.with(tlv::SSL_CERT_NAME, name.as_bytes().to_vec());
         }
         self
     }
