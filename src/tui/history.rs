@@ -60,6 +60,11 @@ pub struct Record {
     /// An automatic away reply.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub auto: bool,
+    /// Marks the outgoing record with the same time and text, appended earlier, as stored by
+    /// the server for the offline recipient (logs are only appended to, so the mark is a record
+    /// of its own, written when the server's answer came).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stored: bool,
 }
 
 impl Record {
@@ -69,7 +74,13 @@ impl Record {
             Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
             Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
         };
-        Self { t, dir, text: text.to_string(), auto }
+        Self { t, dir, text: text.to_string(), auto, stored: false }
+    }
+
+    /// This record as the mark that the message it repeats was stored for offline delivery.
+    pub fn stored(mut self) -> Self {
+        self.stored = true;
+        self
     }
 
     /// The record's time as a `SystemTime`.

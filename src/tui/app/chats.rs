@@ -109,10 +109,25 @@ impl App {
             conv.outgoing_mut(id)
         {
             // Late progress reports never undo a final state.
-            if !matches!(d, Delivery::Acked | Delivery::Failed(_)) {
+            if !matches!(
+                d,
+                Delivery::Acked | Delivery::Stored | Delivery::Accepted | Delivery::Failed(_)
+            ) {
                 *d = delivery;
             }
         }
+    }
+
+    /// Marks an outgoing message stored for offline delivery, and says so in its log too (a
+    /// record marking the one logged when it was sent), so the mark survives in history.
+    pub(super) fn set_stored(&mut self, id: MessageId) {
+        self.set_delivery(id, Delivery::Stored);
+        let Some(peer) = self.pending.get(&id).cloned() else { return };
+        let Some(conv) = self.chats.iter_mut().find(|c| c.peer == peer) else { return };
+        let Some(line) = conv.outgoing_mut(id) else { return };
+        let LineKind::Outgoing { delivery: Delivery::Stored, raw, .. } = &line.kind else { return };
+        let record = Record::new(line.time, Direction::Out, raw, false).stored();
+        self.log(&peer, record);
     }
 
     /// Sends `text` to the chat on screen: a pending line now, its delivery mark later.

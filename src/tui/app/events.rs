@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::{Action, App, ConnState, Overlay, Reaction, PEER_TYPING_EXPIRY, TYPING_PAUSE};
 use crate::screenname::ScreenName;
-use crate::session::{Command, Event, TypingState};
+use crate::session::{self, Command, Event, TypingState};
 use crate::text::neutralize_line;
 use crate::tui::conversation::{ChatLine, Delivery, LineKind};
 use crate::tui::history::{Direction, Record};
@@ -66,8 +66,12 @@ impl App {
             }
             Event::ImQueued { id } => self.set_delivery(id, Delivery::Queued),
             Event::ImSent { id } => self.set_delivery(id, Delivery::Sent),
-            Event::ImAcked { id } => {
-                self.set_delivery(id, Delivery::Acked);
+            Event::ImAcked { id, delivery } => {
+                match delivery {
+                    session::Delivery::Online => self.set_delivery(id, Delivery::Acked),
+                    session::Delivery::StoredOffline => self.set_stored(id),
+                    session::Delivery::Accepted => self.set_delivery(id, Delivery::Accepted),
+                }
                 self.pending.remove(&id);
             }
             Event::ImFailed { id, reason } => {

@@ -27,6 +27,8 @@ impl Delivery {
             Delivery::Queued => " …",
             Delivery::Sent => " ↑",
             Delivery::Acked => " ✓",
+            Delivery::Stored => " ✉",
+            Delivery::Accepted => " ✓?",
             Delivery::Failed(_) => " ✗",
             Delivery::Logged => "",
         }

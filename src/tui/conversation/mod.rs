@@ -27,8 +27,13 @@ pub enum Delivery {
     Queued,
     /// Written to the server.
     Sent,
-    /// Acknowledged by the server.
+    /// Acknowledged by the server and delivered to the online recipient.
     Acked,
+    /// Acknowledged by the server and stored for the offline recipient; shown for logged
+    /// messages too, since the log keeps it.
+    Stored,
+    /// Acknowledged by the server, which did not say whether the recipient was online.
+    Accepted,
     /// Not delivered, and why.
     Failed(ImFailure),
     /// Loaded from the log of an earlier session.

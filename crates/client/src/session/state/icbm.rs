@@ -11,7 +11,9 @@ impl SessionState {
         }
     }
 
-    /// 04/06: sends an IM asking for a host ack; it is pending until 04/0C or an error.
+    /// 04/06: sends an IM asking for a host ack and offline storage; it is pending until 04/0C
+    /// or an error. When the buddy list does not say whether `to` is online, a locate query
+    /// rides in the same flight (see the module docs of `state`).
     pub(super) fn send_im(&mut self, now: u64, id: MessageId, to: ScreenName, text: &str) {
         let message = ImMessage::new(&html_body(text));
         let cookie: [u8; 8] = self.rng.random();
@@ -29,17 +31,53 @@ impl SessionState {
             return;
         }
         body.tlvs.push(oscar::icbm::tlv::STORE_OFFLINE, Vec::new());
+        let whereabouts = self.whereabouts(&to);
+        if whereabouts == Whereabouts::Asking {
+            let query = locate_query(&body, cookie);
+            self.enqueue(query.body, query.tag);
+        }
         self.pending.push(PendingIm {
             id,
             cookie,
             body: body.clone(),
             written: false,
             resent: false,
+            whereabouts,
+            acked: false,
         });
         self.enqueue(SnacBody::SendIm(body), Tag::Im(cookie));
         self.flush(now);
         if self.pending.iter().any(|p| p.cookie == cookie && !p.written) {
             self.emit(Event::ImQueued { id });
+        }
+    }
+
+    /// Whether `to` is online as the buddy list says, or [`Whereabouts::Asking`] when it does
+    /// not know (not a buddy, or not announced on this connection yet).
+    fn whereabouts(&self, to: &ScreenName) -> Whereabouts {
+        match self.presence.get(to) {
+            Some(p) if p.availability != Availability::Offline => Whereabouts::Online,
+            _ if self.departed.contains(to) => Whereabouts::Offline,
+            _ => Whereabouts::Asking,
+        }
+    }
+
+    /// A locate answer about the recipient of the pending IM with `cookie`: reports the IM if
+    /// its ack is already in.
+    pub(super) fn whereabouts_learned(&mut self, cookie: [u8; 8], whereabouts: Whereabouts) {
+        let Some(pos) = self.pending.iter().position(|p| p.cookie == cookie) else {
+            tracing::debug!("locate answer for an IM that is no longer pending");
+            return;
+        };
+        let Some(p) = self.pending.get_mut(pos) else { return };
+        if p.whereabouts != Whereabouts::Asking {
+            return;
+        }
+        p.whereabouts = whereabouts;
+        if let (true, Some(delivery)) = (p.acked, whereabouts.delivery()) {
+            let id = p.id;
+            self.pending.remove(pos);
+            self.emit(Event::ImAcked { id, delivery });
         }
     }
 
@@ -96,13 +134,19 @@ impl SessionState {
         }));
     }
 
-    /// 04/0C: the server acknowledged an IM: it was delivered (or stored offline).
+    /// 04/0C: the server took an IM (delivered or stored offline: the recipient's whereabouts
+    /// say which, so the report waits for the locate answer if it is not in yet).
     pub(super) fn host_ack(&mut self, header: &SnacHeader, ack: &HostAck) {
-        match self.pending.iter().position(|p| p.cookie == ack.cookie) {
-            Some(pos) => {
-                let p = self.pending.remove(pos);
-                self.emit(Event::ImAcked { id: p.id });
-            }
+        let pos = self.pending.iter().position(|p| p.cookie == ack.cookie && !p.acked);
+        match pos.and_then(|pos| Some((pos, self.pending.get_mut(pos)?))) {
+            Some((pos, p)) => match p.whereabouts.delivery() {
+                Some(delivery) => {
+                    let id = p.id;
+                    self.pending.remove(pos);
+                    self.emit(Event::ImAcked { id, delivery });
+                }
+                None => p.acked = true,
+            },
             None => tracing::info!("ignoring an IM ack nobody asked for"),
         }
         self.in_flight.remove(&header.request_id);

@@ -21,7 +21,22 @@
 //!   cookie (another client) shows it twice. We accept that over losing messages: a drop in the
 //!   one round trip between write and ack is rare, a silently lost IM is worse.
 //! - When the session ends for good (sign-off, signed on elsewhere, reconnect disabled) every
-//!   pending IM fails with [`ImFailure::ConnectionLost`].
+//!   pending IM fails: with [`ImFailure::ConnectionLost`] if it was ever written, with
+//!   [`ImFailure::NotSent`] if it never left this process (then it certainly was not delivered).
+//!
+//! # Delivered or stored
+//!
+//! The host ack (04/0C) says only that the server took the IM, not whether it reached an online
+//! recipient or was stored for an offline one; every IM carries the store-offline flag (04/06
+//! TLV 0x0006), so both happen. [`Event::ImAcked`] says which ([`Delivery`]):
+//! - Presence from the buddy list decides when there is some: a buddy announced online (03/0B)
+//!   gets it delivered, one that departed (03/0C) on this connection gets it stored.
+//! - Otherwise a locate query for the recipient asking for nothing extra (02/15, kind 0) goes
+//!   in the same flight as the IM, so it costs no round trip: a 02/06 answer means online, a
+//!   02/01 "not logged on" means offline (the embedded server and Open OSCAR Server both answer
+//!   so). The event waits until both the ack and that answer are in, in either order.
+//! - An ack whose locate answer cannot be had (another error, or lost with the connection) is
+//!   reported as [`Delivery::Accepted`]: accepted, where it went unknown.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -56,7 +71,7 @@ use crate::text::html::{from_plain, to_plain};
 
 use super::api::{
     Availability, BuddyListError, Command, DisconnectReason, Event, FeedbagAction, FeedbagFailure,
-    ImFailure, IncomingIm, MessageId, NetworkError, Presence, RateNotice, SignOnFailure,
+    Delivery, ImFailure, IncomingIm, MessageId, NetworkError, Presence, RateNotice, SignOnFailure,
     SignOnStep, TypingState, UserInfo,
 };
 use super::feedbag::{Change, Feedbag};
@@ -104,6 +119,8 @@ enum Tag {
     Feedbag(FeedbagAction),
     GetInfo(ScreenName),
     AwayFetch(ScreenName),
+    /// A locate query asking whether the recipient of the pending IM with this cookie is online.
+    Whereabouts([u8; 8]),
     /// A query (family, subtype) whose reply replaces state (01/06, 13/04): a reply to
     /// anything else is not accepted.
     Query(u16, u16),
@@ -123,6 +140,35 @@ struct PendingIm {
     written: bool,
     /// Already written once on a connection that dropped; it gets one more try only.
     resent: bool,
+    /// Whether the recipient is online, as far as we know.
+    whereabouts: Whereabouts,
+    /// The server acknowledged it; only the locate answer is still awaited.
+    acked: bool,
+}
+
+/// What we know of an IM's recipient, to tell a delivered IM from a stored one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Whereabouts {
+    /// Online, from the buddy list or a locate answer.
+    Online,
+    /// Offline, from a 03/0C on this connection or a locate error "not logged on".
+    Offline,
+    /// A locate query is queued or in flight.
+    Asking,
+    /// The locate query failed otherwise: the IM can only be reported accepted.
+    Unknown,
+}
+
+impl Whereabouts {
+    /// The delivery to report once acked; `None` while the answer is still awaited.
+    fn delivery(self) -> Option<Delivery> {
+        match self {
+            Whereabouts::Online => Some(Delivery::Online),
+            Whereabouts::Offline => Some(Delivery::StoredOffline),
+            Whereabouts::Unknown => Some(Delivery::Accepted),
+            Whereabouts::Asking => None,
+        }
+    }
 }
 
 /// The session's protocol state; see the module docs.
@@ -152,6 +198,8 @@ pub struct SessionState {
     feedbag_parts: Vec<FeedbagItem>,
     deferred: Vec<Command>,
     presence: HashMap<ScreenName, Presence>,
+    /// Buddies that departed (03/0C) on this connection: known to be offline.
+    departed: HashSet<ScreenName>,
     away: Option<String>,
     max_message: usize,
     recent_cookies: VecDeque<(String, [u8; 8])>,
@@ -209,6 +257,7 @@ impl SessionState {
             feedbag_parts: Vec::new(),
             deferred: Vec::new(),
             presence: HashMap::new(),
+            departed: HashSet::new(),
             away: None,
             max_message: DEFAULT_MAX_MESSAGE,
             recent_cookies: VecDeque::new(),
@@ -300,6 +349,7 @@ impl SessionState {
         self.rates_known = false;
         self.sent_since_rate_query = None;
         self.in_flight.clear();
+        self.departed.clear();
         self.feedbag_loaded = false;
         self.feedbag_parts.clear();
         self.display_name = None;
@@ -324,10 +374,18 @@ impl SessionState {
             .map(|body| Outgoing { body, tag: Tag::Plain })
             .collect();
         // IMs written on a connection that dropped go first (they are the oldest), then the
-        // ones that never left the queue, then the offline-message request.
+        // ones that never left the queue, then the offline-message request. A locate query
+        // lost with the old connection is asked again beside its IM.
         for p in self.pending.iter().filter(|p| p.resent && !p.written) {
+            if p.whereabouts == Whereabouts::Asking {
+                flight.push(locate_query(&p.body, p.cookie));
+            }
             flight
                 .push(Outgoing { body: SnacBody::SendIm(p.body.clone()), tag: Tag::Im(p.cookie) });
+        }
+        for p in self.pending.iter().filter(|p| !p.resent && p.whereabouts == Whereabouts::Asking)
+        {
+            flight.push(locate_query(&p.body, p.cookie));
         }
         let waiting: Vec<Outgoing> = self.queue.drain(..).collect();
         flight.extend(waiting);
@@ -406,10 +464,21 @@ impl SessionState {
         self.in_flight.clear();
         self.queue.retain(|o| will_retry && matches!(o.tag, Tag::Im(_)));
         let mut failed = Vec::new();
+        let mut accepted = Vec::new();
         let mut keep = Vec::new();
         for mut p in self.pending.drain(..) {
+            if p.acked {
+                // Acknowledged; only the locate answer was lost.
+                accepted.push(p.id);
+                continue;
+            }
             if !will_retry || (p.written && p.resent) {
-                failed.push(p.id);
+                let reason = if p.written || p.resent {
+                    ImFailure::ConnectionLost
+                } else {
+                    ImFailure::NotSent
+                };
+                failed.push((p.id, reason));
                 continue;
             }
             if p.written {
@@ -425,9 +494,13 @@ impl SessionState {
             keep.push(p);
         }
         self.pending = keep;
-        for id in failed {
-            self.emit(Event::ImFailed { id, reason: ImFailure::ConnectionLost });
+        for id in accepted {
+            self.emit(Event::ImAcked { id, delivery: Delivery::Accepted });
         }
+        for (id, reason) in failed {
+            self.emit(Event::ImFailed { id, reason });
+        }
+        self.departed.clear();
         let mut gone: Vec<Presence> = self.presence.drain().map(|(_, p)| p).collect();
         gone.sort_by(|a, b| a.name.normalized().cmp(b.name.normalized()));
         for mut p in gone {
@@ -688,6 +761,13 @@ impl SessionState {
 /// Plain text as the full HTML body AIM clients send: escaped by `crate::text`, then wrapped.
 fn html_body(text: &str) -> String {
     format!("<HTML><BODY>{}</BODY></HTML>", from_plain(text))
+}
+
+/// 02/15 asking for nothing but whether `im`'s recipient is online (kind 0: no profile, no away
+/// message, no capabilities), tagged for the pending IM with `cookie`.
+fn locate_query(im: &SendIm, cookie: [u8; 8]) -> Outgoing {
+    let query = UserInfoQuery { kind: 0, screen_name: im.recipient.clone() };
+    Outgoing { body: SnacBody::UserInfoQuery2(query), tag: Tag::Whereabouts(cookie) }
 }
 
 fn unix_time(secs: u32) -> SystemTime {
