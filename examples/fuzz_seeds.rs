@@ -21,6 +21,7 @@ use flapjack::oscar::{
 };
 use flapjack::screenname::ScreenName;
 use flapjack::server::bos::session::Session;
+use flapjack::server::bos::OutSnac;
 use flapjack::server::{Accounts, Hub, ServerConfig, ServerState};
 use flapjack::session::state::SessionState;
 use flapjack::session::{Command, TypingState};
@@ -36,7 +37,7 @@ const ACCOUNTS: &str = "[[account]]\nscreen_name = 'Alice'\npassword = 'alicepw'
 struct Link {
     client: SessionState,
     server: Session,
-    outbound: tokio::sync::mpsc::Receiver<OutFlap>,
+    outbound: tokio::sync::mpsc::Receiver<OutSnac>,
     to_server: FlapCodec,
     to_client: FlapCodec,
     c2s: Vec<u8>,
@@ -69,14 +70,15 @@ impl Link {
             s2c: Vec::new(),
             now: 0,
         };
-        let online = link.server.host_online().expect("01/03");
+        let online = link.server.host_online();
         link.deliver(vec![online]);
         link.client.connection_started(0, name.as_bytes());
         link
     }
 
-    fn deliver(&mut self, frames: Vec<OutFlap>) {
-        for f in frames {
+    fn deliver(&mut self, snacs: Vec<OutSnac>) {
+        for s in snacs {
+            let f = s.encode().expect("encodable SNAC");
             let flap = wire(&mut self.to_client, f, &mut self.s2c);
             self.now += 20;
             self.client.handle_frame(self.now, flap);

@@ -91,6 +91,9 @@ pub struct ServerProfile {
     pub bucp: Option<String>,
     /// Whether to use TLS to the BOS host (the server's answer decides when absent).
     pub tls: Option<bool>,
+    /// Which web API follows `clientLogin`: `"aol"` (the default, a signed
+    /// `startOSCARSession`) or `"oos"` (Open OSCAR Server's `startSession` + `aimsid`).
+    pub web_api: Option<crate::auth::WebApi>,
 }
 
 /// UI preferences.
@@ -192,9 +195,11 @@ impl Config {
                     account.screen_name
                 ));
             }
-            if self.server(&account.server).is_none() {
+            let preset = crate::auth::ServerProfile::preset(&account.server).is_some();
+            if self.server(&account.server).is_none() && !preset {
                 return Err(format!(
-                    "account {:?} uses server {:?}, but no [[server]] has that name",
+                    "account {:?} uses server {:?}, but no [[server]] has that name and it is \
+                     not a preset (aim, icq, local, oos)",
                     account.screen_name, account.server
                 ));
             }
@@ -310,6 +315,16 @@ mod tests {
         assert!(matches!(err, Some(ConfigError::Invalid { .. })));
         let err = parse("[[server]]\nname = \"a\"\n[[server]]\nname = \"a\"\n").err();
         assert!(matches!(err, Some(ConfigError::Invalid { .. })));
+    }
+
+    #[test]
+    fn presets_need_no_server_entry_and_web_api_is_typed() {
+        let c = parse("[[account]]\nscreen_name = \"bob\"\nserver = \"oos\"\n").unwrap();
+        assert_eq!(c.accounts[0].server, "oos");
+        let c = parse("[[server]]\nname = \"x\"\nweb_api = \"oos\"\n").unwrap();
+        assert_eq!(c.servers[0].web_api, Some(crate::auth::WebApi::Oos));
+        let err = parse("[[server]]\nname = \"x\"\nweb_api = \"msn\"\n").unwrap_err();
+        assert!(err.to_string().contains("web_api") || err.to_string().contains("msn"), "{err}");
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::text::{html, neutralize, neutralize_line};
 
 mod auth;
 
-pub use auth::auth_response;
+pub use auth::{auth_response, oos_response};
 pub use flapjack_server::fuzzing::{accounts_toml, server_bos, server_bucp, server_http};
 
 /// A fuzz entry point: any bytes in, returns normally unless it found a bug.
@@ -43,6 +43,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("feedbag", feedbag),
     ("icbm", icbm),
     ("auth_response", auth_response),
+    ("oos_response", oos_response),
     ("server_http", server_http),
     ("server_bucp", server_bucp),
     ("server_bos", server_bos),

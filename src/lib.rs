@@ -17,6 +17,7 @@ pub use flapjack_server as server;
 pub mod bot;
 pub mod cli;
 pub mod config;
+#[cfg(any(fuzzing, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod headless;

@@ -33,8 +33,10 @@ pub struct Cli {
 /// Options every subcommand understands.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Server profile: `aim`, `icq`, `local` (the embedded server) or a [[server]] name from
-    /// the config file. Default: the account's server in the config, else `local`.
+    /// Server profile: `aim`, `icq`, `local` (the embedded server), `oos` (Open OSCAR Server:
+    /// BUCP on 127.0.0.1:5190, or its web API with --login-url/--api-url and --dev-id) or a
+    /// [[server]] name from the config file. Default: the account's server in the config, else
+    /// `local`.
     // The text is also the `--help` line, where `[[server]]` must read as TOML, not a link.
     #[allow(rustdoc::broken_intra_doc_links)]
     #[arg(long, global = true, value_name = "NAME")]
@@ -128,6 +130,10 @@ pub struct ServeArgs {
     /// Accounts file (TOML); default: the built-in demo accounts (assets/accounts.toml).
     #[arg(long, value_name = "FILE")]
     pub accounts: Option<PathBuf>,
+    /// Which web API the HTTP listener speaks: `aol` (signed startOSCARSession) or `oos` (Open
+    /// OSCAR Server's clientLogin → startSession → startOSCARSession, hex cookie).
+    #[arg(long, value_name = "API", default_value = "aol")]
+    pub web_api: crate::auth::WebApi,
 }
 
 #[cfg(test)]

@@ -68,18 +68,21 @@ fn target(global: &Global) -> Result<(Config, Target), Failure> {
 }
 
 /// Builds the session configuration, asking for a password only when no token is stored.
+/// `may_prompt_later` says the terminal stays free (not the chat UI), so a refused stored
+/// token can be answered by prompting for the password then.
 async fn session_config(
     global: &Global,
     target: &Target,
     stdin_taken: bool,
+    may_prompt_later: bool,
 ) -> Result<SessionConfig, Failure> {
     let keyring = Arc::new(KeyringStore::new());
     let opened = TokenStore::open_for_sign_on(keyring, global.no_keyring, target).await;
     let has_token = opened.as_ref().is_some_and(|(_, found)| *found);
     let password = if has_token {
-        // A stored token signs on without a password; one from the environment still helps if
-        // the server has revoked the token.
-        password::from_env()
+        // A stored token signs on without a password; one given without asking still helps
+        // if the server refuses the token.
+        password::given_password(global.password_stdin, stdin_taken).map_err(Failure::usage)?
     } else {
         optional_password(global.password_stdin, target.screen_name.as_str(), stdin_taken)
             .map_err(Failure::usage)?
@@ -92,6 +95,9 @@ async fn session_config(
     config.password = password;
     config.credentials = opened.map(|(tokens, _)| tokens.credentials());
     config.request_tls = target.request_tls;
+    if has_token && config.password.is_none() && may_prompt_later {
+        config.password_prompt = password::prompt_hook(target.screen_name.as_str(), stdin_taken);
+    }
     Ok(config)
 }
 
@@ -116,8 +122,9 @@ async fn send(global: &Global, args: &[String]) -> Result<Exit, Failure> {
         return Err(Failure::usage(anyhow::anyhow!("the message is empty")));
     }
     let (_, target) = target(global)?;
-    let session_config =
-        session_config(global, &target, from_stdin).await?.with_reconnect(ReconnectPolicy::never());
+    let session_config = session_config(global, &target, from_stdin, true)
+        .await?
+        .with_reconnect(ReconnectPolicy::never());
     let handle = session::spawn(session_config);
     let report = headless::send(handle, to, text, SEND_TIMEOUT).await;
     if let Some(message) = &report.message {
@@ -129,7 +136,7 @@ async fn send(global: &Global, args: &[String]) -> Result<Exit, Failure> {
 /// `--listen`: incoming IMs as JSON lines until Ctrl-C or the session ends.
 async fn listen(global: &Global) -> Result<Exit, Failure> {
     let (_, target) = target(global)?;
-    let session_config = session_config(global, &target, false).await?;
+    let session_config = session_config(global, &target, false, true).await?;
     let handle = session::spawn(session_config);
     let stop = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -148,7 +155,7 @@ async fn listen(global: &Global) -> Result<Exit, Failure> {
 /// No subcommand: the chat UI for the configured account.
 async fn tui(global: &Global) -> Result<(), Failure> {
     let (config, target) = target(global)?;
-    let session_config = session_config(global, &target, false).await?;
+    let session_config = session_config(global, &target, false, false).await?;
     run_tui(&config, session_config).await.map_err(Failure::from)
 }
 
@@ -222,7 +229,13 @@ async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
     if let Some((tokens, _)) =
         TokenStore::open_for_sign_on(keyring, global.no_keyring, &target).await
     {
-        if let Some(note) = keep_note(&tokens.keep(&token).await) {
+        if !token.worth_keeping() {
+            eprintln!(
+                "flapjack: not keeping the sign-on token: this server honours it for {} s only, \
+                 less than a session; later runs sign on with the password",
+                token.expires_at.saturating_sub(token.server_now()).max(0)
+            );
+        } else if let Some(note) = keep_note(&tokens.keep(&token).await) {
             eprintln!("{note}");
         }
     }
@@ -275,6 +288,7 @@ async fn serve(args: &ServeArgs) -> Result<()> {
     config.bos_listen = args.bos;
     config.bucp_listen = args.bucp_listen;
     config.data_dir = args.data.clone();
+    config.web_api = args.web_api;
     let handle = Server::start(config).await?;
     println!("http: http://{}", handle.http_addr());
     println!("bos: {} (advertised by startOSCARSession)", handle.bos_addr());
@@ -283,6 +297,7 @@ async fn serve(args: &ServeArgs) -> Result<()> {
         println!("data: {}", dir.display());
     }
     println!("accounts: {count} ({source})");
+    println!("web API: {}", args.web_api);
     std::io::stdout().flush()?;
     tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
     handle.shutdown().await;

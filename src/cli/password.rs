@@ -109,6 +109,42 @@ pub fn optional_password(
     }
 }
 
+/// The password only if it was given without asking (`FLAPJACK_PASSWORD`, `--password-stdin`):
+/// with a stored token it may not be needed, so nobody is prompted for it up front.
+pub fn given_password(
+    password_stdin: bool,
+    stdin_taken: bool,
+) -> Result<Option<Secret>, PasswordError> {
+    let env = std::env::var(PASSWORD_ENV).ok();
+    match choose(env.as_deref(), password_stdin, stdin_taken, false)? {
+        PasswordSource::Environment => Ok(env.map(Secret::new)),
+        PasswordSource::Stdin => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).map_err(PasswordError::ReadStdin)?;
+            from_stdin_line(&line).map(Some)
+        }
+        PasswordSource::Prompt | PasswordSource::Nothing => Ok(None),
+    }
+}
+
+/// A hook that prompts for `user`'s password once a stored token is refused, when there is a
+/// terminal to ask on and stdin is not carrying the message; `None` otherwise.
+pub fn prompt_hook(user: &str, stdin_taken: bool) -> Option<crate::session::PasswordPrompt> {
+    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if choose(None, false, stdin_taken, terminal).ok()? != PasswordSource::Prompt {
+        return None;
+    }
+    let prompt = format!("The stored sign-on token was refused. Password for {user}: ");
+    Some(std::sync::Arc::new(move || match prompt_password(&prompt) {
+        Ok(password) if !password.expose().is_empty() => Some(password),
+        Ok(_) => None,
+        Err(e) => {
+            eprintln!("flapjack: {e}");
+            None
+        }
+    }))
+}
+
 /// Reads a line from the terminal in raw mode so nothing is echoed.
 pub fn prompt_password(prompt: &str) -> Result<Secret, PasswordError> {
     use crossterm::event::{read, Event, KeyCode, KeyEventKind, KeyModifiers};

@@ -1,13 +1,16 @@
 //! Who signs on where: the account and server chosen from the command line and the config file.
 //!
 //! The precedence is: a flag (`--user`, `--profile`, `--login-url`, `--api-url`, `--dev-id`,
-//! `--bucp`) beats the config file, which beats the built-in presets (`aim`, `icq`, `local`).
-//! A `[[server]]` entry named like a preset starts from that preset and changes only what it
-//! sets; any other name starts from `local`.
+//! `--bucp`) beats the config file, which beats the built-in presets (`aim`, `icq`, `local`,
+//! `oos`). A `[[server]]` entry named like a preset starts from that preset and changes only
+//! what it sets; any other name starts from `local`.
+//!
+//! Open OSCAR Server (`oos`, or `web_api = "oos"`) signs on by BUCP unless a web-API URL is
+//! given; it serves `/auth` and `/aim` from one listener, so one URL given stands for both.
 
 use std::path::{Path, PathBuf};
 
-use crate::auth::{AuthError, ServerProfile};
+use crate::auth::{AuthError, ServerProfile, WebApi};
 use crate::config::{Config, ConfigError};
 use crate::credentials::CredentialKey;
 use crate::screenname::{ScreenName, ScreenNameError};
@@ -34,7 +37,8 @@ pub enum ResolveError {
     User(#[source] ScreenNameError),
     /// The profile is neither a preset nor a `[[server]]` in the config file.
     #[error(
-        "unknown profile `{0}`: use aim, icq, local, or a [[server]] name from the config file"
+        "unknown profile `{0}`: use aim, icq, local, oos, or a [[server]] name from the config \
+         file"
     )]
     UnknownProfile(String),
     /// The HTTP sign-on URLs are unusable (not absolute, or plain http to a remote host).
@@ -105,6 +109,9 @@ pub fn resolve(
         (None, None) => "local".to_string(),
     };
     let mut request_tls = None;
+    // Which URLs were given (by the config entry or a flag) rather than inherited.
+    let mut given_login = global.login_url.is_some();
+    let mut given_api = global.api_url.is_some();
     let mut profile = match (config.server(&profile_name), ServerProfile::preset(&profile_name)) {
         (Some(custom), preset) => {
             let mut p = preset.unwrap_or_else(ServerProfile::local);
@@ -119,6 +126,11 @@ pub fn resolve(
                 p.dev_id = key.clone();
             }
             p.bucp = custom.bucp.clone().or(p.bucp);
+            if let Some(api) = custom.web_api {
+                p.web_api = api;
+            }
+            given_login |= custom.login_url.is_some();
+            given_api |= custom.api_url.is_some();
             request_tls = custom.tls;
             // A profile with only a BUCP host signs on through it.
             if custom.login_url.is_none() && custom.api_url.is_none() && custom.bucp.is_some() {
@@ -138,6 +150,14 @@ pub fn resolve(
     if let Some(key) = &global.dev_id {
         profile.dev_id = key.clone();
     }
+    if profile.web_api == WebApi::Oos {
+        // OOS answers clientLogin and the /aim calls on the same listener.
+        if given_login && !given_api {
+            profile.api_url = profile.login_url.clone();
+        } else if given_api && !given_login {
+            profile.login_url = profile.api_url.clone();
+        }
+    }
     let method = match (&global.bucp, profile.login_url.is_empty(), &profile.bucp) {
         (Some(addr), _, _) => LoginMethod::Bucp(addr.clone()),
         (None, true, Some(addr)) => LoginMethod::Bucp(addr.clone()),
@@ -145,6 +165,9 @@ pub fn resolve(
     };
     if method == LoginMethod::Http {
         profile.check()?;
+        if profile.web_api == WebApi::Oos && profile.dev_id.trim().is_empty() {
+            return Err(ResolveError::Url(AuthError::MissingDevKey));
+        }
     }
     Ok(Target { screen_name, profile, method, request_tls })
 }
@@ -226,8 +249,8 @@ mod tests {
         let err = resolve_with(&["--user", "alice", "--profile", "nowhere"], "").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown profile `nowhere`: use aim, icq, local, or a [[server]] name from the config \
-             file"
+            "unknown profile `nowhere`: use aim, icq, local, oos, or a [[server]] name from the \
+             config file"
         );
     }
 
@@ -295,6 +318,62 @@ mod tests {
         assert!(err.to_string().contains("plain http:// is only allowed to loopback"), "{err}");
         let with_bucp = [&remote[..], &["--bucp", "127.0.0.1:5191"]].concat();
         assert!(resolve_with(&with_bucp, "").is_ok(), "BUCP skips the HTTP URL check");
+    }
+
+    #[test]
+    fn the_oos_preset_signs_on_by_bucp_on_5190_unless_a_web_api_url_is_given() {
+        let bucp = resolve_with(&["--user", "alice", "--profile", "oos"], "").unwrap();
+        assert_eq!(bucp.method, LoginMethod::Bucp("127.0.0.1:5190".into()));
+        assert_eq!(bucp.profile.web_api, WebApi::Oos);
+        let moved =
+            resolve_with(&["--user", "alice", "--profile", "oos", "--bucp", "10.1.1.1:5190"], "")
+                .unwrap();
+        assert_eq!(
+            moved.method,
+            LoginMethod::Bucp("10.1.1.1:5190".into()),
+            "the host is overridable"
+        );
+        let web = [
+            "--user",
+            "alice",
+            "--profile",
+            "oos",
+            "--login-url",
+            "http://127.0.0.1:8081",
+            "--dev-id",
+            "key",
+        ];
+        let target = resolve_with(&web, "").unwrap();
+        assert_eq!(target.method, LoginMethod::Http);
+        assert_eq!(target.profile.api_url, "http://127.0.0.1:8081", "one URL stands for both");
+        assert_eq!(target.profile.web_api, WebApi::Oos);
+        assert_eq!(target.profile.dev_id, "key");
+    }
+
+    #[test]
+    fn the_oos_web_api_without_a_key_is_a_usage_error_that_says_how_to_give_one() {
+        let flags = ["--user", "alice", "--profile", "oos", "--api-url", "http://127.0.0.1:8081"];
+        let err = resolve_with(&flags, "").unwrap_err();
+        assert!(matches!(err, ResolveError::Url(AuthError::MissingDevKey)), "{err:?}");
+        assert!(err.to_string().contains("--dev-id"), "{err}");
+    }
+
+    #[test]
+    fn the_config_chooses_the_oos_web_api_per_server_and_accounts_may_name_the_preset() {
+        let text = "[[account]]\nscreen_name = \"alice\"\nserver = \"home\"\n\
+                    [[server]]\nname = \"home\"\nlogin_url = \"http://127.0.0.1:8081\"\n\
+                    api_url = \"http://127.0.0.1:8081\"\ndev_id = \"k1\"\nweb_api = \"oos\"";
+        let target = resolve_with(&[], text).unwrap();
+        assert_eq!(target.profile.web_api, WebApi::Oos);
+        assert_eq!((target.profile.dev_id.as_str(), &target.method), ("k1", &LoginMethod::Http));
+        let preset = "[[account]]\nscreen_name = \"alice\"\nserver = \"oos\"";
+        let target = resolve_with(&[], preset).unwrap();
+        assert_eq!(target.method, LoginMethod::Bucp("127.0.0.1:5190".into()));
+        let moved = "[[account]]\nscreen_name = \"alice\"\nserver = \"oos\"\n\
+                     [[server]]\nname = \"oos\"\nbucp = \"192.0.2.7:5195\"";
+        let target = resolve_with(&[], moved).unwrap();
+        assert_eq!(target.method, LoginMethod::Bucp("192.0.2.7:5195".into()));
+        assert_eq!(target.profile.web_api, WebApi::Oos);
     }
 
     #[test]

@@ -1,21 +1,17 @@
 //! A tiny scripted OSCAR server (BUCP and BOS on one port) for testing the session actor's
 //! behaviour in situations a well-behaved server never creates: garbage frames, undecodable
-//! SNACs, connections dropped with an IM in flight. Built from the wire module only.
+//! SNACs, connections dropped with an IM in flight. Its BUCP host and its answers to a
+//! well-behaved sign-on are the testkit's (`flapjack_testkit::scripted`), shared with the
+//! hostile server.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use bytes::BytesMut;
-use flapjack::oscar::bucp::{self, LoginReply};
-use flapjack::oscar::codes::AuthErrorCode;
-use flapjack::oscar::feedbag::{FeedbagItem, FeedbagReply};
-use flapjack::oscar::icbm::HostAck;
-use flapjack::oscar::oservice::SelfInfo;
-use flapjack::oscar::rate::aol_rate_params;
-use flapjack::oscar::userinfo::UserInfo;
 use flapjack::oscar::{
     decode_snac_payload, snac_flap, Channel, Flap, FlapCodec, Hello, OutFlap, SnacBody,
 };
+use flapjack_testkit::scripted::{bos_reply, bucp_reply};
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -140,26 +136,17 @@ async fn send(framed: &mut Conn, body: SnacBody, request_id: u32) {
 async fn serve_bucp(mut framed: Conn, addr: SocketAddr) {
     while let Some(Ok(f)) = framed.next().await {
         let Ok((h, body)) = decode_snac_payload(&f.payload) else { continue };
-        match body {
-            SnacBody::ChallengeRequest(_) => {
-                // A slow login host, so commands sent right after `spawn` meet a session that
-                // is still authenticating.
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                let reply =
-                    bucp::ChallengeReply { key: b"1234".to_vec(), tlvs: Default::default() };
-                send(&mut framed, SnacBody::ChallengeReply(reply), h.request_id).await;
-            }
-            SnacBody::LoginRequest(req) => {
-                let name = req.screen_name().unwrap_or_default();
-                let reply = if req.hash_matches(b"1234", PASSWORD.as_bytes()) {
-                    LoginReply::success(&name, &addr.to_string(), COOKIE)
-                } else {
-                    LoginReply::failure(&name, AuthErrorCode::MismatchedPassword)
-                };
-                send(&mut framed, SnacBody::LoginReply(reply), h.request_id).await;
-                return;
-            }
-            _ => {}
+        if matches!(body, SnacBody::ChallengeRequest(_)) {
+            // A slow login host, so commands sent right after `spawn` meet a session that
+            // is still authenticating.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let login = matches!(body, SnacBody::LoginRequest(_));
+        if let Some(reply) = bucp_reply(&body, b"1234", PASSWORD, &addr.to_string(), COOKIE) {
+            send(&mut framed, reply, h.request_id).await;
+        }
+        if login {
+            return;
         }
     }
 }
@@ -176,22 +163,6 @@ async fn serve_bos(mut framed: Conn, script: BosScript, seen: Arc<Mutex<Seen>>, 
         }
         let id = h.request_id;
         match body {
-            SnacBody::RateParamsQuery => {
-                send(&mut framed, SnacBody::RateParamsReply(aol_rate_params()), id).await
-            }
-            SnacBody::SelfInfoQuery => {
-                let info = SelfInfo { info: UserInfo::new("Tester"), more: vec![] };
-                send(&mut framed, SnacBody::SelfInfo(info), id).await;
-            }
-            SnacBody::FeedbagQuery => {
-                let items = vec![
-                    FeedbagItem::group("", 0, &[1]),
-                    FeedbagItem::group("Buddies", 1, &[1]),
-                    FeedbagItem::buddy("friend", 1, 1),
-                ];
-                let reply = FeedbagReply { version: 0, items, last_modified: 1 };
-                send(&mut framed, SnacBody::FeedbagReply(reply), id).await;
-            }
             SnacBody::SendIm(im) => {
                 if let Ok(mut s) = seen.lock() {
                     s.im_cookies.push(im.cookie);
@@ -199,8 +170,9 @@ async fn serve_bos(mut framed: Conn, script: BosScript, seen: Arc<Mutex<Seen>>, 
                 if script.drop_on_im {
                     return;
                 }
-                let ack = HostAck { cookie: im.cookie, channel: 1, screen_name: im.recipient };
-                send(&mut framed, SnacBody::HostAck(ack), id).await;
+                if let Some(ack) = bos_reply(&SnacBody::SendIm(im), &["friend"]) {
+                    send(&mut framed, ack, id).await;
+                }
             }
             SnacBody::ClientReady(_) => {
                 for (i, action) in script.on_ready.iter().enumerate() {
@@ -216,7 +188,11 @@ async fn serve_bos(mut framed: Conn, script: BosScript, seen: Arc<Mutex<Seen>>, 
                     }
                 }
             }
-            _ => {}
+            other => {
+                if let Some(reply) = bos_reply(&other, &["friend"]) {
+                    send(&mut framed, reply, id).await;
+                }
+            }
         }
     }
 }

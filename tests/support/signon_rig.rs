@@ -1,10 +1,11 @@
 //! The embedded server behind three delaying hops (HTTP sign-on, BUCP, BOS), and one
 //! `flapjack --send` through them, as `tests/round_trips.rs` and `benches/signon.rs` run it.
+//! [`Rig::start_oos`] runs the server with Open OSCAR Server's web API instead of AOL's.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use flapjack::auth::ServerProfile;
+use flapjack::auth::{ServerProfile, WebApi};
 use flapjack::credentials::MemoryStore;
 use flapjack::headless::{self, SendOutcome, SendReport};
 use flapjack::screenname::ScreenName;
@@ -39,6 +40,9 @@ pub enum SignOn {
     ColdBucp,
     /// HTTP `startOSCARSession` with the token a previous run stored (no password given).
     Warm,
+    /// Open OSCAR Server's web API: `clientLogin`, `startSession`, `startOSCARSession`
+    /// (needs [`Rig::start_oos`]).
+    ColdOos,
 }
 
 impl SignOn {
@@ -51,6 +55,7 @@ impl SignOn {
             SignOn::ColdHttp => "cold, HTTP sign-on",
             SignOn::ColdBucp => "cold, BUCP sign-on",
             SignOn::Warm => "warm, stored token",
+            SignOn::ColdOos => "cold, OOS web API",
         }
     }
 
@@ -59,6 +64,8 @@ impl SignOn {
         match self {
             SignOn::ColdHttp | SignOn::ColdBucp => 3,
             SignOn::Warm => 2,
+            // startSession is one exchange more than AOL's flow; the rest stays at the floor.
+            SignOn::ColdOos => 4,
         }
     }
 }
@@ -110,21 +117,32 @@ pub struct Rig {
 impl Rig {
     /// Starts a server whose every hop is delayed by `delay` each way.
     pub async fn start(delay: Duration) -> Rig {
+        let rig = Self::start_with(delay, WebApi::Aol).await;
+        // Store a token for the warm runs (through the hops, so the key matches).
+        let primed = rig.send(SignOn::ColdHttp, Some(rig.store.clone())).await;
+        assert_eq!(primed.report.outcome, SendOutcome::Delivered, "{:?}", primed.report);
+        rig
+    }
+
+    /// Starts a server speaking Open OSCAR Server's web API behind the same hops, for
+    /// [`SignOn::ColdOos`] (and BUCP); OOS's one-minute tokens are never kept, so no warm run.
+    pub async fn start_oos(delay: Duration) -> Rig {
+        Self::start_with(delay, WebApi::Oos).await
+    }
+
+    async fn start_with(delay: Duration, web_api: WebApi) -> Rig {
         let net = DelayNet::new(delay);
         let bos_hop = net.bind("bos", Protocol::Flap).await;
         let mut config = ServerConfig::for_tests(Accounts::from_toml(ACCOUNTS).expect("accounts"));
         config.advertised_bos = Some(bos_hop.addr());
         // Benches sign on hundreds of times a minute.
         config.max_logins_per_minute = None;
+        config.web_api = web_api;
         let server = Server::start(config).await.expect("server starts");
         let bos = bos_hop.forward_to(server.bos_bound_addr());
         let http = net.proxy("http", Protocol::Http, server.http_addr()).await;
         let bucp = net.proxy("bucp", Protocol::Flap, server.bucp_addr()).await;
-        let rig = Rig { server, net, http, bucp, _bos: bos, store: Arc::new(MemoryStore::new()) };
-        // Store a token for the warm runs (through the hops, so the key matches).
-        let primed = rig.send(SignOn::ColdHttp, Some(rig.store.clone())).await;
-        assert_eq!(primed.report.outcome, SendOutcome::Delivered, "{:?}", primed.report);
-        rig
+        Rig { server, net, http, bucp, _bos: bos, store: Arc::new(MemoryStore::new()) }
     }
 
     fn config(&self, how: SignOn, store: Option<Arc<MemoryStore>>) -> SessionConfig {
@@ -142,6 +160,16 @@ impl Rig {
             SignOn::Warm => {
                 config.password = None;
                 config.with_credentials(self.store.clone())
+            }
+            SignOn::ColdOos => {
+                let url = format!("http://{}", self.http.addr());
+                config.server = ServerProfile {
+                    login_url: url.clone(),
+                    api_url: url,
+                    dev_id: flapjack::auth::profile::LOCAL_DEV_ID.into(),
+                    ..ServerProfile::oos()
+                };
+                config
             }
         }
     }

@@ -14,6 +14,7 @@ use tokio_util::codec::Framed;
 
 use super::bos::Hub;
 use super::{Account, ServerState};
+use crate::listen::{stopped, Io};
 use crate::oscar::bucp::{tlv, ChallengeReply, LoginReply};
 use crate::oscar::codes::{AuthErrorCode, SnacErrorCode};
 use crate::oscar::snac::SnacError;
@@ -39,44 +40,26 @@ pub fn auth_key() -> String {
     (0..10).map(|_| char::from(b'0' + rand::random_range(0..10u8))).collect()
 }
 
-/// Accepts BUCP connections until `shutdown`.
+/// Accepts BUCP connections until `shutdown`; each gets [`LOGIN_TIMEOUT`] for the exchange.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     hub: Arc<Hub>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
-    let mut tasks = tokio::task::JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    let hub = Arc::clone(&hub);
-                    let mut stop = shutdown.clone();
-                    tasks.spawn(async move {
-                        tokio::select! {
-                            r = tokio::time::timeout(LOGIN_TIMEOUT, login(stream, peer, &hub)) => {
-                                if r.is_err() {
-                                    tracing::info!("BUCP {peer}: timed out");
-                                }
-                            }
-                            () = super::bos::conn::stopped(&mut stop) => {}
-                        }
-                    });
+    crate::listen::serve("BUCP", listener, None, shutdown, move |io, peer, mut stop| {
+        let hub = Arc::clone(&hub);
+        async move {
+            tokio::select! {
+                r = tokio::time::timeout(LOGIN_TIMEOUT, login(io, peer, &hub)) => {
+                    if r.is_err() {
+                        tracing::info!("BUCP {peer}: timed out");
+                    }
                 }
-                Err(e) => {
-                    tracing::warn!("BUCP accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            changed = shutdown.changed() => {
-                if changed.is_err() || *shutdown.borrow() {
-                    break;
-                }
+                () = stopped(&mut stop) => {}
             }
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
         }
-    }
-    while tasks.join_next().await.is_some() {}
+    })
+    .await;
 }
 
 /// The outcome of checking credentials, before it is written as TLVs.
@@ -122,12 +105,9 @@ fn reply_tlvs(
     }
 }
 
-async fn login(stream: tokio::net::TcpStream, peer: SocketAddr, hub: &Hub) {
-    if let Err(e) = stream.set_nodelay(true) {
-        tracing::debug!("BUCP {peer}: cannot set TCP_NODELAY: {e}");
-    }
+async fn login(io: Box<dyn Io>, peer: SocketAddr, hub: &Hub) {
     let mut framed =
-        Framed::new(stream, FlapCodec::with_initial_sequence(rand::random_range(0..0x7FFF)));
+        Framed::new(io, FlapCodec::with_initial_sequence(rand::random_range(0..0x7FFF)));
     let Ok(hello) = Hello::default().encode() else { return };
     if framed.send(OutFlap { channel: Channel::SignOn, payload: hello }).await.is_err() {
         return;
@@ -226,7 +206,7 @@ async fn login(stream: tokio::net::TcpStream, peer: SocketAddr, hub: &Hub) {
 }
 
 async fn send(
-    framed: &mut Framed<tokio::net::TcpStream, FlapCodec>,
+    framed: &mut Framed<Box<dyn Io>, FlapCodec>,
     body: SnacBody,
     request_id: u32,
 ) -> Result<(), ()> {

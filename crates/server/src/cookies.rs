@@ -44,6 +44,7 @@ impl CookieStore {
         (pending.expires_at > now).then_some(pending.screen_name)
     }
 
+    #[cfg(feature = "test-support")]
     /// The cookies still waiting for `screen_name`, so tests can check none leaks.
     pub fn outstanding_for(&self, screen_name: &ScreenName) -> Vec<Vec<u8>> {
         let Ok(pending) = self.pending.lock() else { return Vec::new() };

@@ -13,7 +13,8 @@
 //! A cut is a silent drop as the client sees it (no channel-4 frame, possibly half a frame),
 //! but the server's side is orderly: whatever it wrote before the cut is flushed and reaches
 //! the client, and IMs queued for the connection but not written are kept for the account
-//! (see `Hub::rescue_undelivered`). Without a plan (the default) none of this code runs.
+//! (see `Hub::rescue_undelivered`). Without a plan (the default) none of this code runs, and
+//! without the `test-support` feature (the product) it is not even compiled in.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -22,7 +23,8 @@ use std::sync::{Arc, Mutex};
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 
-use crate::oscar::{Channel, Flap, OutFlap};
+use crate::bos::OutSnac;
+use crate::oscar::{Channel, Flap};
 
 /// The SNACs a client sends while signing on, in the order flapjack (and libpurple) sends
 /// them; sign-on cuts happen just before or just after one of them.
@@ -246,14 +248,10 @@ pub struct ConnFaults {
 
 /// The (family, subtype) of an inbound data frame's SNAC, if it has a SNAC header.
 pub fn snac_id(frame: &Flap) -> Option<(u16, u16)> {
-    snac_id_of(frame.channel, &frame.payload)
-}
-
-fn snac_id_of(channel: Channel, payload: &[u8]) -> Option<(u16, u16)> {
-    if channel != Channel::Data {
+    if frame.channel != Channel::Data {
         return None;
     }
-    match payload {
+    match &frame.payload[..] {
         [f0, f1, s0, s1, ..] => {
             Some((u16::from_be_bytes([*f0, *f1]), u16::from_be_bytes([*s0, *s1])))
         }
@@ -310,16 +308,14 @@ impl ConnFaults {
 
     /// Called before `out` is written: where to cut inside it, if anywhere. Counts the frames
     /// (and the IMs among them) it lets through.
-    pub fn write_cut(&mut self, out: &[OutFlap]) -> Option<WriteCut> {
+    pub fn write_cut(&mut self, out: &[OutSnac]) -> Option<WriteCut> {
         for (i, frame) in out.iter().enumerate() {
             self.frames_out += 1;
             match self.trigger {
                 Some(Trigger::MidFrame(n)) if self.frames_out >= n => {
                     return self.fire().then_some(WriteCut { whole: i, half: true });
                 }
-                Some(Trigger::AfterIms(n))
-                    if snac_id_of(frame.channel, &frame.payload) == Some(INCOMING_IM) =>
-                {
+                Some(Trigger::AfterIms(n)) if frame.id() == INCOMING_IM => {
                     self.ims += 1;
                     if self.ims >= n {
                         return self.fire().then_some(WriteCut { whole: i + 1, half: false });
@@ -354,8 +350,8 @@ mod tests {
         snac_id(&frame)
     }
 
-    fn outbound(family: u16, subtype: u16) -> OutFlap {
-        OutFlap::data(Bytes::from(snac(family, subtype)))
+    fn outbound(family: u16, subtype: u16) -> OutSnac {
+        OutSnac::new(crate::oscar::SnacBody::Unknown { family, subtype }, 1)
     }
 
     fn armed(plan: &FaultPlan, trigger: Trigger) -> ConnFaults {
@@ -421,7 +417,7 @@ mod tests {
     fn mid_frame_cuts_inside_the_nth_outbound_frame() {
         let plan = FaultPlan::new(1, 10);
         let mut c = armed(&plan, Trigger::MidFrame(5));
-        let batch: Vec<OutFlap> = (0..3).map(|i| outbound(0x01, i)).collect();
+        let batch: Vec<OutSnac> = (0..3).map(|i| outbound(0x01, i)).collect();
         assert_eq!(c.write_cut(&batch), None);
         assert_eq!(c.write_cut(&batch), Some(WriteCut { whole: 1, half: true }));
         assert_eq!(c.write_cut(&batch), None, "fires once");

@@ -114,13 +114,17 @@ pub fn server_bos(data: &[u8]) {
     let _bob = hub.register(&bob, addr, b"bob-cookie", false);
     let reg = hub.register(&alice, addr, b"alice-cookie", false);
     let mut session = Session::new(Arc::clone(&hub), reg.id, alice.screen_name, addr, 0);
-    let mut out = Vec::new();
-    out.extend(session.host_online());
+    let mut out = vec![session.host_online()];
     let mut now = 0;
     for frame in frames(data) {
         now += 50;
         out.clear();
-        if let Flow::Close(_) = session.handle(frame, now, &mut out) {
+        let flow = session.handle(frame, now, &mut out);
+        // The connection encodes replies as it writes them; so does the fuzzer.
+        for snac in &out {
+            let _ = snac.encode();
+        }
+        if let Flow::Close(_) = flow {
             break;
         }
     }

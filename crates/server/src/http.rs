@@ -22,14 +22,14 @@ use super::ServerState;
 use flapjack_proto::secret::Secret;
 use flapjack_proto::webapi::codes::detail;
 use flapjack_proto::webapi::sign;
-use flapjack_proto::webapi::Format;
+use flapjack_proto::webapi::{Format, WebApi};
 
 /// How long an ICQ challenge may be answered, seconds.
 const CHALLENGE_LIFETIME: i64 = 300;
 /// The XML namespace ICQ 7 requires on `/auth/*` replies (docs/protocol.md §4.2).
-const AUTH_NS: &str = "https://api.login.aol.com";
+pub(crate) const AUTH_NS: &str = "https://api.login.aol.com";
 /// The XML namespace ICQ 7 requires on `/aim/*` replies.
-const AIM_NS: &str = "http://developer.aim.com/xsd/aim.xsd";
+pub(crate) const AIM_NS: &str = "http://developer.aim.com/xsd/aim.xsd";
 
 /// Serves the HTTP sign-on on `listener` until `shutdown` turns true.
 pub async fn serve(
@@ -50,8 +50,16 @@ pub async fn serve(
     }
 }
 
-/// The routes, exposed so tests can drive them without a socket if they wish.
+/// The routes, exposed so tests can drive them without a socket if they wish: AOL's sign-on,
+/// or Open OSCAR Server's web API when the server is configured with it.
 pub fn router(state: Arc<ServerState>) -> Router {
+    if state.config.web_api == WebApi::Oos {
+        return Router::new()
+            .route("/auth/clientLogin", post(super::oos::client_login))
+            .route("/aim/startSession", get(super::oos::start_session))
+            .route("/aim/startOSCARSession", get(super::oos::start_oscar_session))
+            .with_state(state);
+    }
     Router::new()
         .route("/auth/clientLogin", post(client_login))
         .route("/auth/getChallenge", post(get_challenge))
@@ -60,14 +68,14 @@ pub fn router(state: Arc<ServerState>) -> Router {
 }
 
 /// The decoded parameters of one request, looked up by name (first occurrence wins).
-struct Params(Vec<(String, String)>);
+pub(crate) struct Params(pub(crate) Vec<(String, String)>);
 
 impl Params {
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
-    fn format(&self) -> Format {
+    pub(crate) fn format(&self) -> Format {
         match self.get("f") {
             Some(f) if f.eq_ignore_ascii_case("xml") => Format::Xml,
             _ => Format::Json,
@@ -77,6 +85,7 @@ impl Params {
 
 /// One API answer: status, detail, text and data, rendered per `f`.
 pub(crate) struct Reply {
+    http: StatusCode,
     format: Format,
     namespace: &'static str,
     status: u32,
@@ -86,18 +95,25 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    fn ok(format: Format, namespace: &'static str, data: Value) -> Self {
-        Self { format, namespace, status: 200, detail: None, text: "OK", data: Some(data) }
+    pub(crate) fn ok(format: Format, namespace: &'static str, data: Value) -> Self {
+        let http = StatusCode::OK;
+        Self { http, format, namespace, status: 200, detail: None, text: "OK", data: Some(data) }
     }
 
-    fn error(
+    /// The same answer under another HTTP status (Open OSCAR Server sends some failures so).
+    pub(crate) fn with_http(mut self, http: StatusCode) -> Self {
+        self.http = http;
+        self
+    }
+
+    pub(crate) fn error(
         format: Format,
         namespace: &'static str,
         status: u32,
         detail: Option<u32>,
         text: &'static str,
     ) -> Self {
-        Self { format, namespace, status, detail, text, data: None }
+        Self { http: StatusCode::OK, format, namespace, status, detail, text, data: None }
     }
 }
 
@@ -112,10 +128,11 @@ impl IntoResponse for Reply {
         if let Some(data) = self.data {
             response.insert("data".into(), data);
         }
-        // The API status travels in the body; HTTP says 200 as AOL's did.
+        // The API status travels in the body; HTTP says 200 as AOL's did (unless the reply
+        // imitates a server that also sets it).
         match self.format {
             Format::Json => (
-                StatusCode::OK,
+                self.http,
                 [(header::CONTENT_TYPE, "application/json; charset=UTF-8")],
                 json!({ "response": Value::Object(response) }).to_string(),
             )
@@ -129,7 +146,7 @@ impl IntoResponse for Reply {
                     write_xml(&mut xml, k, v);
                 }
                 xml.push_str("</response>");
-                (StatusCode::OK, [(header::CONTENT_TYPE, "text/xml; charset=UTF-8")], xml)
+                (self.http, [(header::CONTENT_TYPE, "text/xml; charset=UTF-8")], xml)
                     .into_response()
             }
         }

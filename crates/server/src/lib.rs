@@ -2,9 +2,12 @@
 //! It depends on the shared layer (`flapjack-proto`) only, never on the client.
 //!
 //! This crate root holds what all its halves share: the configuration, the clock, the accounts,
-//! the issued tokens and BOS cookies, and counters tests read. [`http`] serves the HTTP
+//! the issued tokens and BOS cookies, and counters tests read. Machinery only tests use (fault
+//! plans, the counters' values, the record of secrets issued) needs the `test-support` feature;
+//! the fuzz entry points need `cfg(fuzzing)` or the `fuzzing` feature. [`http`] serves the HTTP
 //! sign-on (`clientLogin`, `getChallenge`, `startOSCARSession`) and checks it as strictly as
-//! AOL did. The BOS and BUCP listeners bind next to it in [`Server::start`] and use the same
+//! AOL did. The BOS and BUCP listeners bind next to it in [`Server::start`], share one accept loop
+//! ([`listen`]) and use the same
 //! [`ServerState`]: BOS redeems the cookies `startOSCARSession` (or BUCP) issues through
 //! [`ServerState::cookies`]; [`bos`] routes presence and IMs between sessions, [`bucp`] is the
 //! MD5 login host, [`store`] keeps feedbags and offline IMs (optionally on disk), and [`bot`]
@@ -15,18 +18,26 @@ pub mod bos;
 pub mod bot;
 pub mod bucp;
 pub mod cookies;
+#[cfg(feature = "test-support")]
 pub mod faults;
+#[cfg(any(fuzzing, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;
+pub mod listen;
+pub mod oos;
 pub mod store;
 pub mod tokens;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+#[cfg(feature = "test-support")]
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+#[cfg(feature = "test-support")]
+use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use accounts::{Account, Accounts, AccountsError};
@@ -37,9 +48,10 @@ pub use cookies::CookieStore;
 pub use tokens::{ChallengeStore, IssuedToken, TokenStore};
 
 use flapjack_proto::screenname::ScreenName;
+#[cfg(feature = "test-support")]
 use flapjack_proto::secret::Secret;
 
-pub use flapjack_proto::webapi::LOCAL_DEV_ID;
+pub use flapjack_proto::webapi::{WebApi, LOCAL_DEV_ID};
 
 // The shared layer, under the names the server's modules have always used.
 use flapjack_proto::{oscar, screenname, text};
@@ -112,7 +124,11 @@ pub struct ServerConfig {
     /// AOL throttled repeated sign-ons; `None` disables the limit.
     pub max_logins_per_minute: Option<usize>,
     /// Cut BOS connections at seeded random points (tests of reconnects); `None` = never.
+    #[cfg(feature = "test-support")]
     pub fault_injection: Option<faults::FaultPlan>,
+    /// Which web API the HTTP listener speaks: AOL's sign-on, or Open OSCAR Server's
+    /// (`clientLogin` → `startSession` → `startOSCARSession`, see [`oos`]).
+    pub web_api: WebApi,
 }
 
 impl ServerConfig {
@@ -140,7 +156,9 @@ impl ServerConfig {
             token_lifetime: 86_400,
             clock: Clock::system(),
             max_logins_per_minute: Some(30),
+            #[cfg(feature = "test-support")]
             fault_injection: None,
+            web_api: WebApi::Aol,
         }
     }
 
@@ -178,52 +196,83 @@ impl RateLimiter {
     }
 }
 
+/// One event counter that tests read. With the `test-support` feature it is an atomic; without
+/// it, it is zero-sized and counting compiles to nothing, so the product keeps no numbers that
+/// nothing in it reads (none of these feeds a log line or a decision).
+#[derive(Debug, Default)]
+pub struct Count(#[cfg(feature = "test-support")] AtomicU64);
+
+impl Count {
+    /// Counts `n` more, with the atomic's memory `order` (call sites read like `AtomicU64`'s).
+    #[inline]
+    pub fn fetch_add(&self, n: u64, order: Ordering) {
+        #[cfg(feature = "test-support")]
+        self.0.fetch_add(n, order);
+        #[cfg(not(feature = "test-support"))]
+        let _ = (n, order);
+    }
+
+    /// The count so far.
+    #[cfg(feature = "test-support")]
+    pub fn load(&self, order: Ordering) -> u64 {
+        self.0.load(order)
+    }
+}
+
 /// How many requests of each kind the server handled, so tests can check what really ran
 /// (for example that a stored token skipped `clientLogin`).
 #[derive(Debug, Default)]
 pub struct Counters {
     /// `clientLogin` requests, successful or not.
-    pub client_login: AtomicU64,
+    pub client_login: Count,
     /// `getChallenge` requests.
-    pub get_challenge: AtomicU64,
+    pub get_challenge: Count,
     /// `startOSCARSession` requests.
-    pub start_session: AtomicU64,
+    pub start_session: Count,
+    /// Open OSCAR Server `startSession` requests (web API `oos` only).
+    pub start_web_session: Count,
     /// Requests refused with an error status (HTTP and BUCP).
-    pub rejected: AtomicU64,
+    pub rejected: Count,
     /// BOS connections that presented a valid cookie.
-    pub bos_signons: AtomicU64,
+    pub bos_signons: Count,
     /// Successful BUCP (and legacy channel-1) logins.
-    pub bucp_logins: AtomicU64,
+    pub bucp_logins: Count,
     /// IMs delivered to an online recipient or a bot.
-    pub ims_relayed: AtomicU64,
+    pub ims_relayed: Count,
     /// IMs stored for an offline recipient.
-    pub offline_ims_stored: AtomicU64,
+    pub offline_ims_stored: Count,
     /// IMs queued for a connection that ended before writing them, handed to another session
     /// of the account or stored offline instead of being lost.
-    pub ims_rescued: AtomicU64,
+    pub ims_rescued: Count,
     /// Rate warnings (01/0A code 2) sent, all accounts.
-    pub rate_warnings: AtomicU64,
+    pub rate_warnings: Count,
     /// Connections closed for falling below a class's disconnect level.
-    pub rate_disconnects: AtomicU64,
+    pub rate_disconnects: Count,
     /// Rate warnings per account (normalized screen name).
+    #[cfg(feature = "test-support")]
     pub rate_warnings_by_account: Mutex<HashMap<String, u64>>,
 }
 
 impl Counters {
     /// Reads one counter.
-    pub fn get(counter: &AtomicU64) -> u64 {
+    #[cfg(feature = "test-support")]
+    pub fn get(counter: &Count) -> u64 {
         counter.load(Ordering::Relaxed)
     }
 
     /// Counts one rate warning sent to `name`.
     pub fn note_rate_warning(&self, name: &ScreenName) {
         self.rate_warnings.fetch_add(1, Ordering::Relaxed);
+        #[cfg(feature = "test-support")]
         if let Ok(mut map) = self.rate_warnings_by_account.lock() {
             *map.entry(name.normalized().to_string()).or_default() += 1;
         }
+        #[cfg(not(feature = "test-support"))]
+        let _ = name;
     }
 
     /// Rate warnings sent to `name` so far.
+    #[cfg(feature = "test-support")]
     pub fn rate_warnings_for(&self, name: &str) -> u64 {
         let key = ScreenName::from_wire(name).normalized().to_string();
         self.rate_warnings_by_account.lock().ok().and_then(|m| m.get(&key).copied()).unwrap_or(0)
@@ -247,6 +296,8 @@ pub struct ServerState {
     pub bos_addr: SocketAddr,
     /// Recent `clientLogin` attempts, for the rate limit.
     pub rate: RateLimiter,
+    /// Open OSCAR Server web sessions (`aimsid`s), for the `oos` web API.
+    pub web_sessions: oos::WebSessions,
 }
 
 impl ServerState {
@@ -260,6 +311,7 @@ impl ServerState {
             counters: Counters::default(),
             bos_addr,
             rate: RateLimiter::default(),
+            web_sessions: oos::WebSessions::default(),
         }
     }
 
@@ -280,16 +332,25 @@ impl ServerState {
         self.config.accounts.get(name.as_str()).cloned()
     }
 
+    #[cfg(feature = "test-support")]
     /// `clientLogin` requests handled so far.
     pub fn client_login_count(&self) -> u64 {
         Counters::get(&self.counters.client_login)
     }
 
+    #[cfg(feature = "test-support")]
     /// `startOSCARSession` requests handled so far.
     pub fn start_session_count(&self) -> u64 {
         Counters::get(&self.counters.start_session)
     }
 
+    /// Open OSCAR Server `startSession` requests handled so far (web API `oos`).
+    #[cfg(feature = "test-support")]
+    pub fn start_web_session_count(&self) -> u64 {
+        Counters::get(&self.counters.start_web_session)
+    }
+
+    #[cfg(feature = "test-support")]
     /// Every secret issued to `screen_name` still known to the server (tokens, session
     /// secrets, session keys, pending cookies in base64 and hex), so tests can assert that none
     /// of them appears in a client's output.

@@ -39,6 +39,16 @@ impl TokenStore {
         Secret::new(a)
     }
 
+    /// Issues a token in URL-safe base64 with padding, as Open OSCAR Server's are.
+    pub fn issue_url_safe(&self, issued: IssuedToken) -> Secret {
+        use base64::engine::general_purpose::URL_SAFE;
+        let a = URL_SAFE.encode(random_bytes::<48>());
+        if let Ok(mut tokens) = self.tokens.lock() {
+            tokens.insert(a.clone(), issued);
+        }
+        Secret::new(a)
+    }
+
     /// Looks a token up.
     pub fn get(&self, a: &str) -> Option<IssuedToken> {
         self.tokens.lock().ok()?.get(a).cloned()
@@ -52,6 +62,7 @@ impl TokenStore {
         before - tokens.len()
     }
 
+    #[cfg(feature = "test-support")]
     /// The tokens issued to `screen_name` with their `a`, so tests can check no secret leaks.
     pub fn issued_to(&self, screen_name: &ScreenName) -> Vec<(Secret, IssuedToken)> {
         let Ok(tokens) = self.tokens.lock() else { return Vec::new() };

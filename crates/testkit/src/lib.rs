@@ -11,5 +11,6 @@
 
 pub mod hostile;
 pub mod pair;
+pub mod scripted;
 
 pub use pair::{BosEnd, Dir, EmbeddedBos, FrameMatcher, HostileBos, Pair, Wire};

@@ -17,7 +17,7 @@ use flapjack_client::session::{Command, Event};
 use flapjack_proto::oscar::{Channel, Flap, FlapCodec, Hello, OutFlap, SignOff};
 use flapjack_proto::screenname::ScreenName;
 use flapjack_server::bos::session::{Flow, Session};
-use flapjack_server::bos::Registration;
+use flapjack_server::bos::{OutSnac, Registration};
 use flapjack_server::{Hub, ServerConfig, ServerState};
 use tokio_util::codec::{Decoder, Encoder};
 
@@ -68,6 +68,13 @@ impl EmbeddedBos {
         &self.hub
     }
 
+    /// Encodes a typed SNAC as the connection task does when it writes it.
+    fn encode_snac(&mut self, snac: &OutSnac, out: &mut Vec<u8>) {
+        if let Some(frame) = snac.encode() {
+            self.encode(frame, out);
+        }
+    }
+
     fn encode(&mut self, frame: OutFlap, out: &mut Vec<u8>) {
         let mut bytes = BytesMut::new();
         match self.codec.encode(frame, &mut bytes) {
@@ -105,7 +112,7 @@ impl BosEnd for EmbeddedBos {
                         let hub = Arc::clone(&self.hub);
                         let session =
                             Session::new(hub, reg.id, account.screen_name.clone(), peer, now);
-                        frames.extend(session.host_online());
+                        frames.push(session.host_online());
                         self.session = Some(session);
                         self.registration = Some(reg);
                         Flow::Continue
@@ -115,8 +122,8 @@ impl BosEnd for EmbeddedBos {
             }
             None => Flow::Close(None),
         };
-        for frame in frames {
-            self.encode(frame, out);
+        for snac in &frames {
+            self.encode_snac(snac, out);
         }
         match flow {
             Flow::Continue => true,
@@ -136,8 +143,8 @@ impl BosEnd for EmbeddedBos {
                 queued.push(frame);
             }
         }
-        for frame in queued {
-            self.encode(frame, out);
+        for snac in &queued {
+            self.encode_snac(snac, out);
         }
     }
 

@@ -6,9 +6,9 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use flapjack::oscar::bucp::{self, LoginReply};
+use flapjack::oscar::SnacBody;
 use flapjack::oscar::{decode_snac_payload, encode_snac, Channel, FlapCodec, Hello, OutFlap};
-use flapjack::oscar::{SnacBody, TlvBlock};
+use flapjack_testkit::scripted::bucp_reply;
 use futures::{SinkExt, StreamExt};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -96,7 +96,7 @@ async fn serve(stream: TcpStream, addr: SocketAddr, rec: Arc<Mutex<Record>>, at:
     }
 }
 
-async fn reply(framed: &mut Conn, body: SnacBody, request_id: u32) {
+async fn reply_to(framed: &mut Conn, body: SnacBody, request_id: u32) {
     if let Ok(payload) = encode_snac(&body, request_id, 0) {
         let _ = framed.send(OutFlap::data(payload)).await;
     }
@@ -105,23 +105,12 @@ async fn reply(framed: &mut Conn, body: SnacBody, request_id: u32) {
 async fn serve_bucp(mut framed: Conn, addr: SocketAddr) {
     while let Some(Ok(f)) = framed.next().await {
         let Ok((h, body)) = decode_snac_payload(&f.payload) else { continue };
-        match body {
-            SnacBody::ChallengeRequest(_) => {
-                let reply_body =
-                    bucp::ChallengeReply { key: b"5678".to_vec(), tlvs: TlvBlock::new() };
-                reply(&mut framed, SnacBody::ChallengeReply(reply_body), h.request_id).await;
-            }
-            SnacBody::LoginRequest(req) => {
-                let name = req.screen_name().unwrap_or_default();
-                let body = if req.hash_matches(b"5678", PASSWORD.as_bytes()) {
-                    LoginReply::success(&name, &addr.to_string(), COOKIE)
-                } else {
-                    LoginReply::failure(&name, flapjack::oscar::AuthErrorCode::MismatchedPassword)
-                };
-                reply(&mut framed, SnacBody::LoginReply(body), h.request_id).await;
-                return;
-            }
-            _ => {}
+        let login = matches!(body, SnacBody::LoginRequest(_));
+        if let Some(reply) = bucp_reply(&body, b"5678", PASSWORD, &addr.to_string(), COOKIE) {
+            reply_to(&mut framed, reply, h.request_id).await;
+        }
+        if login {
+            return;
         }
     }
 }

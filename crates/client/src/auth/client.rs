@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::error::{explain, AuthError, Endpoint};
-use super::profile::ServerProfile;
+use super::profile::{ServerProfile, WebApi};
 use super::response::{self, Format};
 use super::secret::{redact, Secret, SecretBytes};
 use super::sign;
@@ -22,6 +22,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 const MAX_BODY: usize = 256 * 1024;
 /// The longest ICQ password older servers compare (docs/protocol.md §4.3).
 const ICQ_SHORT_PASSWORD: usize = 8;
+/// A token that expires sooner than this is not worth keeping for a later run: it cannot
+/// outlive a session (Open OSCAR Server's lasts a minute).
+pub const MIN_KEPT_TOKEN_LIFETIME: i64 = 600;
 
 /// What `clientLogin` yields and a later run can reuse: enough to call `startOSCARSession`
 /// again without the password, which is why it serializes (for the OS keyring).
@@ -48,6 +51,13 @@ impl StoredToken {
     /// Whether the token is past its expiry by the server's clock, so asking would be wasted.
     pub fn is_expired(&self) -> bool {
         self.server_now() >= self.expires_at
+    }
+
+    /// Whether the token lives long enough to be kept for a later run (at least
+    /// [`MIN_KEPT_TOKEN_LIFETIME`] from now): one that expires within a session only costs
+    /// the next run a refused round trip.
+    pub fn worth_keeping(&self) -> bool {
+        self.expires_at.saturating_sub(self.server_now()) >= MIN_KEPT_TOKEN_LIFETIME
     }
 }
 
@@ -220,6 +230,15 @@ impl HttpSignOn {
         user: &str,
         password: &Secret,
     ) -> Result<StoredToken, AuthError> {
+        if self.profile.web_api == WebApi::Oos {
+            // OOS has no getChallenge: a UIN sends its password like a screen name. Its
+            // startOSCARSession refuses a request without a registered key, so say so before
+            // the password travels.
+            if self.profile.dev_id.trim().is_empty() {
+                return Err(AuthError::MissingDevKey);
+            }
+            return self.aim_client_login(user, password).await;
+        }
         let is_uin = ScreenName::from_wire(user).is_uin();
         if !is_uin {
             return self.aim_client_login(user, password).await;
@@ -314,6 +333,20 @@ impl HttpSignOn {
         let login = response::client_login_data(data)?;
         let now = unix_now();
         let offset = login.host_time.saturating_sub(now);
+        let lifetime = match self.profile.web_api.real_token_lifetime() {
+            Some(real) if real < login.expires_in => {
+                self.trace.step(
+                    Endpoint::ClientLogin,
+                    format!(
+                        "expiresIn says {} s, but this server honours its token for {real} s; \
+                         counting {real} s",
+                        login.expires_in
+                    ),
+                );
+                real
+            }
+            _ => login.expires_in,
+        };
         let key = Secret::new(sign::session_key(password.expose(), login.session_secret.expose()));
         self.trace.step(
             Endpoint::ClientLogin,
@@ -334,7 +367,7 @@ impl HttpSignOn {
         Ok(StoredToken {
             screen_name: login.login_id.unwrap_or_else(|| user.to_string()),
             token: login.token,
-            expires_at: login.host_time.saturating_add(login.expires_in),
+            expires_at: login.host_time.saturating_add(lifetime),
             session_key: key,
             host_time_offset: offset,
         })
@@ -387,8 +420,74 @@ impl HttpSignOn {
             );
             return Err(AuthError::TokenExpiredLocally { expires_at: token.expires_at });
         }
+        if self.profile.web_api == WebApi::Oos {
+            return self.oos_start_session(token).await;
+        }
         let request = self.prepare_start_session(token);
         self.send_start_session(&request, &token.screen_name).await
+    }
+
+    /// Open OSCAR Server's two steps after `clientLogin`: `startSession` trades the token for
+    /// an `aimsid` (unsigned: OOS checks no signature), and `startOSCARSession` trades the
+    /// `aimsid` and the registered key `k` for the BOS address and a hex cookie.
+    async fn oos_start_session(&self, token: &StoredToken) -> Result<BosTicket, AuthError> {
+        if self.profile.dev_id.trim().is_empty() {
+            return Err(AuthError::MissingDevKey);
+        }
+        let f = self.format.as_param();
+        let key = self.profile.dev_id.as_str();
+        let ep = Endpoint::StartSession;
+        let query = sign::normalized_params(&[
+            ("a", token.token.expose()),
+            ("clientName", &self.client_name),
+            ("clientVersion", &self.client_version),
+            ("f", f),
+            ("k", key),
+        ]);
+        let url = format!("{}?{query}", self.profile.endpoint_url(ep));
+        self.trace.step(ep, format!("GET {}", redact_token(&url, &token.token)));
+        let data = self.exchange(ep, self.http.get(url)).await?;
+        let aimsid = response::web_session_data(&data)?.aimsid;
+        self.trace.step(ep, format!("aimsid = {aimsid}"));
+
+        let ep = Endpoint::StartOscarSession;
+        let use_ssl = if self.use_tls { "1" } else { "0" };
+        let query = sign::normalized_params(&[
+            ("aimsid", aimsid.expose()),
+            ("f", f),
+            ("k", key),
+            ("useSSL", use_ssl),
+        ]);
+        let url = format!("{}?{query}", self.profile.endpoint_url(ep));
+        self.trace.step(ep, format!("GET {}", redact_token(&url, &aimsid)));
+        let data = self.exchange(ep, self.http.get(url)).await?;
+        let session = response::oos_start_session_data(&data)?;
+        self.trace_ticket(&session);
+        Ok(BosTicket {
+            screen_name: token.screen_name.clone(),
+            host: session.host,
+            port: session.port,
+            cookie: session.cookie,
+            use_tls: session.use_tls,
+            tls_cert_name: session.tls_cert_name,
+        })
+    }
+
+    fn trace_ticket(&self, session: &response::StartSessionData) {
+        self.trace.step(
+            Endpoint::StartOscarSession,
+            format!(
+                "BOS {}:{} ({}), cookie {} bytes",
+                session.host,
+                session.port,
+                match &session.tls_cert_name {
+                    Some(name) => format!("TLS, certificate name {name}"),
+                    None if session.use_tls => "TLS".into(),
+                    None => "plain TCP".into(),
+                },
+                session.cookie.len()
+            ),
+        );
     }
 
     /// Sends a prepared request and reads the BOS address and cookie from the answer.
@@ -422,20 +521,7 @@ impl HttpSignOn {
             }
         };
         let session = response::start_session_data(&data)?;
-        self.trace.step(
-            ep,
-            format!(
-                "BOS {}:{} ({}), cookie {} bytes",
-                session.host,
-                session.port,
-                match &session.tls_cert_name {
-                    Some(name) => format!("TLS, certificate name {name}"),
-                    None if session.use_tls => "TLS".into(),
-                    None => "plain TCP".into(),
-                },
-                session.cookie.len()
-            ),
-        );
+        self.trace_ticket(&session);
         Ok(BosTicket {
             screen_name: screen_name.to_string(),
             host: session.host,

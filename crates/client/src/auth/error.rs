@@ -32,9 +32,19 @@ pub enum AuthError {
     /// 401/1015: `ts` too far from the server's clock.
     #[error("the server says the request timestamp is too far from its clock ({0})")]
     StaleTimestamp(ServerCodes),
-    /// 440-443: the developer key (`devId`/`k`) is not accepted.
-    #[error("the server does not accept this developer key (--dev-id) ({0})")]
+    /// 440-443, or Open OSCAR Server's 403 "invalid API key": the developer key (`devId`/`k`)
+    /// is not accepted.
+    #[error("the server does not accept this developer key (--dev-id / dev_id); servers such as Open OSCAR Server accept only keys their admin registered, so ask the server's admin for one ({0})")]
     InvalidDevKey(ServerCodes),
+    /// Open OSCAR Server's web API was chosen without a developer key: it would refuse
+    /// `startOSCARSession`, so the sign-on does not start.
+    #[error("Open OSCAR Server's web API needs a developer key its admin registered: pass --dev-id KEY or set dev_id in the [[server]] entry (or sign on by BUCP: --profile oos without --login-url)")]
+    MissingDevKey,
+    /// Open OSCAR Server answered `startOSCARSession` with 500 "failed to retrieve existing
+    /// bridge": its `startSession` already tied the web session to an OSCAR session, and some
+    /// versions then cannot hand that session to an OSCAR client.
+    #[error("this Open OSCAR Server cannot hand its web session to an OSCAR client (\"failed to retrieve existing bridge\"); sign on by BUCP instead: --profile oos without --login-url, or --bucp HOST:5190 ({0})")]
+    OosBridgeUnavailable(ServerCodes),
     /// 400, 460, 462: the server found a parameter missing or unusable.
     #[error("the server says the request was malformed: {text} ({codes})")]
     BadRequest {
@@ -135,7 +145,8 @@ impl AuthError {
             | AuthError::TokenExpired(c)
             | AuthError::TokenRejected(c)
             | AuthError::StaleTimestamp(c)
-            | AuthError::InvalidDevKey(c) => Some(*c),
+            | AuthError::InvalidDevKey(c)
+            | AuthError::OosBridgeUnavailable(c) => Some(*c),
             AuthError::BadRequest { codes, .. } | AuthError::Refused { codes, .. } => Some(*codes),
             _ => None,
         }
@@ -155,15 +166,26 @@ impl AuthError {
             (401, Some(TOKEN_REJECTED)) => AuthError::TokenRejected(codes),
             (401, Some(STALE_TIMESTAMP)) => AuthError::StaleTimestamp(codes),
             (330, _) => AuthError::IncorrectPassword(codes),
-            (401, None) if endpoint != Endpoint::StartOscarSession => {
+            (401, None) if matches!(endpoint, Endpoint::ClientLogin | Endpoint::GetChallenge) => {
                 AuthError::IncorrectPassword(codes)
             }
+            // startOSCARSession, and OOS's startSession ("invalid or expired token").
             (401, None) => AuthError::TokenRejected(codes),
             (401, Some(_)) if endpoint == Endpoint::StartOscarSession => {
                 AuthError::RateLimited(codes)
             }
             (607 | 430 | 429, _) => AuthError::RateLimited(codes),
             (440..=443, _) => AuthError::InvalidDevKey(codes),
+            // OOS's API-key middleware (server/webapi/middleware/auth.go upstream).
+            (403, _) if text.eq_ignore_ascii_case("invalid API key") => {
+                AuthError::InvalidDevKey(codes)
+            }
+            (500, _)
+                if endpoint == Endpoint::StartOscarSession
+                    && text.contains("failed to retrieve existing bridge") =>
+            {
+                AuthError::OosBridgeUnavailable(codes)
+            }
             (400 | 460 | 462, _) => AuthError::BadRequest { codes, text },
             _ => AuthError::Refused { codes, text },
         }
@@ -220,6 +242,40 @@ mod tests {
             map(codes(Endpoint::ClientLogin, 429, None, None)),
             AuthError::RateLimited(_)
         ));
+    }
+
+    #[test]
+    fn open_oscar_server_answers_map_to_their_causes() {
+        let e = Endpoint::StartOscarSession;
+        let text = |t: &str| t.to_string();
+        let key = AuthError::from_codes(codes(e, 200, Some(403), None), text("invalid API key"));
+        assert!(matches!(key, AuthError::InvalidDevKey(_)), "{key:?}");
+        assert!(key.to_string().contains("admin registered"), "{key}");
+        let other = AuthError::from_codes(
+            codes(e, 200, Some(403), None),
+            text("OSCAR bridge not enabled for this application"),
+        );
+        assert!(matches!(other, AuthError::Refused { .. }), "{other:?}");
+        let missing_k = AuthError::from_codes(
+            codes(e, 200, Some(400), None),
+            text("required parameter 'k' is missing"),
+        );
+        assert!(matches!(missing_k, AuthError::BadRequest { .. }));
+        let bridge = AuthError::from_codes(
+            codes(e, 500, Some(500), None),
+            text("failed to retrieve existing bridge"),
+        );
+        assert!(matches!(bridge, AuthError::OosBridgeUnavailable(_)), "{bridge:?}");
+        let expired = AuthError::from_codes(
+            codes(Endpoint::StartSession, 200, Some(401), None),
+            text("invalid or expired token"),
+        );
+        assert!(expired.token_unusable(), "{expired:?}");
+        let login = AuthError::from_codes(
+            codes(Endpoint::ClientLogin, 401, Some(401), None),
+            text("username and password required"),
+        );
+        assert!(matches!(login, AuthError::IncorrectPassword(_)), "{login:?}");
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub use flapjack_proto::webapi::sign;
 
 pub use client::{BosTicket, HttpSignOn, SigningMode, StartSessionRequest, StoredToken};
 pub use error::{AuthError, Endpoint, ServerCodes};
-pub use profile::ServerProfile;
+pub use profile::{ServerProfile, WebApi};
 pub use response::Format;
 pub use secret::{redact, Secret, SecretBytes};
 pub use trace::{Trace, TraceLine};

@@ -1,6 +1,11 @@
-//! Which servers to sign on to: the historic AOL and ICQ hosts, or the embedded server.
+//! Which servers to sign on to: the historic AOL and ICQ hosts, Open OSCAR Server, or the
+//! embedded server.
 
+pub use flapjack_proto::webapi::WebApi;
 pub use flapjack_proto::webapi::{LOCAL_BOS_ADDR, LOCAL_BUCP_ADDR, LOCAL_DEV_ID, LOCAL_HTTP_ADDR};
+
+/// Open OSCAR Server's default OSCAR address: BUCP login and BOS share port 5190.
+pub const OOS_BUCP_ADDR: &str = "127.0.0.1:5190";
 
 use super::error::AuthError;
 
@@ -19,6 +24,8 @@ pub struct ServerProfile {
     pub dist_id: Option<String>,
     /// BUCP login host `host:port`, for the binary MD5 login path.
     pub bucp: Option<String>,
+    /// Which web API follows `clientLogin`: AOL's signed one or Open OSCAR Server's.
+    pub web_api: WebApi,
 }
 
 impl ServerProfile {
@@ -31,6 +38,7 @@ impl ServerProfile {
             dev_id: "ma19CwYN9i9Mw5nY".into(),
             dist_id: Some("1717".into()),
             bucp: Some("login.oscar.aol.com:5190".into()),
+            web_api: WebApi::Aol,
         }
     }
 
@@ -43,6 +51,22 @@ impl ServerProfile {
             dev_id: "ma15d7JTxbmVG-RP".into(),
             dist_id: Some("1553".into()),
             bucp: Some("login.icq.com:5190".into()),
+            web_api: WebApi::Aol,
+        }
+    }
+
+    /// Open OSCAR Server on this machine: BUCP at its default port 5190. Its web API has no
+    /// fixed address and takes a key its admin registered, so the URLs and the key are empty
+    /// until `--login-url`/`--api-url`/`--dev-id` (or the config) give them.
+    pub fn oos() -> Self {
+        Self {
+            name: "oos".into(),
+            login_url: String::new(),
+            api_url: String::new(),
+            dev_id: String::new(),
+            dist_id: None,
+            bucp: Some(OOS_BUCP_ADDR.into()),
+            web_api: WebApi::Oos,
         }
     }
 
@@ -60,6 +84,7 @@ impl ServerProfile {
             dev_id: LOCAL_DEV_ID.into(),
             dist_id: None,
             bucp: None,
+            web_api: WebApi::Aol,
         }
     }
 
@@ -69,6 +94,7 @@ impl ServerProfile {
             "aim" => Some(Self::aim()),
             "icq" => Some(Self::icq()),
             "local" => Some(Self::local()),
+            "oos" => Some(Self::oos()),
             _ => None,
         }
     }
@@ -76,7 +102,7 @@ impl ServerProfile {
     /// The full URL of an endpoint under this profile.
     pub fn endpoint_url(&self, endpoint: super::Endpoint) -> String {
         let base = match endpoint {
-            super::Endpoint::StartOscarSession => &self.api_url,
+            super::Endpoint::StartOscarSession | super::Endpoint::StartSession => &self.api_url,
             _ => &self.login_url,
         };
         format!("{}{}", base.trim_end_matches('/'), endpoint.path())
@@ -148,5 +174,20 @@ mod tests {
             "http://127.0.0.1:8080/aim/startOSCARSession"
         );
         assert!(ServerProfile::preset("nope").is_none());
+    }
+
+    #[test]
+    fn the_oos_preset_is_bucp_on_5190_and_speaks_the_oos_web_api() {
+        let oos = ServerProfile::preset("oos").unwrap();
+        assert_eq!(oos.bucp.as_deref(), Some("127.0.0.1:5190"));
+        assert!(oos.login_url.is_empty() && oos.api_url.is_empty() && oos.dev_id.is_empty());
+        assert_eq!(oos.web_api, WebApi::Oos);
+        let mut web = oos;
+        web.api_url = "http://127.0.0.1:8081/".into();
+        assert_eq!(
+            web.endpoint_url(super::super::Endpoint::StartSession),
+            "http://127.0.0.1:8081/aim/startSession"
+        );
+        assert_eq!(ServerProfile::aim().web_api, WebApi::Aol);
     }
 }

@@ -66,6 +66,14 @@ pub struct StartSessionData {
     pub tls_cert_name: Option<String>,
 }
 
+/// What Open OSCAR Server's `startSession` returns that the sign-on needs: the web session id
+/// its `startOSCARSession` takes in place of a signed token.
+#[derive(Debug, Clone)]
+pub struct WebSessionData {
+    /// `data.aimsid`; it names a live session on the server, so it is kept out of logs.
+    pub aimsid: Secret,
+}
+
 /// Parses a body into an envelope, deciding JSON or XML from the body itself.
 ///
 /// HTML pages, truncated documents and bodies without `statusCode` become errors naming the
@@ -160,6 +168,59 @@ pub fn challenge_data(data: &Value) -> Result<ChallengeData, AuthError> {
 
 /// Extracts the `startOSCARSession` fields from a successful `data`.
 pub fn start_session_data(data: &Value) -> Result<StartSessionData, AuthError> {
+    oscar_session_data(data, |text| {
+        decode_cookie(text).ok_or_else(|| "neither base64 nor hex".to_string())
+    })
+}
+
+/// Extracts Open OSCAR Server's `startOSCARSession` fields: the same names as AOL's, but the
+/// cookie is always hex (`hex.EncodeToString` upstream), so it is decoded strictly as hex and
+/// a bad one says where it breaks.
+pub fn oos_start_session_data(data: &Value) -> Result<StartSessionData, AuthError> {
+    oscar_session_data(data, decode_hex_cookie)
+}
+
+/// Extracts `data.aimsid` from Open OSCAR Server's `startSession` answer.
+pub fn web_session_data(data: &Value) -> Result<WebSessionData, AuthError> {
+    let ep = Endpoint::StartSession;
+    let aimsid = field_str(ep, data, "aimsid", "data.aimsid")?;
+    if aimsid.trim().is_empty() {
+        return Err(AuthError::BadField {
+            endpoint: ep,
+            field: "data.aimsid",
+            reason: "empty".into(),
+        });
+    }
+    if aimsid.chars().any(char::is_control) {
+        return Err(AuthError::BadField {
+            endpoint: ep,
+            field: "data.aimsid",
+            reason: "contains control characters".into(),
+        });
+    }
+    Ok(WebSessionData { aimsid: Secret::new(aimsid) })
+}
+
+/// Decodes a hex BOS cookie (either case), saying why one is unusable: empty, an odd number of
+/// digits, or the first character that is not a hex digit.
+pub fn decode_hex_cookie(text: &str) -> Result<Vec<u8>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("empty".into());
+    }
+    if let Some((at, c)) = text.char_indices().find(|(_, c)| !c.is_ascii_hexdigit()) {
+        return Err(format!("not hex: {c:?} at offset {at}"));
+    }
+    if text.len() % 2 != 0 {
+        return Err(format!("not hex: an odd number of digits ({})", text.len()));
+    }
+    hex::decode(text).map_err(|e| format!("not hex: {e}"))
+}
+
+fn oscar_session_data(
+    data: &Value,
+    decode: impl Fn(&str) -> Result<Vec<u8>, String>,
+) -> Result<StartSessionData, AuthError> {
     let ep = Endpoint::StartOscarSession;
     let host_field = field_str(ep, data, "host", "data.host")?;
     let port = match data.get("port").and_then(as_i64) {
@@ -187,10 +248,10 @@ pub fn start_session_data(data: &Value) -> Result<StartSessionData, AuthError> {
         });
     }
     let cookie_text = field_str(ep, data, "cookie", "data.cookie")?;
-    let cookie = decode_cookie(&cookie_text).ok_or_else(|| AuthError::BadField {
+    let cookie = decode(&cookie_text).map_err(|reason| AuthError::BadField {
         endpoint: ep,
         field: "data.cookie",
-        reason: "neither base64 nor hex".into(),
+        reason,
     })?;
     let tls_cert_name = data.get("tlsCertName").and_then(as_string).filter(|s| !s.is_empty());
     let use_ssl = data.get("useSSL").map(truthy).unwrap_or(false);
@@ -434,7 +495,94 @@ mod tests {
         assert_eq!(c.tid, "t1");
     }
 
+    /// What OOS's `startSession` sends, trimmed to what matters (server/webapi/handlers/session.go).
+    const OOS_START_SESSION: &str = r#"{"response":{"statusCode":200,"statusText":"OK","data":{"aimsid":"0b2cbd5e-1f0e-4a55-9d39-2b1c2f4f7d10","ts":1700000000,"fetchTimeout":60000,"timeToNextFetch":500,"fetchBaseURL":"http://127.0.0.1:8081/aim/fetchEvents?aimsid=x&seqNum=0","myInfo":{"aimId":"bob"}}}}"#;
+    /// What OOS's `startOSCARSession` sends (server/webapi/handlers/oscar_bridge.go).
+    const OOS_OSCAR_SESSION: &str = r#"{"response":{"statusCode":200,"statusText":"OK","data":{"host":"127.0.0.1","port":5190,"cookie":"00ff10Ab","useSSL":false}}}"#;
+
+    fn ok_data(ep: Endpoint, body: &str) -> Value {
+        parse_envelope(ep, 200, body).unwrap().into_success().unwrap()
+    }
+
+    #[test]
+    fn oos_start_session_gives_the_aimsid() {
+        let d = web_session_data(&ok_data(Endpoint::StartSession, OOS_START_SESSION)).unwrap();
+        assert_eq!(d.aimsid.expose(), "0b2cbd5e-1f0e-4a55-9d39-2b1c2f4f7d10");
+        assert!(!format!("{d:?}").contains("0b2cbd5e"), "the aimsid stays out of Debug");
+        let missing =
+            ok_data(Endpoint::StartSession, r#"{"response":{"statusCode":200,"data":{"ts":1}}}"#);
+        let e = web_session_data(&missing).unwrap_err();
+        assert_eq!(e.to_string(), "startSession: the response has no `data.aimsid`");
+        let empty = ok_data(
+            Endpoint::StartSession,
+            r#"{"response":{"statusCode":200,"data":{"aimsid":" "}}}"#,
+        );
+        assert!(matches!(web_session_data(&empty), Err(AuthError::BadField { .. })));
+        let number = ok_data(
+            Endpoint::StartSession,
+            r#"{"response":{"statusCode":200,"data":{"aimsid":{}}}}"#,
+        );
+        assert!(matches!(web_session_data(&number), Err(AuthError::BadField { .. })));
+    }
+
+    #[test]
+    fn oos_start_oscar_session_has_a_hex_cookie() {
+        let s = oos_start_session_data(&ok_data(Endpoint::StartOscarSession, OOS_OSCAR_SESSION))
+            .unwrap();
+        assert_eq!((s.host.as_str(), s.port, s.use_tls), ("127.0.0.1", 5190, false));
+        assert_eq!(s.cookie.expose(), &[0x00, 0xff, 0x10, 0xab]);
+        let tls =
+            OOS_OSCAR_SESSION.replace("\"useSSL\":false", "\"useSSL\":true,\"encryption\":\"TLS\"");
+        let s = oos_start_session_data(&ok_data(Endpoint::StartOscarSession, &tls)).unwrap();
+        assert!(s.use_tls && s.tls_cert_name.is_none());
+        // Base64 that is not hex is refused by the strict decoder, with where it broke.
+        let b64 = OOS_OSCAR_SESSION.replace("00ff10Ab", "AAECAwQ=");
+        let e = oos_start_session_data(&ok_data(Endpoint::StartOscarSession, &b64)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "startOSCARSession: the response's `data.cookie` is unusable: not hex: 'w' at offset 5"
+        );
+    }
+
+    #[test]
+    fn hex_cookie_errors_say_why() {
+        assert_eq!(decode_hex_cookie(" 0a0B "), Ok(vec![0x0a, 0x0b]));
+        assert_eq!(decode_hex_cookie(""), Err("empty".to_string()));
+        assert_eq!(
+            decode_hex_cookie("abc"),
+            Err("not hex: an odd number of digits (3)".to_string())
+        );
+        assert_eq!(decode_hex_cookie("0g"), Err("not hex: 'g' at offset 1".to_string()));
+        assert_eq!(decode_hex_cookie("é0"), Err("not hex: 'é' at offset 0".to_string()));
+    }
+
     proptest::proptest! {
+        #[test]
+        fn hex_cookies_round_trip(bytes in proptest::collection::vec(proptest::num::u8::ANY, 1..300), upper in proptest::bool::ANY) {
+            let text = if upper { hex::encode_upper(&bytes) } else { hex::encode(&bytes) };
+            proptest::prop_assert_eq!(decode_hex_cookie(&text), Ok(bytes));
+        }
+
+        #[test]
+        fn oos_parsers_never_panic(body in ".{0,200}", cookie in ".{0,40}", aimsid in ".{0,40}", http in 100u16..600) {
+            for ep in [Endpoint::StartSession, Endpoint::StartOscarSession] {
+                if let Ok(env) = parse_envelope(ep, http, &body) {
+                    if let Ok(data) = env.into_success() {
+                        let _ = web_session_data(&data);
+                        let _ = oos_start_session_data(&data);
+                    }
+                }
+            }
+            let _ = decode_hex_cookie(&cookie);
+            let data = serde_json::json!({"host": "h", "port": 1, "cookie": cookie, "aimsid": aimsid});
+            if let Err(e) = oos_start_session_data(&data) {
+                let _ = e.to_string();
+            }
+            if let Err(e) = web_session_data(&data) {
+                let _ = e.to_string();
+            }
+        }
+
         #[test]
         fn never_panics_on_garbage(body in ".{0,200}", http in 100u16..600) {
             for ep in [Endpoint::ClientLogin, Endpoint::GetChallenge, Endpoint::StartOscarSession] {

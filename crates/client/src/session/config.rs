@@ -81,6 +81,10 @@ pub struct TlsOptions {
     pub extra_roots: Vec<Vec<u8>>,
 }
 
+/// Asks for the password when it is needed and was not given: a stored token was refused and
+/// the session has no password to fall back on. Runs on a blocking thread; `None` = none given.
+pub type PasswordPrompt = Arc<dyn Fn() -> Option<Secret> + Send + Sync>;
+
 /// Everything a session needs to sign on and stay signed on.
 #[derive(Clone)]
 pub struct SessionConfig {
@@ -100,6 +104,9 @@ pub struct SessionConfig {
     pub tls: TlsOptions,
     /// Ask `startOSCARSession` for a TLS BOS connection; `None` = only when the API is https.
     pub request_tls: Option<bool>,
+    /// Where to get the password once a stored token is refused and none was given (a
+    /// terminal prompt for `--send`/`--listen`); `None` = fail with a message instead.
+    pub password_prompt: Option<PasswordPrompt>,
 }
 
 impl SessionConfig {
@@ -114,12 +121,19 @@ impl SessionConfig {
             reconnect: ReconnectPolicy::default(),
             tls: TlsOptions::default(),
             request_tls: None,
+            password_prompt: None,
         }
     }
 
     /// Sets the password.
     pub fn with_password(mut self, password: impl Into<Secret>) -> Self {
         self.password = Some(password.into());
+        self
+    }
+
+    /// Sets what asks for the password when a stored token is refused and none was given.
+    pub fn with_password_prompt(mut self, prompt: PasswordPrompt) -> Self {
+        self.password_prompt = Some(prompt);
         self
     }
 
@@ -159,6 +173,7 @@ impl std::fmt::Debug for SessionConfig {
             .field("reconnect", &self.reconnect)
             .field("extra_roots", &self.tls.extra_roots.len())
             .field("request_tls", &self.request_tls)
+            .field("password_prompt", &self.password_prompt.is_some())
             .finish()
     }
 }

@@ -141,7 +141,7 @@ impl Authenticator {
                 Err(e) => return Err(LoginFailure::from_auth(&e)),
             }
         }
-        let Some(password) = self.config.password.clone() else {
+        let Some(password) = self.password().await else {
             return Err(LoginFailure::auth(SignOnFailure::NoCredentials));
         };
         let token = http
@@ -149,8 +149,26 @@ impl Authenticator {
             .await
             .map_err(|e| LoginFailure::from_auth(&e))?;
         self.token = Some(token.clone());
-        self.save_token(&token).await;
+        if token.worth_keeping() {
+            self.save_token(&token).await;
+        } else {
+            tracing::info!(
+                "not keeping the sign-on token: it expires at {} (server time), within a session",
+                token.expires_at
+            );
+        }
         http.start_session(&token).await.map_err(|e| LoginFailure::from_auth(&e))
+    }
+
+    /// The password given, else the one the prompt hook asks for (kept for reconnects).
+    async fn password(&mut self) -> Option<Secret> {
+        if let Some(password) = &self.config.password {
+            return Some(password.clone());
+        }
+        let prompt = Arc::clone(self.config.password_prompt.as_ref()?);
+        let asked = tokio::task::spawn_blocking(move || prompt()).await.ok().flatten()?;
+        self.config.password = Some(asked.clone());
+        Some(asked)
     }
 
     async fn with_store<T: Send + 'static>(

@@ -13,7 +13,7 @@ pub mod login;
 pub mod state;
 
 pub use api::*;
-pub use config::{LoginMethod, ReconnectPolicy, SessionConfig, TlsOptions};
+pub use config::{LoginMethod, PasswordPrompt, ReconnectPolicy, SessionConfig, TlsOptions};
 pub use feedbag::FeedbagError;
 pub use login::{AddressError, TlsConfigError};
 

@@ -1,11 +1,10 @@
 //! The sign-on's status vocabulary, shared by the client (to explain answers) and the embedded
-//! server (to give them): the three endpoints, the codes a server answers with, the detail
+//! server (to give them): the endpoints, the codes a server answers with, the detail
 //! codes flapjack knows by name, and what each pair means in words (docs/protocol.md §4.2).
 
 use std::fmt;
 
-/// The three HTTP endpoints of the sign-on, named in every error so the user knows which step
-/// failed.
+/// The HTTP endpoints of the sign-on, named in every error so the user knows which step failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoint {
     /// `POST /auth/getChallenge` (ICQ digest login).
@@ -14,6 +13,9 @@ pub enum Endpoint {
     ClientLogin,
     /// `GET /aim/startOSCARSession`.
     StartOscarSession,
+    /// `GET /aim/startSession`: Open OSCAR Server's web session, whose `aimsid` its
+    /// `startOSCARSession` wants instead of a signed token.
+    StartSession,
 }
 
 impl Endpoint {
@@ -23,6 +25,7 @@ impl Endpoint {
             Endpoint::GetChallenge => "/auth/getChallenge",
             Endpoint::ClientLogin => "/auth/clientLogin",
             Endpoint::StartOscarSession => "/aim/startOSCARSession",
+            Endpoint::StartSession => "/aim/startSession",
         }
     }
 }
@@ -33,6 +36,7 @@ impl fmt::Display for Endpoint {
             Endpoint::GetChallenge => "getChallenge",
             Endpoint::ClientLogin => "clientLogin",
             Endpoint::StartOscarSession => "startOSCARSession",
+            Endpoint::StartSession => "startSession",
         })
     }
 }
@@ -100,6 +104,7 @@ pub fn explain(status: u32, detail: Option<u32>) -> &'static str {
         (401, _) => "refused (Pidgin reads this as signing on too often)",
         (607 | 430 | 429, _) => "rate limited: signing on too often",
         (440..=443, _) => "developer key rejected",
+        (403, _) => "forbidden (Open OSCAR Server: the developer key k is not registered)",
         (400 | 460 | 462, _) => "missing or unusable parameter",
         _ => "unknown code",
     }

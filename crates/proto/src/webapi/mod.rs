@@ -35,3 +35,59 @@ impl Format {
         }
     }
 }
+
+/// Which web API a server speaks after `clientLogin`: AOL's signed `startOSCARSession`, or Open
+/// OSCAR Server's `startSession` → `aimsid` → `startOSCARSession` (docs/protocol.md §4.9).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum WebApi {
+    /// AOL's: `startOSCARSession` signed with the session key, a base64 cookie.
+    #[default]
+    Aol,
+    /// Open OSCAR Server's: an unsigned `startSession` with the token, then
+    /// `startOSCARSession` with the `aimsid`, a hex cookie.
+    Oos,
+}
+
+impl WebApi {
+    /// The name used in the config file (`web_api = "oos"`) and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebApi::Aol => "aol",
+            WebApi::Oos => "oos",
+        }
+    }
+
+    /// How long the server really honours a `clientLogin` token, when that is known to be
+    /// shorter than what `expiresIn` says: OOS's token is its one-minute HMAC login cookie
+    /// (`state/cookie.go` upstream) although it announces a day.
+    pub fn real_token_lifetime(self) -> Option<i64> {
+        match self {
+            WebApi::Aol => None,
+            WebApi::Oos => Some(OOS_TOKEN_LIFETIME),
+        }
+    }
+}
+
+/// Seconds an Open OSCAR Server `clientLogin` token is accepted, whatever `expiresIn` says.
+pub const OOS_TOKEN_LIFETIME: i64 = 60;
+
+impl std::str::FromStr for WebApi {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "aol" => Ok(WebApi::Aol),
+            "oos" => Ok(WebApi::Oos),
+            other => Err(format!("unknown web API `{other}`: use `aol` or `oos`")),
+        }
+    }
+}
+
+impl std::fmt::Display for WebApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,4 +1,5 @@
-//! The I/O around one BOS connection: optional TLS, the hello and cookie, then a loop that
+//! The I/O around one BOS connection (accepted, and TLS set up, by [`crate::listen`]): the
+//! hello and cookie, then a loop that
 //! reads batches of frames, answers them in order with one flush per batch, forwards what other
 //! sessions queued, and obeys kill and shutdown signals.
 
@@ -8,80 +9,24 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
-use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+#[cfg(feature = "test-support")]
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::sync::{mpsc, watch};
-use tokio_util::codec::{Encoder as _, Framed};
+#[cfg(feature = "test-support")]
+use tokio_util::codec::Encoder as _;
+use tokio_util::codec::Framed;
 
+use super::outbound::OutSnac;
 use super::session::{Flow, Session};
 use super::{Hub, Kill};
+#[cfg(feature = "test-support")]
 use crate::faults::{self, ConnFaults, WriteCut};
+use crate::listen::{stopped, Io};
 use crate::oscar::bucp::tlv as btlv;
 use crate::oscar::{Channel, Flap, FlapCodec, FrameError, Hello, OutFlap, SignOff};
 
 /// How long a client may take to present its cookie.
 pub const HELLO_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long to wait for a first byte when TLS is offered, to tell a TLS ClientHello from FLAP.
-pub const SNIFF_TIMEOUT: Duration = Duration::from_millis(300);
-
-/// Anything a FLAP connection can run over (TCP, TLS).
-pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
-
-/// Sets up one accepted TCP connection (TLS when offered and the client starts a handshake)
-/// and runs it to the end.
-pub async fn accept(
-    stream: tokio::net::TcpStream,
-    peer: SocketAddr,
-    hub: Arc<Hub>,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-    shutdown: watch::Receiver<bool>,
-) {
-    if let Err(e) = stream.set_nodelay(true) {
-        tracing::debug!("BOS {peer}: cannot set TCP_NODELAY: {e}");
-    }
-    let mut stop = shutdown.clone();
-    let io = tokio::select! {
-        io = transport(stream, peer, tls) => io,
-        () = stopped(&mut stop) => None,
-    };
-    if let Some(io) = io {
-        run(io, peer, hub, shutdown).await;
-    }
-}
-
-/// Plain TCP, or TLS when an acceptor is configured and the first byte is a TLS handshake.
-async fn transport(
-    stream: tokio::net::TcpStream,
-    peer: SocketAddr,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-) -> Option<Box<dyn Io>> {
-    let Some(acceptor) = tls else { return Some(Box::new(stream)) };
-    let mut first = [0u8; 1];
-    let sniff = tokio::time::timeout(SNIFF_TIMEOUT, stream.peek(&mut first)).await;
-    if !(matches!(sniff, Ok(Ok(1))) && first[0] == 0x16) {
-        return Some(Box::new(stream));
-    }
-    match tokio::time::timeout(HELLO_TIMEOUT, acceptor.accept(stream)).await {
-        Ok(Ok(s)) => Some(Box::new(s)),
-        Ok(Err(e)) => {
-            tracing::info!("BOS {peer}: TLS handshake failed: {e}");
-            None
-        }
-        Err(_) => {
-            tracing::info!("BOS {peer}: TLS handshake timed out");
-            None
-        }
-    }
-}
-
-/// Resolves once `shutdown` turns true (or its sender is gone).
-pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
-    while !*shutdown.borrow_and_update() {
-        if shutdown.changed().await.is_err() {
-            return;
-        }
-    }
-}
 
 /// Resolves with the kill order once one is given (`None` if the hub forgot the session).
 async fn killed(kill: &mut watch::Receiver<Option<Kill>>) -> Option<Kill> {
@@ -186,13 +131,20 @@ pub async fn run(
         Session::new(Arc::clone(&hub), reg.id, account.screen_name.clone(), peer, now_ms());
     let id = reg.id;
     let mut signals = Signals { kill: reg.kill, shutdown };
+    #[cfg(feature = "test-support")]
     let faults = hub.state().config.fault_injection.as_ref().map(|plan| plan.arm());
-    let mut out: Vec<OutFlap> = session.host_online().into_iter().collect();
+    let mut out: Vec<OutSnac> = vec![session.host_online()];
     let mut outbound = reg.outbound;
-    let mut io = LoopIo { framed: &mut framed, signals: &mut signals, faults, peer };
+    let mut io = LoopIo {
+        framed: &mut framed,
+        signals: &mut signals,
+        #[cfg(feature = "test-support")]
+        faults,
+        peer,
+    };
     let end = session_loop(&mut io, &mut session, &mut out, &mut outbound, now_ms).await;
     hub.unregister(id);
-    // Frames queued for this connection but never handed to the socket: IMs among them were
+    // SNACs owed to this connection but never handed to the socket: IMs among them were
     // acknowledged to their senders, so they must not vanish with the connection.
     outbound.close();
     while let Ok(f) = outbound.try_recv() {
@@ -201,6 +153,7 @@ pub async fn run(
     hub.rescue_undelivered(&account.screen_name, out);
     match end {
         End::Close(close) => send_close(&mut framed, close).await,
+        #[cfg(feature = "test-support")]
         End::Cut => hang_up(&mut framed).await,
         End::Quiet => {}
     }
@@ -216,6 +169,7 @@ enum End {
     Close(SignOff),
     /// Fault injection: drop the connection without a word, but only after everything
     /// written so far has reached the client.
+    #[cfg(feature = "test-support")]
     Cut,
 }
 
@@ -244,18 +198,20 @@ impl Signals {
     }
 }
 
-/// Writes and flushes `out`, unless the session is killed (e.g. for not reading) meanwhile: a
-/// client that stopped reading must not be able to park this task forever. Frames never handed
-/// to the codec stay in `out`, so the IMs among them can be rescued.
+/// Encodes, writes and flushes `out`, unless the session is killed (e.g. for not reading)
+/// meanwhile: a client that stopped reading must not be able to park this task forever. SNACs
+/// never handed to the codec stay in `out`, typed, so the IMs among them can be rescued.
 async fn flush(
     framed: &mut Conn,
-    out: &mut Vec<OutFlap>,
+    out: &mut Vec<OutSnac>,
     signals: &mut Signals,
 ) -> Result<(), End> {
     let mut fed = 0;
     let write = async {
-        for f in out.iter() {
-            framed.feed(f.clone()).await?;
+        for snac in out.iter() {
+            if let Some(frame) = snac.encode() {
+                framed.feed(frame).await?;
+            }
             fed += 1;
         }
         framed.flush().await
@@ -268,19 +224,20 @@ async fn flush(
     result
 }
 
+#[cfg(feature = "test-support")]
 /// Fault injection: writes the frames before the cut whole and, for a mid-frame cut, the first
 /// half of the next one; the frames not written whole are left in `out`.
 async fn write_then_cut(
     framed: &mut Conn,
-    out: &mut Vec<OutFlap>,
+    out: &mut Vec<OutSnac>,
     cut: WriteCut,
     signals: &mut Signals,
 ) {
     let mut rest = out.split_off(cut.whole.min(out.len()));
     let written = flush(framed, out, signals).await.is_ok();
-    if let (true, true, Some(next)) = (written, cut.half, rest.first()) {
+    if let (true, true, Some(next)) = (written, cut.half, rest.first().and_then(OutSnac::encode)) {
         let mut bytes = bytes::BytesMut::new();
-        if framed.codec_mut().encode(next.clone(), &mut bytes).is_ok() {
+        if framed.codec_mut().encode(next, &mut bytes).is_ok() {
             let half = &bytes[..bytes.len() / 2];
             let io = framed.get_mut();
             let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
@@ -293,6 +250,7 @@ async fn write_then_cut(
     out.append(&mut rest);
 }
 
+#[cfg(feature = "test-support")]
 /// Ends a cut connection: shuts our half down, then reads (and ignores) until the client closes
 /// its half, at most [`CLOSE_TIMEOUT`]. Closing with unread input would make the kernel answer
 /// with a reset, which throws away what we wrote but the client has not read yet.
@@ -313,6 +271,7 @@ struct LoopIo<'a> {
     framed: &'a mut Conn,
     signals: &'a mut Signals,
     /// This connection's fault-injection trigger, when a plan is configured.
+    #[cfg(feature = "test-support")]
     faults: Option<ConnFaults>,
     peer: SocketAddr,
 }
@@ -324,19 +283,22 @@ fn handle_batch(
     session: &mut Session,
     first: Option<Result<Flap, FrameError>>,
     now_ms: &impl Fn() -> u64,
-    out: &mut Vec<OutFlap>,
+    out: &mut Vec<OutSnac>,
 ) -> Option<End> {
     let mut next = first;
     loop {
         match next {
             Some(Ok(f)) => {
+                #[cfg(feature = "test-support")]
                 let id = io.faults.as_ref().and_then(|_| faults::snac_id(&f));
+                #[cfg(feature = "test-support")]
                 if io.faults.as_mut().is_some_and(|x| x.cut_before(id)) {
                     return Some(End::Cut);
                 }
                 if let Flow::Close(close) = session.handle(f, now_ms(), out) {
                     return Some(close.map_or(End::Quiet, End::Close));
                 }
+                #[cfg(feature = "test-support")]
                 if io.faults.as_mut().is_some_and(|x| x.cut_after(id)) {
                     return Some(End::Cut);
                 }
@@ -356,8 +318,8 @@ fn handle_batch(
 async fn session_loop(
     io: &mut LoopIo<'_>,
     session: &mut Session,
-    out: &mut Vec<OutFlap>,
-    outbound: &mut mpsc::Receiver<OutFlap>,
+    out: &mut Vec<OutSnac>,
+    outbound: &mut mpsc::Receiver<OutSnac>,
     now_ms: impl Fn() -> u64,
 ) -> End {
     // A pipelining client's whole sign-on usually arrived with its hello: answer it in the
@@ -367,6 +329,7 @@ async fn session_loop(
         None => None,
     };
     loop {
+        #[cfg(feature = "test-support")]
         if let Some(cut) = io.faults.as_mut().and_then(|x| x.write_cut(out)) {
             write_then_cut(io.framed, out, cut, io.signals).await;
             return End::Cut;
@@ -381,10 +344,10 @@ async fn session_loop(
             biased;
             end = io.signals.fired() => Some(end),
             first = io.framed.next() => handle_batch(io, session, first, &now_ms, out),
-            Some(frame) = outbound.recv() => {
-                out.push(frame);
-                while let Ok(f) = outbound.try_recv() {
-                    out.push(f);
+            Some(snac) = outbound.recv() => {
+                out.push(snac);
+                while let Ok(s) = outbound.try_recv() {
+                    out.push(s);
                 }
                 None
             }

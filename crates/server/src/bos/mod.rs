@@ -13,6 +13,7 @@ pub mod conn;
 pub mod feedbag;
 mod handlers;
 mod hub;
+pub mod outbound;
 pub mod ratelimit;
 pub mod session;
 
@@ -20,34 +21,19 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-pub use hub::{flap, Disconnect, FeedbagOp, Hub, ImOutcome, Kill, Registration, STATUS_INVISIBLE};
+pub use hub::{Disconnect, FeedbagOp, Hub, ImOutcome, Kill, Registration, STATUS_INVISIBLE};
+pub use outbound::OutSnac;
 
-/// Accepts BOS connections until `shutdown`, one task each; waits for them on the way out.
+/// Accepts BOS connections until `shutdown` (TLS for clients that start a handshake, when
+/// `tls` is set), one task each; waits for them on the way out.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     hub: Arc<Hub>,
     tls: Option<tokio_rustls::TlsAcceptor>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
-    let mut tasks = tokio::task::JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    tasks.spawn(conn::accept(stream, peer, Arc::clone(&hub), tls.clone(), shutdown.clone()));
-                }
-                Err(e) => {
-                    tracing::warn!("BOS accept failed: {e}");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
-            },
-            changed = shutdown.changed() => {
-                if changed.is_err() || *shutdown.borrow() {
-                    break;
-                }
-            }
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-        }
-    }
-    while tasks.join_next().await.is_some() {}
+    crate::listen::serve("BOS", listener, tls, shutdown, move |io, peer, stop| {
+        conn::run(io, peer, Arc::clone(&hub), stop)
+    })
+    .await;
 }

@@ -6,8 +6,8 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::flap;
 use super::handlers;
+use super::outbound::OutSnac;
 use super::ratelimit::{self, RateVerdict};
 use super::Hub;
 use crate::oscar::codes::{RateChangeCode, SnacErrorCode};
@@ -15,7 +15,7 @@ use crate::oscar::icbm;
 use crate::oscar::oservice::FamilyList;
 use crate::oscar::rate::RateTable;
 use crate::oscar::snac::SnacError;
-use crate::oscar::{decode_snac, Channel, Flap, OutFlap, SignOff, Snac, SnacBody};
+use crate::oscar::{decode_snac, Channel, Flap, SignOff, Snac, SnacBody};
 use crate::screenname::ScreenName;
 
 pub use handlers::icbm_params;
@@ -62,9 +62,9 @@ impl Session {
     }
 
     /// The 01/03 host-online frame that opens every BOS session.
-    pub fn host_online(&self) -> Option<OutFlap> {
-        flap(
-            &SnacBody::HostOnline(FamilyList { families: BOS_FAMILIES.to_vec() }),
+    pub fn host_online(&self) -> OutSnac {
+        OutSnac::new(
+            SnacBody::HostOnline(FamilyList { families: BOS_FAMILIES.to_vec() }),
             self.hub.server_request_id(),
         )
     }
@@ -74,7 +74,7 @@ impl Session {
     }
 
     /// Handles one inbound frame received at `now_ms`, pushing replies onto `out`.
-    pub fn handle(&mut self, frame: Flap, now_ms: u64, out: &mut Vec<OutFlap>) -> Flow {
+    pub fn handle(&mut self, frame: Flap, now_ms: u64, out: &mut Vec<OutSnac>) -> Flow {
         match frame.channel {
             Channel::Data => self.handle_snac(&frame.payload, now_ms, out),
             Channel::KeepAlive => Flow::Continue,
@@ -93,7 +93,7 @@ impl Session {
         }
     }
 
-    fn handle_snac(&mut self, payload: &bytes::Bytes, now_ms: u64, out: &mut Vec<OutFlap>) -> Flow {
+    fn handle_snac(&mut self, payload: &bytes::Bytes, now_ms: u64, out: &mut Vec<OutSnac>) -> Flow {
         let snac = match Snac::decode(payload) {
             Ok(s) => s,
             Err(e) => {
@@ -127,12 +127,12 @@ impl Session {
             if n.code == RateChangeCode::Warning {
                 self.hub.count_rate_warning(&self.name);
             }
-            out.extend(flap(&SnacBody::RateChange(n), self.hub.server_request_id()));
+            out.push(OutSnac::new(SnacBody::RateChange(n), self.hub.server_request_id()));
         }
         if dropped {
             // As OOS: a limited class's SNACs are dropped; an IM sender is told so.
             if (h.family, h.subtype) == (icbm::FAMILY, icbm::subtype::CHANNEL_MSG_TO_HOST) {
-                out.extend(error(icbm::FAMILY, SnacErrorCode::RateToHost, h.request_id));
+                out.push(error(icbm::FAMILY, SnacErrorCode::RateToHost, h.request_id));
             }
             return Flow::Continue;
         }
@@ -154,8 +154,8 @@ impl Session {
 }
 
 /// A `(family, 0x0001)` error with `code`, answering request `request_id`.
-pub fn error(family: u16, code: SnacErrorCode, request_id: u32) -> Option<OutFlap> {
-    flap(&SnacBody::Error { family, error: SnacError::new(code) }, request_id)
+pub fn error(family: u16, code: SnacErrorCode, request_id: u32) -> OutSnac {
+    OutSnac::new(SnacBody::Error { family, error: SnacError::new(code) }, request_id)
 }
 
 #[cfg(test)]
@@ -191,8 +191,8 @@ mod tests {
         Flap { channel: Channel::Data, sequence: 0, payload: out.freeze() }
     }
 
-    fn decoded(out: &[OutFlap]) -> Vec<(SnacHeader, SnacBody)> {
-        out.iter().map(|f| decode_snac_payload(&f.payload).unwrap()).collect()
+    fn decoded(out: &[OutSnac]) -> Vec<(SnacHeader, SnacBody)> {
+        out.iter().map(|s| decode_snac_payload(&s.encode().unwrap().payload).unwrap()).collect()
     }
 
     #[test]

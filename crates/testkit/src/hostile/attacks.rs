@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use bytes::{BufMut, BytesMut};
 use flapjack_proto::oscar::feedbag::{FeedbagItem, FeedbagReply, FeedbagStatus};
 use flapjack_proto::oscar::icbm::{
-    IcqMessage, IncomingIm, MissedCall, MissedCalls, Typing, CHANNEL_ICQ,
+    HostAck, IcqMessage, IncomingIm, MissedCall, MissedCalls, Typing, CHANNEL_ICQ,
 };
 use flapjack_proto::oscar::imtext::{CHARSET_ASCII, CHARSET_LATIN1, CHARSET_UCS2};
 use flapjack_proto::oscar::locate::{self, UserInfoReply};

@@ -10,12 +10,10 @@
 //! real socket (`tests/support/hostile`) and in memory behind [`crate::Pair`].
 
 use bytes::{BufMut, BytesMut};
-use flapjack_proto::oscar::feedbag::{FeedbagItem, FeedbagReply};
-use flapjack_proto::oscar::icbm::{HostAck, IncomingIm};
+use flapjack_proto::oscar::icbm::IncomingIm;
 use flapjack_proto::oscar::imtext::{ImText, CHARSET_ASCII};
 use flapjack_proto::oscar::locate::{self, UserInfoReply};
-use flapjack_proto::oscar::oservice::{FamilyList, SelfInfo};
-use flapjack_proto::oscar::rate::aol_rate_params;
+use flapjack_proto::oscar::oservice::FamilyList;
 use flapjack_proto::oscar::userinfo::{self, UserInfo};
 use flapjack_proto::oscar::{
     decode_snac_payload, encode_snac, Channel, Flap, Hello, ImMessage, SnacBody, TlvBlock,
@@ -195,24 +193,6 @@ fn answer(record: &mut Record, n: usize, f: &Flap, out: &mut Vec<u8>) -> Option<
     record.snacs.push((n, h.family, h.subtype));
     let id = h.request_id;
     let reply = match body {
-        SnacBody::RateParamsQuery => Some(SnacBody::RateParamsReply(aol_rate_params())),
-        SnacBody::SelfInfoQuery => {
-            Some(SnacBody::SelfInfo(SelfInfo { info: UserInfo::new("Tester"), more: vec![] }))
-        }
-        SnacBody::FeedbagQuery => {
-            let items = vec![
-                FeedbagItem::group("", 0, &[1]),
-                FeedbagItem::group("Buddies", 1, &[1, 2]),
-                FeedbagItem::buddy(FRIEND, 1, 1),
-                FeedbagItem::buddy(EVIL_NAME, 1, 2),
-            ];
-            Some(SnacBody::FeedbagReply(FeedbagReply { version: 0, items, last_modified: 1 }))
-        }
-        SnacBody::SendIm(im) => Some(SnacBody::HostAck(HostAck {
-            cookie: im.cookie,
-            channel: 1,
-            screen_name: im.recipient,
-        })),
         SnacBody::UserInfoQuery2(q) => {
             let tlvs = TlvBlock::new()
                 .with(locate::tlv::PROFILE_MIME, &b"text/aolrtf; charset=\"utf-8\""[..])
@@ -221,7 +201,7 @@ fn answer(record: &mut Record, n: usize, f: &Flap, out: &mut Vec<u8>) -> Option<
                 .with(locate::tlv::AWAY_MESSAGE, format!("away {NASTY} {NASTY_ENTITIES}"));
             Some(SnacBody::UserInfoReply(UserInfoReply { info: away_user(&q.screen_name), tlvs }))
         }
-        _ => None,
+        other => crate::scripted::bos_reply(&other, &[FRIEND, EVIL_NAME]),
     };
     if let Some(body) = reply {
         out.extend(snac(&body, id));

@@ -2,35 +2,35 @@
 //! as temporary buddies.
 
 use super::reply;
-use crate::bos::flap;
 use crate::bos::session::{Flow, Session};
+use crate::bos::OutSnac;
 use crate::oscar::buddy::BuddyRights;
 use crate::oscar::buf::Reader;
-use crate::oscar::{OutFlap, SnacBody, SnacHeader, TlvBlock, WireError};
+use crate::oscar::{SnacBody, SnacHeader, TlvBlock, WireError};
 use crate::screenname::ScreenName;
 
 /// 03/02: answers 03/03 with [`buddy_rights`].
-pub(super) fn buddy_rights_query(h: &SnacHeader, out: &mut Vec<OutFlap>) {
+pub(super) fn buddy_rights_query(h: &SnacHeader, out: &mut Vec<OutSnac>) {
     reply(SnacBody::BuddyRights(buddy_rights()), h, out);
 }
 
 /// 03/04: watches these names for this session only; 03/0B for those already online. A
 /// malformed list closes the session.
-pub(super) fn add_buddies(s: &Session, raw: &[u8], out: &mut Vec<OutFlap>) -> Flow {
+pub(super) fn add_buddies(s: &Session, raw: &[u8], out: &mut Vec<OutSnac>) -> Flow {
     temp_buddies(s, raw, 0x04, out)
 }
 
 /// 03/05: stops watching these names for this session. A malformed list closes the session.
-pub(super) fn del_buddies(s: &Session, raw: &[u8], out: &mut Vec<OutFlap>) -> Flow {
+pub(super) fn del_buddies(s: &Session, raw: &[u8], out: &mut Vec<OutSnac>) -> Flow {
     temp_buddies(s, raw, 0x05, out)
 }
 
 /// 03/04 (`sub` 0x04, add) and 03/05 (remove) share everything but the direction.
-fn temp_buddies(s: &Session, raw: &[u8], sub: u16, out: &mut Vec<OutFlap>) -> Flow {
+fn temp_buddies(s: &Session, raw: &[u8], sub: u16, out: &mut Vec<OutSnac>) -> Flow {
     match read_names(raw) {
         Ok(names) => {
             for a in s.hub.temp_buddies(s.id, names, sub == 0x04) {
-                out.extend(flap(&a, s.hub.server_request_id()));
+                out.push(OutSnac::new(a, s.hub.server_request_id()));
             }
             Flow::Continue
         }

@@ -2,30 +2,27 @@
 
 use super::reply;
 use crate::bos::session::{Session, FEEDBAG_PART_MAX};
-use crate::bos::{flap, FeedbagOp};
+use crate::bos::{FeedbagOp, OutSnac};
 use crate::oscar::feedbag::{
     FeedbagItems, FeedbagReply, FeedbagRights, FeedbagStamp, FeedbagStatus,
 };
 use crate::oscar::snac::FLAG_MORE_REPLIES;
-use crate::oscar::{encode_snac, OutFlap, SnacBody, SnacHeader, TlvBlock};
+use crate::oscar::{SnacBody, SnacHeader, TlvBlock};
 
 /// 13/02: answers 13/03 with [`feedbag_rights`].
-pub(super) fn feedbag_rights_query(h: &SnacHeader, out: &mut Vec<OutFlap>) {
+pub(super) fn feedbag_rights_query(h: &SnacHeader, out: &mut Vec<OutSnac>) {
     reply(SnacBody::FeedbagRights(feedbag_rights()), h, out);
 }
 
 /// 13/04: answers with the whole feedbag in 13/06 parts of at most [`FEEDBAG_PART_MAX`]
 /// bytes, every part but the last flagged "more replies follow".
-pub(super) fn feedbag_query(s: &Session, h: &SnacHeader, out: &mut Vec<OutFlap>) {
+pub(super) fn feedbag_query(s: &Session, h: &SnacHeader, out: &mut Vec<OutSnac>) {
     let bag = s.hub.feedbag(s.id);
     let parts = FeedbagReply::split(bag.items, bag.last_modified, FEEDBAG_PART_MAX);
     let last = parts.len().saturating_sub(1);
     for (i, part) in parts.into_iter().enumerate() {
         let flags = if i < last { FLAG_MORE_REPLIES } else { 0 };
-        match encode_snac(&SnacBody::FeedbagReply(part), h.request_id, flags) {
-            Ok(p) => out.push(OutFlap::data(p)),
-            Err(e) => tracing::error!("cannot encode 13/06: {e}"),
-        }
+        out.push(OutSnac::with_flags(SnacBody::FeedbagReply(part), h.request_id, flags));
     }
 }
 
@@ -34,7 +31,7 @@ pub(super) fn feedbag_query_if_modified(
     s: &Session,
     h: &SnacHeader,
     stamp: FeedbagStamp,
-    out: &mut Vec<OutFlap>,
+    out: &mut Vec<OutSnac>,
 ) {
     let bag = s.hub.feedbag(s.id);
     let count = u16::try_from(bag.items.len()).unwrap_or(u16::MAX);
@@ -54,7 +51,7 @@ pub(super) fn feedbag_insert(
     s: &Session,
     h: &SnacHeader,
     items: FeedbagItems,
-    out: &mut Vec<OutFlap>,
+    out: &mut Vec<OutSnac>,
 ) {
     change(s, h, FeedbagOp::Insert, &items, out);
 }
@@ -64,7 +61,7 @@ pub(super) fn feedbag_update(
     s: &Session,
     h: &SnacHeader,
     items: FeedbagItems,
-    out: &mut Vec<OutFlap>,
+    out: &mut Vec<OutSnac>,
 ) {
     change(s, h, FeedbagOp::Update, &items, out);
 }
@@ -74,7 +71,7 @@ pub(super) fn feedbag_delete(
     s: &Session,
     h: &SnacHeader,
     items: FeedbagItems,
-    out: &mut Vec<OutFlap>,
+    out: &mut Vec<OutSnac>,
 ) {
     change(s, h, FeedbagOp::Delete, &items, out);
 }
@@ -91,12 +88,12 @@ fn change(
     h: &SnacHeader,
     op: FeedbagOp,
     items: &FeedbagItems,
-    out: &mut Vec<OutFlap>,
+    out: &mut Vec<OutSnac>,
 ) {
     let (results, arrivals) = s.hub.feedbag_change(s.id, op, &items.items);
     reply(SnacBody::FeedbagStatus(FeedbagStatus { results }), h, out);
     for a in arrivals {
-        out.extend(flap(&a, s.hub.server_request_id()));
+        out.push(OutSnac::new(a, s.hub.server_request_id()));
     }
 }
 

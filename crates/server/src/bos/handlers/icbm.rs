@@ -2,10 +2,10 @@
 
 use super::reply;
 use crate::bos::session::{error, Session};
-use crate::bos::{flap, ImOutcome};
+use crate::bos::{ImOutcome, OutSnac};
 use crate::oscar::codes::SnacErrorCode;
 use crate::oscar::icbm::{self, HostAck, IcbmParams, SendIm, Typing};
-use crate::oscar::{OutFlap, SnacBody, SnacHeader};
+use crate::oscar::{SnacBody, SnacHeader};
 
 /// 04/02: the client's ICBM flags; only "wants typing events" (0x08) matters to this host.
 pub(super) fn set_icbm_params(s: &Session, p: IcbmParams) {
@@ -13,7 +13,7 @@ pub(super) fn set_icbm_params(s: &Session, p: IcbmParams) {
 }
 
 /// 04/04: answers 04/05 with [`icbm_params`] and the configured maximum message size.
-pub(super) fn icbm_params_query(s: &Session, h: &SnacHeader, out: &mut Vec<OutFlap>) {
+pub(super) fn icbm_params_query(s: &Session, h: &SnacHeader, out: &mut Vec<OutSnac>) {
     let max = s.hub.state().config.max_message_size;
     reply(SnacBody::IcbmParams(icbm_params(max)), h, out);
 }
@@ -21,11 +21,11 @@ pub(super) fn icbm_params_query(s: &Session, h: &SnacHeader, out: &mut Vec<OutFl
 /// 04/06: an IM to relay. Too long a message is refused; otherwise the hub delivers or stores
 /// it and, when the sender asked, 04/0C acknowledges it. An unknown or offline-and-unstorable
 /// recipient gets an error instead.
-pub(super) fn send_im(s: &Session, h: &SnacHeader, im: SendIm, out: &mut Vec<OutFlap>) {
+pub(super) fn send_im(s: &Session, h: &SnacHeader, im: SendIm, out: &mut Vec<OutSnac>) {
     let max = usize::from(s.hub.state().config.max_message_size);
     if im.tlvs.value(icbm::tlv::MESSAGE_DATA).is_some_and(|d| d.len() > max) {
         tracing::info!("{} at {}: IM to {} exceeds {max} bytes", s.name, s.peer, im.recipient);
-        out.extend(error(icbm::FAMILY, SnacErrorCode::RequestDenied, h.request_id));
+        out.push(error(icbm::FAMILY, SnacErrorCode::RequestDenied, h.request_id));
         return;
     }
     match s.hub.send_im(s.id, &im) {
@@ -39,14 +39,14 @@ pub(super) fn send_im(s: &Session, h: &SnacHeader, im: SendIm, out: &mut Vec<Out
                 reply(SnacBody::HostAck(ack), h, out);
             }
         }
-        Err(code) => out.extend(error(icbm::FAMILY, code, h.request_id)),
+        Err(code) => out.push(error(icbm::FAMILY, code, h.request_id)),
     }
 }
 
 /// 04/10: queues the stored offline IMs (04/07), then answers 04/17.
-pub(super) fn offline_retrieve(s: &Session, h: &SnacHeader, out: &mut Vec<OutFlap>) {
+pub(super) fn offline_retrieve(s: &Session, h: &SnacHeader, out: &mut Vec<OutSnac>) {
     for body in s.hub.offline_retrieve(s.id) {
-        out.extend(flap(&body, s.hub.server_request_id()));
+        out.push(OutSnac::new(body, s.hub.server_request_id()));
     }
     reply(SnacBody::OfflineDone, h, out);
 }

@@ -2,25 +2,26 @@
 
 use super::reply;
 use crate::bos::session::{error, Session};
+use crate::bos::OutSnac;
 use crate::oscar::codes::SnacErrorCode;
 use crate::oscar::locate::{LocateRights, SetInfo, UserInfoQuery};
-use crate::oscar::{OutFlap, SnacBody, SnacHeader, TlvBlock};
+use crate::oscar::{SnacBody, SnacHeader, TlvBlock};
 
 /// 02/02: answers 02/03 with [`locate_rights`].
-pub(super) fn locate_rights_query(h: &SnacHeader, out: &mut Vec<OutFlap>) {
+pub(super) fn locate_rights_query(h: &SnacHeader, out: &mut Vec<OutSnac>) {
     reply(SnacBody::LocateRights(locate_rights()), h, out);
 }
 
 /// 02/04: stores profile, away message and capabilities; a malformed capability list is
 /// answered with an error and changes nothing.
-pub(super) fn set_info(s: &Session, h: &SnacHeader, info: SetInfo, out: &mut Vec<OutFlap>) {
+pub(super) fn set_info(s: &Session, h: &SnacHeader, info: SetInfo, out: &mut Vec<OutSnac>) {
     match info.capabilities() {
         Ok(caps) => {
             s.hub.set_info(s.id, info.profile(), info.away_message(), caps.map(|c| c.concat()))
         }
         Err(e) => {
             tracing::info!("{} at {}: rejected 02/04: {e}", s.name, s.peer);
-            out.extend(error(h.family, SnacErrorCode::BustedPayload, h.request_id));
+            out.push(error(h.family, SnacErrorCode::BustedPayload, h.request_id));
         }
     }
 }
@@ -30,11 +31,11 @@ pub(super) fn user_info_query(
     s: &Session,
     h: &SnacHeader,
     q: UserInfoQuery,
-    out: &mut Vec<OutFlap>,
+    out: &mut Vec<OutSnac>,
 ) {
     match s.hub.locate(&q.screen_name, q.kind) {
         Ok(info) => reply(SnacBody::UserInfoReply(info), h, out),
-        Err(code) => out.extend(error(h.family, code, h.request_id)),
+        Err(code) => out.push(error(h.family, code, h.request_id)),
     }
 }
 
@@ -43,7 +44,7 @@ pub(super) fn user_info_query2(
     s: &Session,
     h: &SnacHeader,
     q: UserInfoQuery,
-    out: &mut Vec<OutFlap>,
+    out: &mut Vec<OutSnac>,
 ) {
     user_info_query(s, h, q, out);
 }

@@ -16,10 +16,10 @@ mod locate;
 mod oservice;
 mod permitdeny;
 
-use super::flap;
 use super::session::{error, Flow, Session};
+use super::OutSnac;
 use crate::oscar::codes::SnacErrorCode;
-use crate::oscar::{OutFlap, SnacBody, SnacHeader};
+use crate::oscar::{SnacBody, SnacHeader};
 
 pub use icbm::icbm_params;
 
@@ -29,7 +29,7 @@ pub(super) fn dispatch(
     h: SnacHeader,
     body: SnacBody,
     raw: &[u8],
-    out: &mut Vec<OutFlap>,
+    out: &mut Vec<OutSnac>,
 ) -> Flow {
     use SnacBody as B;
     match body {
@@ -75,12 +75,12 @@ pub(super) fn dispatch(
 }
 
 /// Queues `body` as the answer to request `h`.
-fn reply(body: SnacBody, h: &SnacHeader, out: &mut Vec<OutFlap>) {
-    out.extend(flap(&body, h.request_id));
+fn reply(body: SnacBody, h: &SnacHeader, out: &mut Vec<OutSnac>) {
+    out.push(OutSnac::new(body, h.request_id));
 }
 
 /// As OOS: whatever cannot be routed gets `(family, 0x0001)` code 0x01.
-fn unsupported(s: &Session, h: &SnacHeader, body: &SnacBody, out: &mut Vec<OutFlap>) {
+fn unsupported(s: &Session, h: &SnacHeader, body: &SnacBody, out: &mut Vec<OutSnac>) {
     tracing::debug!("{} at {}: unsupported SNAC {:?}", s.name, s.peer, body.id());
-    out.extend(error(h.family, SnacErrorCode::InvalidSnac, h.request_id));
+    out.push(error(h.family, SnacErrorCode::InvalidSnac, h.request_id));
 }

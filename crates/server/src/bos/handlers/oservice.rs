@@ -1,20 +1,20 @@
 //! Family 01, OService: versions, rate classes, self info, idle and status.
 
 use super::reply;
-use crate::bos::flap;
 use crate::bos::session::Session;
+use crate::bos::OutSnac;
 use crate::oscar::oservice::{IdleTime, SelfInfo, SetStatus, VersionList};
-use crate::oscar::{OutFlap, SnacBody, SnacHeader};
+use crate::oscar::{SnacBody, SnacHeader};
 
 /// 01/02: the client is signed on; queues 03/0B for its online buddies, then its offline IMs.
-pub(super) fn client_ready(s: &Session, out: &mut Vec<OutFlap>) {
+pub(super) fn client_ready(s: &Session, out: &mut Vec<OutSnac>) {
     for body in s.hub.client_ready(s.id) {
-        out.extend(flap(&body, s.hub.server_request_id()));
+        out.push(OutSnac::new(body, s.hub.server_request_id()));
     }
 }
 
 /// 01/06: answers 01/07 with the configured rate classes (extended for OService 2+).
-pub(super) fn rate_params_query(s: &Session, h: &SnacHeader, out: &mut Vec<OutFlap>) {
+pub(super) fn rate_params_query(s: &Session, h: &SnacHeader, out: &mut Vec<OutSnac>) {
     let params = s.hub.state().config.rate_classes.reply(s.extended());
     reply(SnacBody::RateParamsReply(params), h, out);
 }
@@ -23,7 +23,7 @@ pub(super) fn rate_params_query(s: &Session, h: &SnacHeader, out: &mut Vec<OutFl
 pub(super) fn rate_ack() {}
 
 /// 01/0E: answers 01/0F with the session's own user info.
-pub(super) fn self_info_query(s: &Session, h: &SnacHeader, out: &mut Vec<OutFlap>) {
+pub(super) fn self_info_query(s: &Session, h: &SnacHeader, out: &mut Vec<OutSnac>) {
     if let Some(info) = s.hub.self_info(s.id) {
         reply(SnacBody::SelfInfo(SelfInfo { info, more: Vec::new() }), h, out);
     }
@@ -39,14 +39,14 @@ pub(super) fn client_versions(
     s: &mut Session,
     h: &SnacHeader,
     v: VersionList,
-    out: &mut Vec<OutFlap>,
+    out: &mut Vec<OutSnac>,
 ) {
     s.oservice_version = v.version_of(0x0001).unwrap_or(1);
     reply(SnacBody::HostVersions(v), h, out);
 }
 
 /// 01/1E: a new status word; answers 01/0F with the updated self info.
-pub(super) fn set_status(s: &Session, h: &SnacHeader, st: SetStatus, out: &mut Vec<OutFlap>) {
+pub(super) fn set_status(s: &Session, h: &SnacHeader, st: SetStatus, out: &mut Vec<OutSnac>) {
     if let Some(info) = s.hub.set_status(s.id, st.status_word()) {
         reply(SnacBody::SelfInfo(SelfInfo { info, more: Vec::new() }), h, out);
     }

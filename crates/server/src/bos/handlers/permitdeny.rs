@@ -1,11 +1,12 @@
 //! Family 09, PermitDeny: only its rights; permits and denies live in the feedbag.
 
 use super::reply;
+use crate::bos::OutSnac;
 use crate::oscar::permitdeny::PdRights;
-use crate::oscar::{OutFlap, SnacBody, SnacHeader, TlvBlock};
+use crate::oscar::{SnacBody, SnacHeader, TlvBlock};
 
 /// 09/02: answers 09/03 with [`pd_rights`].
-pub(super) fn pd_rights_query(h: &SnacHeader, out: &mut Vec<OutFlap>) {
+pub(super) fn pd_rights_query(h: &SnacHeader, out: &mut Vec<OutSnac>) {
     reply(SnacBody::PdRights(pd_rights()), h, out);
 }
 

@@ -5,10 +5,11 @@ use std::sync::atomic::Ordering;
 
 use super::bots::BotJob;
 use super::{now_u32, Hub, World};
+use crate::bos::outbound::OutSnac;
 use crate::oscar::codes::SnacErrorCode;
 use crate::oscar::icbm::{self, IncomingIm, SendIm, Typing};
 use crate::oscar::userinfo::UserInfo;
-use crate::oscar::{decode_snac_payload, Channel, OutFlap, SnacBody};
+use crate::oscar::SnacBody;
 use crate::screenname::ScreenName;
 use crate::store::{StoredIm, MAX_OFFLINE_IMS};
 use crate::text::html;
@@ -124,19 +125,13 @@ impl Hub {
         Ok(ImOutcome::Stored)
     }
 
-    /// Frames that were queued for a session of `account` that ended before writing them: the
+    /// SNACs that were owed to a session of `account` that ended before writing them: the
     /// IMs among them (04/07) go to the account's other signed-on sessions, or are stored as
     /// offline messages, so an IM acknowledged to its sender does not vanish with the
     /// recipient's connection. Everything else is dropped. Returns how many IMs were kept.
-    pub fn rescue_undelivered(&self, account: &ScreenName, frames: Vec<OutFlap>) -> usize {
-        let ims: Vec<IncomingIm> = frames
-            .into_iter()
-            .filter(|f| f.channel == Channel::Data)
-            .filter_map(|f| match decode_snac_payload(&f.payload) {
-                Ok((_, SnacBody::IncomingIm(im))) => Some(im),
-                _ => None,
-            })
-            .collect();
+    pub fn rescue_undelivered(&self, account: &ScreenName, unwritten: Vec<OutSnac>) -> usize {
+        let ims: Vec<IncomingIm> =
+            unwritten.into_iter().filter_map(OutSnac::into_incoming_im).collect();
         if ims.is_empty() {
             return 0;
         }
@@ -201,7 +196,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::bos::{flap, Kill};
+    use crate::bos::Kill;
     use crate::oscar::codes::TypingEvent;
     use crate::oscar::ImMessage;
     use crate::{Accounts, Counters, ServerConfig, ServerState};
@@ -253,7 +248,7 @@ mod tests {
         assert_eq!(cookies(&hub.client_ready(again.id)), (0..10).collect::<Vec<u8>>());
         assert!(cookies(&hub.offline_retrieve(again.id)).is_empty());
         // Nothing but IMs is kept.
-        let typing = flap(&SnacBody::Typing(Typing::new("Alice", TypingEvent::Typing)), 1);
-        assert_eq!(hub.rescue_undelivered(&bob.screen_name, typing.into_iter().collect()), 0);
+        let typing = OutSnac::new(SnacBody::Typing(Typing::new("Alice", TypingEvent::Typing)), 1);
+        assert_eq!(hub.rescue_undelivered(&bob.screen_name, vec![typing]), 0);
     }
 }

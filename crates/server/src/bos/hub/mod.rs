@@ -21,9 +21,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{mpsc, watch};
 
 use super::feedbag::Feedbag;
+use super::outbound::OutSnac;
 use crate::oscar::codes::DisconnectReason;
 use crate::oscar::snac::SERVER_REQUEST_ID_BIT;
-use crate::oscar::{snac_flap, OutFlap, SnacBody};
+use crate::oscar::SnacBody;
 use crate::screenname::ScreenName;
 use crate::store::{AccountData, Persister};
 use crate::ServerState;
@@ -59,7 +60,7 @@ pub enum Disconnect {
 struct SessionEntry {
     account: ScreenName,
     peer: SocketAddr,
-    tx: mpsc::Sender<OutFlap>,
+    tx: mpsc::Sender<OutSnac>,
     kill: watch::Sender<Option<Kill>>,
     ready: bool,
     signon_at: u32,
@@ -102,13 +103,6 @@ impl std::fmt::Debug for Hub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Hub").field("started_at", &self.started_at).finish_non_exhaustive()
     }
-}
-
-/// Encodes a typed SNAC, logging (never panicking) if a body cannot be encoded.
-pub fn flap(body: &SnacBody, request_id: u32) -> Option<OutFlap> {
-    snac_flap(body, request_id)
-        .map_err(|e| tracing::error!("cannot encode {:?}: {e}", body.id()))
-        .ok()
 }
 
 fn now_u32(now: i64) -> u32 {
@@ -154,8 +148,9 @@ impl Hub {
         SERVER_REQUEST_ID_BIT | (self.next_request_id.fetch_add(1, Ordering::Relaxed) & 0x7FFF_FFFF)
     }
 
-    fn server_flap(&self, body: &SnacBody) -> Option<OutFlap> {
-        flap(body, self.server_request_id())
+    /// A server-initiated SNAC carrying `body`, with a fresh request id.
+    fn server_snac(&self, body: &SnacBody) -> OutSnac {
+        OutSnac::new(body.clone(), self.server_request_id())
     }
 
     /// The account state, created (seeded feedbag, profile from the accounts file) on first use.

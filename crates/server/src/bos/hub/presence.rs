@@ -80,9 +80,7 @@ impl Hub {
             .map(|(id, _)| *id)
             .collect();
         for id in watchers {
-            if let Some(f) = self.server_flap(body) {
-                self.push(w, id, f);
-            }
+            self.push(w, id, self.server_snac(body));
         }
     }
 

@@ -8,9 +8,10 @@ use tokio::sync::{mpsc, watch};
 
 use super::presence::departed;
 use super::{now_u32, Disconnect, Hub, Kill, SessionEntry, World};
+use crate::bos::outbound::OutSnac;
 use crate::oscar::codes::DisconnectReason;
 use crate::oscar::userinfo::UserInfo;
-use crate::oscar::{OutFlap, SnacBody};
+use crate::oscar::SnacBody;
 use crate::screenname::ScreenName;
 use crate::Account;
 
@@ -19,8 +20,9 @@ use crate::Account;
 pub struct Registration {
     /// The session id used in every later hub call.
     pub id: u64,
-    /// Frames other sessions (and the hub) queue for this connection.
-    pub outbound: mpsc::Receiver<OutFlap>,
+    /// SNACs other sessions (and the hub) queue for this connection, typed until it writes
+    /// them.
+    pub outbound: mpsc::Receiver<OutSnac>,
     /// Turns `Some` when the session must end.
     pub kill: watch::Receiver<Option<Kill>>,
 }
@@ -115,9 +117,9 @@ impl Hub {
         n
     }
 
-    /// Queues a frame for one session and says whether it was queued; a full queue means the
+    /// Queues a SNAC for one session and says whether it was queued; a full queue means the
     /// client is not reading, so it is dropped rather than allowed to hold anyone else up.
-    pub(super) fn push(&self, w: &World, id: u64, frame: OutFlap) -> bool {
+    pub(super) fn push(&self, w: &World, id: u64, frame: OutSnac) -> bool {
         let Some(s) = w.sessions.get(&id) else { return false };
         match s.tx.try_send(frame) {
             Ok(()) => true,
@@ -145,7 +147,7 @@ impl Hub {
             .collect();
         let mut queued = 0;
         for id in ids {
-            if self.server_flap(body).is_some_and(|f| self.push(w, id, f)) {
+            if self.push(w, id, self.server_snac(body)) {
                 queued += 1;
             }
         }
