@@ -13,7 +13,7 @@ use flapjack::oscar::userinfo::UserInfo;
 use flapjack::oscar::{ImMessage, SnacBody, TlvBlock};
 use flapjack::screenname::ScreenName;
 use flapjack::session::{
-    self, Command, DisconnectReason, Event, LoginMethod, NetworkError, ReconnectPolicy,
+    self, Command, Delivery, DisconnectReason, Event, LoginMethod, NetworkError, ReconnectPolicy,
     SessionConfig, SessionHandle, SignOnFailure,
 };
 use support::fake_bos::{Action, BosScript, FakeBos, PASSWORD};
@@ -167,7 +167,7 @@ async fn unacknowledged_im_is_resent_once_with_the_same_cookie() {
     // The third connection acks normally.
     next(&mut h, "signed on", |e| matches!(e, Event::SignedOn { .. })).await;
     h.commands.send(Command::SendIm { id: 2, to: friend, text: "again".into() }).unwrap();
-    next(&mut h, "ack", |e| *e == Event::ImAcked { id: 2 }).await;
+    next(&mut h, "ack", |e| *e == Event::ImAcked { id: 2, delivery: Delivery::Online }).await;
     let seen = fake.seen.lock().unwrap();
     assert_eq!(seen.im_cookies.len(), 3);
     assert_eq!(seen.im_cookies[0], seen.im_cookies[1], "the resend reuses the cookie");
@@ -181,12 +181,18 @@ async fn an_im_sent_before_sign_on_rides_in_the_first_bos_flight() {
     let mut h = session::spawn(config(&fake, PASSWORD));
     let friend = ScreenName::parse("friend").unwrap();
     h.commands.send(Command::SendIm { id: 1, to: friend, text: "quick".into() }).unwrap();
-    let events = next(&mut h, "ack", |e| *e == Event::ImAcked { id: 1 }).await;
+    let events =
+        next(&mut h, "ack", |e| *e == Event::ImAcked { id: 1, delivery: Delivery::Online }).await;
     assert!(events.contains(&Event::ImQueued { id: 1 }));
     let seen = fake.seen.lock().unwrap();
     let (bos, first) = &seen.first_reads[1];
     assert!(*bos);
     let ids: Vec<(u16, u16)> = first.iter().map(|&(_, f, s)| (f, s)).collect();
     let ready = ids.iter().position(|id| *id == (0x01, 0x02)).expect("01/02 in the flight");
-    assert_eq!(ids.get(ready + 1), Some(&(0x04, 0x06)), "the IM follows 01/02: {ids:?}");
+    // Whether "friend" is online is asked in the same flight, just ahead of the IM.
+    assert_eq!(
+        ids.get(ready + 1..ready + 3),
+        Some(&[(0x02, 0x15), (0x04, 0x06)][..]),
+        "the locate query and the IM follow 01/02: {ids:?}"
+    );
 }

@@ -30,7 +30,7 @@ impl SessionState {
                     }
                 }
             }
-            Some(Tag::Whereabouts(cookie)) => self.whereabouts_learned(cookie, Whereabouts::Online),
+            Some(Tag::Whereabouts(name)) => self.whereabouts_learned(&name, Whereabouts::Online),
             _ => tracing::info!("ignoring user info nobody asked for"),
         }
     }

@@ -34,9 +34,14 @@
 //! - Otherwise a locate query for the recipient asking for nothing extra (02/15, kind 0) goes
 //!   in the same flight as the IM, so it costs no round trip: a 02/06 answer means online, a
 //!   02/01 "not logged on" means offline (the embedded server and Open OSCAR Server both answer
-//!   so). The event waits until both the ack and that answer are in, in either order.
-//! - An ack whose locate answer cannot be had (another error, or lost with the connection) is
-//!   reported as [`Delivery::Accepted`]: accepted, where it went unknown.
+//!   so). The event waits until both the ack and that answer are in, in either order. IMs to
+//!   the same person while a query about them is open share its answer rather than ask again
+//!   (a burst of 200 IMs costs one query, not 200 in the class that also carries typing
+//!   notices). The answer describes them when the server read the query, so a sign-on or
+//!   sign-off between it and a later, paced IM of the burst is missed; we accept that.
+//! - An ack whose locate answer cannot be had (another error, lost with the connection, or not
+//!   in [`WHEREABOUTS_GRACE_MS`] after the ack) is reported as [`Delivery::Accepted`]: accepted,
+//!   where it went unknown.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -70,9 +75,9 @@ use crate::screenname::ScreenName;
 use crate::text::html::{from_plain, to_plain};
 
 use super::api::{
-    Availability, BuddyListError, Command, DisconnectReason, Event, FeedbagAction, FeedbagFailure,
-    Delivery, ImFailure, IncomingIm, MessageId, NetworkError, Presence, RateNotice, SignOnFailure,
-    SignOnStep, TypingState, UserInfo,
+    Availability, BuddyListError, Command, Delivery, DisconnectReason, Event, FeedbagAction,
+    FeedbagFailure, ImFailure, IncomingIm, MessageId, NetworkError, Presence, RateNotice,
+    SignOnFailure, SignOnStep, TypingState, UserInfo,
 };
 use super::feedbag::{Change, Feedbag};
 
@@ -82,6 +87,9 @@ pub const KEEPALIVE_MS: u64 = 60_000;
 pub const SIGNON_TIMEOUT_MS: u64 = 30_000;
 /// How many (sender, cookie) pairs are remembered to drop a resent IM seen before.
 const RECENT_COOKIES: usize = 512;
+/// How long an acknowledged IM waits for the answer to the locate query sent beside it before
+/// it is reported [`Delivery::Accepted`] (a server that never answers 02/15 must not hold it).
+pub const WHEREABOUTS_GRACE_MS: u64 = 5_000;
 /// Families this client uses, with the versions it asks for in 01/17 (OService 3 for 35-byte
 /// rate entries, Feedbag 4 as libpurple).
 const FAMILIES: [(u16, u16); 6] =
@@ -119,8 +127,8 @@ enum Tag {
     Feedbag(FeedbagAction),
     GetInfo(ScreenName),
     AwayFetch(ScreenName),
-    /// A locate query asking whether the recipient of the pending IM with this cookie is online.
-    Whereabouts([u8; 8]),
+    /// A locate query asking whether the recipient of pending IMs is online.
+    Whereabouts(ScreenName),
     /// A query (family, subtype) whose reply replaces state (01/06, 13/04): a reply to
     /// anything else is not accepted.
     Query(u16, u16),
@@ -142,8 +150,9 @@ struct PendingIm {
     resent: bool,
     /// Whether the recipient is online, as far as we know.
     whereabouts: Whereabouts,
-    /// The server acknowledged it; only the locate answer is still awaited.
-    acked: bool,
+    /// When the server acknowledged it, if it has: only the locate answer is still awaited,
+    /// for at most [`WHEREABOUTS_GRACE_MS`] more.
+    acked_at: Option<u64>,
 }
 
 /// What we know of an IM's recipient, to tell a delivered IM from a stored one.
@@ -308,13 +317,17 @@ impl SessionState {
     }
 
     /// When [`SessionState::handle_timer`] must next run: a queued SNAC becoming sendable,
-    /// the keepalive, or the sign-on timeout. `None` when nothing is waiting.
+    /// the keepalive, the sign-on timeout, or an acknowledged IM giving up on its locate answer. `None` when nothing is waiting.
     pub fn next_deadline(&self) -> Option<u64> {
         if !self.connected {
             return None;
         }
         let keepalive = self.last_send.saturating_add(KEEPALIVE_MS);
-        [Some(keepalive), self.queue_deadline, self.signon_deadline].into_iter().flatten().min()
+        let whereabouts = self.whereabouts_deadline();
+        [Some(keepalive), self.queue_deadline, self.signon_deadline, whereabouts]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn emit(&mut self, event: Event) {
@@ -373,20 +386,24 @@ impl SessionState {
             .into_iter()
             .map(|body| Outgoing { body, tag: Tag::Plain })
             .collect();
-        // IMs written on a connection that dropped go first (they are the oldest), then the
-        // ones that never left the queue, then the offline-message request. A locate query
-        // lost with the old connection is asked again beside its IM.
-        for p in self.pending.iter().filter(|p| p.resent && !p.written) {
-            if p.whereabouts == Whereabouts::Asking {
-                flight.push(locate_query(&p.body, p.cookie));
+        // The locate queries for IMs still asking where their recipient is go first (once per
+        // recipient: answers lost with the old connection, or never asked because the IM was
+        // queued before any connection), then IMs written on a connection that dropped (they
+        // are the oldest), then the ones that never left the queue, then the offline-message
+        // request.
+        let mut asking: Vec<ScreenName> = Vec::new();
+        for p in self.pending.iter().filter(|p| p.whereabouts == Whereabouts::Asking) {
+            let who = ScreenName::from_wire(&p.body.recipient);
+            if !asking.contains(&who) {
+                flight.push(locate_query(&who));
+                asking.push(who);
             }
+        }
+        for p in self.pending.iter().filter(|p| p.resent && !p.written) {
             flight
                 .push(Outgoing { body: SnacBody::SendIm(p.body.clone()), tag: Tag::Im(p.cookie) });
         }
-        for p in self.pending.iter().filter(|p| !p.resent && p.whereabouts == Whereabouts::Asking)
-        {
-            flight.push(locate_query(&p.body, p.cookie));
-        }
+        self.queue.retain(|o| !matches!(o.tag, Tag::Whereabouts(_)));
         let waiting: Vec<Outgoing> = self.queue.drain(..).collect();
         flight.extend(waiting);
         flight.push(Outgoing { body: SnacBody::OfflineRetrieve, tag: Tag::Plain });
@@ -467,7 +484,7 @@ impl SessionState {
         let mut accepted = Vec::new();
         let mut keep = Vec::new();
         for mut p in self.pending.drain(..) {
-            if p.acked {
+            if p.acked_at.is_some() {
                 // Acknowledged; only the locate answer was lost.
                 accepted.push(p.id);
                 continue;
@@ -660,6 +677,7 @@ impl SessionState {
             self.close(reason, true);
             return;
         }
+        self.whereabouts_overdue(now);
         self.flush(now);
         if now >= self.last_send.saturating_add(KEEPALIVE_MS) {
             self.out.frames.push(OutFlap::keepalive());
@@ -741,7 +759,7 @@ impl SessionState {
             B::BuddyArrived(presence) => self.buddy_arrived(presence),
             B::BuddyDeparted(presence) => self.buddy_departed(presence),
             B::IncomingIm(im) => self.incoming_im(im),
-            B::HostAck(ack) => self.host_ack(&header, &ack),
+            B::HostAck(ack) => self.host_ack(now, &header, &ack),
             B::Typing(typing) => self.typing(&typing),
             B::MissedCalls(missed) => self.missed_calls(missed),
             B::UserInfoReply(reply) => self.user_info_reply(&header, reply),
@@ -763,11 +781,11 @@ fn html_body(text: &str) -> String {
     format!("<HTML><BODY>{}</BODY></HTML>", from_plain(text))
 }
 
-/// 02/15 asking for nothing but whether `im`'s recipient is online (kind 0: no profile, no away
-/// message, no capabilities), tagged for the pending IM with `cookie`.
-fn locate_query(im: &SendIm, cookie: [u8; 8]) -> Outgoing {
-    let query = UserInfoQuery { kind: 0, screen_name: im.recipient.clone() };
-    Outgoing { body: SnacBody::UserInfoQuery2(query), tag: Tag::Whereabouts(cookie) }
+/// 02/15 asking for nothing but whether `who` is online (kind 0: no profile, no away message,
+/// no capabilities), tagged so the answer goes to the pending IMs to `who`.
+fn locate_query(who: &ScreenName) -> Outgoing {
+    let query = UserInfoQuery { kind: 0, screen_name: who.as_str().to_string() };
+    Outgoing { body: SnacBody::UserInfoQuery2(query), tag: Tag::Whereabouts(who.clone()) }
 }
 
 fn unix_time(secs: u32) -> SystemTime {

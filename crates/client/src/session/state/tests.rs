@@ -1067,11 +1067,11 @@ fn an_im_error_wins_over_the_locate_answer_in_either_order() {
         let im_error =
             SnacBody::Error { family: 0x04, error: SnacError::new(SnacErrorCode::NotLoggedOn) };
         let mut events = Vec::new();
-        for (body, req) in
-            if locate_first { [(not_logged_on(), locate), (im_error, im_req)] } else {
-                [(im_error, im_req), (not_logged_on(), locate)]
-            }
-        {
+        for (body, req) in if locate_first {
+            [(not_logged_on(), locate), (im_error, im_req)]
+        } else {
+            [(im_error, im_req), (not_logged_on(), locate)]
+        } {
             s.handle_frame(11, server(&body, req, 0));
             events.extend(s.take_output().events);
         }
@@ -1094,6 +1094,48 @@ fn a_locate_query_failing_otherwise_leaves_the_im_accepted() {
     s.handle_frame(11, server(&limited, locate, 0));
     s.handle_frame(12, server(&host_ack(&im), im_req, 0));
     assert_eq!(s.take_output().events, [Event::ImAcked { id: 1, delivery: Delivery::Accepted }]);
+}
+
+#[test]
+fn an_ack_whose_locate_answer_never_comes_is_reported_accepted_after_the_grace() {
+    let mut s = signed_on(vec![]);
+    let out = send_to(&mut s, 1, "bob");
+    let (req, im) = sent_im(&out);
+    let (locate, _) = locate_query(&out);
+    s.handle_frame(11, server(&host_ack(&im), req, 0));
+    assert!(s.take_output().events.is_empty());
+    assert_eq!(s.next_deadline(), Some(11 + WHEREABOUTS_GRACE_MS), "the timer is set for it");
+    s.handle_timer(10 + WHEREABOUTS_GRACE_MS);
+    assert!(s.take_output().events.is_empty(), "not before the grace is over");
+    s.handle_timer(11 + WHEREABOUTS_GRACE_MS);
+    assert_eq!(s.take_output().events, [Event::ImAcked { id: 1, delivery: Delivery::Accepted }]);
+    // A late answer changes nothing.
+    s.handle_frame(12 + WHEREABOUTS_GRACE_MS, server(&not_logged_on(), locate, 0));
+    assert!(s.take_output().events.is_empty());
+}
+
+#[test]
+fn ims_to_the_same_person_share_one_open_locate_query() {
+    let mut s = signed_on(vec![]);
+    let first = send_to(&mut s, 1, "bob");
+    let second = send_to(&mut s, 2, "Bob");
+    assert_eq!(ids(&second), [(0x04, 0x06)], "bob is already being asked about");
+    let (locate, _) = locate_query(&first);
+    let (req1, im1) = sent_im(&first);
+    let (req2, im2) = sent_im(&second);
+    s.handle_frame(11, server(&host_ack(&im1), req1, 0));
+    s.handle_frame(11, server(&host_ack(&im2), req2, 0));
+    assert!(s.take_output().events.is_empty());
+    s.handle_frame(12, server(&not_logged_on(), locate, 0));
+    assert_eq!(
+        s.take_output().events,
+        [
+            Event::ImAcked { id: 1, delivery: Delivery::StoredOffline },
+            Event::ImAcked { id: 2, delivery: Delivery::StoredOffline }
+        ]
+    );
+    // Once answered, the next IM asks afresh.
+    assert!(ids(&send_to(&mut s, 3, "bob")).contains(&(0x02, 0x15)));
 }
 
 #[test]
@@ -1174,10 +1216,7 @@ fn an_im_that_never_left_fails_as_not_sent_not_as_maybe_delivered() {
     s.handle_command(0, Command::SendIm { id: 1, to: sn("bob"), text: "hi".into() });
     assert_eq!(s.take_output().events, [Event::ImQueued { id: 1 }]);
     s.connection_lost(false);
-    assert_eq!(
-        s.take_output().events,
-        [Event::ImFailed { id: 1, reason: ImFailure::NotSent }]
-    );
+    assert_eq!(s.take_output().events, [Event::ImFailed { id: 1, reason: ImFailure::NotSent }]);
 }
 
 fn sent_ims(out: &Output) -> Vec<SendIm> {
