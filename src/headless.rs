@@ -125,7 +125,9 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
         match event {
             Event::ImAcked { id: ID, delivery } => {
                 return match delivery {
-                    Delivery::Online => SendReport { outcome: SendOutcome::Delivered, message: None },
+                    Delivery::Online => {
+                        SendReport { outcome: SendOutcome::Delivered, message: None }
+                    }
                     Delivery::StoredOffline => {
                         SendReport::fail(SendOutcome::Stored, words::im_stored(&name))
                     }

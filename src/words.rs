@@ -111,6 +111,11 @@ pub fn im_failure(reason: &ImFailure, peer: &str) -> String {
     })
 }
 
+/// The row under a failed message in a conversation: why, and the key that retries it.
+pub fn failed_line(reason: &str, retry_key: &str) -> String {
+    format!("✗ {reason} — {retry_key} retries")
+}
+
 /// The server stored a message to `peer` because they are offline (the ack alone does not say;
 /// the buddy list or a locate query did).
 pub fn im_stored(peer: &ScreenName) -> String {

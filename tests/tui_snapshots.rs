@@ -94,7 +94,11 @@ fn conversation_with_wrapping_timestamps_auto_reply_and_failure() {
     );
     type_text(&mut app, "nice, trying it now", now);
     app.handle_key(key(KeyCode::Enter), now);
-    feed(&mut app, vec![Event::ImAcked { id: 1 }], now);
+    feed(
+        &mut app,
+        vec![Event::ImAcked { id: 1, delivery: flapjack::session::Delivery::Online }],
+        now,
+    );
     type_text(&mut app, "are you still there?", now);
     app.handle_key(key(KeyCode::Enter), now);
     feed(&mut app, vec![Event::ImFailed { id: 2, reason: ImFailure::RecipientOffline }], now);
@@ -117,6 +121,26 @@ fn conversation_with_wrapping_timestamps_auto_reply_and_failure() {
     );
     type_text(&mut app, "draft", now);
     insta::assert_snapshot!(render(&app).backend());
+}
+
+#[test]
+fn delivered_stored_and_accepted_marks_differ() {
+    use flapjack::session::Delivery as Sent;
+    let now = Instant::now();
+    let mut app = app();
+    populated(&mut app, now);
+    open_chat(&mut app, "Dave", now);
+    for (id, text) in [(1, "you there?"), (2, "call me when you're back"), (3, "no idea")] {
+        type_text(&mut app, text, now);
+        app.handle_key(key(KeyCode::Enter), now);
+        let delivery = [Sent::Online, Sent::StoredOffline, Sent::Accepted][id as usize - 1];
+        feed(&mut app, vec![Event::ImAcked { id, delivery }], now);
+    }
+    let screen = render(&app);
+    let text = format!("{:?}", screen.backend());
+    assert!(text.contains("you there? ✓"), "delivered");
+    assert!(text.contains("call me when you're back ✉"), "stored");
+    insta::assert_snapshot!(screen.backend());
 }
 
 #[test]

@@ -497,7 +497,8 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         Span::styled("○ offline", theme::dim()),
         Span::raw("  ✎ typing"),
     ]));
-    lines.push(Line::from("  sent messages: · waiting  … queued  ↑ sent  ✓ delivered  ✉ stored for offline delivery  ✗ failed"));
+    lines.push(Line::from("  sent messages: · waiting  … queued  ↑ sent  ✓ delivered  ✗ failed"));
+    lines.push(Line::from("    ✉ stored for offline delivery  ✓? accepted, maybe stored"));
     lines
 }
 

@@ -67,17 +67,14 @@ impl App {
             Event::ImQueued { id } => self.set_delivery(id, Delivery::Queued),
             Event::ImSent { id } => self.set_delivery(id, Delivery::Sent),
             Event::ImAcked { id, delivery } => {
-                match delivery {
-                    session::Delivery::Online => self.set_delivery(id, Delivery::Acked),
-                    session::Delivery::StoredOffline => self.set_stored(id),
-                    session::Delivery::Accepted => self.set_delivery(id, Delivery::Accepted),
-                }
-                self.pending.remove(&id);
+                let delivery = match delivery {
+                    session::Delivery::Online => Delivery::Acked,
+                    session::Delivery::StoredOffline => Delivery::Stored,
+                    session::Delivery::Accepted => Delivery::Accepted,
+                };
+                self.finish_delivery(id, delivery);
             }
-            Event::ImFailed { id, reason } => {
-                self.set_delivery(id, Delivery::Failed(reason));
-                self.pending.remove(&id);
-            }
+            Event::ImFailed { id, reason } => self.finish_delivery(id, Delivery::Failed(reason)),
             Event::UserInfo(info) => self.overlay = Some(Overlay::Info(info)),
             Event::AwayChanged(away) => self.away = away,
             Event::BuddyListError(error) => self.set_notice(&words::buddy_list_error(&error), true),

@@ -5,7 +5,7 @@
 use super::App;
 use crate::screenname::ScreenName;
 use crate::tui::conversation::{ChatLine, Delivery, LineKind};
-use crate::tui::history::{Direction, History, HistoryError, HistoryOp, Record};
+use crate::tui::history::{Direction, History, HistoryError, HistoryOp, Mark, Record};
 
 impl App {
     /// The log the run loop reads and writes for this App, if conversations are logged at all.
@@ -70,15 +70,21 @@ impl App {
     }
 }
 
-/// The lines of loaded records, with each "stored" mark applied to the outgoing message it
-/// repeats (the latest with the same time and text); a mark whose message fell outside the
-/// loaded tail is shown as that message.
+/// The lines of loaded records, with each mark applied to the outgoing message it repeats
+/// (the latest with the same time and text; a later mark replaces an earlier one); a mark whose
+/// message fell outside the loaded tail is shown as that message.
 fn merge_marks(records: Vec<Record>) -> Vec<ChatLine> {
     let mut lines: Vec<ChatLine> = Vec::with_capacity(records.len());
     for r in records {
-        let kind = match r.dir {
-            Direction::In => LineKind::Incoming { auto: r.auto, offline: false },
-            Direction::Out if r.stored => {
+        let kind = match (r.dir, &r.mark) {
+            (Direction::In, _) => LineKind::Incoming { auto: r.auto, offline: false },
+            (Direction::Out, Some(mark)) => {
+                let shown = match mark {
+                    Mark::Delivered => Delivery::Logged,
+                    Mark::Stored => Delivery::Stored,
+                    Mark::Accepted => Delivery::Accepted,
+                    Mark::Failed(reason) => Delivery::FailedLogged(reason.clone()),
+                };
                 let time = r.time();
                 let marked = lines.iter_mut().rev().find_map(|l| match &mut l.kind {
                     LineKind::Outgoing { delivery, raw, .. }
@@ -89,12 +95,12 @@ fn merge_marks(records: Vec<Record>) -> Vec<ChatLine> {
                     _ => None,
                 });
                 if let Some(delivery) = marked {
-                    *delivery = Delivery::Stored;
+                    *delivery = shown;
                     continue;
                 }
-                LineKind::Outgoing { id: None, delivery: Delivery::Stored, raw: r.text.clone() }
+                LineKind::Outgoing { id: None, delivery: shown, raw: r.text.clone() }
             }
-            Direction::Out => {
+            (Direction::Out, None) => {
                 LineKind::Outgoing { id: None, delivery: Delivery::Logged, raw: r.text.clone() }
             }
         };

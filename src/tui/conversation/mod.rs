@@ -36,6 +36,8 @@ pub enum Delivery {
     Accepted,
     /// Not delivered, and why.
     Failed(ImFailure),
+    /// Not delivered, as the log of an earlier session says, with the reason it gave.
+    FailedLogged(String),
     /// Loaded from the log of an earlier session.
     Logged,
 }
