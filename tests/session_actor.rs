@@ -116,6 +116,52 @@ async fn wrong_bucp_password_fails_without_retrying() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sign_on_is_retried_with_backoff_only_when_asked_and_never_for_a_password() {
+    // Nothing listens on this port any more.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let refused = |first_sign_on: bool| {
+        let mut c =
+            SessionConfig::new(ScreenName::parse("Tester").unwrap(), ServerProfile::local())
+                .with_method(LoginMethod::Bucp(closed.to_string()))
+                .with_password(PASSWORD);
+        c.reconnect = ReconnectPolicy {
+            initial_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(20),
+            max_attempts: Some(2),
+            first_sign_on,
+            ..ReconnectPolicy::default()
+        };
+        c
+    };
+    // The TUI's policy: each network failure is retried, with its cause and the delay shown.
+    let mut h = session::spawn(refused(true));
+    let events = next(&mut h, "the end", |e| matches!(e, Event::Disconnected(_))).await;
+    let attempts: Vec<u32> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Reconnecting { attempt, reason: DisconnectReason::Network(_), delay } => {
+                assert!(*delay <= Duration::from_millis(24), "{delay:?}");
+                Some(*attempt)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(attempts, [1, 2]);
+    // `--send`'s policy: the first failure ends the session at once.
+    let mut h = session::spawn(refused(false));
+    let events = next(&mut h, "the end", |e| matches!(e, Event::Disconnected(_))).await;
+    assert!(!events.iter().any(|e| matches!(e, Event::Reconnecting { .. })), "{events:?}");
+    // A wrong password is not worth retrying, whatever the policy.
+    let fake = FakeBos::start(vec![]).await;
+    let mut wrong = config(&fake, "wrong");
+    wrong.reconnect.first_sign_on = true;
+    let mut h = session::spawn(wrong);
+    let events = next(&mut h, "the end", |e| matches!(e, Event::Disconnected(_))).await;
+    assert!(!events.iter().any(|e| matches!(e, Event::Reconnecting { .. })), "{events:?}");
+    assert!(matches!(events.last(), Some(Event::Disconnected(DisconnectReason::AuthFailed(_)))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_snacs_are_skipped_and_a_framing_error_reconnects() {
     let first = BosScript {
         on_ready: vec![

@@ -155,6 +155,37 @@ fn help_overlay() {
 }
 
 #[test]
+fn a_failed_sign_on_says_why_in_full_however_narrow() {
+    let now = Instant::now();
+    let mut app = app();
+    app.resize(60, 16);
+    let cause = "clientLogin: could not reach the server: invalid peer certificate: \
+                 certificate not valid for name \"login.example.net\"; it is valid for \
+                 \"*.elsewhere.example\" only";
+    let reason = DisconnectReason::Network(NetworkError::Transport(cause.into()));
+    for state in [
+        Event::Reconnecting { attempt: 3, delay: Duration::from_secs(4), reason: reason.clone() },
+        Event::Disconnected(reason.clone()),
+    ] {
+        feed(&mut app, vec![state], now);
+        let screen = render(&app);
+        let buffer = screen.backend().buffer();
+        // The conversation pane starts at the top-left corner on the second row.
+        let row = |y: u16| -> Vec<String> {
+            (0..buffer.area.width).map(|x| buffer[(x, y)].symbol().to_string()).collect()
+        };
+        let x0 = row(1).iter().position(|c| c == "┌").unwrap();
+        let pane: String = (1..buffer.area.height - 2)
+            .map(|y| row(y)[x0..].concat().replace(['│', '┌', '┐', '└', '┘', '─'], " "))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words(&pane).contains(&words(cause)), "cut off: {pane}");
+    }
+    insta::assert_snapshot!(render(&app).backend());
+}
+
+#[test]
 fn status_bar_states() {
     let now = Instant::now();
     let mut app = app();
