@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::screenname::ScreenName;
 use crate::session::{
-    Command, DisconnectReason, Event, ImFailure, IncomingIm, NetworkError, SessionHandle,
+    Command, Delivery, DisconnectReason, Event, ImFailure, IncomingIm, NetworkError, SessionHandle,
     SignOnStep,
 };
 use crate::text::sanitize::is_dangerous;
@@ -21,7 +21,7 @@ use crate::words;
 /// How `flapjack --send` ended, as a process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendOutcome {
-    /// The server acknowledged the message (0).
+    /// The recipient was online and the server acknowledged the message (0).
     Delivered,
     /// The command line was wrong (1).
     Usage,
@@ -31,6 +31,9 @@ pub enum SendOutcome {
     NetworkError,
     /// The recipient is offline with no offline storage, or refused the message (4).
     RecipientUnavailable,
+    /// The server accepted the message but did not deliver it now: it is stored for when the
+    /// offline recipient signs on (or, rarely, where it went could not be learned) (5).
+    Stored,
 }
 
 impl SendOutcome {
@@ -42,6 +45,7 @@ impl SendOutcome {
             SendOutcome::AuthFailed => 2,
             SendOutcome::NetworkError => 3,
             SendOutcome::RecipientUnavailable => 4,
+            SendOutcome::Stored => 5,
         }
     }
 }
@@ -51,7 +55,7 @@ impl SendOutcome {
 pub struct SendReport {
     /// What happened.
     pub outcome: SendOutcome,
-    /// A sentence for stderr, already safe for a terminal; `None` on success.
+    /// A sentence for stderr, already safe for a terminal; `None` when delivered.
     pub message: Option<String>,
 }
 
@@ -68,6 +72,15 @@ fn disconnect_outcome(reason: &DisconnectReason) -> SendReport {
         _ => SendOutcome::NetworkError,
     };
     SendReport::fail(outcome, words::ended_before_ack(reason))
+}
+
+/// Classifies a session that ended before the message was ever written.
+fn not_sent_outcome(reason: &DisconnectReason) -> SendReport {
+    let outcome = match reason {
+        DisconnectReason::AuthFailed(_) => SendOutcome::AuthFailed,
+        _ => SendOutcome::NetworkError,
+    };
+    SendReport::fail(outcome, words::not_sent(reason))
 }
 
 /// Signs on (the caller has spawned the session), sends one IM, waits for the server's
@@ -99,17 +112,31 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
     const ID: u64 = 1;
     // The IM is queued at once: the session pipelines it behind the sign-on in one flight.
     let peer = to.as_str().to_string();
+    let name = to.clone();
     if handle.commands.send(Command::SendIm { id: ID, to, text }).is_err() {
         return SendReport::fail(SendOutcome::NetworkError, words::session_ended_at_once());
     }
     // A message lost with the connection is only provisionally a network error: the session
-    // reports why the connection ended right after, and a refused sign-on is exit 2.
+    // reports why the connection ended right after, and a refused sign-on is exit 2. One that
+    // was never written is reported with that reason alone: it cannot have been delivered.
     let mut lost: Option<SendReport> = None;
+    let mut not_sent = false;
     while let Some(event) = handle.events.recv().await {
         match event {
-            Event::ImAcked { id: ID } => {
-                return SendReport { outcome: SendOutcome::Delivered, message: None };
+            Event::ImAcked { id: ID, delivery } => {
+                return match delivery {
+                    Delivery::Online => {
+                        SendReport { outcome: SendOutcome::Delivered, message: None }
+                    }
+                    Delivery::StoredOffline => {
+                        SendReport::fail(SendOutcome::Stored, words::im_stored(&name))
+                    }
+                    Delivery::Accepted => {
+                        SendReport::fail(SendOutcome::Stored, words::im_accepted(&name))
+                    }
+                };
             }
+            Event::ImFailed { id: ID, reason: ImFailure::NotSent } => not_sent = true,
             Event::ImFailed { id: ID, reason: ImFailure::ConnectionLost } => {
                 lost = Some(SendReport::fail(
                     SendOutcome::NetworkError,
@@ -126,6 +153,9 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
                 return SendReport::fail(outcome, words::im_failure(&reason, &peer));
             }
             Event::Disconnected(reason) | Event::Reconnecting { reason, .. } => {
+                if not_sent {
+                    return not_sent_outcome(&reason);
+                }
                 return match (&reason, lost) {
                     (DisconnectReason::AuthFailed(_), _) | (_, None) => disconnect_outcome(&reason),
                     (_, Some(report)) => report,
@@ -272,11 +302,12 @@ mod tests {
             SendOutcome::AuthFailed,
             SendOutcome::NetworkError,
             SendOutcome::RecipientUnavailable,
+            SendOutcome::Stored,
         ]
         .iter()
         .map(|o| o.exit_code())
         .collect();
-        assert_eq!(codes, vec![0, 1, 2, 3, 4]);
+        assert_eq!(codes, vec![0, 1, 2, 3, 4, 5]);
     }
 
     fn handle() -> (
@@ -292,7 +323,9 @@ mod tests {
     #[tokio::test]
     async fn send_maps_session_outcomes_to_exit_codes() {
         let cases: Vec<(Event, SendOutcome)> = vec![
-            (Event::ImAcked { id: 1 }, SendOutcome::Delivered),
+            (Event::ImAcked { id: 1, delivery: Delivery::Online }, SendOutcome::Delivered),
+            (Event::ImAcked { id: 1, delivery: Delivery::StoredOffline }, SendOutcome::Stored),
+            (Event::ImAcked { id: 1, delivery: Delivery::Accepted }, SendOutcome::Stored),
             (
                 Event::ImFailed { id: 1, reason: ImFailure::RecipientOffline },
                 SendOutcome::RecipientUnavailable,
@@ -347,6 +380,36 @@ mod tests {
         let report =
             send(h, ScreenName::parse("bob").unwrap(), "hi".into(), Duration::from_secs(5)).await;
         assert_eq!(report.message.as_deref(), Some("not delivered: bob is offline"));
+    }
+
+    #[tokio::test]
+    async fn send_says_stored_and_hedges_only_what_was_written() {
+        let bob = || ScreenName::parse("bob").unwrap();
+        let (h, _commands, events) = handle();
+        events.send(Event::ImAcked { id: 1, delivery: Delivery::StoredOffline }).unwrap();
+        let report = send(h, bob(), "hi".into(), Duration::from_secs(5)).await;
+        assert_eq!(report.outcome, SendOutcome::Stored);
+        assert_eq!(report.message.as_deref(), Some(words::im_stored(&bob()).as_str()));
+        // Never written: the real cause, and no "may have".
+        let refused = DisconnectReason::Network(NetworkError::Connect {
+            host: "127.0.0.1".into(),
+            port: 9,
+            detail: "Connection refused (os error 111)".into(),
+        });
+        let (h, _commands, events) = handle();
+        events.send(Event::ImFailed { id: 1, reason: ImFailure::NotSent }).unwrap();
+        events.send(Event::Disconnected(refused.clone())).unwrap();
+        let report = send(h, bob(), "hi".into(), Duration::from_secs(5)).await;
+        assert_eq!(report.outcome, SendOutcome::NetworkError);
+        let message = report.message.unwrap();
+        assert!(message.contains("Connection refused") && !message.contains("may"), "{message}");
+        // Written and the ack lost: the hedge.
+        let (h, _commands, events) = handle();
+        events.send(Event::ImFailed { id: 1, reason: ImFailure::ConnectionLost }).unwrap();
+        events.send(Event::Disconnected(refused)).unwrap();
+        let report = send(h, bob(), "hi".into(), Duration::from_secs(5)).await;
+        assert_eq!(report.outcome, SendOutcome::NetworkError);
+        assert!(report.message.unwrap().contains("may have"));
     }
 
     #[tokio::test]

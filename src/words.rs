@@ -107,8 +107,32 @@ pub fn im_failure(reason: &ImFailure, peer: &str) -> String {
         ImFailure::RateLimited => "not delivered: sending too fast (rate limited)".to_string(),
         ImFailure::TooLarge => "not delivered: message too long".to_string(),
         ImFailure::ConnectionLost => "not confirmed: connection lost, it may have arrived".into(),
+        ImFailure::NotSent => "not sent: the connection ended before it was written".into(),
         ImFailure::Server(code) => format!("not delivered: server error {code:#06x}"),
     })
+}
+
+/// The row under a failed message in a conversation: why, and the key that retries it.
+pub fn failed_line(reason: &str, retry_key: &str) -> String {
+    format!("✗ {reason} — {retry_key} retries")
+}
+
+/// The server stored a message to `peer` because they are offline (the ack alone does not say;
+/// the buddy list or a locate query did).
+pub fn im_stored(peer: &ScreenName) -> String {
+    line(format!(
+        "stored for offline delivery: {} is offline and gets it on signing on",
+        peer.as_str()
+    ))
+}
+
+/// The server accepted a message to `peer`, but whether they were online could not be learned.
+pub fn im_accepted(peer: &ScreenName) -> String {
+    line(format!(
+        "accepted by the server, but whether {} is online is unknown: it may be stored for \
+         offline delivery",
+        peer.as_str()
+    ))
 }
 
 // ----- the connection -----------------------------------------------------------------------
@@ -299,6 +323,15 @@ pub fn ended_before_ack(reason: &DisconnectReason) -> String {
     }
 }
 
+/// `--send`: the session ended, for `reason`, before the message was written to any server: it
+/// names the cause and does not hedge, since nothing can have been delivered.
+pub fn not_sent(reason: &DisconnectReason) -> String {
+    match reason {
+        DisconnectReason::AuthFailed(_) => disconnect(reason),
+        other => format!("not sent: {}", disconnect(other)),
+    }
+}
+
 /// `--send`: no acknowledgement arrived in time.
 pub fn send_timed_out(timeout: Duration) -> String {
     format!("no acknowledgement from the server within {} s", timeout.as_secs())
@@ -404,6 +437,13 @@ mod tests {
         );
         let lost = im_failure(&ImFailure::ConnectionLost, "Bob");
         assert!(lost.starts_with("not confirmed") && lost.contains("may have arrived"), "{lost}");
+        let not_sent = im_failure(&ImFailure::NotSent, "Bob");
+        assert!(not_sent.starts_with("not sent") && !not_sent.contains("may"), "{not_sent}");
+        assert_eq!(
+            im_stored(&sn("Bob")),
+            "stored for offline delivery: Bob is offline and gets it on signing on"
+        );
+        assert!(im_accepted(&sn("Bob\u{1b}")).contains("Bob␛ is online is unknown"));
         assert_eq!(
             im_failure(&ImFailure::Server(0x0e), "Bob"),
             "not delivered: server error 0x000e"
@@ -453,6 +493,16 @@ mod tests {
         );
         let auth = DisconnectReason::AuthFailed(SignOnFailure::BucpNeedsPassword);
         assert_eq!(ended_before_ack(&auth), "sign-on failed: BUCP sign-on needs the password");
+        let refused = DisconnectReason::Network(NetworkError::Connect {
+            host: "127.0.0.1".into(),
+            port: 5190,
+            detail: "Connection refused (os error 111)".into(),
+        });
+        assert_eq!(
+            not_sent(&refused),
+            "not sent: cannot connect to 127.0.0.1:5190: Connection refused (os error 111)"
+        );
+        assert_eq!(not_sent(&auth), "sign-on failed: BUCP sign-on needs the password");
         assert_eq!(
             send_timed_out(Duration::from_secs(30)),
             "no acknowledgement from the server within 30 s"

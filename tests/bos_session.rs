@@ -12,8 +12,8 @@ use flapjack::credentials::{CredentialKey, CredentialStore, MemoryStore};
 use flapjack::oscar::codes::DisconnectReason as WireReason;
 use flapjack::server::{Disconnect, Server};
 use flapjack::session::{
-    self, Availability, Command, DisconnectReason, Event, ImFailure, LoginMethod, NetworkError,
-    SignOnFailure, SignOnStep, TypingState,
+    self, Availability, Command, Delivery, DisconnectReason, Event, ImFailure, LoginMethod,
+    NetworkError, SignOnFailure, SignOnStep, TypingState,
 };
 use support::session::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -131,7 +131,7 @@ async fn unicode_im_arrives_exactly_with_typing_notices() {
         .commands
         .send(Command::SendIm { id: 1, to: bob_name.clone(), text: text.into() })
         .unwrap();
-    expect(&mut alice, "ack", |e| *e == Event::ImAcked { id: 1 }).await;
+    expect(&mut alice, "ack", |e| *e == Event::ImAcked { id: 1, delivery: Delivery::Online }).await;
     let got = expect(&mut bob, "IM", |e| matches!(e, Event::ImReceived(_))).await;
     match got {
         Event::ImReceived(im) => {
@@ -168,10 +168,14 @@ async fn im_to_an_offline_buddy_is_delivered_when_they_sign_on() {
         .send(Command::SendIm { id: 9, to: sn("Bob Bee"), text: "while you were out".into() })
         .unwrap();
     let outcome = expect(&mut alice, "ack or failure", |e| {
-        matches!(e, Event::ImAcked { id: 9 } | Event::ImFailed { id: 9, .. })
+        matches!(e, Event::ImAcked { id: 9, .. } | Event::ImFailed { id: 9, .. })
     })
     .await;
-    assert_eq!(outcome, Event::ImAcked { id: 9 }, "the server stores it");
+    assert_eq!(
+        outcome,
+        Event::ImAcked { id: 9, delivery: Delivery::StoredOffline },
+        "the server stores it, and the session says so"
+    );
     let mut bob = session::connect(session_config(&server, "Bob Bee", "bob-pw")).await.unwrap();
     let got = expect(&mut bob, "offline IM", |e| matches!(e, Event::ImReceived(_))).await;
     match got {
@@ -325,7 +329,7 @@ async fn a_peer_sending_malformed_frames_loses_only_its_own_connection() {
         .commands
         .send(Command::SendIm { id: 1, to: sn("Bob Bee"), text: "still here".into() })
         .unwrap();
-    expect(&mut alice, "ack", |e| *e == Event::ImAcked { id: 1 }).await;
+    expect(&mut alice, "ack", |e| *e == Event::ImAcked { id: 1, delivery: Delivery::Online }).await;
     let got = expect(&mut bob, "IM", |e| matches!(e, Event::ImReceived(_))).await;
     assert!(matches!(got, Event::ImReceived(im) if im.text == "still here"));
 }
@@ -360,7 +364,7 @@ async fn dropped_connection_reconnects_and_restores_list_and_presence() {
         matches!(e, Event::Presence(p) if p.name == bob_name && p.availability == Availability::Online)
     })
     .await;
-    expect(&mut alice, "ack", |e| *e == Event::ImAcked { id: 5 }).await;
+    expect(&mut alice, "ack", |e| *e == Event::ImAcked { id: 5, delivery: Delivery::Online }).await;
     let got = expect(&mut bob, "IM", |e| matches!(e, Event::ImReceived(_))).await;
     assert!(matches!(got, Event::ImReceived(im) if im.text == "after"));
 
@@ -406,7 +410,7 @@ async fn icq_uin_signs_on_both_ways_and_talks_to_an_aim_user() {
     expect(&mut icq, "buddy list", |e| matches!(e, Event::BuddyList(_))).await;
     let mut carol = sign_on(&server, "Carol", "carol-pw").await;
     icq.commands.send(Command::SendIm { id: 1, to: sn("Carol"), text: "привет".into() }).unwrap();
-    expect(&mut icq, "ack", |e| *e == Event::ImAcked { id: 1 }).await;
+    expect(&mut icq, "ack", |e| *e == Event::ImAcked { id: 1, delivery: Delivery::Online }).await;
     let got = expect(&mut carol, "IM", |e| matches!(e, Event::ImReceived(_))).await;
     assert!(
         matches!(got, Event::ImReceived(im) if im.text == "привет" && im.from == sn("123456789"))
@@ -437,6 +441,7 @@ async fn reconnect_gives_up_after_max_attempts_and_fails_queued_ims() {
     assert!(seen.iter().any(|e| matches!(e, Event::Reconnecting { attempt: 2, .. })));
     assert!(!seen.iter().any(|e| matches!(e, Event::Reconnecting { attempt: 3, .. })));
     assert!(seen.contains(&Event::ImQueued { id: 3 }));
-    assert!(seen.contains(&Event::ImFailed { id: 3, reason: ImFailure::ConnectionLost }));
+    // Queued while the server was down, it never reached one: certainly not delivered.
+    assert!(seen.contains(&Event::ImFailed { id: 3, reason: ImFailure::NotSent }));
     assert!(matches!(end, Event::Disconnected(DisconnectReason::Network(_))), "{end:?}");
 }

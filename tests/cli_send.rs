@@ -91,7 +91,19 @@ fn exit_codes_for_each_outcome() {
         .unwrap();
     assert_eq!(code(&out), 4, "{}", stderr(&out));
 
-    // 3: nothing listens where the server was.
+    // 5: accepted and stored for a recipient who is offline, with one line saying so.
+    let out = flapjack(&server, false)
+        .args(["--send", "987654321", "for when you are back"])
+        .env("FLAPJACK_PASSWORD", FAN_PASSWORD)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim_end(),
+        "flapjack: stored for offline delivery: 987654321 is offline and gets it on signing on"
+    );
+
+    // 3: nothing listens where the server was: the cause is named, and nothing is hedged.
     let addr = server.http_addr();
     rt.block_on(server.shutdown());
     let url = format!("http://{addr}");
@@ -103,6 +115,10 @@ fn exit_codes_for_each_outcome() {
         .output()
         .unwrap();
     assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let said = stderr(&out).to_lowercase();
+    assert!(said.contains("connection refused") && said.contains("not sent"), "{said}");
+    assert!(!said.contains("may have"), "{said}");
+    assert_eq!(said.lines().count(), 1, "{said}");
 }
 
 #[test]

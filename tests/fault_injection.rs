@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use flapjack::server::faults::{CutKind, FaultPlan, Trigger};
 use flapjack::server::{Counters, RateClasses, Server, ServerHandle};
 use flapjack::session::{
-    self, Availability, Command, Event, ImFailure, ReconnectPolicy, SessionConfig, SessionHandle,
+    self, Availability, Command, Delivery, Event, ImFailure, ReconnectPolicy, SessionConfig,
+    SessionHandle,
 };
 use support::session::*;
 
@@ -94,7 +95,7 @@ struct Side {
 impl Side {
     fn note(&mut self, event: Event, peer: &str, prefix: &str) {
         match event {
-            Event::ImAcked { id } => {
+            Event::ImAcked { id, .. } => {
                 assert!(!self.failed.contains_key(&id), "IM {id} acked after it failed");
                 assert!(self.acked.insert(id), "IM {id} acked twice");
             }
@@ -310,7 +311,10 @@ async fn an_im_not_yet_written_when_the_connection_is_cut_arrives_after_the_reco
     for id in 1..=2 {
         let text = format!("stored {id}");
         alice.commands.send(Command::SendIm { id, to: sn("Bob Bee"), text }).unwrap();
-        expect(&mut alice, "ack", |e| *e == Event::ImAcked { id }).await;
+        expect(&mut alice, "ack", |e| {
+            *e == Event::ImAcked { id, delivery: Delivery::StoredOffline }
+        })
+        .await;
     }
     // Bob signs on: both stored IMs go out in the batch that answers his 01/02.
     let mut bob = session::connect(config(&server, "Bob Bee", "bob-pw")).await.unwrap();

@@ -29,7 +29,7 @@ fn signed_on(p: &Pair) -> bool {
 }
 
 fn acked(p: &Pair, id: u64) -> bool {
-    p.events.iter().any(|e| matches!(e, Event::ImAcked { id: i } if *i == id))
+    p.events.iter().any(|e| matches!(e, Event::ImAcked { id: i, .. } if *i == id))
 }
 
 fn failed(p: &Pair, id: u64) -> Option<ImFailure> {
@@ -95,7 +95,7 @@ fn two_hundred_ims_pace_at_the_floor_of_aols_real_im_class() {
         .events
         .iter()
         .filter_map(|e| match e {
-            Event::ImAcked { id } => Some(*id),
+            Event::ImAcked { id, .. } => Some(*id),
             _ => None,
         })
         .collect();

@@ -13,7 +13,7 @@ use flapjack::oscar::userinfo::UserInfo;
 use flapjack::oscar::{ImMessage, SnacBody, TlvBlock};
 use flapjack::screenname::ScreenName;
 use flapjack::session::{
-    self, Command, DisconnectReason, Event, LoginMethod, NetworkError, ReconnectPolicy,
+    self, Command, Delivery, DisconnectReason, Event, LoginMethod, NetworkError, ReconnectPolicy,
     SessionConfig, SessionHandle, SignOnFailure,
 };
 use support::fake_bos::{Action, BosScript, FakeBos, PASSWORD};
@@ -116,6 +116,52 @@ async fn wrong_bucp_password_fails_without_retrying() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sign_on_is_retried_with_backoff_only_when_asked_and_never_for_a_password() {
+    // Nothing listens on this port any more.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let refused = |first_sign_on: bool| {
+        let mut c =
+            SessionConfig::new(ScreenName::parse("Tester").unwrap(), ServerProfile::local())
+                .with_method(LoginMethod::Bucp(closed.to_string()))
+                .with_password(PASSWORD);
+        c.reconnect = ReconnectPolicy {
+            initial_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(20),
+            max_attempts: Some(2),
+            first_sign_on,
+            ..ReconnectPolicy::default()
+        };
+        c
+    };
+    // The TUI's policy: each network failure is retried, with its cause and the delay shown.
+    let mut h = session::spawn(refused(true));
+    let events = next(&mut h, "the end", |e| matches!(e, Event::Disconnected(_))).await;
+    let attempts: Vec<u32> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Reconnecting { attempt, reason: DisconnectReason::Network(_), delay } => {
+                assert!(*delay <= Duration::from_millis(24), "{delay:?}");
+                Some(*attempt)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(attempts, [1, 2]);
+    // `--send`'s policy: the first failure ends the session at once.
+    let mut h = session::spawn(refused(false));
+    let events = next(&mut h, "the end", |e| matches!(e, Event::Disconnected(_))).await;
+    assert!(!events.iter().any(|e| matches!(e, Event::Reconnecting { .. })), "{events:?}");
+    // A wrong password is not worth retrying, whatever the policy.
+    let fake = FakeBos::start(vec![]).await;
+    let mut wrong = config(&fake, "wrong");
+    wrong.reconnect.first_sign_on = true;
+    let mut h = session::spawn(wrong);
+    let events = next(&mut h, "the end", |e| matches!(e, Event::Disconnected(_))).await;
+    assert!(!events.iter().any(|e| matches!(e, Event::Reconnecting { .. })), "{events:?}");
+    assert!(matches!(events.last(), Some(Event::Disconnected(DisconnectReason::AuthFailed(_)))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_snacs_are_skipped_and_a_framing_error_reconnects() {
     let first = BosScript {
         on_ready: vec![
@@ -167,7 +213,7 @@ async fn unacknowledged_im_is_resent_once_with_the_same_cookie() {
     // The third connection acks normally.
     next(&mut h, "signed on", |e| matches!(e, Event::SignedOn { .. })).await;
     h.commands.send(Command::SendIm { id: 2, to: friend, text: "again".into() }).unwrap();
-    next(&mut h, "ack", |e| *e == Event::ImAcked { id: 2 }).await;
+    next(&mut h, "ack", |e| *e == Event::ImAcked { id: 2, delivery: Delivery::Online }).await;
     let seen = fake.seen.lock().unwrap();
     assert_eq!(seen.im_cookies.len(), 3);
     assert_eq!(seen.im_cookies[0], seen.im_cookies[1], "the resend reuses the cookie");
@@ -181,12 +227,18 @@ async fn an_im_sent_before_sign_on_rides_in_the_first_bos_flight() {
     let mut h = session::spawn(config(&fake, PASSWORD));
     let friend = ScreenName::parse("friend").unwrap();
     h.commands.send(Command::SendIm { id: 1, to: friend, text: "quick".into() }).unwrap();
-    let events = next(&mut h, "ack", |e| *e == Event::ImAcked { id: 1 }).await;
+    let events =
+        next(&mut h, "ack", |e| *e == Event::ImAcked { id: 1, delivery: Delivery::Online }).await;
     assert!(events.contains(&Event::ImQueued { id: 1 }));
     let seen = fake.seen.lock().unwrap();
     let (bos, first) = &seen.first_reads[1];
     assert!(*bos);
     let ids: Vec<(u16, u16)> = first.iter().map(|&(_, f, s)| (f, s)).collect();
     let ready = ids.iter().position(|id| *id == (0x01, 0x02)).expect("01/02 in the flight");
-    assert_eq!(ids.get(ready + 1), Some(&(0x04, 0x06)), "the IM follows 01/02: {ids:?}");
+    // Whether "friend" is online is asked in the same flight, just ahead of the IM.
+    assert_eq!(
+        ids.get(ready + 1..ready + 3),
+        Some(&[(0x02, 0x15), (0x04, 0x06)][..]),
+        "the locate query and the IM follow 01/02: {ids:?}"
+    );
 }

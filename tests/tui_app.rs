@@ -76,7 +76,11 @@ fn delivery_progress_and_failure_with_retry() {
     let retried = app.handle_key(ctrl('r'), now);
     assert_eq!(sends(&retried), [Command::SendIm { id: 2, to: sn("Bob"), text: "ping".into() }]);
     assert_eq!(delivery(&app), Some(Delivery::Pending));
-    feed(&mut app, vec![Event::ImAcked { id: 2 }], now);
+    feed(
+        &mut app,
+        vec![Event::ImAcked { id: 2, delivery: flapjack::session::Delivery::Online }],
+        now,
+    );
     assert_eq!(delivery(&app), Some(Delivery::Acked));
     assert!(sends(&app.handle_key(ctrl('r'), now)).is_empty());
 }
@@ -445,6 +449,78 @@ fn history_is_logged_and_loaded_when_a_chat_opens() {
         .map(|c| c.lines.iter().map(|l| l.text.clone()).collect())
         .unwrap_or_default();
     assert_eq!(texts, ["remember me", "I will"]);
+}
+
+#[test]
+fn what_became_of_sent_messages_survives_a_restart() {
+    use flapjack::session::Delivery as Sent;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let now = Instant::now();
+    {
+        let mut app = app().with_history(History::new(dir.path(), "Me"));
+        populated(&mut app, now);
+        type_text(&mut app, "/msg Bob", now);
+        app.handle_key(key(KeyCode::Enter), now);
+        for text in ["lost", "stored", "retried", "plain"] {
+            type_text(&mut app, text, now);
+            app.handle_key(key(KeyCode::Enter), now);
+        }
+        feed(
+            &mut app,
+            vec![
+                Event::ImFailed { id: 1, reason: ImFailure::RecipientOffline },
+                Event::ImAcked { id: 2, delivery: Sent::StoredOffline },
+                Event::ImFailed { id: 3, reason: ImFailure::RateLimited },
+                Event::ImAcked { id: 4, delivery: Sent::Online },
+            ],
+            now,
+        );
+        // The newest failure ("retried") goes again and is delivered this time.
+        let retried = app.handle_key(ctrl('r'), now);
+        assert_eq!(
+            sends(&retried),
+            [Command::SendIm { id: 5, to: sn("Bob"), text: "retried".into() }]
+        );
+        feed(&mut app, vec![Event::ImAcked { id: 5, delivery: Sent::Online }], now);
+        sync_history(&mut app);
+    }
+    let mut app = app().with_history(History::new(dir.path(), "Me"));
+    populated(&mut app, now);
+    type_text(&mut app, "/msg bob", now);
+    app.handle_key(key(KeyCode::Enter), now);
+    sync_history(&mut app);
+    let lines: Vec<(String, Delivery)> = app
+        .active_chat()
+        .map(|c| {
+            c.lines
+                .iter()
+                .filter_map(|l| match &l.kind {
+                    LineKind::Outgoing { delivery, .. } => Some((l.text.clone(), delivery.clone())),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let offline = flapjack::words::im_failure(&ImFailure::RecipientOffline, "Bob");
+    assert_eq!(
+        lines,
+        [
+            ("lost".to_string(), Delivery::FailedLogged(offline.clone())),
+            ("stored".to_string(), Delivery::Stored),
+            ("retried".to_string(), Delivery::Logged),
+            ("plain".to_string(), Delivery::Logged),
+        ]
+    );
+    // The reason is on screen, and the failure can still be retried after the restart.
+    let size = app.size();
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(size.width, size.height))
+            .unwrap();
+    terminal.draw(|f| flapjack::tui::ui::draw(f, &app)).unwrap();
+    let screen = format!("{:?}", terminal.backend());
+    assert!(screen.contains(&offline), "{screen}");
+    let retried = app.handle_key(ctrl('r'), now);
+    assert!(matches!(sends(&retried).as_slice(), [Command::SendIm { text, .. }] if text == "lost"));
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use flapjack::session::{
-    Availability, BuddyListError, DisconnectReason, Event, FeedbagAction, FeedbagError,
+    Availability, BuddyListError, Delivery, DisconnectReason, Event, FeedbagAction, FeedbagError,
     FeedbagFailure, ImFailure, IncomingIm, NetworkError, SignOnFailure, SignOnStep, TypingState,
     UserInfo,
 };
@@ -117,7 +117,11 @@ fn event() -> impl Strategy<Value = Event> {
             ]
         )
             .prop_map(|(from, state)| Event::Typing { from: sn(&from), state }),
-        (1u64..6).prop_map(|id| Event::ImAcked { id }),
+        (1u64..6, 0..3u8).prop_map(|(id, d)| Event::ImAcked {
+            id,
+            delivery: [Delivery::Online, Delivery::StoredOffline, Delivery::Accepted]
+                [usize::from(d)],
+        }),
         (1u64..6).prop_map(|id| Event::ImSent { id }),
         (1u64..6).prop_map(|id| Event::ImQueued { id }),
         (1u64..6, any::<u16>())

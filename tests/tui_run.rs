@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyModifiers, MouseEvent, MouseEventKind};
-use flapjack::session::{Command, DisconnectReason, Event, SessionHandle, TypingState};
+use flapjack::session::{Command, Delivery, DisconnectReason, Event, SessionHandle, TypingState};
 use flapjack::tui::{run_app, Finished, TuiError};
 use futures::channel::mpsc::UnboundedSender;
 use ratatui::backend::TestBackend;
@@ -98,7 +98,7 @@ async fn a_scripted_chat_through_the_loop() {
         h.next_command().await,
         Some(Command::Typing { to: sn("Bot"), state: TypingState::Finished })
     );
-    h.event(Event::ImAcked { id: 1 });
+    h.event(Event::ImAcked { id: 1, delivery: Delivery::Online });
     h.event(Event::Typing { from: sn("Bot"), state: TypingState::Typing });
     h.event(im("Bot", "Hello Me! Type help to see what I can do.", 700));
     h.event(im("Carol", "psst", 701));

@@ -94,7 +94,11 @@ fn conversation_with_wrapping_timestamps_auto_reply_and_failure() {
     );
     type_text(&mut app, "nice, trying it now", now);
     app.handle_key(key(KeyCode::Enter), now);
-    feed(&mut app, vec![Event::ImAcked { id: 1 }], now);
+    feed(
+        &mut app,
+        vec![Event::ImAcked { id: 1, delivery: flapjack::session::Delivery::Online }],
+        now,
+    );
     type_text(&mut app, "are you still there?", now);
     app.handle_key(key(KeyCode::Enter), now);
     feed(&mut app, vec![Event::ImFailed { id: 2, reason: ImFailure::RecipientOffline }], now);
@@ -120,6 +124,26 @@ fn conversation_with_wrapping_timestamps_auto_reply_and_failure() {
 }
 
 #[test]
+fn delivered_stored_and_accepted_marks_differ() {
+    use flapjack::session::Delivery as Sent;
+    let now = Instant::now();
+    let mut app = app();
+    populated(&mut app, now);
+    open_chat(&mut app, "Dave", now);
+    for (id, text) in [(1, "you there?"), (2, "call me when you're back"), (3, "no idea")] {
+        type_text(&mut app, text, now);
+        app.handle_key(key(KeyCode::Enter), now);
+        let delivery = [Sent::Online, Sent::StoredOffline, Sent::Accepted][id as usize - 1];
+        feed(&mut app, vec![Event::ImAcked { id, delivery }], now);
+    }
+    let screen = render(&app);
+    let text = format!("{:?}", screen.backend());
+    assert!(text.contains("you there? ✓"), "delivered");
+    assert!(text.contains("call me when you're back ✉"), "stored");
+    insta::assert_snapshot!(screen.backend());
+}
+
+#[test]
 fn help_overlay() {
     let now = Instant::now();
     let mut app = app();
@@ -128,6 +152,37 @@ fn help_overlay() {
     insta::assert_snapshot!("help_80x24", render(&app).backend());
     app.resize(100, 80);
     insta::assert_snapshot!("help_full", render(&app).backend());
+}
+
+#[test]
+fn a_failed_sign_on_says_why_in_full_however_narrow() {
+    let now = Instant::now();
+    let mut app = app();
+    app.resize(60, 16);
+    let cause = "clientLogin: could not reach the server: invalid peer certificate: \
+                 certificate not valid for name \"login.example.net\"; it is valid for \
+                 \"*.elsewhere.example\" only";
+    let reason = DisconnectReason::Network(NetworkError::Transport(cause.into()));
+    for state in [
+        Event::Reconnecting { attempt: 3, delay: Duration::from_secs(4), reason: reason.clone() },
+        Event::Disconnected(reason.clone()),
+    ] {
+        feed(&mut app, vec![state], now);
+        let screen = render(&app);
+        let buffer = screen.backend().buffer();
+        // The conversation pane starts at the top-left corner on the second row.
+        let row = |y: u16| -> Vec<String> {
+            (0..buffer.area.width).map(|x| buffer[(x, y)].symbol().to_string()).collect()
+        };
+        let x0 = row(1).iter().position(|c| c == "┌").unwrap();
+        let pane: String = (1..buffer.area.height - 2)
+            .map(|y| row(y)[x0..].concat().replace(['│', '┌', '┐', '└', '┘', '─'], " "))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words(&pane).contains(&words(cause)), "cut off: {pane}");
+    }
+    insta::assert_snapshot!(render(&app).backend());
 }
 
 #[test]

@@ -163,8 +163,10 @@ async fn tui(global: &Global) -> Result<(), Failure> {
 }
 
 /// Opens the chat UI on a freshly spawned session and restores the terminal afterwards.
-async fn run_tui(config: &Config, session_config: SessionConfig) -> Result<()> {
+async fn run_tui(config: &Config, mut session_config: SessionConfig) -> Result<()> {
     use crate::tui;
+    // A failed start is retried with backoff (the screen says why and when), not left dead.
+    session_config.reconnect.first_sign_on = true;
     let account = session_config.screen_name.as_str().to_string();
     let history = if config.ui.history {
         tui::history::History::default_base()

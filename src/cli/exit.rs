@@ -3,7 +3,8 @@
 //!
 //! Scripts branch on these codes (the README documents them), so they are the same for
 //! `--send`, `--listen`, `login`, `logout` and the rest: 0 success, 1 usage, 2 authentication
-//! failed, 3 network or server error, 4 recipient unavailable or refused.
+//! failed, 3 network or server error, 4 recipient unavailable or refused, 5 (`--send` only)
+//! accepted by the server and stored for an offline recipient.
 
 use crate::auth::AuthError;
 use crate::headless::SendOutcome;
@@ -22,6 +23,9 @@ pub enum Exit {
     Network,
     /// The recipient is unavailable or refused the message (4).
     Refused,
+    /// The server accepted the message and stored it for an offline recipient, who gets it on
+    /// signing on (5): not a failure, but not delivered yet either.
+    Stored,
 }
 
 impl Exit {
@@ -33,6 +37,7 @@ impl Exit {
             Exit::Auth => 2,
             Exit::Network => 3,
             Exit::Refused => 4,
+            Exit::Stored => 5,
         }
     }
 
@@ -73,6 +78,7 @@ impl From<SendOutcome> for Exit {
             SendOutcome::AuthFailed => Exit::Auth,
             SendOutcome::NetworkError => Exit::Network,
             SendOutcome::RecipientUnavailable => Exit::Refused,
+            SendOutcome::Stored => Exit::Stored,
         }
     }
 }
@@ -138,11 +144,12 @@ mod tests {
 
     #[test]
     fn codes_match_the_readme() {
-        let codes: Vec<u8> = [Exit::Ok, Exit::Usage, Exit::Auth, Exit::Network, Exit::Refused]
-            .into_iter()
-            .map(Exit::code)
-            .collect();
-        assert_eq!(codes, vec![0, 1, 2, 3, 4]);
+        let codes: Vec<u8> =
+            [Exit::Ok, Exit::Usage, Exit::Auth, Exit::Network, Exit::Refused, Exit::Stored]
+                .into_iter()
+                .map(Exit::code)
+                .collect();
+        assert_eq!(codes, vec![0, 1, 2, 3, 4, 5]);
     }
 
     #[test]
@@ -153,6 +160,7 @@ mod tests {
             SendOutcome::AuthFailed,
             SendOutcome::NetworkError,
             SendOutcome::RecipientUnavailable,
+            SendOutcome::Stored,
         ] {
             assert_eq!(Exit::from(outcome).code(), outcome.exit_code(), "{outcome:?}");
         }

@@ -60,6 +60,26 @@ pub struct Record {
     /// An automatic away reply.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub auto: bool,
+    /// Says what became of the outgoing record with the same time and text appended earlier
+    /// (logs are only appended to, so the outcome is a record of its own, written when the
+    /// server's answer came; a later mark replaces an earlier one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mark: Option<Mark>,
+}
+
+/// What became of an outgoing message, as its log remembers it. A message with no mark was
+/// delivered, or its outcome was never learned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mark {
+    /// Delivered after all: a retry of a message that had failed.
+    Delivered,
+    /// Stored by the server for the offline recipient.
+    Stored,
+    /// Accepted by the server; whether delivered or stored was not learned.
+    Accepted,
+    /// Not delivered, with the reason as it was shown.
+    Failed(String),
 }
 
 impl Record {
@@ -69,7 +89,13 @@ impl Record {
             Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
             Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
         };
-        Self { t, dir, text: text.to_string(), auto }
+        Self { t, dir, text: text.to_string(), auto, mark: None }
+    }
+
+    /// This record as the mark saying what became of the message it repeats.
+    pub fn with_mark(mut self, mark: Mark) -> Self {
+        self.mark = Some(mark);
+        self
     }
 
     /// The record's time as a `SystemTime`.

@@ -258,13 +258,25 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
         let block = pane(Line::from(" flapjack "), focused);
         let help = app.keymap.primary(KeyAction::Help);
         let open = app.keymap.primary(KeyAction::OpenChat);
-        let text = vec![
-            Line::from(""),
+        let mut text = vec![Line::from("")];
+        // Why the session is down, whole: the status bar has room for the start of it only.
+        let down = match &app.state {
+            ConnState::Offline(reason) => Some(words::offline_status(reason)),
+            ConnState::Reconnecting { attempt, delay, reason } => {
+                Some(words::reconnecting_status(*attempt, *delay, reason))
+            }
+            _ => None,
+        };
+        if let Some(down) = down {
+            text.push(Line::styled(neutralize_line(&down).into_owned(), theme::error()));
+            text.push(Line::from(""));
+        }
+        text.extend([
             Line::from("No chat open."),
             Line::from(""),
             Line::from(format!("Select a buddy and press {open}, or type /msg NAME.")),
             Line::from(format!("Press {help} for keys and commands.")),
-        ];
+        ]);
         frame.render_widget(
             Paragraph::new(text).block(block).style(theme::dim()).wrap(Wrap { trim: true }),
             area,
@@ -498,6 +510,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         Span::raw("  ✎ typing"),
     ]));
     lines.push(Line::from("  sent messages: · waiting  … queued  ↑ sent  ✓ delivered  ✗ failed"));
+    lines.push(Line::from("    ✉ stored for offline delivery  ✓? accepted, maybe stored"));
     lines
 }
 

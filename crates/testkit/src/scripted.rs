@@ -6,6 +6,7 @@
 use flapjack_proto::oscar::bucp::{self, LoginReply};
 use flapjack_proto::oscar::feedbag::{FeedbagItem, FeedbagReply};
 use flapjack_proto::oscar::icbm::HostAck;
+use flapjack_proto::oscar::locate::UserInfoReply;
 use flapjack_proto::oscar::oservice::SelfInfo;
 use flapjack_proto::oscar::rate::aol_rate_params;
 use flapjack_proto::oscar::userinfo::UserInfo;
@@ -42,8 +43,8 @@ pub fn bucp_reply(
 }
 
 /// A well-behaved BOS's answer to one client SNAC: AOL's rate classes, self info as
-/// [`SELF_NAME`], a buddy list of one group "Buddies" holding `buddies`, and a host ack for
-/// every IM. `None` for SNACs it does not answer.
+/// [`SELF_NAME`], a buddy list of one group "Buddies" holding `buddies`, a host ack for
+/// every IM, and everyone asked about (02/15) online. `None` for SNACs it does not answer.
 pub fn bos_reply(body: &SnacBody, buddies: &[&str]) -> Option<SnacBody> {
     match body {
         SnacBody::RateParamsQuery => Some(SnacBody::RateParamsReply(aol_rate_params())),
@@ -59,6 +60,10 @@ pub fn bos_reply(body: &SnacBody, buddies: &[&str]) -> Option<SnacBody> {
             );
             Some(SnacBody::FeedbagReply(FeedbagReply { version: 0, items, last_modified: 1 }))
         }
+        SnacBody::UserInfoQuery2(q) => Some(SnacBody::UserInfoReply(UserInfoReply {
+            info: UserInfo::new(&q.screen_name),
+            tlvs: TlvBlock::new(),
+        })),
         SnacBody::SendIm(im) => Some(SnacBody::HostAck(HostAck {
             cookie: im.cookie,
             channel: 1,

@@ -7,7 +7,8 @@ use super::{Action, App, Focus};
 use crate::screenname::ScreenName;
 use crate::session::{Command, MessageId, TypingState};
 use crate::tui::conversation::{ChatLine, Conversation, Delivery, LineKind};
-use crate::tui::history::{Direction, Record};
+use crate::tui::history::{Direction, Mark, Record};
+use crate::words;
 
 impl App {
     /// Chats in tab order: unread chats first (in the order they became unread, so more
@@ -109,10 +110,53 @@ impl App {
             conv.outgoing_mut(id)
         {
             // Late progress reports never undo a final state.
-            if !matches!(d, Delivery::Acked | Delivery::Failed(_)) {
+            if !matches!(
+                d,
+                Delivery::Acked
+                    | Delivery::Stored
+                    | Delivery::Accepted
+                    | Delivery::Failed(_)
+                    | Delivery::FailedLogged(_)
+            ) {
                 *d = delivery;
             }
         }
+    }
+
+    /// Gives an outgoing message its final mark and, unless it was simply delivered the first
+    /// time, appends the outcome to its log too (a record repeating the message's time and
+    /// text), so the history after a restart says what happened: stored, accepted, failed and
+    /// why, or delivered on a retry after all.
+    pub(super) fn finish_delivery(&mut self, id: MessageId, delivery: Delivery) {
+        let retried = self.retried.remove(&id);
+        let Some(peer) = self.pending.remove(&id) else { return };
+        let mark = match &delivery {
+            Delivery::Acked if retried => Some(Mark::Delivered),
+            Delivery::Stored => Some(Mark::Stored),
+            Delivery::Accepted => Some(Mark::Accepted),
+            Delivery::Failed(reason) => {
+                Some(Mark::Failed(words::im_failure(reason, peer.as_str())))
+            }
+            _ => None,
+        };
+        let Some(conv) = self.chats.iter_mut().find(|c| c.peer == peer) else { return };
+        let Some(line) = conv.outgoing_mut(id) else { return };
+        let LineKind::Outgoing { delivery: d, raw, .. } = &mut line.kind else { return };
+        // Late reports never undo a final state.
+        if matches!(
+            d,
+            Delivery::Acked
+                | Delivery::Stored
+                | Delivery::Accepted
+                | Delivery::Failed(_)
+                | Delivery::FailedLogged(_)
+        ) {
+            return;
+        }
+        *d = delivery;
+        let Some(mark) = mark else { return };
+        let record = Record::new(line.time, Direction::Out, raw, false).with_mark(mark);
+        self.log(&peer, record);
     }
 
     /// Sends `text` to the chat on screen: a pending line now, its delivery mark later.
@@ -141,7 +185,11 @@ impl App {
         let id = self.next_id;
         let Some(c) = self.chats.get_mut(i) else { return Vec::new() };
         let failed = c.lines.iter_mut().rev().find_map(|l| match &mut l.kind {
-            LineKind::Outgoing { id: line_id, delivery: d @ Delivery::Failed(_), raw } => {
+            LineKind::Outgoing {
+                id: line_id,
+                delivery: d @ (Delivery::Failed(_) | Delivery::FailedLogged(_)),
+                raw,
+            } => {
                 *d = Delivery::Pending;
                 *line_id = Some(id);
                 Some(raw.clone())
@@ -155,6 +203,7 @@ impl App {
         let peer = c.peer.clone();
         self.next_id += 1;
         self.pending.insert(id, peer.clone());
+        self.retried.insert(id);
         vec![Action::Send(Command::SendIm { id, to: peer, text })]
     }
 }

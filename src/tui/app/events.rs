@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::{Action, App, ConnState, Overlay, Reaction, PEER_TYPING_EXPIRY, TYPING_PAUSE};
 use crate::screenname::ScreenName;
-use crate::session::{Command, Event, TypingState};
+use crate::session::{self, Command, Event, TypingState};
 use crate::text::neutralize_line;
 use crate::tui::conversation::{ChatLine, Delivery, LineKind};
 use crate::tui::history::{Direction, Record};
@@ -66,14 +66,15 @@ impl App {
             }
             Event::ImQueued { id } => self.set_delivery(id, Delivery::Queued),
             Event::ImSent { id } => self.set_delivery(id, Delivery::Sent),
-            Event::ImAcked { id } => {
-                self.set_delivery(id, Delivery::Acked);
-                self.pending.remove(&id);
+            Event::ImAcked { id, delivery } => {
+                let delivery = match delivery {
+                    session::Delivery::Online => Delivery::Acked,
+                    session::Delivery::StoredOffline => Delivery::Stored,
+                    session::Delivery::Accepted => Delivery::Accepted,
+                };
+                self.finish_delivery(id, delivery);
             }
-            Event::ImFailed { id, reason } => {
-                self.set_delivery(id, Delivery::Failed(reason));
-                self.pending.remove(&id);
-            }
+            Event::ImFailed { id, reason } => self.finish_delivery(id, Delivery::Failed(reason)),
             Event::UserInfo(info) => self.overlay = Some(Overlay::Info(info)),
             Event::AwayChanged(away) => self.away = away,
             Event::BuddyListError(error) => self.set_notice(&words::buddy_list_error(&error), true),

@@ -5,7 +5,7 @@
 use super::App;
 use crate::screenname::ScreenName;
 use crate::tui::conversation::{ChatLine, Delivery, LineKind};
-use crate::tui::history::{Direction, History, HistoryError, HistoryOp, Record};
+use crate::tui::history::{Direction, History, HistoryError, HistoryOp, Mark, Record};
 
 impl App {
     /// The log the run loop reads and writes for this App, if conversations are logged at all.
@@ -51,16 +51,8 @@ impl App {
             }
         };
         let Some(conv) = self.chats.iter_mut().find(|c| &c.peer == peer) else { return };
-        let n = records.len();
-        let logged = records.into_iter().map(|r| {
-            let kind = match r.dir {
-                Direction::In => LineKind::Incoming { auto: r.auto, offline: false },
-                Direction::Out => {
-                    LineKind::Outgoing { id: None, delivery: Delivery::Logged, raw: r.text.clone() }
-                }
-            };
-            ChatLine::new(r.time(), kind, &r.text)
-        });
+        let logged = merge_marks(records);
+        let n = logged.len();
         conv.lines.splice(0..0, logged);
         // Anything that points at a line by index keeps pointing at the same line.
         if let Some(anchor) = conv.scroll.as_mut() {
@@ -76,6 +68,45 @@ impl App {
         tracing::warn!("cannot write history: {error}");
         self.set_notice(&format!("cannot write history: {error}"), true);
     }
+}
+
+/// The lines of loaded records, with each mark applied to the outgoing message it repeats
+/// (the latest with the same time and text; a later mark replaces an earlier one); a mark whose
+/// message fell outside the loaded tail is shown as that message.
+fn merge_marks(records: Vec<Record>) -> Vec<ChatLine> {
+    let mut lines: Vec<ChatLine> = Vec::with_capacity(records.len());
+    for r in records {
+        let kind = match (r.dir, &r.mark) {
+            (Direction::In, _) => LineKind::Incoming { auto: r.auto, offline: false },
+            (Direction::Out, Some(mark)) => {
+                let shown = match mark {
+                    Mark::Delivered => Delivery::Logged,
+                    Mark::Stored => Delivery::Stored,
+                    Mark::Accepted => Delivery::Accepted,
+                    Mark::Failed(reason) => Delivery::FailedLogged(reason.clone()),
+                };
+                let time = r.time();
+                let marked = lines.iter_mut().rev().find_map(|l| match &mut l.kind {
+                    LineKind::Outgoing { delivery, raw, .. }
+                        if l.time == time && *raw == r.text =>
+                    {
+                        Some(delivery)
+                    }
+                    _ => None,
+                });
+                if let Some(delivery) = marked {
+                    *delivery = shown;
+                    continue;
+                }
+                LineKind::Outgoing { id: None, delivery: shown, raw: r.text.clone() }
+            }
+            (Direction::Out, None) => {
+                LineKind::Outgoing { id: None, delivery: Delivery::Logged, raw: r.text.clone() }
+            }
+        };
+        lines.push(ChatLine::new(r.time(), kind, &r.text));
+    }
+    lines
 }
 
 #[cfg(test)]

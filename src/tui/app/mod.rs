@@ -20,7 +20,7 @@ mod logs;
 mod mouse;
 
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime};
 
 use ratatui::layout::Rect;
@@ -187,6 +187,8 @@ pub struct App {
     next_id: MessageId,
     /// Outgoing IMs awaiting a final ack or failure, with their chat.
     pending: HashMap<MessageId, ScreenName>,
+    /// Ids of retries of failed messages: delivering one is logged, to undo the failure.
+    retried: HashSet<MessageId>,
     /// Counter ordering chats by when they became unread.
     unread_seq: u64,
     /// The terminal size.
@@ -227,6 +229,7 @@ impl App {
             bells: HashMap::new(),
             next_id: 1,
             pending: HashMap::new(),
+            retried: HashSet::new(),
             unread_seq: 0,
             size: Rect::new(0, 0, 80, 24),
             retry_key,

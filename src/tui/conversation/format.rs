@@ -13,6 +13,7 @@ use ratatui::text::{Line, Span};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{ChatLine, Delivery, LineKind};
+use crate::text::neutralize_line;
 use crate::tui::theme;
 use crate::words;
 
@@ -27,7 +28,9 @@ impl Delivery {
             Delivery::Queued => " …",
             Delivery::Sent => " ↑",
             Delivery::Acked => " ✓",
-            Delivery::Failed(_) => " ✗",
+            Delivery::Stored => " ✉",
+            Delivery::Accepted => " ✓?",
+            Delivery::Failed(_) | Delivery::FailedLogged(_) => " ✗",
             Delivery::Logged => "",
         }
     }
@@ -96,7 +99,7 @@ impl Formatter<'_> {
             }
             LineKind::Outgoing { delivery, .. } => {
                 let mark_style = match delivery {
-                    Delivery::Failed(_) => theme::error(),
+                    Delivery::Failed(_) | Delivery::FailedLogged(_) => theme::error(),
                     _ => theme::dim(),
                 };
                 (time, format!("{}: ", self.own), theme::own_name(), delivery.mark(), mark_style)
@@ -175,7 +178,10 @@ impl Formatter<'_> {
             LineKind::Outgoing { delivery: Delivery::Pending | Delivery::Queued, .. } => {
                 theme::dim()
             }
-            LineKind::Outgoing { delivery: Delivery::Failed(_), .. } => theme::error(),
+            LineKind::Outgoing {
+                delivery: Delivery::Failed(_) | Delivery::FailedLogged(_),
+                ..
+            } => theme::error(),
             LineKind::Incoming { auto: true, .. } => theme::auto_reply_text(),
             LineKind::System => theme::system(),
             _ => Style::default(),
@@ -201,17 +207,20 @@ impl Formatter<'_> {
             }
             rows.push(Line::from(spans));
         }
-        if let LineKind::Outgoing { delivery: Delivery::Failed(reason), .. } = &line.kind {
+        let reason = match &line.kind {
+            LineKind::Outgoing { delivery: Delivery::Failed(reason), .. } => {
+                Some(words::im_failure(reason, self.peer))
+            }
+            // Read from a file: neutralized like everything else drawn.
+            LineKind::Outgoing { delivery: Delivery::FailedLogged(reason), .. } => {
+                Some(neutralize_line(reason).into_owned())
+            }
+            _ => None,
+        };
+        if let Some(reason) = reason {
             rows.push(Line::from(vec![
                 Span::raw(indent),
-                Span::styled(
-                    format!(
-                        "✗ {} — {} retries",
-                        words::im_failure(reason, self.peer),
-                        self.retry_key
-                    ),
-                    theme::error(),
-                ),
+                Span::styled(words::failed_line(&reason, self.retry_key), theme::error()),
             ]));
         }
         rows
@@ -220,7 +229,10 @@ impl Formatter<'_> {
 
 /// True for an outgoing line that failed (it takes an extra row for the reason).
 fn is_failed(line: &ChatLine) -> bool {
-    matches!(line.kind, LineKind::Outgoing { delivery: Delivery::Failed(_), .. })
+    matches!(
+        line.kind,
+        LineKind::Outgoing { delivery: Delivery::Failed(_) | Delivery::FailedLogged(_), .. }
+    )
 }
 
 /// Appends `text` as spans, marking every case-insensitive occurrence of `query`.

@@ -27,10 +27,17 @@ pub enum Delivery {
     Queued,
     /// Written to the server.
     Sent,
-    /// Acknowledged by the server.
+    /// Acknowledged by the server and delivered to the online recipient.
     Acked,
+    /// Acknowledged by the server and stored for the offline recipient; shown for logged
+    /// messages too, since the log keeps it.
+    Stored,
+    /// Acknowledged by the server, which did not say whether the recipient was online.
+    Accepted,
     /// Not delivered, and why.
     Failed(ImFailure),
+    /// Not delivered, as the log of an earlier session says, with the reason it gave.
+    FailedLogged(String),
     /// Loaded from the log of an earlier session.
     Logged,
 }

@@ -2,6 +2,25 @@
 
 pub use flapjack_proto::webapi::codes::{detail, explain, Endpoint, ServerCodes};
 
+/// The innermost cause of a transport error (what the operating system or TLS said:
+/// "Connection refused", "invalid peer certificate: …"), which is what a person can act on;
+/// reqwest's own outer text ("error sending request") says nothing. A timeout is named as one.
+pub fn transport_cause(e: &reqwest::Error) -> String {
+    let mut deepest: &dyn std::error::Error = e;
+    while let Some(next) = deepest.source() {
+        deepest = next;
+    }
+    let cause = deepest.to_string();
+    let lower = cause.to_lowercase();
+    if e.is_timeout() && !lower.contains("timed out") {
+        format!("timed out ({cause})")
+    } else if e.is_connect() && !lower.contains("connect") {
+        format!("cannot connect ({cause})")
+    } else {
+        cause
+    }
+}
+
 /// Why a sign-on step failed; every variant names the step and, when a server answered, its
 /// codes.
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +118,7 @@ pub enum AuthError {
         reason: String,
     },
     /// The request never got an answer.
-    #[error("{endpoint}: could not reach the server: {source}")]
+    #[error("{endpoint}: could not reach the server: {}", transport_cause(source))]
     Network {
         /// Which request.
         endpoint: Endpoint,
@@ -195,6 +214,25 @@ impl AuthError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_refused_connection_is_named_as_such_not_as_error_sending_request() {
+        // A port that was just free: nothing listens there any more.
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let e = reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/"))
+            .send()
+            .await
+            .expect_err("nothing listens");
+        let cause = transport_cause(&e);
+        assert!(cause.to_lowercase().contains("connection refused"), "{cause}");
+        let shown = AuthError::Network { endpoint: Endpoint::ClientLogin, source: e }.to_string();
+        assert!(!shown.contains("error sending request"), "{shown}");
+        assert!(shown.ends_with(&cause), "{shown}");
+    }
 
     fn codes(
         endpoint: Endpoint,

@@ -219,7 +219,7 @@ impl Actor {
     ) -> Option<DisconnectReason> {
         let policy = self.config.reconnect.clone();
         let retry = failure.retryable
-            && ever_signed_on
+            && (ever_signed_on || policy.first_sign_on)
             && policy.enabled
             && policy.max_attempts.is_none_or(|max| *attempt < max);
         self.state.connection_lost(retry);

@@ -181,6 +181,19 @@ pub struct UserInfo {
     pub warning_percent: u16,
 }
 
+/// What became of an IM the server acknowledged (04/0C does not say, so the session learns
+/// it from the buddy list or from a locate query sent in the same flight as the IM).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Delivery {
+    /// The recipient was online: the server relayed it to them.
+    Online,
+    /// The recipient was offline: the server stored it for when they sign on.
+    StoredOffline,
+    /// The server accepted it, but whether the recipient was online could not be learned (the
+    /// locate query failed, or its answer was lost with the connection).
+    Accepted,
+}
+
 /// Why a message could not be delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImFailure {
@@ -196,6 +209,10 @@ pub enum ImFailure {
     /// reconnect was not acknowledged either (or the session ended). Not confirmed: the server
     /// may have relayed it before the drop, so it may have been delivered.
     ConnectionLost,
+    /// The session ended before the IM was ever written to a server (the connection or the
+    /// sign-on failed): it certainly was not delivered. The session's final
+    /// [`Event::Disconnected`] says why.
+    NotSent,
     /// Any other server error, with its ICBM error code.
     Server(u16),
 }
@@ -399,10 +416,12 @@ pub enum Event {
         /// The caller's id.
         id: MessageId,
     },
-    /// The server acknowledged the IM.
+    /// The server acknowledged the IM, and whether it reached the recipient or was stored.
     ImAcked {
         /// The caller's id.
         id: MessageId,
+        /// Delivered to an online recipient, or stored for when they sign on.
+        delivery: Delivery,
     },
     /// The IM failed; it will not be retried by the session.
     ImFailed {

@@ -31,6 +31,12 @@ pub struct ReconnectPolicy {
     pub rate_limited_delay: Duration,
     /// Give up after this many consecutive failed attempts (`None` = never).
     pub max_attempts: Option<u32>,
+    /// Also retry when the very first sign-on fails for a reason worth retrying (the network,
+    /// a server error), not only after a connection that once signed on dropped. The TUI sets
+    /// it, so a failed start is retried with backoff instead of leaving a dead screen; `--send`
+    /// and [`crate::session::connect`] leave it off, so the first failure ends them with its
+    /// cause. A refused password is never retried either way.
+    pub first_sign_on: bool,
 }
 
 impl Default for ReconnectPolicy {
@@ -43,6 +49,7 @@ impl Default for ReconnectPolicy {
             jitter: 0.2,
             rate_limited_delay: Duration::from_secs(300),
             max_attempts: None,
+            first_sign_on: false,
         }
     }
 }

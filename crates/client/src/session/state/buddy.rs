@@ -34,6 +34,7 @@ impl SessionState {
             away_message,
         };
         let changed = previous != Some(&presence);
+        self.departed.remove(&name);
         self.presence.insert(name.clone(), presence.clone());
         if changed {
             self.emit(Event::Presence(presence));
@@ -48,6 +49,7 @@ impl SessionState {
     fn on_departed(&mut self, info: &userinfo::UserInfo) {
         let name = ScreenName::from_wire(&info.screen_name);
         self.presence.remove(&name);
+        self.departed.insert(name.clone());
         self.emit(Event::Presence(Presence {
             name,
             availability: Availability::Offline,

@@ -29,6 +29,15 @@ impl SessionState {
             Some(Tag::GetInfo(name)) => {
                 self.emit(Event::InfoUnavailable { name, error: error.clone() })
             }
+            Some(Tag::Whereabouts(name)) => {
+                let whereabouts = if error.code == SnacErrorCode::NotLoggedOn {
+                    Whereabouts::Offline
+                } else {
+                    tracing::info!("cannot tell whether an IM's recipient is online: {error}");
+                    Whereabouts::Unknown
+                };
+                self.whereabouts_learned(&name, whereabouts);
+            }
             Some(Tag::AwayFetch(name)) => {
                 tracing::debug!("away message of {} unavailable: {error}", name.as_str())
             }

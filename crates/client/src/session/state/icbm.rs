@@ -11,7 +11,9 @@ impl SessionState {
         }
     }
 
-    /// 04/06: sends an IM asking for a host ack; it is pending until 04/0C or an error.
+    /// 04/06: sends an IM asking for a host ack and offline storage; it is pending until 04/0C
+    /// or an error. When the buddy list does not say whether `to` is online, a locate query
+    /// rides in the same flight (see the module docs of `state`).
     pub(super) fn send_im(&mut self, now: u64, id: MessageId, to: ScreenName, text: &str) {
         let message = ImMessage::new(&html_body(text));
         let cookie: [u8; 8] = self.rng.random();
@@ -29,17 +31,86 @@ impl SessionState {
             return;
         }
         body.tlvs.push(oscar::icbm::tlv::STORE_OFFLINE, Vec::new());
+        let whereabouts = self.whereabouts(&to);
+        if whereabouts == Whereabouts::Asking && !self.asking_about(&to) {
+            let query = locate_query(&to);
+            self.enqueue(query.body, query.tag);
+        }
         self.pending.push(PendingIm {
             id,
             cookie,
             body: body.clone(),
             written: false,
             resent: false,
+            whereabouts,
+            acked_at: None,
         });
         self.enqueue(SnacBody::SendIm(body), Tag::Im(cookie));
         self.flush(now);
         if self.pending.iter().any(|p| p.cookie == cookie && !p.written) {
             self.emit(Event::ImQueued { id });
+        }
+    }
+
+    /// Whether `to` is online as the buddy list says, or [`Whereabouts::Asking`] when it does
+    /// not know (not a buddy, or not announced on this connection yet).
+    fn whereabouts(&self, to: &ScreenName) -> Whereabouts {
+        match self.presence.get(to) {
+            Some(p) if p.availability != Availability::Offline => Whereabouts::Online,
+            _ if self.departed.contains(to) => Whereabouts::Offline,
+            _ => Whereabouts::Asking,
+        }
+    }
+
+    /// Whether a pending IM to `to` already waits for a locate answer, which a new IM to
+    /// them shares rather than asking again.
+    fn asking_about(&self, to: &ScreenName) -> bool {
+        self.pending.iter().any(|p| {
+            p.whereabouts == Whereabouts::Asking && ScreenName::from_wire(&p.body.recipient) == *to
+        })
+    }
+
+    /// A locate answer about `who`: every pending IM to them that was asking learns it, and
+    /// those already acknowledged are reported.
+    pub(super) fn whereabouts_learned(&mut self, who: &ScreenName, whereabouts: Whereabouts) {
+        let mut done = Vec::new();
+        for p in self.pending.iter_mut() {
+            if p.whereabouts != Whereabouts::Asking
+                || ScreenName::from_wire(&p.body.recipient) != *who
+            {
+                continue;
+            }
+            p.whereabouts = whereabouts;
+            if let (Some(_), Some(delivery)) = (p.acked_at, whereabouts.delivery()) {
+                done.push((p.id, delivery));
+            }
+        }
+        if done.is_empty() {
+            return;
+        }
+        self.pending.retain(|p| !done.iter().any(|(id, _)| *id == p.id));
+        for (id, delivery) in done {
+            self.emit(Event::ImAcked { id, delivery });
+        }
+    }
+
+    /// When the first acknowledged IM still waiting for its locate answer gives up on it.
+    pub(super) fn whereabouts_deadline(&self) -> Option<u64> {
+        let acked = self.pending.iter().filter_map(|p| p.acked_at);
+        acked.min().map(|at| at.saturating_add(WHEREABOUTS_GRACE_MS))
+    }
+
+    /// Reports every acknowledged IM whose locate answer is overdue at `now` as accepted.
+    pub(super) fn whereabouts_overdue(&mut self, now: u64) {
+        let overdue = |p: &PendingIm| {
+            p.acked_at.is_some_and(|at| now >= at.saturating_add(WHEREABOUTS_GRACE_MS))
+        };
+        let (late, keep): (Vec<PendingIm>, Vec<PendingIm>) =
+            self.pending.drain(..).partition(overdue);
+        self.pending = keep;
+        for p in late {
+            tracing::info!("no answer about an IM's recipient; reporting the IM accepted");
+            self.emit(Event::ImAcked { id: p.id, delivery: Delivery::Accepted });
         }
     }
 
@@ -96,13 +167,19 @@ impl SessionState {
         }));
     }
 
-    /// 04/0C: the server acknowledged an IM: it was delivered (or stored offline).
-    pub(super) fn host_ack(&mut self, header: &SnacHeader, ack: &HostAck) {
-        match self.pending.iter().position(|p| p.cookie == ack.cookie) {
-            Some(pos) => {
-                let p = self.pending.remove(pos);
-                self.emit(Event::ImAcked { id: p.id });
-            }
+    /// 04/0C: the server took an IM (delivered or stored offline: the recipient's whereabouts
+    /// say which, so the report waits for the locate answer if it is not in yet).
+    pub(super) fn host_ack(&mut self, now: u64, header: &SnacHeader, ack: &HostAck) {
+        let pos = self.pending.iter().position(|p| p.cookie == ack.cookie && p.acked_at.is_none());
+        match pos.and_then(|pos| Some((pos, self.pending.get_mut(pos)?))) {
+            Some((pos, p)) => match p.whereabouts.delivery() {
+                Some(delivery) => {
+                    let id = p.id;
+                    self.pending.remove(pos);
+                    self.emit(Event::ImAcked { id, delivery });
+                }
+                None => p.acked_at = Some(now),
+            },
             None => tracing::info!("ignoring an IM ack nobody asked for"),
         }
         self.in_flight.remove(&header.request_id);

@@ -1,5 +1,6 @@
 //! Family 0x02 (Locate) on the client: user info and away messages (02/06), asked for with
-//! 02/15 by [`Command::GetInfo`] and when a buddy goes away.
+//! 02/15 by [`Command::GetInfo`], when a buddy goes away, and beside an IM to someone whose
+//! presence we do not know (an answer means online).
 
 use super::*;
 
@@ -29,6 +30,7 @@ impl SessionState {
                     }
                 }
             }
+            Some(Tag::Whereabouts(name)) => self.whereabouts_learned(&name, Whereabouts::Online),
             _ => tracing::info!("ignoring user info nobody asked for"),
         }
     }

@@ -21,7 +21,27 @@
 //!   cookie (another client) shows it twice. We accept that over losing messages: a drop in the
 //!   one round trip between write and ack is rare, a silently lost IM is worse.
 //! - When the session ends for good (sign-off, signed on elsewhere, reconnect disabled) every
-//!   pending IM fails with [`ImFailure::ConnectionLost`].
+//!   pending IM fails: with [`ImFailure::ConnectionLost`] if it was ever written, with
+//!   [`ImFailure::NotSent`] if it never left this process (then it certainly was not delivered).
+//!
+//! # Delivered or stored
+//!
+//! The host ack (04/0C) says only that the server took the IM, not whether it reached an online
+//! recipient or was stored for an offline one; every IM carries the store-offline flag (04/06
+//! TLV 0x0006), so both happen. [`Event::ImAcked`] says which ([`Delivery`]):
+//! - Presence from the buddy list decides when there is some: a buddy announced online (03/0B)
+//!   gets it delivered, one that departed (03/0C) on this connection gets it stored.
+//! - Otherwise a locate query for the recipient asking for nothing extra (02/15, kind 0) goes
+//!   in the same flight as the IM, so it costs no round trip: a 02/06 answer means online, a
+//!   02/01 "not logged on" means offline (the embedded server and Open OSCAR Server both answer
+//!   so). The event waits until both the ack and that answer are in, in either order. IMs to
+//!   the same person while a query about them is open share its answer rather than ask again
+//!   (a burst of 200 IMs costs one query, not 200 in the class that also carries typing
+//!   notices). The answer describes them when the server read the query, so a sign-on or
+//!   sign-off between it and a later, paced IM of the burst is missed; we accept that.
+//! - An ack whose locate answer cannot be had (another error, lost with the connection, or not
+//!   in [`WHEREABOUTS_GRACE_MS`] after the ack) is reported as [`Delivery::Accepted`]: accepted,
+//!   where it went unknown.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -55,9 +75,9 @@ use crate::screenname::ScreenName;
 use crate::text::html::{from_plain, to_plain};
 
 use super::api::{
-    Availability, BuddyListError, Command, DisconnectReason, Event, FeedbagAction, FeedbagFailure,
-    ImFailure, IncomingIm, MessageId, NetworkError, Presence, RateNotice, SignOnFailure,
-    SignOnStep, TypingState, UserInfo,
+    Availability, BuddyListError, Command, Delivery, DisconnectReason, Event, FeedbagAction,
+    FeedbagFailure, ImFailure, IncomingIm, MessageId, NetworkError, Presence, RateNotice,
+    SignOnFailure, SignOnStep, TypingState, UserInfo,
 };
 use super::feedbag::{Change, Feedbag};
 
@@ -67,6 +87,9 @@ pub const KEEPALIVE_MS: u64 = 60_000;
 pub const SIGNON_TIMEOUT_MS: u64 = 30_000;
 /// How many (sender, cookie) pairs are remembered to drop a resent IM seen before.
 const RECENT_COOKIES: usize = 512;
+/// How long an acknowledged IM waits for the answer to the locate query sent beside it before
+/// it is reported [`Delivery::Accepted`] (a server that never answers 02/15 must not hold it).
+pub const WHEREABOUTS_GRACE_MS: u64 = 5_000;
 /// Families this client uses, with the versions it asks for in 01/17 (OService 3 for 35-byte
 /// rate entries, Feedbag 4 as libpurple).
 const FAMILIES: [(u16, u16); 6] =
@@ -104,6 +127,8 @@ enum Tag {
     Feedbag(FeedbagAction),
     GetInfo(ScreenName),
     AwayFetch(ScreenName),
+    /// A locate query asking whether the recipient of pending IMs is online.
+    Whereabouts(ScreenName),
     /// A query (family, subtype) whose reply replaces state (01/06, 13/04): a reply to
     /// anything else is not accepted.
     Query(u16, u16),
@@ -123,6 +148,36 @@ struct PendingIm {
     written: bool,
     /// Already written once on a connection that dropped; it gets one more try only.
     resent: bool,
+    /// Whether the recipient is online, as far as we know.
+    whereabouts: Whereabouts,
+    /// When the server acknowledged it, if it has: only the locate answer is still awaited,
+    /// for at most [`WHEREABOUTS_GRACE_MS`] more.
+    acked_at: Option<u64>,
+}
+
+/// What we know of an IM's recipient, to tell a delivered IM from a stored one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Whereabouts {
+    /// Online, from the buddy list or a locate answer.
+    Online,
+    /// Offline, from a 03/0C on this connection or a locate error "not logged on".
+    Offline,
+    /// A locate query is queued or in flight.
+    Asking,
+    /// The locate query failed otherwise: the IM can only be reported accepted.
+    Unknown,
+}
+
+impl Whereabouts {
+    /// The delivery to report once acked; `None` while the answer is still awaited.
+    fn delivery(self) -> Option<Delivery> {
+        match self {
+            Whereabouts::Online => Some(Delivery::Online),
+            Whereabouts::Offline => Some(Delivery::StoredOffline),
+            Whereabouts::Unknown => Some(Delivery::Accepted),
+            Whereabouts::Asking => None,
+        }
+    }
 }
 
 /// The session's protocol state; see the module docs.
@@ -152,6 +207,8 @@ pub struct SessionState {
     feedbag_parts: Vec<FeedbagItem>,
     deferred: Vec<Command>,
     presence: HashMap<ScreenName, Presence>,
+    /// Buddies that departed (03/0C) on this connection: known to be offline.
+    departed: HashSet<ScreenName>,
     away: Option<String>,
     max_message: usize,
     recent_cookies: VecDeque<(String, [u8; 8])>,
@@ -209,6 +266,7 @@ impl SessionState {
             feedbag_parts: Vec::new(),
             deferred: Vec::new(),
             presence: HashMap::new(),
+            departed: HashSet::new(),
             away: None,
             max_message: DEFAULT_MAX_MESSAGE,
             recent_cookies: VecDeque::new(),
@@ -259,13 +317,17 @@ impl SessionState {
     }
 
     /// When [`SessionState::handle_timer`] must next run: a queued SNAC becoming sendable,
-    /// the keepalive, or the sign-on timeout. `None` when nothing is waiting.
+    /// the keepalive, the sign-on timeout, or an acknowledged IM giving up on its locate answer. `None` when nothing is waiting.
     pub fn next_deadline(&self) -> Option<u64> {
         if !self.connected {
             return None;
         }
         let keepalive = self.last_send.saturating_add(KEEPALIVE_MS);
-        [Some(keepalive), self.queue_deadline, self.signon_deadline].into_iter().flatten().min()
+        let whereabouts = self.whereabouts_deadline();
+        [Some(keepalive), self.queue_deadline, self.signon_deadline, whereabouts]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn emit(&mut self, event: Event) {
@@ -300,6 +362,7 @@ impl SessionState {
         self.rates_known = false;
         self.sent_since_rate_query = None;
         self.in_flight.clear();
+        self.departed.clear();
         self.feedbag_loaded = false;
         self.feedbag_parts.clear();
         self.display_name = None;
@@ -323,12 +386,24 @@ impl SessionState {
             .into_iter()
             .map(|body| Outgoing { body, tag: Tag::Plain })
             .collect();
-        // IMs written on a connection that dropped go first (they are the oldest), then the
-        // ones that never left the queue, then the offline-message request.
+        // The locate queries for IMs still asking where their recipient is go first (once per
+        // recipient: answers lost with the old connection, or never asked because the IM was
+        // queued before any connection), then IMs written on a connection that dropped (they
+        // are the oldest), then the ones that never left the queue, then the offline-message
+        // request.
+        let mut asking: Vec<ScreenName> = Vec::new();
+        for p in self.pending.iter().filter(|p| p.whereabouts == Whereabouts::Asking) {
+            let who = ScreenName::from_wire(&p.body.recipient);
+            if !asking.contains(&who) {
+                flight.push(locate_query(&who));
+                asking.push(who);
+            }
+        }
         for p in self.pending.iter().filter(|p| p.resent && !p.written) {
             flight
                 .push(Outgoing { body: SnacBody::SendIm(p.body.clone()), tag: Tag::Im(p.cookie) });
         }
+        self.queue.retain(|o| !matches!(o.tag, Tag::Whereabouts(_)));
         let waiting: Vec<Outgoing> = self.queue.drain(..).collect();
         flight.extend(waiting);
         flight.push(Outgoing { body: SnacBody::OfflineRetrieve, tag: Tag::Plain });
@@ -406,10 +481,21 @@ impl SessionState {
         self.in_flight.clear();
         self.queue.retain(|o| will_retry && matches!(o.tag, Tag::Im(_)));
         let mut failed = Vec::new();
+        let mut accepted = Vec::new();
         let mut keep = Vec::new();
         for mut p in self.pending.drain(..) {
+            if p.acked_at.is_some() {
+                // Acknowledged; only the locate answer was lost.
+                accepted.push(p.id);
+                continue;
+            }
             if !will_retry || (p.written && p.resent) {
-                failed.push(p.id);
+                let reason = if p.written || p.resent {
+                    ImFailure::ConnectionLost
+                } else {
+                    ImFailure::NotSent
+                };
+                failed.push((p.id, reason));
                 continue;
             }
             if p.written {
@@ -425,9 +511,13 @@ impl SessionState {
             keep.push(p);
         }
         self.pending = keep;
-        for id in failed {
-            self.emit(Event::ImFailed { id, reason: ImFailure::ConnectionLost });
+        for id in accepted {
+            self.emit(Event::ImAcked { id, delivery: Delivery::Accepted });
         }
+        for (id, reason) in failed {
+            self.emit(Event::ImFailed { id, reason });
+        }
+        self.departed.clear();
         let mut gone: Vec<Presence> = self.presence.drain().map(|(_, p)| p).collect();
         gone.sort_by(|a, b| a.name.normalized().cmp(b.name.normalized()));
         for mut p in gone {
@@ -587,6 +677,7 @@ impl SessionState {
             self.close(reason, true);
             return;
         }
+        self.whereabouts_overdue(now);
         self.flush(now);
         if now >= self.last_send.saturating_add(KEEPALIVE_MS) {
             self.out.frames.push(OutFlap::keepalive());
@@ -668,7 +759,7 @@ impl SessionState {
             B::BuddyArrived(presence) => self.buddy_arrived(presence),
             B::BuddyDeparted(presence) => self.buddy_departed(presence),
             B::IncomingIm(im) => self.incoming_im(im),
-            B::HostAck(ack) => self.host_ack(&header, &ack),
+            B::HostAck(ack) => self.host_ack(now, &header, &ack),
             B::Typing(typing) => self.typing(&typing),
             B::MissedCalls(missed) => self.missed_calls(missed),
             B::UserInfoReply(reply) => self.user_info_reply(&header, reply),
@@ -688,6 +779,13 @@ impl SessionState {
 /// Plain text as the full HTML body AIM clients send: escaped by `crate::text`, then wrapped.
 fn html_body(text: &str) -> String {
     format!("<HTML><BODY>{}</BODY></HTML>", from_plain(text))
+}
+
+/// 02/15 asking for nothing but whether `who` is online (kind 0: no profile, no away message,
+/// no capabilities), tagged so the answer goes to the pending IMs to `who`.
+fn locate_query(who: &ScreenName) -> Outgoing {
+    let query = UserInfoQuery { kind: 0, screen_name: who.as_str().to_string() };
+    Outgoing { body: SnacBody::UserInfoQuery2(query), tag: Tag::Whereabouts(who.clone()) }
 }
 
 fn unix_time(secs: u32) -> SystemTime {

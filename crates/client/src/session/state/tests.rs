@@ -280,10 +280,12 @@ fn im_is_safe_html_in_ucs2_with_ack_and_offline_storage() {
     let msg = im.message().unwrap().unwrap();
     assert_eq!(msg.texts[0].charset, crate::oscar::imtext::CHARSET_UCS2);
     assert_eq!(msg.text(), "<HTML><BODY>héllo ✓ 你好<br>&lt;&amp;&gt;</BODY></HTML>");
-    // The ack finds the message by cookie.
+    // The ack finds the message by cookie (bob's presence is unknown: the locate answer decides).
     let ack = HostAck { cookie: im.cookie, channel: 1, screen_name: "bob".into() };
     s.handle_frame(11, server(&SnacBody::HostAck(ack.clone()), 99, 0));
-    assert_eq!(s.take_output().events, [Event::ImAcked { id: 7 }]);
+    let (locate, _) = locate_query(&out);
+    s.handle_frame(11, server(&SnacBody::UserInfoReply(located("bob")), locate, 0));
+    assert_eq!(s.take_output().events, [Event::ImAcked { id: 7, delivery: Delivery::Online }]);
     // A second ack is unsolicited and ignored.
     s.handle_frame(12, server(&SnacBody::HostAck(ack), 99, 0));
     assert!(s.take_output().events.is_empty());
@@ -833,7 +835,7 @@ fn replies_nobody_asked_for_are_ignored() {
     s.handle_frame(4, server(&SnacBody::RateParamsReply(throttle), 0x8000_0002, 0));
     assert!(s.take_output().frames.is_empty(), "no rate ack for an unrequested 01/07");
     s.handle_command(5, Command::SendIm { id: 1, to: sn("bob"), text: "hi".into() });
-    assert_eq!(ids(&s.take_output()), [(0x04, 0x06)]);
+    assert_eq!(ids(&s.take_output()), [(0x02, 0x15), (0x04, 0x06)], "a locate query, then the IM");
 }
 
 #[test]
@@ -877,7 +879,7 @@ fn rate_notices_for_classes_never_advertised_are_ignored() {
     }
     assert!(s.rates.class(0x42).is_none(), "the unknown class must not join the table");
     s.handle_command(11, Command::SendIm { id: 1, to: sn("bob"), text: "x".into() });
-    assert_eq!(ids(&s.take_output()), [(0x04, 0x06)]);
+    assert_eq!(ids(&s.take_output()), [(0x02, 0x15), (0x04, 0x06)], "a locate query, then the IM");
 }
 
 #[test]
@@ -948,10 +950,15 @@ fn sign_off_waits_for_the_server_only_while_an_answer_is_outstanding() {
         signed_on(vec![FeedbagItem::group("", 0, &[1]), FeedbagItem::group("Buddies", 1, &[])]);
     assert!(!s.awaiting_answers());
     s.handle_command(1, Command::SendIm { id: 1, to: sn("bob"), text: "hi".into() });
-    let (request_id, im) = sent_im(&s.take_output());
+    let out = s.take_output();
+    let (request_id, im) = sent_im(&out);
     assert!(s.awaiting_answers(), "an IM awaits its ack");
     let ack = HostAck { cookie: im.cookie, channel: im.channel, screen_name: im.recipient };
     s.handle_frame(2, server(&SnacBody::HostAck(ack), request_id, 0));
+    s.take_output();
+    assert!(s.awaiting_answers(), "an acked IM awaits the locate answer that says where it went");
+    let (locate, _) = locate_query(&out);
+    s.handle_frame(2, server(&not_logged_on(), locate, 0));
     s.take_output();
     assert!(!s.awaiting_answers());
     s.handle_command(3, Command::AddBuddy { name: sn("bob"), group: "Buddies".into() });
@@ -964,4 +971,257 @@ fn sign_off_waits_for_the_server_only_while_an_answer_is_outstanding() {
         }
     }
     assert!(!s.awaiting_answers());
+}
+
+// ----- delivered or stored ------------------------------------------------------------------
+
+/// The locate query written beside an IM: its request id and the name it asks about.
+fn locate_query(out: &Output) -> (u32, String) {
+    snacs(out)
+        .into_iter()
+        .find_map(|(h, b)| match b {
+            SnacBody::UserInfoQuery2(q) => {
+                assert_eq!(q.kind, 0, "asks for nothing but the user-info block");
+                Some((h.request_id, q.screen_name))
+            }
+            _ => None,
+        })
+        .expect("a locate query was written")
+}
+
+/// 02/06 for `name` with nothing but the user-info block.
+fn located(name: &str) -> UserInfoReply {
+    UserInfoReply { info: WireInfo::new(name), tlvs: TlvBlock::new() }
+}
+
+/// 02/01 "recipient is not logged on".
+fn not_logged_on() -> SnacBody {
+    SnacBody::Error { family: 0x02, error: SnacError::new(SnacErrorCode::NotLoggedOn) }
+}
+
+fn host_ack(im: &SendIm) -> SnacBody {
+    SnacBody::HostAck(HostAck {
+        cookie: im.cookie,
+        channel: im.channel,
+        screen_name: im.recipient.clone(),
+    })
+}
+
+/// Sends IM `id` to `to` on a signed-on state; returns the output it wrote.
+fn send_to(s: &mut SessionState, id: MessageId, to: &str) -> Output {
+    s.handle_command(10, Command::SendIm { id, to: sn(to), text: "hi".into() });
+    s.take_output()
+}
+
+#[test]
+fn an_im_to_someone_of_unknown_presence_takes_a_locate_query_in_the_same_flight() {
+    let mut s = signed_on(vec![]);
+    let out = send_to(&mut s, 1, "bob");
+    let order = ids(&out);
+    assert_eq!(order, [(0x02, 0x15), (0x04, 0x06)], "one flush, the locate query first");
+    assert_eq!(locate_query(&out).1, "bob");
+}
+
+#[test]
+fn ack_then_locate_answer_decides_delivered_or_stored() {
+    for (answer, delivery) in [
+        (SnacBody::UserInfoReply(located("bob")), Delivery::Online),
+        (not_logged_on(), Delivery::StoredOffline),
+    ] {
+        let mut s = signed_on(vec![]);
+        let out = send_to(&mut s, 1, "bob");
+        let (im_req, im) = sent_im(&out);
+        let (locate, _) = locate_query(&out);
+        s.handle_frame(11, server(&host_ack(&im), im_req, 0));
+        assert!(s.take_output().events.is_empty(), "the ack alone does not say where it went");
+        s.handle_frame(12, server(&answer, locate, 0));
+        assert_eq!(s.take_output().events, [Event::ImAcked { id: 1, delivery }]);
+        assert!(!s.awaiting_answers());
+    }
+}
+
+#[test]
+fn locate_answer_then_ack_decides_delivered_or_stored() {
+    for (answer, delivery) in [
+        (SnacBody::UserInfoReply(located("bob")), Delivery::Online),
+        (not_logged_on(), Delivery::StoredOffline),
+    ] {
+        let mut s = signed_on(vec![]);
+        let out = send_to(&mut s, 1, "bob");
+        let (im_req, im) = sent_im(&out);
+        let (locate, _) = locate_query(&out);
+        s.handle_frame(11, server(&answer, locate, 0));
+        assert!(s.take_output().events.is_empty(), "nothing to report before the ack");
+        s.handle_frame(12, server(&host_ack(&im), im_req, 0));
+        assert_eq!(s.take_output().events, [Event::ImAcked { id: 1, delivery }]);
+    }
+}
+
+#[test]
+fn an_im_error_wins_over_the_locate_answer_in_either_order() {
+    for locate_first in [true, false] {
+        let mut s = signed_on(vec![]);
+        let out = send_to(&mut s, 1, "nobody");
+        let (im_req, _) = sent_im(&out);
+        let (locate, _) = locate_query(&out);
+        let im_error =
+            SnacBody::Error { family: 0x04, error: SnacError::new(SnacErrorCode::NotLoggedOn) };
+        let mut events = Vec::new();
+        for (body, req) in if locate_first {
+            [(not_logged_on(), locate), (im_error, im_req)]
+        } else {
+            [(im_error, im_req), (not_logged_on(), locate)]
+        } {
+            s.handle_frame(11, server(&body, req, 0));
+            events.extend(s.take_output().events);
+        }
+        assert_eq!(
+            events,
+            [Event::ImFailed { id: 1, reason: ImFailure::RecipientOffline }],
+            "locate first: {locate_first}"
+        );
+    }
+}
+
+#[test]
+fn a_locate_query_failing_otherwise_leaves_the_im_accepted() {
+    let mut s = signed_on(vec![]);
+    let out = send_to(&mut s, 1, "bob");
+    let (im_req, im) = sent_im(&out);
+    let (locate, _) = locate_query(&out);
+    let limited =
+        SnacBody::Error { family: 0x02, error: SnacError::new(SnacErrorCode::RateToHost) };
+    s.handle_frame(11, server(&limited, locate, 0));
+    s.handle_frame(12, server(&host_ack(&im), im_req, 0));
+    assert_eq!(s.take_output().events, [Event::ImAcked { id: 1, delivery: Delivery::Accepted }]);
+}
+
+#[test]
+fn an_ack_whose_locate_answer_never_comes_is_reported_accepted_after_the_grace() {
+    let mut s = signed_on(vec![]);
+    let out = send_to(&mut s, 1, "bob");
+    let (req, im) = sent_im(&out);
+    let (locate, _) = locate_query(&out);
+    s.handle_frame(11, server(&host_ack(&im), req, 0));
+    assert!(s.take_output().events.is_empty());
+    assert_eq!(s.next_deadline(), Some(11 + WHEREABOUTS_GRACE_MS), "the timer is set for it");
+    s.handle_timer(10 + WHEREABOUTS_GRACE_MS);
+    assert!(s.take_output().events.is_empty(), "not before the grace is over");
+    s.handle_timer(11 + WHEREABOUTS_GRACE_MS);
+    assert_eq!(s.take_output().events, [Event::ImAcked { id: 1, delivery: Delivery::Accepted }]);
+    // A late answer changes nothing.
+    s.handle_frame(12 + WHEREABOUTS_GRACE_MS, server(&not_logged_on(), locate, 0));
+    assert!(s.take_output().events.is_empty());
+}
+
+#[test]
+fn ims_to_the_same_person_share_one_open_locate_query() {
+    let mut s = signed_on(vec![]);
+    let first = send_to(&mut s, 1, "bob");
+    let second = send_to(&mut s, 2, "Bob");
+    assert_eq!(ids(&second), [(0x04, 0x06)], "bob is already being asked about");
+    let (locate, _) = locate_query(&first);
+    let (req1, im1) = sent_im(&first);
+    let (req2, im2) = sent_im(&second);
+    s.handle_frame(11, server(&host_ack(&im1), req1, 0));
+    s.handle_frame(11, server(&host_ack(&im2), req2, 0));
+    assert!(s.take_output().events.is_empty());
+    s.handle_frame(12, server(&not_logged_on(), locate, 0));
+    assert_eq!(
+        s.take_output().events,
+        [
+            Event::ImAcked { id: 1, delivery: Delivery::StoredOffline },
+            Event::ImAcked { id: 2, delivery: Delivery::StoredOffline }
+        ]
+    );
+    // Once answered, the next IM asks afresh.
+    assert!(ids(&send_to(&mut s, 3, "bob")).contains(&(0x02, 0x15)));
+}
+
+#[test]
+fn presence_from_the_buddy_list_decides_without_a_locate_query() {
+    let mut s = signed_on(vec![]);
+    s.handle_frame(1, server(&arrived("bob", 0x10, None), 0x8000_0001, 0));
+    s.take_output();
+    let out = send_to(&mut s, 1, "Bob");
+    assert_eq!(ids(&out), [(0x04, 0x06)], "bob is known online: no locate query");
+    let (req, im) = sent_im(&out);
+    s.handle_frame(11, server(&host_ack(&im), req, 0));
+    assert_eq!(s.take_output().events, [Event::ImAcked { id: 1, delivery: Delivery::Online }]);
+
+    let gone =
+        SnacBody::BuddyDeparted(crate::oscar::buddy::BuddyPresence::one(WireInfo::new("bob")));
+    s.handle_frame(12, server(&gone, 0x8000_0002, 0));
+    s.take_output();
+    let out = send_to(&mut s, 2, "bob");
+    assert_eq!(ids(&out), [(0x04, 0x06)], "bob is known offline: no locate query");
+    let (req, im) = sent_im(&out);
+    assert!(im.store_offline(), "sent with the store-offline flag");
+    s.handle_frame(13, server(&host_ack(&im), req, 0));
+    assert_eq!(
+        s.take_output().events,
+        [Event::ImAcked { id: 2, delivery: Delivery::StoredOffline }]
+    );
+}
+
+#[test]
+fn a_departure_is_forgotten_with_the_connection() {
+    let mut s = signed_on(vec![]);
+    let gone =
+        SnacBody::BuddyDeparted(crate::oscar::buddy::BuddyPresence::one(WireInfo::new("bob")));
+    s.handle_frame(1, server(&gone, 0x8000_0001, 0));
+    s.connection_lost(true);
+    s.connection_started(100, b"c2");
+    s.take_output();
+    let out = send_to(&mut s, 1, "bob");
+    assert!(ids(&out).contains(&(0x02, 0x15)), "presence unknown again: {:?}", ids(&out));
+}
+
+#[test]
+fn an_ack_whose_locate_answer_is_lost_with_the_connection_is_reported_accepted() {
+    let mut s = signed_on(vec![]);
+    let out = send_to(&mut s, 1, "bob");
+    let (req, im) = sent_im(&out);
+    s.handle_frame(11, server(&host_ack(&im), req, 0));
+    assert!(s.take_output().events.is_empty());
+    s.connection_lost(true);
+    assert_eq!(s.take_output().events, [Event::ImAcked { id: 1, delivery: Delivery::Accepted }]);
+    s.connection_started(100, b"c2");
+    assert!(sent_ims(&s.take_output()).is_empty(), "an acked IM is never resent");
+}
+
+#[test]
+fn a_resent_im_asks_for_its_recipient_again() {
+    let mut s = signed_on(vec![]);
+    let out = send_to(&mut s, 1, "bob");
+    let (_, first) = sent_im(&out);
+    s.connection_lost(true);
+    s.connection_started(100, b"c2");
+    let out = s.take_output();
+    let (req, im) = sent_im(&out);
+    assert_eq!(im.cookie, first.cookie);
+    let (locate, who) = locate_query(&out);
+    assert_eq!(who, "bob");
+    s.handle_frame(101, server(&not_logged_on(), locate, 0));
+    s.handle_frame(102, server(&host_ack(&im), req, 0));
+    assert_eq!(
+        s.take_output().events,
+        [Event::ImAcked { id: 1, delivery: Delivery::StoredOffline }]
+    );
+}
+
+#[test]
+fn an_im_that_never_left_fails_as_not_sent_not_as_maybe_delivered() {
+    let mut s = state();
+    s.handle_command(0, Command::SendIm { id: 1, to: sn("bob"), text: "hi".into() });
+    assert_eq!(s.take_output().events, [Event::ImQueued { id: 1 }]);
+    s.connection_lost(false);
+    assert_eq!(s.take_output().events, [Event::ImFailed { id: 1, reason: ImFailure::NotSent }]);
+}
+
+fn sent_ims(out: &Output) -> Vec<SendIm> {
+    snacs(out)
+        .into_iter()
+        .filter_map(|(_, b)| if let SnacBody::SendIm(i) = b { Some(i) } else { None })
+        .collect()
 }
