@@ -11,9 +11,15 @@ impl SessionState {
         }
     }
 
-    /// 04/06: sends an IM asking for a host ack; it is pending until 04/0C or an error.
+    /// 04/06: sends an IM asking for a host ack and for the peer's typing notices (TLV 0x000B);
+    /// it is pending until 04/0C or an error. An ICQ peer without the XHTML capability gets
+    /// plain text as ICQ clients write it, everyone else escaped HTML (§7.2, §10).
     pub(super) fn send_im(&mut self, now: u64, id: MessageId, to: ScreenName, text: &str) {
-        let message = ImMessage::new(&html_body(text));
+        let message = if self.speaks_markup(&to) {
+            ImMessage::new(&html_body(text))
+        } else {
+            ImMessage::plain(text)
+        };
         let cookie: [u8; 8] = self.rng.random();
         let mut body = match SendIm::new(cookie, to.as_str(), &message, true) {
             Ok(b) => b,
@@ -29,6 +35,7 @@ impl SessionState {
             return;
         }
         body.tlvs.push(oscar::icbm::tlv::STORE_OFFLINE, Vec::new());
+        body.tlvs.push(oscar::icbm::tlv::WANTS_TYPING, Vec::new());
         self.pending.push(PendingIm {
             id,
             cookie,
@@ -55,9 +62,14 @@ impl SessionState {
             tracing::info!("dropping a repeated IM (same cookie) from {}", from.as_str());
             return;
         }
+        if im.sender.tlvs.has(userinfo::tlv::CAPABILITIES) {
+            self.note_capabilities(&from, &im.sender);
+        }
+        let markup = self.speaks_markup(&from);
         let text = match im.channel {
             oscar::icbm::CHANNEL_IM => match im.message() {
-                Some(Ok(m)) => to_plain(&m.text()),
+                Some(Ok(m)) if markup => to_plain(&m.text()),
+                Some(Ok(m)) => m.plain_text(),
                 Some(Err(e)) => {
                     tracing::warn!(
                         "skipping an IM from {} that does not decode: {e}",
