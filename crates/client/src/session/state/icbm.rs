@@ -68,8 +68,14 @@ impl SessionState {
         let markup = self.speaks_markup(&from);
         let text = match im.channel {
             oscar::icbm::CHANNEL_IM => match im.message() {
-                Some(Ok(m)) if markup => to_plain(&m.text()),
-                Some(Ok(m)) => m.plain_text(),
+                Some(Ok(m)) => {
+                    let text = m.text();
+                    if markup && (!from.is_uin() || looks_like_html(&text)) {
+                        to_plain(&text)
+                    } else {
+                        m.plain_text()
+                    }
+                }
                 Some(Err(e)) => {
                     tracing::warn!(
                         "skipping an IM from {} that does not decode: {e}",
@@ -144,4 +150,12 @@ impl SessionState {
             });
         }
     }
+}
+
+/// Whether an ICQ peer's message is a markup document (`<html>…` or `<body>…`). A client with
+/// the XHTML capability still sends plain text to peers it believes lack it, so the capability
+/// alone does not make a message markup (§10).
+fn looks_like_html(text: &str) -> bool {
+    let start = text.trim_start().get(..5).unwrap_or_default();
+    start.eq_ignore_ascii_case("<html") || start.eq_ignore_ascii_case("<body")
 }

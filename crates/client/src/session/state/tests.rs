@@ -1058,8 +1058,12 @@ fn an_im_from_a_uin_is_plain_text_unless_its_client_advertises_xhtml() {
     let html = im_from("123456", Some(caps), "<HTML><BODY>x <b>y</b> &amp;</BODY></HTML>");
     s.handle_frame(2, server(&html, 0x8000_0002, 0));
     assert_eq!(received_text(&s.take_output()), "x y &");
+    // Plain text from that same client (it did not know we take markup) stays literal.
+    let plain = im_from("123456", Some(caps), "1 <b>2</b> &amp;");
+    s.handle_frame(3, server(&plain, 0x8000_0004, 0));
+    assert_eq!(received_text(&s.take_output()), "1 <b>2</b> &amp;");
     // AIM names are always HTML.
-    s.handle_frame(3, server(&im_from("bob", None, "<b>hi</b> &lt;3"), 0x8000_0003, 0));
+    s.handle_frame(4, server(&im_from("bob", None, "<b>hi</b> &lt;3"), 0x8000_0003, 0));
     assert_eq!(received_text(&s.take_output()), "hi <3");
 }
 
