@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use crate::screenname::ScreenName;
 use crate::session::{
-    Availability, Command, DisconnectReason, Event, IcqStatus, ImFailure, IncomingIm,
-    NetworkError, Presence, SessionHandle, SignOnStep,
+    Availability, Command, DisconnectReason, Event, IcqStatus, ImFailure, IncomingIm, NetworkError,
+    Presence, SessionHandle, SignOnStep,
 };
 use crate::text::sanitize::is_dangerous;
 use crate::words;

@@ -444,7 +444,10 @@ async fn icq_status_set_by_one_uin_is_seen_by_another_and_markup_stays_exact() {
     // Between two flapjacks (both advertise XHTML) text with markup characters is exact in
     // both directions, whichever side knows the other's capabilities.
     let tricky = "1 < 2 && <b>not bold</b> &amp;";
-    watcher.commands.send(Command::SendIm { id: 1, to: them.clone(), text: tricky.into() }).unwrap();
+    watcher
+        .commands
+        .send(Command::SendIm { id: 1, to: them.clone(), text: tricky.into() })
+        .unwrap();
     let got = expect(&mut icq, "IM", |e| matches!(e, Event::ImReceived(_))).await;
     assert!(matches!(&got, Event::ImReceived(im) if im.text == tricky), "{got:?}");
     icq.commands.send(Command::SendIm { id: 2, to: sn("987654321"), text: tricky.into() }).unwrap();

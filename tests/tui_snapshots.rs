@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
 use flapjack::session::{
-    Availability, Buddy, BuddyList, DisconnectReason, Event, Group, IcqStatus, ImFailure, IncomingIm,
-    NetworkError, SignOnFailure, SignOnStep, TypingState, UserInfo,
+    Availability, Buddy, BuddyList, DisconnectReason, Event, Group, IcqStatus, ImFailure,
+    IncomingIm, NetworkError, SignOnFailure, SignOnStep, TypingState, UserInfo,
 };
 use flapjack::text::is_dangerous;
 use flapjack::tui::{ui, App};

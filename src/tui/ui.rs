@@ -286,8 +286,7 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
         );
         return;
     };
-    let (mark, mark_style) =
-        marker(app.availability(&conv.peer), app.icq_status(&conv.peer));
+    let (mark, mark_style) = marker(app.availability(&conv.peer), app.icq_status(&conv.peer));
     let mut title = vec![Span::raw(" "), Span::styled(mark, mark_style), Span::raw(" ")];
     let name = truncate(&conv.peer_display, usize::from(area.width).saturating_sub(8));
     let name_width = name.width();

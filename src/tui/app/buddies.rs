@@ -3,7 +3,7 @@
 
 use super::{App, Focus};
 use crate::screenname::ScreenName;
-use crate::session::{Availability, IcqStatus, Buddy, BuddyList};
+use crate::session::{Availability, Buddy, BuddyList, IcqStatus};
 use crate::text::neutralize_line;
 
 /// One group of the buddy list, as shown.

@@ -5,8 +5,8 @@
 use std::time::SystemTime;
 
 use crate::oscar::codes::{AuthErrorCode, FeedbagResult, MissedCallReason, RateChangeCode};
-use crate::oscar::SnacError;
 pub use crate::oscar::userinfo::IcqStatus;
+use crate::oscar::SnacError;
 use crate::screenname::ScreenName;
 
 use super::feedbag::FeedbagError;

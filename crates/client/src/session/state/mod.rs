@@ -40,11 +40,11 @@ use crate::oscar::icbm::{HostAck, MissedCalls};
 use crate::oscar::icbm::{IcbmParams, SendIm, Typing};
 use crate::oscar::locate::UserInfoReply;
 use crate::oscar::locate::{LocateRightsQuery, SetInfo, UserInfoQuery};
+use crate::oscar::oservice::SetStatus;
 use crate::oscar::oservice::{ClientReady, FamilyTool, FamilyVersion, RateAck, VersionList};
 use crate::oscar::oservice::{FamilyList, RateParamsReply};
 use crate::oscar::oservice::{Motd, RateChange, SelfInfo, Warning};
 use crate::oscar::permitdeny::PdRightsQuery;
-use crate::oscar::oservice::SetStatus;
 use crate::oscar::userinfo::{self, CAP_INTEROPERATE, CAP_TYPING, CAP_UNICODE, CAP_XHTML_IM};
 use crate::oscar::SnacError;
 use crate::oscar::{buddy::BuddyRightsQuery, snac::SnacHeader};
@@ -406,12 +406,8 @@ impl SessionState {
     fn set_info(&self, with_caps: bool) -> SetInfo {
         let mut info = SetInfo::default();
         if with_caps {
-            info = info.with_capabilities(&[
-                CAP_TYPING,
-                CAP_UNICODE,
-                CAP_INTEROPERATE,
-                CAP_XHTML_IM,
-            ]);
+            info =
+                info.with_capabilities(&[CAP_TYPING, CAP_UNICODE, CAP_INTEROPERATE, CAP_XHTML_IM]);
         }
         match &self.away {
             Some(text) => info.with_away_message(&html_body(text)),
