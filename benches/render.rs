@@ -58,6 +58,7 @@ fn big_app(width: u16, height: u16) -> App {
                 signed_on_at: None,
                 warning_percent: 0,
                 away_message: None,
+                status: None,
             }),
             now,
         );

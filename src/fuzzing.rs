@@ -275,7 +275,7 @@ fn plain(text: &str) {
 }
 
 fn user_info(u: &UserInfo) {
-    let _ = (u.class(), u.is_away(), u.signon_time(), u.idle_minutes(), u.status());
+    let _ = (u.class(), u.is_away(), u.signon_time(), u.idle_minutes(), u.status(), u.icq_status());
     let _ = (u.online_time(), u.capabilities());
     let _ = ScreenName::from_wire(&u.screen_name).normalized().len();
 }

@@ -1,19 +1,20 @@
 //! The headless front ends: `flapjack --send` for scripts and `--listen` for bots.
 //!
 //! Both consume the same [`SessionHandle`] as the TUI. `--send` maps every outcome to an exit
-//! code a script can branch on; `--listen` prints one JSON object per incoming IM, with every
-//! character a terminal could act on escaped, so piping it to a terminal is harmless too.
+//! code a script can branch on; `--listen` prints one JSON object per incoming IM and per
+//! buddy presence change (told apart by `event`), with every character a terminal could act on
+//! escaped, so piping it to a terminal is harmless too.
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
 use crate::screenname::ScreenName;
 use crate::session::{
-    Command, Delivery, DisconnectReason, Event, ImFailure, IncomingIm, NetworkError, SessionHandle,
-    SignOnStep,
+    Availability, Command, Delivery, DisconnectReason, Event, IcqStatus, ImFailure, IncomingIm,
+    NetworkError, Presence, SessionHandle, SignOnStep,
 };
 use crate::text::sanitize::is_dangerous;
 use crate::words;
@@ -176,6 +177,7 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
 /// One incoming IM as `--listen` prints it.
 #[derive(Debug, Serialize)]
 struct ListenLine<'a> {
+    event: &'static str,
     from: &'a str,
     text: &'a str,
     time: String,
@@ -183,20 +185,71 @@ struct ListenLine<'a> {
     offline: bool,
 }
 
-/// Formats one IM as a JSON line (no trailing newline): `from`, `text`, `time` (RFC 3339, UTC),
-/// `auto_response`, `offline`. Every control, C1 and bidi character is written as a `\uXXXX`
-/// escape, so the line is safe for a terminal and exact for a program.
+/// Formats one IM as a JSON line (no trailing newline): `event` (`"im"`), `from`, `text`,
+/// `time` (RFC 3339, UTC), `auto_response`, `offline`. Every control, C1 and bidi character is
+/// written as a `\uXXXX` escape, so the line is safe for a terminal and exact for a program.
 pub fn listen_line(im: &IncomingIm) -> String {
-    let time: chrono::DateTime<chrono::Utc> = im.time.into();
     let line = ListenLine {
+        event: "im",
         from: im.from.as_str(),
         text: &im.text,
-        time: time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        time: rfc3339(im.time),
         auto_response: im.auto_response,
         offline: im.offline,
     };
-    // Serializing plain strings and bools cannot fail; fall back to an empty object anyway.
-    let json = serde_json::to_string(&line).unwrap_or_else(|_| "{}".into());
+    to_json_line(&line)
+}
+
+/// One presence change as `--listen` prints it.
+#[derive(Debug, Serialize)]
+struct PresenceLine<'a> {
+    event: &'static str,
+    from: &'a str,
+    status: &'static str,
+    availability: &'static str,
+    idle_minutes: Option<u16>,
+    away_message: Option<&'a str>,
+    time: String,
+}
+
+/// Formats a buddy's presence change as a JSON line (no trailing newline), escaped like
+/// [`listen_line`]: `event` (`"presence"`), `from`, `status` (`offline` or one of `/status`'s
+/// names: the ICQ status when the server sends one, else `away` or `online`), `availability`
+/// (`online`, `away`, `idle`, `offline`), `idle_minutes`, `away_message` (null until fetched)
+/// and `time`, when we heard of it.
+pub fn presence_line(p: &Presence, now: SystemTime) -> String {
+    let status = match (p.availability, p.status) {
+        (Availability::Offline, _) => "offline",
+        (_, Some(s)) if s != IcqStatus::Online => s.name(),
+        (Availability::Away, _) => IcqStatus::Away.name(),
+        _ => IcqStatus::Online.name(),
+    };
+    let availability = match p.availability {
+        Availability::Online => "online",
+        Availability::Away => "away",
+        Availability::Idle => "idle",
+        Availability::Offline => "offline",
+    };
+    let line = PresenceLine {
+        event: "presence",
+        from: p.name.as_str(),
+        status,
+        availability,
+        idle_minutes: p.idle_minutes,
+        away_message: p.away_message.as_deref(),
+        time: rfc3339(now),
+    };
+    to_json_line(&line)
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    let time: chrono::DateTime<chrono::Utc> = t.into();
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn to_json_line(line: &impl Serialize) -> String {
+    // Serializing plain strings, numbers and bools cannot fail; fall back to an empty object.
+    let json = serde_json::to_string(line).unwrap_or_else(|_| "{}".into());
     escape_dangerous(&json)
 }
 
@@ -217,7 +270,8 @@ fn escape_dangerous(json: &str) -> String {
     out
 }
 
-/// Prints every incoming IM as a JSON line on `out` until the session ends or `stop` fires;
+/// Prints every incoming IM and presence change as a JSON line on `out` until the session ends
+/// or `stop` fires;
 /// sign-on progress and reconnects go to `err` as plain lines. Returns the final disconnect
 /// reason, if the session ended by itself.
 pub async fn listen<W: Write, E: Write>(
@@ -246,6 +300,10 @@ pub async fn listen<W: Write, E: Write>(
         match event {
             Event::ImReceived(im) => {
                 let _ = writeln!(out, "{}", listen_line(&im));
+                let _ = out.flush();
+            }
+            Event::Presence(p) => {
+                let _ = writeln!(out, "{}", presence_line(&p, SystemTime::now()));
                 let _ = out.flush();
             }
             Event::SignedOn { screen_name } => {
@@ -287,11 +345,51 @@ mod tests {
         let line = listen_line(&im("a\u{1b}]0;pwned\u{7}b\u{9b}c\u{202e}d\ne"));
         assert!(!line.chars().any(is_dangerous), "{line:?}");
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v["event"], "im");
         assert_eq!(v["from"], "Evil\u{1b}[2JBob");
         assert_eq!(v["text"], "a\u{1b}]0;pwned\u{7}b\u{9b}c\u{202e}d\ne");
         assert_eq!(v["time"], "2010-01-01T00:00:00Z");
         assert_eq!(v["auto_response"], true);
         assert_eq!(v["offline"], false);
+    }
+
+    fn presence(name: &str, availability: Availability, status: Option<IcqStatus>) -> Presence {
+        Presence {
+            name: ScreenName::from_wire(name),
+            availability,
+            idle_minutes: (availability == Availability::Idle).then_some(7),
+            signed_on_at: None,
+            warning_percent: 0,
+            away_message: (availability == Availability::Away)
+                .then(|| "gone \u{1b}[2J fishing".to_string()),
+            status,
+        }
+    }
+
+    #[test]
+    fn presence_lines_carry_the_status() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_262_304_000);
+        let cases = [
+            (presence("123", Availability::Online, Some(IcqStatus::NotAvailable)), "na", "online"),
+            (presence("123", Availability::Online, Some(IcqStatus::DoNotDisturb)), "dnd", "online"),
+            (presence("123", Availability::Online, Some(IcqStatus::FreeForChat)), "ffc", "online"),
+            (presence("123", Availability::Online, Some(IcqStatus::Online)), "online", "online"),
+            (presence("bob", Availability::Away, None), "away", "away"),
+            (presence("bob", Availability::Idle, Some(IcqStatus::Online)), "online", "idle"),
+            (presence("bob", Availability::Offline, None), "offline", "offline"),
+        ];
+        for (p, status, availability) in cases {
+            let line = presence_line(&p, t);
+            assert!(!line.chars().any(is_dangerous), "{line:?}");
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(v["event"], "presence");
+            assert_eq!(v["from"], p.name.as_str());
+            assert_eq!(v["status"], status, "{line}");
+            assert_eq!(v["availability"], availability, "{line}");
+            assert_eq!(v["time"], "2010-01-01T00:00:00Z");
+            assert_eq!(v["idle_minutes"].as_u64(), p.idle_minutes.map(u64::from));
+            assert_eq!(v["away_message"].as_str(), p.away_message.as_deref());
+        }
     }
 
     #[test]
@@ -431,6 +529,8 @@ mod tests {
                 state: crate::session::TypingState::Typing,
             })
             .unwrap();
+        let na = presence("123456", Availability::Online, Some(IcqStatus::NotAvailable));
+        events.send(Event::Presence(na)).unwrap();
         events.send(Event::ImReceived(im("two\u{1b}[31m"))).unwrap();
         events.send(Event::Disconnected(DisconnectReason::SignedOnElsewhere)).unwrap();
         let mut out = Vec::new();
@@ -439,10 +539,15 @@ mod tests {
         assert_eq!(end, Some(DisconnectReason::SignedOnElsewhere));
         let out = String::from_utf8(out).unwrap();
         let lines: Vec<_> = out.lines().collect();
-        assert_eq!(lines.len(), 2);
+        assert_eq!(lines.len(), 3);
+        let mut kinds = Vec::new();
         for line in lines {
-            let _: serde_json::Value = serde_json::from_str(line).unwrap();
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
             assert!(!line.contains('\u{1b}'));
+            kinds.push((v["event"].as_str().unwrap().to_string(), v["status"].clone()));
         }
+        let kinds: Vec<(&str, Option<&str>)> =
+            kinds.iter().map(|(k, s)| (k.as_str(), s.as_str())).collect();
+        assert_eq!(kinds, [("im", None), ("presence", Some("na")), ("im", None)]);
     }
 }

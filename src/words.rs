@@ -15,8 +15,8 @@ use crate::oscar::codes::MissedCallReason;
 use crate::oscar::SnacError;
 use crate::screenname::ScreenName;
 use crate::session::{
-    BuddyListError, DisconnectReason, FeedbagAction, FeedbagError, FeedbagFailure, ImFailure,
-    NetworkError, RateNotice, SignOnFailure,
+    BuddyListError, DisconnectReason, FeedbagAction, FeedbagError, FeedbagFailure, IcqStatus,
+    ImFailure, NetworkError, RateNotice, SignOnFailure,
 };
 use crate::text::neutralize_line;
 use crate::tls::{FirstUse, TlsProblem};
@@ -27,6 +27,31 @@ fn line(text: String) -> String {
         std::borrow::Cow::Borrowed(_) => text,
         std::borrow::Cow::Owned(clean) => clean,
     }
+}
+
+// ----- ICQ status -------------------------------------------------------------------------
+
+/// An ICQ status as people read it in the buddy list, a chat's title and the status bar.
+pub fn status_label(status: IcqStatus) -> &'static str {
+    match status {
+        IcqStatus::Online => "online",
+        IcqStatus::Away => "away",
+        IcqStatus::NotAvailable => "N/A",
+        IcqStatus::Occupied => "occupied",
+        IcqStatus::DoNotDisturb => "do not disturb",
+        IcqStatus::FreeForChat => "free for chat",
+        IcqStatus::Invisible => "invisible",
+    }
+}
+
+/// The server confirmed the status we asked for.
+pub fn status_changed(status: IcqStatus) -> String {
+    format!("status set: {}", status_label(status))
+}
+
+/// The statuses `/status` takes, for its usage line.
+pub fn status_names() -> String {
+    IcqStatus::ALL.iter().map(|s| s.name()).collect::<Vec<_>>().join("|")
 }
 
 // ----- the buddy list ---------------------------------------------------------------------

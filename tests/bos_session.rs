@@ -12,7 +12,8 @@ use flapjack::credentials::{CredentialKey, CredentialStore, MemoryStore};
 use flapjack::oscar::codes::DisconnectReason as WireReason;
 use flapjack::server::{Disconnect, Server};
 use flapjack::session::{
-    self, Availability, Command, Delivery, DisconnectReason, Event, ImFailure, LoginMethod,
+    self, Availability, Command, Delivery, DisconnectReason, Event, IcqStatus, ImFailure,
+    LoginMethod,
     NetworkError, SignOnFailure, SignOnStep, TypingState,
 };
 use support::session::*;
@@ -421,6 +422,47 @@ async fn icq_uin_signs_on_both_ways_and_talks_to_an_aim_user() {
     // The second sign-on of the same account may or may not end the first one; either way the
     // new session works.
     expect(&mut again, "buddy list", |e| matches!(e, Event::BuddyList(_))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn icq_status_set_by_one_uin_is_seen_by_another_and_markup_stays_exact() {
+    let server = start_server().await;
+    let mut watcher = sign_on(&server, "987654321", "hunter22").await;
+    let mut icq = sign_on(&server, "123456789", "qwerty12").await;
+    let them = sn("123456789");
+    let seen = |e: &Event, status: IcqStatus| {
+        matches!(e, Event::Presence(p) if p.name == them
+            && p.availability == Availability::Online
+            && p.status == Some(status))
+    };
+    expect(&mut watcher, "online", |e| seen(e, IcqStatus::Online)).await;
+    icq.commands.send(Command::SetStatus(IcqStatus::NotAvailable)).unwrap();
+    let confirmed = expect(&mut icq, "confirmed", |e| matches!(e, Event::StatusChanged(_))).await;
+    assert_eq!(confirmed, Event::StatusChanged(IcqStatus::NotAvailable));
+    expect(&mut watcher, "N/A", |e| seen(e, IcqStatus::NotAvailable)).await;
+    icq.commands.send(Command::SetStatus(IcqStatus::DoNotDisturb)).unwrap();
+    expect(&mut watcher, "DND", |e| seen(e, IcqStatus::DoNotDisturb)).await;
+    // Invisible: gone for the watcher, yet still reachable.
+    icq.commands.send(Command::SetStatus(IcqStatus::Invisible)).unwrap();
+    expect(&mut icq, "invisible", |e| *e == Event::StatusChanged(IcqStatus::Invisible)).await;
+    expect(&mut watcher, "gone", |e| {
+        matches!(e, Event::Presence(p) if p.name == them && p.availability == Availability::Offline)
+    })
+    .await;
+    // Between two flapjacks (both advertise XHTML) text with markup characters is exact in
+    // both directions, whichever side knows the other's capabilities.
+    let tricky = "1 < 2 && <b>not bold</b> &amp;";
+    watcher
+        .commands
+        .send(Command::SendIm { id: 1, to: them.clone(), text: tricky.into() })
+        .unwrap();
+    let got = expect(&mut icq, "IM", |e| matches!(e, Event::ImReceived(_))).await;
+    assert!(matches!(&got, Event::ImReceived(im) if im.text == tricky), "{got:?}");
+    icq.commands.send(Command::SendIm { id: 2, to: sn("987654321"), text: tricky.into() }).unwrap();
+    let got = expect(&mut watcher, "IM back", |e| matches!(e, Event::ImReceived(_))).await;
+    assert!(matches!(&got, Event::ImReceived(im) if im.text == tricky), "{got:?}");
+    icq.commands.send(Command::SetStatus(IcqStatus::FreeForChat)).unwrap();
+    expect(&mut watcher, "back, free for chat", |e| seen(e, IcqStatus::FreeForChat)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

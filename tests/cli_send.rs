@@ -152,11 +152,17 @@ fn listen_prints_one_json_line_per_im() {
         assert_eq!(code(&out), 0, "{}", stderr(&out));
     }
     let mut out = BufReader::new(listener.stdout.take().unwrap());
+    // Presence lines (the bot, the sender coming and going) come between: keep the IMs.
     let mut lines = Vec::new();
-    for _ in 0..2 {
+    while lines.len() < 2 {
         let mut l = String::new();
-        out.read_line(&mut l).unwrap();
-        lines.push(l);
+        assert!(out.read_line(&mut l).unwrap() > 0, "listener ended early");
+        let v: serde_json::Value = serde_json::from_str(&l).unwrap();
+        match v["event"].as_str() {
+            Some("im") => lines.push(l),
+            Some("presence") => assert!(v["status"].is_string(), "{l}"),
+            other => panic!("unexpected event {other:?}: {l}"),
+        }
     }
     listener.kill().unwrap();
     let _ = listener.wait();

@@ -227,6 +227,14 @@ async fn listen_output_escapes_every_control_character() {
             _ => None,
         })
         .collect();
+    let run_presences: Vec<_> = run
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Presence(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
     let (command_tx, _command_rx) = tokio::sync::mpsc::unbounded_channel();
     let (event_tx, event_rx) = tokio::sync::mpsc::unbounded_channel();
     for e in run.events {
@@ -243,11 +251,24 @@ async fn listen_output_escapes_every_control_character() {
         let bad: Vec<char> = text.chars().filter(|&c| c != '\n' && is_dangerous(c)).collect();
         assert!(bad.is_empty(), "raw control characters {bad:?} in {text}");
     }
-    let lines: Vec<&str> = std::str::from_utf8(&out).expect("UTF-8").lines().collect();
+    let all: Vec<(&str, serde_json::Value)> = std::str::from_utf8(&out)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| (l, serde_json::from_str(l).expect("each line is JSON")))
+        .collect();
+    // Presence lines name the hostile buddies exactly too.
+    let presences: Vec<&str> = run_presences.iter().map(|p| p.name.as_str()).collect();
+    let listed: Vec<&str> = all
+        .iter()
+        .filter(|(_, v)| v["event"] == "presence")
+        .map(|(_, v)| v["from"].as_str().expect("from"))
+        .collect();
+    assert_eq!(listed, presences);
+    let lines: Vec<(&str, serde_json::Value)> =
+        all.into_iter().filter(|(_, v)| v["event"] == "im").collect();
     assert_eq!(lines.len(), ims.len());
     let mut escaped_controls = 0;
-    for (line, im) in lines.iter().zip(&ims) {
-        let v: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
+    for ((line, v), im) in lines.iter().zip(&ims) {
         // The escapes decode back to exactly what the peer sent: a program gets the truth.
         assert_eq!(v["from"].as_str(), Some(im.from.as_str()), "{line}");
         assert_eq!(v["text"].as_str(), Some(im.text.as_str()), "{line}");

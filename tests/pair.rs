@@ -76,6 +76,39 @@ fn sign_on_takes_one_round_trip_and_an_im_one_more() {
 }
 
 #[test]
+fn an_im_to_a_uin_without_xhtml_is_plain_text_asking_for_typing_notices() {
+    let mut p = pair(RateClasses::aol());
+    p.connect();
+    assert!(p.run_until(10_000, signed_on), "never signed on: {:?}", p.events);
+    send(&mut p, 1, "123456789", "a < b & <i>c</i>\nd");
+    send(&mut p, 2, "Bob Bee", "a < b");
+    assert!(p.run_until(10_000, |p| acked(p, 1) && acked(p, 2)), "{:?}", p.events);
+    let sent: Vec<_> = p
+        .log
+        .iter()
+        .filter(|w| w.dir == Dir::ToServer && w.flap.channel == Channel::Data)
+        .filter_map(|w| match decode_snac_payload(&w.flap.payload) {
+            Ok((_, SnacBody::SendIm(im))) => Some(im),
+            _ => None,
+        })
+        .collect();
+    let texts: Vec<(String, Vec<u8>, bool)> = sent
+        .iter()
+        .map(|im| {
+            let m = im.message().unwrap().unwrap();
+            (m.text(), m.features.to_vec(), im.tlvs.has(flapjack::oscar::icbm::tlv::WANTS_TYPING))
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            ("a < b & <i>c</i>\r\nd".to_string(), vec![0x01], true),
+            ("<HTML><BODY>a &lt; b</BODY></HTML>".to_string(), vec![0x01, 0x01, 0x02], true),
+        ]
+    );
+}
+
+#[test]
 fn two_hundred_ims_pace_at_the_floor_of_aols_real_im_class() {
     let classes = RateClasses::aol();
     let class = *classes.classes.iter().find(|c| c.id == 3).unwrap();

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
 use flapjack::session::{
-    Availability, Buddy, BuddyList, DisconnectReason, Event, Group, ImFailure, IncomingIm,
-    NetworkError, SignOnFailure, SignOnStep, TypingState, UserInfo,
+    Availability, Buddy, BuddyList, DisconnectReason, Event, Group, IcqStatus, ImFailure,
+    IncomingIm, NetworkError, SignOnFailure, SignOnStep, TypingState, UserInfo,
 };
 use flapjack::text::is_dangerous;
 use flapjack::tui::{ui, App};
@@ -182,6 +182,26 @@ fn a_failed_sign_on_says_why_in_full_however_narrow() {
         let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(words(&pane).contains(&words(cause)), "cut off: {pane}");
     }
+    insta::assert_snapshot!(render(&app).backend());
+}
+
+#[test]
+fn buddy_list_shows_icq_status_marks_and_the_chat_title_names_the_status() {
+    let now = Instant::now();
+    let mut app = app();
+    let buddies = ["111111", "222222", "333333", "444444", "555555", "666666", "777777"];
+    let mut events = vec![
+        Event::SignedOn { screen_name: sn("123456") },
+        buddy_list(&[("ICQ", &buddies), ("AIM", &["Bob"])]),
+        presence("Bob", Availability::Away),
+    ];
+    for (name, status) in buddies.iter().zip(IcqStatus::ALL) {
+        events.push(icq_presence(name, status));
+    }
+    feed(&mut app, events, now);
+    open_chat(&mut app, "333333", now);
+    // Our own status, once the server confirmed it, is in the status bar.
+    feed(&mut app, vec![Event::StatusChanged(IcqStatus::Occupied)], now);
     insta::assert_snapshot!(render(&app).backend());
 }
 

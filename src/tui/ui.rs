@@ -14,7 +14,7 @@ use super::app::{App, ConnState, Focus, Overlay, Row};
 use super::conversation::Clock;
 use super::keymap::{Context, KeyAction};
 use super::theme;
-use crate::session::{Availability, SignOnStep, TypingState, UserInfo};
+use crate::session::{Availability, IcqStatus, SignOnStep, TypingState, UserInfo};
 use crate::text::{neutralize, neutralize_line};
 use crate::words;
 
@@ -76,13 +76,28 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
-/// The marker and style for an availability.
-pub fn marker(a: Availability) -> (&'static str, Style) {
-    match a {
-        Availability::Online => ("●", theme::online()),
-        Availability::Away => ("◑", theme::away()),
-        Availability::Idle => ("◔", theme::idle()),
-        Availability::Offline => ("○", theme::dim()),
+/// The marker and style for an availability; a signed-on buddy's ICQ status (other than
+/// online) takes precedence, since it is what the buddy chose to show.
+pub fn marker(a: Availability, status: Option<IcqStatus>) -> (&'static str, Style) {
+    match (a, status) {
+        (Availability::Offline, _) => ("○", theme::dim()),
+        (_, Some(s)) if s != IcqStatus::Online => status_marker(s),
+        (Availability::Online, _) => ("●", theme::online()),
+        (Availability::Away, _) => ("◑", theme::away()),
+        (Availability::Idle, _) => ("◔", theme::idle()),
+    }
+}
+
+/// The marker and style for an ICQ status.
+pub fn status_marker(s: IcqStatus) -> (&'static str, Style) {
+    match s {
+        IcqStatus::Online => ("●", theme::online()),
+        IcqStatus::Away => ("◑", theme::away()),
+        IcqStatus::NotAvailable => ("◒", theme::away()),
+        IcqStatus::Occupied => ("◐", theme::away()),
+        IcqStatus::DoNotDisturb => ("⊘", theme::error()),
+        IcqStatus::FreeForChat => ("◉", theme::online()),
+        IcqStatus::Invisible => ("◌", theme::dim()),
     }
 }
 
@@ -194,7 +209,7 @@ fn draw_buddies(frame: &mut Frame, app: &App, area: Rect) {
             }
             Row::Buddy { buddy, display, .. } => {
                 let availability = app.availability(&buddy.name);
-                let (mark, mark_style) = marker(availability);
+                let (mark, mark_style) = marker(availability, app.icq_status(&buddy.name));
                 let unread =
                     app.chats.iter().find(|c| c.peer == buddy.name).map_or(0, |c| c.unread);
                 let mut right = String::new();
@@ -283,7 +298,7 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
         );
         return;
     };
-    let (mark, mark_style) = marker(app.availability(&conv.peer));
+    let (mark, mark_style) = marker(app.availability(&conv.peer), app.icq_status(&conv.peer));
     let mut title = vec![Span::raw(" "), Span::styled(mark, mark_style), Span::raw(" ")];
     let name = truncate(&conv.peer_display, usize::from(area.width).saturating_sub(8));
     let name_width = name.width();
@@ -299,6 +314,11 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
             }
             Availability::Online => String::new(),
             Availability::Offline => "offline".to_string(),
+        };
+        let detail = match (p.availability, app.icq_status(&conv.peer)) {
+            (Availability::Offline, _) | (_, None) => detail,
+            (_, Some(s)) if detail.is_empty() => words::status_label(s).to_string(),
+            (_, Some(s)) => format!("{}, {detail}", words::status_label(s)),
         };
         if !detail.is_empty() && usize::from(area.width) > name_width + 16 {
             let room = usize::from(area.width).saturating_sub(name_width + 12);
@@ -392,7 +412,10 @@ pub fn state_text(app: &App) -> (String, Style) {
             (format!("signing on {n}/4: {what}…"), theme::status_bar())
         }
         ConnState::Online => match &app.away {
-            None => ("● online".to_string(), theme::status_bar()),
+            None => {
+                let (mark, _) = status_marker(app.status);
+                (format!("{mark} {}", words::status_label(app.status)), theme::status_bar())
+            }
             Some(msg) => (format!("◑ away: {}", neutralize_line(msg)), theme::status_bar()),
         },
         ConnState::Reconnecting { attempt, delay, reason } => (
@@ -477,10 +500,12 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         lines.push(Line::from(""));
     }
     lines.push(Line::styled("Commands", theme::group()));
+    let status_help = words::status_names();
     for (cmd, desc) in [
         ("/msg NAME [text]", "Open a chat (and send text)"),
         ("/away [message]", "Go away, with a message"),
         ("/back", "Come back"),
+        ("/status STATUS", status_help.as_str()),
         ("/add NAME [GROUP]", "Add a buddy (quote names with spaces)"),
         ("/remove NAME", "Remove a buddy"),
         ("/info [NAME]", "Show a profile and away message"),
@@ -493,7 +518,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         lines.push(Line::from(vec![
             Span::styled(format!("  {cmd}"), theme::unread()),
             Span::raw(" ".repeat(pad)),
-            Span::raw(desc),
+            Span::raw(desc.to_string()),
         ]));
     }
     lines.push(Line::from(""));
@@ -509,6 +534,13 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         Span::styled("○ offline", theme::dim()),
         Span::raw("  ✎ typing"),
     ]));
+    let mut icq = vec![Span::raw("  ICQ:")];
+    for s in &IcqStatus::ALL[2..] {
+        let (mark, style) = status_marker(*s);
+        icq.push(Span::raw("  "));
+        icq.push(Span::styled(format!("{mark} {}", words::status_label(*s)), style));
+    }
+    lines.push(Line::from(icq));
     lines.push(Line::from("  sent messages: · waiting  … queued  ↑ sent  ✓ delivered  ✗ failed"));
     lines.push(Line::from("    ✉ stored for offline delivery  ✓? accepted, maybe stored"));
     lines

@@ -27,6 +27,11 @@ password = "carol-pw"
 [[account]]
 screen_name = "123456789"
 password = "qwerty12"
+
+[[account]]
+screen_name = "987654321"
+password = "hunter22"
+buddies = ["123456789"]
 "#;
 
 /// How long any single expected event may take.

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flapjack::config::UiConfig;
 use flapjack::screenname::ScreenName;
-use flapjack::session::{Availability, Buddy, BuddyList, Event, Group, IncomingIm, Presence};
+use flapjack::session::{
+    Availability, Buddy, BuddyList, Event, Group, IcqStatus, IncomingIm, Presence,
+};
 use flapjack::tui::conversation::Clock;
 use flapjack::tui::keymap::Keymap;
 use flapjack::tui::{Action, App};
@@ -58,6 +60,20 @@ pub fn presence(name: &str, availability: Availability) -> Event {
         signed_on_at: None,
         warning_percent: 0,
         away_message: (availability == Availability::Away).then(|| "Out to lunch".to_string()),
+        status: None,
+    })
+}
+
+/// An ICQ buddy signed on with `status` (TLV 0x0006), not away by class flag.
+pub fn icq_presence(name: &str, status: IcqStatus) -> Event {
+    Event::Presence(Presence {
+        name: sn(name),
+        availability: Availability::Online,
+        idle_minutes: None,
+        signed_on_at: None,
+        warning_percent: 0,
+        away_message: None,
+        status: Some(status),
     })
 }
 

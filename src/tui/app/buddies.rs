@@ -3,7 +3,7 @@
 
 use super::{App, Focus};
 use crate::screenname::ScreenName;
-use crate::session::{Availability, Buddy, BuddyList};
+use crate::session::{Availability, Buddy, BuddyList, IcqStatus};
 use crate::text::neutralize_line;
 
 /// One group of the buddy list, as shown.
@@ -80,6 +80,11 @@ impl App {
     /// How a buddy is doing (offline when the server never said).
     pub fn availability(&self, name: &ScreenName) -> Availability {
         self.presence.get(name).map_or(Availability::Offline, |p| p.availability)
+    }
+
+    /// A buddy's ICQ status, when the server reports one and it says more than "online".
+    pub fn icq_status(&self, name: &ScreenName) -> Option<IcqStatus> {
+        self.presence.get(name).and_then(|p| p.status).filter(|s| *s != IcqStatus::Online)
     }
 
     /// The buddy list as rows: group headings, then (unless folded) their buddies with the

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::{Action, App, Focus, Overlay, DEFAULT_AWAY, DEFAULT_GROUP};
 use crate::screenname::{ScreenName, ScreenNameError};
-use crate::session::{Command, FeedbagAction};
+use crate::session::{Command, FeedbagAction, IcqStatus};
 use crate::tui::keymap::KeyAction;
 use crate::words;
 
@@ -45,6 +45,8 @@ pub enum SlashCommand {
     Quit,
     /// `/retry`: send the newest failed message again.
     Retry,
+    /// `/status online|away|na|occupied|dnd|ffc|invisible`: set our ICQ status.
+    Status(IcqStatus),
 }
 
 /// Why a line is not a valid slash command; the text is shown in the status bar.
@@ -59,6 +61,9 @@ pub enum ParseError {
         /// The command word as typed.
         command: String,
     },
+    /// `/status` without a status, or with one that does not exist (as typed).
+    #[error("/status takes one of {}", words::status_names())]
+    BadStatus(String),
     /// The screen name given cannot be one.
     #[error("{raw:?}: {reason}")]
     BadName {
@@ -100,6 +105,12 @@ impl SlashCommand {
             "help" => Ok(SlashCommand::Help),
             "quit" | "exit" => Ok(SlashCommand::Quit),
             "retry" => Ok(SlashCommand::Retry),
+            "status" => match args.as_slice() {
+                [one] => IcqStatus::from_name(one)
+                    .map(SlashCommand::Status)
+                    .ok_or_else(|| ParseError::BadStatus(one.clone())),
+                _ => Err(ParseError::BadStatus(rest.to_string())),
+            },
             other => Err(ParseError::Unknown(other.to_string())),
         }
     }
@@ -180,6 +191,7 @@ impl App {
             }
             SlashCommand::Quit => vec![Action::Send(Command::SignOff), Action::Quit],
             SlashCommand::Retry => self.retry(),
+            SlashCommand::Status(status) => vec![Action::Send(Command::SetStatus(status))],
         }
     }
 }
@@ -312,6 +324,34 @@ mod tests {
         assert_eq!(
             parse("/info \"  \""),
             Err(ParseError::BadName { raw: "  ".into(), reason: ScreenNameError::Empty })
+        );
+    }
+
+    #[test]
+    fn status_takes_one_of_seven_names() {
+        let cases = [
+            ("/status online", IcqStatus::Online),
+            ("/status away", IcqStatus::Away),
+            ("/status na", IcqStatus::NotAvailable),
+            ("/status occupied", IcqStatus::Occupied),
+            ("/status dnd", IcqStatus::DoNotDisturb),
+            ("/STATUS FFC", IcqStatus::FreeForChat),
+            ("/status  invisible ", IcqStatus::Invisible),
+        ];
+        for (line, want) in cases {
+            assert_eq!(parse(line), Ok(SlashCommand::Status(want)), "{line}");
+        }
+        assert_eq!(parse("/status"), Err(ParseError::BadStatus(String::new())));
+        assert_eq!(parse("/status busy"), Err(ParseError::BadStatus("busy".into())));
+        assert_eq!(parse("/status na now"), Err(ParseError::BadStatus("na now".into())));
+        assert_eq!(
+            parse("/status x").map_err(|e| e.to_string()),
+            Err("/status takes one of online|away|na|occupied|dnd|ffc|invisible".into())
+        );
+        let mut app = App::new("me", Keymap::default(), UiConfig::default());
+        assert_eq!(
+            app.execute(SlashCommand::Status(IcqStatus::NotAvailable)),
+            [Action::Send(Command::SetStatus(IcqStatus::NotAvailable))]
         );
     }
 

@@ -77,6 +77,10 @@ impl App {
             Event::ImFailed { id, reason } => self.finish_delivery(id, Delivery::Failed(reason)),
             Event::UserInfo(info) => self.overlay = Some(Overlay::Info(info)),
             Event::AwayChanged(away) => self.away = away,
+            Event::StatusChanged(status) => {
+                self.status = status;
+                self.set_notice(&words::status_changed(status), false);
+            }
             Event::BuddyListError(error) => self.set_notice(&words::buddy_list_error(&error), true),
             Event::RateWarning(notice) => self.set_notice(&words::rate_warning(&notice), true),
             Event::Warned { level_percent, by } => {

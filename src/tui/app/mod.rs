@@ -33,7 +33,7 @@ use super::ui;
 use crate::config::UiConfig;
 use crate::screenname::ScreenName;
 use crate::session::{
-    Command, DisconnectReason, MessageId, Presence, SignOnStep, TypingState, UserInfo,
+    Command, DisconnectReason, IcqStatus, MessageId, Presence, SignOnStep, TypingState, UserInfo,
 };
 use crate::text::neutralize_line;
 
@@ -144,6 +144,8 @@ pub struct App {
     pub state: ConnState,
     /// Our away message, if away.
     pub away: Option<String>,
+    /// Our ICQ status as the server last confirmed it.
+    pub status: IcqStatus,
     /// Buddy-list groups in order.
     pub groups: Vec<GroupView>,
     /// Last known presence per buddy.
@@ -208,6 +210,7 @@ impl App {
             account: neutralize_line(account).into_owned(),
             state: ConnState::Starting,
             away: None,
+            status: IcqStatus::Online,
             groups: Vec::new(),
             presence: HashMap::new(),
             chats: Vec::new(),

@@ -5,6 +5,7 @@
 use std::time::SystemTime;
 
 use crate::oscar::codes::{AuthErrorCode, FeedbagResult, MissedCallReason, RateChangeCode};
+pub use crate::oscar::userinfo::IcqStatus;
 use crate::oscar::SnacError;
 use crate::screenname::ScreenName;
 
@@ -38,6 +39,9 @@ pub enum Command {
     },
     /// Go away with a message (`Some`), or come back (`None`).
     SetAway(Option<String>),
+    /// Set our ICQ status (01/1E, §9.3); kept across reconnects. Servers that honour it show
+    /// it to ICQ peers, and Open OSCAR Server hides an invisible user from everyone.
+    SetStatus(IcqStatus),
     /// Add a buddy to a group, creating the group if it does not exist.
     AddBuddy {
         /// The buddy to add.
@@ -121,6 +125,9 @@ pub struct Presence {
     pub warning_percent: u16,
     /// The buddy's away message, once fetched (plain text, not yet sanitized for display).
     pub away_message: Option<String>,
+    /// The ICQ status from user-info TLV 0x0006, when the server sends one (`None` when
+    /// offline or when the server has no such TLV).
+    pub status: Option<IcqStatus>,
 }
 
 /// One buddy in the server-stored list.
@@ -434,6 +441,8 @@ pub enum Event {
     UserInfo(UserInfo),
     /// Our own away state as the server now has it.
     AwayChanged(Option<String>),
+    /// Our ICQ status as the server confirmed it in its 01/0F answer to our 01/1E.
+    StatusChanged(IcqStatus),
     /// A buddy-list change was refused, by the server or already by our copy of the list.
     BuddyListError(BuddyListError),
     /// The server says we are sending too fast (01/0A warning or limit).

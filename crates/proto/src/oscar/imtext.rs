@@ -17,6 +17,8 @@ pub const FRAGMENT_FEATURES: u8 = 0x05;
 pub const FRAGMENT_TEXT: u8 = 0x01;
 /// The features we send, as Open OSCAR Server and Twisted do.
 pub const DEFAULT_FEATURES: [u8; 3] = [0x01, 0x01, 0x02];
+/// The features ICQ clients send with a plain-text message (§10).
+pub const ICQ_FEATURES: [u8; 1] = [0x01];
 
 /// One text fragment: raw bytes plus the charset needed to turn them into a `String`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +131,13 @@ impl ImMessage {
         }
     }
 
+    /// A plain-text message as ICQ clients send one: features `01` and the text with CR LF
+    /// line ends (§10), no markup.
+    pub fn plain(text: &str) -> Self {
+        let crlf = text.replace("\r\n", "\n").replace('\n', "\r\n");
+        ImMessage { features: Bytes::from_static(&ICQ_FEATURES), texts: vec![ImText::from_text(&crlf)] }
+    }
+
     /// The whole message text (all fragments concatenated).
     pub fn text(&self) -> String {
         self.texts.iter().map(ImText::text).collect()
@@ -174,6 +183,12 @@ impl ImMessage {
             out.put_slice(&t.data);
         }
         Ok(())
+    }
+
+    /// The text read as plain text, as an ICQ peer without markup sends it: CR LF and lone CR
+    /// line ends become LF, and nothing is taken for markup.
+    pub fn plain_text(&self) -> String {
+        self.text().replace("\r\n", "\n").replace('\r', "\n")
     }
 
     /// Encodes into a fresh buffer, for use as a TLV value.
@@ -233,6 +248,16 @@ mod tests {
     }
 
     #[test]
+    fn plain_icq_text_is_literal_with_crlf_lines() {
+        let m = ImMessage::plain("a <b> & c\nd");
+        assert_eq!(m.features[..], [0x01]);
+        assert_eq!(m.text(), "a <b> & c\r\nd");
+        assert_eq!(m.plain_text(), "a <b> & c\nd");
+        let cr = ImMessage { features: vec![1].into(), texts: vec![ImText::from_text("x\ry\r\n")] };
+        assert_eq!(cr.plain_text(), "x\ny\n");
+    }
+
+    #[test]
     fn several_fragments_concatenate() {
         let data = [
             0x05, 0x01, 0x00, 0x01, 0x01, // features `01`
@@ -254,6 +279,14 @@ mod tests {
             prop_assert_eq!(ImText::from_text(&s).text(), s.clone());
             let bytes = ImMessage::new(&s).to_bytes().unwrap();
             prop_assert_eq!(ImMessage::decode(&bytes).unwrap().text(), s);
+        }
+
+        #[test]
+        fn plain_messages_keep_their_text_and_lines(s in "[^\r]{0,40}") {
+            let m = ImMessage::plain(&s);
+            prop_assert_eq!(&m.features[..], &ICQ_FEATURES[..]);
+            let back = ImMessage::decode(&m.to_bytes().unwrap()).unwrap();
+            prop_assert_eq!(back.plain_text(), s);
         }
 
         #[test]

@@ -422,6 +422,11 @@ impl SetStatus {
         SetStatus { tlvs: TlvBlock::new().with_u32(0x0006, status) }
     }
 
+    /// A body setting an ICQ status (§9.3).
+    pub fn icq(status: super::userinfo::IcqStatus) -> Self {
+        Self::status(status.word())
+    }
+
     /// The status word being set.
     pub fn status_word(&self) -> Option<u32> {
         self.tlvs.get_u32(0x0006)

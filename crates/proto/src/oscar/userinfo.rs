@@ -23,6 +23,10 @@ pub const CAP_ICQ_SERVER_RELAY: Capability = uuid(0x09461349, 0x4C7F, 0x11D1);
 pub const CAP_INTEROPERATE: Capability = uuid(0x0946134D, 0x4C7F, 0x11D1);
 /// UCS-2 (Unicode) instant messages.
 pub const CAP_UNICODE: Capability = uuid(0x0946134E, 0x4C7F, 0x11D1);
+/// XHTML instant messages and profiles (instead of AOL's HTML dialect): an ICQ peer
+/// advertising it sends and accepts markup; one without it sends and expects plain text, and
+/// Open OSCAR Server strips the markup an ICQ sender writes to it (§3.3, §10).
+pub const CAP_XHTML_IM: Capability = uuid(0x09460002, 0x4C7F, 0x11D1);
 /// Marker that short (u16) capabilities are understood.
 pub const CAP_SHORT_CAPS: Capability = uuid(0x09460000, 0x4C7F, 0x11D1);
 /// Typing notifications.
@@ -148,6 +152,11 @@ impl UserInfo {
         self.tlvs.get_u32(tlv::STATUS)
     }
 
+    /// The ICQ status from TLV 0x0006, when the block carries one (§9.3).
+    pub fn icq_status(&self) -> Option<IcqStatus> {
+        self.status().map(IcqStatus::from_word)
+    }
+
     /// Online time in seconds.
     pub fn online_time(&self) -> Option<u32> {
         self.tlvs.get_u32(tlv::ONLINE_TIME)
@@ -184,6 +193,112 @@ impl UserInfo {
     }
 }
 
+/// The ICQ statuses a user can pick, as 01/1E sets them and user-info TLV 0x0006 reports them
+/// (§9.3). The wire word has flags in its high half (web aware, hide IP, …) and status bits in
+/// its low half; clients set several bits for one status (ICQ's "do not disturb" is 0x0013).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum IcqStatus {
+    /// Available (no status bit).
+    #[default]
+    Online,
+    /// Away (0x0001).
+    Away,
+    /// Not available, "extended away" (0x0004, sent as 0x0005).
+    NotAvailable,
+    /// Occupied (0x0010, sent as 0x0011).
+    Occupied,
+    /// Do not disturb (0x0002, sent as 0x0013).
+    DoNotDisturb,
+    /// Free for chat (0x0020).
+    FreeForChat,
+    /// Invisible (0x0100): servers hide the user from everyone.
+    Invisible,
+}
+
+/// ICQ status bits of the low half of TLV 0x0006 (§9.3).
+pub mod status_bits {
+    /// Away.
+    pub const AWAY: u32 = 0x0001;
+    /// Do not disturb.
+    pub const DND: u32 = 0x0002;
+    /// Not available.
+    pub const NA: u32 = 0x0004;
+    /// Occupied.
+    pub const OCCUPIED: u32 = 0x0010;
+    /// Free for chat.
+    pub const FFC: u32 = 0x0020;
+    /// Invisible.
+    pub const INVISIBLE: u32 = 0x0100;
+}
+
+impl IcqStatus {
+    /// Every status, in the order menus list them.
+    pub const ALL: [IcqStatus; 7] = [
+        IcqStatus::Online,
+        IcqStatus::Away,
+        IcqStatus::NotAvailable,
+        IcqStatus::Occupied,
+        IcqStatus::DoNotDisturb,
+        IcqStatus::FreeForChat,
+        IcqStatus::Invisible,
+    ];
+
+    /// Reads a TLV 0x0006 word. The flags half is ignored; of several status bits the
+    /// strongest wins (invisible, then do not disturb, occupied, not available, away, free for
+    /// chat), which is how ICQ's combined values (0x0013, 0x0011, 0x0005) come out right.
+    pub fn from_word(word: u32) -> Self {
+        use status_bits::*;
+        let bits = word & 0xFFFF;
+        if bits & INVISIBLE != 0 {
+            IcqStatus::Invisible
+        } else if bits & DND != 0 {
+            IcqStatus::DoNotDisturb
+        } else if bits & OCCUPIED != 0 {
+            IcqStatus::Occupied
+        } else if bits & NA != 0 {
+            IcqStatus::NotAvailable
+        } else if bits & AWAY != 0 {
+            IcqStatus::Away
+        } else if bits & FFC != 0 {
+            IcqStatus::FreeForChat
+        } else {
+            IcqStatus::Online
+        }
+    }
+
+    /// The word 01/1E sends: the status bits ICQ clients send for it, no flags.
+    pub fn word(self) -> u32 {
+        use status_bits::*;
+        match self {
+            IcqStatus::Online => 0,
+            IcqStatus::Away => AWAY,
+            IcqStatus::NotAvailable => NA | AWAY,
+            IcqStatus::Occupied => OCCUPIED | AWAY,
+            IcqStatus::DoNotDisturb => DND | OCCUPIED | AWAY,
+            IcqStatus::FreeForChat => FFC,
+            IcqStatus::Invisible => INVISIBLE,
+        }
+    }
+
+    /// The short name `/status` takes and `--listen` prints (`online`, `na`, `dnd`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            IcqStatus::Online => "online",
+            IcqStatus::Away => "away",
+            IcqStatus::NotAvailable => "na",
+            IcqStatus::Occupied => "occupied",
+            IcqStatus::DoNotDisturb => "dnd",
+            IcqStatus::FreeForChat => "ffc",
+            IcqStatus::Invisible => "invisible",
+        }
+    }
+
+    /// The status a short name (as [`IcqStatus::name`] gives, any case) stands for.
+    pub fn from_name(name: &str) -> Option<Self> {
+        IcqStatus::ALL.into_iter().find(|s| s.name().eq_ignore_ascii_case(name))
+    }
+}
+
 /// Splits concatenated 16-byte UUIDs, dropping a trailing partial one.
 pub fn split_capabilities(bytes: &[u8]) -> Vec<Capability> {
     bytes.chunks_exact(16).filter_map(|c| Capability::try_from(c).ok()).collect()
@@ -213,6 +328,48 @@ mod tests {
         assert_eq!(hex::encode(CAP_CHAT), "748f2420628711d18222444553540000");
         assert_eq!(hex::encode(CAP_UNICODE), "0946134e4c7f11d18222444553540000");
         assert_eq!(hex::encode(CAP_TYPING), "563fc8090b6f41bd9f79422609dfa2f3");
+        assert_eq!(hex::encode(CAP_XHTML_IM), "094600024c7f11d18222444553540000");
+    }
+
+    #[test]
+    fn icq_status_words_read_as_icq_clients_send_them() {
+        // The combined values ICQ 2000b-era clients and libpurple send (§9.3).
+        let cases = [
+            (0x0000_0000, IcqStatus::Online),
+            (0x0000_0001, IcqStatus::Away),
+            (0x0000_0005, IcqStatus::NotAvailable),
+            (0x0000_0004, IcqStatus::NotAvailable),
+            (0x0000_0011, IcqStatus::Occupied),
+            (0x0000_0010, IcqStatus::Occupied),
+            (0x0000_0013, IcqStatus::DoNotDisturb),
+            (0x0000_0002, IcqStatus::DoNotDisturb),
+            (0x0000_0020, IcqStatus::FreeForChat),
+            (0x0000_0100, IcqStatus::Invisible),
+            (0x0000_0113, IcqStatus::Invisible),
+            // Flags in the high half (hide IP, DC auth, web aware) change nothing.
+            (0x1003_0005, IcqStatus::NotAvailable),
+            (0x1002_0000, IcqStatus::Online),
+        ];
+        for (word, want) in cases {
+            assert_eq!(IcqStatus::from_word(word), want, "{word:#010x}");
+        }
+        assert_eq!(IcqStatus::NotAvailable.word(), 0x0005);
+        assert_eq!(IcqStatus::DoNotDisturb.word(), 0x0013);
+        assert_eq!(IcqStatus::Occupied.word(), 0x0011);
+        let mut info = UserInfo::new("123456");
+        assert_eq!(info.icq_status(), None);
+        info.set_u32(tlv::STATUS, 0x0002_0005);
+        assert_eq!(info.icq_status(), Some(IcqStatus::NotAvailable));
+    }
+
+    #[test]
+    fn icq_status_names() {
+        for s in IcqStatus::ALL {
+            assert_eq!(IcqStatus::from_name(s.name()), Some(s));
+        }
+        assert_eq!(IcqStatus::from_name("DND"), Some(IcqStatus::DoNotDisturb));
+        assert_eq!(IcqStatus::from_name("N/A"), None);
+        assert_eq!(IcqStatus::from_name(""), None);
     }
 
     #[test]
@@ -257,6 +414,19 @@ mod tests {
             let (back, rest) = UserInfo::decode_prefix(&out).unwrap();
             prop_assert_eq!(back, info);
             prop_assert_eq!(rest, &tail[..]);
+        }
+
+        #[test]
+        fn icq_status_word_round_trips(i in 0usize..7, flags in any::<u16>()) {
+            let s = IcqStatus::ALL[i];
+            prop_assert_eq!(IcqStatus::from_word(s.word()), s);
+            prop_assert_eq!(IcqStatus::from_word(u32::from(flags) << 16 | s.word()), s);
+        }
+
+        #[test]
+        fn any_status_word_reads_as_a_status_that_writes_back_to_itself(word in any::<u32>()) {
+            let s = IcqStatus::from_word(word);
+            prop_assert_eq!(IcqStatus::from_word(s.word()), s);
         }
     }
 }

@@ -23,6 +23,9 @@ impl SessionState {
             (false, Some(_)) => Availability::Idle,
             (false, None) => Availability::Online,
         };
+        if info.tlvs.has(userinfo::tlv::CAPABILITIES) {
+            self.note_capabilities(&name, &info);
+        }
         let previous = self.presence.get(&name);
         let away_message = if away { previous.and_then(|p| p.away_message.clone()) } else { None };
         let presence = Presence {
@@ -32,6 +35,7 @@ impl SessionState {
             signed_on_at: info.signon_time().map(unix_time),
             warning_percent: info.warning_level / 10,
             away_message,
+            status: info.icq_status(),
         };
         let changed = previous != Some(&presence);
         self.departed.remove(&name);
@@ -46,10 +50,27 @@ impl SessionState {
         }
     }
 
+    /// Remembers whether `name`'s client takes markup (the XHTML capability), from a user-info
+    /// block that lists its capabilities.
+    pub(super) fn note_capabilities(&mut self, name: &ScreenName, info: &userinfo::UserInfo) {
+        if info.has_capability(&userinfo::CAP_XHTML_IM) {
+            self.xhtml_peers.insert(name.clone());
+        } else {
+            self.xhtml_peers.remove(name);
+        }
+    }
+
+    /// Whether messages to and from `name` are markup: always for AIM names, and for an ICQ
+    /// account only when its client advertised XHTML (§10).
+    pub(super) fn speaks_markup(&self, name: &ScreenName) -> bool {
+        !name.is_uin() || self.xhtml_peers.contains(name)
+    }
+
     fn on_departed(&mut self, info: &userinfo::UserInfo) {
         let name = ScreenName::from_wire(&info.screen_name);
         self.presence.remove(&name);
         self.departed.insert(name.clone());
+        self.xhtml_peers.remove(&name);
         self.emit(Event::Presence(Presence {
             name,
             availability: Availability::Offline,
@@ -57,6 +78,7 @@ impl SessionState {
             signed_on_at: None,
             warning_percent: info.warning_level / 10,
             away_message: None,
+            status: None,
         }));
     }
 }

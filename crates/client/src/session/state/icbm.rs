@@ -11,11 +11,17 @@ impl SessionState {
         }
     }
 
-    /// 04/06: sends an IM asking for a host ack and offline storage; it is pending until 04/0C
-    /// or an error. When the buddy list does not say whether `to` is online, a locate query
-    /// rides in the same flight (see the module docs of `state`).
+    /// 04/06: sends an IM asking for a host ack, offline storage and the peer's typing notices
+    /// (TLV 0x000B); it is pending until 04/0C or an error. An ICQ peer without the XHTML
+    /// capability gets plain text as ICQ clients write it, everyone else escaped HTML (§7.2,
+    /// §10). When the buddy list does not say whether `to` is online, a locate query rides in
+    /// the same flight (see the module docs of `state`).
     pub(super) fn send_im(&mut self, now: u64, id: MessageId, to: ScreenName, text: &str) {
-        let message = ImMessage::new(&html_body(text));
+        let message = if self.speaks_markup(&to) {
+            ImMessage::new(&html_body(text))
+        } else {
+            ImMessage::plain(text)
+        };
         let cookie: [u8; 8] = self.rng.random();
         let mut body = match SendIm::new(cookie, to.as_str(), &message, true) {
             Ok(b) => b,
@@ -31,6 +37,7 @@ impl SessionState {
             return;
         }
         body.tlvs.push(oscar::icbm::tlv::STORE_OFFLINE, Vec::new());
+        body.tlvs.push(oscar::icbm::tlv::WANTS_TYPING, Vec::new());
         let whereabouts = self.whereabouts(&to);
         if whereabouts == Whereabouts::Asking && !self.asking_about(&to) {
             let query = locate_query(&to);
@@ -126,9 +133,20 @@ impl SessionState {
             tracing::info!("dropping a repeated IM (same cookie) from {}", from.as_str());
             return;
         }
+        if im.sender.tlvs.has(userinfo::tlv::CAPABILITIES) {
+            self.note_capabilities(&from, &im.sender);
+        }
+        let markup = self.speaks_markup(&from);
         let text = match im.channel {
             oscar::icbm::CHANNEL_IM => match im.message() {
-                Some(Ok(m)) => to_plain(&m.text()),
+                Some(Ok(m)) => {
+                    let text = m.text();
+                    if markup && (!from.is_uin() || looks_like_html(&text)) {
+                        to_plain(&text)
+                    } else {
+                        m.plain_text()
+                    }
+                }
                 Some(Err(e)) => {
                     tracing::warn!(
                         "skipping an IM from {} that does not decode: {e}",
@@ -209,4 +227,12 @@ impl SessionState {
             });
         }
     }
+}
+
+/// Whether an ICQ peer's message is a markup document (`<html>…` or `<body>…`). A client with
+/// the XHTML capability still sends plain text to peers it believes lack it, so the capability
+/// alone does not make a message markup (§10).
+fn looks_like_html(text: &str) -> bool {
+    let start = text.trim_start().get(..5).unwrap_or_default();
+    start.eq_ignore_ascii_case("<html") || start.eq_ignore_ascii_case("<body")
 }

@@ -60,11 +60,12 @@ use crate::oscar::icbm::{HostAck, MissedCalls};
 use crate::oscar::icbm::{IcbmParams, SendIm, Typing};
 use crate::oscar::locate::UserInfoReply;
 use crate::oscar::locate::{LocateRightsQuery, SetInfo, UserInfoQuery};
+use crate::oscar::oservice::SetStatus;
 use crate::oscar::oservice::{ClientReady, FamilyTool, FamilyVersion, RateAck, VersionList};
 use crate::oscar::oservice::{FamilyList, RateParamsReply};
 use crate::oscar::oservice::{Motd, RateChange, SelfInfo, Warning};
 use crate::oscar::permitdeny::PdRightsQuery;
-use crate::oscar::userinfo::{self, CAP_INTEROPERATE, CAP_TYPING, CAP_UNICODE};
+use crate::oscar::userinfo::{self, CAP_INTEROPERATE, CAP_TYPING, CAP_UNICODE, CAP_XHTML_IM};
 use crate::oscar::SnacError;
 use crate::oscar::{buddy::BuddyRightsQuery, snac::SnacHeader};
 use crate::oscar::{
@@ -76,11 +77,13 @@ use crate::text::html::{from_plain, to_plain};
 
 use super::api::{
     Availability, BuddyListError, Command, Delivery, DisconnectReason, Event, FeedbagAction,
-    FeedbagFailure, ImFailure, IncomingIm, MessageId, NetworkError, Presence, RateNotice,
-    SignOnFailure, SignOnStep, TypingState, UserInfo,
+    FeedbagFailure, IcqStatus, ImFailure, IncomingIm, MessageId, NetworkError, Presence,
+    RateNotice, SignOnFailure, SignOnStep, TypingState, UserInfo,
 };
 use super::feedbag::{Change, Feedbag};
 
+/// The tag of our 01/1E, whose 01/0F answer carries the status the server now shows.
+const STATUS_TAG: Tag = Tag::Query(0x01, 0x1E);
 /// Send a keepalive after this long without sending anything (§8.1).
 pub const KEEPALIVE_MS: u64 = 60_000;
 /// Give up on a BOS sign-on that has not produced the buddy list after this long.
@@ -210,6 +213,11 @@ pub struct SessionState {
     /// Buddies that departed (03/0C) on this connection: known to be offline.
     departed: HashSet<ScreenName>,
     away: Option<String>,
+    /// The ICQ status the user chose; sent with 01/1E whenever it is not plain online.
+    status: IcqStatus,
+    /// Peers whose user info advertised the XHTML capability: they get and send markup even
+    /// when they are ICQ accounts (§10).
+    xhtml_peers: HashSet<ScreenName>,
     max_message: usize,
     recent_cookies: VecDeque<(String, [u8; 8])>,
     out: Output,
@@ -268,6 +276,8 @@ impl SessionState {
             presence: HashMap::new(),
             departed: HashSet::new(),
             away: None,
+            status: IcqStatus::Online,
+            xhtml_peers: HashSet::new(),
             max_message: DEFAULT_MAX_MESSAGE,
             recent_cookies: VecDeque::new(),
             out: Output::default(),
@@ -386,6 +396,12 @@ impl SessionState {
             .into_iter()
             .map(|body| Outgoing { body, tag: Tag::Plain })
             .collect();
+        if self.status != IcqStatus::Online {
+            // A chosen status is set again before 01/02, as ICQ clients do (§10), so buddies
+            // never see us plain online (or visible) in between.
+            let at = flight.len().saturating_sub(1);
+            flight.insert(at, self.set_status_snac());
+        }
         // The locate queries for IMs still asking where their recipient is go first (once per
         // recipient: answers lost with the old connection, or never asked because the IM was
         // queued before any connection), then IMs written on a connection that dropped (they
@@ -456,11 +472,17 @@ impl SessionState {
         ]
     }
 
+    /// 01/1E with our ICQ status, tagged so its 01/0F answer confirms it.
+    fn set_status_snac(&self) -> Outgoing {
+        Outgoing { body: SnacBody::SetStatus(SetStatus::icq(self.status)), tag: STATUS_TAG }
+    }
+
     /// 02/04 with our capabilities (at sign-on) and the away message (`""` = back).
     fn set_info(&self, with_caps: bool) -> SetInfo {
         let mut info = SetInfo::default();
         if with_caps {
-            info = info.with_capabilities(&[CAP_TYPING, CAP_UNICODE, CAP_INTEROPERATE]);
+            info =
+                info.with_capabilities(&[CAP_TYPING, CAP_UNICODE, CAP_INTEROPERATE, CAP_XHTML_IM]);
         }
         match &self.away {
             Some(text) => info.with_away_message(&html_body(text)),
@@ -525,6 +547,7 @@ impl SessionState {
                 p.availability = Availability::Offline;
                 p.idle_minutes = None;
                 p.away_message = None;
+                p.status = None;
                 self.emit(Event::Presence(p));
             }
         }
@@ -631,6 +654,15 @@ impl SessionState {
                     self.enqueue(body, Tag::Plain);
                 }
             }
+            Command::SetStatus(status) => {
+                self.status = status;
+                if self.connected {
+                    // Only the newest choice matters: drop one the limiter still holds.
+                    self.queue.retain(|o| !matches!(o.body, SnacBody::SetStatus(_)));
+                    let out = self.set_status_snac();
+                    self.queue.push_back(out);
+                }
+            }
             Command::SetAway(message) => {
                 self.away = message.clone();
                 if self.connected {
@@ -732,7 +764,7 @@ impl SessionState {
         match body {
             B::RateParamsReply(reply) => self.rate_params_reply(now, &header, &reply),
             B::RateChange(change) => self.rate_change(now, &change),
-            B::SelfInfo(info) => self.self_info(&info),
+            B::SelfInfo(info) => self.self_info(&header, &info),
             B::Warning(warning) => self.warning(warning),
             B::Motd(motd) => self.motd(&motd),
             B::Migrate(_) => self.migrate(),

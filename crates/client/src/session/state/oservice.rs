@@ -63,9 +63,17 @@ impl SessionState {
         self.paused = false;
     }
 
-    /// 01/0F: our own info; the server's spelling of our screen name is the one shown.
-    pub(super) fn self_info(&mut self, info: &SelfInfo) {
+    /// 01/0F: our own info; the server's spelling of our screen name is the one shown. When
+    /// it answers our 01/1E, its status TLV is the status others now see (§9.3).
+    pub(super) fn self_info(&mut self, header: &SnacHeader, info: &SelfInfo) {
         self.display_name = Some(ScreenName::from_wire(&info.info.screen_name));
+        if self.in_flight.get(&header.request_id) == Some(&STATUS_TAG) {
+            self.in_flight.remove(&header.request_id);
+            match info.info.icq_status() {
+                Some(status) => self.emit(Event::StatusChanged(status)),
+                None => tracing::info!("the server answered our status without saying it"),
+            }
+        }
     }
 
     /// 01/10: we were warned.

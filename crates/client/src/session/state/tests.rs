@@ -1225,3 +1225,173 @@ fn sent_ims(out: &Output) -> Vec<SendIm> {
         .filter_map(|(_, b)| if let SnacBody::SendIm(i) = b { Some(i) } else { None })
         .collect()
 }
+
+
+/// The one 04/06 an output carries.
+fn the_im(out: &Output) -> SendIm {
+    let ims: Vec<SendIm> = snacs(out)
+        .into_iter()
+        .filter_map(|(_, b)| match b {
+            SnacBody::SendIm(im) => Some(im),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ims.len(), 1, "{ims:?}");
+    ims.into_iter().next().unwrap()
+}
+
+fn arrived_with(name: &str, status: Option<u32>, caps: &[userinfo::Capability]) -> SnacBody {
+    let mut info = WireInfo::new(name);
+    info.set_class(0x50);
+    if let Some(word) = status {
+        info.set_u32(userinfo::tlv::STATUS, word);
+    }
+    info.set_capabilities(caps);
+    SnacBody::BuddyArrived(crate::oscar::buddy::BuddyPresence::one(info))
+}
+
+fn im_from(name: &str, caps: Option<&[userinfo::Capability]>, text: &str) -> SnacBody {
+    let cookie = [text.len() as u8; 8];
+    let mut sender = WireInfo::new(name);
+    if let Some(caps) = caps {
+        sender.set_capabilities(caps);
+    }
+    let message = ImMessage { features: vec![1].into(), texts: vec![ImText::from_text(text)] };
+    SnacBody::IncomingIm(WireIm {
+        cookie,
+        channel: 1,
+        sender,
+        tlvs: TlvBlock::new().with(oscar::icbm::tlv::MESSAGE_DATA, message.to_bytes().unwrap()),
+    })
+}
+
+fn received_text(out: &Output) -> String {
+    match &out.events[..] {
+        [Event::ImReceived(im)] => im.text.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_im_to_a_uin_without_xhtml_is_plain_text_and_asks_for_typing() {
+    let mut s = signed_on(vec![]);
+    let text = "1 < 2 & <b>not bold</b>\nnext line";
+    s.handle_command(10, Command::SendIm { id: 1, to: sn("123456"), text: text.into() });
+    let im = the_im(&s.take_output());
+    let message = im.message().unwrap().unwrap();
+    assert_eq!(message.features[..], [0x01]);
+    assert_eq!(message.text(), "1 < 2 & <b>not bold</b>\r\nnext line");
+    assert!(im.tlvs.has(oscar::icbm::tlv::WANTS_TYPING));
+    assert!(im.tlvs.value(oscar::icbm::tlv::WANTS_TYPING).is_some_and(<[u8]>::is_empty));
+    // Non-ASCII plain text still travels as UCS-2, unescaped.
+    s.handle_command(11, Command::SendIm { id: 2, to: sn("123456"), text: "ö ✓ 你好".into() });
+    let im = the_im(&s.take_output());
+    let message = im.message().unwrap().unwrap();
+    assert_eq!(message.texts[0].charset, oscar::imtext::CHARSET_UCS2);
+    assert_eq!(message.text(), "ö ✓ 你好");
+}
+
+#[test]
+fn an_im_to_an_aim_name_or_an_xhtml_uin_is_escaped_html() {
+    let mut s = signed_on(vec![]);
+    s.handle_command(10, Command::SendIm { id: 1, to: sn("bob"), text: "a < b".into() });
+    let im = the_im(&s.take_output());
+    assert_eq!(im.message().unwrap().unwrap().text(), "<HTML><BODY>a &lt; b</BODY></HTML>");
+    assert!(im.tlvs.has(oscar::icbm::tlv::WANTS_TYPING));
+    s.handle_frame(11, server(&arrived_with("123456", Some(0), &[CAP_XHTML_IM]), 0x8000_0001, 0));
+    s.take_output();
+    s.handle_command(12, Command::SendIm { id: 2, to: sn("123456"), text: "a < b".into() });
+    let im = the_im(&s.take_output());
+    assert_eq!(im.message().unwrap().unwrap().text(), "<HTML><BODY>a &lt; b</BODY></HTML>");
+    // Its client changed and no longer advertises XHTML: plain again.
+    s.handle_frame(13, server(&arrived_with("123456", Some(0), &[CAP_TYPING]), 0x8000_0002, 0));
+    s.take_output();
+    s.handle_command(14, Command::SendIm { id: 3, to: sn("123456"), text: "a < b".into() });
+    assert_eq!(the_im(&s.take_output()).message().unwrap().unwrap().text(), "a < b");
+}
+
+#[test]
+fn an_im_from_a_uin_is_plain_text_unless_its_client_advertises_xhtml() {
+    let mut s = signed_on(vec![]);
+    s.handle_frame(1, server(&im_from("123456", None, "x <b>y</b> &amp;\r\nz"), 0x8000_0001, 0));
+    assert_eq!(received_text(&s.take_output()), "x <b>y</b> &amp;\nz");
+    let caps: &[userinfo::Capability] = &[CAP_XHTML_IM];
+    let html = im_from("123456", Some(caps), "<HTML><BODY>x <b>y</b> &amp;</BODY></HTML>");
+    s.handle_frame(2, server(&html, 0x8000_0002, 0));
+    assert_eq!(received_text(&s.take_output()), "x y &");
+    // Plain text from that same client (it did not know we take markup) stays literal.
+    let plain = im_from("123456", Some(caps), "1 <b>2</b> &amp;");
+    s.handle_frame(3, server(&plain, 0x8000_0004, 0));
+    assert_eq!(received_text(&s.take_output()), "1 <b>2</b> &amp;");
+    // AIM names are always HTML.
+    s.handle_frame(4, server(&im_from("bob", None, "<b>hi</b> &lt;3"), 0x8000_0003, 0));
+    assert_eq!(received_text(&s.take_output()), "hi <3");
+}
+
+#[test]
+fn we_advertise_xhtml_at_sign_on() {
+    let mut s = state();
+    s.connection_started(0, b"c");
+    let caps = snacs(&s.take_output()).into_iter().find_map(|(_, b)| match b {
+        SnacBody::SetInfo(i) => i.tlvs.value(0x0005).map(userinfo::split_capabilities),
+        _ => None,
+    });
+    assert!(caps.is_some_and(|c| c.contains(&CAP_XHTML_IM) && c.contains(&CAP_TYPING)));
+}
+
+#[test]
+fn icq_status_of_buddies_is_reported_from_tlv_6() {
+    let mut s = signed_on(vec![]);
+    s.handle_frame(1, server(&arrived_with("123456", Some(0x1002_0005), &[]), 0x8000_0001, 0));
+    match &s.take_output().events[..] {
+        [Event::Presence(p)] => {
+            assert_eq!(p.status, Some(IcqStatus::NotAvailable));
+            assert_eq!(p.availability, Availability::Online);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A status change alone is a presence change.
+    s.handle_frame(2, server(&arrived_with("123456", Some(0x13), &[]), 0x8000_0002, 0));
+    assert!(matches!(&s.take_output().events[..],
+        [Event::Presence(p)] if p.status == Some(IcqStatus::DoNotDisturb)));
+    // No TLV 0x0006, no status.
+    s.handle_frame(3, server(&arrived_with("bob", None, &[]), 0x8000_0003, 0));
+    assert!(matches!(&s.take_output().events[..], [Event::Presence(p)] if p.status.is_none()));
+}
+
+#[test]
+fn set_status_sends_01_1e_and_reports_what_the_server_confirms() {
+    let mut s = signed_on(vec![]);
+    s.handle_command(10, Command::SetStatus(IcqStatus::NotAvailable));
+    let out = s.take_output();
+    assert!(out.events.is_empty(), "nothing happened yet: {:?}", out.events);
+    let (hdr, body) = snacs(&out).remove(0);
+    match body {
+        SnacBody::SetStatus(st) => assert_eq!(st.status_word(), Some(0x0005)),
+        other => panic!("{other:?}"),
+    }
+    // An unrelated 01/0F says nothing about the status.
+    let mut info = WireInfo::new("alice");
+    info.set_u32(userinfo::tlv::STATUS, 0);
+    let unsolicited = SnacBody::SelfInfo(SelfInfo { info: info.clone(), more: vec![] });
+    s.handle_frame(11, server(&unsolicited, 0x8000_0009, 0));
+    assert!(s.take_output().events.is_empty());
+    info.set_u32(userinfo::tlv::STATUS, 0x0005);
+    let answer = SnacBody::SelfInfo(SelfInfo { info, more: vec![] });
+    s.handle_frame(12, server(&answer, hdr.request_id, 0));
+    assert_eq!(s.take_output().events, [Event::StatusChanged(IcqStatus::NotAvailable)]);
+    // After a reconnect the status is set again before 01/02.
+    s.connection_lost(true);
+    s.take_output();
+    s.connection_started(100, b"c");
+    let sent = ids(&s.take_output());
+    let set = sent.iter().position(|id| *id == (0x01, 0x1E)).expect("01/1E in the flight");
+    let ready = sent.iter().position(|id| *id == (0x01, 0x02)).unwrap();
+    assert!(set < ready, "{sent:?}");
+    // Online again: nothing extra on the next connection.
+    s.handle_command(101, Command::SetStatus(IcqStatus::Online));
+    assert!(ids(&s.take_output()).contains(&(0x01, 0x1E)));
+    s.connection_lost(true);
+    s.connection_started(200, b"c");
+    assert!(!ids(&s.take_output()).contains(&(0x01, 0x1E)));
+}
