@@ -118,7 +118,9 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
             }
             Event::ImFailed { id: ID, reason } => {
                 let outcome = match reason {
-                    ImFailure::RecipientOffline | ImFailure::Refused => {
+                    ImFailure::RecipientOffline
+                    | ImFailure::OfflineInboxFull
+                    | ImFailure::Refused => {
                         SendOutcome::RecipientUnavailable
                     }
                     _ => SendOutcome::NetworkError,
