@@ -409,6 +409,25 @@ fn encode_raw(family: u16, subtype: u16, request_id: u32, body: &[u8]) -> bytes:
 }
 
 #[tokio::test]
+async fn service_requests_for_services_not_run_are_unavailable() {
+    use flapjack::oscar::oservice::ServiceRequest;
+    let server = start().await;
+    let mut c = Client::sign_on(&server, "Carol").await;
+    // Classic clients ask for ChatNav and Alert at sign-on, then BART for icons.
+    for family in [0x000D, 0x0018, 0x0010] {
+        let id = c.send(SnacBody::ServiceRequest(ServiceRequest { family, ..Default::default() })).await;
+        let (h, body) = c.expect(0x0001, 0x0001).await;
+        assert_eq!(h.request_id, id);
+        assert_eq!(error_code(&body), SnacErrorCode::ServiceUnavailable, "{family:#x}");
+    }
+    // The session goes on.
+    let id = c.send(SnacBody::SelfInfoQuery).await;
+    let (h, _) = c.expect(0x0001, 0x000F).await;
+    assert_eq!(h.request_id, id);
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn old_oservice_gets_30_byte_rate_entries() {
     let server = start().await;
     let cookie = issue_cookie(&server, "Carol");
