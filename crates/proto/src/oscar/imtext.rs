@@ -57,7 +57,7 @@ impl ImText {
 /// Decodes UTF-16BE as `char::decode_utf16` does (a lone surrogate or an odd last byte becomes
 /// U+FFFD), without the iterator adapter that made the std version the costliest step of
 /// decoding an IM (see `benches/codec.rs`).
-fn utf16be_lossy(data: &[u8]) -> String {
+pub(crate) fn utf16be_lossy(data: &[u8]) -> String {
     let mut s = String::with_capacity(data.len() / 2 + data.len() / 8);
     let mut units = data.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).peekable();
     while let Some(u) = units.next() {
