@@ -120,9 +120,7 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
                 let outcome = match reason {
                     ImFailure::RecipientOffline
                     | ImFailure::OfflineInboxFull
-                    | ImFailure::Refused => {
-                        SendOutcome::RecipientUnavailable
-                    }
+                    | ImFailure::Refused => SendOutcome::RecipientUnavailable,
                     _ => SendOutcome::NetworkError,
                 };
                 return SendReport::fail(outcome, words::im_failure(&reason, &peer));

@@ -413,7 +413,8 @@ fn signed_query(token: &StoredToken, url: &str) -> String {
     use flapjack::auth::sign;
     let ts = token.server_now().to_string();
     let params = [("a", token.token.expose()), ("f", "json"), ("k", "flapjack"), ("ts", &ts)];
-    let sig = sign::sign_sha256(token.session_key.expose(), &sign::base_string("GET", url, &params));
+    let sig =
+        sign::sign_sha256(token.session_key.expose(), &sign::base_string("GET", url, &params));
     format!("{}&sig_sha256={}", sign::normalized_params(&params), sign::percent_encode(&sig))
 }
 

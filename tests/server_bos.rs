@@ -415,7 +415,8 @@ async fn service_requests_for_services_not_run_are_unavailable() {
     let mut c = Client::sign_on(&server, "Carol").await;
     // Classic clients ask for ChatNav and Alert at sign-on, then BART for icons.
     for family in [0x000D, 0x0018, 0x0010] {
-        let id = c.send(SnacBody::ServiceRequest(ServiceRequest { family, ..Default::default() })).await;
+        let id =
+            c.send(SnacBody::ServiceRequest(ServiceRequest { family, ..Default::default() })).await;
         let (h, body) = c.expect(0x0001, 0x0001).await;
         assert_eq!(h.request_id, id);
         assert_eq!(error_code(&body), SnacErrorCode::ServiceUnavailable, "{family:#x}");

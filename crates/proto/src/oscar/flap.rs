@@ -289,7 +289,10 @@ mod tests {
                 got.push(f);
             }
         }
-        assert_eq!(got, vec![Flap { channel: Channel::KeepAlive, sequence: 3, payload: Bytes::new() }]);
+        assert_eq!(
+            got,
+            vec![Flap { channel: Channel::KeepAlive, sequence: 3, payload: Bytes::new() }]
+        );
         assert_eq!(codec.skipped_frames(), 2);
         assert!(buf.is_empty());
         // An unknown channel cut short at EOF is still a truncated frame.

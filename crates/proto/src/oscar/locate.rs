@@ -297,7 +297,11 @@ mod tests {
         let cases: [(&[u8], &[u8], &str); 7] = [
             (b"text/aolrtf; charset=\"us-ascii\"", b"plain", "plain"),
             (b"text/aolrtf; charset=\"iso-8859-1\"", b"caf\xe9 \xf6", "café ö"),
-            (b"text/aolrtf; charset=\"unicode-2-0\"", b"\x00\xf6\x27\x13\x4f\x60\x59\x7d", "ö✓你好"),
+            (
+                b"text/aolrtf; charset=\"unicode-2-0\"",
+                b"\x00\xf6\x27\x13\x4f\x60\x59\x7d",
+                "ö✓你好",
+            ),
             (b"TEXT/AOLRTF; CHARSET=UNICODE-2-0", b"\x00h\x00i", "hi"),
             (b"text/x-aolrtf; charset=\"utf-8\"", "ö ✓".as_bytes(), "ö ✓"),
             // No charset, or one we do not know: lenient UTF-8.
@@ -333,7 +337,10 @@ mod tests {
         assert_eq!(set.profile().as_deref(), Some("é"));
         let raw = set.away_raw().unwrap();
         assert_eq!(raw.mime.as_deref(), Some(&b"text/aolrtf; charset=\"unicode-2-0\""[..]));
-        assert_eq!(raw.data, [0x00, 0xF6, 0x00, 0x20, 0x27, 0x13, 0x00, 0x20, 0x4F, 0x60, 0x59, 0x7D]);
+        assert_eq!(
+            raw.data,
+            [0x00, 0xF6, 0x00, 0x20, 0x27, 0x13, 0x00, 0x20, 0x4F, 0x60, 0x59, 0x7D]
+        );
     }
 
     proptest::proptest! {

@@ -426,7 +426,10 @@ fn sign_on_again(s: &mut SessionState, now: u64) {
     s.connection_started(now, b"cookie");
     let flight = snacs(&s.take_output());
     let id_of = |family, subtype| {
-        flight.iter().find(|(h, _)| (h.family, h.subtype) == (family, subtype)).map(|(h, _)| h.request_id)
+        flight
+            .iter()
+            .find(|(h, _)| (h.family, h.subtype) == (family, subtype))
+            .map(|(h, _)| h.request_id)
     };
     let rates = id_of(0x01, 0x06).unwrap();
     let feedbag = id_of(0x13, 0x05).or_else(|| id_of(0x13, 0x04)).unwrap();

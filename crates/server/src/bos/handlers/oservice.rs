@@ -108,9 +108,9 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::bos::session::tests::session;
-    use crate::RateClasses;
     use crate::oscar::decode_snac_payload;
     use crate::oscar::TlvBlock;
+    use crate::RateClasses;
 
     fn redirect_alert(s: &Session, req: &ServiceRequest) -> Result<ServiceRedirect, SnacErrorCode> {
         if req.tlvs.value(0x0001).is_some() {
