@@ -348,6 +348,15 @@ mod tests {
         fn any_text_survives_its_own_label(text in "\\PC{0,40}") {
             proptest::prop_assert_eq!(InfoText::from_text(&text).text(), text);
         }
+
+        #[test]
+        fn any_label_and_bytes_decode_without_panicking(
+            mime in proptest::option::of(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..48)),
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        ) {
+            let t = InfoText { mime, data };
+            let _ = (t.charset(), t.text());
+        }
     }
 
     #[test]
