@@ -146,9 +146,9 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
             }
             Event::ImFailed { id: ID, reason } => {
                 let outcome = match reason {
-                    ImFailure::RecipientOffline | ImFailure::Refused => {
-                        SendOutcome::RecipientUnavailable
-                    }
+                    ImFailure::RecipientOffline
+                    | ImFailure::OfflineInboxFull
+                    | ImFailure::Refused => SendOutcome::RecipientUnavailable,
                     _ => SendOutcome::NetworkError,
                 };
                 return SendReport::fail(outcome, words::im_failure(&reason, &peer));

@@ -128,6 +128,9 @@ pub fn info_unavailable(name: &ScreenName, error: &SnacError) -> String {
 pub fn im_failure(reason: &ImFailure, peer: &str) -> String {
     line(match reason {
         ImFailure::RecipientOffline => format!("not delivered: {peer} is offline"),
+        ImFailure::OfflineInboxFull => {
+            format!("not delivered: {peer} is offline and cannot take more offline messages")
+        }
         ImFailure::Refused => format!("not delivered: {peer} refused the message"),
         ImFailure::RateLimited => "not delivered: sending too fast (rate limited)".to_string(),
         ImFailure::TooLarge => "not delivered: message too long".to_string(),

@@ -395,3 +395,53 @@ async fn signing_on_too_often_is_rate_limited() {
     server.state().config.clock.advance(61);
     c.client_login(AIM_USER, &Secret::new(AIM_PASSWORD)).await.unwrap();
 }
+
+/// Sends `GET {target}` with `Host: {host}` to the server's HTTP port over a raw socket, so
+/// the request target can be absolute-form, and returns the body.
+async fn raw_get(server: &ServerHandle, target: &str, host: &str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut tcp = tokio::net::TcpStream::connect(server.http_addr()).await.unwrap();
+    let request = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tcp.read_to_string(&mut answer).await.unwrap();
+    answer
+}
+
+/// The query of a `startOSCARSession` signed for `url`.
+fn signed_query(token: &StoredToken, url: &str) -> String {
+    use flapjack::auth::sign;
+    let ts = token.server_now().to_string();
+    let params = [("a", token.token.expose()), ("f", "json"), ("k", "flapjack"), ("ts", &ts)];
+    let sig =
+        sign::sign_sha256(token.session_key.expose(), &sign::base_string("GET", url, &params));
+    format!("{}&sig_sha256={}", sign::normalized_params(&params), sign::percent_encode(&sig))
+}
+
+#[tokio::test]
+async fn the_signature_is_checked_against_the_url_the_client_addressed() {
+    let server = start().await;
+    let path = "/aim/startOSCARSession";
+    let ok = |body: &str| body.contains("\"statusCode\":200");
+    let bad = |body: &str| body.contains("\"statusDetailCode\":1014");
+    // Behind a TLS terminator on port 8443: Host names it, the scheme is not assumed to be
+    // http, the port is kept.
+    let token = login(&server).await;
+    let q = signed_query(&token, "https://chat.example:8443/aim/startOSCARSession");
+    let body = raw_get(&server, &format!("{path}?{q}"), "chat.example:8443").await;
+    assert!(ok(&body), "{body}");
+    let q = signed_query(&token, "http://chat.example:8443/aim/startOSCARSession");
+    let body = raw_get(&server, &format!("{path}?{q}"), "chat.example:8443").await;
+    assert!(ok(&body), "{body}");
+    let q = signed_query(&token, "https://chat.example/aim/startOSCARSession");
+    let body = raw_get(&server, &format!("{path}?{q}"), "chat.example:8443").await;
+    assert!(bad(&body), "the port was assumed: {body}");
+    // An absolute-form target wins over Host (RFC 9112 §3.2.2), in both directions.
+    let url = "https://api.example:9443/aim/startOSCARSession";
+    let q = signed_query(&token, url);
+    let body = raw_get(&server, &format!("{url}?{q}"), "elsewhere.example").await;
+    assert!(ok(&body), "{body}");
+    let q = signed_query(&token, "https://elsewhere.example/aim/startOSCARSession");
+    let body = raw_get(&server, &format!("{url}?{q}"), "elsewhere.example").await;
+    assert!(bad(&body), "Host won over the absolute-form target: {body}");
+}

@@ -218,6 +218,32 @@ async fn buddy_arrives_goes_away_with_a_message_comes_back_and_leaves() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unicode_away_message_survives_between_two_clients() {
+    let server = start_server().await;
+    let mut alice = sign_on(&server, "Alice Ant", "alice-pw").await;
+    let mut bob = sign_on(&server, "Bob Bee", "bob-pw").await;
+    let bob_name = sn("Bob Bee");
+    let away = "ö ✓ 你好";
+    bob.commands.send(Command::SetAway(Some(away.into()))).unwrap();
+    expect(&mut bob, "away set", |e| matches!(e, Event::AwayChanged(Some(_)))).await;
+    // The away message Alice's client fetches when Bob goes away (02/15, flag 2)…
+    expect(&mut alice, "Bob away with message", |e| {
+        matches!(e, Event::Presence(p) if p.name == bob_name && p.away_message.as_deref() == Some(away))
+    })
+    .await;
+    // …and the one an explicit info query returns (02/06), both as typed.
+    alice.commands.send(Command::GetInfo { name: bob_name.clone() }).unwrap();
+    let info = expect(&mut alice, "user info", |e| matches!(e, Event::UserInfo(_))).await;
+    assert!(
+        matches!(&info, Event::UserInfo(i) if i.away_message.as_deref() == Some(away)),
+        "{info:?}"
+    );
+    // The server kept Bob's bytes and label exactly: UCS-2BE, declared unicode-2-0.
+    let reply = server.hub().locate("Bob Bee", 0x2).unwrap();
+    assert_eq!(reply.tlvs.value(0x0003), Some(&b"text/aolrtf; charset=\"unicode-2-0\""[..]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn buddy_and_group_changes_survive_sign_off_and_sign_on() {
     let server = start_server().await;
     let mut alice = sign_on(&server, "Alice Ant", "alice-pw").await;

@@ -409,6 +409,26 @@ fn encode_raw(family: u16, subtype: u16, request_id: u32, body: &[u8]) -> bytes:
 }
 
 #[tokio::test]
+async fn service_requests_for_services_not_run_are_unavailable() {
+    use flapjack::oscar::oservice::ServiceRequest;
+    let server = start().await;
+    let mut c = Client::sign_on(&server, "Carol").await;
+    // Classic clients ask for ChatNav and Alert at sign-on, then BART for icons.
+    for family in [0x000D, 0x0018, 0x0010] {
+        let id =
+            c.send(SnacBody::ServiceRequest(ServiceRequest { family, ..Default::default() })).await;
+        let (h, body) = c.expect(0x0001, 0x0001).await;
+        assert_eq!(h.request_id, id);
+        assert_eq!(error_code(&body), SnacErrorCode::ServiceUnavailable, "{family:#x}");
+    }
+    // The session goes on.
+    let id = c.send(SnacBody::SelfInfoQuery).await;
+    let (h, _) = c.expect(0x0001, 0x000F).await;
+    assert_eq!(h.request_id, id);
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn old_oservice_gets_30_byte_rate_entries() {
     let server = start().await;
     let cookie = issue_cookie(&server, "Carol");
@@ -490,6 +510,28 @@ async fn presence_ims_typing_away_and_departure_between_two_clients() {
     let SnacBody::UserInfoReply(info) = bob.expect(2, 6).await.1 else { panic!() };
     assert_eq!(info.profile().as_deref(), Some("Alice's <b>profile</b>"));
     assert_eq!(info.away_message(), None);
+    // A classic client's ISO-8859-1 away message and profile are relayed byte for byte, label
+    // and all (§9.1), however the server itself would have read them.
+    let latin = b"text/aolrtf; charset=\"iso-8859-1\"".to_vec();
+    let set = SetInfo {
+        tlvs: TlvBlock::new()
+            .with(0x0001, latin.clone())
+            .with(0x0002, &b"K\xe4se"[..])
+            .with(0x0003, latin.clone())
+            .with(0x0004, &b"caf\xe9 \xff"[..]),
+    };
+    bob.send(SnacBody::SetInfo(set)).await;
+    alice.expect(3, 0x0B).await;
+    alice
+        .send(SnacBody::UserInfoQuery2(UserInfoQuery { kind: 0x3, screen_name: "Bob Bee".into() }))
+        .await;
+    let SnacBody::UserInfoReply(info) = alice.expect(2, 6).await.1 else { panic!() };
+    assert_eq!(info.tlvs.value(0x0001), Some(&latin[..]));
+    assert_eq!(info.tlvs.value(0x0002), Some(&b"K\xe4se"[..]));
+    assert_eq!(info.tlvs.value(0x0003), Some(&latin[..]));
+    assert_eq!(info.tlvs.value(0x0004), Some(&b"caf\xe9 \xff"[..]));
+    assert_eq!(info.away_message().as_deref(), Some("café ÿ"));
+    assert_eq!(info.profile().as_deref(), Some("Käse"));
     bob.send(SnacBody::SetInfo(SetInfo::default().with_away_message(""))).await;
     assert_eq!(presence_of(&alice.expect(3, 0x0B).await.1).1, Some(uclass::AIM));
 

@@ -278,6 +278,23 @@ pub(crate) async fn client_login(State(state): State<Arc<ServerState>>, body: By
     )
 }
 
+/// The URLs the client may have signed, as RFC 9112 §3.2.2 has the target rebuilt: an
+/// absolute-form request target names scheme and authority itself, and `Host` is then ignored;
+/// otherwise the authority is `Host` exactly as sent (its port kept, none assumed) and the
+/// scheme is one this server cannot see from behind a TLS terminator, so `http` and `https`
+/// are both candidates. `None` when neither names an authority.
+pub(crate) fn addressed_urls(uri: &Uri, headers: &HeaderMap) -> Option<Vec<String>> {
+    let path = uri.path();
+    if let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) {
+        return Some(vec![format!("{scheme}://{authority}{path}")]);
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok())?.trim();
+    if host.is_empty() {
+        return None;
+    }
+    Some(["http", "https"].iter().map(|scheme| format!("{scheme}://{host}{path}")).collect())
+}
+
 pub(crate) async fn start_session(
     State(state): State<Arc<ServerState>>,
     headers: HeaderMap,
@@ -310,23 +327,25 @@ pub(crate) async fn start_session(
         let reply = Reply::error(f, AIM_NS, 401, Some(detail::TOKEN_EXPIRED), "Token expired");
         return reject(&state, reply, "expired token");
     }
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+    let Some(urls) = addressed_urls(&uri, &headers) else {
         return reject(&state, missing("Missing Host header"), "no Host");
     };
     // Rebuild the base string from the request as received: every parameter but the
-    // signature, the scheme and Host we were reached by, the path.
+    // signature, and the URL the client addressed (docs/protocol.md §4.4).
     let signed: Vec<(&str, &str)> = params
         .0
         .iter()
         .filter(|(n, _)| n != "sig_sha256")
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
-    let url = format!("http://{host}{}", uri.path());
-    let base = sign::base_string("GET", &url, &signed);
-    let expected = sign::sign_sha256(token.session_key.expose(), &base);
     // A `+` in an unencoded signature arrives as a space (docs/protocol.md §12 #11).
     let sig = sig.replace(' ', "+");
-    if !sign::constant_time_eq(sig.as_bytes(), expected.as_bytes()) {
+    let verifies = urls.iter().any(|url| {
+        let base = sign::base_string("GET", url, &signed);
+        let expected = sign::sign_sha256(token.session_key.expose(), &base);
+        sign::constant_time_eq(sig.as_bytes(), expected.as_bytes())
+    });
+    if !verifies {
         let reply = Reply::error(f, AIM_NS, 401, Some(detail::BAD_SIGNATURE), "Signature mismatch");
         return reject(&state, reply, "bad signature");
     }
@@ -352,4 +371,40 @@ pub(crate) async fn start_session(
     }
     tracing::info!("startOSCARSession ok for {}", token.screen_name);
     Reply::ok(f, AIM_NS, data)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn host(h: &str) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        m.insert(header::HOST, h.parse().unwrap());
+        m
+    }
+
+    #[test]
+    fn absolute_form_wins_over_host() {
+        let uri: Uri = "https://Api.Example:8443/aim/startOSCARSession?a=1".parse().unwrap();
+        let urls = addressed_urls(&uri, &host("127.0.0.1:5190")).unwrap();
+        assert_eq!(urls, ["https://Api.Example:8443/aim/startOSCARSession"]);
+        // base_url lowercases the host when the base string is built.
+        assert_eq!(sign::base_url(&urls[0]), "https://api.example:8443/aim/startOSCARSession");
+    }
+
+    #[test]
+    fn origin_form_uses_host_as_sent_under_either_scheme() {
+        let uri: Uri = "/aim/startOSCARSession?a=1".parse().unwrap();
+        let urls = addressed_urls(&uri, &host("chat.example:8443")).unwrap();
+        assert_eq!(
+            urls,
+            [
+                "http://chat.example:8443/aim/startOSCARSession",
+                "https://chat.example:8443/aim/startOSCARSession"
+            ]
+        );
+        assert_eq!(addressed_urls(&uri, &HeaderMap::new()), None);
+        assert_eq!(addressed_urls(&uri, &host(" ")), None);
+    }
 }

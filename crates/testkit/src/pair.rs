@@ -253,6 +253,8 @@ pub struct Pair<S: BosEnd = EmbeddedBos> {
     /// forget it): frames the server wrote in answer are lost with the connection.
     pub cut_when_server_reads: Option<FrameMatcher>,
     client_codec: FlapCodec,
+    /// Frames the client's codecs of earlier connections skipped (unknown channels).
+    client_skipped_before: u64,
     client_inbox: BytesMut,
     server_codec: FlapCodec,
     server_inbox: BytesMut,
@@ -290,6 +292,7 @@ impl<S: BosEnd> Pair<S> {
             losses: Vec::new(),
             cut_when_server_reads: None,
             client_codec: FlapCodec::with_initial_sequence(0),
+            client_skipped_before: 0,
             client_inbox: BytesMut::new(),
             server_codec: FlapCodec::with_initial_sequence(0),
             server_inbox: BytesMut::new(),
@@ -305,6 +308,7 @@ impl<S: BosEnd> Pair<S> {
     pub fn connect(&mut self) {
         self.connection += 1;
         self.connected = true;
+        self.client_skipped_before += self.client_codec.skipped_frames();
         self.client_codec = FlapCodec::with_initial_sequence(0);
         self.server_codec = FlapCodec::with_initial_sequence(0);
         self.client_inbox.clear();
@@ -313,6 +317,12 @@ impl<S: BosEnd> Pair<S> {
         self.queue(Dir::ToClient, greeting.into(), false);
         self.client.connection_started(self.now, &cookie);
         self.drain_client();
+    }
+
+    /// How many frames on unknown FLAP channels the client's codec skipped, over every
+    /// connection (§1.2).
+    pub fn client_codec_skipped(&self) -> u64 {
+        self.client_skipped_before + self.client_codec.skipped_frames()
     }
 
     /// Gives the client a front-end command at the current time.

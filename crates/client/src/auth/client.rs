@@ -78,6 +78,22 @@ pub struct BosTicket {
     pub tls_cert_name: Option<String>,
 }
 
+/// The URL as the HTTP client will request it: parsed and serialized as `reqwest` does
+/// (lowercase host, IDNA, default port dropped, path percent-encoded), without query or
+/// fragment. The signature's base string is built from this, so it names what is actually
+/// requested (docs/protocol.md §4.4); a URL that does not parse is kept as given and fails
+/// when sent, with the transport's own error.
+fn requested_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) => {
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            parsed.to_string()
+        }
+        Err(_) => url.to_string(),
+    }
+}
+
 /// How `startOSCARSession` is signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SigningMode {
@@ -381,7 +397,7 @@ impl HttpSignOn {
 
     /// Builds and signs the `startOSCARSession` request for `token`, without sending it.
     pub fn prepare_start_session(&self, token: &StoredToken) -> StartSessionRequest {
-        let base_url = self.profile.endpoint_url(Endpoint::StartOscarSession);
+        let base_url = requested_url(&self.profile.endpoint_url(Endpoint::StartOscarSession));
         let ts = token.server_now();
         let mut params: Vec<(String, String)> =
             vec![("a".into(), token.token.expose().to_string())];
@@ -673,6 +689,29 @@ mod tests {
             expires_at: i64::MAX,
             session_key: Secret::new(sign::session_key("somepassword", "Rk9PQkFSc2VjcmV0MTIz")),
             host_time_offset: 0,
+        }
+    }
+
+    #[test]
+    fn the_base_string_names_the_url_actually_requested() {
+        let t = token();
+        for (api_url, requested) in [
+            // Case, default port, a space in the path, a non-ASCII host: the wire has the
+            // normalized form, so the signature must too.
+            ("HTTP://API.Example:80/my api", "http://api.example/my%20api/aim/startOSCARSession"),
+            ("https://bücher.example:443/", "https://xn--bcher-kva.example/aim/startOSCARSession"),
+            ("https://api.example:8443", "https://api.example:8443/aim/startOSCARSession"),
+        ] {
+            let mut profile = ServerProfile::aim();
+            profile.api_url = api_url.into();
+            let client = HttpSignOn { profile, ..HttpSignOn::new(ServerProfile::aim()).unwrap() };
+            let req = client.prepare_start_session(&t);
+            let sent = reqwest::Url::parse(&req.url()).unwrap();
+            assert_eq!(sent.as_str().split('?').next(), Some(requested), "{api_url}");
+            let params: Vec<(&str, &str)> =
+                req.params.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            let b = sign::base_string("GET", requested, &params);
+            assert_eq!(req.signature(), sign::sign_sha256(t.session_key.expose(), &b), "{api_url}");
         }
     }
 

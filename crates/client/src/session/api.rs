@@ -206,6 +206,9 @@ pub enum Delivery {
 pub enum ImFailure {
     /// The recipient is not signed on and the server would not store it.
     RecipientOffline,
+    /// The recipient is not signed on and their offline inbox is full (04/01 code 0x04 with
+    /// subcode 0x000F, as Open OSCAR Server answers; docs/protocol.md §7.4).
+    OfflineInboxFull,
     /// The recipient blocked us or refused the message.
     Refused,
     /// The server's rate limit rejected it.

@@ -163,6 +163,10 @@ snac_table! {
     0x01/0x02 => ClientReady(oservice::ClientReady),
     /// 01/03, server: the families this connection serves.
     0x01/0x03 => HostOnline(oservice::FamilyList),
+    /// 01/04, client: where does the service for this family run?
+    0x01/0x04 => ServiceRequest(oservice::ServiceRequest),
+    /// 01/05, server: the service's address and the cookie to present there.
+    0x01/0x05 => ServiceRedirect(oservice::ServiceRedirect),
     /// 01/06, client: asks for the rate classes.
     0x01/0x06 => RateParamsQuery,
     /// 01/07, server: the rate classes and which SNACs belong to each.

@@ -47,7 +47,8 @@ pub enum FrameError {
     /// A frame did not start with `0x2A`, so the stream is out of sync.
     #[error("FLAP frame starts with 0x{0:02X} instead of 0x2A")]
     BadStartByte(u8),
-    /// The channel byte is not one of 1–5.
+    /// The channel byte is not one of 1–5. Only [`Channel::try_from`] says so: the codec skips
+    /// such frames whole (§1.2), since their length still frames the stream.
     #[error("unknown FLAP channel {0}")]
     UnknownChannel(u8),
     /// The payload is larger than this connection accepts.
@@ -119,6 +120,7 @@ impl OutFlap {
 pub struct FlapCodec {
     max_payload: usize,
     next_sequence: u16,
+    skipped: u64,
 }
 
 impl Default for FlapCodec {
@@ -136,7 +138,7 @@ impl FlapCodec {
 
     /// A codec whose first outgoing frame carries `sequence` (servers and fixtures).
     pub fn with_initial_sequence(sequence: u16) -> Self {
-        FlapCodec { max_payload: MAX_FLAP_PAYLOAD, next_sequence: sequence }
+        FlapCodec { max_payload: MAX_FLAP_PAYLOAD, next_sequence: sequence, skipped: 0 }
     }
 
     /// Caps *inbound* payloads at `max` bytes, so a server never buffers a huge frame for an
@@ -150,6 +152,11 @@ impl FlapCodec {
     pub fn next_sequence(&self) -> u16 {
         self.next_sequence
     }
+
+    /// How many inbound frames on an unknown channel were skipped (§1.2).
+    pub fn skipped_frames(&self) -> u64 {
+        self.skipped
+    }
 }
 
 impl Decoder for FlapCodec {
@@ -157,31 +164,37 @@ impl Decoder for FlapCodec {
     type Error = FrameError;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Flap>, FrameError> {
-        // Reject garbage as soon as the first bytes arrive instead of waiting for a header.
-        if let Some(&start) = src.first() {
-            if start != FLAP_START {
-                return Err(FrameError::BadStartByte(start));
+        loop {
+            // Reject garbage as soon as the first byte arrives instead of waiting for a header.
+            if let Some(&start) = src.first() {
+                if start != FLAP_START {
+                    return Err(FrameError::BadStartByte(start));
+                }
             }
+            let Some(header) = src.get(..FLAP_HEADER_LEN) else {
+                return Ok(None);
+            };
+            let channel = header[1];
+            let sequence = u16::from_be_bytes([header[2], header[3]]);
+            let len = usize::from(u16::from_be_bytes([header[4], header[5]]));
+            if len > self.max_payload {
+                return Err(FrameError::TooLarge { len, max: self.max_payload });
+            }
+            if src.len() < FLAP_HEADER_LEN + len {
+                src.reserve(FLAP_HEADER_LEN + len - src.len());
+                return Ok(None);
+            }
+            let mut frame = src.split_to(FLAP_HEADER_LEN + len);
+            let Ok(channel) = Channel::try_from(channel) else {
+                // §1.2: the length frames the stream whatever the channel, so a channel we do
+                // not know costs this frame only, never the connection.
+                self.skipped = self.skipped.saturating_add(1);
+                tracing::info!("skipping a FLAP frame on unknown channel {channel} ({len} bytes)");
+                continue;
+            };
+            frame.advance(FLAP_HEADER_LEN);
+            return Ok(Some(Flap { channel, sequence, payload: frame.freeze() }));
         }
-        if let Some(&ch) = src.get(1) {
-            Channel::try_from(ch)?;
-        }
-        let Some(header) = src.get(..FLAP_HEADER_LEN) else {
-            return Ok(None);
-        };
-        let channel = Channel::try_from(header[1])?;
-        let sequence = u16::from_be_bytes([header[2], header[3]]);
-        let len = usize::from(u16::from_be_bytes([header[4], header[5]]));
-        if len > self.max_payload {
-            return Err(FrameError::TooLarge { len, max: self.max_payload });
-        }
-        if src.len() < FLAP_HEADER_LEN + len {
-            src.reserve(FLAP_HEADER_LEN + len - src.len());
-            return Ok(None);
-        }
-        let mut frame = src.split_to(FLAP_HEADER_LEN + len);
-        frame.advance(FLAP_HEADER_LEN);
-        Ok(Some(Flap { channel, sequence, payload: frame.freeze() }))
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<Flap>, FrameError> {
@@ -260,15 +273,51 @@ mod tests {
     }
 
     #[test]
-    fn bad_start_unknown_channel_and_oversize_are_errors() {
+    fn unknown_channel_with_intact_length_is_skipped() {
+        let mut codec = FlapCodec::new();
+        // Channel 9 (3 bytes), channel 0 (empty), then a keepalive: only the keepalive is seen.
+        let wire = [
+            0x2A, 0x09, 0x00, 0x01, 0x00, 0x03, 0xAA, 0xBB, 0xCC, //
+            0x2A, 0x00, 0x00, 0x02, 0x00, 0x00, //
+            0x2A, 0x05, 0x00, 0x03, 0x00, 0x00,
+        ];
+        let mut buf = BytesMut::new();
+        let mut got = Vec::new();
+        for b in wire {
+            buf.put_u8(b);
+            while let Some(f) = codec.decode(&mut buf).unwrap() {
+                got.push(f);
+            }
+        }
+        assert_eq!(
+            got,
+            vec![Flap { channel: Channel::KeepAlive, sequence: 3, payload: Bytes::new() }]
+        );
+        assert_eq!(codec.skipped_frames(), 2);
+        assert!(buf.is_empty());
+        // An unknown channel cut short at EOF is still a truncated frame.
+        let mut buf = BytesMut::from(&[0x2A, 0x09, 0, 1, 0, 4, 1][..]);
+        assert!(codec.decode(&mut buf).unwrap().is_none());
+        assert!(matches!(codec.decode_eof(&mut buf), Err(FrameError::TruncatedAtEof(7))));
+    }
+
+    #[test]
+    fn bad_start_and_oversize_lose_sync() {
         let mut codec = FlapCodec::new();
         assert!(matches!(
             codec.decode(&mut BytesMut::from(&[0x2B][..])),
             Err(FrameError::BadStartByte(0x2B))
         ));
+        // After a skipped frame, a bad start byte is still caught.
         assert!(matches!(
-            codec.decode(&mut BytesMut::from(&[0x2A, 0x09][..])),
-            Err(FrameError::UnknownChannel(9))
+            codec.decode(&mut BytesMut::from(&[0x2A, 0x07, 0, 0, 0, 0, 0x00][..])),
+            Err(FrameError::BadStartByte(0x00))
+        ));
+        // An unknown channel announcing more than the cap is as fatal as a known one.
+        let mut capped = FlapCodec::new().with_max_payload(16);
+        assert!(matches!(
+            capped.decode(&mut BytesMut::from(&[0x2A, 0x09, 0, 0, 0, 17][..])),
+            Err(FrameError::TooLarge { len: 17, max: 16 })
         ));
         let mut small = FlapCodec::new().with_max_payload(16);
         assert!(matches!(

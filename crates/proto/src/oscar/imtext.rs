@@ -69,7 +69,7 @@ impl ImText {
 /// characters, copied as bytes. The
 /// rest goes one unit at a time. The UTF-8 is built in a `Vec` and checked once at the end (a
 /// fast pass over what is nearly all ASCII) rather than pushed as `char`s.
-fn utf16be_lossy(data: &[u8]) -> String {
+pub(crate) fn utf16be_lossy(data: &[u8]) -> String {
     let mut out: Vec<u8> = Vec::with_capacity(data.len() / 2 + data.len() / 8);
     let mut rest = data;
     loop {

@@ -75,28 +75,40 @@ impl SetInfo {
         self
     }
 
-    /// Sets the profile (HTML, ASCII MIME type).
+    /// Sets the profile (HTML), in the narrowest charset that holds it, labelled so.
     pub fn with_profile(mut self, html: &str) -> Self {
-        self.tlvs.set(tlv::PROFILE_MIME, b"text/aolrtf; charset=\"us-ascii\"".to_vec());
-        self.tlvs.set(tlv::PROFILE, html.as_bytes().to_vec());
+        let text = InfoText::from_text(html);
+        self.tlvs.set(tlv::PROFILE_MIME, text.mime.unwrap_or_default());
+        self.tlvs.set(tlv::PROFILE, text.data);
         self
     }
 
-    /// Sets the away message; `""` means back.
+    /// Sets the away message, labelled like the profile; `""` means back.
     pub fn with_away_message(mut self, html: &str) -> Self {
-        self.tlvs.set(tlv::AWAY_MIME, b"text/aolrtf; charset=\"us-ascii\"".to_vec());
-        self.tlvs.set(tlv::AWAY_MESSAGE, html.as_bytes().to_vec());
+        let text = InfoText::from_text(html);
+        self.tlvs.set(tlv::AWAY_MIME, text.mime.unwrap_or_default());
+        self.tlvs.set(tlv::AWAY_MESSAGE, text.data);
         self
     }
 
-    /// The profile being set.
+    /// The profile being set, decoded by its declared charset.
     pub fn profile(&self) -> Option<String> {
-        self.tlvs.get_str(tlv::PROFILE)
+        self.profile_raw().map(|t| t.text())
     }
 
-    /// The away message being set (`Some("")` = back).
+    /// The away message being set (`Some("")` = back), decoded by its declared charset.
     pub fn away_message(&self) -> Option<String> {
-        self.tlvs.get_str(tlv::AWAY_MESSAGE)
+        self.away_raw().map(|t| t.text())
+    }
+
+    /// The profile being set, bytes and MIME type as sent.
+    pub fn profile_raw(&self) -> Option<InfoText> {
+        InfoText::from_tlvs(&self.tlvs, tlv::PROFILE_MIME, tlv::PROFILE)
+    }
+
+    /// The away message being set, bytes and MIME type as sent.
+    pub fn away_raw(&self) -> Option<InfoText> {
+        InfoText::from_tlvs(&self.tlvs, tlv::AWAY_MIME, tlv::AWAY_MESSAGE)
     }
 
     /// The capabilities being set; a length not divisible by 16 is an error (as OOS rejects).
@@ -109,6 +121,98 @@ impl SetInfo {
             )),
             Some(v) => Ok(Some(split_capabilities(v))),
         }
+    }
+}
+
+/// The charset a profile or away message declares in its MIME type (§9.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InfoCharset {
+    /// `us-ascii`, or no charset at all (decoded leniently as UTF-8, as clients often send it).
+    Ascii,
+    /// `iso-8859-1`.
+    Latin1,
+    /// `unicode-2-0`: UCS-2BE (decoded as UTF-16BE).
+    Ucs2,
+    /// `utf-8`.
+    Utf8,
+}
+
+impl InfoCharset {
+    /// Reads the `charset` parameter of a MIME type such as `text/aolrtf; charset="us-ascii"`
+    /// (name and value case-insensitive, quotes optional). Unknown or missing: [`Self::Ascii`].
+    pub fn from_mime(mime: &[u8]) -> Self {
+        let mime = String::from_utf8_lossy(mime).to_ascii_lowercase();
+        let value = mime
+            .split(';')
+            .filter_map(|param| param.split_once('='))
+            .find(|(name, _)| name.trim() == "charset")
+            .map(|(_, v)| v.trim().trim_matches('"').trim().to_string());
+        match value.as_deref() {
+            Some("iso-8859-1" | "latin1" | "iso8859-1") => InfoCharset::Latin1,
+            Some("unicode-2-0" | "utf-16be" | "ucs-2") => InfoCharset::Ucs2,
+            Some("utf-8" | "utf8") => InfoCharset::Utf8,
+            _ => InfoCharset::Ascii,
+        }
+    }
+
+    /// The MIME type that declares this charset, as AIM clients write it.
+    pub fn mime(self) -> &'static str {
+        match self {
+            InfoCharset::Ascii => "text/aolrtf; charset=\"us-ascii\"",
+            InfoCharset::Latin1 => "text/aolrtf; charset=\"iso-8859-1\"",
+            InfoCharset::Ucs2 => "text/aolrtf; charset=\"unicode-2-0\"",
+            InfoCharset::Utf8 => "text/aolrtf; charset=\"utf-8\"",
+        }
+    }
+}
+
+/// A profile or away message as it travels: the bytes and the MIME type that says how to read
+/// them (TLVs 0x0001/0x0002 and 0x0003/0x0004 of 02/04 and 02/06). Servers store and relay
+/// both untouched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InfoText {
+    /// The MIME type as sent, if it was.
+    pub mime: Option<Vec<u8>>,
+    /// The encoded text.
+    pub data: Vec<u8>,
+}
+
+impl InfoText {
+    /// Encodes `text` truthfully: ASCII when it is ASCII, ISO-8859-1 when every character
+    /// fits, otherwise UCS-2BE labelled `unicode-2-0`, as libpurple does.
+    pub fn from_text(text: &str) -> Self {
+        let (charset, data) = if text.is_ascii() {
+            (InfoCharset::Ascii, text.as_bytes().to_vec())
+        } else if let Some(latin) =
+            text.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect::<Option<Vec<u8>>>()
+        {
+            (InfoCharset::Latin1, latin)
+        } else {
+            (InfoCharset::Ucs2, text.encode_utf16().flat_map(u16::to_be_bytes).collect())
+        };
+        InfoText { mime: Some(charset.mime().as_bytes().to_vec()), data }
+    }
+
+    /// The declared charset.
+    pub fn charset(&self) -> InfoCharset {
+        self.mime.as_deref().map_or(InfoCharset::Ascii, InfoCharset::from_mime)
+    }
+
+    /// Decodes by the declared charset; malformed input becomes U+FFFD, never an error.
+    pub fn text(&self) -> String {
+        match self.charset() {
+            InfoCharset::Latin1 => self.data.iter().map(|&b| char::from(b)).collect(),
+            InfoCharset::Ucs2 => super::imtext::utf16be_lossy(&self.data),
+            InfoCharset::Ascii | InfoCharset::Utf8 => {
+                String::from_utf8_lossy(&self.data).into_owned()
+            }
+        }
+    }
+
+    /// The text in TLV `data` with the MIME type in TLV `mime`, when `data` is present.
+    pub fn from_tlvs(tlvs: &TlvBlock, mime: u16, data: u16) -> Option<Self> {
+        let bytes = tlvs.value(data)?;
+        Some(InfoText { mime: tlvs.value(mime).map(<[u8]>::to_vec), data: bytes.to_vec() })
     }
 }
 
@@ -159,14 +263,14 @@ pub struct UserInfoReply {
 }
 
 impl UserInfoReply {
-    /// The profile HTML.
+    /// The profile HTML, decoded by its declared charset (TLV 0x0001).
     pub fn profile(&self) -> Option<String> {
-        self.tlvs.get_str(tlv::PROFILE)
+        InfoText::from_tlvs(&self.tlvs, tlv::PROFILE_MIME, tlv::PROFILE).map(|t| t.text())
     }
 
-    /// The away message HTML.
+    /// The away message HTML, decoded by its declared charset (TLV 0x0003).
     pub fn away_message(&self) -> Option<String> {
-        self.tlvs.get_str(tlv::AWAY_MESSAGE)
+        InfoText::from_tlvs(&self.tlvs, tlv::AWAY_MIME, tlv::AWAY_MESSAGE).map(|t| t.text())
     }
 
     /// Decodes the body.
@@ -187,6 +291,73 @@ impl UserInfoReply {
 mod tests {
     use super::*;
     use crate::oscar::userinfo::{CAP_CHAT, CAP_TYPING};
+
+    #[test]
+    fn each_charset_label_decodes() {
+        let cases: [(&[u8], &[u8], &str); 7] = [
+            (b"text/aolrtf; charset=\"us-ascii\"", b"plain", "plain"),
+            (b"text/aolrtf; charset=\"iso-8859-1\"", b"caf\xe9 \xf6", "café ö"),
+            (
+                b"text/aolrtf; charset=\"unicode-2-0\"",
+                b"\x00\xf6\x27\x13\x4f\x60\x59\x7d",
+                "ö✓你好",
+            ),
+            (b"TEXT/AOLRTF; CHARSET=UNICODE-2-0", b"\x00h\x00i", "hi"),
+            (b"text/x-aolrtf; charset=\"utf-8\"", "ö ✓".as_bytes(), "ö ✓"),
+            // No charset, or one we do not know: lenient UTF-8.
+            (b"text/aolrtf", "ö".as_bytes(), "ö"),
+            (b"text/aolrtf; charset=\"klingon\"", b"bad \xff", "bad \u{FFFD}"),
+        ];
+        for (mime, data, text) in cases {
+            let t = InfoText { mime: Some(mime.to_vec()), data: data.to_vec() };
+            assert_eq!(t.text(), text, "{}", String::from_utf8_lossy(mime));
+        }
+        // Odd UCS-2 and a missing MIME type never fail.
+        let odd = InfoText { mime: Some(InfoCharset::Ucs2.mime().into()), data: vec![0, b'a', 0] };
+        assert_eq!(odd.text(), "a\u{FFFD}");
+        assert_eq!(InfoText { mime: None, data: b"x".to_vec() }.text(), "x");
+    }
+
+    #[test]
+    fn what_is_sent_is_labelled_truthfully() {
+        for (text, charset) in [
+            ("plain", InfoCharset::Ascii),
+            ("café ö", InfoCharset::Latin1),
+            ("ö ✓ 你好", InfoCharset::Ucs2),
+            ("emoji 🥞", InfoCharset::Ucs2),
+        ] {
+            let t = InfoText::from_text(text);
+            assert_eq!(t.charset(), charset, "{text}");
+            assert_eq!(t.mime.as_deref(), Some(charset.mime().as_bytes()));
+            assert_eq!(t.text(), text);
+        }
+        assert_eq!(InfoText::from_text("café").data, b"caf\xe9");
+        let set = SetInfo::default().with_away_message("ö ✓ 你好").with_profile("é");
+        assert_eq!(set.away_message().as_deref(), Some("ö ✓ 你好"));
+        assert_eq!(set.profile().as_deref(), Some("é"));
+        let raw = set.away_raw().unwrap();
+        assert_eq!(raw.mime.as_deref(), Some(&b"text/aolrtf; charset=\"unicode-2-0\""[..]));
+        assert_eq!(
+            raw.data,
+            [0x00, 0xF6, 0x00, 0x20, 0x27, 0x13, 0x00, 0x20, 0x4F, 0x60, 0x59, 0x7D]
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_survives_its_own_label(text in "\\PC{0,40}") {
+            proptest::prop_assert_eq!(InfoText::from_text(&text).text(), text);
+        }
+
+        #[test]
+        fn any_label_and_bytes_decode_without_panicking(
+            mime in proptest::option::of(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..48)),
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        ) {
+            let t = InfoText { mime, data };
+            let _ = (t.charset(), t.text());
+        }
+    }
 
     #[test]
     fn set_info_builders_and_capability_check() {

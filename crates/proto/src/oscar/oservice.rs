@@ -344,6 +344,55 @@ impl IdleTime {
     }
 }
 
+/// 01/04: ask the BOS host for a connection to the service that runs `family` (ChatNav 0x0D,
+/// Chat 0x0E with the room in TLV 0x0001, Alert 0x18, BART 0x10…), §5.1. Optional TLVs:
+/// 0x0001 service data (the room, for Chat), 0x008C: the client wants the service over TLS.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceRequest {
+    /// The family whose service is wanted.
+    pub family: u16,
+    /// Whatever TLVs follow, kept in wire order.
+    pub tlvs: TlvBlock,
+}
+
+impl ServiceRequest {
+    /// Decodes the body: the family, then TLVs to the end.
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
+        Ok(ServiceRequest { family: r.u16()?, tlvs: TlvBlock::read_rest(&mut r)? })
+    }
+
+    /// Encodes the body.
+    pub fn encode(&self, out: &mut BytesMut) -> Result<(), WireError> {
+        out.put_u16(self.family);
+        self.tlvs.write_rest(out)
+    }
+}
+
+tlv_body!(
+    /// 01/05: where the service asked for in 01/04 runs: TLV 0x000D the family, 0x0005
+    /// `host[:port]`, 0x0006 the cookie to present there, 0x008E the TLS state, 0x008D the
+    /// certificate name (§5.1).
+    ServiceRedirect
+);
+
+impl ServiceRedirect {
+    /// The family served (TLV 0x000D).
+    pub fn family(&self) -> Option<u16> {
+        self.tlvs.get_u16(0x000D)
+    }
+
+    /// The service's `host[:port]` (TLV 0x0005).
+    pub fn host(&self) -> Option<String> {
+        self.tlvs.get_str(0x0005)
+    }
+
+    /// The cookie to present to the service (TLV 0x0006).
+    pub fn cookie(&self) -> Option<&[u8]> {
+        self.tlvs.value(0x0006)
+    }
+}
+
 /// 01/12: move the listed families (or everything) to another host with a new cookie.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Migrate {
@@ -470,6 +519,27 @@ mod tests {
         let v = VersionList::decode(&[0, 1, 0, 3, 0, 0x13, 0, 4]).unwrap();
         assert_eq!(v.version_of(0x13), Some(4));
         assert_eq!(v.version_of(2), None);
+    }
+
+    #[test]
+    fn service_request_and_redirect_bytes() {
+        // 01/04 for ChatNav with TLV 0x008C (TLS wanted), as libpurple and OOS lay it out.
+        let body = [0x00, 0x0D, 0x00, 0x8C, 0x00, 0x00];
+        let req = ServiceRequest::decode(&body).unwrap();
+        assert_eq!(req.family, 0x000D);
+        assert!(req.tlvs.value(0x008C).is_some());
+        let mut out = BytesMut::new();
+        req.encode(&mut out).unwrap();
+        assert_eq!(&out[..], body);
+        assert!(ServiceRequest::decode(&[0x00]).is_err());
+        let redirect = ServiceRedirect::decode(&[
+            0x00, 0x0D, 0x00, 0x02, 0x00, 0x0E, 0x00, 0x05, 0x00, 0x03, b'h', b':', b'1', 0x00,
+            0x06, 0x00, 0x02, 0xC0, 0x0C,
+        ])
+        .unwrap();
+        assert_eq!(redirect.family(), Some(0x000E));
+        assert_eq!(redirect.host().as_deref(), Some("h:1"));
+        assert_eq!(redirect.cookie(), Some(&[0xC0, 0x0C][..]));
     }
 
     #[test]

@@ -63,16 +63,12 @@ impl SignOff {
 
     /// The disconnect reason (TLV 0x0009), read as one or two bytes.
     pub fn reason(&self) -> Option<DisconnectReason> {
-        let v = self
-            .tlvs
-            .get_u16(tlv::DISCONNECT_REASON)
-            .or_else(|| self.tlvs.get_u8(tlv::DISCONNECT_REASON).map(u16::from))?;
-        Some(DisconnectReason::from(v))
+        self.tlvs.get_u8_or_u16(tlv::DISCONNECT_REASON).map(DisconnectReason::from)
     }
 
-    /// The auth error code (TLV 0x0008) of a failed legacy login.
+    /// The auth error code (TLV 0x0008) of a failed legacy login, read as two bytes or one.
     pub fn auth_error(&self) -> Option<AuthErrorCode> {
-        self.tlvs.get_u16(tlv::ERROR_CODE).map(AuthErrorCode::from)
+        self.tlvs.get_u8_or_u16(tlv::ERROR_CODE).map(AuthErrorCode::from)
     }
 
     /// An explanatory URL or text (TLV 0x000B, else 0x0004).
@@ -137,5 +133,8 @@ mod tests {
         );
         let legacy = SignOff::decode(&[0, 8, 0, 2, 0, 5]).unwrap();
         assert_eq!(legacy.auth_error(), Some(AuthErrorCode::MismatchedPassword));
+        // The error code in one byte reads the same.
+        let short = SignOff::decode(&[0, 8, 0, 1, 5]).unwrap();
+        assert_eq!(short.auth_error(), Some(AuthErrorCode::MismatchedPassword));
     }
 }

@@ -117,9 +117,9 @@ impl SnacError {
         SnacError { code, tlvs: TlvBlock::new() }
     }
 
-    /// The family-specific subcode (TLV 0x0008), if any.
+    /// The family-specific subcode (TLV 0x0008), if any, written in two bytes or one (§2.2).
     pub fn subcode(&self) -> Option<u16> {
-        self.tlvs.get_u16(0x0008)
+        self.tlvs.get_u8_or_u16(0x0008)
     }
 
     /// Decodes the body; a body of only the code is fine.
@@ -166,6 +166,18 @@ mod tests {
         let again = Snac::decode(&snac.encode()).unwrap();
         assert_eq!(again.header.flags, 0);
         assert_eq!(again.body, snac.body);
+    }
+
+    #[test]
+    fn error_subcode_is_read_in_one_byte_or_two() {
+        // 04/01 code 0x0004 with TLV 0x0008 as a u16, as a u8, and at an impossible width.
+        let two = SnacError::decode(&[0x00, 0x04, 0x00, 0x08, 0x00, 0x02, 0x00, 0x0E]).unwrap();
+        assert_eq!(two.subcode(), Some(0x000E));
+        let one = SnacError::decode(&[0x00, 0x04, 0x00, 0x08, 0x00, 0x01, 0x0E]).unwrap();
+        assert_eq!(one.subcode(), Some(0x000E));
+        assert_eq!(one.to_string(), two.to_string());
+        let three = SnacError::decode(&[0x00, 0x04, 0x00, 0x08, 0x00, 0x03, 1, 2, 3]).unwrap();
+        assert_eq!(three.subcode(), None);
     }
 
     #[test]

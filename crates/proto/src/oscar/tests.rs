@@ -232,6 +232,9 @@ arbitrary! {
     oservice::Warning => (any::<u16>(), proptest::option::of(user_info()))
         .prop_map(|(level, warner)| oservice::Warning { level, warner });
     oservice::IdleTime => any::<u32>().prop_map(|seconds| oservice::IdleTime { seconds });
+    oservice::ServiceRequest => (any::<u16>(), block())
+        .prop_map(|(family, tlvs)| oservice::ServiceRequest { family, tlvs });
+    oservice::ServiceRedirect => block().prop_map(Into::into);
     oservice::Migrate => (proptest::collection::vec(any::<u16>(), 0..4), block())
         .prop_map(|(families, tlvs)| oservice::Migrate { families, tlvs });
     oservice::Motd => (any::<u16>(), block()).prop_map(|(kind, tlvs)| oservice::Motd { kind, tlvs });

@@ -247,6 +247,12 @@ impl TlvBlock {
         self.value(kind).and_then(|v| <[u8; 2]>::try_from(v).ok()).map(u16::from_be_bytes)
     }
 
+    /// The first TLV of this type as a number written in one byte or two: servers disagree on
+    /// the width of some codes (§1.5, §2.2), so both are read; any other size counts as absent.
+    pub fn get_u8_or_u16(&self, kind: u16) -> Option<u16> {
+        self.get_u16(kind).or_else(|| self.get_u8(kind).map(u16::from))
+    }
+
     /// The first TLV of this type as a big-endian u32; a value of the wrong size counts as absent.
     pub fn get_u32(&self, kind: u16) -> Option<u32> {
         self.value(kind).and_then(|v| <[u8; 4]>::try_from(v).ok()).map(u32::from_be_bytes)

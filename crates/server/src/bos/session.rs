@@ -159,7 +159,7 @@ pub fn error(family: u16, code: SnacErrorCode, request_id: u32) -> OutSnac {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::oscar::codes::RateChangeCode;
     use crate::oscar::oservice::{FamilyVersion, VersionList};
@@ -170,7 +170,7 @@ mod tests {
     const ACCOUNTS: &str = "[[account]]\nscreen_name='Alice'\npassword='a'\n\
                             [[account]]\nscreen_name='Bob'\npassword='b'\n";
 
-    fn session(rates: RateClasses) -> Session {
+    pub(crate) fn session(rates: RateClasses) -> Session {
         let mut config = ServerConfig::for_tests(Accounts::from_toml(ACCOUNTS).unwrap());
         config.rate_classes = rates;
         let addr = config.bos_listen;

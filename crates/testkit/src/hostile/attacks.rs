@@ -112,7 +112,9 @@ pub fn script(decoy: SocketAddr) -> Vec<Attack> {
         raw_snac(0x13, 6, SERVER_ID, &b),
     ));
 
-    v.push(Attack::framing("unknown FLAP channel", flap(9, b"what is this")));
+    // §1.2: a frame on a channel nobody knows is skipped whole; the connection survives it.
+    v.push(Attack::snac("unknown FLAP channel", flap(9, b"what is this")));
+    v.push(Attack::snac("empty frame on FLAP channel 0", flap(0, b"")));
 
     // --- text encodings ---
     let odd = [0, b'o', 0, b'd', 0, b'd', 0, b' ', 0, b'A', 0];

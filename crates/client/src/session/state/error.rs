@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// ICBM error subcode: the offline recipient's stored-message limit is reached (§7.4).
+const OFFLINE_INBOX_FULL: u16 = 0x000F;
+
 impl SessionState {
     /// xx/01: an error answering one of our requests; the request's tag says what failed.
     pub(super) fn error(&mut self, header: SnacHeader, family: u16, error: &SnacError) {
@@ -12,6 +15,10 @@ impl SessionState {
                 };
                 let p = self.pending.remove(pos);
                 let reason = match error.code {
+                    // The subcode may come in one byte or two (§2.2); 0x000F = inbox full.
+                    SnacErrorCode::NotLoggedOn if error.subcode() == Some(OFFLINE_INBOX_FULL) => {
+                        ImFailure::OfflineInboxFull
+                    }
                     SnacErrorCode::NotLoggedOn => ImFailure::RecipientOffline,
                     SnacErrorCode::RateToHost | SnacErrorCode::RateToClient => {
                         ImFailure::RateLimited

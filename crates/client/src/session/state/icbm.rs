@@ -129,7 +129,10 @@ impl SessionState {
     fn on_incoming_im(&mut self, im: oscar::icbm::IncomingIm) {
         let from = ScreenName::from_wire(&im.sender.screen_name);
         let key = (from.normalized().to_string(), im.cookie);
-        if self.recent_cookies.contains(&key) {
+        // An all-zero cookie marks a server's own message (§7.3): several may share it, so it
+        // names no IM and proves no repeat.
+        let server_made = im.cookie == [0; 8];
+        if !server_made && self.recent_cookies.contains(&key) {
             tracing::info!("dropping a repeated IM (same cookie) from {}", from.as_str());
             return;
         }
@@ -171,10 +174,12 @@ impl SessionState {
                 return;
             }
         };
-        if self.recent_cookies.len() >= RECENT_COOKIES {
-            self.recent_cookies.pop_front();
+        if !server_made {
+            if self.recent_cookies.len() >= RECENT_COOKIES {
+                self.recent_cookies.pop_front();
+            }
+            self.recent_cookies.push_back(key);
         }
-        self.recent_cookies.push_back(key);
         let send_time = im.send_time();
         self.emit(Event::ImReceived(IncomingIm {
             from,

@@ -93,6 +93,9 @@ const RECENT_COOKIES: usize = 512;
 /// How long an acknowledged IM waits for the answer to the locate query sent beside it before
 /// it is reported [`Delivery::Accepted`] (a server that never answers 02/15 must not hold it).
 pub const WHEREABOUTS_GRACE_MS: u64 = 5_000;
+/// A second close without a reason this soon after the first ended a signed-on session means
+/// another sign-on of the account is taking turns with us (§1.5): stop instead of reconnecting.
+pub const BARE_CLOSE_WINDOW_MS: u64 = 120_000;
 /// Families this client uses, with the versions it asks for in 01/17 (OService 3 for 35-byte
 /// rate entries, Feedbag 4 as libpurple).
 const FAMILIES: [(u16, u16); 6] =
@@ -220,6 +223,8 @@ pub struct SessionState {
     xhtml_peers: HashSet<ScreenName>,
     max_message: usize,
     recent_cookies: VecDeque<(String, [u8; 8])>,
+    /// When a signed-on connection last ended in a close that gave no reason (§1.5).
+    bare_close_at: Option<u64>,
     out: Output,
 }
 
@@ -280,6 +285,7 @@ impl SessionState {
             xhtml_peers: HashSet::new(),
             max_message: DEFAULT_MAX_MESSAGE,
             recent_cookies: VecDeque::new(),
+            bare_close_at: None,
             out: Output::default(),
         }
     }
@@ -741,6 +747,7 @@ impl SessionState {
                             );
                             (DisconnectReason::AuthFailed(SignOnFailure::Code(code)), true)
                         }
+                        _ if self.signed_on => self.bare_close(now),
                         _ => (DisconnectReason::ServerClosed(None), true),
                     },
                 };
@@ -756,6 +763,29 @@ impl SessionState {
             },
         }
         self.flush(now);
+    }
+
+    /// A signed-on connection closed without a reason (§1.5): a server going down, or one that
+    /// tells an older client nothing when another sign-on of the account replaces it (Open
+    /// OSCAR Server sends such clients a bare `2A 04 ss ss`). The first is worth one reconnect;
+    /// a second within [`BARE_CLOSE_WINDOW_MS`] means two sign-ons are replacing each other,
+    /// and reconnecting again would only keep that war going.
+    fn bare_close(&mut self, now: u64) -> (DisconnectReason, bool) {
+        match self.bare_close_at {
+            Some(at) if now.saturating_sub(at) <= BARE_CLOSE_WINDOW_MS => {
+                tracing::info!(
+                    "closed without a reason again {} s after the last time: taken to be \
+                     another sign-on of this account, not reconnecting",
+                    now.saturating_sub(at) / 1000
+                );
+                self.bare_close_at = None;
+                (DisconnectReason::SignedOnElsewhere, false)
+            }
+            _ => {
+                self.bare_close_at = Some(now);
+                (DisconnectReason::ServerClosed(None), true)
+            }
+        }
     }
 
     /// Routes one decoded SNAC to its handler, named after the SNAC in its family's module.

@@ -307,6 +307,20 @@ fn icbm_errors_fail_the_right_message() {
         s.handle_frame(11, server(&err, req, 0));
         assert_eq!(s.take_output().events, [Event::ImFailed { id, reason }]);
     }
+    // Open OSCAR Server's "offline inbox full", its subcode in two bytes and in one.
+    for (at, subcode) in [(20_000, vec![0x00, 0x0F]), (30_000, vec![0x0F])] {
+        s.handle_command(at, Command::SendIm { id: 4, to: sn("carol"), text: "four".into() });
+        let (req, _) = sent_im(&s.take_output());
+        let error = SnacError {
+            code: SnacErrorCode::NotLoggedOn,
+            tlvs: TlvBlock::new().with(0x0008, subcode),
+        };
+        s.handle_frame(at + 1, server(&SnacBody::Error { family: 4, error }, req, 0));
+        assert_eq!(
+            s.take_output().events,
+            [Event::ImFailed { id: 4, reason: ImFailure::OfflineInboxFull }]
+        );
+    }
     s.handle_command(12_000, Command::SendIm { id: 3, to: sn("bob"), text: "3".into() });
     let (req3, _) = sent_im(&s.take_output());
     let err = SnacBody::Error { family: 4, error: SnacError::new(SnacErrorCode::RateToHost) };
@@ -381,6 +395,84 @@ fn incoming_ims_decode_charsets_html_offline_and_auto_response() {
     // The same cookie from the same sender again (a resend after a reconnect) is dropped.
     s.handle_frame(4, server(&incoming("bob", ImText::from_text("hi"), TlvBlock::new(), 3), 1, 0));
     assert!(s.take_output().events.is_empty());
+}
+
+#[test]
+fn all_zero_cookies_are_never_taken_for_repeats() {
+    let mut s = signed_on(vec![]);
+    // Two server messages from the same sender, both with the all-zero cookie: both shown.
+    for (at, text) in [(1, "maintenance at noon"), (2, "maintenance at noon")] {
+        let body = incoming("AOL System Msg", ImText::from_text(text), TlvBlock::new(), 0);
+        s.handle_frame(at, server(&body, 0x8000_0000 + at as u32, 0));
+    }
+    let texts: Vec<String> = s
+        .take_output()
+        .events
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::ImReceived(im) => Some(im.text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts, ["maintenance at noon", "maintenance at noon"]);
+    // A real cookie seen twice is still a repeat.
+    for at in [3, 4] {
+        let body = incoming("AOL System Msg", ImText::from_text("x"), TlvBlock::new(), 7);
+        s.handle_frame(at, server(&body, 0x8000_0010 + at as u32, 0));
+    }
+    assert_eq!(s.take_output().events.len(), 1);
+}
+
+/// A new connection of `s` at `now`, answered until the session is signed on.
+fn sign_on_again(s: &mut SessionState, now: u64) {
+    s.connection_started(now, b"cookie");
+    let flight = snacs(&s.take_output());
+    let id_of = |family, subtype| {
+        flight
+            .iter()
+            .find(|(h, _)| (h.family, h.subtype) == (family, subtype))
+            .map(|(h, _)| h.request_id)
+    };
+    let rates = id_of(0x01, 0x06).unwrap();
+    let feedbag = id_of(0x13, 0x05).or_else(|| id_of(0x13, 0x04)).unwrap();
+    s.handle_frame(now + 1, server(&SnacBody::RateParamsReply(scaled_rates(1)), rates, 0));
+    let reply = FeedbagReply { version: 0, items: vec![], last_modified: 1 };
+    s.handle_frame(now + 2, server(&SnacBody::FeedbagReply(reply), feedbag, 0));
+    s.take_output();
+    assert!(s.signed_on);
+}
+
+#[test]
+fn bare_closes_in_a_row_are_another_sign_on_not_a_reconnect_war() {
+    let bare = || Flap { channel: Channel::SignOff, sequence: 0, payload: Bytes::new() };
+    let mut s = signed_on(vec![]);
+    // The first close without a reason (a server restart, say) is worth a reconnect.
+    s.handle_frame(10_000, bare());
+    assert_eq!(
+        s.take_output().close,
+        Some(Close { reason: DisconnectReason::ServerClosed(None), reconnect: true })
+    );
+    s.connection_lost(true);
+    // Signed on again, and closed bare again within the window: another sign-on of the account
+    // is replacing us each time; stop.
+    sign_on_again(&mut s, 12_000);
+    s.handle_frame(10_000 + BARE_CLOSE_WINDOW_MS, bare());
+    assert_eq!(
+        s.take_output().close,
+        Some(Close { reason: DisconnectReason::SignedOnElsewhere, reconnect: false })
+    );
+
+    // Two restarts far apart are two reconnects.
+    let mut s = signed_on(vec![]);
+    s.handle_frame(10_000, bare());
+    assert!(s.take_output().close.is_some_and(|c| c.reconnect));
+    s.connection_lost(true);
+    sign_on_again(&mut s, 20_000);
+    s.handle_frame(10_001 + BARE_CLOSE_WINDOW_MS, bare());
+    assert_eq!(
+        s.take_output().close,
+        Some(Close { reason: DisconnectReason::ServerClosed(None), reconnect: true })
+    );
 }
 
 #[test]

@@ -17,7 +17,8 @@ pub(super) fn locate_rights_query(h: &SnacHeader, out: &mut Vec<OutSnac>) {
 pub(super) fn set_info(s: &Session, h: &SnacHeader, info: SetInfo, out: &mut Vec<OutSnac>) {
     match info.capabilities() {
         Ok(caps) => {
-            s.hub.set_info(s.id, info.profile(), info.away_message(), caps.map(|c| c.concat()))
+            let (profile, away) = (info.profile_raw(), info.away_raw());
+            s.hub.set_info(s.id, profile, away, caps.map(|c| c.concat()))
         }
         Err(e) => {
             tracing::info!("{} at {}: rejected 02/04: {e}", s.name, s.peer);

@@ -35,6 +35,7 @@ pub(super) fn dispatch(
     match body {
         // 01: OService.
         B::ClientReady(_) => oservice::client_ready(s, out),
+        B::ServiceRequest(req) => oservice::service_request(s, &h, req, out),
         B::RateParamsQuery => oservice::rate_params_query(s, &h, out),
         B::RateAck(_) => oservice::rate_ack(),
         B::SelfInfoQuery => oservice::self_info_query(s, &h, out),

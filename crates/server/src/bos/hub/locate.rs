@@ -3,7 +3,7 @@
 
 use super::Hub;
 use crate::oscar::codes::SnacErrorCode;
-use crate::oscar::locate::{self, UserInfoReply};
+use crate::oscar::locate::{self, InfoText, UserInfoReply};
 use crate::oscar::TlvBlock;
 use crate::screenname::ScreenName;
 
@@ -12,8 +12,8 @@ impl Hub {
     pub fn set_info(
         &self,
         id: u64,
-        profile: Option<String>,
-        away: Option<String>,
+        profile: Option<InfoText>,
+        away: Option<InfoText>,
         caps: Option<Vec<u8>>,
     ) {
         let mut w = self.lock();
@@ -24,7 +24,7 @@ impl Hub {
             st.profile = Some(p);
         }
         if let Some(a) = away {
-            st.away = if a.is_empty() { None } else { Some(a) };
+            st.away = if a.data.is_empty() { None } else { Some(a) };
         }
         if let Some(c) = caps {
             st.caps = c;
@@ -44,18 +44,24 @@ impl Hub {
         let info = self.user_info(&w, &who);
         let st = w.accounts.get(&who);
         let profile = st.and_then(|s| s.profile.clone()).or_else(|| {
-            self.state.config.accounts.get(who.normalized()).and_then(|a| a.profile.clone())
+            let account = self.state.config.accounts.get(who.normalized());
+            account.and_then(|a| a.profile.as_deref()).map(InfoText::from_text)
         });
-        let mime = b"text/aolrtf; charset=\"us-ascii\"".to_vec();
+        // Bytes and MIME type go out exactly as they were set (§9.1): the reader decodes them.
         let mut tlvs = TlvBlock::new();
         if flags & 0x1 != 0 {
-            tlvs.push(locate::tlv::PROFILE_MIME, mime.clone());
-            tlvs.push(locate::tlv::PROFILE, profile.unwrap_or_default().into_bytes());
+            let profile = profile.unwrap_or_else(|| InfoText::from_text(""));
+            if let Some(mime) = profile.mime {
+                tlvs.push(locate::tlv::PROFILE_MIME, mime);
+            }
+            tlvs.push(locate::tlv::PROFILE, profile.data);
         }
         if flags & 0x2 != 0 {
             if let Some(away) = st.and_then(|s| s.away.clone()) {
-                tlvs.push(locate::tlv::AWAY_MIME, mime);
-                tlvs.push(locate::tlv::AWAY_MESSAGE, away.into_bytes());
+                if let Some(mime) = away.mime {
+                    tlvs.push(locate::tlv::AWAY_MIME, mime);
+                }
+                tlvs.push(locate::tlv::AWAY_MESSAGE, away.data);
             }
         }
         if flags & 0x4 != 0 {

@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, watch};
 use super::feedbag::Feedbag;
 use super::outbound::OutSnac;
 use crate::oscar::codes::DisconnectReason;
+use crate::oscar::locate::InfoText;
 use crate::oscar::snac::SERVER_REQUEST_ID_BIT;
 use crate::oscar::SnacBody;
 use crate::screenname::ScreenName;
@@ -72,8 +73,9 @@ struct SessionEntry {
 #[derive(Debug, Clone, Default)]
 struct AccountState {
     data: AccountData,
-    profile: Option<String>,
-    away: Option<String>,
+    /// Profile and away message, bytes and MIME type exactly as set (§9.1).
+    profile: Option<InfoText>,
+    away: Option<InfoText>,
     caps: Vec<u8>,
     idle_since: Option<i64>,
     status: u32,
@@ -165,7 +167,7 @@ impl Hub {
             ..AccountState::default()
         });
         if st.profile.is_none() {
-            st.profile = account.and_then(|a| a.profile.clone());
+            st.profile = account.and_then(|a| a.profile.as_deref()).map(InfoText::from_text);
         }
         st
     }

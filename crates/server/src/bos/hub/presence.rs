@@ -39,7 +39,7 @@ impl Hub {
         if account.is_some_and(|a| a.bot) {
             flags |= class::BOT;
         }
-        if st.is_some_and(|s| s.away.as_deref().is_some_and(|a| !a.is_empty())) {
+        if st.is_some_and(|s| s.away.as_ref().is_some_and(|a| !a.data.is_empty())) {
             flags |= class::AWAY;
         }
         info.set_class(u16::try_from(flags).unwrap_or(u16::MAX));
