@@ -98,14 +98,16 @@ pub enum AuthError {
         /// Why it was rejected.
         reason: String,
     },
-    /// The request never got an answer.
-    #[error("{endpoint}: could not reach the server: {source}")]
+    /// The request never got an answer. It reads as the root cause only ("Connection refused
+    /// (os error 111)", "timed out", the TLS alert): reqwest's layers above it ("error sending
+    /// request", "client error (Connect)", …) tell a person nothing, so they are not shown and
+    /// the error is not chained to them.
+    #[error("{endpoint}: could not reach the server: {}", network_cause(.error))]
     Network {
         /// Which request.
         endpoint: Endpoint,
         /// The transport error, with its URL (which may hold the token) removed.
-        #[source]
-        source: reqwest::Error,
+        error: reqwest::Error,
     },
     /// A configured URL is unusable or would send secrets in clear text.
     #[error("refusing URL {url}: {reason}")]
@@ -190,6 +192,19 @@ impl AuthError {
             _ => AuthError::Refused { codes, text },
         }
     }
+}
+
+/// The innermost cause of a transport error, or "timed out" for a timeout (whose innermost
+/// cause reads only "operation timed out" or nothing useful).
+pub fn network_cause(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        return "timed out".to_string();
+    }
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    cause.to_string()
 }
 
 #[cfg(test)]
