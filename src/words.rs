@@ -281,6 +281,11 @@ pub fn help_key_names() -> &'static str {
     "(name): for the [keys] section of the config; see `flapjack config keys`"
 }
 
+/// `flapjack man NAME` for a subcommand that does not exist.
+pub fn no_such_subcommand(name: &str) -> String {
+    line(format!("no subcommand `{name}` (see `flapjack --help`)"))
+}
+
 /// `flapjack login` was asked for a profile that signs on by BUCP.
 pub fn login_needs_http() -> String {
     "`login` uses the HTTP sign-on; BUCP has no long-term token to keep".to_string()

@@ -128,6 +128,14 @@ fn completions_for_each_shell_and_a_man_page() {
     for word in ["serve", "completions", "\\-\\-send"] {
         assert!(page.contains(word), "the man page lacks {word:?}");
     }
+    let out = Command::new(BIN).args(["man", "serve"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let page = stdout(&out);
+    assert!(page.contains(".TH flapjack-serve 1"), "{}", &page[..page.len().min(200)]);
+    assert!(page.contains("bucp\\-listen") && !page.contains("\\-\\-send"), "serve's page only");
+    let out = Command::new(BIN).args(["man", "nope"]).output().unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("no subcommand `nope`"), "{}", stderr(&out));
 }
 
 #[test]

@@ -52,10 +52,10 @@ pub struct Cli {
 #[derive(Debug, Clone, Default, Args)]
 pub struct Global {
     /// Log more: -v for info, -vv for debug. Logs never contain secrets.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, display_order = 100)]
     pub verbose: u8,
     /// Write logs to this file (the TUI always logs to a file, never over the screen).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", display_order = 101)]
     pub log_file: Option<PathBuf>,
 }
 
@@ -157,7 +157,7 @@ impl Cli {
         };
         let config = |sub: &ConfigArg| sub.config.clone().or_else(|| top.config.clone());
         match &self.command {
-            None | Some(Command::Serve(_) | Command::Completions(_) | Command::Man) => top,
+            None | Some(Command::Serve(_) | Command::Completions(_) | Command::Man(_)) => top,
             Some(Command::Login(args)) => Options {
                 config: config(&args.config),
                 account: args.account.or(&top.account),
@@ -201,7 +201,7 @@ pub enum Command {
     /// ~/.local/share/bash-completion/completions/flapjack`).
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on standard output, e.g. `flapjack man | man -l -`.
-    Man,
+    Man(ManArgs),
 }
 
 /// What `flapjack config` can do with the configuration file.
@@ -268,6 +268,14 @@ pub struct DemoArgs {
     /// Which demo account to sign on as (default: Flapjack Fan).
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
+}
+
+/// Options of `flapjack man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand whose own page to print (`flapjack-serve(1)`, …) instead of flapjack(1).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub command: Option<String>,
 }
 
 /// Options of `flapjack completions`.

@@ -80,15 +80,30 @@ pub async fn run(cli: &Cli) -> Result<Exit, Failure> {
             clap_complete::generate(args.shell, &mut Cli::command(), "flapjack", &mut out);
             Ok(Exit::Ok)
         }
-        Some(Command::Man) => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut out)
-                .context("cannot render the manual page")?;
-            std::io::stdout().write_all(&out).context("cannot write the manual page")?;
+        Some(Command::Man(args)) => {
+            let page = man_page(args.command.as_deref())?;
+            std::io::stdout().write_all(&page).context("cannot write the manual page")?;
             Ok(Exit::Ok)
         }
     }
+}
+
+/// The manual page in roff: flapjack(1), or `flapjack-NAME(1)` for a subcommand.
+pub fn man_page(subcommand: Option<&str>) -> Result<Vec<u8>, Failure> {
+    let mut cli = Cli::command();
+    cli.build();
+    let command = match subcommand {
+        None => cli,
+        Some(name) => {
+            let Some(sub) = cli.find_subcommand(name) else {
+                return Err(Failure::usage(anyhow::anyhow!(words::no_such_subcommand(name))));
+            };
+            sub.clone().name(format!("flapjack-{name}"))
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(command).render(&mut out).context("cannot render the manual page")?;
+    Ok(out)
 }
 
 /// Reads the config file and resolves the account and server; both failures are usage errors.
