@@ -24,7 +24,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The file is not valid TOML or does not match the expected shape.
-    #[error("{path} is not a valid flapjack config: {message}")]
+    #[error("{path} is not a valid flapjack config:\n{message}")]
     Parse {
         /// The file concerned.
         path: PathBuf,
@@ -71,8 +71,20 @@ pub struct Config {
 pub struct Account {
     /// The screen name (or ICQ UIN) to sign on as.
     pub screen_name: String,
-    /// Name of the [`ServerProfile`] to use.
-    pub server: String,
+    /// Name of the [`ServerProfile`] or preset (`aim`, `icq`, `local`, `oos`) to use; without
+    /// one, [`Account::DEFAULT_SERVER`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+}
+
+impl Account {
+    /// The server an account without `server = "…"` signs on to: the embedded one.
+    pub const DEFAULT_SERVER: &'static str = "local";
+
+    /// The name of the server this account signs on to.
+    pub fn server_name(&self) -> &str {
+        self.server.as_deref().unwrap_or(Self::DEFAULT_SERVER)
+    }
 }
 
 /// How to reach one server: HTTP sign-on endpoints, or a BUCP host, or both.
@@ -222,12 +234,13 @@ impl Config {
                     account.screen_name
                 ));
             }
-            let preset = crate::auth::ServerProfile::preset(&account.server).is_some();
-            if self.server(&account.server).is_none() && !preset {
+            let server = account.server_name();
+            let preset = crate::auth::ServerProfile::preset(server).is_some();
+            if self.server(server).is_none() && !preset {
                 return Err(format!(
-                    "account {:?} uses server {:?}, but no [[server]] has that name and it is \
-                     not a preset (aim, icq, local, oos)",
-                    account.screen_name, account.server
+                    "account {:?} uses server {server:?}, but no [[server]] has that name and it \
+                     is not a preset (aim, icq, local, oos)",
+                    account.screen_name
                 ));
             }
         }
@@ -236,6 +249,9 @@ impl Config {
                 return Err(format!("default_account {default:?} is not one of the [[account]]s"));
             }
         }
+        // Every mode reads the same file, so a bad binding stops `--send` as surely as the TUI.
+        crate::tui::keymap::Keymap::with_overrides(&self.keys)
+            .map_err(|e| format!("[keys]: {e}"))?;
         let bad = chrono::format::StrftimeItems::new(&self.ui.timestamp_format)
             .any(|item| matches!(item, chrono::format::Item::Error));
         if bad {
@@ -288,7 +304,7 @@ impl fmt::Display for KeyList {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
@@ -296,19 +312,52 @@ mod tests {
     }
 
     #[test]
-    fn example_parses_and_says_something() {
+    fn example_parses_and_its_active_lines_are_the_defaults() {
         let config = match parse(Config::example()) {
             Ok(c) => c,
             Err(e) => panic!("example does not parse: {e}"),
         };
-        assert_eq!(config.default_account.as_deref(), Some("MyScreenName"));
+        assert_eq!(config, Config::default(), "placeholders are commented out");
+    }
+
+    #[test]
+    fn the_examples_in_the_example_work_when_uncommented() {
+        let text = uncomment_examples(Config::example());
+        let config = match parse(&text) {
+            Ok(c) => c,
+            Err(e) => panic!("uncommented example does not parse: {e}\n{text}"),
+        };
+        assert_eq!(config.default_account.as_deref(), Some("YourScreenName"));
         assert_eq!(config.accounts.len(), 1);
+        assert_eq!(config.accounts[0].server_name(), "aim", "a preset without a [[server]]");
         assert_eq!(config.servers.len(), 2);
         assert_eq!(
             config.server("retro-bucp").and_then(|s| s.bucp.as_deref()),
             Some("127.0.0.1:5191")
         );
+        assert_eq!(config.keys.len(), 3);
         assert_eq!(config.ui, UiConfig::default());
+    }
+
+    /// The example with every commented-out TOML line (`# key = value`, `# [[table]]`) made
+    /// active, as a person following its instructions would.
+    pub(crate) fn uncomment_examples(text: &str) -> String {
+        text.lines()
+            .map(|line| match line.strip_prefix("# ") {
+                Some(rest) if is_toml_line(rest) => rest,
+                _ => line,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn is_toml_line(rest: &str) -> bool {
+        if rest.starts_with('[') {
+            return true;
+        }
+        rest.split_once(" = ").is_some_and(|(key, _)| {
+            !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        })
     }
 
     #[test]
@@ -347,7 +396,14 @@ mod tests {
     #[test]
     fn presets_need_no_server_entry_and_web_api_is_typed() {
         let c = parse("[[account]]\nscreen_name = \"bob\"\nserver = \"oos\"\n").unwrap();
-        assert_eq!(c.accounts[0].server, "oos");
+        assert_eq!(c.accounts[0].server_name(), "oos");
+        for preset in ["aim", "icq", "local", "oos"] {
+            let text = format!("[[account]]\nscreen_name = \"bob\"\nserver = \"{preset}\"\n");
+            assert!(parse(&text).is_ok(), "{preset} needs no [[server]] block");
+        }
+        let c = parse("[[account]]\nscreen_name = \"bob\"\n").unwrap();
+        assert_eq!(c.accounts[0].server, None, "server is optional");
+        assert_eq!(c.accounts[0].server_name(), "local");
         let c = parse("[[server]]\nname = \"x\"\nweb_api = \"oos\"\n").unwrap();
         assert_eq!(c.servers[0].web_api, Some(crate::auth::WebApi::Oos));
         let err = parse("[[server]]\nname = \"x\"\nweb_api = \"msn\"\n").unwrap_err();
@@ -371,6 +427,26 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_key_binding_is_rejected_with_the_way_to_the_action_names() {
+        let err = parse("[keys]\nqiut = \"ctrl-q\"\n").unwrap_err().to_string();
+        assert!(err.starts_with("test.toml: [keys]: unknown action \"qiut\""), "{err}");
+        assert!(err.contains("flapjack config keys"), "{err}");
+        let err = parse("[keys]\nquit = \"hyper-q\"\n").unwrap_err().to_string();
+        assert!(err.contains("cannot understand key \"hyper-q\" for quit"), "{err}");
+        assert!(parse("[keys]\nquit = [\"ctrl-x\", \"f10\"]\n").is_ok());
+    }
+
+    #[test]
+    fn toml_errors_keep_their_lines_and_caret() {
+        let err = parse("[ui]\nbell = yes\n").unwrap_err().to_string();
+        let lines: Vec<&str> = err.lines().collect();
+        assert!(lines.len() >= 4, "{err}");
+        assert!(lines.iter().any(|l| l.contains("bell = yes")), "{err}");
+        assert!(lines.iter().any(|l| l.trim_end().ends_with('^')), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
     fn bad_timestamp_format_is_rejected() {
         let err = parse("[ui]\ntimestamp_format = \"%Q\"\n").err();
         assert!(matches!(err, Some(ConfigError::Invalid { .. })), "{err:?}");
@@ -390,7 +466,7 @@ mod tests {
 
     #[test]
     fn accounts_match_like_screen_names() {
-        let c = parse(Config::example()).unwrap_or_default();
-        assert!(c.account("my screenname").is_some());
+        let c = parse(&uncomment_examples(Config::example())).unwrap_or_default();
+        assert!(c.account("your screenname").is_some());
     }
 }

@@ -1,5 +1,5 @@
 //! The `flapjack` command line: the chat TUI (no subcommand), `demo`, `--send`, `--listen`,
-//! `login`/`logout`, `serve`, and `config init`.
+//! `login`/`logout`, `serve`, `config`, `completions` and `man`.
 //!
 //! Exit codes: 0 success, 1 usage, 2 authentication failed, 3 network or server error,
 //! 4 recipient unavailable or refused. Everything but parsing, the async runtime and printing

@@ -304,6 +304,13 @@ async fn unreachable_server_names_the_endpoint() {
         .unwrap_err();
     assert!(matches!(e, AuthError::Network { .. }));
     assert!(e.to_string().starts_with("clientLogin: could not reach the server"), "{e}");
+    // Only the cause, not reqwest's layers above it, and said once.
+    let text = format!("{:#}", anyhow::Error::from(e));
+    assert!(text.to_lowercase().contains("connection refused"), "{text}");
+    for layer in ["error sending request", "client error", "tcp connect error"] {
+        assert!(!text.contains(layer), "{layer:?} in {text}");
+    }
+    assert_eq!(text.to_lowercase().matches("connection refused").count(), 1, "{text}");
 }
 
 /// Pidgin appends `sig_sha256` without encoding it; a `+` then arrives as a space, and the

@@ -183,6 +183,7 @@ fn listen_prints_one_json_line_per_im() {
 
 /// Issue 5's keyring flow against gnome-keyring on a private D-Bus session.
 #[test]
+#[ignore = "needs dbus and gnome-keyring; .ci/run installs them and runs --include-ignored"]
 fn long_term_token_lives_in_the_real_keyring() {
     let Some(_keyring) = support::keyring::PrivateKeyring::start() else {
         return;

@@ -390,3 +390,22 @@ fn info_overlay_shows_the_profile_after_a_long_away_message() {
         .collect();
     assert!(rows.iter().any(|r| r.contains("last profile line")), "{rows:#?}");
 }
+
+/// The "no keyring" note given at start is shown once, in the status bar, until the next
+/// notice replaces it.
+#[test]
+fn a_start_notice_shows_in_the_status_bar() {
+    let note = "note: no keyring available (no session bus); signing on without keeping a token";
+    let mut app = app().with_notice(note);
+    app.resize(100, 20);
+    let terminal = render(&app);
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .chunks(100)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+        .collect();
+    assert!(screen.contains("note: no keyring available"), "{screen}");
+    assert_eq!(screen.matches("no keyring").count(), 1, "{screen}");
+}

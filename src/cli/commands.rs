@@ -5,35 +5,43 @@
 //! codes a script sees are decided here and in [`super::exit`], not in `main.rs`.
 
 use std::io::{Read, Write};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
+use clap::CommandFactory;
 
 use crate::auth::{HttpSignOn, Secret, ServerProfile, Trace};
 use crate::config::Config;
-use crate::credentials::KeyringStore;
+use crate::credentials::{CredentialError, KeyringStore};
 use crate::headless;
 use crate::screenname::ScreenName;
-use crate::server::{Accounts, Server, ServerConfig};
+use crate::server::{Accounts, Server, ServerConfig, ServerError};
 use crate::session::{self, ReconnectPolicy, SessionConfig};
+use crate::tui::keymap::Keymap;
 use crate::words;
 
-use super::args::{Cli, Command, ConfigCommand, Global, LoginArgs, ServeArgs};
+use super::args::{Cli, Command, ConfigCommand, LoginArgs, Options, ServeArgs};
 use super::exit::{Exit, Failure};
 use super::password::{self, optional_password};
 use super::profile::{config_path, load_config, resolve, Target};
-use super::tokens::{keep_note, TokenStore};
+use super::tokens::{unusable_note, TokenStore, TokenStoreError};
 
 /// How long `--send` waits for sign-on and the server's acknowledgement.
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Runs the command the command line asked for.
 pub async fn run(cli: &Cli) -> Result<Exit, Failure> {
-    let g = &cli.global;
+    let g = &cli.options();
     let interactive = cli.send.is_none() && !cli.listen && cli.command.is_none();
-    let is_demo = matches!(cli.command, Some(Command::Demo));
-    super::logging::init(g.log_file.as_deref(), g.verbose, interactive || is_demo)
+    let is_demo = matches!(cli.command, Some(Command::Demo(_)));
+    // `serve` is a foreground server: what it logs (sign-ons, sign-offs) is its output.
+    let verbose = match cli.command {
+        Some(Command::Serve(_)) => g.global.verbose.max(1),
+        _ => g.global.verbose,
+    };
+    super::logging::init(g.global.log_file.as_deref(), verbose, interactive || is_demo)
         .map_err(Failure::usage)?;
     if let Some(args) = &cli.send {
         return send(g, args).await;
@@ -43,25 +51,63 @@ pub async fn run(cli: &Cli) -> Result<Exit, Failure> {
     }
     match &cli.command {
         None => tui(g).await.map(|()| Exit::Ok),
-        Some(Command::Login(args)) => login(g, args).await.map(|()| Exit::Ok),
-        Some(Command::Logout) => logout(g).await.map(|()| Exit::Ok),
-        Some(Command::Serve(args)) => serve(args).await.map(|()| Exit::Ok).map_err(Failure::from),
-        Some(Command::Demo) => demo(g).await.map(|()| Exit::Ok).map_err(Failure::from),
-        Some(Command::Config(ConfigCommand::Init)) => {
+        Some(Command::Login(args)) => login(g, args).await,
+        Some(Command::Logout(_)) => logout(g).await.map(|()| Exit::Ok),
+        Some(Command::Serve(args)) => serve(args).await.map(|()| Exit::Ok),
+        Some(Command::Demo(_)) => {
+            // A broken config file is reported here too, before any server starts.
+            let (loaded, _) = load_config(g).map_err(Failure::usage)?;
+            demo(g, loaded).await.map(|()| Exit::Ok).map_err(Failure::from)
+        }
+        Some(Command::Config(ConfigCommand::Init(_))) => {
             let path = config_path(g).map_err(Failure::usage)?;
             Config::write_example(&path).map_err(Failure::usage)?;
-            println!("wrote {}", path.display());
+            println!("{}", words::config_written(&path));
             Ok(Exit::Ok)
         }
-        Some(Command::Config(ConfigCommand::Path)) => {
+        Some(Command::Config(ConfigCommand::Path(_))) => {
             println!("{}", config_path(g).map_err(Failure::usage)?.display());
+            Ok(Exit::Ok)
+        }
+        Some(Command::Config(ConfigCommand::Keys(_))) => {
+            let (config, _) = load_config(g).map_err(Failure::usage)?;
+            let keymap = Keymap::with_overrides(&config.keys).map_err(Failure::usage)?;
+            print!("{}", words::key_listing(&keymap));
+            Ok(Exit::Ok)
+        }
+        Some(Command::Completions(args)) => {
+            let mut out = std::io::stdout();
+            clap_complete::generate(args.shell, &mut Cli::command(), "flapjack", &mut out);
+            Ok(Exit::Ok)
+        }
+        Some(Command::Man(args)) => {
+            let page = man_page(args.command.as_deref())?;
+            std::io::stdout().write_all(&page).context("cannot write the manual page")?;
             Ok(Exit::Ok)
         }
     }
 }
 
+/// The manual page in roff: flapjack(1), or `flapjack-NAME(1)` for a subcommand.
+pub fn man_page(subcommand: Option<&str>) -> Result<Vec<u8>, Failure> {
+    let mut cli = Cli::command();
+    cli.build();
+    let command = match subcommand {
+        None => cli,
+        Some(name) => {
+            let Some(sub) = cli.find_subcommand(name) else {
+                return Err(Failure::usage(anyhow::anyhow!(words::no_such_subcommand(name))));
+            };
+            sub.clone().name(format!("flapjack-{name}"))
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(command).render(&mut out).context("cannot render the manual page")?;
+    Ok(out)
+}
+
 /// Reads the config file and resolves the account and server; both failures are usage errors.
-fn target(global: &Global) -> Result<(Config, Target), Failure> {
+fn target(global: &Options) -> Result<(Config, Target), Failure> {
     let (config, path) = load_config(global).map_err(Failure::usage)?;
     let target = resolve(global, &config, &path).map_err(Failure::usage)?;
     Ok((config, target))
@@ -71,20 +117,31 @@ fn target(global: &Global) -> Result<(Config, Target), Failure> {
 /// `may_prompt_later` says the terminal stays free (not the chat UI), so a refused stored
 /// token can be answered by prompting for the password then.
 async fn session_config(
-    global: &Global,
+    global: &Options,
     target: &Target,
     stdin_taken: bool,
     may_prompt_later: bool,
-) -> Result<SessionConfig, Failure> {
+) -> Result<(SessionConfig, Option<String>), Failure> {
     let keyring = Arc::new(KeyringStore::new());
-    let opened = TokenStore::open_for_sign_on(keyring, global.no_keyring, target).await;
+    let (opened, note) =
+        match TokenStore::open_for_sign_on(keyring, global.secret.no_keyring, target).await {
+            Ok(opened) => (opened, None),
+            Err(e) => {
+                let note = unusable_note(&e);
+                if let Some(note) = &note {
+                    tracing::info!("{note}");
+                }
+                (None, note)
+            }
+        };
     let has_token = opened.as_ref().is_some_and(|(_, found)| *found);
     let password = if has_token {
         // A stored token signs on without a password; one given without asking still helps
         // if the server refuses the token.
-        password::given_password(global.password_stdin, stdin_taken).map_err(Failure::usage)?
+        password::given_password(global.secret.password_stdin, stdin_taken)
+            .map_err(Failure::usage)?
     } else {
-        optional_password(global.password_stdin, target.screen_name.as_str(), stdin_taken)
+        optional_password(global.secret.password_stdin, target.screen_name.as_str(), stdin_taken)
             .map_err(Failure::usage)?
     };
     if password.is_none() && !has_token {
@@ -101,11 +158,11 @@ async fn session_config(
     if has_token && config.password.is_none() && may_prompt_later {
         config.password_prompt = password::prompt_hook(target.screen_name.as_str(), stdin_taken);
     }
-    Ok(config)
+    Ok((config, note))
 }
 
 /// `--send BUDDY MESSAGE`: one IM, exit code by outcome.
-async fn send(global: &Global, args: &[String]) -> Result<Exit, Failure> {
+async fn send(global: &Options, args: &[String]) -> Result<Exit, Failure> {
     let [buddy, message] = args else {
         return Err(Failure::usage(anyhow::anyhow!("--send takes BUDDY and MESSAGE")));
     };
@@ -125,9 +182,10 @@ async fn send(global: &Global, args: &[String]) -> Result<Exit, Failure> {
         return Err(Failure::usage(anyhow::anyhow!("the message is empty")));
     }
     let (_, target) = target(global)?;
-    let session_config = session_config(global, &target, from_stdin, true)
-        .await?
-        .with_reconnect(ReconnectPolicy::never());
+    // Without a keyring `--send` just signs on with the password: a script gains nothing from
+    // hearing so on every run (the note is logged at info level with -v).
+    let (session_config, _) = session_config(global, &target, from_stdin, true).await?;
+    let session_config = session_config.with_reconnect(ReconnectPolicy::never());
     let handle = session::spawn(session_config);
     let report = headless::send(handle, to, text, SEND_TIMEOUT).await;
     if let Some(message) = &report.message {
@@ -137,9 +195,9 @@ async fn send(global: &Global, args: &[String]) -> Result<Exit, Failure> {
 }
 
 /// `--listen`: incoming IMs as JSON lines until Ctrl-C or the session ends.
-async fn listen(global: &Global) -> Result<Exit, Failure> {
+async fn listen(global: &Options) -> Result<Exit, Failure> {
     let (_, target) = target(global)?;
-    let session_config = session_config(global, &target, false, true).await?;
+    let (session_config, _) = session_config(global, &target, false, true).await?;
     let handle = session::spawn(session_config);
     let stop = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -156,14 +214,19 @@ async fn listen(global: &Global) -> Result<Exit, Failure> {
 }
 
 /// No subcommand: the chat UI for the configured account.
-async fn tui(global: &Global) -> Result<(), Failure> {
+async fn tui(global: &Options) -> Result<(), Failure> {
     let (config, target) = target(global)?;
-    let session_config = session_config(global, &target, false, false).await?;
-    run_tui(&config, session_config).await.map_err(Failure::from)
+    // The chat UI says once, in its status bar, that tokens are not being kept.
+    let (session_config, note) = session_config(global, &target, false, false).await?;
+    run_tui(&config, session_config, note).await.map_err(Failure::from)
 }
 
 /// Opens the chat UI on a freshly spawned session and restores the terminal afterwards.
-async fn run_tui(config: &Config, mut session_config: SessionConfig) -> Result<()> {
+async fn run_tui(
+    config: &Config,
+    mut session_config: SessionConfig,
+    notice: Option<String>,
+) -> Result<()> {
     use crate::tui;
     // A failed start is retried with backoff (the screen says why and when), not left dead.
     session_config.reconnect.first_sign_on = true;
@@ -177,7 +240,7 @@ async fn run_tui(config: &Config, mut session_config: SessionConfig) -> Result<(
     let handle = session::spawn(session_config);
     tui::install_panic_hook();
     let mut terminal = tui::setup_terminal().context("cannot set up the terminal")?;
-    let result = tui::run(&mut terminal, handle, config, &account, history).await;
+    let result = tui::run(&mut terminal, handle, config, &account, history, notice).await;
     let restored = tui::restore_terminal();
     result.context("the chat UI failed")?;
     restored.context("cannot restore the terminal")?;
@@ -185,36 +248,34 @@ async fn run_tui(config: &Config, mut session_config: SessionConfig) -> Result<(
 }
 
 /// `demo`: the embedded server with demo accounts and a bot, and the chat UI signed on to it.
-async fn demo(global: &Global) -> Result<()> {
+async fn demo(global: &Options, loaded: Config) -> Result<()> {
     let accounts = Accounts::demo()?;
     let mut server_config = ServerConfig::for_tests(accounts.clone());
     server_config.bot_brain = Some(crate::bot::factory());
     let server = Server::start(server_config).await?;
     let http = server.http_addr().to_string();
-    let user = global.user.clone().unwrap_or_else(|| "Flapjack Fan".to_string());
+    let user = global.account.user.clone().unwrap_or_else(|| "Flapjack Fan".to_string());
     let account =
         accounts.get(&user).with_context(|| format!("`{user}` is not one of the demo accounts"))?;
     let screen_name = ScreenName::parse(&user)?;
     let password = Secret::new(account.password.expose().to_string());
     let session_config =
         SessionConfig::new(screen_name, ServerProfile::local_at(&http)).with_password(password);
-    let mut config = Config::default();
-    if let Ok((loaded, _)) = load_config(global) {
-        config.ui = loaded.ui;
-        config.keys = loaded.keys;
-    }
-    let result = run_tui(&config, session_config).await;
+    let config = Config { ui: loaded.ui, keys: loaded.keys, ..Config::default() };
+    let result = run_tui(&config, session_config, None).await;
     server.shutdown().await;
     result
 }
 
 /// `login`: HTTP sign-on, keep the long-term token, print where BOS would be (never the cookie).
-async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
+///
+/// Keeping the token is the point of `login`: when no keyring takes it, the sign-on is shown
+/// but the command fails (exit 3), saying nothing was kept. With `--no-keyring` it is a trial
+/// sign-on and succeeds.
+async fn login(global: &Options, args: &LoginArgs) -> Result<Exit, Failure> {
     let (_, target) = target(global)?;
     if target.method != session::LoginMethod::Http {
-        return Err(Failure::usage(anyhow::anyhow!(
-            "`login` uses the HTTP sign-on; BUCP has no long-term token to keep"
-        )));
+        return Err(Failure::usage(anyhow::anyhow!(words::login_needs_http())));
     }
     let mut client = HttpSignOn::new(target.profile.clone()).map_err(Failure::usage)?;
     if args.trace {
@@ -225,25 +286,36 @@ async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
     }
     let user = target.screen_name.as_str().to_string();
     let Some(password) =
-        optional_password(global.password_stdin, &user, false).map_err(Failure::usage)?
+        optional_password(global.secret.password_stdin, &user, false).map_err(Failure::usage)?
     else {
         return Err(Failure::auth(anyhow::anyhow!(words::no_password_for_login())));
     };
     let token = client.client_login(&user, &password).await?;
-    let keyring = Arc::new(KeyringStore::new());
-    if let Some((tokens, _)) =
-        TokenStore::open_for_sign_on(keyring, global.no_keyring, &target).await
-    {
-        if !token.worth_keeping() {
-            eprintln!(
-                "flapjack: not keeping the sign-on token: this server honours it for {} s only, \
-                 less than a session; later runs sign on with the password",
-                token.expires_at.saturating_sub(token.server_now()).max(0)
-            );
-        } else if let Some(note) = keep_note(&tokens.keep(&token).await) {
-            eprintln!("{note}");
+    let not_kept = if global.secret.no_keyring {
+        eprintln!("{}", words::login_not_keeping_no_keyring());
+        None
+    } else {
+        let keyring = Arc::new(KeyringStore::new());
+        match TokenStore::open_for_sign_on(keyring, false, &target).await {
+            Err(e) => Some(e),
+            Ok(None) => None,
+            Ok(Some((tokens, _))) => {
+                if !token.worth_keeping() {
+                    let lifetime = token.expires_at.saturating_sub(token.server_now()).max(0);
+                    eprintln!("{}", words::token_not_worth_keeping(lifetime));
+                    None
+                } else {
+                    match tokens.keep(&token).await {
+                        Ok(()) => {
+                            eprintln!("{}", words::token_kept());
+                            None
+                        }
+                        Err(e) => Some(e),
+                    }
+                }
+            }
         }
-    }
+    };
     let ticket = client.start_session(&token).await?;
     println!("signed on as {}", ticket.screen_name);
     let transport = match (&ticket.tls_cert_name, ticket.use_tls) {
@@ -257,33 +329,46 @@ async fn login(global: &Global, args: &LoginArgs) -> Result<(), Failure> {
         ticket.port,
         ticket.cookie.len()
     );
-    Ok(())
+    match not_kept {
+        None => Ok(Exit::Ok),
+        Some(e) => Err(Failure::new(Exit::Network, anyhow::anyhow!(words::login_nothing_kept(&e)))),
+    }
 }
 
-/// `logout`: forget the long-term token kept for this account and server.
-async fn logout(global: &Global) -> Result<(), Failure> {
+/// `logout`: forget the long-term token kept for this account and server. Without a keyring
+/// nothing can have been kept, so there is nothing to forget (and that is no failure).
+async fn logout(global: &Options) -> Result<(), Failure> {
     let (_, target) = target(global)?;
     // Forgetting touches the keyring even with --no-keyring: that flag is about signing on.
     let tokens = TokenStore::new(Arc::new(KeyringStore::new()), &target);
-    if tokens.forget().await.map_err(|e| Failure::from(anyhow::Error::from(e)))? {
-        println!("forgot the stored token for {}", target.screen_name);
-    } else {
-        println!("no stored token for {}", target.screen_name);
+    match tokens.forget().await {
+        Ok(true) => println!("{}", words::token_forgotten(&target.screen_name)),
+        Ok(false) => println!("{}", words::no_token_to_forget(&target.screen_name)),
+        Err(TokenStoreError::Credential(CredentialError::Unavailable(why))) => {
+            println!("{}", words::logout_without_keyring(&target.screen_name, &why));
+        }
+        Err(e) => return Err(Failure::from(anyhow::Error::from(e))),
     }
     Ok(())
 }
 
 /// `serve`: the embedded loopback server until Ctrl-C.
-async fn serve(args: &ServeArgs) -> Result<()> {
+async fn serve(args: &ServeArgs) -> Result<(), Failure> {
     let (accounts, source) = match &args.accounts {
-        Some(path) => (Accounts::load(path)?, path.display().to_string()),
-        None => (Accounts::demo()?, "built-in demo accounts".to_string()),
+        Some(path) => (Accounts::load(path).map_err(Failure::usage)?, path.display().to_string()),
+        None => {
+            (Accounts::demo().map_err(anyhow::Error::from)?, "built-in demo accounts".to_string())
+        }
     };
-    for (flag, addr) in
-        [("--listen", args.listen), ("--bos", args.bos), ("--bucp-listen", args.bucp_listen)]
-    {
+    let flags = serve_flags(args);
+    for (i, (flag, addr)) in flags.iter().enumerate() {
         if !addr.ip().is_loopback() {
-            bail!("{flag} {addr}: the embedded server only listens on loopback");
+            return Err(Failure::usage(anyhow::anyhow!(words::serve_not_loopback(flag, *addr))));
+        }
+        if let Some((other, _)) = flags[..i].iter().find(|(_, a)| a == addr && a.port() != 0) {
+            return Err(Failure::usage(anyhow::anyhow!(words::serve_same_address(
+                other, flag, *addr
+            ))));
         }
     }
     let count = accounts.len();
@@ -298,10 +383,10 @@ async fn serve(args: &ServeArgs) -> Result<()> {
         let read = |path: &std::path::PathBuf| {
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
         };
-        let identity = crate::server::TlsIdentity::from_pem(&read(cert)?, &read(key)?)?;
+        let identity = crate::server::TlsIdentity::from_pem(&read(cert)?, &read(key)?).map_err(Failure::usage)?;
         config.tls_identity = Some(identity);
     }
-    let handle = Server::start(config).await?;
+    let handle = Server::start(config).await.map_err(|e| serve_start_failure(&flags, e))?;
     println!("http: http://{}", handle.http_addr());
     println!("bos: {} (advertised by startOSCARSession)", handle.bos_addr());
     println!("bucp: {}", handle.bucp_addr());
@@ -316,8 +401,24 @@ async fn serve(args: &ServeArgs) -> Result<()> {
     }
     println!("accounts: {count} ({source})");
     println!("web API: {}", args.web_api);
-    std::io::stdout().flush()?;
+    std::io::stdout().flush().context("cannot write to standard output")?;
     tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
     handle.shutdown().await;
     Ok(())
+}
+
+/// Each listening address of `serve` with the flag that sets it, in the order they are bound.
+fn serve_flags(args: &ServeArgs) -> [(&'static str, SocketAddr); 3] {
+    [("--listen", args.listen), ("--bos", args.bos), ("--bucp-listen", args.bucp_listen)]
+}
+
+/// A server that did not start: a listener that could not bind is named by its flag.
+fn serve_start_failure(flags: &[(&'static str, SocketAddr)], error: ServerError) -> Failure {
+    match error {
+        ServerError::Bind { addr, source } => {
+            let flag = flags.iter().find(|(_, a)| *a == addr).map_or("--listen", |(f, _)| *f);
+            Failure::from(anyhow::anyhow!(words::serve_cannot_listen(flag, addr, &source)))
+        }
+        other => Failure::from(anyhow::Error::from(other)),
+    }
 }

@@ -114,11 +114,24 @@ impl Failure {
         Self::new(Exit::Auth, error)
     }
 
-    /// The one line printed on stderr: the error and its causes, with anything a terminal
-    /// could act on neutralized (server text ends up in errors).
+    /// What is printed on stderr: the error and its causes joined by `: `, a cause left out
+    /// when the text before it already says it (many errors repeat their source's text), with
+    /// anything a terminal could act on neutralized (server text ends up in errors). Line
+    /// breaks are kept, so a TOML error still shows its line and the caret under it.
     pub fn message(&self) -> String {
-        let text = format!("{:#}", self.error);
-        format!("error: {}", crate::text::sanitize::neutralize_line(&text))
+        let mut text = String::new();
+        for cause in self.error.chain() {
+            let part = cause.to_string();
+            let part = part.trim_end();
+            if part.is_empty() || text.contains(part) {
+                continue;
+            }
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(part);
+        }
+        format!("error: {}", crate::text::sanitize::neutralize(&text))
     }
 }
 
@@ -224,6 +237,23 @@ mod tests {
         assert!(message.starts_with("error: while testing: boom"), "{message}");
         assert!(!message.contains('\u{1b}'), "{message}");
         assert_eq!(Failure::usage(anyhow::anyhow!("x")).exit, Exit::Usage);
+        let evil = Failure::from(anyhow::anyhow!("two\nlines\u{1b}[2J\rx"));
+        assert_eq!(evil.message(), "error: two\nlines␛[2J␍x", "line breaks kept, controls shown");
+    }
+
+    /// An error that prints its source's text and also returns it as its source.
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot listen on 127.0.0.1:5190: {0}")]
+    struct Repeats(#[source] std::io::Error);
+
+    #[test]
+    fn a_cause_already_said_is_not_said_twice() {
+        let io = std::io::Error::from(std::io::ErrorKind::AddrInUse);
+        let said = io.to_string();
+        let failure = Failure::from(anyhow::Error::from(Repeats(io)).context("starting"));
+        let message = failure.message();
+        assert_eq!(message, format!("error: starting: cannot listen on 127.0.0.1:5190: {said}"));
+        assert_eq!(message.matches(&said).count(), 1, "{message}");
         assert_eq!(Failure::auth(anyhow::anyhow!("x")).exit, Exit::Auth);
     }
 }

@@ -52,9 +52,15 @@ pub fn init(log_file: Option<&Path>, verbose: u8, screen_in_use: bool) -> Result
                 .with_context(|| format!("cannot open log file {}", path.display()))?;
             builder.with_ansi(false).with_writer(std::sync::Mutex::new(file)).init();
         }
-        None => builder.with_writer(std::io::stderr).init(),
+        // Colour codes only for a person at a terminal, never into a pipe or a file.
+        None => builder.with_ansi(stderr_is_terminal()).with_writer(std::io::stderr).init(),
     }
     Ok(())
+}
+
+/// Whether standard error is a terminal (colour codes are only written there).
+pub fn stderr_is_terminal() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stderr())
 }
 
 #[cfg(test)]

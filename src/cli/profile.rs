@@ -19,7 +19,7 @@ use crate::tls::{
     certificates_from_pem, parse_fingerprint, FingerprintError, PemError, TlsOptions,
 };
 
-use super::args::Global;
+use super::args::Options;
 
 /// The clientLogin endpoint path, stripped from configured URLs that include it.
 const CLIENT_LOGIN_PATH: &str = "/auth/clientLogin";
@@ -105,7 +105,7 @@ pub fn base_url(url: &str, endpoint_path: &str) -> String {
 }
 
 /// The config file to read: `--config`, else the platform default.
-pub fn config_path(global: &Global) -> Result<PathBuf, ConfigError> {
+pub fn config_path(global: &Options) -> Result<PathBuf, ConfigError> {
     match &global.config {
         Some(path) => Ok(path.clone()),
         None => Config::default_path(),
@@ -114,7 +114,7 @@ pub fn config_path(global: &Global) -> Result<PathBuf, ConfigError> {
 
 /// Reads the config file named by `--config` (or the default); a missing file gives defaults.
 /// Returns the path too, since error messages name it.
-pub fn load_config(global: &Global) -> Result<(Config, PathBuf), ConfigError> {
+pub fn load_config(global: &Options) -> Result<(Config, PathBuf), ConfigError> {
     let path = config_path(global)?;
     Ok((Config::load(&path)?, path))
 }
@@ -122,11 +122,11 @@ pub fn load_config(global: &Global) -> Result<(Config, PathBuf), ConfigError> {
 /// Chooses the account, the server profile and the login method. `config_path` is only named
 /// in the error that asks for an account.
 pub fn resolve(
-    global: &Global,
+    global: &Options,
     config: &Config,
     config_path: &Path,
 ) -> Result<Target, ResolveError> {
-    let user = match (&global.user, &config.default_account) {
+    let user = match (&global.account.user, &config.default_account) {
         (Some(user), _) => user.clone(),
         (None, Some(user)) => user.clone(),
         (None, None) => match config.accounts.as_slice() {
@@ -135,17 +135,17 @@ pub fn resolve(
         },
     };
     let screen_name = ScreenName::parse(&user).map_err(ResolveError::User)?;
-    let profile_name = match (&global.profile, config.account(&user)) {
+    let profile_name = match (&global.account.profile, config.account(&user)) {
         (Some(name), _) => name.clone(),
-        (None, Some(account)) => account.server.clone(),
+        (None, Some(account)) => account.server_name().to_string(),
         (None, None) => "local".to_string(),
     };
     let mut request_tls = None;
     let empty = crate::config::ServerProfile::default();
     let entry = config.server(&profile_name).unwrap_or(&empty);
     // Which URLs were given (by the config entry or a flag) rather than inherited.
-    let mut given_login = global.login_url.is_some();
-    let mut given_api = global.api_url.is_some();
+    let mut given_login = global.account.login_url.is_some();
+    let mut given_api = global.account.api_url.is_some();
     let mut profile = match (config.server(&profile_name), ServerProfile::preset(&profile_name)) {
         (Some(custom), preset) => {
             let mut p = preset.unwrap_or_else(ServerProfile::local);
@@ -175,13 +175,13 @@ pub fn resolve(
         (None, Some(preset)) => preset,
         (None, None) => return Err(ResolveError::UnknownProfile(profile_name)),
     };
-    if let Some(url) = &global.login_url {
+    if let Some(url) = &global.account.login_url {
         profile.login_url = base_url(url, CLIENT_LOGIN_PATH);
     }
-    if let Some(url) = &global.api_url {
+    if let Some(url) = &global.account.api_url {
         profile.api_url = base_url(url, START_SESSION_PATH);
     }
-    if let Some(key) = &global.dev_id {
+    if let Some(key) = &global.account.dev_id {
         profile.dev_id = key.clone();
     }
     if profile.web_api == WebApi::Oos {
@@ -192,7 +192,7 @@ pub fn resolve(
             profile.login_url = profile.api_url.clone();
         }
     }
-    let method = match (&global.bucp, profile.login_url.is_empty(), &profile.bucp) {
+    let method = match (&global.account.bucp, profile.login_url.is_empty(), &profile.bucp) {
         (Some(addr), _, _) => LoginMethod::Bucp(addr.clone()),
         (None, true, Some(addr)) => LoginMethod::Bucp(addr.clone()),
         _ => LoginMethod::Http,
@@ -203,11 +203,11 @@ pub fn resolve(
             return Err(ResolveError::Url(AuthError::MissingDevKey));
         }
     }
-    if global.tls {
+    if global.account.tls {
         request_tls = Some(true);
     }
     let tls = trust(global, entry)?;
-    let mut bos_tls = global.bos_tls.clone().or_else(|| entry.bos_tls.clone());
+    let mut bos_tls = global.account.bos_tls.clone().or_else(|| entry.bos_tls.clone());
     // Open OSCAR Server shares one port between login and BOS; behind stunnel, that port's TLS
     // face serves both, so BOS over TLS is where the login went (§4.10).
     if let (None, Some(true), LoginMethod::Bucp(addr), WebApi::Oos) =
@@ -221,20 +221,20 @@ pub fn resolve(
 
 /// Whom to trust over TLS, from the flags and the server entry (a flag wins).
 fn trust(
-    global: &Global,
+    global: &Options,
     entry: &crate::config::ServerProfile,
 ) -> Result<TlsOptions, ResolveError> {
     let mut tls = TlsOptions::default();
-    if let Some(path) = global.ca_file.as_ref().or(entry.ca_file.as_ref()) {
+    if let Some(path) = global.account.ca_file.as_ref().or(entry.ca_file.as_ref()) {
         let pem = std::fs::read(path)
             .map_err(|source| ResolveError::CaFileUnreadable { path: path.clone(), source })?;
         tls.extra_roots = certificates_from_pem(&pem)
             .map_err(|error| ResolveError::CaFile { path: path.clone(), error })?;
     }
-    if let Some(fp) = global.cert_sha256.as_ref().or(entry.cert_sha256.as_ref()) {
+    if let Some(fp) = global.account.cert_sha256.as_ref().or(entry.cert_sha256.as_ref()) {
         tls.pin = Some(parse_fingerprint(fp).map_err(ResolveError::Fingerprint)?);
     }
-    if global.trust_on_first_use || entry.trust_on_first_use == Some(true) {
+    if global.account.trust_on_first_use || entry.trust_on_first_use == Some(true) {
         let path = Config::default_known_hosts_path().map_err(|_| ResolveError::NoKnownHostsDir)?;
         tls.known_hosts = Some(path);
     }
@@ -247,9 +247,9 @@ mod tests {
     use crate::cli::args::Cli;
     use clap::Parser;
 
-    fn global(flags: &[&str]) -> Global {
+    fn global(flags: &[&str]) -> Options {
         let args = std::iter::once("flapjack").chain(flags.iter().copied());
-        Cli::try_parse_from(args).unwrap().global
+        Cli::try_parse_from(args).unwrap().options()
     }
 
     fn config(text: &str) -> Config {
@@ -506,5 +506,65 @@ mod tests {
         assert!(matches!(err, ResolveError::CaFileUnreadable { .. }), "{err:?}");
         let err = resolve_with(&["--user", "bob", "--cert-sha256", "abc"], "").unwrap_err();
         assert!(err.to_string().contains("64 hex digits"), "{err}");
+    }
+
+    #[test]
+    fn the_file_config_init_writes_resolves_as_is_and_once_filled_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        Config::write_example(&path).unwrap();
+        let written = Config::load(&path).unwrap();
+        let err = resolve(&global(&[]), &written, &path).unwrap_err();
+        assert!(matches!(err, ResolveError::NoAccount { .. }), "no account until one is added");
+        let target = resolve(&global(&["--user", "alice"]), &written, &path).unwrap();
+        assert_eq!(target.profile, ServerProfile::local());
+
+        let text = std::fs::read_to_string(&path).unwrap();
+        let filled = crate::config::tests::uncomment_examples(&text);
+        let filled = Config::parse(&filled, &path).unwrap();
+        let target = resolve(&global(&[]), &filled, &path).unwrap();
+        assert_eq!(target.screen_name.as_str(), "YourScreenName");
+        assert_eq!(target.profile, ServerProfile::aim(), "the aim preset, no [[server]] needed");
+        let lan = resolve(&global(&["--profile", "my-server"]), &filled, &path).unwrap();
+        assert_eq!(lan.profile.login_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn every_preset_works_as_an_accounts_server_and_server_may_be_left_out() {
+        for (preset, profile) in [
+            ("aim", ServerProfile::aim()),
+            ("icq", ServerProfile::icq()),
+            ("local", ServerProfile::local()),
+        ] {
+            let text = format!("[[account]]\nscreen_name = \"123456\"\nserver = \"{preset}\"");
+            let target = resolve_with(&[], &text).unwrap();
+            assert_eq!(target.profile, profile, "{preset}");
+            assert_eq!(target.method, LoginMethod::Http, "{preset}");
+        }
+        let oos =
+            resolve_with(&[], "[[account]]\nscreen_name = \"alice\"\nserver = \"oos\"").unwrap();
+        assert_eq!(oos.method, LoginMethod::Bucp("127.0.0.1:5190".into()));
+        let bare = resolve_with(&[], "[[account]]\nscreen_name = \"alice\"").unwrap();
+        assert_eq!(bare.screen_name.as_str(), "alice");
+        assert_eq!(bare.profile, ServerProfile::local(), "no server: the embedded one");
+    }
+
+    #[test]
+    fn options_after_the_subcommand_win_over_those_before_it() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("flapjack").chain(args.iter().copied()))
+                .unwrap()
+                .options()
+        };
+        let o = parse(&["--user", "a", "--profile", "icq", "login", "--user", "b", "--no-keyring"]);
+        assert_eq!(o.account.user.as_deref(), Some("b"));
+        assert_eq!(o.account.profile.as_deref(), Some("icq"), "kept from before");
+        assert!(o.secret.no_keyring);
+        let o = parse(&["--config", "/a.toml", "logout", "--config", "/b.toml"]);
+        assert_eq!(o.config.as_deref(), Some(Path::new("/b.toml")));
+        let o = parse(&["config", "keys", "--config", "/c.toml"]);
+        assert_eq!(o.config.as_deref(), Some(Path::new("/c.toml")));
+        let o = parse(&["demo", "--user", "Pancake Pal"]);
+        assert_eq!(o.account.user.as_deref(), Some("Pancake Pal"));
     }
 }

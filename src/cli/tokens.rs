@@ -75,27 +75,21 @@ impl TokenStore {
         self.blocking(|store, key| store.delete(key)).await
     }
 
-    /// Opens the store for signing on: `None` when [`TokenStore::used_for`] says no, or when
-    /// the store does not answer (said once on stderr, and signing on goes on without it).
-    /// Otherwise the store and whether it holds a token for this account.
+    /// Opens the store for signing on: `None` when [`TokenStore::used_for`] says no, an error
+    /// when the store does not answer (the caller decides whether and where to say so: signing
+    /// on goes on without it). Otherwise the store and whether it holds a token for this
+    /// account.
     pub async fn open_for_sign_on(
         store: Arc<dyn CredentialStore>,
         no_keyring: bool,
         target: &Target,
-    ) -> Option<(Self, bool)> {
+    ) -> Result<Option<(Self, bool)>, TokenStoreError> {
         if !Self::used_for(no_keyring, target) {
-            return None;
+            return Ok(None);
         }
         let tokens = Self::new(store, target);
-        match tokens.has_token().await {
-            Ok(found) => Some((tokens, found)),
-            Err(e) => {
-                if let Some(note) = unusable_note(&e) {
-                    eprintln!("{note}");
-                }
-                None
-            }
-        }
+        let found = tokens.has_token().await?;
+        Ok(Some((tokens, found)))
     }
 
     /// Runs one store call off the async threads: the OS keyring blocks on D-Bus.
@@ -126,18 +120,6 @@ pub fn unusable_note(error: &TokenStoreError) -> Option<String> {
             Some(format!("note: {e}; signing on without the keyring"))
         }
         TokenStoreError::Task(_) | TokenStoreError::Serialize(_) => None,
-    }
-}
-
-/// The line shown after `login` tried to keep the token (nothing for a failed task or an
-/// unserializable token, as before).
-pub fn keep_note(result: &Result<(), TokenStoreError>) -> Option<String> {
-    match result {
-        Ok(()) => {
-            Some("kept a long-term token in the keyring; next time no password is needed".into())
-        }
-        Err(TokenStoreError::Credential(e)) => Some(format!("note: could not keep the token: {e}")),
-        Err(TokenStoreError::Task(_) | TokenStoreError::Serialize(_)) => None,
     }
 }
 
@@ -200,18 +182,14 @@ mod tests {
         let http = target(LoginMethod::Http);
         let tokens = TokenStore::new(memory.clone(), &http);
         assert!(!tokens.has_token().await.unwrap());
-        let kept = tokens.keep(&token()).await;
-        assert_eq!(
-            keep_note(&kept).as_deref(),
-            Some("kept a long-term token in the keyring; next time no password is needed")
-        );
+        tokens.keep(&token()).await.unwrap();
 
         let stored = memory.load(&http.credential_key()).unwrap().unwrap();
         let back: StoredToken = serde_json::from_str(&stored).unwrap();
         assert_eq!(back, token(), "the session can read what login kept");
 
         let (opened, found) =
-            TokenStore::open_for_sign_on(memory.clone(), false, &http).await.unwrap();
+            TokenStore::open_for_sign_on(memory.clone(), false, &http).await.unwrap().unwrap();
         assert!(found);
         assert!(Arc::ptr_eq(&opened.credentials(), &(memory.clone() as Arc<dyn CredentialStore>)));
         assert!(tokens.forget().await.unwrap());
@@ -223,11 +201,18 @@ mod tests {
         let memory: Arc<dyn CredentialStore> = Arc::new(MemoryStore::new());
         let http = target(LoginMethod::Http);
         let bucp = target(LoginMethod::Bucp("127.0.0.1:5191".into()));
-        assert!(TokenStore::open_for_sign_on(memory.clone(), true, &http).await.is_none());
-        assert!(TokenStore::open_for_sign_on(memory.clone(), false, &bucp).await.is_none());
-        let (_, found) = TokenStore::open_for_sign_on(memory, false, &http).await.unwrap();
+        assert!(TokenStore::open_for_sign_on(memory.clone(), true, &http).await.unwrap().is_none());
+        assert!(TokenStore::open_for_sign_on(memory.clone(), false, &bucp)
+            .await
+            .unwrap()
+            .is_none());
+        let (_, found) = TokenStore::open_for_sign_on(memory, false, &http).await.unwrap().unwrap();
         assert!(!found);
-        assert!(TokenStore::open_for_sign_on(Arc::new(NoKeyring), false, &http).await.is_none());
+        let missing = TokenStore::open_for_sign_on(Arc::new(NoKeyring), false, &http).await;
+        assert!(matches!(
+            missing,
+            Err(TokenStoreError::Credential(CredentialError::Unavailable(_)))
+        ));
     }
 
     #[tokio::test]
@@ -240,8 +225,8 @@ mod tests {
             "note: no keyring available (no session bus); signing on without keeping a \
              long-term token"
         );
-        let kept = tokens.keep(&token()).await;
-        assert!(keep_note(&kept).unwrap().starts_with("note: could not keep the token: "));
+        let kept = tokens.keep(&token()).await.unwrap_err();
+        assert!(matches!(kept, TokenStoreError::Credential(CredentialError::Unavailable(_))));
         let forgot = tokens.forget().await.unwrap_err();
         assert_eq!(forgot.to_string(), "keyring error: locked");
         assert_eq!(

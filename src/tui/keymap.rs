@@ -12,7 +12,10 @@ use crate::config::KeyList;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeymapError {
     /// The `[keys]` table names an action that does not exist.
-    #[error("unknown action {0:?} in [keys] (press ? in flapjack to see the action names)")]
+    #[error(
+        "unknown action {0:?} (`flapjack config keys` lists the action names, as does the help \
+         overlay, ? or f1)"
+    )]
     UnknownAction(String),
     /// A key string could not be understood.
     #[error("cannot understand key {key:?} for {action}: {why}")]
@@ -265,13 +268,13 @@ key_actions! {
     CursorRight, "cursor_right", Input, ["right"], "Move the cursor right";
     CursorHome, "cursor_home", Input, ["home", "ctrl-a"], "Move to the start of the input";
     CursorEnd, "cursor_end", Input, ["end", "ctrl-e"], "Move to the end of the input";
-    DeleteBack, "delete_back", Input, ["backspace"], "Delete the character before the cursor";
-    DeleteForward, "delete_forward", Input, ["delete", "ctrl-d"], "Delete the character under the cursor";
+    DeleteBack, "delete_back", Input, ["backspace"], "Delete the character to the left";
+    DeleteForward, "delete_forward", Input, ["delete", "ctrl-d"], "Delete the character at the cursor";
     DeleteWord, "delete_word", Input, ["ctrl-w", "alt-backspace"], "Delete the word before the cursor";
     KillToStart, "kill_to_start", Input, ["ctrl-u"], "Delete from the start to the cursor";
     KillToEnd, "kill_to_end", Input, ["ctrl-k"], "Delete from the cursor to the end";
     ClearInput, "clear_input", Input, ["ctrl-x"], "Clear the input line";
-    LeaveInput, "leave_input", Input, ["esc"], "Leave the input line (back to the buddy list)";
+    LeaveInput, "leave_input", Input, ["esc"], "Back to the buddy list";
 }
 
 /// The key bindings in effect: each action's keys, looked up by focus context then globally.
@@ -400,6 +403,16 @@ mod tests {
         assert_eq!(KeySpec::from_event(&typed), key("?"));
         let typed = KeyEvent::new(KeyCode::Char('N'), KeyModifiers::SHIFT);
         assert_eq!(KeySpec::from_event(&typed), key("N"));
+    }
+
+    #[test]
+    fn each_help_row_fits_the_help_overlay_with_its_name() {
+        // The overlay is 76 columns: two spaces, a 22-column key column, the description, and
+        // "  (name)".
+        for &a in KeyAction::ALL {
+            let row = 2 + 22 + a.description().chars().count() + 4 + a.name().len();
+            assert!(row <= 76, "{} is {row} columns wide", a.name());
+        }
     }
 
     #[test]

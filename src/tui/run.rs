@@ -86,7 +86,8 @@ pub fn install_panic_hook() {
 /// Runs the TUI until the user quits or the terminal closes.
 ///
 /// `account` labels the status bar until the server reports our screen name; `history` is where
-/// conversations are logged (`None` disables logging). The caller sets the terminal up and
+/// conversations are logged (`None` disables logging); `notice` is shown once in the status
+/// bar at start (such as the note that no keyring keeps the sign-on token). The caller sets the terminal up and
 /// restores it afterwards ([`setup_terminal`], [`restore_terminal`], [`install_panic_hook`]).
 pub async fn run<W: Write>(
     terminal: &mut Terminal<CrosstermBackend<W>>,
@@ -94,9 +95,13 @@ pub async fn run<W: Write>(
     config: &Config,
     account: &str,
     history: Option<History>,
+    notice: Option<String>,
 ) -> Result<(), TuiError> {
     let keymap = Keymap::with_overrides(&config.keys)?;
     let mut app = App::new(account, keymap, config.ui.clone());
+    if let Some(text) = notice {
+        app = app.with_notice(&text);
+    }
     if let Some(h) = history {
         app = app.with_history(h);
     }

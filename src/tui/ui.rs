@@ -464,20 +464,27 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 /// The help text, generated from the keymap so it always matches the keys in effect.
 pub fn help_lines(app: &App) -> Vec<Line<'static>> {
-    let mut lines = Vec::new();
+    let mut lines = vec![Line::styled(crate::words::help_key_names().to_string(), theme::dim())];
+    lines.push(Line::from(""));
     let key_col: usize = 22;
     for ctx in [Context::Global, Context::Buddies, Context::Conversation, Context::Input] {
         lines.push(Line::styled(ctx.title().to_string(), theme::group()));
         for &action in KeyAction::ALL.iter().filter(|a| a.context() == ctx) {
-            let (keys, desc) = match action {
+            let (keys, desc, name) = match action {
                 KeyAction::Chat1 => {
                     let first = app.keymap.keys(KeyAction::Chat1).first().map(ToString::to_string);
                     let last = app.keymap.keys(KeyAction::Chat9).first().map(ToString::to_string);
                     match (first, last) {
-                        (Some(a), Some(b)) => {
-                            (format!("{a} … {b}"), "Switch to chat 1 … 9".to_string())
-                        }
-                        _ => (app.keymap.describe(action), action.description().to_string()),
+                        (Some(a), Some(b)) => (
+                            format!("{a} … {b}"),
+                            "Switch to chat 1 … 9".to_string(),
+                            "chat_1 … chat_9".to_string(),
+                        ),
+                        _ => (
+                            app.keymap.describe(action),
+                            action.description().to_string(),
+                            action.name().to_string(),
+                        ),
                     }
                 }
                 KeyAction::Chat2
@@ -488,13 +495,18 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
                 | KeyAction::Chat7
                 | KeyAction::Chat8
                 | KeyAction::Chat9 => continue,
-                _ => (app.keymap.describe(action), action.description().to_string()),
+                _ => (
+                    app.keymap.describe(action),
+                    action.description().to_string(),
+                    action.name().to_string(),
+                ),
             };
             let pad = key_col.saturating_sub(keys.width()).max(1);
             lines.push(Line::from(vec![
                 Span::styled(format!("  {keys}"), theme::unread()),
                 Span::raw(" ".repeat(pad)),
                 Span::raw(desc),
+                Span::styled(format!("  ({name})"), theme::dim()),
             ]));
         }
         lines.push(Line::from(""));

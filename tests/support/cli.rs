@@ -35,3 +35,24 @@ pub fn stderr(out: &Output) -> String {
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The binary as on a machine with no keyring at all: the keyring is asked (no
+/// `--no-keyring`), but no D-Bus session answers.
+pub fn without_keyring_service() -> Command {
+    let mut cmd = isolated(true);
+    cmd.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/flapjack-test/bus");
+    cmd
+}
+
+/// The binary reading the config file at `path` (instead of [`isolated`]'s missing one), with
+/// no keyring, no password and standard input closed.
+pub fn with_config(path: &std::path::Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--config")
+        .arg(path)
+        .arg("--no-keyring")
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env_remove("FLAPJACK_PASSWORD")
+        .stdin(Stdio::null());
+    cmd
+}

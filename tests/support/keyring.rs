@@ -3,6 +3,10 @@
 //! The parent test re-executes its own binary, filtered to itself, inside a private D-Bus
 //! session in which `gnome-keyring-daemon` was started unlocked, and asserts the child passed.
 //! Inside the child, [`PrivateKeyring::start`] returns a guard and the body runs for real.
+//!
+//! The tests using it need dbus and gnome-keyring, which a bare machine lacks, so they are
+//! `#[ignore = "needs …"]`: plain `cargo test` reports them as ignored with that reason, and
+//! `.ci/run` installs both and runs them with `cargo test -- --include-ignored`.
 
 use std::process::Command;
 
@@ -14,20 +18,17 @@ pub struct PrivateKeyring(());
 
 impl PrivateKeyring {
     /// In the child: `Some`, run the body. In the parent: runs the child and returns `None`
-    /// (after asserting it passed), or returns `None` with a loud SKIPPED line when the
-    /// programs are missing.
+    /// after asserting it passed. Fails, saying which, when a program it needs is missing.
     pub fn start() -> Option<Self> {
         if std::env::var_os(INSIDE).is_some() {
             return Some(PrivateKeyring(()));
         }
         for tool in ["dbus-run-session", "gnome-keyring-daemon"] {
-            if which(tool).is_none() {
-                eprintln!(
-                    "\n*** SKIPPED: `{tool}` is not installed, so the real Secret Service test \
-                     cannot run here (.ci/run installs dbus and gnome-keyring) ***\n"
-                );
-                return None;
-            }
+            assert!(
+                which(tool).is_some(),
+                "`{tool}` is not installed, so the real Secret Service test cannot run here \
+                 (.ci/run installs dbus and gnome-keyring)"
+            );
         }
         let test_name = std::thread::current().name().unwrap_or_default().to_string();
         let exe = std::env::current_exe().expect("test binary path");
@@ -36,7 +37,8 @@ exec "$@""#;
         let out = Command::new("dbus-run-session")
             .args(["--", "sh", "-c", script, "sh"])
             .arg(&exe)
-            .args(["--exact", &test_name, "--nocapture", "--test-threads=1"])
+            // The test is #[ignore]d for plain `cargo test`; the child must run it all the same.
+            .args(["--exact", &test_name, "--include-ignored", "--nocapture", "--test-threads=1"])
             .env(INSIDE, "1")
             .output()
             .expect("run dbus-run-session");

@@ -333,6 +333,12 @@ impl App {
         (usize::from(inner.width), usize::from(inner.height).saturating_sub(1).max(1))
     }
 
+    /// Starts with `text` in the status bar, until the next notice replaces it.
+    pub fn with_notice(mut self, text: &str) -> Self {
+        self.set_notice(text, false);
+        self
+    }
+
     /// Shows a one-line message in the status bar (neutralized here).
     pub(super) fn set_notice(&mut self, text: &str, error: bool) {
         self.notice = Some(Notice { text: neutralize_line(text).into_owned(), error });

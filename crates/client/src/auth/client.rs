@@ -188,9 +188,9 @@ impl HttpSignOn {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("flapjack/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|source| AuthError::Network {
+            .map_err(|error| AuthError::Network {
                 endpoint: Endpoint::ClientLogin,
-                source: source.without_url(),
+                error: error.without_url(),
             })?;
         let use_tls = profile.api_url.starts_with("https://");
         Ok(Self {
@@ -620,10 +620,8 @@ impl HttpSignOn {
         ep: Endpoint,
         builder: reqwest::RequestBuilder,
     ) -> Result<serde_json::Value, AuthError> {
-        let network = |source: reqwest::Error| AuthError::Network {
-            endpoint: ep,
-            source: source.without_url(),
-        };
+        let network =
+            |error: reqwest::Error| AuthError::Network { endpoint: ep, error: error.without_url() };
         let mut response = builder.send().await.map_err(network)?;
         let http = response.status().as_u16();
         let mut bytes = Vec::new();

@@ -117,14 +117,16 @@ pub enum AuthError {
         /// Why it was rejected.
         reason: String,
     },
-    /// The request never got an answer.
-    #[error("{endpoint}: could not reach the server: {}", transport_cause(source))]
+    /// The request never got an answer. It reads as the root cause only ("Connection refused
+    /// (os error 111)", "timed out", the TLS alert): reqwest's layers above it ("error sending
+    /// request", "client error (Connect)", …) tell a person nothing, so they are not shown and
+    /// the error is not chained to them.
+    #[error("{endpoint}: could not reach the server: {}", transport_cause(.error))]
     Network {
         /// Which request.
         endpoint: Endpoint,
         /// The transport error, with its URL (which may hold the token) removed.
-        #[source]
-        source: reqwest::Error,
+        error: reqwest::Error,
     },
     /// A configured URL is unusable or would send secrets in clear text.
     #[error("refusing URL {url}: {reason}")]
@@ -229,7 +231,7 @@ mod tests {
             .expect_err("nothing listens");
         let cause = transport_cause(&e);
         assert!(cause.to_lowercase().contains("connection refused"), "{cause}");
-        let shown = AuthError::Network { endpoint: Endpoint::ClientLogin, source: e }.to_string();
+        let shown = AuthError::Network { endpoint: Endpoint::ClientLogin, error: e }.to_string();
         assert!(!shown.contains("error sending request"), "{shown}");
         assert!(shown.ends_with(&cause), "{shown}");
     }
