@@ -198,3 +198,44 @@ fn the_session_survives_every_hostile_attack_in_memory() {
     checks::check_requests(&p.server.record);
     checks::check_payloads_delivered(&p.events, |t| marker_index(t).is_some());
 }
+
+#[test]
+fn a_long_message_goes_out_as_parts_in_order_paced_by_the_im_class() {
+    let classes = RateClasses::aol();
+    let class = *classes.classes.iter().find(|c| c.id == 3).unwrap();
+    let mut config = server_config();
+    config.rate_classes = classes;
+    // Open OSCAR Server's limit (§7.2), far below the 8000 the client asks for.
+    config.max_message_size = 512;
+    let mut p = Pair::new(config, "Alice Ant", HOP);
+    // Typed before sign-on: it waits for 04/05 rather than being split against a guess.
+    let text: String = (0..2_000).map(|i| format!("w{i} ")).collect::<String>()
+        + "👨\u{200D}👩\u{200D}👧 é\u{301}";
+    send(&mut p, 7, "Bob Bee", &text);
+    p.connect();
+    assert!(p.run_until(3_600_000, |p| acked(p, 7) || failed(p, 7).is_some()), "{:?}", p.events);
+    assert_eq!(failed(&p, 7), None);
+    let parts: Vec<(u64, String, usize)> = p
+        .log
+        .iter()
+        .filter(|w| w.dir == Dir::ToServer && w.flap.channel == Channel::Data)
+        .filter_map(|w| match decode_snac_payload(&w.flap.payload) {
+            Ok((_, SnacBody::SendIm(im))) => {
+                let data = im.tlvs.value(flapjack::oscar::icbm::tlv::MESSAGE_DATA).unwrap();
+                let html = im.message().unwrap().unwrap().text();
+                Some((w.at, flapjack::text::html::to_plain(&html), data.len()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(parts.len() > 20, "{} parts", parts.len());
+    assert!(parts.iter().all(|(_, _, size)| *size <= 512), "every part within the limit");
+    let joined: String = parts.iter().map(|(_, t, _)| t.as_str()).collect();
+    assert_eq!(joined, text, "the parts, in the order the server read them, are the message");
+    // Paced: never faster than the IM class allows, and the server never had to warn.
+    let span = parts.last().unwrap().0 - parts[0].0;
+    assert!(span >= class.floor_ms(parts.len()), "{span} ms for {} parts", parts.len());
+    assert_eq!(p.hub().state().counters.rate_warnings_for("Alice Ant"), 0);
+    let acks = p.events.iter().filter(|e| matches!(e, Event::ImAcked { id: 7 })).count();
+    assert_eq!(acks, 1, "one acknowledgement for the whole message");
+}

@@ -18,7 +18,9 @@ pub type MessageId = u64;
 /// What a front end asks the session to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    /// Send an instant message (plain text; the session turns it into safe HTML).
+    /// Send an instant message (plain text; the session turns it into safe HTML). A message
+    /// longer than the server's limit goes out as several IMs, in order; its events still
+    /// name the one id ([`Event::ImAcked`] once every part is acknowledged).
     SendIm {
         /// Caller-chosen id echoed in [`Event::ImQueued`], [`Event::ImSent`],
         /// [`Event::ImAcked`] and [`Event::ImFailed`].
@@ -197,6 +199,23 @@ pub enum ImFailure {
     ConnectionLost,
     /// Any other server error, with its ICBM error code.
     Server(u16),
+    /// The message went out as several IMs (it was longer than the server's limit) and these
+    /// parts failed; the others were acknowledged.
+    Parts {
+        /// How many IMs the message was split into.
+        parts: usize,
+        /// The parts that failed, in order, each with its reason.
+        failed: Vec<PartFailure>,
+    },
+}
+
+/// One failed part of a message sent as several IMs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartFailure {
+    /// Its place in the message, from 1.
+    pub part: usize,
+    /// Why it failed (never [`ImFailure::Parts`] itself).
+    pub reason: ImFailure,
 }
 
 /// Why a session ended or a connection was lost.

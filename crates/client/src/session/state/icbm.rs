@@ -4,42 +4,116 @@
 use super::*;
 
 impl SessionState {
-    /// 04/05: the ICBM parameters; the maximum message size bounds what 04/06 may carry.
-    pub(super) fn icbm_params(&mut self, params: &IcbmParams) {
+    /// 04/05: the ICBM parameters; the maximum message size bounds what 04/06 may carry, and
+    /// long IMs held until now are split against it.
+    pub(super) fn icbm_params(&mut self, now: u64, header: &SnacHeader, params: &IcbmParams) {
+        self.in_flight.remove(&header.request_id);
         if params.max_message_size > 0 {
             self.max_message = usize::from(params.max_message_size);
         }
+        self.max_message_known = true;
+        self.release_held_ims(now);
     }
 
-    /// 04/06: sends an IM asking for a host ack; it is pending until 04/0C or an error.
+    /// Sends the IMs that waited for the server's limit (with the default when 04/04 was
+    /// refused).
+    pub(super) fn release_held_ims(&mut self, now: u64) {
+        self.max_message_known = true;
+        for (id, to, text) in std::mem::take(&mut self.held_ims) {
+            self.send_im(now, id, to, &text);
+        }
+    }
+
+    /// 04/06: sends an IM asking for a host ack; it is pending until 04/0C or an error. A
+    /// message over the server's limit goes out as several IMs, in order, each paced by the
+    /// rate limiter like any other (see [`crate::session::split`]).
     pub(super) fn send_im(&mut self, now: u64, id: MessageId, to: ScreenName, text: &str) {
+        if !self.max_message_known && encoded_size(text) > SAFE_MESSAGE_SIZE {
+            self.held_ims.push((id, to, text.to_string()));
+            self.emit(Event::ImQueued { id });
+            return;
+        }
+        let parts = match split_message(text, self.max_message) {
+            Ok(parts) => parts,
+            Err(e) => {
+                tracing::info!("IM {id} cannot be sent: {e}");
+                self.emit(Event::ImFailed { id, reason: ImFailure::TooLarge });
+                return;
+            }
+        };
+        if parts.len() > 1 {
+            tracing::debug!("IM {id} goes out as {} IMs", parts.len());
+            self.splits
+                .insert(id, SplitProgress { parts: parts.len(), answered: 0, failed: Vec::new() });
+        }
+        for (part, text) in parts.iter().enumerate() {
+            self.send_part(id, part, &to, text);
+        }
+        self.flush(now);
+        if self.pending.iter().any(|p| p.id == id && !p.written) {
+            self.emit(Event::ImQueued { id });
+        }
+    }
+
+    fn send_part(&mut self, id: MessageId, part: usize, to: &ScreenName, text: &str) {
         let message = ImMessage::new(&html_body(text));
         let cookie: [u8; 8] = self.rng.random();
         let mut body = match SendIm::new(cookie, to.as_str(), &message, true) {
             Ok(b) => b,
             Err(e) => {
                 tracing::info!("IM {id} cannot be encoded: {e}");
-                self.emit(Event::ImFailed { id, reason: ImFailure::TooLarge });
+                self.im_finished(id, part, Err(ImFailure::TooLarge));
                 return;
             }
         };
         let size = body.tlvs.value(oscar::icbm::tlv::MESSAGE_DATA).map_or(0, <[u8]>::len);
         if size > self.max_message {
-            self.emit(Event::ImFailed { id, reason: ImFailure::TooLarge });
+            self.im_finished(id, part, Err(ImFailure::TooLarge));
             return;
         }
         body.tlvs.push(oscar::icbm::tlv::STORE_OFFLINE, Vec::new());
         self.pending.push(PendingIm {
             id,
+            part,
             cookie,
             body: body.clone(),
             written: false,
             resent: false,
         });
         self.enqueue(SnacBody::SendIm(body), Tag::Im(cookie));
-        self.flush(now);
-        if self.pending.iter().any(|p| p.cookie == cookie && !p.written) {
-            self.emit(Event::ImQueued { id });
+    }
+
+    /// One IM (a whole message, or one part of a split one) was acknowledged or failed. A
+    /// split message is acknowledged once every part is, and fails once every part has an
+    /// answer and some failed, naming them.
+    pub(super) fn im_finished(
+        &mut self,
+        id: MessageId,
+        part: usize,
+        result: Result<(), ImFailure>,
+    ) {
+        let Some(split) = self.splits.get_mut(&id) else {
+            match result {
+                Ok(()) => self.emit(Event::ImAcked { id }),
+                Err(reason) => self.emit(Event::ImFailed { id, reason }),
+            }
+            return;
+        };
+        split.answered += 1;
+        if let Err(reason) = result {
+            split.failed.push(PartFailure { part: part + 1, reason });
+        }
+        if split.answered < split.parts {
+            return;
+        }
+        let Some(split) = self.splits.remove(&id) else { return };
+        if split.failed.is_empty() {
+            self.emit(Event::ImAcked { id });
+        } else {
+            let mut failed = split.failed;
+            failed.sort_by_key(|f| f.part);
+            let reason = ImFailure::Parts { parts: split.parts, failed };
+            self.emit(Event::ImFailed { id, reason });
         }
     }
 
@@ -101,7 +175,7 @@ impl SessionState {
         match self.pending.iter().position(|p| p.cookie == ack.cookie) {
             Some(pos) => {
                 let p = self.pending.remove(pos);
-                self.emit(Event::ImAcked { id: p.id });
+                self.im_finished(p.id, p.part, Ok(()));
             }
             None => tracing::info!("ignoring an IM ack nobody asked for"),
         }

@@ -52,14 +52,15 @@ use crate::oscar::{
     SignOff, SnacBody,
 };
 use crate::screenname::ScreenName;
-use crate::text::html::{from_plain, to_plain};
+use crate::text::html::to_plain;
 
 use super::api::{
     Availability, BuddyListError, Command, DisconnectReason, Event, FeedbagAction, FeedbagFailure,
-    ImFailure, IncomingIm, MessageId, NetworkError, Presence, RateNotice, SignOnFailure,
-    SignOnStep, TypingState, UserInfo,
+    ImFailure, IncomingIm, MessageId, NetworkError, PartFailure, Presence, RateNotice,
+    SignOnFailure, SignOnStep, TypingState, UserInfo,
 };
 use super::feedbag::{Change, Feedbag};
+use super::split::{encoded_size, html_body, split_message};
 
 /// Send a keepalive after this long without sending anything (§8.1).
 pub const KEEPALIVE_MS: u64 = 60_000;
@@ -75,6 +76,10 @@ const FAMILIES: [(u16, u16); 6] =
 const TOOL: (u16, u16) = (0x0110, 0x0629);
 /// The message-size limit assumed until 04/05 says otherwise (libpurple's request).
 const DEFAULT_MAX_MESSAGE: usize = 8000;
+/// The smallest limit servers answer in 04/05 (Open OSCAR Server's 512, §7.2): an IM whose
+/// message data is no larger goes out before the server has said its limit, a larger one
+/// waits for 04/05 so it is split against the real limit.
+const SAFE_MESSAGE_SIZE: usize = 512;
 
 /// How the current connection should end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,11 +123,21 @@ struct Outgoing {
 #[derive(Debug, Clone)]
 struct PendingIm {
     id: MessageId,
+    /// Which part of the caller's message this IM carries (0 when it was not split).
+    part: usize,
     cookie: [u8; 8],
     body: SendIm,
     written: bool,
     /// Already written once on a connection that dropped; it gets one more try only.
     resent: bool,
+}
+
+/// A message sent as several IMs, until every part has its answer.
+#[derive(Debug, Clone)]
+struct SplitProgress {
+    parts: usize,
+    answered: usize,
+    failed: Vec<PartFailure>,
 }
 
 /// The session's protocol state; see the module docs.
@@ -154,6 +169,11 @@ pub struct SessionState {
     presence: HashMap<ScreenName, Presence>,
     away: Option<String>,
     max_message: usize,
+    /// Whether a 04/05 has said the server's limit (until then long IMs wait in `held_ims`).
+    max_message_known: bool,
+    held_ims: Vec<(MessageId, ScreenName, String)>,
+    /// Messages sent as several IMs, until every part is acknowledged or failed.
+    splits: HashMap<MessageId, SplitProgress>,
     recent_cookies: VecDeque<(String, [u8; 8])>,
     out: Output,
 }
@@ -211,6 +231,9 @@ impl SessionState {
             presence: HashMap::new(),
             away: None,
             max_message: DEFAULT_MAX_MESSAGE,
+            max_message_known: false,
+            held_ims: Vec::new(),
+            splits: HashMap::new(),
             recent_cookies: VecDeque::new(),
             out: Output::default(),
         }
@@ -407,9 +430,12 @@ impl SessionState {
         self.queue.retain(|o| will_retry && matches!(o.tag, Tag::Im(_)));
         let mut failed = Vec::new();
         let mut keep = Vec::new();
+        if !will_retry {
+            failed.extend(self.held_ims.drain(..).map(|(id, _, _)| (id, 0)));
+        }
         for mut p in self.pending.drain(..) {
             if !will_retry || (p.written && p.resent) {
-                failed.push(p.id);
+                failed.push((p.id, p.part));
                 continue;
             }
             if p.written {
@@ -425,8 +451,8 @@ impl SessionState {
             keep.push(p);
         }
         self.pending = keep;
-        for id in failed {
-            self.emit(Event::ImFailed { id, reason: ImFailure::ConnectionLost });
+        for (id, part) in failed {
+            self.im_finished(id, part, Err(ImFailure::ConnectionLost));
         }
         let mut gone: Vec<Presence> = self.presence.drain().map(|(_, p)| p).collect();
         gone.sort_by(|a, b| a.name.normalized().cmp(b.name.normalized()));
@@ -483,8 +509,7 @@ impl SessionState {
                 if let Tag::Im(cookie) = item.tag {
                     if let Some(pos) = self.pending.iter().position(|p| p.cookie == cookie) {
                         let p = self.pending.remove(pos);
-                        let reason = ImFailure::TooLarge;
-                        self.emit(Event::ImFailed { id: p.id, reason });
+                        self.im_finished(p.id, p.part, Err(ImFailure::TooLarge));
                     }
                 }
                 return;
@@ -506,7 +531,9 @@ impl SessionState {
             }
         }
         let tag = match item.body {
-            SnacBody::RateParamsQuery | SnacBody::FeedbagQuery => Tag::Query(family, subtype),
+            SnacBody::RateParamsQuery | SnacBody::FeedbagQuery | SnacBody::IcbmParamsQuery => {
+                Tag::Query(family, subtype)
+            }
             _ => item.tag,
         };
         if tag != Tag::Plain {
@@ -647,7 +674,7 @@ impl SessionState {
             B::Migrate(_) => self.migrate(),
             B::Pause(_) => self.pause(now),
             B::Resume(_) => self.resume(),
-            B::IcbmParams(params) => self.icbm_params(&params),
+            B::IcbmParams(params) => self.icbm_params(now, &header, &params),
             B::HostOnline(_)
             | B::HostVersions(_)
             | B::LocateRights(_)
@@ -672,7 +699,7 @@ impl SessionState {
             B::Typing(typing) => self.typing(&typing),
             B::MissedCalls(missed) => self.missed_calls(missed),
             B::UserInfoReply(reply) => self.user_info_reply(&header, reply),
-            B::Error { family, error } => self.error(header, family, &error),
+            B::Error { family, error } => self.error(now, header, family, &error),
             B::Unknown { family, subtype } => {
                 tracing::debug!("skipping unknown SNAC {family:02X}/{subtype:02X}")
             }
@@ -683,11 +710,6 @@ impl SessionState {
             ),
         }
     }
-}
-
-/// Plain text as the full HTML body AIM clients send: escaped by `crate::text`, then wrapped.
-fn html_body(text: &str) -> String {
-    format!("<HTML><BODY>{}</BODY></HTML>", from_plain(text))
 }
 
 fn unix_time(secs: u32) -> SystemTime {

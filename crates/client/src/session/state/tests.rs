@@ -965,3 +965,134 @@ fn sign_off_waits_for_the_server_only_while_an_answer_is_outstanding() {
     }
     assert!(!s.awaiting_answers());
 }
+
+fn sent_ims(out: &Output) -> Vec<(u32, SendIm)> {
+    snacs(out)
+        .into_iter()
+        .filter_map(
+            |(h, b)| if let SnacBody::SendIm(im) = b { Some((h.request_id, im)) } else { None },
+        )
+        .collect()
+}
+
+/// Every IM the state writes from now on, running its timer until the limiter holds nothing.
+fn drain_ims(s: &mut SessionState, mut now: u64) -> Vec<(u32, SendIm)> {
+    let mut ims = sent_ims(&s.take_output());
+    while s.queue.iter().any(|o| matches!(o.tag, Tag::Im(_))) {
+        now = s.next_deadline().unwrap().max(now + 1);
+        s.handle_timer(now);
+        ims.extend(sent_ims(&s.take_output()));
+    }
+    ims
+}
+
+fn icbm_params(max_message_size: u16) -> IcbmParams {
+    IcbmParams {
+        channel: 0,
+        flags: 3,
+        max_message_size,
+        max_sender_warning: 999,
+        max_receiver_warning: 999,
+        min_interval_ms: 0,
+    }
+}
+
+fn im_text(im: &SendIm) -> String {
+    to_plain(&im.message().unwrap().unwrap().text())
+}
+
+#[test]
+fn a_long_im_is_split_and_acked_once_every_part_is() {
+    let mut s = signed_on(vec![]);
+    let params = icbm_params(100);
+    s.handle_frame(3, server(&SnacBody::IcbmParams(params), 9, 0));
+    let text = "the quick brown fox jumps over the lazy dog ".repeat(4);
+    s.handle_command(10, Command::SendIm { id: 5, to: sn("bob"), text: text.clone() });
+    let ims = drain_ims(&mut s, 10);
+    assert_eq!(ims.len(), 4);
+    assert_eq!(ims.iter().map(|(_, im)| im_text(im)).collect::<String>(), text);
+    assert!(ims
+        .iter()
+        .all(|(_, im)| im.tlvs.value(oscar::icbm::tlv::MESSAGE_DATA).unwrap().len() <= 100));
+    let mut events = Vec::new();
+    for (_, im) in &ims {
+        let ack = HostAck { cookie: im.cookie, channel: 1, screen_name: "bob".into() };
+        s.handle_frame(11, server(&SnacBody::HostAck(ack), 99, 0));
+        events.extend(s.take_output().events);
+    }
+    assert_eq!(events, [Event::ImAcked { id: 5 }], "one ack, after the last part");
+}
+
+#[test]
+fn a_split_im_names_the_parts_that_failed() {
+    let mut s = signed_on(vec![]);
+    let params = icbm_params(100);
+    s.handle_frame(3, server(&SnacBody::IcbmParams(params), 9, 0));
+    let text = "word ".repeat(40);
+    s.handle_command(10, Command::SendIm { id: 6, to: sn("bob"), text });
+    let ims = drain_ims(&mut s, 10);
+    assert_eq!(ims.len(), 4);
+    let mut events = Vec::new();
+    for (k, (req, im)) in ims.iter().enumerate() {
+        let frame = if k == 1 || k == 3 {
+            let code = if k == 1 { SnacErrorCode::NotLoggedOn } else { SnacErrorCode::Blocked };
+            server(&SnacBody::Error { family: 4, error: SnacError::new(code) }, *req, 0)
+        } else {
+            let ack = HostAck { cookie: im.cookie, channel: 1, screen_name: "bob".into() };
+            server(&SnacBody::HostAck(ack), 99, 0)
+        };
+        s.handle_frame(11, frame);
+        events.extend(s.take_output().events);
+    }
+    let failed = vec![
+        PartFailure { part: 2, reason: ImFailure::RecipientOffline },
+        PartFailure { part: 4, reason: ImFailure::Refused },
+    ];
+    assert_eq!(events, [Event::ImFailed { id: 6, reason: ImFailure::Parts { parts: 4, failed } }]);
+}
+
+#[test]
+fn a_long_im_waits_for_the_servers_limit_a_short_one_does_not() {
+    let mut s = state();
+    s.connection_started(0, b"cookie");
+    s.take_output();
+    s.handle_command(1, Command::SendIm { id: 1, to: sn("bob"), text: "short".into() });
+    s.handle_command(1, Command::SendIm { id: 2, to: sn("bob"), text: "long ".repeat(200) });
+    let out = s.take_output();
+    assert_eq!(sent_ims(&out).len(), 1, "only the short IM goes before 04/05");
+    assert!(out.events.contains(&Event::ImQueued { id: 2 }));
+    let params = icbm_params(512);
+    s.handle_frame(2, server(&SnacBody::IcbmParams(params), 9, 0));
+    let ims = drain_ims(&mut s, 2);
+    assert_eq!(ims.len(), 3, "1000 characters in 512-byte IMs, 470 a part");
+    assert_eq!(ims.iter().map(|(_, im)| im_text(im)).collect::<String>(), "long ".repeat(200));
+}
+
+#[test]
+fn held_ims_fail_when_the_session_ends_for_good() {
+    let mut s = state();
+    s.handle_command(1, Command::SendIm { id: 9, to: sn("bob"), text: "x".repeat(2000) });
+    s.take_output();
+    s.connection_lost(false);
+    assert_eq!(
+        s.take_output().events,
+        [Event::ImFailed { id: 9, reason: ImFailure::ConnectionLost }]
+    );
+}
+
+#[test]
+fn a_refused_icbm_params_query_releases_long_ims_at_our_limit() {
+    let mut s = state();
+    s.connection_started(0, b"cookie");
+    let req = snacs(&s.take_output())
+        .iter()
+        .find(|(h, _)| (h.family, h.subtype) == (0x04, 0x04))
+        .map(|(h, _)| h.request_id)
+        .unwrap();
+    s.handle_command(1, Command::SendIm { id: 2, to: sn("bob"), text: "long ".repeat(200) });
+    assert!(sent_ims(&s.take_output()).is_empty());
+    let err = SnacBody::Error { family: 4, error: SnacError::new(SnacErrorCode::InvalidSnac) };
+    s.handle_frame(2, server(&err, req, 0));
+    let ims = sent_ims(&s.take_output());
+    assert_eq!(ims.len(), 1, "1000 characters fit the 8000 bytes we asked for");
+}
