@@ -126,6 +126,16 @@ fn im_failure_text(reason: &ImFailure, peer: &str) -> String {
     }
 }
 
+/// The input line's counter: bytes of the server's IM limit the message takes, and once over
+/// it, how many IMs it will go out as (0: it cannot be split at all).
+pub fn input_counter(size: usize, max: usize, parts: usize) -> String {
+    match parts {
+        0 => format!("{size}/{max} too long"),
+        1 => format!("{size}/{max}"),
+        n => format!("{size}/{max} · {n} IMs"),
+    }
+}
+
 // ----- the connection -----------------------------------------------------------------------
 
 /// Why the session ended or the connection was lost.

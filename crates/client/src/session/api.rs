@@ -416,6 +416,13 @@ pub enum Event {
         /// Why.
         reason: ImFailure,
     },
+    /// The server's limit for one IM (04/05), in bytes of encoded message data: a front end
+    /// can show how close the input is to it (longer messages are split, see
+    /// [`crate::session::split`]).
+    ImLimit {
+        /// Bytes of message data one IM may carry.
+        max_bytes: usize,
+    },
     /// Answer to [`Command::GetInfo`].
     UserInfo(UserInfo),
     /// Our own away state as the server now has it.

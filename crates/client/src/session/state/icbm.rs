@@ -11,6 +11,7 @@ impl SessionState {
         if params.max_message_size > 0 {
             self.max_message = usize::from(params.max_message_size);
         }
+        self.emit(Event::ImLimit { max_bytes: self.max_message });
         self.max_message_known = true;
         self.release_held_ims(now);
     }

@@ -75,7 +75,7 @@ const FAMILIES: [(u16, u16); 6] =
 /// Tool id and version written in 01/02 (libpurple's values).
 const TOOL: (u16, u16) = (0x0110, 0x0629);
 /// The message-size limit assumed until 04/05 says otherwise (libpurple's request).
-const DEFAULT_MAX_MESSAGE: usize = 8000;
+pub const DEFAULT_MAX_MESSAGE: usize = 8000;
 /// The smallest limit servers answer in 04/05 (Open OSCAR Server's 512, §7.2): an IM whose
 /// message data is no larger goes out before the server has said its limit, a larger one
 /// waits for 04/05 so it is split against the real limit.
