@@ -66,6 +66,9 @@ pub enum Command {
         /// Whose information to fetch.
         name: ScreenName,
     },
+    /// The user did something (a key press): clears reported idle time (01/11), and restarts
+    /// the count toward reporting it. Sending an IM counts too.
+    Activity,
     /// Sign off cleanly and end the session.
     SignOff,
 }

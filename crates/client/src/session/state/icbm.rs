@@ -119,11 +119,11 @@ impl SessionState {
     }
 
     /// 04/07: an incoming IM (see [`SessionState::on_incoming_im`] for channels and repeats).
-    pub(super) fn incoming_im(&mut self, im: oscar::icbm::IncomingIm) {
-        self.on_incoming_im(im);
+    pub(super) fn incoming_im(&mut self, now: u64, im: oscar::icbm::IncomingIm) {
+        self.on_incoming_im(now, im);
     }
 
-    fn on_incoming_im(&mut self, im: oscar::icbm::IncomingIm) {
+    fn on_incoming_im(&mut self, now: u64, im: oscar::icbm::IncomingIm) {
         let from = ScreenName::from_wire(&im.sender.screen_name);
         let key = (from.normalized().to_string(), im.cookie);
         if self.recent_cookies.contains(&key) {
@@ -162,13 +162,46 @@ impl SessionState {
         }
         self.recent_cookies.push_back(key);
         let send_time = im.send_time();
+        let auto_response = im.is_auto_response();
+        if !auto_response && send_time.is_none() && im.channel == oscar::icbm::CHANNEL_IM {
+            self.auto_respond(now, &from);
+        }
         self.emit(Event::ImReceived(IncomingIm {
             from,
             text,
             time: send_time.map(unix_time).unwrap_or_else(self.wall),
-            auto_response: im.is_auto_response(),
+            auto_response,
             offline: send_time.is_some(),
         }));
+    }
+
+    /// While away, answers a live IM with the away message, flagged as an auto-response
+    /// (04/06 TLV 0x0004) so the sender's client shows it as one, at most once per person per
+    /// [`AUTO_RESPONSE_INTERVAL_MS`]. Never in answer to an auto-response (two away clients
+    /// would answer each other forever) or to an offline message. No ack is asked: nothing
+    /// waits for it.
+    fn auto_respond(&mut self, now: u64, to: &ScreenName) {
+        let Some(away) = self.away.clone() else { return };
+        let key = to.normalized().to_string();
+        if self.auto_responded.get(&key).is_some_and(|&at| now < at + AUTO_RESPONSE_INTERVAL_MS) {
+            return;
+        }
+        // An away message longer than one IM is answered with its first part.
+        let Some(text) =
+            split_message(&away, self.max_message).ok().and_then(|p| p.into_iter().next())
+        else {
+            return;
+        };
+        let cookie: [u8; 8] = self.rng.random();
+        match SendIm::new(cookie, to.as_str(), &ImMessage::new(&html_body(&text)), false) {
+            Ok(mut body) => {
+                body.tlvs.push(oscar::icbm::tlv::AUTO_RESPONSE, Vec::new());
+                self.auto_responded.retain(|_, at| now < *at + AUTO_RESPONSE_INTERVAL_MS);
+                self.auto_responded.insert(key, now);
+                self.enqueue(SnacBody::SendIm(body), Tag::Plain);
+            }
+            Err(e) => tracing::info!("cannot encode the auto-response: {e}"),
+        }
     }
 
     /// 04/0C: the server acknowledged an IM: it was delivered (or stored offline).

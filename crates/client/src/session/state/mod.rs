@@ -42,7 +42,7 @@ use crate::oscar::locate::UserInfoReply;
 use crate::oscar::locate::{LocateRightsQuery, SetInfo, UserInfoQuery};
 use crate::oscar::oservice::{ClientReady, FamilyTool, FamilyVersion, RateAck, VersionList};
 use crate::oscar::oservice::{FamilyList, RateParamsReply};
-use crate::oscar::oservice::{Motd, RateChange, SelfInfo, Warning};
+use crate::oscar::oservice::{IdleTime, Motd, RateChange, SelfInfo, Warning};
 use crate::oscar::permitdeny::PdRightsQuery;
 use crate::oscar::userinfo::{self, CAP_INTEROPERATE, CAP_TYPING, CAP_UNICODE};
 use crate::oscar::SnacError;
@@ -66,6 +66,8 @@ use super::split::{encoded_size, html_body, split_message};
 pub const KEEPALIVE_MS: u64 = 60_000;
 /// Give up on a BOS sign-on that has not produced the buddy list after this long.
 pub const SIGNON_TIMEOUT_MS: u64 = 30_000;
+/// While away, one person gets the away message as an auto-response at most this often.
+pub const AUTO_RESPONSE_INTERVAL_MS: u64 = 10 * 60_000;
 /// How many (sender, cookie) pairs are remembered to drop a resent IM seen before.
 const RECENT_COOKIES: usize = 512;
 /// Families this client uses, with the versions it asks for in 01/17 (OService 3 for 35-byte
@@ -175,6 +177,14 @@ pub struct SessionState {
     /// Messages sent as several IMs, until every part is acknowledged or failed.
     splits: HashMap<MessageId, SplitProgress>,
     recent_cookies: VecDeque<(String, [u8; 8])>,
+    /// When each person (normalized) last got our away message as an auto-response.
+    auto_responded: HashMap<String, u64>,
+    /// Report idle (01/11) after this long without [`Command::Activity`]; `None` = never.
+    idle_after: Option<u64>,
+    /// When the user last did something (typed, sent).
+    last_activity: u64,
+    /// Whether the server has been told we are idle (on this connection).
+    idle_reported: bool,
     out: Output,
 }
 
@@ -235,6 +245,10 @@ impl SessionState {
             held_ims: Vec::new(),
             splits: HashMap::new(),
             recent_cookies: VecDeque::new(),
+            auto_responded: HashMap::new(),
+            idle_after: None,
+            last_activity: 0,
+            idle_reported: false,
             out: Output::default(),
         }
     }
@@ -248,6 +262,13 @@ impl SessionState {
     /// Draws IM cookies from a generator seeded with `seed`, so a test's run repeats exactly.
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.rng = StdRng::seed_from_u64(seed);
+        self
+    }
+
+    /// Reports idle time (01/11) once `after` passes without [`Command::Activity`], and clears
+    /// it on the next activity; `None` never reports idle.
+    pub fn with_idle_after(mut self, after: Option<Duration>) -> Self {
+        self.idle_after = after.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         self
     }
 
@@ -288,7 +309,10 @@ impl SessionState {
             return None;
         }
         let keepalive = self.last_send.saturating_add(KEEPALIVE_MS);
-        [Some(keepalive), self.queue_deadline, self.signon_deadline].into_iter().flatten().min()
+        [Some(keepalive), self.queue_deadline, self.signon_deadline, self.idle_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn emit(&mut self, event: Event) {
@@ -328,6 +352,9 @@ impl SessionState {
         self.display_name = None;
         self.signon_deadline = Some(now.saturating_add(SIGNON_TIMEOUT_MS));
         self.signing_on_too_often = false;
+        // A new connection starts active on the server: still idle, it is told again once
+        // signed on.
+        self.idle_reported = false;
         self.emit(Event::SignOnProgress(SignOnStep::Negotiating));
         match Hello::with_cookie(cookie).encode() {
             Ok(payload) => self.out.frames.push(OutFlap { channel: Channel::SignOn, payload }),
@@ -547,10 +574,31 @@ impl SessionState {
 
     // ----- commands ---------------------------------------------------------------------------
 
+    /// When idle time is due to be reported: signed on, not yet reported, and configured.
+    fn idle_deadline(&self) -> Option<u64> {
+        let after = self.idle_after?;
+        (self.signed_on && !self.idle_reported).then(|| self.last_activity.saturating_add(after))
+    }
+
+    /// The user did something: no longer idle (01/11 with 0 if the server was told we were).
+    fn activity(&mut self, now: u64) {
+        self.last_activity = now;
+        if self.idle_reported {
+            self.idle_reported = false;
+            if self.connected {
+                self.enqueue(SnacBody::IdleTime(IdleTime { seconds: 0 }), Tag::Plain);
+            }
+        }
+    }
+
     /// Applies a front-end command.
     pub fn handle_command(&mut self, now: u64, command: Command) {
         match command {
-            Command::SendIm { id, to, text } => self.send_im(now, id, to, &text),
+            Command::Activity => self.activity(now),
+            Command::SendIm { id, to, text } => {
+                self.activity(now);
+                self.send_im(now, id, to, &text)
+            }
             Command::Typing { to, state } => {
                 if self.connected {
                     let event = match state {
@@ -569,6 +617,10 @@ impl SessionState {
                 }
             }
             Command::SetAway(message) => {
+                if message.is_none() {
+                    // Back: the next time away, everyone gets the message once again.
+                    self.auto_responded.clear();
+                }
                 self.away = message.clone();
                 if self.connected {
                     self.enqueue(SnacBody::SetInfo(self.set_info(false)), Tag::Plain);
@@ -613,6 +665,12 @@ impl SessionState {
             let reason = DisconnectReason::Network(NetworkError::SignOnTimeout);
             self.close(reason, true);
             return;
+        }
+        if self.idle_deadline().is_some_and(|d| now >= d) {
+            let seconds = (now - self.last_activity) / 1000;
+            let seconds = u32::try_from(seconds).unwrap_or(u32::MAX);
+            self.idle_reported = true;
+            self.enqueue(SnacBody::IdleTime(IdleTime { seconds }), Tag::Plain);
         }
         self.flush(now);
         if now >= self.last_send.saturating_add(KEEPALIVE_MS) {
@@ -694,7 +752,7 @@ impl SessionState {
             B::FeedbagStatus(status) => self.feedbag_status(&header, &status),
             B::BuddyArrived(presence) => self.buddy_arrived(presence),
             B::BuddyDeparted(presence) => self.buddy_departed(presence),
-            B::IncomingIm(im) => self.incoming_im(im),
+            B::IncomingIm(im) => self.incoming_im(now, im),
             B::HostAck(ack) => self.host_ack(&header, &ack),
             B::Typing(typing) => self.typing(&typing),
             B::MissedCalls(missed) => self.missed_calls(missed),
