@@ -317,3 +317,26 @@ fn while_away_the_first_im_from_a_person_gets_the_away_message_once_per_ten_minu
     let received = p.events.iter().filter(|e| matches!(e, Event::ImReceived(_))).count();
     assert_eq!(received, 6, "four IMs and two auto-responses");
 }
+
+#[test]
+fn a_chat_partner_outside_the_buddy_list_shows_their_real_presence() {
+    let accounts = flapjack::server::Accounts::from_toml(
+        "[[account]]\nscreen_name = \"Alice Ant\"\npassword = \"a\"\n\n\
+         [[account]]\nscreen_name = \"Waffle Bot\"\npassword = \"w\"\nbot = true\n",
+    )
+    .unwrap();
+    let config = flapjack::server::ServerConfig::for_tests(accounts);
+    let mut p = Pair::new(config, "Alice Ant", HOP);
+    p.connect();
+    assert!(p.run_until(10_000, signed_on));
+    let online = |p: &Pair| {
+        p.events.iter().any(|e| {
+            matches!(e, Event::Presence(pr) if pr.name.as_str() == "Waffle Bot"
+                && pr.availability == flapjack::session::Availability::Online)
+        })
+    };
+    assert!(!online(&p), "not on the buddy list: nothing known yet");
+    // Writing to someone watches them (03/0F); the server answers with their arrival.
+    send(&mut p, 1, "Waffle Bot", "syrup?");
+    assert!(p.run_until(10_000, online), "{:?}", p.events);
+}

@@ -69,6 +69,13 @@ pub enum Command {
     /// The user did something (a key press): clears reported idle time (01/11), and restarts
     /// the count toward reporting it. Sending an IM counts too.
     Activity,
+    /// Watch the presence of someone not on the buddy list (a temporary buddy, 03/0F), so a
+    /// chat with them can show it: [`Event::Presence`] follows as for buddies. Sending an IM
+    /// to someone, or receiving one, watches them too.
+    WatchPresence {
+        /// Whom to watch.
+        name: ScreenName,
+    },
     /// Sign off cleanly and end the session.
     SignOff,
 }

@@ -163,6 +163,10 @@ impl SessionState {
         self.recent_cookies.push_back(key);
         let send_time = im.send_time();
         let auto_response = im.is_auto_response();
+        if send_time.is_none() {
+            // Someone writing to us is worth watching, buddy or not.
+            self.watch_presence(&from);
+        }
         if !auto_response && send_time.is_none() && im.channel == oscar::icbm::CHANNEL_IM {
             self.auto_respond(now, &from);
         }

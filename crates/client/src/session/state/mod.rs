@@ -30,7 +30,7 @@ use rand::{Rng as _, SeedableRng as _};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::oscar;
-use crate::oscar::buddy::BuddyPresence;
+use crate::oscar::buddy::{BuddyPresence, TempBuddies};
 use crate::oscar::codes::{
     AuthErrorCode, FeedbagResult, RateChangeCode, SnacErrorCode, TypingEvent,
 };
@@ -68,6 +68,9 @@ pub const KEEPALIVE_MS: u64 = 60_000;
 pub const SIGNON_TIMEOUT_MS: u64 = 30_000;
 /// While away, one person gets the away message as an auto-response at most this often.
 pub const AUTO_RESPONSE_INTERVAL_MS: u64 = 10 * 60_000;
+/// How many people outside the buddy list are watched at most (the embedded server and AOL
+/// advertise 160 temporary buddies in 03/03).
+const MAX_TEMP_BUDDIES: usize = 160;
 /// How many (sender, cookie) pairs are remembered to drop a resent IM seen before.
 const RECENT_COOKIES: usize = 512;
 /// Families this client uses, with the versions it asks for in 01/17 (OService 3 for 35-byte
@@ -177,6 +180,8 @@ pub struct SessionState {
     /// Messages sent as several IMs, until every part is acknowledged or failed.
     splits: HashMap<MessageId, SplitProgress>,
     recent_cookies: VecDeque<(String, [u8; 8])>,
+    /// People not on the buddy list whose presence we watch (03/0F), kept across reconnects.
+    temp_buddies: Vec<ScreenName>,
     /// When each person (normalized) last got our away message as an auto-response.
     auto_responded: HashMap<String, u64>,
     /// Report idle (01/11) after this long without [`Command::Activity`]; `None` = never.
@@ -245,6 +250,7 @@ impl SessionState {
             held_ims: Vec::new(),
             splits: HashMap::new(),
             recent_cookies: VecDeque::new(),
+            temp_buddies: Vec::new(),
             auto_responded: HashMap::new(),
             idle_after: None,
             last_activity: 0,
@@ -378,6 +384,11 @@ impl SessionState {
         for p in self.pending.iter().filter(|p| p.resent && !p.written) {
             flight
                 .push(Outgoing { body: SnacBody::SendIm(p.body.clone()), tag: Tag::Im(p.cookie) });
+        }
+        if !self.temp_buddies.is_empty() {
+            let names = self.temp_buddies.iter().map(|n| n.as_str().to_string()).collect();
+            let body = SnacBody::AddTempBuddies(TempBuddies { names });
+            flight.push(Outgoing { body, tag: Tag::Plain });
         }
         let waiting: Vec<Outgoing> = self.queue.drain(..).collect();
         flight.extend(waiting);
@@ -591,13 +602,35 @@ impl SessionState {
         }
     }
 
+    /// Watches the presence of someone not on the buddy list (03/0F temporary buddy), so a
+    /// chat with them shows whether they are online; arrivals and departures then come as for
+    /// buddies (03/0B, 03/0C). Buddies and names already watched are left alone.
+    fn watch_presence(&mut self, name: &ScreenName) {
+        if name == &self.own
+            || self.feedbag.contains(name)
+            || self.temp_buddies.contains(name)
+            || self.temp_buddies.len() >= MAX_TEMP_BUDDIES
+        {
+            return;
+        }
+        self.temp_buddies.push(name.clone());
+        if self.connected {
+            let body = TempBuddies { names: vec![name.as_str().to_string()] };
+            self.enqueue(SnacBody::AddTempBuddies(body), Tag::Plain);
+        }
+    }
+
     /// Applies a front-end command.
     pub fn handle_command(&mut self, now: u64, command: Command) {
         match command {
             Command::Activity => self.activity(now),
+            Command::WatchPresence { name } => self.watch_presence(&name),
             Command::SendIm { id, to, text } => {
                 self.activity(now);
-                self.send_im(now, id, to, &text)
+                // The IM first; then the recipient's presence, if not a buddy.
+                let watch = to.clone();
+                self.send_im(now, id, to, &text);
+                self.watch_presence(&watch);
             }
             Command::Typing { to, state } => {
                 if self.connected {

@@ -877,7 +877,8 @@ fn rate_notices_for_classes_never_advertised_are_ignored() {
     }
     assert!(s.rates.class(0x42).is_none(), "the unknown class must not join the table");
     s.handle_command(11, Command::SendIm { id: 1, to: sn("bob"), text: "x".into() });
-    assert_eq!(ids(&s.take_output()), [(0x04, 0x06)]);
+    // The IM, then bob (not a buddy) watched as a temporary buddy.
+    assert_eq!(ids(&s.take_output()), [(0x04, 0x06), (0x03, 0x0F)]);
 }
 
 #[test]
@@ -1095,4 +1096,38 @@ fn a_refused_icbm_params_query_releases_long_ims_at_our_limit() {
     s.handle_frame(2, server(&err, req, 0));
     let ims = sent_ims(&s.take_output());
     assert_eq!(ims.len(), 1, "1000 characters fit the 8000 bytes we asked for");
+}
+
+#[test]
+fn people_outside_the_buddy_list_are_watched_once_and_again_after_a_reconnect() {
+    let bob = FeedbagItem::buddy("Bob", 1, 1);
+    let mut s = signed_on(vec![FeedbagItem::group("Buddies", 1, &[1]), bob]);
+    let watched = |out: &Output| -> Vec<Vec<String>> {
+        snacs(out)
+            .into_iter()
+            .filter_map(|(_, b)| match b {
+                SnacBody::AddTempBuddies(t) => Some(t.names),
+                _ => None,
+            })
+            .collect()
+    };
+    // A buddy, ourselves: nothing to watch. A stranger: watched once, however often named.
+    s.handle_command(10, Command::WatchPresence { name: sn("bob") });
+    s.handle_command(10, Command::WatchPresence { name: sn("alice") });
+    assert!(watched(&s.take_output()).is_empty());
+    s.handle_command(11, Command::WatchPresence { name: sn("Carol") });
+    s.handle_command(12, Command::SendIm { id: 1, to: sn("carol"), text: "hi".into() });
+    assert_eq!(watched(&s.take_output()), [vec!["Carol".to_string()]]);
+    // A live IM from another stranger watches them too.
+    let im = incoming("Dave", ImText::from_text("yo"), TlvBlock::new(), 1);
+    s.handle_frame(13, server(&im, 0x8000_0002, 0));
+    assert_eq!(watched(&s.take_output()), [vec!["Dave".to_string()]]);
+    // Their arrival is a presence like a buddy's.
+    s.handle_frame(14, server(&arrived("Carol", 0x0010, None), 0x8000_0003, 0));
+    assert!(s.take_output().events.iter().any(|e| matches!(e,
+        Event::Presence(p) if p.name == sn("carol") && p.availability == Availability::Online)));
+    // The next connection's flight asks for every one of them again.
+    s.connection_lost(true);
+    s.connection_started(20, b"cookie");
+    assert_eq!(watched(&s.take_output()), [vec!["Carol".to_string(), "Dave".to_string()]]);
 }
