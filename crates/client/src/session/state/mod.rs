@@ -380,19 +380,21 @@ impl SessionState {
             .map(|body| Outgoing { body, tag: Tag::Plain })
             .collect();
         // IMs written on a connection that dropped go first (they are the oldest), then the
-        // ones that never left the queue, then the offline-message request.
+        // ones that never left the queue, then the offline-message request, then the
+        // temporary buddies.
         for p in self.pending.iter().filter(|p| p.resent && !p.written) {
             flight
                 .push(Outgoing { body: SnacBody::SendIm(p.body.clone()), tag: Tag::Im(p.cookie) });
         }
+        let waiting: Vec<Outgoing> = self.queue.drain(..).collect();
+        flight.extend(waiting);
+        flight.push(Outgoing { body: SnacBody::OfflineRetrieve, tag: Tag::Plain });
+        // People outside the buddy list we watch, last: nothing waits on their presence.
         if !self.temp_buddies.is_empty() {
             let names = self.temp_buddies.iter().map(|n| n.as_str().to_string()).collect();
             let body = SnacBody::AddTempBuddies(TempBuddies { names });
             flight.push(Outgoing { body, tag: Tag::Plain });
         }
-        let waiting: Vec<Outgoing> = self.queue.drain(..).collect();
-        flight.extend(waiting);
-        flight.push(Outgoing { body: SnacBody::OfflineRetrieve, tag: Tag::Plain });
         self.queue = flight.into();
         self.flush(now);
     }
