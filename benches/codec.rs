@@ -136,5 +136,28 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// Splitting long messages into IMs (`session::split`): one 20,000-character word and 20,000
+/// characters of mixed prose with emoji, at Open OSCAR Server's 512-byte and AOL's 8000-byte
+/// limits. Every candidate part is encoded to be measured, so this is the cost to watch.
+fn split(c: &mut Criterion) {
+    use flapjack::session::split::split_message;
+    let word = "x".repeat(20_000);
+    let prose: String = "pancakes with syrup 👨\u{200D}👩\u{200D}👧 e\u{301}t\u{e9} "
+        .chars()
+        .cycle()
+        .take(20_000)
+        .collect();
+    let mut g = c.benchmark_group("split");
+    g.throughput(Throughput::Bytes(20_000));
+    for (name, text) in [("word", &word), ("prose", &prose)] {
+        for max in [512, 8000] {
+            g.bench_function(format!("{name}_{max}"), |b| {
+                b.iter(|| black_box(split_message(black_box(text), max)))
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, split);
 criterion_main!(benches);

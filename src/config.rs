@@ -134,6 +134,17 @@ pub struct UiConfig {
     pub history: bool,
     /// How many logged messages to load when a chat opens.
     pub history_lines: usize,
+    /// Tell the server we are idle after this many minutes without a key press (buddies see
+    /// "idle"); 0 never does.
+    pub idle_after_minutes: u64,
+}
+
+impl UiConfig {
+    /// [`UiConfig::idle_after_minutes`] as the session wants it (`None`: never idle).
+    pub fn idle_after(&self) -> Option<std::time::Duration> {
+        (self.idle_after_minutes > 0)
+            .then(|| std::time::Duration::from_secs(self.idle_after_minutes.saturating_mul(60)))
+    }
 }
 
 impl Default for UiConfig {
@@ -144,6 +155,7 @@ impl Default for UiConfig {
             timestamp_format: "%H:%M".to_string(),
             history: true,
             history_lines: 1000,
+            idle_after_minutes: 10,
         }
     }
 }

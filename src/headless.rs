@@ -145,10 +145,18 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
                 ));
             }
             Event::ImFailed { id: ID, reason } => {
-                let outcome = match reason {
-                    ImFailure::RecipientOffline
-                    | ImFailure::OfflineInboxFull
-                    | ImFailure::Refused => SendOutcome::RecipientUnavailable,
+                // A message sent as several IMs is classified by its first failed part; the
+                // sentence names every failed part.
+                let first = match &reason {
+                    ImFailure::Parts { failed, .. } => failed.first().map(|f| &f.reason),
+                    other => Some(other),
+                };
+                let outcome = match first {
+                    Some(
+                        ImFailure::RecipientOffline
+                        | ImFailure::OfflineInboxFull
+                        | ImFailure::Refused,
+                    ) => SendOutcome::RecipientUnavailable,
                     _ => SendOutcome::NetworkError,
                 };
                 return SendReport::fail(outcome, words::im_failure(&reason, &peer));
@@ -508,6 +516,33 @@ mod tests {
         let report = send(h, bob(), "hi".into(), Duration::from_secs(5)).await;
         assert_eq!(report.outcome, SendOutcome::NetworkError);
         assert!(report.message.unwrap().contains("may have"));
+    }
+
+    #[tokio::test]
+    async fn send_of_a_split_message_names_the_failed_parts() {
+        use crate::session::PartFailure;
+        let (h, _commands, events) = handle();
+        let failed = vec![
+            PartFailure { part: 3, reason: ImFailure::RateLimited },
+            PartFailure { part: 4, reason: ImFailure::RateLimited },
+        ];
+        events
+            .send(Event::ImFailed { id: 1, reason: ImFailure::Parts { parts: 4, failed } })
+            .unwrap();
+        let report =
+            send(h, ScreenName::parse("bob").unwrap(), "hi".into(), Duration::from_secs(5)).await;
+        assert_eq!(report.outcome, SendOutcome::NetworkError);
+        let message = report.message.unwrap();
+        assert!(message.starts_with("sent as 4 messages; part 3 not delivered"), "{message}");
+        assert!(message.contains("part 4 not delivered"), "{message}");
+        let (h, _commands, events) = handle();
+        let failed = vec![PartFailure { part: 2, reason: ImFailure::RecipientOffline }];
+        events
+            .send(Event::ImFailed { id: 1, reason: ImFailure::Parts { parts: 2, failed } })
+            .unwrap();
+        let report =
+            send(h, ScreenName::parse("bob").unwrap(), "hi".into(), Duration::from_secs(5)).await;
+        assert_eq!(report.outcome, SendOutcome::RecipientUnavailable);
     }
 
     #[tokio::test]

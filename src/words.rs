@@ -126,7 +126,11 @@ pub fn info_unavailable(name: &ScreenName, error: &SnacError) -> String {
 /// Why a message to `peer` failed. A connection lost before the server's ack is "not
 /// confirmed", not "not delivered": the server may have relayed it before the drop.
 pub fn im_failure(reason: &ImFailure, peer: &str) -> String {
-    line(match reason {
+    line(im_failure_text(reason, peer))
+}
+
+fn im_failure_text(reason: &ImFailure, peer: &str) -> String {
+    match reason {
         ImFailure::RecipientOffline => format!("not delivered: {peer} is offline"),
         ImFailure::OfflineInboxFull => {
             format!("not delivered: {peer} is offline and cannot take more offline messages")
@@ -137,7 +141,29 @@ pub fn im_failure(reason: &ImFailure, peer: &str) -> String {
         ImFailure::ConnectionLost => "not confirmed: connection lost, it may have arrived".into(),
         ImFailure::NotSent => "not sent: the connection ended before it was written".into(),
         ImFailure::Server(code) => format!("not delivered: server error {code:#06x}"),
-    })
+        ImFailure::Parts { parts, failed } => {
+            let first = failed.first().map(|f| &f.reason);
+            if failed.len() == *parts && failed.iter().all(|f| Some(&f.reason) == first) {
+                let why = first.map_or_else(String::new, |r| im_failure_text(r, peer));
+                return format!("sent as {parts} messages, none went through: {why}");
+            }
+            let each: Vec<String> = failed
+                .iter()
+                .map(|f| format!("part {} {}", f.part, im_failure_text(&f.reason, peer)))
+                .collect();
+            format!("sent as {parts} messages; {}", each.join("; "))
+        }
+    }
+}
+
+/// The input line's counter: bytes of the server's IM limit the message takes, and once over
+/// it, how many IMs it will go out as (0: it cannot be split at all).
+pub fn input_counter(size: usize, max: usize, parts: usize) -> String {
+    match parts {
+        0 => format!("{size}/{max} too long"),
+        1 => format!("{size}/{max}"),
+        n => format!("{size}/{max} · {n} IMs"),
+    }
 }
 
 /// The row under a failed message in a conversation: why, and the key that retries it.
@@ -598,6 +624,31 @@ mod tests {
         assert_eq!(
             im_failure(&ImFailure::Server(0x0e), "Bob"),
             "not delivered: server error 0x000e"
+        );
+    }
+
+    #[test]
+    fn failed_parts_are_named() {
+        use crate::session::PartFailure;
+        let some = ImFailure::Parts {
+            parts: 4,
+            failed: vec![
+                PartFailure { part: 2, reason: ImFailure::RecipientOffline },
+                PartFailure { part: 4, reason: ImFailure::ConnectionLost },
+            ],
+        };
+        assert_eq!(
+            im_failure(&some, "Bob"),
+            "sent as 4 messages; part 2 not delivered: Bob is offline; \
+             part 4 not confirmed: connection lost, it may have arrived"
+        );
+        let all = ImFailure::Parts {
+            parts: 2,
+            failed: (1..=2).map(|part| PartFailure { part, reason: ImFailure::Refused }).collect(),
+        };
+        assert_eq!(
+            im_failure(&all, "Bob"),
+            "sent as 2 messages, none went through: not delivered: Bob refused the message"
         );
     }
 

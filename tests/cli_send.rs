@@ -47,6 +47,16 @@ fn exit_codes_for_each_outcome() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(stderr(&out).is_empty(), "success prints nothing: {}", stderr(&out));
 
+    // 0 for a message longer than the server's 8000-byte IMs: it goes out as three IMs, and
+    // the exit status waits for the last one's acknowledgement.
+    let long = "pancakes ".repeat(2_000);
+    let out = flapjack(&server, false)
+        .args(["--send", "ButterBot", &long])
+        .env("FLAPJACK_PASSWORD", FAN_PASSWORD)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
     // 0 again with the message from stdin (`-`).
     let mut child = flapjack(&server, false)
         .args(["--send", "ButterBot", "-"])

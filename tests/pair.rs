@@ -232,3 +232,145 @@ fn the_session_survives_every_hostile_attack_in_memory() {
     checks::check_requests(&p.server.record);
     checks::check_payloads_delivered(&p.events, |t| marker_index(t).is_some());
 }
+
+#[test]
+fn a_long_message_goes_out_as_parts_in_order_paced_by_the_im_class() {
+    let classes = RateClasses::aol();
+    let class = *classes.classes.iter().find(|c| c.id == 3).unwrap();
+    let mut config = server_config();
+    config.rate_classes = classes;
+    // Open OSCAR Server's limit (§7.2), far below the 8000 the client asks for.
+    config.max_message_size = 512;
+    let mut p = Pair::new(config, "Alice Ant", HOP);
+    // Typed before sign-on: it waits for 04/05 rather than being split against a guess.
+    let text: String = (0..2_000).map(|i| format!("w{i} ")).collect::<String>()
+        + "👨\u{200D}👩\u{200D}👧 é\u{301}";
+    send(&mut p, 7, "Bob Bee", &text);
+    p.connect();
+    assert!(p.run_until(3_600_000, |p| acked(p, 7) || failed(p, 7).is_some()), "{:?}", p.events);
+    assert_eq!(failed(&p, 7), None);
+    let parts: Vec<(u64, String, usize)> = p
+        .log
+        .iter()
+        .filter(|w| w.dir == Dir::ToServer && w.flap.channel == Channel::Data)
+        .filter_map(|w| match decode_snac_payload(&w.flap.payload) {
+            Ok((_, SnacBody::SendIm(im))) => {
+                let data = im.tlvs.value(flapjack::oscar::icbm::tlv::MESSAGE_DATA).unwrap();
+                let html = im.message().unwrap().unwrap().text();
+                Some((w.at, flapjack::text::html::to_plain(&html), data.len()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(parts.len() > 20, "{} parts", parts.len());
+    assert!(parts.iter().all(|(_, _, size)| *size <= 512), "every part within the limit");
+    let joined: String = parts.iter().map(|(_, t, _)| t.as_str()).collect();
+    assert_eq!(joined, text, "the parts, in the order the server read them, are the message");
+    // Paced: never faster than the IM class allows, and the server never had to warn.
+    let span = parts.last().unwrap().0 - parts[0].0;
+    assert!(span >= class.floor_ms(parts.len()), "{span} ms for {} parts", parts.len());
+    assert_eq!(p.hub().state().counters.rate_warnings_for("Alice Ant"), 0);
+    let acks = p.events.iter().filter(|e| matches!(e, Event::ImAcked { id: 7, .. })).count();
+    assert_eq!(acks, 1, "one acknowledgement for the whole message");
+}
+
+/// The 01/11 idle reports the server read, as (virtual ms, seconds idle).
+fn idle_reports(p: &Pair) -> Vec<(u64, u32)> {
+    p.log
+        .iter()
+        .filter(|w| w.dir == Dir::ToServer && w.flap.channel == Channel::Data)
+        .filter_map(|w| match decode_snac_payload(&w.flap.payload) {
+            Ok((_, SnacBody::IdleTime(t))) => Some((w.at, t.seconds)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn idle_is_reported_after_the_configured_minutes_and_cleared_on_input() {
+    let mut p = pair(RateClasses::aol());
+    let own = ScreenName::parse("Alice Ant").unwrap();
+    p.client = flapjack::session::state::SessionState::new(own)
+        .with_seed(1)
+        .with_idle_after(Some(std::time::Duration::from_secs(10 * 60)));
+    p.connect();
+    assert!(p.run_until(10_000, signed_on));
+    // Typing at 5 minutes restarts the count.
+    assert!(!p.run_until(5 * 60_000, |_| false));
+    p.command(Command::Activity);
+    let typed = p.now;
+    assert!(!p.run_until(9 * 60_000, |p| !idle_reports(p).is_empty()), "idle too early");
+    assert!(p.run_until(2 * 60_000, |p| !idle_reports(p).is_empty()));
+    let (at, seconds) = idle_reports(&p)[0];
+    assert_eq!(seconds, 600, "idle since the last key press");
+    let due = typed + 10 * 60_000;
+    assert!((due..due + 2 * HOP).contains(&at), "reported at {at} ms, due at {due}");
+    // Reported once, however long it lasts; the first key press clears it.
+    assert!(!p.run_until(60 * 60_000, |p| idle_reports(p).len() > 1));
+    p.command(Command::Activity);
+    assert!(p.run_until(1_000, |p| idle_reports(p).len() == 2));
+    assert_eq!(idle_reports(&p)[1].1, 0);
+    p.command(Command::Activity);
+    assert!(!p.run_until(1_000, |p| idle_reports(p).len() > 2), "not idle: no report");
+}
+
+fn auto_responses(p: &Pair) -> Vec<&flapjack::session::IncomingIm> {
+    p.events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ImReceived(im) if im.auto_response => Some(im),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn while_away_the_first_im_from_a_person_gets_the_away_message_once_per_ten_minutes() {
+    let mut p = pair(RateClasses::aol());
+    p.connect();
+    assert!(p.run_until(10_000, signed_on));
+    p.command(Command::SetAway(Some("at the pancake house".into())));
+    // Alice is the only one signed on here, so she writes to herself: the server relays the
+    // IM back, her away client answers it, and the answer comes back through the server with
+    // its auto-response flag (04/06 TLV 0x0004 relayed into 04/07).
+    send(&mut p, 1, "Alice Ant", "are you there?");
+    assert!(p.run_until(10_000, |p| !auto_responses(p).is_empty()), "{:?}", p.events);
+    assert_eq!(auto_responses(&p)[0].text, "at the pancake house");
+    // An auto-response is never answered, and a second IM within ten minutes is not either.
+    send(&mut p, 2, "Alice Ant", "hello?");
+    assert!(!p.run_until(5 * 60_000, |p| auto_responses(p).len() > 1));
+    // Ten minutes after the first answer, the next IM is answered again.
+    assert!(!p.run_until(5 * 60_000, |_| false));
+    send(&mut p, 3, "Alice Ant", "still out?");
+    assert!(p.run_until(10_000, |p| auto_responses(p).len() == 2));
+    // Back: no more answers.
+    p.command(Command::SetAway(None));
+    assert!(!p.run_until(11 * 60_000, |_| false));
+    send(&mut p, 4, "Alice Ant", "welcome back");
+    assert!(!p.run_until(10_000, |p| auto_responses(p).len() > 2));
+    let received = p.events.iter().filter(|e| matches!(e, Event::ImReceived(_))).count();
+    assert_eq!(received, 6, "four IMs and two auto-responses");
+}
+
+#[test]
+fn a_chat_partner_outside_the_buddy_list_shows_their_real_presence() {
+    let accounts = flapjack::server::Accounts::from_toml(
+        "[[account]]\nscreen_name = \"Alice Ant\"\npassword = \"a\"\n\n\
+         [[account]]\nscreen_name = \"Waffle Bot\"\npassword = \"w\"\nbot = true\n",
+    )
+    .unwrap();
+    let config = flapjack::server::ServerConfig::for_tests(accounts);
+    let mut p = Pair::new(config, "Alice Ant", HOP);
+    p.connect();
+    assert!(p.run_until(10_000, signed_on));
+    let online = |p: &Pair| {
+        p.events.iter().any(|e| {
+            matches!(e, Event::Presence(pr) if pr.name.as_str() == "Waffle Bot"
+                && pr.availability == flapjack::session::Availability::Online)
+        })
+    };
+    assert!(!online(&p), "not on the buddy list: nothing known yet");
+    // Writing to someone watches them (03/0F); the server answers with their arrival.
+    send(&mut p, 1, "Waffle Bot", "syrup?");
+    assert!(p.run_until(10_000, online), "{:?}", p.events);
+}

@@ -23,6 +23,8 @@ struct Harness {
     commands: UnboundedReceiver<Command>,
     events: EventSender<Event>,
     bells: Arc<AtomicUsize>,
+    /// How many [`Command::Activity`] reports `next_command` skipped.
+    activity: usize,
     task: tokio::task::JoinHandle<(Result<Finished, TuiError>, Terminal<TestBackend>)>,
 }
 
@@ -42,7 +44,7 @@ fn start() -> Harness {
         .await;
         (r, terminal)
     });
-    Harness { keys, commands, events, bells, task }
+    Harness { keys, commands, events, bells, activity: 0, task }
 }
 
 impl Harness {
@@ -62,8 +64,15 @@ impl Harness {
         let _ = self.events.send(e);
     }
 
+    /// The next command other than the input-activity reports (checked on their own).
     async fn next_command(&mut self) -> Option<Command> {
-        tokio::time::timeout(Duration::from_secs(5), self.commands.recv()).await.ok().flatten()
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(5), self.commands.recv());
+            match next.await.ok().flatten() {
+                Some(Command::Activity) => self.activity += 1,
+                other => return other,
+            }
+        }
     }
 
     async fn finish(self) -> (Finished, Terminal<TestBackend>) {
@@ -98,6 +107,7 @@ async fn a_scripted_chat_through_the_loop() {
         h.next_command().await,
         Some(Command::Typing { to: sn("Bot"), state: TypingState::Finished })
     );
+    assert_eq!(h.activity, 1, "a burst of typing is reported as activity once");
     h.event(Event::ImAcked { id: 1, delivery: Delivery::Online });
     h.event(Event::Typing { from: sn("Bot"), state: TypingState::Typing });
     h.event(im("Bot", "Hello Me! Type help to see what I can do.", 700));

@@ -409,3 +409,21 @@ fn a_start_notice_shows_in_the_status_bar() {
     assert!(screen.contains("note: no keyring available"), "{screen}");
     assert_eq!(screen.matches("no keyring").count(), 1, "{screen}");
 }
+
+#[test]
+fn input_counter_near_and_over_the_im_limit() {
+    let mut app = app();
+    let now = Instant::now();
+    app.handle_event(Event::ImLimit { max_bytes: 512 }, now);
+    open_chat(&mut app, "Bob", now);
+    type_text(&mut app, "short", now);
+    assert_eq!(ui::input_counter(&app), None, "far from the limit: no counter");
+    // 400 ASCII characters plus the HTML wrapper and fragment headers: past 80 % of 512.
+    type_text(&mut app, &" pancakes".repeat(44), now);
+    insta::assert_snapshot!("counter_near_limit", render(&app).backend());
+    // Past the limit, emoji (which make the IM UCS-2) and all: it will go out as several IMs.
+    type_text(&mut app, &" 👨\u{200D}👩\u{200D}👧 syrup".repeat(10), now);
+    let counter = ui::input_counter(&app).unwrap();
+    assert!(counter.ends_with("· 2 IMs"), "{counter}");
+    insta::assert_snapshot!("counter_over_limit", render(&app).backend());
+}

@@ -23,7 +23,7 @@ use super::history::{History, HistoryOp};
 use super::keymap::{Keymap, KeymapError};
 use super::ui;
 use crate::config::Config;
-use crate::session::{DisconnectReason, Event, NetworkError, SessionHandle};
+use crate::session::{Command, DisconnectReason, Event, NetworkError, SessionHandle};
 
 /// How long quitting waits for the session to confirm it signed off.
 const SIGNOFF_WAIT: Duration = Duration::from_secs(2);
@@ -122,6 +122,21 @@ pub struct Finished {
     pub frames: u64,
 }
 
+/// How often at most typing is reported to the session as activity: idle time is counted in
+/// minutes, so a report per keystroke would only add channel traffic.
+const ACTIVITY_REPORT_EVERY: Duration = Duration::from_secs(10);
+
+/// [`Command::Activity`] for a key press or paste, unless one went out in the last
+/// [`ACTIVITY_REPORT_EVERY`].
+fn activity(last: &mut Option<Instant>) -> Vec<Action> {
+    let now = Instant::now();
+    if last.is_some_and(|t| now.duration_since(t) < ACTIVITY_REPORT_EVERY) {
+        return Vec::new();
+    }
+    *last = Some(now);
+    vec![Action::Send(Command::Activity)]
+}
+
 /// The loop behind [`run`], over any backend and any source of terminal events, so tests can
 /// drive it with scripted input and a `TestBackend`. `bell` rings the terminal bell.
 pub async fn run_app<B, S, F>(
@@ -142,6 +157,8 @@ where
     let SessionHandle { commands, events: mut session_events } = session;
     let mut session_open = true;
     let mut frames = 1;
+    // Input is reported to the session (for idle time) at most this often.
+    let mut reported_activity: Option<Instant> = None;
     terminal.draw(|f| ui::draw(f, &app)).map_err(backend)?;
     loop {
         let deadline = app.next_deadline();
@@ -156,11 +173,13 @@ where
         tokio::select! {
             ev = input.next() => match ev {
                 Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
-                    actions = app.handle_key(key, Instant::now());
+                    actions = activity(&mut reported_activity);
+                    actions.extend(app.handle_key(key, Instant::now()));
                     redraw = true;
                 }
                 Some(Ok(TermEvent::Paste(text))) => {
-                    actions = app.handle_paste(&text, Instant::now());
+                    actions = activity(&mut reported_activity);
+                    actions.extend(app.handle_paste(&text, Instant::now()));
                     redraw = true;
                 }
                 Some(Ok(TermEvent::Mouse(m))) => redraw = app.handle_mouse(m),

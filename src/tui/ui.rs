@@ -14,6 +14,7 @@ use super::app::{App, ConnState, Focus, Overlay, Row};
 use super::conversation::Clock;
 use super::keymap::{Context, KeyAction};
 use super::theme;
+use crate::session::split::{encoded_size, split_message};
 use crate::session::{Availability, IcqStatus, SignOnStep, TypingState, UserInfo};
 use crate::text::{neutralize, neutralize_line};
 use crate::words;
@@ -376,6 +377,7 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
 fn draw_input(frame: &mut Frame, app: &App, area: Rect) {
     let width = usize::from(area.width);
     let searching = app.active_chat().and_then(|c| c.search.as_ref()).filter(|s| s.editing);
+    let counter = input_counter(app);
     let (prefix, text, cursor, focused) = if let Some(s) = searching {
         let shown = neutralize_line(&s.query).into_owned();
         let cursor = shown.width();
@@ -385,17 +387,41 @@ fn draw_input(frame: &mut Frame, app: &App, area: Rect) {
             Some(c) => format!("{}› ", truncate(&c.peer_display, 16)),
             None => "› ".to_string(),
         };
-        let (text, cursor) = app.input().view(width.saturating_sub(prefix.width() + 1));
+        let room = width
+            .saturating_sub(prefix.width() + 1 + counter.as_ref().map_or(0, |c| c.width() + 1));
+        let (text, cursor) = app.input().view(room);
         (prefix, text, cursor, app.focus == Focus::Input)
     };
     let prefix_style =
         if focused { theme::focused_border().add_modifier(Modifier::BOLD) } else { theme::dim() };
     let line = Line::from(vec![Span::styled(prefix.clone(), prefix_style), Span::raw(text)]);
     frame.render_widget(Paragraph::new(line), area);
+    if let Some(counter) = counter.filter(|_| searching.is_none()) {
+        let w = u16::try_from(counter.width()).unwrap_or(u16::MAX).min(area.width);
+        let at = Rect { x: area.right().saturating_sub(w), width: w, ..area };
+        frame.render_widget(Paragraph::new(Span::styled(counter, theme::dim())), at);
+    }
     if focused && app.overlay.is_none() {
         let x = area.x.saturating_add(u16::try_from(prefix.width() + cursor).unwrap_or(u16::MAX));
         frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
     }
+}
+
+/// How close the message being typed is to the server's IM limit, once it passes 80 % of it
+/// (measured as it will be sent: HTML-escaped and encoded), and how many IMs it will take once
+/// over. Commands (`/…`) and chatless input have none.
+pub fn input_counter(app: &App) -> Option<String> {
+    let text = app.input().text();
+    if app.active_chat().is_none() || text.is_empty() || text.starts_with('/') {
+        return None;
+    }
+    let max = app.max_message;
+    let size = encoded_size(text);
+    if size.saturating_mul(5) < max.saturating_mul(4) {
+        return None;
+    }
+    let parts = if size <= max { 1 } else { split_message(text, max).map_or(0, |p| p.len()) };
+    Some(words::input_counter(size, max, parts))
 }
 
 /// The connection state as words, for the status bar.

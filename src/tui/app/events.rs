@@ -26,6 +26,7 @@ impl App {
                 self.away = None;
             }
             Event::BuddyList(list) => self.apply_buddy_list(list),
+            Event::ImLimit { max_bytes } => self.max_message = max_bytes,
             Event::Presence(p) => {
                 self.presence.insert(p.name.clone(), p);
             }

@@ -32,6 +32,7 @@ use super::keymap::{Context, KeyAction, Keymap};
 use super::ui;
 use crate::config::UiConfig;
 use crate::screenname::ScreenName;
+use crate::session::state::DEFAULT_MAX_MESSAGE;
 use crate::session::{
     Command, DisconnectReason, IcqStatus, MessageId, Presence, SignOnStep, TypingState, UserInfo,
 };
@@ -166,6 +167,8 @@ pub struct App {
     pub clock: Clock,
     /// Typing state per buddy, with when it was reported.
     pub typing: HashMap<ScreenName, (TypingState, Instant)>,
+    /// The server's limit for one IM in encoded bytes (04/05), for the input line's counter.
+    pub max_message: usize,
     /// Whether the terminal window has the focus (terminals that report focus changes tell
     /// us; others are assumed focused). An unfocused window is not being looked at.
     pub terminal_focused: bool,
@@ -222,6 +225,7 @@ impl App {
             clock: Clock::Local,
             typing: HashMap::new(),
             terminal_focused: true,
+            max_message: DEFAULT_MAX_MESSAGE,
             selected: None,
             buddy_offset: Cell::new(0),
             active: None,

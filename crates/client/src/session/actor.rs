@@ -81,7 +81,7 @@ pub async fn run(
     events: mpsc::UnboundedSender<Event>,
     ready: Option<Ready>,
 ) {
-    let state = SessionState::new(config.screen_name.clone());
+    let state = SessionState::new(config.screen_name.clone()).with_idle_after(config.idle_after);
     let mut actor = Actor {
         config,
         state,

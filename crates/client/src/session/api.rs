@@ -20,7 +20,9 @@ pub type MessageId = u64;
 /// What a front end asks the session to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    /// Send an instant message (plain text; the session turns it into safe HTML).
+    /// Send an instant message (plain text; the session turns it into safe HTML). A message
+    /// longer than the server's limit goes out as several IMs, in order; its events still
+    /// name the one id ([`Event::ImAcked`] once every part is acknowledged).
     SendIm {
         /// Caller-chosen id echoed in [`Event::ImQueued`], [`Event::ImSent`],
         /// [`Event::ImAcked`] and [`Event::ImFailed`].
@@ -67,6 +69,16 @@ pub enum Command {
     /// Ask the server for a user's profile and away message.
     GetInfo {
         /// Whose information to fetch.
+        name: ScreenName,
+    },
+    /// The user did something (a key press): clears reported idle time (01/11), and restarts
+    /// the count toward reporting it. Sending an IM counts too.
+    Activity,
+    /// Watch the presence of someone not on the buddy list (a temporary buddy, 03/0F), so a
+    /// chat with them can show it: [`Event::Presence`] follows as for buddies. Sending an IM
+    /// to someone, or receiving one, watches them too.
+    WatchPresence {
+        /// Whom to watch.
         name: ScreenName,
     },
     /// Sign off cleanly and end the session.
@@ -225,6 +237,23 @@ pub enum ImFailure {
     NotSent,
     /// Any other server error, with its ICBM error code.
     Server(u16),
+    /// The message went out as several IMs (it was longer than the server's limit) and these
+    /// parts failed; the others were acknowledged.
+    Parts {
+        /// How many IMs the message was split into.
+        parts: usize,
+        /// The parts that failed, in order, each with its reason.
+        failed: Vec<PartFailure>,
+    },
+}
+
+/// One failed part of a message sent as several IMs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartFailure {
+    /// Its place in the message, from 1.
+    pub part: usize,
+    /// Why it failed (never [`ImFailure::Parts`] itself).
+    pub reason: ImFailure,
 }
 
 /// Why a session ended or a connection was lost.
@@ -439,6 +468,13 @@ pub enum Event {
         id: MessageId,
         /// Why.
         reason: ImFailure,
+    },
+    /// The server's limit for one IM (04/05), in bytes of encoded message data: a front end
+    /// can show how close the input is to it (longer messages are split, see
+    /// [`crate::session::split`]).
+    ImLimit {
+        /// Bytes of message data one IM may carry.
+        max_bytes: usize,
     },
     /// Answer to [`Command::GetInfo`].
     UserInfo(UserInfo),

@@ -117,6 +117,9 @@ pub struct SessionConfig {
     /// Where to get the password once a stored token is refused and none was given (a
     /// terminal prompt for `--send`/`--listen`); `None` = fail with a message instead.
     pub password_prompt: Option<PasswordPrompt>,
+    /// Tell the server we are idle (01/11) after this long without [`super::Command::Activity`];
+    /// `None` never does (the default: only an interactive front end knows about input).
+    pub idle_after: Option<std::time::Duration>,
 }
 
 impl SessionConfig {
@@ -134,7 +137,14 @@ impl SessionConfig {
             bos_tls: None,
             allow_plain_bos: false,
             password_prompt: None,
+            idle_after: None,
         }
+    }
+
+    /// Reports idle time after `after` without input (see [`SessionConfig::idle_after`]).
+    pub fn with_idle_after(mut self, after: Option<std::time::Duration>) -> Self {
+        self.idle_after = after;
+        self
     }
 
     /// Sets the password.

@@ -10,6 +10,7 @@ pub mod api;
 pub mod config;
 pub mod feedbag;
 pub mod login;
+pub mod split;
 pub mod state;
 
 pub use crate::tls::{FirstUse, TlsConfigError, TlsProblem};

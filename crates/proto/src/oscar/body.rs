@@ -219,6 +219,10 @@ snac_table! {
     0x03/0x0B => BuddyArrived(buddy::BuddyPresence),
     /// 03/0C, server: buddies departed.
     0x03/0x0C => BuddyDeparted(buddy::BuddyPresence),
+    /// 03/0F, client: watch these users' presence for this session (temporary buddies).
+    0x03/0x0F => AddTempBuddies(buddy::TempBuddies),
+    /// 03/10, client: stop watching these temporary buddies.
+    0x03/0x10 => DelTempBuddies(buddy::TempBuddies),
     /// 04/02, client: sets its ICBM parameters.
     0x04/0x02 => SetIcbmParams(icbm::IcbmParams),
     /// 04/04, client: asks for the ICBM parameters.

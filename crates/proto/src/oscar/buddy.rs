@@ -44,6 +44,38 @@ impl BuddyRights {
     }
 }
 
+/// 03/0F add and 03/10 remove temporary buddies: screen names (each a `u8` length and the
+/// bytes) whose presence the server reports for this session only, without storing them in
+/// the feedbag (§7.1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TempBuddies {
+    /// The screen names, as sent.
+    pub names: Vec<String>,
+}
+
+impl TempBuddies {
+    /// Decodes the body: names until it ends.
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
+        let mut names = Vec::new();
+        while !r.is_empty() {
+            names.push(r.string8()?);
+        }
+        Ok(TempBuddies { names })
+    }
+
+    /// Encodes the body; a name longer than 255 bytes is an error.
+    pub fn encode(&self, out: &mut BytesMut) -> Result<(), WireError> {
+        use bytes::BufMut as _;
+        for name in &self.names {
+            super::buf::check_len("screen name", name.len(), usize::from(u8::MAX))?;
+            out.put_u8(name.len() as u8);
+            out.put_slice(name.as_bytes());
+        }
+        Ok(())
+    }
+}
+
 /// 03/0B arrived and 03/0C departed: one or more user-info blocks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuddyPresence {
@@ -76,6 +108,18 @@ impl BuddyPresence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temp_buddies_are_length_prefixed_names() {
+        let body = TempBuddies { names: vec!["bob".into(), "Carol C".into()] };
+        let mut out = BytesMut::new();
+        body.encode(&mut out).unwrap();
+        assert_eq!(out.as_ref(), b"\x03bob\x07Carol C");
+        assert_eq!(TempBuddies::decode(&out).unwrap(), body);
+        assert!(TempBuddies::decode(b"\x05bob").is_err(), "a name cut short");
+        let long = TempBuddies { names: vec!["x".repeat(256)] };
+        assert!(long.encode(&mut BytesMut::new()).is_err());
+    }
 
     #[test]
     fn empty_presence_is_an_error() {

@@ -253,6 +253,8 @@ arbitrary! {
     buddy::BuddyRightsQuery => block().prop_map(Into::into);
     buddy::BuddyRights => block().prop_map(Into::into);
     buddy::BuddyPresence => arb_presence();
+    buddy::TempBuddies => proptest::collection::vec(arb_string8(), 0..4)
+        .prop_map(|names| buddy::TempBuddies { names });
     permitdeny::PdRightsQuery => block().prop_map(Into::into);
     permitdeny::PdRights => block().prop_map(Into::into);
     icbm::IcbmParams => arb_icbm_params();

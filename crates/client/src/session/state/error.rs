@@ -7,7 +7,7 @@ const OFFLINE_INBOX_FULL: u16 = 0x000F;
 
 impl SessionState {
     /// xx/01: an error answering one of our requests; the request's tag says what failed.
-    pub(super) fn error(&mut self, header: SnacHeader, family: u16, error: &SnacError) {
+    pub(super) fn error(&mut self, now: u64, header: SnacHeader, family: u16, error: &SnacError) {
         match self.in_flight.remove(&header.request_id) {
             Some(Tag::Im(cookie)) => {
                 let Some(pos) = self.pending.iter().position(|p| p.cookie == cookie) else {
@@ -26,7 +26,7 @@ impl SessionState {
                     SnacErrorCode::Blocked | SnacErrorCode::RefusedByClient => ImFailure::Refused,
                     other => ImFailure::Server(other.into()),
                 };
-                self.emit(Event::ImFailed { id: p.id, reason });
+                self.im_finished(p.id, p.part, Err(reason));
             }
             Some(Tag::Feedbag(action)) => {
                 let failure = FeedbagFailure::Error(error.clone());
@@ -47,6 +47,10 @@ impl SessionState {
             }
             Some(Tag::AwayFetch(name)) => {
                 tracing::debug!("away message of {} unavailable: {error}", name.as_str())
+            }
+            Some(Tag::Query(0x04, 0x04)) => {
+                tracing::info!("the server refused 04/04 ({error}); IMs are split at our limit");
+                self.release_held_ims(now);
             }
             Some(Tag::Plain | Tag::Query(..)) | None => {
                 tracing::info!("server error in family {family:02X}: {error}")

@@ -4,20 +4,69 @@
 use super::*;
 
 impl SessionState {
-    /// 04/05: the ICBM parameters; the maximum message size bounds what 04/06 may carry.
-    pub(super) fn icbm_params(&mut self, params: &IcbmParams) {
+    /// 04/05: the ICBM parameters; the maximum message size bounds what 04/06 may carry, and
+    /// long IMs held until now are split against it.
+    pub(super) fn icbm_params(&mut self, now: u64, header: &SnacHeader, params: &IcbmParams) {
+        self.in_flight.remove(&header.request_id);
         if params.max_message_size > 0 {
             self.max_message = usize::from(params.max_message_size);
+        }
+        self.emit(Event::ImLimit { max_bytes: self.max_message });
+        self.max_message_known = true;
+        self.release_held_ims(now);
+    }
+
+    /// Sends the IMs that waited for the server's limit (with the default when 04/04 was
+    /// refused).
+    pub(super) fn release_held_ims(&mut self, now: u64) {
+        self.max_message_known = true;
+        for (id, to, text) in std::mem::take(&mut self.held_ims) {
+            self.send_im(now, id, to, &text);
         }
     }
 
     /// 04/06: sends an IM asking for a host ack, offline storage and the peer's typing notices
-    /// (TLV 0x000B); it is pending until 04/0C or an error. An ICQ peer without the XHTML
-    /// capability gets plain text as ICQ clients write it, everyone else escaped HTML (§7.2,
-    /// §10). When the buddy list does not say whether `to` is online, a locate query rides in
-    /// the same flight (see the module docs of `state`).
+    /// (TLV 0x000B); it is pending until 04/0C or an error. A message over the server's limit
+    /// goes out as several IMs, in order, each paced by the rate limiter like any other (see
+    /// [`crate::session::split`]). An ICQ peer without the XHTML capability gets plain text as
+    /// ICQ clients write it, everyone else escaped HTML (§7.2, §10). When the buddy list does
+    /// not say whether `to` is online, a locate query rides in the same flight (see the module
+    /// docs of `state`).
     pub(super) fn send_im(&mut self, now: u64, id: MessageId, to: ScreenName, text: &str) {
-        let message = if self.speaks_markup(&to) {
+        if !self.max_message_known && encoded_size(text) > SAFE_MESSAGE_SIZE {
+            self.held_ims.push((id, to, text.to_string()));
+            self.emit(Event::ImQueued { id });
+            return;
+        }
+        let parts = match split_message(text, self.max_message) {
+            Ok(parts) => parts,
+            Err(e) => {
+                tracing::info!("IM {id} cannot be sent: {e}");
+                self.emit(Event::ImFailed { id, reason: ImFailure::TooLarge });
+                return;
+            }
+        };
+        if parts.len() > 1 {
+            tracing::debug!("IM {id} goes out as {} IMs", parts.len());
+            let progress = SplitProgress {
+                parts: parts.len(),
+                answered: 0,
+                failed: Vec::new(),
+                delivery: Delivery::Online,
+            };
+            self.splits.insert(id, progress);
+        }
+        for (part, text) in parts.iter().enumerate() {
+            self.send_part(id, part, &to, text);
+        }
+        self.flush(now);
+        if self.pending.iter().any(|p| p.id == id && !p.written) {
+            self.emit(Event::ImQueued { id });
+        }
+    }
+
+    fn send_part(&mut self, id: MessageId, part: usize, to: &ScreenName, text: &str) {
+        let message = if self.speaks_markup(to) {
             ImMessage::new(&html_body(text))
         } else {
             ImMessage::plain(text)
@@ -27,24 +76,25 @@ impl SessionState {
             Ok(b) => b,
             Err(e) => {
                 tracing::info!("IM {id} cannot be encoded: {e}");
-                self.emit(Event::ImFailed { id, reason: ImFailure::TooLarge });
+                self.im_finished(id, part, Err(ImFailure::TooLarge));
                 return;
             }
         };
         let size = body.tlvs.value(oscar::icbm::tlv::MESSAGE_DATA).map_or(0, <[u8]>::len);
         if size > self.max_message {
-            self.emit(Event::ImFailed { id, reason: ImFailure::TooLarge });
+            self.im_finished(id, part, Err(ImFailure::TooLarge));
             return;
         }
         body.tlvs.push(oscar::icbm::tlv::STORE_OFFLINE, Vec::new());
         body.tlvs.push(oscar::icbm::tlv::WANTS_TYPING, Vec::new());
-        let whereabouts = self.whereabouts(&to);
-        if whereabouts == Whereabouts::Asking && !self.asking_about(&to) {
-            let query = locate_query(&to);
+        let whereabouts = self.whereabouts(to);
+        if whereabouts == Whereabouts::Asking && !self.asking_about(to) {
+            let query = locate_query(to);
             self.enqueue(query.body, query.tag);
         }
         self.pending.push(PendingIm {
             id,
+            part,
             cookie,
             body: body.clone(),
             written: false,
@@ -53,9 +103,41 @@ impl SessionState {
             acked_at: None,
         });
         self.enqueue(SnacBody::SendIm(body), Tag::Im(cookie));
-        self.flush(now);
-        if self.pending.iter().any(|p| p.cookie == cookie && !p.written) {
-            self.emit(Event::ImQueued { id });
+    }
+
+    /// One IM (a whole message, or one part of a split one) was acknowledged or failed. A
+    /// split message is acknowledged once every part is, and fails once every part has an
+    /// answer and some failed, naming them.
+    pub(super) fn im_finished(
+        &mut self,
+        id: MessageId,
+        part: usize,
+        result: Result<Delivery, ImFailure>,
+    ) {
+        let Some(split) = self.splits.get_mut(&id) else {
+            match result {
+                Ok(delivery) => self.emit(Event::ImAcked { id, delivery }),
+                Err(reason) => self.emit(Event::ImFailed { id, reason }),
+            }
+            return;
+        };
+        split.answered += 1;
+        match result {
+            // The message as a whole is only as delivered as its least delivered part.
+            Ok(delivery) => split.delivery = least_delivered(split.delivery, delivery),
+            Err(reason) => split.failed.push(PartFailure { part: part + 1, reason }),
+        }
+        if split.answered < split.parts {
+            return;
+        }
+        let Some(split) = self.splits.remove(&id) else { return };
+        if split.failed.is_empty() {
+            self.emit(Event::ImAcked { id, delivery: split.delivery });
+        } else {
+            let mut failed = split.failed;
+            failed.sort_by_key(|f| f.part);
+            let reason = ImFailure::Parts { parts: split.parts, failed };
+            self.emit(Event::ImFailed { id, reason });
         }
     }
 
@@ -89,15 +171,15 @@ impl SessionState {
             }
             p.whereabouts = whereabouts;
             if let (Some(_), Some(delivery)) = (p.acked_at, whereabouts.delivery()) {
-                done.push((p.id, delivery));
+                done.push((p.id, p.part, delivery));
             }
         }
         if done.is_empty() {
             return;
         }
-        self.pending.retain(|p| !done.iter().any(|(id, _)| *id == p.id));
-        for (id, delivery) in done {
-            self.emit(Event::ImAcked { id, delivery });
+        self.pending.retain(|p| !done.iter().any(|(id, part, _)| (*id, *part) == (p.id, p.part)));
+        for (id, part, delivery) in done {
+            self.im_finished(id, part, Ok(delivery));
         }
     }
 
@@ -117,16 +199,16 @@ impl SessionState {
         self.pending = keep;
         for p in late {
             tracing::info!("no answer about an IM's recipient; reporting the IM accepted");
-            self.emit(Event::ImAcked { id: p.id, delivery: Delivery::Accepted });
+            self.im_finished(p.id, p.part, Ok(Delivery::Accepted));
         }
     }
 
     /// 04/07: an incoming IM (see [`SessionState::on_incoming_im`] for channels and repeats).
-    pub(super) fn incoming_im(&mut self, im: oscar::icbm::IncomingIm) {
-        self.on_incoming_im(im);
+    pub(super) fn incoming_im(&mut self, now: u64, im: oscar::icbm::IncomingIm) {
+        self.on_incoming_im(now, im);
     }
 
-    fn on_incoming_im(&mut self, im: oscar::icbm::IncomingIm) {
+    fn on_incoming_im(&mut self, now: u64, im: oscar::icbm::IncomingIm) {
         let from = ScreenName::from_wire(&im.sender.screen_name);
         let key = (from.normalized().to_string(), im.cookie);
         // An all-zero cookie marks a server's own message (§7.3): several may share it, so it
@@ -181,13 +263,50 @@ impl SessionState {
             self.recent_cookies.push_back(key);
         }
         let send_time = im.send_time();
+        let auto_response = im.is_auto_response();
+        if send_time.is_none() {
+            // Someone writing to us is worth watching, buddy or not.
+            self.watch_presence(&from);
+        }
+        if !auto_response && send_time.is_none() && im.channel == oscar::icbm::CHANNEL_IM {
+            self.auto_respond(now, &from);
+        }
         self.emit(Event::ImReceived(IncomingIm {
             from,
             text,
             time: send_time.map(unix_time).unwrap_or_else(self.wall),
-            auto_response: im.is_auto_response(),
+            auto_response,
             offline: send_time.is_some(),
         }));
+    }
+
+    /// While away, answers a live IM with the away message, flagged as an auto-response
+    /// (04/06 TLV 0x0004) so the sender's client shows it as one, at most once per person per
+    /// [`AUTO_RESPONSE_INTERVAL_MS`]. Never in answer to an auto-response (two away clients
+    /// would answer each other forever) or to an offline message. No ack is asked: nothing
+    /// waits for it.
+    fn auto_respond(&mut self, now: u64, to: &ScreenName) {
+        let Some(away) = self.away.clone() else { return };
+        let key = to.normalized().to_string();
+        if self.auto_responded.get(&key).is_some_and(|&at| now < at + AUTO_RESPONSE_INTERVAL_MS) {
+            return;
+        }
+        // An away message longer than one IM is answered with its first part.
+        let Some(text) =
+            split_message(&away, self.max_message).ok().and_then(|p| p.into_iter().next())
+        else {
+            return;
+        };
+        let cookie: [u8; 8] = self.rng.random();
+        match SendIm::new(cookie, to.as_str(), &ImMessage::new(&html_body(&text)), false) {
+            Ok(mut body) => {
+                body.tlvs.push(oscar::icbm::tlv::AUTO_RESPONSE, Vec::new());
+                self.auto_responded.retain(|_, at| now < *at + AUTO_RESPONSE_INTERVAL_MS);
+                self.auto_responded.insert(key, now);
+                self.enqueue(SnacBody::SendIm(body), Tag::Plain);
+            }
+            Err(e) => tracing::info!("cannot encode the auto-response: {e}"),
+        }
     }
 
     /// 04/0C: the server took an IM (delivered or stored offline: the recipient's whereabouts
@@ -197,9 +316,8 @@ impl SessionState {
         match pos.and_then(|pos| Some((pos, self.pending.get_mut(pos)?))) {
             Some((pos, p)) => match p.whereabouts.delivery() {
                 Some(delivery) => {
-                    let id = p.id;
-                    self.pending.remove(pos);
-                    self.emit(Event::ImAcked { id, delivery });
+                    let p = self.pending.remove(pos);
+                    self.im_finished(p.id, p.part, Ok(delivery));
                 }
                 None => p.acked_at = Some(now),
             },
@@ -240,4 +358,19 @@ impl SessionState {
 fn looks_like_html(text: &str) -> bool {
     let start = text.trim_start().get(..5).unwrap_or_default();
     start.eq_ignore_ascii_case("<html") || start.eq_ignore_ascii_case("<body")
+}
+
+/// Of two parts' deliveries, the one that says less was delivered: a message is delivered only
+/// when every part was, and stored when any part was stored.
+fn least_delivered(a: Delivery, b: Delivery) -> Delivery {
+    let rank = |d: Delivery| match d {
+        Delivery::StoredOffline => 0,
+        Delivery::Accepted => 1,
+        Delivery::Online => 2,
+    };
+    if rank(a) <= rank(b) {
+        a
+    } else {
+        b
+    }
 }

@@ -50,7 +50,7 @@ use rand::{Rng as _, SeedableRng as _};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::oscar;
-use crate::oscar::buddy::BuddyPresence;
+use crate::oscar::buddy::{BuddyPresence, TempBuddies};
 use crate::oscar::codes::{
     AuthErrorCode, FeedbagResult, RateChangeCode, SnacErrorCode, TypingEvent,
 };
@@ -63,7 +63,7 @@ use crate::oscar::locate::{LocateRightsQuery, SetInfo, UserInfoQuery};
 use crate::oscar::oservice::SetStatus;
 use crate::oscar::oservice::{ClientReady, FamilyTool, FamilyVersion, RateAck, VersionList};
 use crate::oscar::oservice::{FamilyList, RateParamsReply};
-use crate::oscar::oservice::{Motd, RateChange, SelfInfo, Warning};
+use crate::oscar::oservice::{IdleTime, Motd, RateChange, SelfInfo, Warning};
 use crate::oscar::permitdeny::PdRightsQuery;
 use crate::oscar::userinfo::{self, CAP_INTEROPERATE, CAP_TYPING, CAP_UNICODE, CAP_XHTML_IM};
 use crate::oscar::SnacError;
@@ -73,14 +73,15 @@ use crate::oscar::{
     SignOff, SnacBody,
 };
 use crate::screenname::ScreenName;
-use crate::text::html::{from_plain, to_plain};
+use crate::text::html::to_plain;
 
 use super::api::{
     Availability, BuddyListError, Command, Delivery, DisconnectReason, Event, FeedbagAction,
-    FeedbagFailure, IcqStatus, ImFailure, IncomingIm, MessageId, NetworkError, Presence,
-    RateNotice, SignOnFailure, SignOnStep, TypingState, UserInfo,
+    FeedbagFailure, IcqStatus, ImFailure, IncomingIm, MessageId, NetworkError, PartFailure,
+    Presence, RateNotice, SignOnFailure, SignOnStep, TypingState, UserInfo,
 };
 use super::feedbag::{Change, Feedbag};
+use super::split::{encoded_size, html_body, split_message};
 
 /// The tag of our 01/1E, whose 01/0F answer carries the status the server now shows.
 const STATUS_TAG: Tag = Tag::Query(0x01, 0x1E);
@@ -88,6 +89,11 @@ const STATUS_TAG: Tag = Tag::Query(0x01, 0x1E);
 pub const KEEPALIVE_MS: u64 = 60_000;
 /// Give up on a BOS sign-on that has not produced the buddy list after this long.
 pub const SIGNON_TIMEOUT_MS: u64 = 30_000;
+/// While away, one person gets the away message as an auto-response at most this often.
+pub const AUTO_RESPONSE_INTERVAL_MS: u64 = 10 * 60_000;
+/// How many people outside the buddy list are watched at most (the embedded server and AOL
+/// advertise 160 temporary buddies in 03/03).
+const MAX_TEMP_BUDDIES: usize = 160;
 /// How many (sender, cookie) pairs are remembered to drop a resent IM seen before.
 const RECENT_COOKIES: usize = 512;
 /// How long an acknowledged IM waits for the answer to the locate query sent beside it before
@@ -103,7 +109,11 @@ const FAMILIES: [(u16, u16); 6] =
 /// Tool id and version written in 01/02 (libpurple's values).
 const TOOL: (u16, u16) = (0x0110, 0x0629);
 /// The message-size limit assumed until 04/05 says otherwise (libpurple's request).
-const DEFAULT_MAX_MESSAGE: usize = 8000;
+pub const DEFAULT_MAX_MESSAGE: usize = 8000;
+/// The smallest limit servers answer in 04/05 (Open OSCAR Server's 512, §7.2): an IM whose
+/// message data is no larger goes out before the server has said its limit, a larger one
+/// waits for 04/05 so it is split against the real limit.
+const SAFE_MESSAGE_SIZE: usize = 512;
 
 /// How the current connection should end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,6 +159,8 @@ struct Outgoing {
 #[derive(Debug, Clone)]
 struct PendingIm {
     id: MessageId,
+    /// Which part of the caller's message this IM carries (0 when it was not split).
+    part: usize,
     cookie: [u8; 8],
     body: SendIm,
     written: bool,
@@ -184,6 +196,16 @@ impl Whereabouts {
             Whereabouts::Asking => None,
         }
     }
+}
+
+/// A message sent as several IMs, until every part has its answer.
+#[derive(Debug, Clone)]
+struct SplitProgress {
+    parts: usize,
+    answered: usize,
+    failed: Vec<PartFailure>,
+    /// The least delivered of the parts acknowledged so far.
+    delivery: Delivery,
 }
 
 /// The session's protocol state; see the module docs.
@@ -222,9 +244,24 @@ pub struct SessionState {
     /// when they are ICQ accounts (§10).
     xhtml_peers: HashSet<ScreenName>,
     max_message: usize,
+    /// Whether a 04/05 has said the server's limit (until then long IMs wait in `held_ims`).
+    max_message_known: bool,
+    held_ims: Vec<(MessageId, ScreenName, String)>,
+    /// Messages sent as several IMs, until every part is acknowledged or failed.
+    splits: HashMap<MessageId, SplitProgress>,
     recent_cookies: VecDeque<(String, [u8; 8])>,
     /// When a signed-on connection last ended in a close that gave no reason (§1.5).
     bare_close_at: Option<u64>,
+    /// People not on the buddy list whose presence we watch (03/0F), kept across reconnects.
+    temp_buddies: Vec<ScreenName>,
+    /// When each person (normalized) last got our away message as an auto-response.
+    auto_responded: HashMap<String, u64>,
+    /// Report idle (01/11) after this long without [`Command::Activity`]; `None` = never.
+    idle_after: Option<u64>,
+    /// When the user last did something (typed, sent).
+    last_activity: u64,
+    /// Whether the server has been told we are idle (on this connection).
+    idle_reported: bool,
     out: Output,
 }
 
@@ -284,8 +321,16 @@ impl SessionState {
             status: IcqStatus::Online,
             xhtml_peers: HashSet::new(),
             max_message: DEFAULT_MAX_MESSAGE,
+            max_message_known: false,
+            held_ims: Vec::new(),
+            splits: HashMap::new(),
             recent_cookies: VecDeque::new(),
             bare_close_at: None,
+            temp_buddies: Vec::new(),
+            auto_responded: HashMap::new(),
+            idle_after: None,
+            last_activity: 0,
+            idle_reported: false,
             out: Output::default(),
         }
     }
@@ -299,6 +344,13 @@ impl SessionState {
     /// Draws IM cookies from a generator seeded with `seed`, so a test's run repeats exactly.
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.rng = StdRng::seed_from_u64(seed);
+        self
+    }
+
+    /// Reports idle time (01/11) once `after` passes without [`Command::Activity`], and clears
+    /// it on the next activity; `None` never reports idle.
+    pub fn with_idle_after(mut self, after: Option<Duration>) -> Self {
+        self.idle_after = after.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         self
     }
 
@@ -340,7 +392,7 @@ impl SessionState {
         }
         let keepalive = self.last_send.saturating_add(KEEPALIVE_MS);
         let whereabouts = self.whereabouts_deadline();
-        [Some(keepalive), self.queue_deadline, self.signon_deadline, whereabouts]
+        [Some(keepalive), self.queue_deadline, self.signon_deadline, whereabouts, self.idle_deadline()]
             .into_iter()
             .flatten()
             .min()
@@ -384,6 +436,9 @@ impl SessionState {
         self.display_name = None;
         self.signon_deadline = Some(now.saturating_add(SIGNON_TIMEOUT_MS));
         self.signing_on_too_often = false;
+        // A new connection starts active on the server: still idle, it is told again once
+        // signed on.
+        self.idle_reported = false;
         self.emit(Event::SignOnProgress(SignOnStep::Negotiating));
         match Hello::with_cookie(cookie).encode() {
             Ok(payload) => self.out.frames.push(OutFlap { channel: Channel::SignOn, payload }),
@@ -412,7 +467,7 @@ impl SessionState {
         // recipient: answers lost with the old connection, or never asked because the IM was
         // queued before any connection), then IMs written on a connection that dropped (they
         // are the oldest), then the ones that never left the queue, then the offline-message
-        // request.
+        // request, then the temporary buddies.
         let mut asking: Vec<ScreenName> = Vec::new();
         for p in self.pending.iter().filter(|p| p.whereabouts == Whereabouts::Asking) {
             let who = ScreenName::from_wire(&p.body.recipient);
@@ -429,6 +484,12 @@ impl SessionState {
         let waiting: Vec<Outgoing> = self.queue.drain(..).collect();
         flight.extend(waiting);
         flight.push(Outgoing { body: SnacBody::OfflineRetrieve, tag: Tag::Plain });
+        // People outside the buddy list we watch, last: nothing waits on their presence.
+        if !self.temp_buddies.is_empty() {
+            let names = self.temp_buddies.iter().map(|n| n.as_str().to_string()).collect();
+            let body = SnacBody::AddTempBuddies(TempBuddies { names });
+            flight.push(Outgoing { body, tag: Tag::Plain });
+        }
         self.queue = flight.into();
         self.flush(now);
     }
@@ -511,10 +572,13 @@ impl SessionState {
         let mut failed = Vec::new();
         let mut accepted = Vec::new();
         let mut keep = Vec::new();
+        if !will_retry {
+            failed.extend(self.held_ims.drain(..).map(|(id, _, _)| (id, 0, ImFailure::NotSent)));
+        }
         for mut p in self.pending.drain(..) {
             if p.acked_at.is_some() {
                 // Acknowledged; only the locate answer was lost.
-                accepted.push(p.id);
+                accepted.push((p.id, p.part));
                 continue;
             }
             if !will_retry || (p.written && p.resent) {
@@ -523,7 +587,7 @@ impl SessionState {
                 } else {
                     ImFailure::NotSent
                 };
-                failed.push((p.id, reason));
+                failed.push((p.id, p.part, reason));
                 continue;
             }
             if p.written {
@@ -539,11 +603,11 @@ impl SessionState {
             keep.push(p);
         }
         self.pending = keep;
-        for id in accepted {
-            self.emit(Event::ImAcked { id, delivery: Delivery::Accepted });
+        for (id, part) in accepted {
+            self.im_finished(id, part, Ok(Delivery::Accepted));
         }
-        for (id, reason) in failed {
-            self.emit(Event::ImFailed { id, reason });
+        for (id, part, reason) in failed {
+            self.im_finished(id, part, Err(reason));
         }
         self.departed.clear();
         let mut gone: Vec<Presence> = self.presence.drain().map(|(_, p)| p).collect();
@@ -602,8 +666,7 @@ impl SessionState {
                 if let Tag::Im(cookie) = item.tag {
                     if let Some(pos) = self.pending.iter().position(|p| p.cookie == cookie) {
                         let p = self.pending.remove(pos);
-                        let reason = ImFailure::TooLarge;
-                        self.emit(Event::ImFailed { id: p.id, reason });
+                        self.im_finished(p.id, p.part, Err(ImFailure::TooLarge));
                     }
                 }
                 return;
@@ -625,7 +688,9 @@ impl SessionState {
             }
         }
         let tag = match item.body {
-            SnacBody::RateParamsQuery | SnacBody::FeedbagQuery => Tag::Query(family, subtype),
+            SnacBody::RateParamsQuery | SnacBody::FeedbagQuery | SnacBody::IcbmParamsQuery => {
+                Tag::Query(family, subtype)
+            }
             _ => item.tag,
         };
         if tag != Tag::Plain {
@@ -639,10 +704,53 @@ impl SessionState {
 
     // ----- commands ---------------------------------------------------------------------------
 
+    /// When idle time is due to be reported: signed on, not yet reported, and configured.
+    fn idle_deadline(&self) -> Option<u64> {
+        let after = self.idle_after?;
+        (self.signed_on && !self.idle_reported).then(|| self.last_activity.saturating_add(after))
+    }
+
+    /// The user did something: no longer idle (01/11 with 0 if the server was told we were).
+    fn activity(&mut self, now: u64) {
+        self.last_activity = now;
+        if self.idle_reported {
+            self.idle_reported = false;
+            if self.connected {
+                self.enqueue(SnacBody::IdleTime(IdleTime { seconds: 0 }), Tag::Plain);
+            }
+        }
+    }
+
+    /// Watches the presence of someone not on the buddy list (03/0F temporary buddy), so a
+    /// chat with them shows whether they are online; arrivals and departures then come as for
+    /// buddies (03/0B, 03/0C). Buddies and names already watched are left alone.
+    fn watch_presence(&mut self, name: &ScreenName) {
+        if name == &self.own
+            || self.feedbag.contains(name)
+            || self.temp_buddies.contains(name)
+            || self.temp_buddies.len() >= MAX_TEMP_BUDDIES
+        {
+            return;
+        }
+        self.temp_buddies.push(name.clone());
+        if self.connected {
+            let body = TempBuddies { names: vec![name.as_str().to_string()] };
+            self.enqueue(SnacBody::AddTempBuddies(body), Tag::Plain);
+        }
+    }
+
     /// Applies a front-end command.
     pub fn handle_command(&mut self, now: u64, command: Command) {
         match command {
-            Command::SendIm { id, to, text } => self.send_im(now, id, to, &text),
+            Command::Activity => self.activity(now),
+            Command::WatchPresence { name } => self.watch_presence(&name),
+            Command::SendIm { id, to, text } => {
+                self.activity(now);
+                // The IM first; then the recipient's presence, if not a buddy.
+                let watch = to.clone();
+                self.send_im(now, id, to, &text);
+                self.watch_presence(&watch);
+            }
             Command::Typing { to, state } => {
                 if self.connected {
                     let event = match state {
@@ -670,6 +778,10 @@ impl SessionState {
                 }
             }
             Command::SetAway(message) => {
+                if message.is_none() {
+                    // Back: the next time away, everyone gets the message once again.
+                    self.auto_responded.clear();
+                }
                 self.away = message.clone();
                 if self.connected {
                     self.enqueue(SnacBody::SetInfo(self.set_info(false)), Tag::Plain);
@@ -716,6 +828,12 @@ impl SessionState {
             return;
         }
         self.whereabouts_overdue(now);
+        if self.idle_deadline().is_some_and(|d| now >= d) {
+            let seconds = (now - self.last_activity) / 1000;
+            let seconds = u32::try_from(seconds).unwrap_or(u32::MAX);
+            self.idle_reported = true;
+            self.enqueue(SnacBody::IdleTime(IdleTime { seconds }), Tag::Plain);
+        }
         self.flush(now);
         if now >= self.last_send.saturating_add(KEEPALIVE_MS) {
             self.out.frames.push(OutFlap::keepalive());
@@ -800,7 +918,7 @@ impl SessionState {
             B::Migrate(_) => self.migrate(),
             B::Pause(_) => self.pause(now),
             B::Resume(_) => self.resume(),
-            B::IcbmParams(params) => self.icbm_params(&params),
+            B::IcbmParams(params) => self.icbm_params(now, &header, &params),
             B::HostOnline(_)
             | B::HostVersions(_)
             | B::LocateRights(_)
@@ -820,12 +938,12 @@ impl SessionState {
             B::FeedbagStatus(status) => self.feedbag_status(&header, &status),
             B::BuddyArrived(presence) => self.buddy_arrived(presence),
             B::BuddyDeparted(presence) => self.buddy_departed(presence),
-            B::IncomingIm(im) => self.incoming_im(im),
+            B::IncomingIm(im) => self.incoming_im(now, im),
             B::HostAck(ack) => self.host_ack(now, &header, &ack),
             B::Typing(typing) => self.typing(&typing),
             B::MissedCalls(missed) => self.missed_calls(missed),
             B::UserInfoReply(reply) => self.user_info_reply(&header, reply),
-            B::Error { family, error } => self.error(header, family, &error),
+            B::Error { family, error } => self.error(now, header, family, &error),
             B::Unknown { family, subtype } => {
                 tracing::debug!("skipping unknown SNAC {family:02X}/{subtype:02X}")
             }
@@ -836,11 +954,6 @@ impl SessionState {
             ),
         }
     }
-}
-
-/// Plain text as the full HTML body AIM clients send: escaped by `crate::text`, then wrapped.
-fn html_body(text: &str) -> String {
-    format!("<HTML><BODY>{}</BODY></HTML>", from_plain(text))
 }
 
 /// 02/15 asking for nothing but whether `who` is online (kind 0: no profile, no away message,

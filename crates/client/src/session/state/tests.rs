@@ -971,7 +971,8 @@ fn rate_notices_for_classes_never_advertised_are_ignored() {
     }
     assert!(s.rates.class(0x42).is_none(), "the unknown class must not join the table");
     s.handle_command(11, Command::SendIm { id: 1, to: sn("bob"), text: "x".into() });
-    assert_eq!(ids(&s.take_output()), [(0x02, 0x15), (0x04, 0x06)], "a locate query, then the IM");
+    // A locate query, the IM, then bob (not a buddy) watched as a temporary buddy.
+    assert_eq!(ids(&s.take_output()), [(0x02, 0x15), (0x04, 0x06), (0x03, 0x0F)]);
 }
 
 #[test]
@@ -1110,7 +1111,11 @@ fn an_im_to_someone_of_unknown_presence_takes_a_locate_query_in_the_same_flight(
     let mut s = signed_on(vec![]);
     let out = send_to(&mut s, 1, "bob");
     let order = ids(&out);
-    assert_eq!(order, [(0x02, 0x15), (0x04, 0x06)], "one flush, the locate query first");
+    assert_eq!(
+        order,
+        [(0x02, 0x15), (0x04, 0x06), (0x03, 0x0F)],
+        "one flush, the locate query first, then bob watched as a temporary buddy"
+    );
     assert_eq!(locate_query(&out).1, "bob");
 }
 
@@ -1236,7 +1241,7 @@ fn presence_from_the_buddy_list_decides_without_a_locate_query() {
     s.handle_frame(1, server(&arrived("bob", 0x10, None), 0x8000_0001, 0));
     s.take_output();
     let out = send_to(&mut s, 1, "Bob");
-    assert_eq!(ids(&out), [(0x04, 0x06)], "bob is known online: no locate query");
+    assert_eq!(ids(&out), [(0x04, 0x06), (0x03, 0x0F)], "bob is known online: no locate query");
     let (req, im) = sent_im(&out);
     s.handle_frame(11, server(&host_ack(&im), req, 0));
     assert_eq!(s.take_output().events, [Event::ImAcked { id: 1, delivery: Delivery::Online }]);
@@ -1309,13 +1314,6 @@ fn an_im_that_never_left_fails_as_not_sent_not_as_maybe_delivered() {
     assert_eq!(s.take_output().events, [Event::ImQueued { id: 1 }]);
     s.connection_lost(false);
     assert_eq!(s.take_output().events, [Event::ImFailed { id: 1, reason: ImFailure::NotSent }]);
-}
-
-fn sent_ims(out: &Output) -> Vec<SendIm> {
-    snacs(out)
-        .into_iter()
-        .filter_map(|(_, b)| if let SnacBody::SendIm(i) = b { Some(i) } else { None })
-        .collect()
 }
 
 
@@ -1486,4 +1484,180 @@ fn set_status_sends_01_1e_and_reports_what_the_server_confirms() {
     s.connection_lost(true);
     s.connection_started(200, b"c");
     assert!(!ids(&s.take_output()).contains(&(0x01, 0x1E)));
+}
+
+fn sent_ims(out: &Output) -> Vec<(u32, SendIm)> {
+    snacs(out)
+        .into_iter()
+        .filter_map(
+            |(h, b)| if let SnacBody::SendIm(im) = b { Some((h.request_id, im)) } else { None },
+        )
+        .collect()
+}
+
+/// Every IM the state writes from now on, running its timer until the limiter holds nothing.
+fn drain_ims(s: &mut SessionState, mut now: u64) -> Vec<(u32, SendIm)> {
+    let mut ims = sent_ims(&s.take_output());
+    while s.queue.iter().any(|o| matches!(o.tag, Tag::Im(_))) {
+        now = s.next_deadline().unwrap().max(now + 1);
+        s.handle_timer(now);
+        ims.extend(sent_ims(&s.take_output()));
+    }
+    ims
+}
+
+fn icbm_params(max_message_size: u16) -> IcbmParams {
+    IcbmParams {
+        channel: 0,
+        flags: 3,
+        max_message_size,
+        max_sender_warning: 999,
+        max_receiver_warning: 999,
+        min_interval_ms: 0,
+    }
+}
+
+fn im_text(im: &SendIm) -> String {
+    to_plain(&im.message().unwrap().unwrap().text())
+}
+
+#[test]
+fn a_long_im_is_split_and_acked_once_every_part_is() {
+    let mut s = signed_on(vec![]);
+    let params = icbm_params(100);
+    s.handle_frame(3, server(&SnacBody::IcbmParams(params), 9, 0));
+    // Bob is online (03/0B), so each part's ack says delivered without a locate query.
+    s.handle_frame(4, server(&arrived_with("bob", None, &[]), 0, 0));
+    s.take_output();
+    let text = "the quick brown fox jumps over the lazy dog ".repeat(4);
+    s.handle_command(10, Command::SendIm { id: 5, to: sn("bob"), text: text.clone() });
+    let ims = drain_ims(&mut s, 10);
+    assert_eq!(ims.len(), 4);
+    assert_eq!(ims.iter().map(|(_, im)| im_text(im)).collect::<String>(), text);
+    assert!(ims
+        .iter()
+        .all(|(_, im)| im.tlvs.value(oscar::icbm::tlv::MESSAGE_DATA).unwrap().len() <= 100));
+    let mut events = Vec::new();
+    for (_, im) in &ims {
+        let ack = HostAck { cookie: im.cookie, channel: 1, screen_name: "bob".into() };
+        s.handle_frame(11, server(&SnacBody::HostAck(ack), 99, 0));
+        events.extend(s.take_output().events);
+    }
+    assert_eq!(
+        events,
+        [Event::ImAcked { id: 5, delivery: Delivery::Online }],
+        "one ack, after the last part"
+    );
+}
+
+#[test]
+fn a_split_im_names_the_parts_that_failed() {
+    let mut s = signed_on(vec![]);
+    let params = icbm_params(100);
+    s.handle_frame(3, server(&SnacBody::IcbmParams(params), 9, 0));
+    // Bob is online (03/0B), so the parts' acks need no locate answer.
+    s.handle_frame(4, server(&arrived_with("bob", None, &[]), 0, 0));
+    s.take_output();
+    let text = "word ".repeat(40);
+    s.handle_command(10, Command::SendIm { id: 6, to: sn("bob"), text });
+    let ims = drain_ims(&mut s, 10);
+    assert_eq!(ims.len(), 4);
+    let mut events = Vec::new();
+    for (k, (req, im)) in ims.iter().enumerate() {
+        let frame = if k == 1 || k == 3 {
+            let code = if k == 1 { SnacErrorCode::NotLoggedOn } else { SnacErrorCode::Blocked };
+            server(&SnacBody::Error { family: 4, error: SnacError::new(code) }, *req, 0)
+        } else {
+            let ack = HostAck { cookie: im.cookie, channel: 1, screen_name: "bob".into() };
+            server(&SnacBody::HostAck(ack), 99, 0)
+        };
+        s.handle_frame(11, frame);
+        events.extend(s.take_output().events);
+    }
+    let failed = vec![
+        PartFailure { part: 2, reason: ImFailure::RecipientOffline },
+        PartFailure { part: 4, reason: ImFailure::Refused },
+    ];
+    assert_eq!(events, [Event::ImFailed { id: 6, reason: ImFailure::Parts { parts: 4, failed } }]);
+}
+
+#[test]
+fn a_long_im_waits_for_the_servers_limit_a_short_one_does_not() {
+    let mut s = state();
+    s.connection_started(0, b"cookie");
+    s.take_output();
+    s.handle_command(1, Command::SendIm { id: 1, to: sn("bob"), text: "short".into() });
+    s.handle_command(1, Command::SendIm { id: 2, to: sn("bob"), text: "long ".repeat(200) });
+    let out = s.take_output();
+    assert_eq!(sent_ims(&out).len(), 1, "only the short IM goes before 04/05");
+    assert!(out.events.contains(&Event::ImQueued { id: 2 }));
+    let params = icbm_params(512);
+    s.handle_frame(2, server(&SnacBody::IcbmParams(params), 9, 0));
+    let ims = drain_ims(&mut s, 2);
+    assert_eq!(ims.len(), 3, "1000 characters in 512-byte IMs, 470 a part");
+    assert_eq!(ims.iter().map(|(_, im)| im_text(im)).collect::<String>(), "long ".repeat(200));
+}
+
+#[test]
+fn held_ims_fail_when_the_session_ends_for_good() {
+    let mut s = state();
+    s.handle_command(1, Command::SendIm { id: 9, to: sn("bob"), text: "x".repeat(2000) });
+    s.take_output();
+    s.connection_lost(false);
+    assert_eq!(
+        s.take_output().events,
+        [Event::ImFailed { id: 9, reason: ImFailure::NotSent }],
+        "a held IM was never written"
+    );
+}
+
+#[test]
+fn a_refused_icbm_params_query_releases_long_ims_at_our_limit() {
+    let mut s = state();
+    s.connection_started(0, b"cookie");
+    let req = snacs(&s.take_output())
+        .iter()
+        .find(|(h, _)| (h.family, h.subtype) == (0x04, 0x04))
+        .map(|(h, _)| h.request_id)
+        .unwrap();
+    s.handle_command(1, Command::SendIm { id: 2, to: sn("bob"), text: "long ".repeat(200) });
+    assert!(sent_ims(&s.take_output()).is_empty());
+    let err = SnacBody::Error { family: 4, error: SnacError::new(SnacErrorCode::InvalidSnac) };
+    s.handle_frame(2, server(&err, req, 0));
+    let ims = sent_ims(&s.take_output());
+    assert_eq!(ims.len(), 1, "1000 characters fit the 8000 bytes we asked for");
+}
+
+#[test]
+fn people_outside_the_buddy_list_are_watched_once_and_again_after_a_reconnect() {
+    let bob = FeedbagItem::buddy("Bob", 1, 1);
+    let mut s = signed_on(vec![FeedbagItem::group("Buddies", 1, &[1]), bob]);
+    let watched = |out: &Output| -> Vec<Vec<String>> {
+        snacs(out)
+            .into_iter()
+            .filter_map(|(_, b)| match b {
+                SnacBody::AddTempBuddies(t) => Some(t.names),
+                _ => None,
+            })
+            .collect()
+    };
+    // A buddy, ourselves: nothing to watch. A stranger: watched once, however often named.
+    s.handle_command(10, Command::WatchPresence { name: sn("bob") });
+    s.handle_command(10, Command::WatchPresence { name: sn("alice") });
+    assert!(watched(&s.take_output()).is_empty());
+    s.handle_command(11, Command::WatchPresence { name: sn("Carol") });
+    s.handle_command(12, Command::SendIm { id: 1, to: sn("carol"), text: "hi".into() });
+    assert_eq!(watched(&s.take_output()), [vec!["Carol".to_string()]]);
+    // A live IM from another stranger watches them too.
+    let im = incoming("Dave", ImText::from_text("yo"), TlvBlock::new(), 1);
+    s.handle_frame(13, server(&im, 0x8000_0002, 0));
+    assert_eq!(watched(&s.take_output()), [vec!["Dave".to_string()]]);
+    // Their arrival is a presence like a buddy's.
+    s.handle_frame(14, server(&arrived("Carol", 0x0010, None), 0x8000_0003, 0));
+    assert!(s.take_output().events.iter().any(|e| matches!(e,
+        Event::Presence(p) if p.name == sn("carol") && p.availability == Availability::Online)));
+    // The next connection's flight asks for every one of them again.
+    s.connection_lost(true);
+    s.connection_started(20, b"cookie");
+    assert_eq!(watched(&s.take_output()), [vec!["Carol".to_string(), "Dave".to_string()]]);
 }

@@ -4,7 +4,7 @@
 use super::reply;
 use crate::bos::session::{Flow, Session};
 use crate::bos::OutSnac;
-use crate::oscar::buddy::BuddyRights;
+use crate::oscar::buddy::{BuddyRights, TempBuddies};
 use crate::oscar::buf::Reader;
 use crate::oscar::{SnacBody, SnacHeader, TlvBlock, WireError};
 use crate::screenname::ScreenName;
@@ -23,6 +23,21 @@ pub(super) fn add_buddies(s: &Session, raw: &[u8], out: &mut Vec<OutSnac>) -> Fl
 /// 03/05: stops watching these names for this session. A malformed list closes the session.
 pub(super) fn del_buddies(s: &Session, raw: &[u8], out: &mut Vec<OutSnac>) -> Flow {
     temp_buddies(s, raw, 0x05, out)
+}
+
+/// 03/0F: temporary buddies, watched for this session only (as 03/04); 03/0B for those
+/// already online, as Open OSCAR Server answers.
+pub(super) fn add_temp_buddies(s: &Session, t: TempBuddies, out: &mut Vec<OutSnac>) {
+    let names = t.names.iter().map(|n| ScreenName::from_wire(n)).collect();
+    for a in s.hub.temp_buddies(s.id, names, true) {
+        out.push(OutSnac::new(a, s.hub.server_request_id()));
+    }
+}
+
+/// 03/10: stops watching these temporary buddies.
+pub(super) fn del_temp_buddies(s: &Session, t: TempBuddies) {
+    let names = t.names.iter().map(|n| ScreenName::from_wire(n)).collect();
+    s.hub.temp_buddies(s.id, names, false);
 }
 
 /// 03/04 (`sub` 0x04, add) and 03/05 (remove) share everything but the direction.

@@ -51,6 +51,8 @@ pub(super) fn dispatch(
         B::BuddyRightsQuery(_) => buddy::buddy_rights_query(&h, out),
         B::Unknown { family: 0x03, subtype: 0x04 } => return buddy::add_buddies(s, raw, out),
         B::Unknown { family: 0x03, subtype: 0x05 } => return buddy::del_buddies(s, raw, out),
+        B::AddTempBuddies(t) => buddy::add_temp_buddies(s, t, out),
+        B::DelTempBuddies(t) => buddy::del_temp_buddies(s, t),
         // 04: ICBM.
         B::SetIcbmParams(p) => icbm::set_icbm_params(s, p),
         B::IcbmParamsQuery => icbm::icbm_params_query(s, &h, out),
