@@ -3,6 +3,7 @@
 use bytes::{BufMut, BytesMut};
 
 use super::buf::{put_count16, Reader, WireError};
+use super::chat::RoomRef;
 use super::codes::RateChangeCode;
 use super::rate::{RateClass, RATE_CLASS_EXTENDED_LEN, RATE_CLASS_LEN};
 use super::tlv::TlvBlock;
@@ -41,6 +42,10 @@ pub mod subtype {
     pub const EVIL_NOTIFICATION: u16 = 0x10;
     /// Set idle time.
     pub const IDLE_NOTIFICATION: u16 = 0x11;
+    /// Service request.
+    pub const SERVICE_REQUEST: u16 = 0x04;
+    /// Service redirect.
+    pub const SERVICE_RESPONSE: u16 = 0x05;
     /// Migrate groups to another host.
     pub const MIGRATE_GROUPS: u16 = 0x12;
     /// Message of the day.
@@ -382,6 +387,94 @@ impl Migrate {
     }
 }
 
+/// 01/04: the client asks for a connection to another service (ChatNav 0x0D, Chat 0x0E).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRequest {
+    /// The family wanted.
+    pub family: u16,
+    /// TLVs; for Chat, 0x0001 is the room (see [`ServiceRequest::room`]).
+    pub tlvs: TlvBlock,
+}
+
+impl ServiceRequest {
+    /// A request for `family` with no TLVs (ChatNav).
+    pub fn new(family: u16) -> Self {
+        ServiceRequest { family, tlvs: TlvBlock::new() }
+    }
+
+    /// A request for a connection to the room `room` (family 0x0E, TLV 0x0001).
+    pub fn chat(room: &RoomRef) -> Result<Self, WireError> {
+        Ok(ServiceRequest {
+            family: super::chat::FAMILY,
+            tlvs: TlvBlock::new().with(service_tlv::ROOM, room.to_bytes()?),
+        })
+    }
+
+    /// The room TLV of a Chat request, decoded (None when absent).
+    pub fn room(&self) -> Option<Result<RoomRef, WireError>> {
+        self.tlvs.value(service_tlv::ROOM).map(RoomRef::decode)
+    }
+
+    /// Decodes the body.
+    pub fn decode(body: &[u8]) -> Result<Self, WireError> {
+        let mut r = Reader::new(body);
+        Ok(ServiceRequest { family: r.u16()?, tlvs: TlvBlock::read_rest(&mut r)? })
+    }
+
+    /// Encodes the body.
+    pub fn encode(&self, out: &mut BytesMut) -> Result<(), WireError> {
+        out.put_u16(self.family);
+        self.tlvs.write_rest(out)
+    }
+}
+
+/// TLVs of 01/04 and 01/05.
+pub mod service_tlv {
+    /// 01/04: the room wanted (exchange, cookie, instance).
+    pub const ROOM: u16 = 0x0001;
+    /// 01/05: `host[:port]` to connect to.
+    pub const HOST: u16 = 0x0005;
+    /// 01/05: the cookie to present there.
+    pub const COOKIE: u16 = 0x0006;
+    /// 01/05: the family the redirect is for.
+    pub const FAMILY: u16 = 0x000D;
+    /// 01/05: SSL state (0 not used).
+    pub const SSL_STATE: u16 = 0x008E;
+}
+
+tlv_body!(
+    /// 01/05: where to connect for a requested service, and the cookie to sign on with.
+    ServiceRedirect
+);
+
+impl ServiceRedirect {
+    /// A redirect for `family` to `host` with `cookie`, as Open OSCAR Server builds it.
+    pub fn new(family: u16, host: &str, cookie: &[u8]) -> Self {
+        ServiceRedirect {
+            tlvs: TlvBlock::new()
+                .with_u16(service_tlv::FAMILY, family)
+                .with(service_tlv::HOST, host.as_bytes().to_vec())
+                .with(service_tlv::COOKIE, cookie.to_vec())
+                .with_u8(service_tlv::SSL_STATE, 0),
+        }
+    }
+
+    /// The family the redirect is for.
+    pub fn family(&self) -> Option<u16> {
+        self.tlvs.get_u16(service_tlv::FAMILY)
+    }
+
+    /// The `host[:port]` to connect to.
+    pub fn host(&self) -> Option<String> {
+        self.tlvs.get_str(service_tlv::HOST)
+    }
+
+    /// The cookie to present in the new connection's hello.
+    pub fn cookie(&self) -> Option<&[u8]> {
+        self.tlvs.value(service_tlv::COOKIE)
+    }
+}
+
 /// 01/13: message of the day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Motd {
@@ -464,6 +557,25 @@ mod tests {
         let v = VersionList::decode(&[0, 1, 0, 3, 0, 0x13, 0, 4]).unwrap();
         assert_eq!(v.version_of(0x13), Some(4));
         assert_eq!(v.version_of(2), None);
+    }
+
+    #[test]
+    fn service_request_and_redirect() {
+        let room = RoomRef { exchange: 4, cookie: "4-0-pals".into(), instance: 0 };
+        let req = ServiceRequest::chat(&room).unwrap();
+        let mut out = BytesMut::new();
+        req.encode(&mut out).unwrap();
+        assert_eq!(out.as_ref(), b"\x00\x0e\x00\x01\x00\x0d\x00\x04\x084-0-pals\x00\x00");
+        let back = ServiceRequest::decode(&out).unwrap();
+        assert_eq!(back.room().unwrap().unwrap(), room);
+        assert!(ServiceRequest::new(0x0D).room().is_none());
+        assert!(ServiceRequest::decode(&[0]).is_err());
+        let bad = ServiceRequest { family: 0x0E, tlvs: TlvBlock::new().with(1, vec![0, 4, 9]) };
+        assert!(bad.room().unwrap().is_err());
+        let redirect = ServiceRedirect::new(0x0E, "127.0.0.1:5190", b"c00kie");
+        assert_eq!(redirect.family(), Some(0x0E));
+        assert_eq!(redirect.host().as_deref(), Some("127.0.0.1:5190"));
+        assert_eq!(redirect.cookie(), Some(&b"c00kie"[..]));
     }
 
     #[test]
