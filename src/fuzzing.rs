@@ -406,15 +406,22 @@ pub fn chat(data: &[u8]) {
         2 => {
             let Ok(r) = RoomInfo::decode(rest) else { return };
             plain(&r.name().unwrap_or_default());
-            assert_eq!(r.to_bytes().ok().and_then(|b| RoomInfo::decode(&b).ok()).as_ref(), Some(&r));
+            assert_eq!(
+                r.to_bytes().ok().and_then(|b| RoomInfo::decode(&b).ok()).as_ref(),
+                Some(&r)
+            );
         }
         3 => {
             let Ok(nav) = NavInfo::decode(rest) else { return };
             let _ = nav.max_concurrent_rooms();
             for ex in nav.exchanges().flatten() {
-                assert_eq!(ex.to_bytes().ok().and_then(|b| {
-                    crate::oscar::chatnav::ExchangeInfo::decode(&b).ok()
-                }).as_ref(), Some(&ex));
+                assert_eq!(
+                    ex.to_bytes()
+                        .ok()
+                        .and_then(|b| { crate::oscar::chatnav::ExchangeInfo::decode(&b).ok() })
+                        .as_ref(),
+                    Some(&ex)
+                );
             }
             for room in nav.rooms().flatten() {
                 plain(&room.name().unwrap_or_default());
@@ -424,9 +431,13 @@ pub fn chat(data: &[u8]) {
             let Ok(req) = ServiceRequest::decode(rest) else { return };
             if let Some(Ok(room)) = req.room() {
                 plain(&room.cookie);
-                assert_eq!(room.to_bytes().ok().and_then(|b| {
-                    crate::oscar::chat::RoomRef::decode(&b).ok()
-                }).as_ref(), Some(&room));
+                assert_eq!(
+                    room.to_bytes()
+                        .ok()
+                        .and_then(|b| { crate::oscar::chat::RoomRef::decode(&b).ok() })
+                        .as_ref(),
+                    Some(&room)
+                );
             }
         }
         _ => {

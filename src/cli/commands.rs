@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::credentials::KeyringStore;
 use crate::headless;
 use crate::screenname::ScreenName;
-use crate::server::{Accounts, Server, ServerConfig};
+use crate::server::{Accounts, PublicRoom, Server, ServerConfig};
 use crate::session::{self, ReconnectPolicy, SessionConfig};
 use crate::words;
 
@@ -184,6 +184,7 @@ async fn demo(global: &Global) -> Result<()> {
     let accounts = Accounts::demo()?;
     let mut server_config = ServerConfig::for_tests(accounts.clone());
     server_config.bot_brain = Some(crate::bot::factory());
+    server_config.public_rooms = vec![PublicRoom::lounge(&accounts)];
     let server = Server::start(server_config).await?;
     let http = server.http_addr().to_string();
     let user = global.user.clone().unwrap_or_else(|| "Flapjack Fan".to_string());
@@ -282,7 +283,9 @@ async fn serve(args: &ServeArgs) -> Result<()> {
         }
     }
     let count = accounts.len();
+    let lounge = PublicRoom::lounge(&accounts);
     let mut config = ServerConfig::new(accounts);
+    config.public_rooms = vec![lounge];
     config.bot_brain = Some(crate::bot::factory());
     config.http_listen = args.listen;
     config.bos_listen = args.bos;

@@ -155,11 +155,7 @@ impl RoomInfo {
 
     /// Reads the structure from `r`, leaving what follows.
     pub fn read(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(RoomInfo {
-            room: RoomRef::read(r)?,
-            detail: r.u8()?,
-            tlvs: TlvBlock::read_counted(r)?,
-        })
+        Ok(RoomInfo { room: RoomRef::read(r)?, detail: r.u8()?, tlvs: TlvBlock::read_counted(r)? })
     }
 
     /// Decodes the SNAC body (or TLV value); trailing bytes are an error.
@@ -305,7 +301,8 @@ impl ChatMessage {
         if sent.tlvs.has(tlv::PUBLIC_WHISPER) {
             tlvs.push(tlv::PUBLIC_WHISPER, Vec::new());
         }
-        let text = sent.text().ok_or_else(|| WireError::invalid("chat message", "no message"))??;
+        let text =
+            sent.text().ok_or_else(|| WireError::invalid("chat message", "no message"))??;
         tlvs.push(tlv::MESSAGE_INFO, text.to_bytes()?);
         Ok(ChatMessage { cookie: sent.cookie, channel: sent.channel, tlvs })
     }
@@ -328,7 +325,11 @@ impl ChatMessage {
     /// Decodes the body.
     pub fn decode(body: &[u8]) -> Result<Self, WireError> {
         let mut r = Reader::new(body);
-        Ok(ChatMessage { cookie: r.array()?, channel: r.u16()?, tlvs: TlvBlock::read_rest(&mut r)? })
+        Ok(ChatMessage {
+            cookie: r.array()?,
+            channel: r.u16()?,
+            tlvs: TlvBlock::read_rest(&mut r)?,
+        })
     }
 
     /// Encodes the body.
@@ -371,8 +372,12 @@ mod tests {
         assert_eq!(t.charset.as_deref(), Some("unicode-2-0"));
         assert_eq!(t.text(), "héllo ☕");
         let ascii = ChatText::from_text("hi");
-        assert_eq!((ascii.charset.as_deref(), ascii.data.as_slice()), (Some("us-ascii"), &b"hi"[..]));
-        let latin = ChatText { data: vec![0x68, 0xE9], charset: Some("ISO-8859-1".into()), language: None };
+        assert_eq!(
+            (ascii.charset.as_deref(), ascii.data.as_slice()),
+            (Some("us-ascii"), &b"hi"[..])
+        );
+        let latin =
+            ChatText { data: vec![0x68, 0xE9], charset: Some("ISO-8859-1".into()), language: None };
         assert_eq!(latin.text(), "hé");
         let junk = ChatText { data: vec![0xFF, b'a'], charset: None, language: None };
         assert_eq!(junk.text(), "\u{FFFD}a");

@@ -330,9 +330,8 @@ pub struct ChatInvitation {
 impl ChatInvitation {
     /// The 04/06 that sends this invitation to `recipient`, asking for a host ack.
     pub fn send_im(&self, recipient: &str) -> Result<SendIm, WireError> {
-        let mut tlvs = TlvBlock::new()
-            .with_u16(rdv::SEQUENCE, 1)
-            .with(rdv::REQUEST_HOST_CHECK, Vec::new());
+        let mut tlvs =
+            TlvBlock::new().with_u16(rdv::SEQUENCE, 1).with(rdv::REQUEST_HOST_CHECK, Vec::new());
         if let Some(text) = &self.message {
             let t = ChatText::from_text(text);
             tlvs.push(rdv::INVITATION, t.data);

@@ -1,15 +1,42 @@
 //! Family 01, OService: versions, rate classes, self info, idle and status.
 
 use super::reply;
-use crate::bos::session::Session;
+use crate::bos::services::Service;
+use crate::bos::session::{error, Session};
 use crate::bos::OutSnac;
-use crate::oscar::oservice::{IdleTime, SelfInfo, SetStatus, VersionList};
+use crate::oscar::oservice::{
+    IdleTime, SelfInfo, ServiceRedirect, ServiceRequest, SetStatus, VersionList,
+};
 use crate::oscar::{SnacBody, SnacHeader};
 
-/// 01/02: the client is signed on; queues 03/0B for its online buddies, then its offline IMs.
+/// 01/02: the client is signed on. On BOS: 03/0B for its online buddies, then its offline
+/// IMs. On a room connection: it joins (0E/03 everyone, 0E/02; the others get 0E/03).
 pub(super) fn client_ready(s: &Session, out: &mut Vec<OutSnac>) {
-    for body in s.hub.client_ready(s.id) {
+    let bodies = match &s.service {
+        Service::Bos => s.hub.client_ready(s.id),
+        Service::Chat(_) => s.hub.join_room(s.id),
+        Service::ChatNav => Vec::new(),
+    };
+    for body in bodies {
         out.push(OutSnac::new(body, s.hub.server_request_id()));
+    }
+}
+
+/// 01/04: a ChatNav or room connection is wanted; answers 01/05 pointing at this host with a
+/// cookie that says which service (§13.1), or 01/01 (0x05 for services not run).
+pub(super) fn service_request(
+    s: &Session,
+    h: &SnacHeader,
+    r: ServiceRequest,
+    out: &mut Vec<OutSnac>,
+) {
+    match s.hub.issue_service_cookie(s.id, &r) {
+        Ok(cookie) => {
+            let host = s.hub.state().bos_addr.to_string();
+            let redirect = ServiceRedirect::new(r.family, &host, &cookie);
+            reply(SnacBody::ServiceRedirect(redirect), h, out);
+        }
+        Err(code) => out.push(error(0x0001, code, h.request_id)),
     }
 }
 
