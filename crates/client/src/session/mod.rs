@@ -10,6 +10,8 @@ pub mod api;
 pub mod config;
 pub mod feedbag;
 pub mod login;
+pub mod room;
+mod service_task;
 pub mod state;
 
 pub use api::*;

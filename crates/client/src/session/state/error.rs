@@ -32,6 +32,7 @@ impl SessionState {
             Some(Tag::AwayFetch(name)) => {
                 tracing::debug!("away message of {} unavailable: {error}", name.as_str())
             }
+            Some(Tag::Service(key)) => self.service_refused(&key, Some(error.code.into())),
             Some(Tag::Plain | Tag::Query(..)) | None => {
                 tracing::info!("server error in family {family:02X}: {error}")
             }

@@ -61,6 +61,8 @@ use super::api::{
 };
 use super::feedbag::{Change, Feedbag};
 
+pub use chat::ServiceOrder;
+
 /// Send a keepalive after this long without sending anything (§8.1).
 pub const KEEPALIVE_MS: u64 = 60_000;
 /// Give up on a BOS sign-on that has not produced the buddy list after this long.
@@ -94,6 +96,8 @@ pub struct Output {
     pub events: Vec<Event>,
     /// Set when the connection must be closed after the frames are written.
     pub close: Option<Close>,
+    /// What to do with ChatNav and room connections, in order.
+    pub services: Vec<ServiceOrder>,
 }
 
 /// What a written SNAC was for, so its reply or error finds its way back.
@@ -107,6 +111,8 @@ enum Tag {
     /// A query (family, subtype) whose reply replaces state (01/06, 13/04): a reply to
     /// anything else is not accepted.
     Query(u16, u16),
+    /// A 01/04 service request: ChatNav (empty key) or the room with this key.
+    Service(String),
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +161,10 @@ pub struct SessionState {
     away: Option<String>,
     max_message: usize,
     recent_cookies: VecDeque<(String, [u8; 8])>,
+    /// Chat rooms the user wants to be in, by key (lowercased name).
+    rooms: HashMap<String, chat::WantedRoom>,
+    /// The ChatNav connection's state.
+    nav: chat::NavPhase,
     out: Output,
 }
 
@@ -212,6 +222,8 @@ impl SessionState {
             away: None,
             max_message: DEFAULT_MAX_MESSAGE,
             recent_cookies: VecDeque::new(),
+            rooms: HashMap::new(),
+            nav: chat::NavPhase::None,
             out: Output::default(),
         }
     }
@@ -333,6 +345,7 @@ impl SessionState {
         flight.extend(waiting);
         flight.push(Outgoing { body: SnacBody::OfflineRetrieve, tag: Tag::Plain });
         self.queue = flight.into();
+        self.rejoin_rooms();
         self.flush(now);
     }
 
@@ -405,6 +418,7 @@ impl SessionState {
         self.queue_deadline = None;
         self.in_flight.clear();
         self.queue.retain(|o| will_retry && matches!(o.tag, Tag::Im(_)));
+        self.rooms_lost(will_retry);
         let mut failed = Vec::new();
         let mut keep = Vec::new();
         for mut p in self.pending.drain(..) {
@@ -562,6 +576,12 @@ impl SessionState {
                 let query = UserInfoQuery { kind: 0x0003, screen_name: name.as_str().into() };
                 self.enqueue(SnacBody::UserInfoQuery2(query), Tag::GetInfo(name));
             }
+            cmd @ (Command::JoinRoom { .. }
+            | Command::AcceptInvitation(_)
+            | Command::DeclineInvitation(_)
+            | Command::LeaveRoom { .. }
+            | Command::SendRoom { .. }
+            | Command::Invite { .. }) => self.room_command(now, cmd),
             Command::SignOff => {
                 if self.connected {
                     self.out
@@ -672,6 +692,7 @@ impl SessionState {
             B::Typing(typing) => self.typing(&typing),
             B::MissedCalls(missed) => self.missed_calls(missed),
             B::UserInfoReply(reply) => self.user_info_reply(&header, reply),
+            B::ServiceRedirect(r) => self.service_redirect(&header, &r),
             B::Error { family, error } => self.error(header, family, &error),
             B::Unknown { family, subtype } => {
                 tracing::debug!("skipping unknown SNAC {family:02X}/{subtype:02X}")
@@ -695,6 +716,7 @@ fn unix_time(secs: u32) -> SystemTime {
 }
 
 mod buddy;
+mod chat;
 mod error;
 mod feedbag;
 mod icbm;
