@@ -8,7 +8,7 @@
 //! 0E/02 come back together). The rate classes of 01/07 then pace what it sends, and a
 //! keepalive goes out after a minute of silence.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
@@ -76,6 +76,8 @@ pub struct ServiceConnection {
     signon_deadline: Option<u64>,
     joined: bool,
     occupants: Vec<ScreenName>,
+    /// The same names, for membership checks that stay cheap under a flood of joins.
+    present: HashSet<ScreenName>,
     /// 0D/08 requests in flight: request id → the name asked for.
     nav_requests: Vec<(u32, String)>,
     out: ServiceOutput,
@@ -105,6 +107,7 @@ impl ServiceConnection {
             signon_deadline: None,
             joined: false,
             occupants: Vec::new(),
+            present: HashSet::new(),
             nav_requests: Vec::new(),
             out: ServiceOutput::default(),
         }
@@ -348,12 +351,15 @@ impl ServiceConnection {
             // The first 0E/03 after 01/02 is everyone present, ourselves included.
             self.joined = true;
             self.signon_deadline = None;
-            self.occupants = names.clone();
-            self.out.events.push(RoomEvent::Joined { room: self.name.clone(), occupants: names });
+            let mut present = HashSet::new();
+            let occupants: Vec<ScreenName> =
+                names.iter().filter(|n| present.insert((*n).clone())).cloned().collect();
+            (self.present, self.occupants) = (present, occupants.clone());
+            self.out.events.push(RoomEvent::Joined { room: self.name.clone(), occupants });
             return;
         }
         let new: Vec<ScreenName> =
-            names.into_iter().filter(|n| !self.occupants.contains(n)).collect();
+            names.into_iter().filter(|n| self.present.insert(n.clone())).collect();
         if new.is_empty() {
             return;
         }
@@ -364,12 +370,11 @@ impl ServiceConnection {
     fn users_left(&mut self, o: &Occupants) {
         let names: Vec<ScreenName> =
             o.users.iter().map(|u| ScreenName::from_wire(&u.screen_name)).collect();
-        let gone: Vec<ScreenName> =
-            names.into_iter().filter(|n| self.occupants.contains(n)).collect();
+        let gone: Vec<ScreenName> = names.into_iter().filter(|n| self.present.remove(n)).collect();
         if gone.is_empty() {
             return;
         }
-        self.occupants.retain(|n| !gone.contains(n));
+        self.occupants.retain(|n| self.present.contains(n));
         self.out.events.push(RoomEvent::OccupantsLeft { room: self.name.clone(), names: gone });
     }
 
@@ -535,6 +540,46 @@ mod tests {
         assert_eq!(out.rooms_found.len(), 1);
         assert_eq!(out.rooms_found[0].room, room());
         assert_eq!(out.nav_refused, [("Nope".to_string(), 0x14)]);
+    }
+
+    #[test]
+    fn hostile_room_frames_are_skipped_and_a_join_flood_stays_cheap() {
+        let mut c = ServiceConnection::new(ServiceKind::Room(room()), "pals", 1);
+        c.connection_started(0, b"cookie");
+        c.handle_frame(1, data(SnacBody::UsersJoined(occupants(&["me"])), 1));
+        c.take_output();
+        let raw = |subtype: u16, body: &[u8]| {
+            let mut out = bytes::BytesMut::new();
+            crate::oscar::SnacHeader::new(0x0E, subtype, 0x8000_0009).write(&mut out);
+            out.extend_from_slice(body);
+            Flap { channel: Channel::Data, sequence: 0, payload: out.freeze() }
+        };
+        // A 0E/06 cut inside its header, and one whose TLV runs past the end.
+        c.handle_frame(2, raw(0x06, &[1, 2, 3]));
+        c.handle_frame(2, raw(0x06, &[0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 5, 0, 0x40, b'x']));
+        // An occupant list whose block claims more TLVs than it holds.
+        c.handle_frame(2, raw(0x03, b"\x03eve\x00\x00\x00\x09\x00\x01"));
+        let out = c.take_output();
+        assert!(out.events.is_empty() && !out.close, "{out:?}");
+        assert_eq!(c.occupants().len(), 1);
+        // 10,000 joins, one SNAC each, then all of them again in big SNACs: one event per new
+        // name, no repeats; then they all leave.
+        for i in 0..10_000 {
+            let name = format!("u{i}");
+            c.handle_frame(3, data(SnacBody::UsersJoined(occupants(&[name.as_str()])), 2));
+        }
+        let all: Vec<String> = (0..10_000).map(|i| format!("u{i}")).collect();
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        for chunk in all.chunks(1000) {
+            c.handle_frame(4, data(SnacBody::UsersJoined(occupants(chunk)), 3));
+        }
+        assert_eq!(c.take_output().events.len(), 10_000);
+        assert_eq!(c.occupants().len(), 10_001);
+        for chunk in all.chunks(1000) {
+            c.handle_frame(5, data(SnacBody::UsersLeft(occupants(chunk)), 4));
+        }
+        assert_eq!(c.take_output().events.len(), 10);
+        assert_eq!(c.occupants(), [ScreenName::from_wire("me")]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::codec::Framed;
 
+use crate::auth::SecretBytes;
 use crate::oscar::chat::RoomInfo;
 use crate::oscar::FlapCodec;
 
@@ -61,7 +62,7 @@ pub(super) struct Target {
     /// `host[:port]`.
     pub(super) host: String,
     /// The cookie to sign on with.
-    pub(super) cookie: Vec<u8>,
+    pub(super) cookie: SecretBytes,
 }
 
 /// Runs one service connection until it closes or is told to leave.
@@ -86,7 +87,7 @@ pub(super) async fn run(
     let now = move || u64::try_from(base.elapsed().as_millis()).unwrap_or(u64::MAX);
     let mut framed = Framed::new(transport, FlapCodec::new());
     let mut conn = ServiceConnection::new(kind, name, rand::random());
-    conn.connection_started(now(), &cookie);
+    conn.connection_started(now(), cookie.expose());
     let mut leaving = false;
     loop {
         let out = conn.take_output();

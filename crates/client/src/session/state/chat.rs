@@ -11,6 +11,7 @@
 //! [`ServiceConnection`]: crate::session::room::ServiceConnection
 
 use super::*;
+use crate::auth::SecretBytes;
 use crate::oscar::chat::{RoomInfo, RoomRef, EXCHANGE_PUBLIC, EXCHANGE_USER};
 use crate::oscar::icbm::{ChatInvitation, CHANNEL_RENDEZVOUS};
 use crate::oscar::oservice::{ServiceRedirect, ServiceRequest};
@@ -33,8 +34,8 @@ pub enum ServiceOrder {
         name: String,
         /// `host[:port]` from 01/05.
         host: String,
-        /// The cookie from 01/05.
-        cookie: Vec<u8>,
+        /// The cookie from 01/05 (a secret: `Debug` shows it redacted).
+        cookie: SecretBytes,
     },
     /// Ask ChatNav for a room by name on an exchange.
     FindRoom {
@@ -215,7 +216,8 @@ impl SessionState {
             tracing::info!("ignoring a service redirect nobody asked for");
             return;
         };
-        let (Some(host), Some(cookie)) = (r.host(), r.cookie().map(<[u8]>::to_vec)) else {
+        let cookie = r.cookie().map(|c| SecretBytes::new(c.to_vec()));
+        let (Some(host), Some(cookie)) = (r.host(), cookie) else {
             tracing::info!("a service redirect without host or cookie");
             self.service_refused(&key, None);
             return;
