@@ -42,6 +42,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("tlv", tlv),
     ("feedbag", feedbag),
     ("icbm", icbm),
+    ("chat", chat),
     ("auth_response", auth_response),
     ("oos_response", oos_response),
     ("server_http", server_http),
@@ -402,6 +403,90 @@ fn feedbag_model(items: Vec<crate::oscar::feedbag::FeedbagItem>) {
         bag.apply(&change);
     }
     let _ = (bag.buddy_list(), bag.contains(&buddy));
+}
+
+/// Chat rooms (§13): byte 0 picks which peer-supplied shape the rest is — a 0E/06 room
+/// message, a 0E/03 occupant list, 0E/02 room info, a 0D/09 nav reply, a 01/04 service request,
+/// or a channel-2 chat invitation's TLVs. Texts go through the terminal neutralizer; what
+/// decodes must re-encode to the same value.
+pub fn chat(data: &[u8]) {
+    use crate::oscar::chat::{ChatMessage, Occupants, RoomInfo};
+    use crate::oscar::chatnav::NavInfo;
+    use crate::oscar::icbm::{ChatInvitation, CHANNEL_RENDEZVOUS};
+    use crate::oscar::oservice::ServiceRequest;
+    let Some((&which, rest)) = data.split_first() else { return };
+    let mut out = BytesMut::new();
+    match which % 6 {
+        0 => {
+            let Ok(m) = ChatMessage::decode(rest) else { return };
+            if let Some(Ok(sender)) = m.sender() {
+                user_info(&sender);
+            }
+            if let Some(Ok(t)) = m.text() {
+                plain(&t.text());
+            }
+            if m.encode(&mut out).is_ok() {
+                assert_eq!(ChatMessage::decode(&out).ok().as_ref(), Some(&m));
+            }
+        }
+        1 => {
+            let Ok(o) = Occupants::decode(rest) else { return };
+            o.users.iter().for_each(user_info);
+            if o.encode(&mut out).is_ok() {
+                assert_eq!(Occupants::decode(&out).ok().as_ref(), Some(&o));
+            }
+        }
+        2 => {
+            let Ok(r) = RoomInfo::decode(rest) else { return };
+            plain(&r.name().unwrap_or_default());
+            assert_eq!(
+                r.to_bytes().ok().and_then(|b| RoomInfo::decode(&b).ok()).as_ref(),
+                Some(&r)
+            );
+        }
+        3 => {
+            let Ok(nav) = NavInfo::decode(rest) else { return };
+            let _ = nav.max_concurrent_rooms();
+            for ex in nav.exchanges().flatten() {
+                assert_eq!(
+                    ex.to_bytes()
+                        .ok()
+                        .and_then(|b| { crate::oscar::chatnav::ExchangeInfo::decode(&b).ok() })
+                        .as_ref(),
+                    Some(&ex)
+                );
+            }
+            for room in nav.rooms().flatten() {
+                plain(&room.name().unwrap_or_default());
+            }
+        }
+        4 => {
+            let Ok(req) = ServiceRequest::decode(rest) else { return };
+            if let Some(Ok(room)) = req.room() {
+                plain(&room.cookie);
+                assert_eq!(
+                    room.to_bytes()
+                        .ok()
+                        .and_then(|b| { crate::oscar::chat::RoomRef::decode(&b).ok() })
+                        .as_ref(),
+                    Some(&room)
+                );
+            }
+        }
+        _ => {
+            let Ok(tlvs) = TlvBlock::decode(rest) else { return };
+            if let Some(Ok(inv)) = ChatInvitation::from_tlvs(CHANNEL_RENDEZVOUS, &tlvs) {
+                plain(&inv.message.clone().unwrap_or_default());
+                plain(&inv.room.cookie);
+                let again = inv.send_im("x").ok().and_then(|im| {
+                    ChatInvitation::from_tlvs(im.channel, &im.tlvs).and_then(Result::ok)
+                });
+                // Re-encoding may change the text's charset, never the room or the cookie.
+                let again = again.map(|i| (i.cookie, i.room));
+                assert_eq!(again, Some((inv.cookie, inv.room)));
+            }
+        }
+    }
 }
 
 /// Incoming ICBMs (04/07 bodies): sender info, channel-1 message fragments with their

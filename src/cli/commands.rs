@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::credentials::{CredentialError, KeyringStore};
 use crate::headless;
 use crate::screenname::ScreenName;
-use crate::server::{Accounts, Server, ServerConfig, ServerError};
+use crate::server::{Accounts, PublicRoom, Server, ServerConfig, ServerError};
 use crate::session::{self, ReconnectPolicy, SessionConfig};
 use crate::tui::keymap::Keymap;
 use crate::words;
@@ -254,6 +254,7 @@ async fn demo(global: &Options, loaded: Config) -> Result<()> {
     let accounts = Accounts::demo()?;
     let mut server_config = ServerConfig::for_tests(accounts.clone());
     server_config.bot_brain = Some(crate::bot::factory());
+    server_config.public_rooms = vec![PublicRoom::lounge(&accounts)];
     let server = Server::start(server_config).await?;
     let http = server.http_addr().to_string();
     let user = global.account.user.clone().unwrap_or_else(|| "Flapjack Fan".to_string());
@@ -374,7 +375,9 @@ async fn serve(args: &ServeArgs) -> Result<(), Failure> {
         }
     }
     let count = accounts.len();
+    let lounge = PublicRoom::lounge(&accounts);
     let mut config = ServerConfig::new(accounts);
+    config.public_rooms = vec![lounge];
     config.bot_brain = Some(crate::bot::factory());
     config.http_listen = args.listen;
     config.bos_listen = args.bos;

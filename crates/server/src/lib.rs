@@ -42,6 +42,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use accounts::{Account, Accounts, AccountsError};
 pub use bos::ratelimit::RateClasses;
+pub use bos::services::Service;
 pub use bos::{Disconnect, Hub};
 pub use bot::{BotBrain, BotFactory, BotReply, EchoBrain};
 pub use cookies::CookieStore;
@@ -121,6 +122,8 @@ pub struct ServerConfig {
     pub outbound_queue: usize,
     /// Makes the brain that answers IMs to `bot = true` accounts; `None` leaves bots silent.
     pub bot_brain: Option<BotFactory>,
+    /// The server's public chat rooms (exchange 5), with the bots that live in them.
+    pub public_rooms: Vec<PublicRoom>,
     /// Who may sign on.
     pub accounts: Accounts,
     /// Accepted developer keys (`devId`, `k`).
@@ -159,6 +162,7 @@ impl ServerConfig {
             max_message_size: 8000,
             outbound_queue: 1024,
             bot_brain: None,
+            public_rooms: Vec::new(),
             accounts,
             dev_keys: vec![
                 LOCAL_DEV_ID.to_string(),
@@ -290,6 +294,28 @@ impl Counters {
     pub fn rate_warnings_for(&self, name: &str) -> u64 {
         let key = ScreenName::from_wire(name).normalized().to_string();
         self.rate_warnings_by_account.lock().ok().and_then(|m| m.get(&key).copied()).unwrap_or(0)
+    }
+}
+
+/// A public chat room (exchange 5) the server opens at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicRoom {
+    /// The room's name, as listed.
+    pub name: String,
+    /// Bot accounts (`bot = true`) that live in it and answer when named.
+    pub bots: Vec<String>,
+}
+
+impl PublicRoom {
+    /// The name of the demo's public room.
+    pub const LOUNGE: &'static str = "Flapjack Lounge";
+
+    /// The demo's room, "Flapjack Lounge", where every bot account of `accounts` lives.
+    pub fn lounge(accounts: &Accounts) -> Self {
+        let mut bots: Vec<String> =
+            accounts.iter().filter(|a| a.bot).map(|a| a.screen_name.as_str().to_string()).collect();
+        bots.sort();
+        PublicRoom { name: Self::LOUNGE.to_string(), bots }
     }
 }
 

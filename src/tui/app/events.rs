@@ -100,6 +100,10 @@ impl App {
             Event::Reconnecting { attempt, delay, reason } => {
                 self.state = ConnState::Reconnecting { attempt, delay, reason }
             }
+            // Rooms get their tabs with the TUI half of issue 15; until then nothing is shown.
+            Event::Room(_) => {
+                tracing::debug!("a room event arrived; this UI does not show rooms yet")
+            }
             Event::Disconnected(reason) => self.state = ConnState::Offline(reason),
         }
         Reaction { redraw: true, actions }

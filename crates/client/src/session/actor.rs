@@ -16,7 +16,9 @@ use crate::screenname::ScreenName;
 use super::api::{Command, DisconnectReason, Event, NetworkError, SignOnStep};
 use super::config::SessionConfig;
 use super::login::{connect_bos, Authenticator, BoxedTransport, LoginFailure};
-use super::state::{Close, SessionState};
+use super::room::ServiceKind;
+use super::service_task::{self, Report, ServiceCmd, ServiceReport};
+use super::state::{Close, ServiceOrder, SessionState};
 
 /// What a caller of `connect` waits for: signed on (our display name) or why not.
 pub type Ready = oneshot::Sender<Result<ScreenName, DisconnectReason>>;
@@ -71,6 +73,11 @@ struct Actor {
     commands: mpsc::UnboundedReceiver<Command>,
     sink: Sink,
     clock: Clock,
+    /// Running ChatNav and room connections by key (`""` for ChatNav), with their generation.
+    services: std::collections::HashMap<String, (u64, mpsc::UnboundedSender<ServiceCmd>)>,
+    reports: mpsc::UnboundedReceiver<Report>,
+    reports_tx: mpsc::UnboundedSender<Report>,
+    generation: u64,
 }
 
 /// Runs a session to its end: sign on, serve, reconnect as the policy allows, then report
@@ -82,16 +89,22 @@ pub async fn run(
     ready: Option<Ready>,
 ) {
     let state = SessionState::new(config.screen_name.clone()).with_idle_after(config.idle_after);
+    let (reports_tx, reports) = mpsc::unbounded_channel();
     let mut actor = Actor {
         config,
         state,
         commands,
         sink: Sink { events, ready },
         clock: Clock { base: Instant::now() },
+        services: std::collections::HashMap::new(),
+        reports,
+        reports_tx,
+        generation: 0,
     };
     let reason = actor.main_loop().await;
+    actor.close_services();
     actor.state.connection_lost(false);
-    actor.sink.drain(&mut actor.state);
+    actor.drain();
     if let Some(ready) = actor.sink.ready.take() {
         let _ = ready.send(Err(reason.clone()));
     }
@@ -131,6 +144,95 @@ enum Waited<T> {
 }
 
 impl Actor {
+    /// Drains the state's output: events to the front end, service orders carried out.
+    fn drain(&mut self) -> super::state::Output {
+        let mut out = self.sink.drain(&mut self.state);
+        let mut orders = std::mem::take(&mut out.services);
+        while !orders.is_empty() {
+            for order in orders {
+                self.apply(order);
+            }
+            let more = self.sink.drain(&mut self.state);
+            out.frames.extend(more.frames);
+            out.close = out.close.or(more.close);
+            orders = more.services;
+        }
+        out
+    }
+
+    fn apply(&mut self, order: ServiceOrder) {
+        match order {
+            ServiceOrder::Open { kind, key, name, host, cookie } => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                self.generation += 1;
+                let chatnav = kind == ServiceKind::ChatNav;
+                if let Some((_, old)) = self.services.insert(key.clone(), (self.generation, tx)) {
+                    let _ = old.send(ServiceCmd::Leave);
+                }
+                let target = service_task::Target { kind, key, name, host, cookie };
+                tokio::spawn(service_task::run(
+                    target,
+                    self.generation,
+                    rx,
+                    self.reports_tx.clone(),
+                ));
+                if chatnav {
+                    self.state.chatnav_opened();
+                }
+            }
+            ServiceOrder::FindRoom { exchange, name } => {
+                if let Some((_, tx)) = self.services.get("") {
+                    let _ = tx.send(ServiceCmd::Find { exchange, name });
+                }
+            }
+            ServiceOrder::Send { key, text } => {
+                if let Some((_, tx)) = self.services.get(&key) {
+                    let _ = tx.send(ServiceCmd::Send(text));
+                }
+            }
+            ServiceOrder::Leave { key } => {
+                if let Some((_, tx)) = self.services.remove(&key) {
+                    let _ = tx.send(ServiceCmd::Leave);
+                }
+            }
+        }
+    }
+
+    /// Closes every service connection (BOS went away; they go with it).
+    fn close_services(&mut self) {
+        for (_, (_, tx)) in self.services.drain() {
+            let _ = tx.send(ServiceCmd::Leave);
+        }
+    }
+
+    /// A service task's report, ignored when it comes from a connection already replaced.
+    fn report(&mut self, (generation, key, report): Report) {
+        if self.services.get(&key).is_none_or(|(g, _)| *g != generation) {
+            return;
+        }
+        let now = self.clock.now();
+        match report {
+            ServiceReport::Events(events) => {
+                for e in events {
+                    if matches!(e, super::api::RoomEvent::Joined { .. }) {
+                        self.state.room_joined(&key);
+                    }
+                    self.sink.emit(Event::Room(e));
+                }
+            }
+            ServiceReport::RoomsFound(rooms) => self.state.rooms_found(now, rooms),
+            ServiceReport::NotFound(name, code) => self.state.room_not_found(now, &name, code),
+            ServiceReport::Closed { joined } => {
+                self.services.remove(&key);
+                if key.is_empty() {
+                    self.state.chatnav_closed();
+                } else {
+                    self.state.room_closed(now, &key, joined);
+                }
+            }
+        }
+    }
+
     /// Awaits `fut` while still accepting commands (IMs queue up, buddy changes wait); a
     /// sign-off (or the front end going away) abandons the wait.
     async fn wait<T>(&mut self, fut: impl Future<Output = T>) -> Waited<T> {
@@ -142,7 +244,7 @@ impl Actor {
                     Some(Command::SignOff) | None => return Waited::SignOff,
                     Some(cmd) => {
                         self.state.handle_command(self.clock.now(), cmd);
-                        self.sink.drain(&mut self.state);
+                        self.drain();
                     }
                 },
             }
@@ -189,6 +291,7 @@ impl Actor {
             let mut framed = Framed::new(transport, FlapCodec::new());
             self.state.connection_started(self.clock.now(), ticket.cookie.expose());
             let close = self.serve(&mut framed).await;
+            self.close_services();
             if self.state.is_signed_on() {
                 ever_signed_on = true;
                 attempt = 0;
@@ -223,7 +326,7 @@ impl Actor {
             && policy.enabled
             && policy.max_attempts.is_none_or(|max| *attempt < max);
         self.state.connection_lost(retry);
-        self.sink.drain(&mut self.state);
+        self.drain();
         if !retry {
             return Some(failure.reason.clone());
         }
@@ -243,7 +346,7 @@ impl Actor {
     /// Serves one BOS connection until it must close.
     async fn serve(&mut self, framed: &mut Framed<BoxedTransport, FlapCodec>) -> Close {
         loop {
-            let out = self.sink.drain(&mut self.state);
+            let out = self.drain();
             let mut written = Ok(());
             if !out.frames.is_empty() {
                 for frame in out.frames {
@@ -279,13 +382,13 @@ impl Actor {
                             Some(Ok(f)) => self.state.handle_frame(self.clock.now(), f),
                             Some(Err(e)) => {
                                 tracing::warn!("closing the BOS connection: {e}");
-                                self.sink.drain(&mut self.state);
+                                self.drain();
                                 let error = NetworkError::Transport(e.to_string());
                                 let reason = DisconnectReason::Network(error);
                                 return Close { reason, reconnect: true };
                             }
                             None => {
-                                self.sink.drain(&mut self.state);
+                                self.drain();
                                 let reason =
                                     DisconnectReason::Network(NetworkError::ConnectionClosed);
                                 return Close { reason, reconnect: true };
@@ -302,6 +405,12 @@ impl Actor {
                     self.state.handle_command(now, cmd.unwrap_or(Command::SignOff));
                     while let Ok(cmd) = self.commands.try_recv() {
                         self.state.handle_command(now, cmd);
+                    }
+                }
+                Some(report) = self.reports.recv() => {
+                    self.report(report);
+                    while let Ok(r) = self.reports.try_recv() {
+                        self.report(r);
                     }
                 }
                 () = sleep => self.state.handle_timer(self.clock.now()),

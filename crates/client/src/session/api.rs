@@ -81,8 +81,115 @@ pub enum Command {
         /// Whom to watch.
         name: ScreenName,
     },
+    /// Join (or create) the chat room with this name (§13): public rooms first, else a room of
+    /// exchange 4 by that name.
+    JoinRoom {
+        /// The room's name.
+        name: String,
+    },
+    /// Join the room an invitation names (one round trip after the redirect: its reference is
+    /// known).
+    AcceptInvitation(RoomInvitation),
+    /// Decline an invitation (a rendezvous cancel to the inviter).
+    DeclineInvitation(RoomInvitation),
+    /// Leave a room.
+    LeaveRoom {
+        /// The room's name, any case.
+        room: String,
+    },
+    /// Say something in a room (plain text).
+    SendRoom {
+        /// The room's name, any case.
+        room: String,
+        /// Plain text.
+        text: String,
+    },
+    /// Invite someone to a room we are in.
+    Invite {
+        /// The room's name, any case.
+        room: String,
+        /// Who to invite.
+        to: ScreenName,
+        /// An optional message.
+        message: Option<String>,
+    },
     /// Sign off cleanly and end the session.
     SignOff,
+}
+
+/// An invitation to a chat room, as received (ICBM channel 2, §13.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomInvitation {
+    /// Who invited us.
+    pub from: ScreenName,
+    /// The room's name, read from its reference (`4-0-Name` → `Name`).
+    pub room: String,
+    /// The room reference to join.
+    pub reference: crate::oscar::chat::RoomRef,
+    /// The inviter's message, plain text (not yet sanitized for a terminal).
+    pub message: Option<String>,
+    /// The invitation's cookie (a decline names it).
+    pub cookie: [u8; 8],
+}
+
+/// Something that happened in a chat room. Names and texts come from peers: renderers must
+/// neutralize them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomEvent {
+    /// We are in the room; these are everyone present, ourselves included.
+    Joined {
+        /// The room.
+        room: String,
+        /// Who is there.
+        occupants: Vec<ScreenName>,
+    },
+    /// People came in.
+    OccupantsJoined {
+        /// The room.
+        room: String,
+        /// Who.
+        names: Vec<ScreenName>,
+    },
+    /// People left.
+    OccupantsLeft {
+        /// The room.
+        room: String,
+        /// Who.
+        names: Vec<ScreenName>,
+    },
+    /// Someone said something (plain text: HTML removed, not yet sanitized).
+    Message {
+        /// The room.
+        room: String,
+        /// Who said it.
+        from: ScreenName,
+        /// What.
+        text: String,
+    },
+    /// Someone invited us to a room.
+    Invitation(RoomInvitation),
+    /// The room connection dropped; we are joining again.
+    Rejoining {
+        /// The room.
+        room: String,
+    },
+    /// We left the room (asked for, or the session ended).
+    Left {
+        /// The room.
+        room: String,
+    },
+    /// Joining failed; the server's error code when it gave one (0x14 no such room, 0x15 full).
+    JoinFailed {
+        /// The room as asked for.
+        room: String,
+        /// The server's code, if any.
+        code: Option<u16>,
+    },
+    /// A room command named a room we are not in.
+    NotInRoom {
+        /// The room as named.
+        room: String,
+    },
 }
 
 /// A typing notification state (ICBM 04/14 event codes).
@@ -523,6 +630,8 @@ pub enum Event {
         /// What went wrong.
         reason: DisconnectReason,
     },
+    /// Something happened in a chat room.
+    Room(RoomEvent),
     /// The session is over; no more events follow.
     Disconnected(DisconnectReason),
 }

@@ -437,6 +437,19 @@ fn client_ident(screen_name: &str) -> ClientIdent {
     }
 }
 
+/// Opens a service connection (ChatNav, a room) to the `host[:port]` of a 01/05 redirect:
+/// plain TCP with TCP_NODELAY, as Open OSCAR Server's redirects (SSL state 0) ask.
+pub async fn connect_service(addr: &str) -> Result<BoxedTransport, LoginFailure> {
+    let (host, port) = split_host_port(addr).map_err(|e| {
+        LoginFailure::network(NetworkError::Connect {
+            host: addr.to_string(),
+            port: 0,
+            detail: e.to_string(),
+        })
+    })?;
+    Ok(Box::new(tcp(&host, port).await?))
+}
+
 /// Opens the BOS transport the ticket describes: TCP with TCP_NODELAY, then TLS verified
 /// against `tls_cert_name` (else the host) when the ticket says so. Also returns the
 /// certificate trusted for the first time, if trust on first use stored one.

@@ -11,6 +11,8 @@ pub mod config;
 pub mod feedbag;
 pub mod login;
 pub mod split;
+pub mod room;
+mod service_task;
 pub mod state;
 
 pub use crate::tls::{FirstUse, TlsConfigError, TlsProblem};

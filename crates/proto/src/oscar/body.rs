@@ -14,7 +14,7 @@ use bytes::{Bytes, BytesMut};
 use super::buf::{check_len, Reader, WireError};
 use super::flap::{OutFlap, MAX_FLAP_PAYLOAD};
 use super::snac::{Snac, SnacError, SnacHeader, SUBTYPE_ERROR};
-use super::{bucp, buddy, feedbag, icbm, locate, oservice, permitdeny};
+use super::{bucp, buddy, chat, chatnav, feedbag, icbm, locate, oservice, permitdeny};
 
 /// Generates [`SnacBody`] and everything keyed by it from one table.
 ///
@@ -247,6 +247,26 @@ snac_table! {
     0x09/0x02 => PdRightsQuery(permitdeny::PdRightsQuery),
     /// 09/03, server: the permit/deny limits.
     0x09/0x03 => PdRights(permitdeny::PdRights),
+    /// 0D/02, client: asks for the chat limits and exchanges.
+    0x0D/0x02 => ChatNavRightsQuery,
+    /// 0D/03, client: asks about one exchange.
+    0x0D/0x03 => ExchangeInfoQuery(chatnav::ExchangeInfoQuery),
+    /// 0D/04, client: asks about one room.
+    0x0D/0x04 => RoomInfoQuery(chatnav::RoomInfoQuery),
+    /// 0D/08, client: creates or joins a room by name.
+    0x0D/0x08 => CreateRoom(chat::RoomInfo),
+    /// 0D/09, server: limits, exchanges and rooms, answering 0D/02–0D/08.
+    0x0D/0x09 => NavInfo(chatnav::NavInfo),
+    /// 0E/02, server: the room's info, after joining.
+    0x0E/0x02 => RoomInfoUpdate(chat::RoomInfo),
+    /// 0E/03, server: occupants joined (at join: everyone present, ourselves included).
+    0x0E/0x03 => UsersJoined(chat::Occupants),
+    /// 0E/04, server: occupants left.
+    0x0E/0x04 => UsersLeft(chat::Occupants),
+    /// 0E/05, client: a message to the room.
+    0x0E/0x05 => RoomMessageToHost(chat::ChatMessage),
+    /// 0E/06, server: a message from the room.
+    0x0E/0x06 => RoomMessage(chat::ChatMessage),
     /// 13/02, client: asks for the feedbag limits.
     0x13/0x02 => FeedbagRightsQuery(feedbag::FeedbagRightsQuery),
     /// 13/03, server: the feedbag limits.

@@ -3,10 +3,11 @@
 use bytes::{BufMut, BytesMut};
 
 use super::buf::{put_str8, Reader, WireError};
+use super::chat::{ChatText, RoomRef};
 use super::codes::{MissedCallReason, TypingEvent};
 use super::imtext::ImMessage;
 use super::tlv::TlvBlock;
-use super::userinfo::UserInfo;
+use super::userinfo::{Capability, UserInfo, CAP_CHAT};
 
 /// The ICBM family number.
 pub const FAMILY: u16 = 0x0004;
@@ -208,6 +209,11 @@ impl IncomingIm {
         message_of(self.channel, &self.tlvs)
     }
 
+    /// The chat invitation this carries, if it is one (see [`ChatInvitation::from_tlvs`]).
+    pub fn chat_invitation(&self) -> Option<Result<ChatInvitation, WireError>> {
+        ChatInvitation::from_tlvs(self.channel, &self.tlvs)
+    }
+
     /// The ICQ system message of a channel-4 ICBM, if this is one.
     pub fn icq_message(&self) -> Option<Result<IcqMessage, WireError>> {
         if self.channel != CHANNEL_ICQ {
@@ -248,6 +254,153 @@ impl IncomingIm {
         out.put_u16(self.channel);
         self.sender.write(out)?;
         self.tlvs.write_rest(out)
+    }
+}
+
+/// Channel-2 rendezvous TLVs, inside the rendezvous block (§13.4).
+pub mod rdv {
+    /// The rendezvous block itself, as a TLV of 04/06 and 04/07 on channel 2.
+    pub const BLOCK: u16 = 0x0005;
+    /// Proposal sequence number (u16, 1 for the first).
+    pub const SEQUENCE: u16 = 0x000A;
+    /// Invitation text.
+    pub const INVITATION: u16 = 0x000C;
+    /// Invitation charset.
+    pub const CHARSET: u16 = 0x000D;
+    /// Invitation language.
+    pub const LANGUAGE: u16 = 0x000E;
+    /// Ask the server to check the recipient's capabilities (empty).
+    pub const REQUEST_HOST_CHECK: u16 = 0x000F;
+    /// Service data; for chat, the room (exchange, cookie, instance).
+    pub const SERVICE_DATA: u16 = 0x2711;
+    /// Rendezvous kind: propose.
+    pub const PROPOSE: u16 = 0;
+    /// Rendezvous kind: cancel (a declined invitation).
+    pub const CANCEL: u16 = 1;
+}
+
+/// The rendezvous block of a channel-2 ICBM: kind, cookie, capability, TLVs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendezvous {
+    /// 0 propose, 1 cancel, 2 accept.
+    pub kind: u16,
+    /// The rendezvous cookie (the ICBM's cookie).
+    pub cookie: [u8; 8],
+    /// What the rendezvous is for (chat, file transfer…).
+    pub capability: Capability,
+    /// Its TLVs (see [`rdv`]).
+    pub tlvs: TlvBlock,
+}
+
+impl Rendezvous {
+    /// Decodes the block.
+    pub fn decode(data: &[u8]) -> Result<Self, WireError> {
+        let mut r = Reader::new(data);
+        Ok(Rendezvous {
+            kind: r.u16()?,
+            cookie: r.array()?,
+            capability: r.array()?,
+            tlvs: TlvBlock::read_rest(&mut r)?,
+        })
+    }
+
+    /// Encodes the block.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, WireError> {
+        let mut out = BytesMut::new();
+        out.put_u16(self.kind);
+        out.put_slice(&self.cookie);
+        out.put_slice(&self.capability);
+        self.tlvs.write_rest(&mut out)?;
+        Ok(out.to_vec())
+    }
+}
+
+/// A chat invitation: a channel-2 proposal with the chat capability, the room in TLV 0x2711
+/// and an optional message (§13.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatInvitation {
+    /// The ICBM and rendezvous cookie.
+    pub cookie: [u8; 8],
+    /// The room.
+    pub room: RoomRef,
+    /// The invitation text.
+    pub message: Option<String>,
+}
+
+impl ChatInvitation {
+    /// The 04/06 that sends this invitation to `recipient`, asking for a host ack.
+    pub fn send_im(&self, recipient: &str) -> Result<SendIm, WireError> {
+        let mut tlvs =
+            TlvBlock::new().with_u16(rdv::SEQUENCE, 1).with(rdv::REQUEST_HOST_CHECK, Vec::new());
+        if let Some(text) = &self.message {
+            let t = ChatText::from_text(text);
+            tlvs.push(rdv::INVITATION, t.data);
+            if let Some(c) = t.charset {
+                tlvs.push(rdv::CHARSET, c.into_bytes());
+            }
+            tlvs.push(rdv::LANGUAGE, b"en".to_vec());
+        }
+        tlvs.push(rdv::SERVICE_DATA, self.room.to_bytes()?);
+        let block =
+            Rendezvous { kind: rdv::PROPOSE, cookie: self.cookie, capability: CAP_CHAT, tlvs };
+        Ok(SendIm {
+            cookie: self.cookie,
+            channel: CHANNEL_RENDEZVOUS,
+            recipient: recipient.into(),
+            tlvs: TlvBlock::new()
+                .with(rdv::BLOCK, block.to_bytes()?)
+                .with(tlv::REQUEST_HOST_ACK, Vec::new()),
+        })
+    }
+
+    /// The 04/06 that declines the invitation with `cookie` from `inviter` (a rendezvous cancel,
+    /// reason 1: the user declined).
+    pub fn decline(cookie: [u8; 8], inviter: &str) -> Result<SendIm, WireError> {
+        let block = Rendezvous {
+            kind: rdv::CANCEL,
+            cookie,
+            capability: CAP_CHAT,
+            tlvs: TlvBlock::new().with_u16(0x000B, 1),
+        };
+        Ok(SendIm {
+            cookie,
+            channel: CHANNEL_RENDEZVOUS,
+            recipient: inviter.into(),
+            tlvs: TlvBlock::new().with(rdv::BLOCK, block.to_bytes()?),
+        })
+    }
+
+    /// Reads an invitation out of channel-2 TLVs: `None` when they are not a chat proposal,
+    /// an error when they claim to be one but do not hold together.
+    pub fn from_tlvs(channel: u16, tlvs: &TlvBlock) -> Option<Result<Self, WireError>> {
+        if channel != CHANNEL_RENDEZVOUS {
+            return None;
+        }
+        let block = match Rendezvous::decode(tlvs.value(rdv::BLOCK)?) {
+            Ok(b) => b,
+            Err(e) => return Some(Err(e)),
+        };
+        if block.kind != rdv::PROPOSE || block.capability != CAP_CHAT {
+            return None;
+        }
+        Some(Self::from_block(&block))
+    }
+
+    fn from_block(block: &Rendezvous) -> Result<Self, WireError> {
+        let room = block
+            .tlvs
+            .value(rdv::SERVICE_DATA)
+            .ok_or_else(|| WireError::invalid("chat invitation", "no room"))
+            .and_then(RoomRef::decode)?;
+        let message = block.tlvs.value(rdv::INVITATION).map(|data| {
+            ChatText {
+                data: data.to_vec(),
+                charset: block.tlvs.get_str(rdv::CHARSET),
+                language: None,
+            }
+            .text()
+        });
+        Ok(ChatInvitation { cookie: block.cookie, room, message })
     }
 }
 
@@ -427,6 +580,34 @@ mod tests {
         };
         assert!(im.message().is_none());
         assert_eq!(im.icq_message().unwrap().unwrap().text, "hello");
+    }
+
+    #[test]
+    fn chat_invitations_round_trip_and_refuse_nonsense() {
+        let room = RoomRef { exchange: 4, cookie: "4-0-pals".into(), instance: 0 };
+        let inv = ChatInvitation { cookie: [3; 8], room, message: Some("come ☕".into()) };
+        let sent = inv.send_im("bob").unwrap();
+        assert_eq!((sent.channel, sent.wants_ack()), (CHANNEL_RENDEZVOUS, true));
+        let block = Rendezvous::decode(sent.tlvs.value(rdv::BLOCK).unwrap()).unwrap();
+        assert_eq!((block.kind, block.capability), (rdv::PROPOSE, CAP_CHAT));
+        let got = IncomingIm::relay(&sent, UserInfo::new("alice"));
+        assert_eq!(got.chat_invitation().unwrap().unwrap(), inv);
+        assert!(got.message().is_none());
+        // Not a chat proposal: a decline, an IM, another capability.
+        let decline = ChatInvitation::decline([3; 8], "alice").unwrap();
+        assert!(ChatInvitation::from_tlvs(decline.channel, &decline.tlvs).is_none());
+        let im = SendIm::new([1; 8], "bob", &ImMessage::new("hi"), false).unwrap();
+        assert!(ChatInvitation::from_tlvs(im.channel, &im.tlvs).is_none());
+        let file = Rendezvous { capability: [0; 16], ..block.clone() };
+        let tlvs = TlvBlock::new().with(rdv::BLOCK, file.to_bytes().unwrap());
+        assert!(ChatInvitation::from_tlvs(CHANNEL_RENDEZVOUS, &tlvs).is_none());
+        // A chat proposal without a room, or with a short block, is an error.
+        let mut roomless = block.clone();
+        roomless.tlvs.remove(rdv::SERVICE_DATA);
+        let tlvs = TlvBlock::new().with(rdv::BLOCK, roomless.to_bytes().unwrap());
+        assert!(ChatInvitation::from_tlvs(CHANNEL_RENDEZVOUS, &tlvs).unwrap().is_err());
+        let tlvs = TlvBlock::new().with(rdv::BLOCK, vec![0; 20]);
+        assert!(ChatInvitation::from_tlvs(CHANNEL_RENDEZVOUS, &tlvs).unwrap().is_err());
     }
 
     #[test]

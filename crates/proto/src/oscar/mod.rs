@@ -6,7 +6,8 @@
 //! - [`snac`]: [`Snac::decode`] splits a channel-2 payload into [`SnacHeader`] and body.
 //! - [`decode_snac`] turns a header + body into a typed [`SnacBody`]; [`encode_snac`] /
 //!   [`snac_flap`] go the other way. One module per family holds the typed structs
-//!   ([`oservice`], [`locate`], [`buddy`], [`icbm`], [`permitdeny`], [`feedbag`], [`bucp`]).
+//!   ([`oservice`], [`locate`], [`buddy`], [`icbm`], [`permitdeny`], [`feedbag`], [`bucp`],
+//!   [`chatnav`], [`chat`]).
 //! - Building blocks: [`buf`] (checked reader, [`WireError`]), [`tlv`], [`userinfo`],
 //!   [`imtext`] (IM text charsets), [`codes`] (error/reason codes with human text),
 //!   [`rate`] (rate-class arithmetic, time passed in).
@@ -32,6 +33,8 @@ mod body;
 pub mod bucp;
 pub mod buddy;
 pub mod buf;
+pub mod chat;
+pub mod chatnav;
 pub mod codes;
 pub mod feedbag;
 pub mod flap;

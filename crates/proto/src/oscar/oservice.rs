@@ -3,6 +3,7 @@
 use bytes::{BufMut, BytesMut};
 
 use super::buf::{put_count16, Reader, WireError};
+use super::chat::RoomRef;
 use super::codes::RateChangeCode;
 use super::rate::{RateClass, RATE_CLASS_EXTENDED_LEN, RATE_CLASS_LEN};
 use super::tlv::TlvBlock;
@@ -41,6 +42,10 @@ pub mod subtype {
     pub const EVIL_NOTIFICATION: u16 = 0x10;
     /// Set idle time.
     pub const IDLE_NOTIFICATION: u16 = 0x11;
+    /// Service request.
+    pub const SERVICE_REQUEST: u16 = 0x04;
+    /// Service redirect.
+    pub const SERVICE_RESPONSE: u16 = 0x05;
     /// Migrate groups to another host.
     pub const MIGRATE_GROUPS: u16 = 0x12;
     /// Message of the day.
@@ -344,55 +349,6 @@ impl IdleTime {
     }
 }
 
-/// 01/04: ask the BOS host for a connection to the service that runs `family` (ChatNav 0x0D,
-/// Chat 0x0E with the room in TLV 0x0001, Alert 0x18, BART 0x10…), §5.1. Optional TLVs:
-/// 0x0001 service data (the room, for Chat), 0x008C: the client wants the service over TLS.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ServiceRequest {
-    /// The family whose service is wanted.
-    pub family: u16,
-    /// Whatever TLVs follow, kept in wire order.
-    pub tlvs: TlvBlock,
-}
-
-impl ServiceRequest {
-    /// Decodes the body: the family, then TLVs to the end.
-    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
-        let mut r: Reader<'a> = body.into();
-        Ok(ServiceRequest { family: r.u16()?, tlvs: TlvBlock::read_rest(&mut r)? })
-    }
-
-    /// Encodes the body.
-    pub fn encode(&self, out: &mut BytesMut) -> Result<(), WireError> {
-        out.put_u16(self.family);
-        self.tlvs.write_rest(out)
-    }
-}
-
-tlv_body!(
-    /// 01/05: where the service asked for in 01/04 runs: TLV 0x000D the family, 0x0005
-    /// `host[:port]`, 0x0006 the cookie to present there, 0x008E the TLS state, 0x008D the
-    /// certificate name (§5.1).
-    ServiceRedirect
-);
-
-impl ServiceRedirect {
-    /// The family served (TLV 0x000D).
-    pub fn family(&self) -> Option<u16> {
-        self.tlvs.get_u16(0x000D)
-    }
-
-    /// The service's `host[:port]` (TLV 0x0005).
-    pub fn host(&self) -> Option<String> {
-        self.tlvs.get_str(0x0005)
-    }
-
-    /// The cookie to present to the service (TLV 0x0006).
-    pub fn cookie(&self) -> Option<&[u8]> {
-        self.tlvs.value(0x0006)
-    }
-}
-
 /// 01/12: move the listed families (or everything) to another host with a new cookie.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Migrate {
@@ -429,6 +385,98 @@ impl Migrate {
         put_count16(out, "migrated families", self.families.len())?;
         self.families.iter().for_each(|f| out.put_u16(*f));
         self.tlvs.write_rest(out)
+    }
+}
+
+/// 01/04: ask the BOS host for a connection to the service that runs `family` (ChatNav 0x0D,
+/// Chat 0x0E with the room in TLV 0x0001, Alert 0x18, BART 0x10…), §5.1. Optional TLVs:
+/// 0x0001 service data (the room, for Chat), 0x008C: the client wants the service over TLS.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceRequest {
+    /// The family wanted.
+    pub family: u16,
+    /// TLVs; for Chat, 0x0001 is the room (see [`ServiceRequest::room`]).
+    pub tlvs: TlvBlock,
+}
+
+impl ServiceRequest {
+    /// A request for `family` with no TLVs (ChatNav).
+    pub fn new(family: u16) -> Self {
+        ServiceRequest { family, tlvs: TlvBlock::new() }
+    }
+
+    /// A request for a connection to the room `room` (family 0x0E, TLV 0x0001).
+    pub fn chat(room: &RoomRef) -> Result<Self, WireError> {
+        Ok(ServiceRequest {
+            family: super::chat::FAMILY,
+            tlvs: TlvBlock::new().with(service_tlv::ROOM, room.to_bytes()?),
+        })
+    }
+
+    /// The room TLV of a Chat request, decoded (None when absent).
+    pub fn room(&self) -> Option<Result<RoomRef, WireError>> {
+        self.tlvs.value(service_tlv::ROOM).map(RoomRef::decode)
+    }
+
+    /// Decodes the body: the family, then TLVs to the end.
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
+        Ok(ServiceRequest { family: r.u16()?, tlvs: TlvBlock::read_rest(&mut r)? })
+    }
+
+    /// Encodes the body.
+    pub fn encode(&self, out: &mut BytesMut) -> Result<(), WireError> {
+        out.put_u16(self.family);
+        self.tlvs.write_rest(out)
+    }
+}
+
+/// TLVs of 01/04 and 01/05.
+pub mod service_tlv {
+    /// 01/04: the room wanted (exchange, cookie, instance).
+    pub const ROOM: u16 = 0x0001;
+    /// 01/05: `host[:port]` to connect to.
+    pub const HOST: u16 = 0x0005;
+    /// 01/05: the cookie to present there.
+    pub const COOKIE: u16 = 0x0006;
+    /// 01/05: the family the redirect is for.
+    pub const FAMILY: u16 = 0x000D;
+    /// 01/05: SSL state (0 not used).
+    pub const SSL_STATE: u16 = 0x008E;
+}
+
+tlv_body!(
+    /// 01/05: where the service asked for in 01/04 runs: TLV 0x000D the family, 0x0005
+    /// `host[:port]`, 0x0006 the cookie to present there, 0x008E the TLS state, 0x008D the
+    /// certificate name (§5.1).
+    ServiceRedirect
+);
+
+impl ServiceRedirect {
+    /// A redirect for `family` to `host` with `cookie`, as Open OSCAR Server builds it.
+    pub fn new(family: u16, host: &str, cookie: &[u8]) -> Self {
+        ServiceRedirect {
+            tlvs: TlvBlock::new()
+                .with_u16(service_tlv::FAMILY, family)
+                .with(service_tlv::HOST, host.as_bytes().to_vec())
+                .with(service_tlv::COOKIE, cookie.to_vec())
+                .with_u8(service_tlv::SSL_STATE, 0),
+        }
+    }
+
+    /// The family the redirect is for.
+    pub fn family(&self) -> Option<u16> {
+        self.tlvs.get_u16(service_tlv::FAMILY)
+    }
+
+    /// The `host[:port]` to connect to.
+    pub fn host(&self) -> Option<String> {
+        self.tlvs.get_str(service_tlv::HOST)
+    }
+
+    /// The cookie to present in the new connection's hello.
+    pub fn cookie(&self) -> Option<&[u8]> {
+        self.tlvs.value(service_tlv::COOKIE)
     }
 }
 
@@ -540,6 +588,25 @@ mod tests {
         assert_eq!(redirect.family(), Some(0x000E));
         assert_eq!(redirect.host().as_deref(), Some("h:1"));
         assert_eq!(redirect.cookie(), Some(&[0xC0, 0x0C][..]));
+    }
+
+    #[test]
+    fn service_request_for_a_room_and_redirect() {
+        let room = RoomRef { exchange: 4, cookie: "4-0-pals".into(), instance: 0 };
+        let req = ServiceRequest::chat(&room).unwrap();
+        let mut out = BytesMut::new();
+        req.encode(&mut out).unwrap();
+        assert_eq!(out.as_ref(), b"\x00\x0e\x00\x01\x00\x0d\x00\x04\x084-0-pals\x00\x00");
+        let back = ServiceRequest::decode(&out).unwrap();
+        assert_eq!(back.room().unwrap().unwrap(), room);
+        assert!(ServiceRequest::new(0x0D).room().is_none());
+        assert!(ServiceRequest::decode(&[0]).is_err());
+        let bad = ServiceRequest { family: 0x0E, tlvs: TlvBlock::new().with(1, vec![0, 4, 9]) };
+        assert!(bad.room().unwrap().is_err());
+        let redirect = ServiceRedirect::new(0x0E, "127.0.0.1:5190", b"c00kie");
+        assert_eq!(redirect.family(), Some(0x0E));
+        assert_eq!(redirect.host().as_deref(), Some("127.0.0.1:5190"));
+        assert_eq!(redirect.cookie(), Some(&b"c00kie"[..]));
     }
 
     #[test]

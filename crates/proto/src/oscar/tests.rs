@@ -107,6 +107,11 @@ fn arb_string8() -> impl Strategy<Value = String> {
     "[a-z0-9 ]{0,16}"
 }
 
+fn arb_room() -> impl Strategy<Value = chat::RoomRef> {
+    (any::<u16>(), arb_string8(), any::<u16>())
+        .prop_map(|(exchange, cookie, instance)| chat::RoomRef { exchange, cookie, instance })
+}
+
 fn arb_rate_class(extended: bool) -> impl Strategy<Value = RateClass> {
     (any::<[u32; 9]>(), any::<u16>(), any::<u8>()).prop_map(move |(v, id, dropping)| RateClass {
         id,
@@ -301,6 +306,16 @@ arbitrary! {
     });
     feedbag::StartTransaction => proptest::option::of(any::<u32>())
         .prop_map(|options| feedbag::StartTransaction { options });
+    chatnav::ExchangeInfoQuery => any::<u16>().prop_map(|exchange| chatnav::ExchangeInfoQuery { exchange });
+    chatnav::RoomInfoQuery => (arb_room(), any::<u8>())
+        .prop_map(|(room, detail)| chatnav::RoomInfoQuery { room, detail });
+    chatnav::NavInfo => block().prop_map(Into::into);
+    chat::RoomInfo => (arb_room(), any::<u8>(), block())
+        .prop_map(|(room, detail, tlvs)| chat::RoomInfo { room, detail, tlvs });
+    chat::Occupants => proptest::collection::vec(user_info(), 0..4)
+        .prop_map(|users| chat::Occupants { users });
+    chat::ChatMessage => (any::<[u8; 8]>(), any::<u16>(), block())
+        .prop_map(|(cookie, channel, tlvs)| chat::ChatMessage { cookie, channel, tlvs });
     bucp::LoginRequest => block().prop_map(Into::into);
     bucp::LoginReply => block().prop_map(Into::into);
     bucp::ChallengeRequest => block().prop_map(Into::into);

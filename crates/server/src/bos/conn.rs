@@ -17,6 +17,7 @@ use tokio_util::codec::Encoder as _;
 use tokio_util::codec::Framed;
 
 use super::outbound::OutSnac;
+use super::services::Service;
 use super::session::{Flow, Session};
 use super::{Hub, Kill};
 #[cfg(feature = "test-support")]
@@ -113,6 +114,16 @@ pub async fn run(
     };
     let Some(hello) = hello else { return };
     let cookie = hello.cookie().unwrap_or_default().to_vec();
+    // A cookie from 01/05 opens a ChatNav or room connection on this same listener (§13.1).
+    if let Some((account, service)) = hub.redeem_service_cookie(&cookie) {
+        let reg = hub.register_service(&account, peer, service.clone());
+        tracing::info!(
+            "BOS {peer}: {} opening {service:?} (session {})",
+            account.screen_name,
+            reg.id
+        );
+        return serve_registered(framed, peer, hub, account, reg, shutdown, service).await;
+    }
     let Some(account) = hub.state().redeem_cookie(&cookie) else {
         tracing::info!("BOS {peer}: invalid or expired cookie, closing");
         let mut close = SignOff::default();
@@ -125,10 +136,24 @@ pub async fn run(
     let reg = hub.register(&account, peer, &cookie, single);
     hub.state().counters.bos_signons.fetch_add(1, Ordering::Relaxed);
     tracing::info!("BOS {peer}: {} signing on (session {})", account.screen_name, reg.id);
+    serve_registered(framed, peer, hub, account, reg, shutdown, Service::Bos).await;
+}
+
+/// Serves a registered session of `service` until it ends, then unregisters it.
+async fn serve_registered(
+    mut framed: Conn,
+    peer: SocketAddr,
+    hub: Arc<Hub>,
+    account: crate::Account,
+    reg: super::Registration,
+    shutdown: watch::Receiver<bool>,
+    service: Service,
+) {
     let epoch = Instant::now();
     let now_ms = move || u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
     let mut session =
-        Session::new(Arc::clone(&hub), reg.id, account.screen_name.clone(), peer, now_ms());
+        Session::new(Arc::clone(&hub), reg.id, account.screen_name.clone(), peer, now_ms())
+            .for_service(service);
     let id = reg.id;
     let mut signals = Signals { kill: reg.kill, shutdown };
     #[cfg(feature = "test-support")]

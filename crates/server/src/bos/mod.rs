@@ -15,13 +15,17 @@ mod handlers;
 mod hub;
 pub mod outbound;
 pub mod ratelimit;
+pub mod services;
 pub mod session;
 
 use std::sync::Arc;
 
 use tokio::sync::watch;
 
-pub use hub::{Disconnect, FeedbagOp, Hub, ImOutcome, Kill, Registration, STATUS_INVISIBLE};
+pub use hub::{
+    Disconnect, FeedbagOp, Hub, ImOutcome, Kill, Registration, MAX_CONCURRENT_ROOMS, MAX_OCCUPANCY,
+    MAX_ROOM_NAME, STATUS_INVISIBLE,
+};
 pub use outbound::OutSnac;
 
 /// Accepts BOS connections until `shutdown` (TLS for clients that start a handshake, when

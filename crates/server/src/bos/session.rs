@@ -9,12 +9,13 @@ use std::sync::Arc;
 use super::handlers;
 use super::outbound::OutSnac;
 use super::ratelimit::{self, RateVerdict};
+use super::services::Service;
 use super::Hub;
 use crate::oscar::codes::{RateChangeCode, SnacErrorCode};
-use crate::oscar::icbm;
 use crate::oscar::oservice::FamilyList;
 use crate::oscar::rate::RateTable;
 use crate::oscar::snac::SnacError;
+use crate::oscar::{chat, icbm};
 use crate::oscar::{decode_snac, Channel, Flap, SignOff, Snac, SnacBody};
 use crate::screenname::ScreenName;
 
@@ -45,6 +46,8 @@ pub struct Session {
     /// The OService (family 01) version the client announced in 01/17; 2+ means extended
     /// rate replies and notices.
     pub(super) oservice_version: u16,
+    /// What this connection is for (BOS, ChatNav, a room), from its cookie.
+    pub(super) service: Service,
     rate: RateTable,
 }
 
@@ -58,13 +61,20 @@ impl Session {
         now_ms: u64,
     ) -> Self {
         let rate = hub.state().config.rate_classes.table(now_ms);
-        Session { hub, id, name, peer, oservice_version: 1, rate }
+        Session { hub, id, name, peer, oservice_version: 1, service: Service::Bos, rate }
     }
 
-    /// The 01/03 host-online frame that opens every BOS session.
+    /// The same session serving `service` instead of BOS (a connection signed on with a 01/05
+    /// cookie).
+    pub fn for_service(mut self, service: Service) -> Self {
+        self.service = service;
+        self
+    }
+
+    /// The 01/03 host-online frame that opens every session, listing its service's families.
     pub fn host_online(&self) -> OutSnac {
         OutSnac::new(
-            SnacBody::HostOnline(FamilyList { families: BOS_FAMILIES.to_vec() }),
+            SnacBody::HostOnline(FamilyList { families: self.service.families() }),
             self.hub.server_request_id(),
         )
     }
@@ -131,8 +141,10 @@ impl Session {
         }
         if dropped {
             // As OOS: a limited class's SNACs are dropped; an IM sender is told so.
-            if (h.family, h.subtype) == (icbm::FAMILY, icbm::subtype::CHANNEL_MSG_TO_HOST) {
-                out.push(error(icbm::FAMILY, SnacErrorCode::RateToHost, h.request_id));
+            if (h.family, h.subtype) == (icbm::FAMILY, icbm::subtype::CHANNEL_MSG_TO_HOST)
+                || (h.family, h.subtype) == (chat::FAMILY, chat::subtype::CHANNEL_MSG_TO_HOST)
+            {
+                out.push(error(h.family, SnacErrorCode::RateToHost, h.request_id));
             }
             return Flow::Continue;
         }

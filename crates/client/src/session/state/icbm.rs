@@ -2,6 +2,7 @@
 //! typing (04/14), missed calls (04/0A) and the ICBM parameters (04/05).
 
 use super::*;
+use crate::oscar::icbm::CHANNEL_RENDEZVOUS;
 
 impl SessionState {
     /// 04/05: the ICBM parameters; the maximum message size bounds what 04/06 may carry, and
@@ -251,6 +252,7 @@ impl SessionState {
                     return;
                 }
             },
+            CHANNEL_RENDEZVOUS if self.rendezvous(&im) => return,
             other => {
                 tracing::debug!("skipping an ICBM on channel {other} from {}", from.as_str());
                 return;

@@ -85,6 +85,8 @@ use super::split::{encoded_size, html_body, split_message};
 
 /// The tag of our 01/1E, whose 01/0F answer carries the status the server now shows.
 const STATUS_TAG: Tag = Tag::Query(0x01, 0x1E);
+pub use chat::ServiceOrder;
+
 /// Send a keepalive after this long without sending anything (§8.1).
 pub const KEEPALIVE_MS: u64 = 60_000;
 /// Give up on a BOS sign-on that has not produced the buddy list after this long.
@@ -133,6 +135,8 @@ pub struct Output {
     pub events: Vec<Event>,
     /// Set when the connection must be closed after the frames are written.
     pub close: Option<Close>,
+    /// What to do with ChatNav and room connections, in order.
+    pub services: Vec<ServiceOrder>,
 }
 
 /// What a written SNAC was for, so its reply or error finds its way back.
@@ -148,6 +152,8 @@ enum Tag {
     /// A query (family, subtype) whose reply replaces state (01/06, 13/04): a reply to
     /// anything else is not accepted.
     Query(u16, u16),
+    /// A 01/04 service request: ChatNav (empty key) or the room with this key.
+    Service(String),
 }
 
 #[derive(Debug, Clone)]
@@ -262,6 +268,10 @@ pub struct SessionState {
     last_activity: u64,
     /// Whether the server has been told we are idle (on this connection).
     idle_reported: bool,
+    /// Chat rooms the user wants to be in, by key (lowercased name).
+    rooms: HashMap<String, chat::WantedRoom>,
+    /// The ChatNav connection's state.
+    nav: chat::NavPhase,
     out: Output,
 }
 
@@ -331,6 +341,8 @@ impl SessionState {
             idle_after: None,
             last_activity: 0,
             idle_reported: false,
+            rooms: HashMap::new(),
+            nav: chat::NavPhase::None,
             out: Output::default(),
         }
     }
@@ -491,6 +503,7 @@ impl SessionState {
             flight.push(Outgoing { body, tag: Tag::Plain });
         }
         self.queue = flight.into();
+        self.rejoin_rooms();
         self.flush(now);
     }
 
@@ -569,6 +582,7 @@ impl SessionState {
         self.queue_deadline = None;
         self.in_flight.clear();
         self.queue.retain(|o| will_retry && matches!(o.tag, Tag::Im(_)));
+        self.rooms_lost(will_retry);
         let mut failed = Vec::new();
         let mut accepted = Vec::new();
         let mut keep = Vec::new();
@@ -802,6 +816,12 @@ impl SessionState {
                 let query = UserInfoQuery { kind: 0x0003, screen_name: name.as_str().into() };
                 self.enqueue(SnacBody::UserInfoQuery2(query), Tag::GetInfo(name));
             }
+            cmd @ (Command::JoinRoom { .. }
+            | Command::AcceptInvitation(_)
+            | Command::DeclineInvitation(_)
+            | Command::LeaveRoom { .. }
+            | Command::SendRoom { .. }
+            | Command::Invite { .. }) => self.room_command(now, cmd),
             Command::SignOff => {
                 if self.connected {
                     self.out
@@ -943,6 +963,7 @@ impl SessionState {
             B::Typing(typing) => self.typing(&typing),
             B::MissedCalls(missed) => self.missed_calls(missed),
             B::UserInfoReply(reply) => self.user_info_reply(&header, reply),
+            B::ServiceRedirect(r) => self.service_redirect(&header, &r),
             B::Error { family, error } => self.error(now, header, family, &error),
             B::Unknown { family, subtype } => {
                 tracing::debug!("skipping unknown SNAC {family:02X}/{subtype:02X}")
@@ -968,6 +989,7 @@ fn unix_time(secs: u32) -> SystemTime {
 }
 
 mod buddy;
+mod chat;
 mod error;
 mod feedbag;
 mod icbm;

@@ -10,6 +10,8 @@
 //! [`Hub`]: super::Hub
 
 mod buddy;
+mod chat;
+mod chatnav;
 mod feedbag;
 mod icbm;
 mod locate;
@@ -32,6 +34,10 @@ pub(super) fn dispatch(
     out: &mut Vec<OutSnac>,
 ) -> Flow {
     use SnacBody as B;
+    if !s.service.serves(h.family) {
+        unsupported(s, &h, &body, out);
+        return Flow::Continue;
+    }
     match body {
         // 01: OService.
         B::ClientReady(_) => oservice::client_ready(s, out),
@@ -61,6 +67,13 @@ pub(super) fn dispatch(
         B::Typing(t) => icbm::typing(s, t),
         // 09: PermitDeny.
         B::PdRightsQuery(_) => permitdeny::pd_rights_query(&h, out),
+        // 0D: ChatNav.
+        B::ChatNavRightsQuery => chatnav::chat_nav_rights_query(&h, out),
+        B::ExchangeInfoQuery(q) => chatnav::exchange_info_query(&h, q, out),
+        B::RoomInfoQuery(q) => chatnav::room_info_query(s, &h, q, out),
+        B::CreateRoom(r) => chatnav::create_room(s, &h, r, out),
+        // 0E: Chat.
+        B::RoomMessageToHost(m) => chat::room_message_to_host(s, &h, m, out),
         // 13: Feedbag.
         B::FeedbagRightsQuery(_) => feedbag::feedbag_rights_query(&h, out),
         B::FeedbagQuery => feedbag::feedbag_query(s, &h, out),

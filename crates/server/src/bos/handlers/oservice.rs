@@ -1,66 +1,42 @@
 //! Family 01, OService: versions, rate classes, self info, idle and status.
 
 use super::reply;
+use crate::bos::services::Service;
 use crate::bos::session::{error, Session};
 use crate::bos::OutSnac;
-use crate::oscar::codes::SnacErrorCode;
 use crate::oscar::oservice::{
     IdleTime, SelfInfo, ServiceRedirect, ServiceRequest, SetStatus, VersionList,
 };
 use crate::oscar::{SnacBody, SnacHeader};
 
-/// Answers a 01/04 for one service with its 01/05 (`host[:port]` in 0x0005, the cookie to
-/// present there in 0x0006), or with the error code when the request itself cannot be served
-/// (say, a Chat request naming no known room).
-pub(crate) type ServiceRedirectFn =
-    fn(&Session, &ServiceRequest) -> Result<ServiceRedirect, SnacErrorCode>;
-
-/// Every service `serve` runs beside BOS, reached through 01/04: one line per service,
-/// `(family, the function that builds its 01/05)`. A family not listed here is answered with
-/// 01/01 code 0x05, service unavailable, as Open OSCAR Server answers (docs/protocol.md §5.1).
-/// BOS's own families (01–04, 09, 13) are served on the BOS connection and never redirected.
-pub(crate) const SERVICES: &[(u16, ServiceRedirectFn)] = &[];
-
-/// 01/02: the client is signed on; queues 03/0B for its online buddies, then its offline IMs.
+/// 01/02: the client is signed on. On BOS: 03/0B for its online buddies, then its offline
+/// IMs. On a room connection: it joins (0E/03 everyone, 0E/02; the others get 0E/03).
 pub(super) fn client_ready(s: &Session, out: &mut Vec<OutSnac>) {
-    for body in s.hub.client_ready(s.id) {
+    let bodies = match &s.service {
+        Service::Bos => s.hub.client_ready(s.id),
+        Service::Chat(_) => s.hub.join_room(s.id),
+        Service::ChatNav => Vec::new(),
+    };
+    for body in bodies {
         out.push(OutSnac::new(body, s.hub.server_request_id()));
     }
 }
 
-/// 01/04: a client asks where the service for a family runs; answered from [`SERVICES`].
+/// 01/04: a ChatNav or room connection is wanted; answers 01/05 pointing at this host with a
+/// cookie that says which service (§13.1), or 01/01 (0x05 for services not run).
 pub(super) fn service_request(
     s: &Session,
     h: &SnacHeader,
-    req: ServiceRequest,
+    r: ServiceRequest,
     out: &mut Vec<OutSnac>,
 ) {
-    service_request_in(SERVICES, s, h, &req, out);
-}
-
-/// [`service_request`] against a given table (tests register their own).
-fn service_request_in(
-    services: &[(u16, ServiceRedirectFn)],
-    s: &Session,
-    h: &SnacHeader,
-    req: &ServiceRequest,
-    out: &mut Vec<OutSnac>,
-) {
-    let answer = match services.iter().find(|(family, _)| *family == req.family) {
-        Some((_, redirect)) => redirect(s, req),
-        None => Err(SnacErrorCode::ServiceUnavailable),
-    };
-    match answer {
-        Ok(redirect) => reply(SnacBody::ServiceRedirect(redirect), h, out),
-        Err(code) => {
-            tracing::info!(
-                "{} at {}: 01/04 for family {:#06x} answered with {code}",
-                s.name,
-                s.peer,
-                req.family
-            );
-            out.push(error(h.family, code, h.request_id));
+    match s.hub.issue_service_cookie(s.id, &r) {
+        Ok(cookie) => {
+            let host = s.hub.state().bos_addr.to_string();
+            let redirect = ServiceRedirect::new(r.family, &host, &cookie);
+            reply(SnacBody::ServiceRedirect(redirect), h, out);
         }
+        Err(code) => out.push(error(0x0001, code, h.request_id)),
     }
 }
 
@@ -109,36 +85,26 @@ mod tests {
     use super::*;
     use crate::bos::session::tests::session;
     use crate::oscar::decode_snac_payload;
+    use crate::oscar::codes::SnacErrorCode;
     use crate::oscar::TlvBlock;
     use crate::RateClasses;
 
-    fn redirect_alert(s: &Session, req: &ServiceRequest) -> Result<ServiceRedirect, SnacErrorCode> {
-        if req.tlvs.value(0x0001).is_some() {
-            return Err(SnacErrorCode::BustedPayload);
-        }
-        let tlvs = TlvBlock::new()
-            .with_u16(0x000D, req.family)
-            .with(0x0005, s.name.as_str().as_bytes().to_vec())
-            .with(0x0006, vec![0xC0; 4]);
-        Ok(ServiceRedirect { tlvs })
-    }
-
-    fn answers(table: &[(u16, ServiceRedirectFn)], req: ServiceRequest) -> (u32, SnacBody) {
+    fn answers(req: ServiceRequest) -> (u32, SnacBody) {
         let s = session(RateClasses::aol());
         let mut out = Vec::new();
         let h = SnacHeader::new(0x0001, 0x0004, 77);
-        service_request_in(table, &s, &h, &req, &mut out);
+        service_request(&s, &h, req, &mut out);
         assert_eq!(out.len(), 1);
         let (h, body) = decode_snac_payload(&out[0].encode().unwrap().payload).unwrap();
         (h.request_id, body)
     }
 
     #[test]
-    fn services_not_run_are_unavailable_and_registered_ones_redirect() {
-        // What serve runs today: nothing beside BOS, so ChatNav, Chat, BART and Alert are
-        // all service-unavailable, in family 01 with the request's id.
-        for family in [0x000D, 0x000E, 0x0010, 0x0018, 0x0002, 0x7777] {
-            let (id, body) = answers(SERVICES, ServiceRequest { family, tlvs: TlvBlock::new() });
+    fn services_not_run_are_unavailable_and_chatnav_redirects() {
+        // BART, Alert, a BOS family and nonsense: service unavailable, in family 01 with the
+        // request's id, as Open OSCAR Server answers.
+        for family in [0x0010, 0x0018, 0x0002, 0x7777] {
+            let (id, body) = answers(ServiceRequest { family, tlvs: TlvBlock::new() });
             assert_eq!(id, 77);
             assert!(
                 matches!(&body, SnacBody::Error { family: 1, error }
@@ -146,18 +112,11 @@ mod tests {
                 "{family:#x}: {body:?}"
             );
         }
-        // A registered service answers 01/05 with what its function built, or its error.
-        let table: &[(u16, ServiceRedirectFn)] = &[(0x0018, redirect_alert)];
-        let (id, body) = answers(table, ServiceRequest { family: 0x0018, tlvs: TlvBlock::new() });
+        // ChatNav runs: 01/05 for it, with a cookie, on the request's id.
+        let (id, body) = answers(ServiceRequest::new(0x000D));
         assert_eq!(id, 77);
         let SnacBody::ServiceRedirect(r) = body else { panic!("{body:?}") };
-        assert_eq!((r.family(), r.cookie()), (Some(0x0018), Some(&[0xC0; 4][..])));
-        let bad = ServiceRequest { family: 0x0018, tlvs: TlvBlock::new().with(0x0001, vec![1]) };
-        let (_, body) = answers(table, bad);
-        assert!(matches!(&body, SnacBody::Error { family: 1, error }
-            if error.code == SnacErrorCode::BustedPayload));
-        let (_, body) = answers(table, ServiceRequest { family: 0x000D, tlvs: TlvBlock::new() });
-        assert!(matches!(&body, SnacBody::Error { error, .. }
-            if error.code == SnacErrorCode::ServiceUnavailable));
+        assert_eq!(r.family(), Some(0x000D));
+        assert!(r.cookie().is_some_and(|c| !c.is_empty()));
     }
 }

@@ -20,6 +20,8 @@ use crate::Account;
 pub(super) struct BotJob {
     pub(super) from: ScreenName,
     pub(super) text: String,
+    /// The room (key) it was said in, when it was addressed to the bot in a room.
+    pub(super) room: Option<String>,
 }
 
 impl Hub {
@@ -65,6 +67,12 @@ async fn run_bot(
             continue;
         };
         let Some(reply) = brain.reply(job.from.as_str(), &job.text) else { continue };
+        if let Some(room) = &job.room {
+            tokio::time::sleep(reply.typing_delay).await;
+            let Some(h) = hub.upgrade() else { return };
+            h.bot_say_in_room(&bot, room, &reply.text);
+            continue;
+        }
         let Some(h) = hub.upgrade() else { return };
         let display = h.display(&bot);
         h.bot_deliver(

@@ -93,7 +93,7 @@ impl Hub {
                 None => return Ok(ImOutcome::Delivered),
             };
             if let Some(bot) = w.bots.get(&account.screen_name) {
-                if bot.try_send(BotJob { from: from.clone(), text }).is_err() {
+                if bot.try_send(BotJob { from: from.clone(), text, room: None }).is_err() {
                     return Err(SnacErrorCode::QueueFull);
                 }
             }

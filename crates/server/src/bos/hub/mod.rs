@@ -7,6 +7,7 @@
 //! (the demo bot accounts' tasks).
 
 mod bots;
+mod chat;
 mod feedbag;
 mod icbm;
 mod locate;
@@ -31,6 +32,8 @@ use crate::store::{AccountData, Persister};
 use crate::ServerState;
 use bots::BotJob;
 
+pub(crate) use chat::{chat_rights, exchange_info};
+pub use chat::{MAX_CONCURRENT_ROOMS, MAX_OCCUPANCY, MAX_ROOM_NAME};
 pub use feedbag::FeedbagOp;
 pub use icbm::ImOutcome;
 pub use presence::STATUS_INVISIBLE;
@@ -67,6 +70,8 @@ struct SessionEntry {
     signon_at: u32,
     wants_typing: bool,
     temp_buddies: HashSet<ScreenName>,
+    /// What the connection is for (BOS, ChatNav, a room).
+    service: crate::bos::services::Service,
 }
 
 /// What the server knows about one account beyond its stored data: profile, away, status.
@@ -88,6 +93,8 @@ struct World {
     bots: HashMap<ScreenName, mpsc::Sender<BotJob>>,
     /// BUCP cookies whose login asked for a single session, with when they were issued.
     single_session_cookies: HashMap<Vec<u8>, i64>,
+    /// Chat rooms and the service cookies of 01/05.
+    rooms: chat::Rooms,
 }
 
 /// The BOS world: sessions, per-account state, bots, persistence.
@@ -124,15 +131,18 @@ impl Hub {
         for (name, data) in loaded {
             world.accounts.insert(name, AccountState { data, ..AccountState::default() });
         }
-        Arc::new(Hub {
+        let hub = Hub {
             state,
-            world: Mutex::new(world),
+            world: Mutex::new(World::default()),
             persister,
             next_request_id: AtomicU32::new(1),
             next_session_id: AtomicU64::new(1),
             started_at,
             queue_len,
-        })
+        };
+        hub.open_public_rooms(&mut world);
+        *hub.lock() = world;
+        Arc::new(hub)
     }
 
     /// The shared server state.

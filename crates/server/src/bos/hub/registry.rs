@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, watch};
 use super::presence::departed;
 use super::{now_u32, Disconnect, Hub, Kill, SessionEntry, World};
 use crate::bos::outbound::OutSnac;
+use crate::bos::services::Service;
 use crate::oscar::codes::DisconnectReason;
 use crate::oscar::userinfo::UserInfo;
 use crate::oscar::SnacBody;
@@ -74,6 +75,37 @@ impl Hub {
                 signon_at: now_u32(now),
                 wants_typing: false,
                 temp_buddies: HashSet::new(),
+                service: Service::Bos,
+            },
+        );
+        Registration { id, outbound, kill }
+    }
+
+    /// Adds a ChatNav or room connection of `account` (signed on with a 01/05 cookie). It
+    /// never counts as being online: presence and IMs only know BOS sessions.
+    pub fn register_service(
+        &self,
+        account: &Account,
+        peer: SocketAddr,
+        service: Service,
+    ) -> Registration {
+        let id = self.next_session_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, outbound) = mpsc::channel(self.queue_len);
+        let (kill_tx, kill) = watch::channel(None);
+        let now = self.state.now();
+        let mut w = self.lock();
+        w.sessions.insert(
+            id,
+            SessionEntry {
+                account: account.screen_name.clone(),
+                peer,
+                tx,
+                kill: kill_tx,
+                ready: false,
+                signon_at: now_u32(now),
+                wants_typing: false,
+                temp_buddies: HashSet::new(),
+                service,
             },
         );
         Registration { id, outbound, kill }
@@ -83,6 +115,10 @@ impl Hub {
     pub fn unregister(&self, id: u64) {
         let mut w = self.lock();
         let Some(entry) = w.sessions.remove(&id) else { return };
+        if let Service::Chat(key) = &entry.service {
+            self.leave_room(&mut w, id, &entry.account, key);
+            return;
+        }
         let still_online = w.sessions.values().any(|s| s.ready && s.account == entry.account);
         if entry.ready && !still_online {
             if let Some(st) = w.accounts.get_mut(&entry.account) {
@@ -98,7 +134,23 @@ impl Hub {
     /// How many BOS sessions `name` has (signed on or still signing on).
     pub fn session_count(&self, name: &str) -> usize {
         let name = ScreenName::from_wire(name);
-        self.lock().sessions.values().filter(|s| s.account == name).count()
+        let w = self.lock();
+        w.sessions.values().filter(|s| s.account == name && s.service == Service::Bos).count()
+    }
+
+    /// Drops every room connection of `name` without a word (tests of rejoining); returns how
+    /// many there were.
+    pub fn cut_room_connections(&self, name: &str) -> usize {
+        let name = ScreenName::from_wire(name);
+        let w = self.lock();
+        let mut n = 0;
+        for s in w.sessions.values().filter(|s| s.account == name) {
+            if matches!(s.service, Service::Chat(_)) {
+                s.kill.send_replace(Some(Kill::Abrupt));
+                n += 1;
+            }
+        }
+        n
     }
 
     /// Ends every BOS session of `name`; returns how many there were.

@@ -1,0 +1,156 @@
+//! The tokio task around one [`ServiceConnection`] (ChatNav or a room): it connects to the
+//! 01/05 host, moves frames and time in and out, takes orders from the session's actor and
+//! reports back what happened. No protocol rule lives here.
+
+use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::codec::Framed;
+
+use crate::auth::SecretBytes;
+use crate::oscar::chat::RoomInfo;
+use crate::oscar::FlapCodec;
+
+use super::api::RoomEvent;
+use super::login::connect_service;
+use super::room::{ServiceConnection, ServiceKind};
+
+/// What the actor tells a service task.
+#[derive(Debug)]
+pub(super) enum ServiceCmd {
+    /// ChatNav: find or create a room.
+    Find {
+        /// Exchange.
+        exchange: u16,
+        /// Name.
+        name: String,
+    },
+    /// Room: say something.
+    Send(String),
+    /// Leave (close cleanly).
+    Leave,
+}
+
+/// What a service task tells the actor, tagged with the task's generation.
+#[derive(Debug)]
+pub(super) enum ServiceReport {
+    /// Room events.
+    Events(Vec<RoomEvent>),
+    /// ChatNav found rooms.
+    RoomsFound(Vec<RoomInfo>),
+    /// ChatNav refused a name.
+    NotFound(String, u16),
+    /// The connection is gone; whether the room had been joined.
+    Closed {
+        /// Whether it joined its room (or, for ChatNav, signed on).
+        joined: bool,
+    },
+}
+
+/// One report with where it comes from.
+pub(super) type Report = (u64, String, ServiceReport);
+
+/// Where a service connection goes and what for, from a 01/05 redirect.
+#[derive(Debug)]
+pub(super) struct Target {
+    /// ChatNav or the room.
+    pub(super) kind: ServiceKind,
+    /// The room's key (`""` for ChatNav).
+    pub(super) key: String,
+    /// The room's name as asked for.
+    pub(super) name: String,
+    /// `host[:port]`.
+    pub(super) host: String,
+    /// The cookie to sign on with.
+    pub(super) cookie: SecretBytes,
+}
+
+/// Runs one service connection until it closes or is told to leave.
+pub(super) async fn run(
+    Target { kind, key, name, host, cookie }: Target,
+    generation: u64,
+    mut commands: mpsc::UnboundedReceiver<ServiceCmd>,
+    reports: mpsc::UnboundedSender<Report>,
+) {
+    let report = |r: ServiceReport| {
+        let _ = reports.send((generation, key.clone(), r));
+    };
+    let transport = match connect_service(&host).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::info!("service connection to {host} failed: {:?}", e.reason);
+            report(ServiceReport::Closed { joined: false });
+            return;
+        }
+    };
+    let base = Instant::now();
+    let now = move || u64::try_from(base.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let mut framed = Framed::new(transport, FlapCodec::new());
+    let mut conn = ServiceConnection::new(kind, name, rand::random());
+    conn.connection_started(now(), cookie.expose());
+    let mut leaving = false;
+    loop {
+        let out = conn.take_output();
+        if !out.events.is_empty() {
+            report(ServiceReport::Events(out.events));
+        }
+        if !out.rooms_found.is_empty() {
+            report(ServiceReport::RoomsFound(out.rooms_found));
+        }
+        for (name, code) in out.nav_refused {
+            report(ServiceReport::NotFound(name, code));
+        }
+        let mut written = Ok(());
+        for frame in out.frames {
+            written = framed.feed(frame).await;
+            if written.is_err() {
+                break;
+            }
+        }
+        written = written.and(framed.flush().await);
+        if out.close || written.is_err() {
+            break;
+        }
+        let deadline = conn.next_deadline().map(|ms| base + std::time::Duration::from_millis(ms));
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            frame = framed.next() => {
+                let mut next = Some(frame);
+                while let Some(frame) = next.take() {
+                    match frame {
+                        Some(Ok(f)) => conn.handle_frame(now(), f),
+                        Some(Err(e)) => {
+                            tracing::info!("service connection error: {e}");
+                            report(ServiceReport::Closed { joined: conn.is_joined() });
+                            return;
+                        }
+                        None => {
+                            report(ServiceReport::Closed { joined: conn.is_joined() });
+                            return;
+                        }
+                    }
+                    next = framed.next().now_or_never();
+                }
+            }
+            cmd = commands.recv() => match cmd {
+                Some(ServiceCmd::Find { exchange, name }) => conn.find_room(now(), exchange, &name),
+                Some(ServiceCmd::Send(text)) => {
+                    conn.send(now(), &text);
+                }
+                Some(ServiceCmd::Leave) | None => {
+                    leaving = true;
+                    conn.leave();
+                }
+            },
+            () = sleep => conn.handle_timer(now()),
+        }
+    }
+    if !leaving {
+        report(ServiceReport::Closed { joined: conn.is_joined() });
+    }
+}
