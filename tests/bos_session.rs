@@ -13,8 +13,7 @@ use flapjack::oscar::codes::DisconnectReason as WireReason;
 use flapjack::server::{Disconnect, Server};
 use flapjack::session::{
     self, Availability, Command, Delivery, DisconnectReason, Event, IcqStatus, ImFailure,
-    LoginMethod,
-    NetworkError, SignOnFailure, SignOnStep, TypingState,
+    LoginMethod, NetworkError, SignOnFailure, SignOnStep, TypingState,
 };
 use support::session::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

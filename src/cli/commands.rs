@@ -388,7 +388,8 @@ async fn serve(args: &ServeArgs) -> Result<(), Failure> {
         let read = |path: &std::path::PathBuf| {
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
         };
-        let identity = crate::server::TlsIdentity::from_pem(&read(cert)?, &read(key)?).map_err(Failure::usage)?;
+        let identity = crate::server::TlsIdentity::from_pem(&read(cert)?, &read(key)?)
+            .map_err(Failure::usage)?;
         config.tls_identity = Some(identity);
     }
     let handle = Server::start(config).await.map_err(|e| serve_start_failure(&flags, e))?;

@@ -10,9 +10,9 @@ pub mod api;
 pub mod config;
 pub mod feedbag;
 pub mod login;
-pub mod split;
 pub mod room;
 mod service_task;
+pub mod split;
 pub mod state;
 
 pub use crate::tls::{FirstUse, TlsConfigError, TlsProblem};

@@ -221,7 +221,11 @@ impl ChatText {
     pub fn from_text(text: &str) -> Self {
         let t = ImText::from_text(text);
         let charset = if t.charset == CHARSET_UCS2 { "unicode-2-0" } else { "us-ascii" };
-        ChatText { data: t.data.to_vec(), charset: Some(charset.into()), language: Some("en".into()) }
+        ChatText {
+            data: t.data.to_vec(),
+            charset: Some(charset.into()),
+            language: Some("en".into()),
+        }
     }
 
     /// The decoded text: UTF-16BE for `unicode-2-0`, Latin-1 for ISO 8859-1, otherwise UTF-8

@@ -117,7 +117,7 @@ impl NavInfo {
 
     /// The exchanges described, each decoded on its own.
     pub fn exchanges(&self) -> impl Iterator<Item = Result<ExchangeInfo, WireError>> + '_ {
-        self.tlvs.get_all(tlv::EXCHANGE_INFO).map(|t| ExchangeInfo::decode(&t.value))
+        self.tlvs.get_all(tlv::EXCHANGE_INFO).map(|t| ExchangeInfo::decode(t.value))
     }
 
     /// The rooms described, each decoded on its own.

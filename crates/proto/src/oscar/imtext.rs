@@ -135,7 +135,10 @@ impl ImMessage {
     /// line ends (§10), no markup.
     pub fn plain(text: &str) -> Self {
         let crlf = text.replace("\r\n", "\n").replace('\n', "\r\n");
-        ImMessage { features: Bytes::from_static(&ICQ_FEATURES), texts: vec![ImText::from_text(&crlf)] }
+        ImMessage {
+            features: Bytes::from_static(&ICQ_FEATURES),
+            texts: vec![ImText::from_text(&crlf)],
+        }
     }
 
     /// The whole message text (all fragments concatenated).

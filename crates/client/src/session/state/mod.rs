@@ -404,10 +404,16 @@ impl SessionState {
         }
         let keepalive = self.last_send.saturating_add(KEEPALIVE_MS);
         let whereabouts = self.whereabouts_deadline();
-        [Some(keepalive), self.queue_deadline, self.signon_deadline, whereabouts, self.idle_deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            Some(keepalive),
+            self.queue_deadline,
+            self.signon_deadline,
+            whereabouts,
+            self.idle_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn emit(&mut self, event: Event) {

@@ -1316,7 +1316,6 @@ fn an_im_that_never_left_fails_as_not_sent_not_as_maybe_delivered() {
     assert_eq!(s.take_output().events, [Event::ImFailed { id: 1, reason: ImFailure::NotSent }]);
 }
 
-
 /// The one 04/06 an output carries.
 fn the_im(out: &Output) -> SendIm {
     let ims: Vec<SendIm> = snacs(out)

@@ -84,8 +84,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::bos::session::tests::session;
-    use crate::oscar::decode_snac_payload;
     use crate::oscar::codes::SnacErrorCode;
+    use crate::oscar::decode_snac_payload;
     use crate::oscar::TlvBlock;
     use crate::RateClasses;
 
