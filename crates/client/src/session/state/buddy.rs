@@ -82,3 +82,23 @@ impl SessionState {
         }));
     }
 }
+
+impl SessionState {
+    /// Watches the presence of someone not on the buddy list (03/0F temporary buddy), so a
+    /// chat with them shows whether they are online; arrivals and departures then come as for
+    /// buddies (03/0B, 03/0C). Buddies and names already watched are left alone.
+    pub(super) fn watch_presence(&mut self, name: &ScreenName) {
+        if name == &self.own
+            || self.feedbag.contains(name)
+            || self.temp_buddies.contains(name)
+            || self.temp_buddies.len() >= MAX_TEMP_BUDDIES
+        {
+            return;
+        }
+        self.temp_buddies.push(name.clone());
+        if self.connected {
+            let body = TempBuddies { names: vec![name.as_str().to_string()] };
+            self.enqueue(SnacBody::AddTempBuddies(body), Tag::Plain);
+        }
+    }
+}

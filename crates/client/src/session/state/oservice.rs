@@ -95,3 +95,22 @@ impl SessionState {
         tracing::info!("ignoring a migration nobody asked for");
     }
 }
+
+impl SessionState {
+    /// When idle time is due to be reported: signed on, not yet reported, and configured.
+    pub(super) fn idle_deadline(&self) -> Option<u64> {
+        let after = self.idle_after?;
+        (self.signed_on && !self.idle_reported).then(|| self.last_activity.saturating_add(after))
+    }
+
+    /// The user did something: no longer idle (01/11 with 0 if the server was told we were).
+    pub(super) fn activity(&mut self, now: u64) {
+        self.last_activity = now;
+        if self.idle_reported {
+            self.idle_reported = false;
+            if self.connected {
+                self.enqueue(SnacBody::IdleTime(IdleTime { seconds: 0 }), Tag::Plain);
+            }
+        }
+    }
+}
