@@ -289,8 +289,12 @@ async fn no_control_character_from_a_room_reaches_the_terminal_or_listen() {
     let attacks = hostile::attacks::room_script();
     let run = flapjack_testkit::hostile::play_room(&attacks);
     checks::check_room_run(&attacks, &run);
-    let mut events: Vec<Event> =
-        run.signon.into_iter().chain(run.per_attack.into_iter().flatten()).map(Event::Room).collect();
+    let mut events: Vec<Event> = run
+        .signon
+        .into_iter()
+        .chain(run.per_attack.into_iter().flatten())
+        .map(Event::Room)
+        .collect();
     let now = Instant::now();
     let mut app = tui_common::app();
     app.resize(120, 40);

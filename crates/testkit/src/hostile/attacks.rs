@@ -307,8 +307,11 @@ pub fn script(decoy: SocketAddr) -> Vec<Attack> {
 
 /// A 0E/06 relayed from `from` whose text is `data` labelled with `charset`.
 pub fn room_message(from: &str, cookie: u8, charset: &str, data: &[u8]) -> Vec<u8> {
-    let text =
-        ChatText { data: data.to_vec(), charset: Some(charset.into()), language: Some("en".into()) };
+    let text = ChatText {
+        data: data.to_vec(),
+        charset: Some(charset.into()),
+        language: Some("en".into()),
+    };
     let said = ChatMessage::to_room([0xE0, cookie, 0, 0, 0, 0, 0, 0], &text, false)
         .and_then(|m| ChatMessage::relay(&m, &UserInfo::new(from)));
     match said {
@@ -420,8 +423,7 @@ pub fn room_script() -> Vec<Attack> {
     let mut found = RoomInfo::create(4, "Trap");
     found.room = RoomRef { exchange: 4, cookie: "4-0-Trap".into(), instance: 0 };
     let nav = NavInfo {
-        tlvs: TlvBlock::new()
-            .with(chatnav::tlv::ROOM_INFO, found.to_bytes().expect("room info")),
+        tlvs: TlvBlock::new().with(chatnav::tlv::ROOM_INFO, found.to_bytes().expect("room info")),
     };
     v.push(Attack::snac(
         "unrequested 0D/09 room info on a room connection",
@@ -433,10 +435,7 @@ pub fn room_script() -> Vec<Attack> {
         .with(0x0005, "127.0.0.1:9")
         .with(0x0006, &b"room-redirect-cookie"[..]);
     tlvs.write_rest(&mut b).expect("tlvs");
-    v.push(Attack::snac(
-        "unrequested 01/05 redirect on a room connection",
-        raw_snac(1, 5, 1, &b),
-    ));
+    v.push(Attack::snac("unrequested 01/05 redirect on a room connection", raw_snac(1, 5, 1, &b)));
 
     // --- terminal controls in every field of a room a peer controls ---
     v.push(Attack::snac("controls in a joining occupant's name", occupants(&[EVIL_NAME], false)));

@@ -17,12 +17,12 @@ use flapjack_proto::oscar::icbm::IncomingIm;
 use flapjack_proto::oscar::imtext::{ImText, CHARSET_ASCII};
 use flapjack_proto::oscar::locate::{self, UserInfoReply};
 use flapjack_proto::oscar::oservice::FamilyList;
+use flapjack_proto::oscar::rate::aol_rate_params;
 use flapjack_proto::oscar::userinfo::{self, UserInfo};
 use flapjack_proto::oscar::{
     decode_snac_payload, encode_snac, Channel, Flap, FlapCodec, Hello, ImMessage, OutFlap,
     SnacBody, TlvBlock,
 };
-use flapjack_proto::oscar::rate::aol_rate_params;
 use flapjack_proto::screenname::ScreenName;
 use tokio_util::codec::Decoder as _;
 
