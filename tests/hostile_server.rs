@@ -279,3 +279,45 @@ async fn listen_output_escapes_every_control_character() {
     }
     assert!(escaped_controls >= 5, "the script must put controls in listen output");
 }
+
+/// The room script's events (played at the room connection's core: the hostile server drives
+/// only the main connection) through the TUI and `--listen`. Neither shows rooms yet; this
+/// holds whatever shows them to the same rule as IMs: nothing a room peer controls (names,
+/// messages, the room's name) reaches the terminal or a consumer raw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_control_character_from_a_room_reaches_the_terminal_or_listen() {
+    let attacks = hostile::attacks::room_script();
+    let run = flapjack_testkit::hostile::play_room(&attacks);
+    checks::check_room_run(&attacks, &run);
+    let mut events: Vec<Event> = run
+        .signon
+        .into_iter()
+        .chain(run.per_attack.into_iter().flatten())
+        .map(Event::Room)
+        .collect();
+    let now = Instant::now();
+    let mut app = tui_common::app();
+    app.resize(120, 40);
+    feed(&mut app, events.clone(), now);
+    for (w, h) in [(120, 40), (40, 12), (200, 50), (1, 1)] {
+        app.resize(w, h);
+        render(&app);
+    }
+
+    events.push(Event::Disconnected(DisconnectReason::SignedOff));
+    let (command_tx, _command_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (event_tx, event_rx) = tokio::sync::mpsc::unbounded_channel();
+    for e in events {
+        event_tx.send(e).expect("queue event");
+    }
+    drop(event_tx);
+    let handle = SessionHandle { commands: command_tx, events: event_rx };
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let end = headless::listen(handle, &mut out, &mut err, std::future::pending()).await;
+    assert_eq!(end, Some(DisconnectReason::SignedOff));
+    for stream in [&out, &err] {
+        let text = String::from_utf8(stream.clone()).expect("UTF-8 output");
+        let bad: Vec<char> = text.chars().filter(|&c| c != '\n' && is_dangerous(c)).collect();
+        assert!(bad.is_empty(), "raw control characters {bad:?} in {text}");
+    }
+}

@@ -231,6 +231,20 @@ fn the_session_survives_every_hostile_attack_in_memory() {
     checks::check_unrequested_replies_ignored(&p.events);
     checks::check_requests(&p.server.record);
     checks::check_payloads_delivered(&p.events, |t| marker_index(t).is_some());
+    // The unrequested redirects to a room and to ChatNav opened nothing.
+    assert!(p.services.is_empty(), "service connections ordered: {:?}", p.services);
+    assert!(!p.events.iter().any(|e| matches!(e, Event::Room(_))), "room events");
+}
+
+#[test]
+fn a_room_connection_survives_every_hostile_room_attack() {
+    use flapjack_testkit::hostile::{attacks, checks, play_room};
+
+    // The hostile server drives the main connection only: room attacks go to the room
+    // connection's sans-IO core, through the client's FLAP codec.
+    let attacks = attacks::room_script();
+    let run = play_room(&attacks);
+    checks::check_room_run(&attacks, &run);
 }
 
 #[test]

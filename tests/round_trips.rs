@@ -2,7 +2,9 @@
 //! proxies on every hop rather than timed: cold by HTTP and by BUCP 3, warm with a stored token
 //! 2, the floor the protocol allows (two request/reply exchanges before BOS, or one with a
 //! token, then the whole BOS sign-on and the IM in one flight). Open OSCAR Server's web API
-//! costs one exchange more (`startSession`), 4 cold. Fails if the client needs more.
+//! costs one exchange more (`startSession`), 4 cold. Joining a room whose reference is known
+//! costs one round trip after the 01/05 (the room connection's sign-on is pipelined).
+//! Fails if the client needs more.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod support;
@@ -10,7 +12,9 @@ mod support;
 use std::time::Duration;
 
 use flapjack::headless::SendOutcome;
-use support::signon_rig::{Rig, SignOn};
+use flapjack::session::{Command, Event, RoomEvent};
+use support::session::expect;
+use support::signon_rig::{Rig, SignOn, SENDER};
 
 /// Long enough that scheduling noise cannot reorder a send and an unrelated arrival.
 const DELAY: Duration = Duration::from_millis(100);
@@ -41,4 +45,40 @@ async fn send_through_the_oos_web_api_needs_four_round_trips() {
     // The three HTTP exchanges share one connection: no handshake is paid twice.
     let run = rig.run(SignOn::ColdOos).await;
     assert_eq!(run.http.connections, 1, "{run:#?}");
+}
+
+fn joined(e: &Event) -> bool {
+    matches!(e, Event::Room(RoomEvent::Joined { .. }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joining_a_known_room_costs_one_round_trip_after_the_redirect() {
+    let rig = Rig::start(DELAY).await;
+    rig.net.reset();
+    let mut h = rig.spawn(SignOn::ColdBucp);
+    expect(&mut h, "signed on", |e| matches!(e, Event::BuddyList(_))).await;
+    // By name: ChatNav is asked for, signed on, asked for the room, then the room is joined.
+    let before = rig.net.client_level();
+    h.commands.send(Command::JoinRoom { name: "Pancake Talk".into() }).unwrap();
+    expect(&mut h, "joined by name", joined).await;
+    let by_name = rig.net.arrivals(0x0E, 0x03)[0].level - before;
+    eprintln!("joining by name: {} round trips ({by_name} levels)", by_name.div_ceil(2));
+
+    // The server drops the room connection; the client knows the room's reference now, so it
+    // rejoins with one 01/04 and, after the 01/05, one round trip on the new connection.
+    assert_eq!(rig.server.hub().cut_room_connections(SENDER), 1);
+    expect(&mut h, "joined again", joined).await;
+    let redirect = *rig.net.arrivals(0x01, 0x05).last().expect("a 01/05 for the rejoin");
+    let occupants = rig.net.arrivals(0x0E, 0x03);
+    let rejoined = occupants.iter().find(|a| a.level > redirect.level).expect("the rejoin's 0E/03");
+    let info = rig.net.arrivals(0x0E, 0x02);
+    let info = info.iter().find(|a| a.level > redirect.level).expect("the rejoin's 0E/02");
+    let levels = (rejoined.level - redirect.level, info.level - redirect.level);
+    eprintln!(
+        "joining a known room: {} round trip after the 01/05 ({levels:?} levels), {:?} wall",
+        levels.0.div_ceil(2),
+        rejoined.at - redirect.at
+    );
+    assert_eq!(levels, (2, 2), "occupants and room info one round trip after the 01/05");
+    h.commands.send(Command::SignOff).unwrap();
 }

@@ -82,6 +82,7 @@ struct Ledger {
     to_server_max: u32,
     hops: HashMap<&'static str, HopStats>,
     first_snac: HashMap<(u16, u16), Arrival>,
+    every_snac: HashMap<(u16, u16), Vec<Arrival>>,
 }
 
 /// A set of delaying hops sharing one causal ledger (one client, one server).
@@ -168,6 +169,11 @@ impl DelayNet {
         self.ledger().first_snac.get(&(family, subtype)).copied()
     }
 
+    /// Every time SNAC `family`/`subtype` reached the client on a FLAP hop, in order.
+    pub fn arrivals(&self, family: u16, subtype: u16) -> Vec<Arrival> {
+        self.ledger().every_snac.get(&(family, subtype)).cloned().unwrap_or_default()
+    }
+
     /// Forgets every count, for the next run through the same hops; connections still open
     /// from earlier runs go on forwarding but no longer count.
     pub fn reset(&self) {
@@ -176,6 +182,7 @@ impl DelayNet {
         ledger.to_client_max = 0;
         ledger.to_server_max = 0;
         ledger.first_snac.clear();
+        ledger.every_snac.clear();
         for stats in ledger.hops.values_mut() {
             *stats = HopStats::default();
         }
@@ -361,7 +368,9 @@ async fn deliver(
                 }
                 let p = &flap.payload;
                 let id = (u16::from_be_bytes([p[0], p[1]]), u16::from_be_bytes([p[2], p[3]]));
-                ledger.first_snac.entry(id).or_insert(Arrival { level: held.level, at });
+                let arrival = Arrival { level: held.level, at };
+                ledger.first_snac.entry(id).or_insert(arrival);
+                ledger.every_snac.entry(id).or_default().push(arrival);
             }
         }
     }

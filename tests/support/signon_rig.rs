@@ -10,7 +10,7 @@ use flapjack::credentials::MemoryStore;
 use flapjack::headless::{self, SendOutcome, SendReport};
 use flapjack::screenname::ScreenName;
 use flapjack::server::{Accounts, Server, ServerConfig, ServerHandle};
-use flapjack::session::{self, LoginMethod, ReconnectPolicy, SessionConfig};
+use flapjack::session::{self, LoginMethod, ReconnectPolicy, SessionConfig, SessionHandle};
 
 use super::delay_proxy::{Arrival, DelayNet, HopStats, Protocol, Running};
 
@@ -172,6 +172,12 @@ impl Rig {
                 config
             }
         }
+    }
+
+    /// Starts a session for [`SENDER`] signing on `how` through the hops (for tests that do
+    /// more than `--send`, such as joining rooms).
+    pub fn spawn(&self, how: SignOn) -> SessionHandle {
+        session::spawn(self.config(how, None))
     }
 
     /// Runs `--send` once, signing on `how`, and reports what the hops saw.

@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use flapjack_client::session::state::SessionState;
+use flapjack_client::session::state::{ServiceOrder, SessionState};
 use flapjack_client::session::{Command, Event};
 use flapjack_proto::oscar::{Channel, Flap, FlapCodec, Hello, OutFlap, SignOff};
 use flapjack_proto::screenname::ScreenName;
@@ -247,6 +247,9 @@ pub struct Pair<S: BosEnd = EmbeddedBos> {
     pub events: Vec<Event>,
     /// Every frame delivered, both ways, in order.
     pub log: Vec<Wire>,
+    /// Every order the client gave about service connections (ChatNav, rooms), in order: the
+    /// pair opens none of them, a test reads what the actor would have done.
+    pub services: Vec<ServiceOrder>,
     /// Why each connection the client lost was lost (framing errors, server closes, cuts).
     pub losses: Vec<String>,
     /// Cut the connection right after the server reads the first frame this matches (then
@@ -289,6 +292,7 @@ impl<S: BosEnd> Pair<S> {
             server,
             events: Vec::new(),
             log: Vec::new(),
+            services: Vec::new(),
             losses: Vec::new(),
             cut_when_server_reads: None,
             client_codec: FlapCodec::with_initial_sequence(0),
@@ -485,6 +489,7 @@ impl<S: BosEnd> Pair<S> {
     fn drain_client(&mut self) {
         let out = self.client.take_output();
         self.events.extend(out.events);
+        self.services.extend(out.services);
         if self.connected {
             let mut bytes = BytesMut::new();
             for frame in out.frames {

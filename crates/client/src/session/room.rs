@@ -303,7 +303,8 @@ impl ServiceConnection {
                     self.rates.apply_change(&change, now);
                 }
             }
-            B::NavInfo(nav) => self.nav_info(request_id, &nav),
+            // Only ChatNav finds rooms; a room connection never asked it to.
+            B::NavInfo(nav) if self.kind == ServiceKind::ChatNav => self.nav_info(request_id, &nav),
             B::UsersJoined(o) => self.users_joined(&o),
             B::UsersLeft(o) => self.users_left(&o),
             B::RoomInfoUpdate(info) => {

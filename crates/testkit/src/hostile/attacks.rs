@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 
 use bytes::{BufMut, BytesMut};
+use flapjack_proto::oscar::chat::{self, ChatMessage, ChatText, Occupants, RoomInfo, RoomRef};
+use flapjack_proto::oscar::chatnav::{self, NavInfo};
 use flapjack_proto::oscar::feedbag::{FeedbagItem, FeedbagReply, FeedbagStatus};
 use flapjack_proto::oscar::icbm::{
     HostAck, IcqMessage, IncomingIm, MissedCall, MissedCalls, Typing, CHANNEL_ICQ,
@@ -155,6 +157,23 @@ pub fn script(decoy: SocketAddr) -> Vec<Attack> {
         .with(0x0006, &b"redirect-cookie"[..]);
     tlvs.write_rest(&mut b).expect("tlvs");
     v.push(Attack::snac("unrequested 01/05 service redirect", raw_snac(1, 5, 3, &b)));
+    // §13: a room or ChatNav connection is opened only for a 01/04 the client sent.
+    let room = RoomRef { exchange: 4, cookie: "4-0-Trap".into(), instance: 0 };
+    let mut b = BytesMut::new();
+    let tlvs = TlvBlock::new()
+        .with_u16(0x000D, chat::FAMILY)
+        .with(0x0005, decoy.clone())
+        .with(0x0006, &b"chat-redirect-cookie"[..])
+        .with(0x0001, room.to_bytes().expect("room reference"));
+    tlvs.write_rest(&mut b).expect("tlvs");
+    v.push(Attack::snac("unrequested 01/05 redirect to a chat room", raw_snac(1, 5, 4, &b)));
+    let mut b = BytesMut::new();
+    let tlvs = TlvBlock::new()
+        .with_u16(0x000D, chatnav::FAMILY)
+        .with(0x0005, decoy.clone())
+        .with(0x0006, &b"chatnav-redirect-cookie"[..]);
+    tlvs.write_rest(&mut b).expect("tlvs");
+    v.push(Attack::snac("unrequested 01/05 redirect to ChatNav", raw_snac(1, 5, SERVER_ID, &b)));
     let migrate = Migrate {
         families: vec![],
         tlvs: TlvBlock::new().with(0x0005, decoy).with(0x0006, &b"migrate-cookie"[..]),
@@ -283,5 +302,153 @@ pub fn script(decoy: SocketAddr) -> Vec<Attack> {
         snac(&SnacBody::Warning(warning), SERVER_ID),
     ));
 
+    v
+}
+
+/// A 0E/06 relayed from `from` whose text is `data` labelled with `charset`.
+pub fn room_message(from: &str, cookie: u8, charset: &str, data: &[u8]) -> Vec<u8> {
+    let text = ChatText {
+        data: data.to_vec(),
+        charset: Some(charset.into()),
+        language: Some("en".into()),
+    };
+    let said = ChatMessage::to_room([0xE0, cookie, 0, 0, 0, 0, 0, 0], &text, false)
+        .and_then(|m| ChatMessage::relay(&m, &UserInfo::new(from)));
+    match said {
+        Ok(m) => snac(&SnacBody::RoomMessage(m), SERVER_ID),
+        Err(e) => {
+            tracing::error!("hostile script: cannot build a room message: {e}");
+            Vec::new()
+        }
+    }
+}
+
+/// A 0E/03 (or 0E/04 with `left`) naming `names`.
+fn occupants(names: &[&str], left: bool) -> Vec<u8> {
+    let o = Occupants { users: names.iter().map(|n| UserInfo::new(*n)).collect() };
+    snac(&if left { SnacBody::UsersLeft(o) } else { SnacBody::UsersJoined(o) }, SERVER_ID)
+}
+
+/// The cookie and channel that start every 0E/06.
+fn room_prefix(cookie: u8) -> BytesMut {
+    let mut b = BytesMut::new();
+    b.put_slice(&[0xD0, cookie, 0, 0, 0, 0, 0, 0]);
+    b.put_u16(chat::CHANNEL_ROOM);
+    b
+}
+
+/// How many distinct people join in the flood attack.
+pub const JOIN_FLOOD: usize = 10_000;
+
+/// The name of the `i`th person in the join flood.
+pub fn flood_name(i: usize) -> String {
+    format!("flood{i:05}")
+}
+
+/// The attacks a hostile server plays on a room connection once the room is joined (the
+/// room's first 0E/03 named [`FRIEND`] and us). Every one must be survived on the same
+/// connection; markers are 0E/06 messages from [`FRIEND`] (see [`super::play_room`]).
+pub fn room_script() -> Vec<Attack> {
+    let mut v = Vec::new();
+
+    // --- malformed 0E/06 ---
+    v.push(Attack::snac("0E/06 cut inside its cookie", raw_snac(0x0E, 6, SERVER_ID, &[1, 2, 3])));
+    let mut b = room_prefix(1);
+    b.put_slice(&[0, 5, 0, 0x40, b'x']);
+    v.push(Attack::snac("0E/06 TLV length past the end", raw_snac(0x0E, 6, SERVER_ID, &b)));
+    let mut b = room_prefix(2);
+    b.put_slice(&[0, 3, 0, 4, 0xF0, b'a', b'b', b'c']);
+    let info = ChatText::from_text("no sender").to_bytes().expect("message info");
+    b.put_u16(chat::tlv::MESSAGE_INFO);
+    b.put_u16(info.len() as u16);
+    b.put_slice(&info);
+    v.push(Attack::snac(
+        "0E/06 sender's name length past its TLV",
+        raw_snac(0x0E, 6, SERVER_ID, &b),
+    ));
+    let mut b = room_prefix(3);
+    let mut sender = BytesMut::new();
+    UserInfo::new(FRIEND).write(&mut sender).expect("user block");
+    b.put_u16(chat::tlv::SENDER);
+    b.put_u16(sender.len() as u16);
+    b.put_slice(&sender);
+    b.put_slice(&[0, 5, 0, 6, 0, 1, 0, 0x30, b'h', b'i']);
+    v.push(Attack::snac(
+        "0E/06 text TLV length past its message info",
+        raw_snac(0x0E, 6, SERVER_ID, &b),
+    ));
+    v.push(Attack::snac(
+        "0E/06 UCS-2 with an odd byte count",
+        room_message(FRIEND, 4, "unicode-2-0", &[0, b'o', 0, b'd', 0, b'd', 0, b' ', 0, b'A', 0]),
+    ));
+    v.push(Attack::snac(
+        "0E/06 invalid UTF-8 labelled us-ascii",
+        room_message(FRIEND, 5, "us-ascii", b"bad \xff\xc0\x80 utf8"),
+    ));
+
+    // --- occupant lists and room info larger than their data ---
+    let mut b = BytesMut::new();
+    UserInfo::new("mallory").write(&mut b).expect("user block");
+    b.put_slice(b"\x03eve\x00\x00\x00\x09\x00\x01");
+    v.push(Attack::snac(
+        "0E/03 occupant list larger than its data",
+        raw_snac(0x0E, 3, SERVER_ID, &b),
+    ));
+    let mut b = BytesMut::new();
+    UserInfo::new(FRIEND).write(&mut b).expect("user block");
+    b.put_slice(b"\x05trent\x00\x00\x00\x30");
+    v.push(Attack::snac(
+        "0E/04 occupant list larger than its data",
+        raw_snac(0x0E, 4, SERVER_ID, &b),
+    ));
+    let room = RoomRef { exchange: 4, cookie: "4-0-Renamed".into(), instance: 0 };
+    let mut b = BytesMut::from(room.to_bytes().expect("room reference").as_slice());
+    b.put_u8(2);
+    b.put_u16(50);
+    b.put_slice(&[0, 0xD3, 0, 7, b'R', b'e', b'n']);
+    v.push(Attack::snac(
+        "0E/02 room info TLV count larger than its data",
+        raw_snac(0x0E, 2, SERVER_ID, &b),
+    ));
+
+    // --- a flood of joins: one 0E/03 each, then every name again in big 0E/03s ---
+    let names: Vec<String> = (0..JOIN_FLOOD).map(flood_name).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let flood: Vec<u8> = names.iter().flat_map(|n| occupants(&[n], false)).collect();
+    v.push(Attack::snac("a flood of 10,000 joins", flood));
+    let again: Vec<u8> = names.chunks(1_000).flat_map(|c| occupants(c, false)).collect();
+    v.push(Attack::snac("the same 10,000 joins again, 1,000 a SNAC", again));
+
+    // --- what a room connection never asked for ---
+    let mut found = RoomInfo::create(4, "Trap");
+    found.room = RoomRef { exchange: 4, cookie: "4-0-Trap".into(), instance: 0 };
+    let nav = NavInfo {
+        tlvs: TlvBlock::new().with(chatnav::tlv::ROOM_INFO, found.to_bytes().expect("room info")),
+    };
+    v.push(Attack::snac(
+        "unrequested 0D/09 room info on a room connection",
+        snac(&SnacBody::NavInfo(nav), 0x0000_0001),
+    ));
+    let mut b = BytesMut::new();
+    let tlvs = TlvBlock::new()
+        .with_u16(0x000D, chat::FAMILY)
+        .with(0x0005, "127.0.0.1:9")
+        .with(0x0006, &b"room-redirect-cookie"[..]);
+    tlvs.write_rest(&mut b).expect("tlvs");
+    v.push(Attack::snac("unrequested 01/05 redirect on a room connection", raw_snac(1, 5, 1, &b)));
+
+    // --- terminal controls in every field of a room a peer controls ---
+    v.push(Attack::snac("controls in a joining occupant's name", occupants(&[EVIL_NAME], false)));
+    let html = format!("<b>room</b> {NASTY} {NASTY_ENTITIES}");
+    v.push(Attack::snac(
+        "controls in a room message and its sender's name",
+        room_message(EVIL_NAME, 6, "us-ascii", html.as_bytes()),
+    ));
+    let mut renamed = RoomInfo::create(4, &format!("Room {NASTY}"));
+    renamed.room = RoomRef { exchange: 4, cookie: "4-0-Evil".into(), instance: 0 };
+    v.push(Attack::snac(
+        "controls in the room's name (0E/02)",
+        snac(&SnacBody::RoomInfoUpdate(renamed), SERVER_ID),
+    ));
     v
 }

@@ -2,9 +2,11 @@
 //! (`tests/hostile_server.rs`) and the in-memory one (`tests/pair.rs`), so both hold the
 //! session to the same rules.
 
-use flapjack_client::session::Event;
+use flapjack_client::session::{Event, RoomEvent};
+use flapjack_proto::screenname::ScreenName;
 
-use super::{Attack, Level, Record, EVIL_NAME, FRIEND};
+use super::attacks::{flood_name, JOIN_FLOOD};
+use super::{Attack, Level, Record, RoomRun, EVIL_NAME, FRIEND, OWN};
 
 /// Checks that every marker IM arrived exactly once and in order, that each SNAC-level attack
 /// was survived on the same connection and each framing-level one cost exactly one reconnect.
@@ -99,4 +101,73 @@ pub fn check_payloads_delivered(events: &[Event], is_marker: impl Fn(&str) -> bo
         Event::Presence(p) if p.name.as_str() == FRIEND
             && p.away_message.as_deref().is_some_and(|a| a.starts_with("away "))
     )));
+}
+
+/// Checks a run of the room script ([`super::play_room`]): the room was joined, every marker
+/// arrived exactly once and in order on the one connection, nothing made the connection close
+/// or ask for anything, malformed SNACs were skipped whole (no half-read occupant list changed
+/// who is in the room), the join flood was counted once per person, and the messages that
+/// were attacks themselves arrived with replacement characters rather than being lost.
+pub fn check_room_run(attacks: &[Attack], run: &RoomRun) {
+    let own = |names: &[ScreenName]| -> Vec<String> {
+        names.iter().map(|n| n.as_str().to_string()).collect()
+    };
+    match run.signon.as_slice() {
+        [RoomEvent::Joined { occupants, .. }] => {
+            assert_eq!(own(occupants), Vec::<String>::from([FRIEND.into(), OWN.into()]))
+        }
+        other => panic!("the room was not joined: {other:?}"),
+    }
+    assert_eq!(run.markers, (0..attacks.len()).collect::<Vec<_>>(), "room markers received");
+    assert!(run.codec_errors.is_empty(), "framing errors: {:?}", run.codec_errors);
+    assert!(!run.closed, "the room connection gave up");
+    assert_eq!((run.rooms_found, run.nav_refused), (0, 0), "ChatNav answers on a room connection");
+    let sent: Vec<(u16, u16)> = run
+        .frames_after_signon
+        .iter()
+        .filter(|f| f.channel == flapjack_proto::oscar::Channel::Data)
+        .filter_map(|f| flapjack_proto::oscar::decode_snac_payload(&f.payload).ok())
+        .map(|(h, _)| (h.family, h.subtype))
+        .collect();
+    assert_eq!(sent, [(1, 8)], "only the rate ack the 01/07 asked for");
+
+    let mut messages = Vec::new();
+    for (attack, events) in attacks.iter().zip(&run.per_attack) {
+        let joined: usize = events
+            .iter()
+            .map(|e| match e {
+                RoomEvent::OccupantsJoined { names, .. } => names.len(),
+                _ => 0,
+            })
+            .sum();
+        match attack.name {
+            "a flood of 10,000 joins" => {
+                assert_eq!(joined, JOIN_FLOOD, "{}", attack.name);
+                assert_eq!(events.len(), JOIN_FLOOD, "{}: one event per join", attack.name);
+            }
+            "controls in a joining occupant's name" => assert_eq!(joined, 1, "{}", attack.name),
+            _ => assert_eq!(joined, 0, "{}: {events:?}", attack.name),
+        }
+        for e in events {
+            match e {
+                RoomEvent::Message { from, text, .. } => messages.push((from.clone(), text)),
+                RoomEvent::OccupantsJoined { .. } => {}
+                other => panic!("{}: unexpected {other:?}", attack.name),
+            }
+        }
+    }
+    let texts: Vec<&str> = messages.iter().map(|m| m.1.as_str()).collect();
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    assert_eq!(texts[0], "odd A\u{FFFD}");
+    assert!(texts[1].starts_with("bad \u{FFFD}"), "{texts:?}");
+    assert!(texts[2].starts_with("room clear"), "{texts:?}");
+    assert_eq!(messages[2].0.as_str(), EVIL_NAME);
+
+    // Nobody from a malformed list joined or left: us, FRIEND, the flood, the evil name.
+    assert_eq!(run.occupants.len(), 2 + JOIN_FLOOD + 1);
+    assert_eq!(own(&run.occupants[..2]), Vec::<String>::from([FRIEND.into(), OWN.into()]));
+    assert_eq!(run.occupants[2].as_str(), flood_name(0));
+    assert_eq!(run.occupants[JOIN_FLOOD + 1].as_str(), flood_name(JOIN_FLOOD - 1));
+    assert_eq!(run.occupants[JOIN_FLOOD + 2].as_str(), EVIL_NAME);
+    assert!(run.room_name.starts_with("Room clear"), "the last 0E/02 renamed the room");
 }

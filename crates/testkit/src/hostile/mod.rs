@@ -10,14 +10,21 @@
 //! real socket (`tests/support/hostile`) and in memory behind [`crate::Pair`].
 
 use bytes::{BufMut, BytesMut};
+use flapjack_client::session::room::{ServiceConnection, ServiceKind};
+use flapjack_client::session::RoomEvent;
+use flapjack_proto::oscar::chat::{Occupants, RoomRef};
 use flapjack_proto::oscar::icbm::IncomingIm;
 use flapjack_proto::oscar::imtext::{ImText, CHARSET_ASCII};
 use flapjack_proto::oscar::locate::{self, UserInfoReply};
 use flapjack_proto::oscar::oservice::FamilyList;
+use flapjack_proto::oscar::rate::aol_rate_params;
 use flapjack_proto::oscar::userinfo::{self, UserInfo};
 use flapjack_proto::oscar::{
-    decode_snac_payload, encode_snac, Channel, Flap, Hello, ImMessage, SnacBody, TlvBlock,
+    decode_snac_payload, encode_snac, Channel, Flap, FlapCodec, Hello, ImMessage, OutFlap,
+    SnacBody, TlvBlock,
 };
+use flapjack_proto::screenname::ScreenName;
+use tokio_util::codec::Decoder as _;
 
 pub mod attacks;
 pub mod checks;
@@ -261,4 +268,108 @@ pub fn text_tlv(charset: u16, data: &[u8]) -> TlvBlock {
 pub fn im_snac(from: &str, cookie: [u8; 8], tlvs: TlvBlock) -> Vec<u8> {
     let im = IncomingIm { cookie, channel: 1, sender: UserInfo::new(from), tlvs };
     snac(&SnacBody::IncomingIm(im), SERVER_ID)
+}
+
+/// Our own screen name in the hostile room.
+pub const OWN: &str = "Tester";
+
+/// The hostile room's reference.
+pub fn hostile_room() -> RoomRef {
+    RoomRef { exchange: 4, cookie: "4-0-Hostile".into(), instance: 0 }
+}
+
+/// The text of the valid room message sent after room attack `i`.
+pub fn room_marker(i: usize) -> String {
+    format!("room marker {i:02}")
+}
+
+/// What a room connection made of the room script ([`play_room`]).
+#[derive(Debug, Default)]
+pub struct RoomRun {
+    /// The room events of the sign-on (the server's answers to the pipelined flight).
+    pub signon: Vec<RoomEvent>,
+    /// Per attack, the room events it caused (its marker message left out).
+    pub per_attack: Vec<Vec<RoomEvent>>,
+    /// The attack index of each marker message received, in order.
+    pub markers: Vec<usize>,
+    /// Frames the client wrote after its sign-on flight (answers, never requests).
+    pub frames_after_signon: Vec<OutFlap>,
+    /// Rooms the connection reported found (only ChatNav may).
+    pub rooms_found: usize,
+    /// Names the connection reported refused (only ChatNav may).
+    pub nav_refused: usize,
+    /// Whether the connection decided to close.
+    pub closed: bool,
+    /// Framing errors of the client's codec (each would cost the connection).
+    pub codec_errors: Vec<String>,
+    /// Who the connection believes is in the room at the end.
+    pub occupants: Vec<ScreenName>,
+    /// The room's name at the end.
+    pub room_name: String,
+}
+
+/// Plays `attacks` against the room connection's sans-IO core (`ServiceConnection`), through
+/// the client's own FLAP codec as a socket would deliver them: the pipelined sign-on is
+/// answered as the embedded server answers it (01/07, the first 0E/03 naming [`FRIEND`] and
+/// [`OWN`]), then every attack is followed by a marker message from [`FRIEND`].
+///
+/// The session's actor runs the same core behind a socket; the hostile socket server drives
+/// only the main connection, so room connections are attacked here.
+pub fn play_room(attacks: &[Attack]) -> RoomRun {
+    let mut conn = ServiceConnection::new(ServiceKind::Room(hostile_room()), "Hostile", 7);
+    let mut codec = FlapCodec::new();
+    let mut inbox = BytesMut::new();
+    let mut run = RoomRun::default();
+    conn.connection_started(0, COOKIE);
+    let flight = conn.take_output();
+    run.closed |= flight.close;
+    let mut signon = snac(&SnacBody::RateParamsReply(aol_rate_params()), 2);
+    let first = Occupants { users: vec![UserInfo::new(FRIEND), UserInfo::new(OWN)] };
+    signon.extend(snac(&SnacBody::UsersJoined(first), SERVER_ID));
+    let mut feed = |conn: &mut ServiceConnection, now: u64, bytes: &[u8], run: &mut RoomRun| {
+        inbox.extend_from_slice(bytes);
+        loop {
+            match codec.decode(&mut inbox) {
+                Ok(Some(flap)) => conn.handle_frame(now, flap),
+                Ok(None) => break,
+                Err(e) => {
+                    run.codec_errors.push(e.to_string());
+                    inbox.clear();
+                    break;
+                }
+            }
+        }
+        let out = conn.take_output();
+        run.frames_after_signon.extend(out.frames);
+        run.rooms_found += out.rooms_found.len();
+        run.nav_refused += out.nav_refused.len();
+        run.closed |= out.close;
+        out.events
+    };
+    run.signon = feed(&mut conn, 10, &signon, &mut run);
+    for (i, attack) in attacks.iter().enumerate() {
+        let now = 20 + 10 * i as u64;
+        let mut events = feed(&mut conn, now, &attack.bytes, &mut run);
+        let cookie = u8::try_from(i).unwrap_or(u8::MAX);
+        let marker = attacks::room_message(FRIEND, cookie, "us-ascii", room_marker(i).as_bytes());
+        events.extend(feed(&mut conn, now + 5, &marker, &mut run));
+        let mut caused = Vec::new();
+        for e in events {
+            match &e {
+                RoomEvent::Message { from, text, .. }
+                    if from.as_str() == FRIEND && text.starts_with("room marker ") =>
+                {
+                    match text["room marker ".len()..].parse() {
+                        Ok(n) => run.markers.push(n),
+                        Err(_) => caused.push(e),
+                    }
+                }
+                _ => caused.push(e),
+            }
+        }
+        run.per_attack.push(caused);
+    }
+    run.occupants = conn.occupants().to_vec();
+    run.room_name = conn.name().to_string();
+    run
 }
