@@ -94,9 +94,15 @@ pub struct RoomRef {
 }
 
 impl RoomRef {
-    /// Reads `exchange, str8 cookie, instance`.
+    /// Reads `exchange, str8 cookie, instance`. The cookie is echoed back to the server in
+    /// 01/04 and 0D/04, so it must survive byte for byte: one that is not UTF-8 (servers send
+    /// ASCII such as `4-0-name`) is refused rather than mangled.
     pub fn read(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(RoomRef { exchange: r.u16()?, cookie: r.string8()?, instance: r.u16()? })
+        let exchange = r.u16()?;
+        let cookie = std::str::from_utf8(r.str8()?)
+            .map_err(|e| WireError::invalid("room cookie", format!("not UTF-8 ({e})")))?
+            .to_string();
+        Ok(RoomRef { exchange, cookie, instance: r.u16()? })
     }
 
     /// Decodes a value holding exactly one reference (a TLV value).
@@ -395,6 +401,12 @@ mod tests {
         assert!(sent.wants_reflection());
         let got = ChatMessage::relay(&sent, &UserInfo::new("alice")).unwrap();
         assert_eq!((got.cookie, got.channel), ([9; 8], CHANNEL_ROOM));
+        // A room cookie that is not UTF-8 could not be sent back as it came: refused.
+        let bad = [0x00, 0x04, 0x02, 0xFF, 0x1D, 0x00, 0x00];
+        assert!(matches!(
+            RoomRef::read(&mut Reader::new(&bad)),
+            Err(WireError::Invalid { what: "room cookie", .. })
+        ));
         assert!(!got.wants_reflection());
         assert_eq!(got.sender().unwrap().unwrap().screen_name, "alice");
         assert_eq!(got.text().unwrap().unwrap().text(), "yo");
