@@ -488,3 +488,53 @@ fn serve_start_failure(flags: &[(&'static str, SocketAddr)], error: ServerError)
         other => Failure::from(anyhow::Error::from(other)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn send_and_room_arguments_pair_up() {
+        let room = |r: &[&[&str]]| r.iter().map(|x| v(x)).collect::<Vec<_>>();
+        assert_eq!(room_send_args(&v(&["bob", "hi"]), &[]).ok(), Some(None));
+        let send = v(&[]);
+        let rooms = room(&[&["Lounge", "hi"]]);
+        assert_eq!(room_send_args(&send, &rooms).ok(), Some(Some(("Lounge", "hi"))));
+        let send = v(&["hi"]);
+        let rooms = room(&[&["Lounge"]]);
+        assert_eq!(room_send_args(&send, &rooms).ok(), Some(Some(("Lounge", "hi"))));
+        for (send, rooms) in [
+            (v(&[]), room(&[&["Lounge"]])),
+            (v(&["bob", "hi"]), room(&[&["Lounge"]])),
+            (v(&["hi"]), room(&[&["Lounge", "x"]])),
+            (v(&[]), room(&[&["A", "hi"], &["B"]])),
+        ] {
+            let got = room_send_args(&send, &rooms).map_err(|f| f.exit);
+            assert_eq!(got.err(), Some(Exit::Usage), "{send:?} {rooms:?}");
+        }
+    }
+
+    #[test]
+    fn each_listen_room_names_one_room() {
+        let ok = listen_rooms(&[v(&[" Lounge "]), v(&["Griddle"])]).map_err(|f| f.exit);
+        assert_eq!(ok.ok(), Some(v(&["Lounge", "Griddle"])));
+        for bad in [vec![v(&["A", "B"])], vec![v(&["  "])]] {
+            assert_eq!(listen_rooms(&bad).map_err(|f| f.exit).err(), Some(Exit::Usage));
+        }
+    }
+
+    #[test]
+    fn grouped_parsing_keeps_each_room_apart() {
+        let cli =
+            Cli::try_parse_grouped_from(["flapjack", "--listen", "--room", "A", "--room", "B C"])
+                .unwrap();
+        assert_eq!(cli.room, [v(&["A"]), v(&["B C"])]);
+        let cli =
+            Cli::try_parse_grouped_from(["flapjack", "--send", "--room", "Lounge", "hi"]).unwrap();
+        assert_eq!((cli.send, cli.room), (Some(vec![]), vec![v(&["Lounge", "hi"])]));
+    }
+}
