@@ -137,6 +137,9 @@ pub struct UiConfig {
     /// Tell the server we are idle after this many minutes without a key press (buddies see
     /// "idle"); 0 never does.
     pub idle_after_minutes: u64,
+    /// Chat rooms to join once signed on (by name; exchange 4 creates those that do not
+    /// exist).
+    pub rooms: Vec<String>,
 }
 
 impl UiConfig {
@@ -156,6 +159,7 @@ impl Default for UiConfig {
             history: true,
             history_lines: 1000,
             idle_after_minutes: 10,
+            rooms: Vec::new(),
         }
     }
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::screenname::ScreenName;
 use crate::session::{
     Availability, Command, Delivery, DisconnectReason, Event, IcqStatus, ImFailure, IncomingIm,
-    NetworkError, Presence, SessionHandle, SignOnStep,
+    NetworkError, Presence, RoomEvent, SessionHandle, SignOnStep,
 };
 use crate::text::sanitize::is_dangerous;
 use crate::words;
@@ -182,6 +182,105 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
     SendReport::fail(SendOutcome::NetworkError, words::session_ended_unexpectedly())
 }
 
+/// Signs on, joins `room`, says `text` there, leaves, signs off, and reports the outcome. Rooms
+/// have no per-message acknowledgement (docs/protocol.md §13.3): [`SendOutcome::Delivered`]
+/// means the message was written to the room's own connection while we were in the room.
+/// A room that cannot be joined is [`SendOutcome::RecipientUnavailable`]. Gives up after
+/// `timeout`.
+pub async fn send_room(
+    mut handle: SessionHandle,
+    room: String,
+    text: String,
+    timeout: Duration,
+) -> SendReport {
+    let report = match tokio::time::timeout(timeout, drive_send_room(&mut handle, &room, text))
+        .await
+    {
+        Ok(report) => report,
+        Err(_) => SendReport::fail(SendOutcome::NetworkError, words::room_send_timed_out(&room)),
+    };
+    let _ = handle.commands.send(Command::LeaveRoom { room });
+    let _ = handle.commands.send(Command::SignOff);
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Some(ev) = handle.events.recv().await {
+            if matches!(ev, Event::Disconnected(_)) {
+                break;
+            }
+        }
+    })
+    .await;
+    report
+}
+
+fn same_room(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+async fn drive_send_room(handle: &mut SessionHandle, room: &str, text: String) -> SendReport {
+    if handle.commands.send(Command::JoinRoom { name: room.to_string() }).is_err() {
+        return SendReport::fail(SendOutcome::NetworkError, words::session_ended_at_once());
+    }
+    let mut text = Some(text);
+    while let Some(event) = handle.events.recv().await {
+        match event {
+            Event::Room(RoomEvent::Joined { room: joined, .. }) if same_room(&joined, room) => {
+                // Said once: a rejoin after a dropped room connection does not repeat it.
+                if let Some(text) = text.take() {
+                    let command = Command::SendRoom { room: joined, text };
+                    if handle.commands.send(command).is_err() {
+                        return SendReport::fail(
+                            SendOutcome::NetworkError,
+                            words::session_ended_at_once(),
+                        );
+                    }
+                }
+            }
+            Event::Room(RoomEvent::Sent { room: r }) if same_room(&r, room) => {
+                return SendReport { outcome: SendOutcome::Delivered, message: None };
+            }
+            Event::Room(RoomEvent::JoinFailed { room: r, code }) if same_room(&r, room) => {
+                return SendReport::fail(
+                    SendOutcome::RecipientUnavailable,
+                    words::room_join_failed(&r, code),
+                );
+            }
+            Event::Room(
+                RoomEvent::NotSent { room: r }
+                | RoomEvent::NotInRoom { room: r }
+                | RoomEvent::Rejoining { room: r }
+                | RoomEvent::Left { room: r },
+            ) if same_room(&r, room) && text.is_none() => {
+                return SendReport::fail(SendOutcome::NetworkError, words::room_not_sent(&r));
+            }
+            Event::Disconnected(reason) | Event::Reconnecting { reason, .. } => {
+                return not_sent_outcome(&reason);
+            }
+            Event::CertificateTrusted(first) => {
+                eprintln!("flapjack: {}", words::certificate_trusted(&first));
+            }
+            _ => {}
+        }
+    }
+    SendReport::fail(SendOutcome::NetworkError, words::session_ended_unexpectedly())
+}
+
+/// One room message as `--listen` prints it.
+#[derive(Debug, Serialize)]
+struct RoomLine<'a> {
+    event: &'static str,
+    room: &'a str,
+    from: &'a str,
+    text: &'a str,
+    time: String,
+}
+
+/// Formats a room message as a JSON line (no trailing newline), escaped like [`listen_line`]:
+/// `event` (`"room"`), `room`, `from`, `text` and `time`, when it arrived.
+pub fn room_line(room: &str, from: &ScreenName, text: &str, now: SystemTime) -> String {
+    let line = RoomLine { event: "room", room, from: from.as_str(), text, time: rfc3339(now) };
+    to_json_line(&line)
+}
+
 /// One incoming IM as `--listen` prints it.
 #[derive(Debug, Serialize)]
 struct ListenLine<'a> {
@@ -278,17 +377,22 @@ fn escape_dangerous(json: &str) -> String {
     out
 }
 
-/// Prints every incoming IM and presence change as a JSON line on `out` until the session ends
-/// or `stop` fires;
-/// sign-on progress and reconnects go to `err` as plain lines. Returns the final disconnect
-/// reason, if the session ended by itself.
+/// Joins `rooms`, then prints every incoming IM, presence change and room message as a JSON
+/// line on `out` until the session ends or `stop` fires; sign-on progress, reconnects and room
+/// comings and goings go to `err` as plain lines. Returns the final disconnect reason, if the
+/// session ended by itself.
 pub async fn listen<W: Write, E: Write>(
     mut handle: SessionHandle,
+    rooms: &[String],
     out: &mut W,
     err: &mut E,
     stop: impl std::future::Future<Output = ()>,
 ) -> Option<DisconnectReason> {
     tokio::pin!(stop);
+    for room in rooms {
+        // Queued before sign-on: the session joins once it is signed on.
+        let _ = handle.commands.send(Command::JoinRoom { name: room.clone() });
+    }
     loop {
         let event = tokio::select! {
             _ = &mut stop => {
@@ -313,6 +417,19 @@ pub async fn listen<W: Write, E: Write>(
             Event::Presence(p) => {
                 let _ = writeln!(out, "{}", presence_line(&p, SystemTime::now()));
                 let _ = out.flush();
+            }
+            Event::Room(RoomEvent::Message { room, from, text }) => {
+                let _ = writeln!(out, "{}", room_line(&room, &from, &text, SystemTime::now()));
+                let _ = out.flush();
+            }
+            Event::Room(RoomEvent::Joined { room, occupants }) => {
+                let _ = writeln!(err, "{}", words::listen_joined(&room, occupants.len()));
+            }
+            Event::Room(RoomEvent::JoinFailed { room, code }) => {
+                let _ = writeln!(err, "{}", words::room_join_failed(&room, code));
+            }
+            Event::Room(RoomEvent::Rejoining { room }) => {
+                let _ = writeln!(err, "{}", words::room_rejoining(&room));
             }
             Event::SignedOn { screen_name } => {
                 let _ = writeln!(err, "{}", words::listening_as(&screen_name));
@@ -570,7 +687,7 @@ mod tests {
         events.send(Event::Disconnected(DisconnectReason::SignedOnElsewhere)).unwrap();
         let mut out = Vec::new();
         let mut err = Vec::new();
-        let end = listen(h, &mut out, &mut err, std::future::pending()).await;
+        let end = listen(h, &[], &mut out, &mut err, std::future::pending()).await;
         assert_eq!(end, Some(DisconnectReason::SignedOnElsewhere));
         let out = String::from_utf8(out).unwrap();
         let lines: Vec<_> = out.lines().collect();

@@ -8,11 +8,10 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
 use flapjack::cli::{commands, Cli, Exit};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_grouped() {
         Ok(cli) => cli,
         Err(e) => {
             let exit = Exit::for_clap(&e);

@@ -271,3 +271,83 @@ fn long_term_token_lives_in_the_real_keyring() {
     drop(dir);
     std::thread::sleep(Duration::from_millis(10));
 }
+
+/// `--listen --room` joins the demo's lounge and prints room lines; `--send --room` joins,
+/// says its message and leaves with exit 0 once the message is written to the room's
+/// connection; a malformed `--room` is exit 1.
+#[test]
+fn send_room_reaches_a_listener_in_the_lounge() {
+    let rt = runtime();
+    let mut config = ServerConfig::for_tests(Accounts::demo().unwrap());
+    config.bot_brain = Some(flapjack::bot::factory());
+    config.public_rooms = vec![flapjack::server::PublicRoom::lounge(&config.accounts)];
+    let server = rt.block_on(Server::start(config)).unwrap();
+    let mut listener = flapjack(&server, false)
+        .args(["--listen", "--room", "flapjack lounge", "--room", "Griddle"])
+        .env("FLAPJACK_PASSWORD", FAN_PASSWORD)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(listener.stderr.take().unwrap());
+    let mut joined = Vec::new();
+    while joined.len() < 2 {
+        let mut line = String::new();
+        assert!(err.read_line(&mut line).unwrap() > 0, "listener ended before joining");
+        if line.starts_with("joined ") {
+            joined.push(line);
+        }
+    }
+    // The room as it was asked for; the bot is already there.
+    assert!(joined.iter().any(|l| l.starts_with("joined flapjack lounge (2 people")), "{joined:?}");
+    assert!(joined.iter().any(|l| l.starts_with("joined Griddle (1 person")), "{joined:?}");
+
+    let url = format!("http://{}", server.http_addr());
+    let sender = || {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["--config", "/nonexistent/flapjack-test/config.toml", "--no-keyring"])
+            .args(["--login-url", &url, "--api-url", &url, "--user", "123456789"])
+            .env("FLAPJACK_PASSWORD", "qwerty12");
+        cmd
+    };
+    let out = sender()
+        .args(["--send", "--room", "Flapjack Lounge", "syrup \u{1b}[2J for everyone"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "success prints nothing: {}", stderr(&out));
+    // The other spelling: the message first, the room after.
+    let out = sender().args(["--send", "griddle talk", "--room", "griddle"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    let mut out = BufReader::new(listener.stdout.take().unwrap());
+    let mut rooms = Vec::new();
+    while rooms.len() < 2 {
+        let mut l = String::new();
+        assert!(out.read_line(&mut l).unwrap() > 0, "listener ended early");
+        assert!(!l.trim_end().chars().any(flapjack::text::sanitize::is_dangerous), "{l:?}");
+        let v: serde_json::Value = serde_json::from_str(&l).unwrap();
+        if v["event"] == "room" {
+            rooms.push(v);
+        }
+    }
+    listener.kill().unwrap();
+    let _ = listener.wait();
+    assert_eq!(rooms[0]["room"], "Flapjack Lounge");
+    assert_eq!(rooms[0]["from"], "123456789");
+    assert_eq!(rooms[0]["text"], "syrup \u{1b}[2J for everyone");
+    assert!(rooms[0]["time"].is_string());
+    assert_eq!(rooms[1]["room"], "Griddle");
+    assert_eq!(rooms[1]["text"], "griddle talk");
+
+    // 1: malformed --room uses.
+    for args in [
+        vec!["--send", "--room", "Griddle"],
+        vec!["--send", "ButterBot", "x", "--room", "Griddle"],
+        vec!["--listen", "--room", "Griddle", "extra"],
+        vec!["--room", "Griddle"],
+    ] {
+        let out = sender().args(&args).output().unwrap();
+        assert_eq!(code(&out), 1, "{args:?}: {}", stderr(&out));
+    }
+}

@@ -243,7 +243,7 @@ async fn listen_output_escapes_every_control_character() {
     drop(event_tx);
     let handle = SessionHandle { commands: command_tx, events: event_rx };
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let end = headless::listen(handle, &mut out, &mut err, std::future::pending()).await;
+    let end = headless::listen(handle, &[], &mut out, &mut err, std::future::pending()).await;
     assert_eq!(end, Some(DisconnectReason::SignedOff));
 
     for stream in [&out, &err] {

@@ -10,7 +10,7 @@
 //! two places, the subcommand's value winning.
 //!
 //! The definitions live in the library so that [`super::commands`] and the unit tests can take
-//! the parsed values; `main.rs` only calls [`Cli::try_parse`](clap::Parser::try_parse).
+//! the parsed values; `main.rs` only calls [`Cli::try_parse_grouped`].
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -35,14 +35,29 @@ pub struct Cli {
     /// Where the password comes from and whether the keyring is used.
     #[command(flatten)]
     pub secret: SecretArgs,
-    /// Send one IM and exit once the server acknowledges it (MESSAGE `-` reads stdin).
-    /// Exit codes: 0 delivered, 1 usage, 2 authentication failed, 3 network or server error,
-    /// 4 recipient unavailable or refused.
-    #[arg(long, num_args = 2, value_names = ["BUDDY", "MESSAGE"], conflicts_with = "listen")]
+    /// Send one IM and exit once the server acknowledges it (MESSAGE `-` reads stdin); with
+    /// `--room ROOM MESSAGE`, say MESSAGE in a chat room instead.
+    /// Exit codes: 0 delivered (for a room: written to the room's connection), 1 usage,
+    /// 2 authentication failed, 3 network or server error, 4 recipient unavailable or refused
+    /// (for a room: it cannot be joined).
+    #[arg(long, num_args = 0..=2, value_names = ["BUDDY", "MESSAGE"], conflicts_with = "listen")]
     pub send: Option<Vec<String>>,
     /// Stay signed on and print each incoming IM as one JSON line on stdout until interrupted.
     #[arg(long)]
     pub listen: bool,
+    /// A chat room: `--listen --room ROOM` joins it and prints its messages (repeatable);
+    /// `--send --room ROOM MESSAGE` joins it, says MESSAGE and leaves.
+    #[arg(
+        long = "room",
+        id = "room",
+        num_args = 1..=2,
+        value_names = ["ROOM", "MESSAGE"],
+        action = clap::ArgAction::Append
+    )]
+    pub room_values: Vec<String>,
+    /// `--room` as given, one entry per use (filled by [`Cli::try_parse_grouped`]).
+    #[arg(skip)]
+    pub room: Vec<Vec<String>>,
     /// The subcommand, if any.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -170,6 +185,29 @@ impl SecretArgs {
 }
 
 impl Cli {
+    /// Parses the process's arguments like [`Parser::try_parse`], keeping each `--room`'s
+    /// values together (`--room A --room B` is two rooms, `--room ROOM MESSAGE` one room and a
+    /// message).
+    pub fn try_parse_grouped() -> Result<Cli, clap::Error> {
+        Self::try_parse_grouped_from(std::env::args_os())
+    }
+
+    /// [`Cli::try_parse_grouped`] on the given arguments.
+    pub fn try_parse_grouped_from<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        let matches = Self::command().try_get_matches_from(args)?;
+        let mut cli = Self::from_arg_matches(&matches)?;
+        cli.room = matches
+            .get_occurrences::<String>("room")
+            .map(|occ| occ.map(|values| values.cloned().collect()).collect())
+            .unwrap_or_default();
+        Ok(cli)
+    }
+
     /// The options in effect for the command given: those after the subcommand, else those
     /// before it.
     pub fn options(&self) -> Options {

@@ -44,10 +44,17 @@ pub async fn run(cli: &Cli) -> Result<Exit, Failure> {
     super::logging::init(g.global.log_file.as_deref(), verbose, interactive || is_demo)
         .map_err(Failure::usage)?;
     if let Some(args) = &cli.send {
-        return send(g, args).await;
+        return match room_send_args(args, &cli.room)? {
+            Some((room, message)) => send_room(g, room, message).await,
+            None => send(g, args).await,
+        };
     }
     if cli.listen {
-        return listen(g).await;
+        let rooms = listen_rooms(&cli.room)?;
+        return listen(g, &rooms).await;
+    }
+    if !cli.room.is_empty() {
+        return Err(Failure::usage(anyhow::anyhow!("--room goes with --send or --listen")));
     }
     match &cli.command {
         None => tui(g).await.map(|()| Exit::Ok),
@@ -161,13 +168,38 @@ async fn session_config(
     Ok((config, note))
 }
 
-/// `--send BUDDY MESSAGE`: one IM, exit code by outcome.
-async fn send(global: &Options, args: &[String]) -> Result<Exit, Failure> {
-    let [buddy, message] = args else {
-        return Err(Failure::usage(anyhow::anyhow!("--send takes BUDDY and MESSAGE")));
-    };
-    let to = ScreenName::parse(buddy)
-        .map_err(|e| Failure::usage(anyhow::anyhow!("--send {buddy}: {e}")))?;
+/// `--send` with `--room`: the room and the message, from `--send --room ROOM MESSAGE` or
+/// `--send MESSAGE --room ROOM`; `None` without `--room`.
+fn room_send_args<'a>(
+    send: &'a [String],
+    room: &'a [Vec<String>],
+) -> Result<Option<(&'a str, &'a str)>, Failure> {
+    match (send, room) {
+        (_, []) => Ok(None),
+        ([], [r]) => match r.as_slice() {
+            [room, message] => Ok(Some((room, message))),
+            _ => Err(Failure::usage(anyhow::anyhow!("--send --room takes ROOM and MESSAGE"))),
+        },
+        ([message], [r]) => match r.as_slice() {
+            [room] => Ok(Some((room, message))),
+            _ => Err(Failure::usage(anyhow::anyhow!("--send --room takes ROOM and MESSAGE"))),
+        },
+        _ => Err(Failure::usage(anyhow::anyhow!("--send --room takes one ROOM and one MESSAGE"))),
+    }
+}
+
+/// `--listen --room ROOM`…: the rooms to join (each `--room` names one).
+fn listen_rooms(room: &[Vec<String>]) -> Result<Vec<String>, Failure> {
+    room.iter()
+        .map(|r| match r.as_slice() {
+            [name] if !name.trim().is_empty() => Ok(name.trim().to_string()),
+            _ => Err(Failure::usage(anyhow::anyhow!("--listen --room takes one ROOM each"))),
+        })
+        .collect()
+}
+
+/// The message `--send` sends: `-` reads stdin; an empty message is a usage error.
+fn message_text(message: &str) -> Result<(String, bool), Failure> {
     let from_stdin = message == "-";
     let text = if from_stdin {
         let mut text = String::new();
@@ -176,11 +208,39 @@ async fn send(global: &Options, args: &[String]) -> Result<Exit, Failure> {
         })?;
         text.trim_end_matches(['\r', '\n']).to_string()
     } else {
-        message.clone()
+        message.to_string()
     };
     if text.trim().is_empty() {
         return Err(Failure::usage(anyhow::anyhow!("the message is empty")));
     }
+    Ok((text, from_stdin))
+}
+
+/// `--send --room ROOM MESSAGE`: join, say it, leave; exit code by outcome.
+async fn send_room(global: &Options, room: &str, message: &str) -> Result<Exit, Failure> {
+    if room.trim().is_empty() {
+        return Err(Failure::usage(anyhow::anyhow!("--room needs a room name")));
+    }
+    let (text, from_stdin) = message_text(message)?;
+    let (_, target) = target(global)?;
+    let (session_config, _) = session_config(global, &target, from_stdin, true).await?;
+    let session_config = session_config.with_reconnect(ReconnectPolicy::never());
+    let handle = session::spawn(session_config);
+    let report = headless::send_room(handle, room.trim().to_string(), text, SEND_TIMEOUT).await;
+    if let Some(message) = &report.message {
+        eprintln!("flapjack: {message}");
+    }
+    Ok(Exit::from(report.outcome))
+}
+
+/// `--send BUDDY MESSAGE`: one IM, exit code by outcome.
+async fn send(global: &Options, args: &[String]) -> Result<Exit, Failure> {
+    let [buddy, message] = args else {
+        return Err(Failure::usage(anyhow::anyhow!("--send takes BUDDY and MESSAGE")));
+    };
+    let to = ScreenName::parse(buddy)
+        .map_err(|e| Failure::usage(anyhow::anyhow!("--send {buddy}: {e}")))?;
+    let (text, from_stdin) = message_text(message)?;
     let (_, target) = target(global)?;
     // Without a keyring `--send` just signs on with the password: a script gains nothing from
     // hearing so on every run (the note is logged at info level with -v).
@@ -195,7 +255,7 @@ async fn send(global: &Options, args: &[String]) -> Result<Exit, Failure> {
 }
 
 /// `--listen`: incoming IMs as JSON lines until Ctrl-C or the session ends.
-async fn listen(global: &Options) -> Result<Exit, Failure> {
+async fn listen(global: &Options, rooms: &[String]) -> Result<Exit, Failure> {
     let (_, target) = target(global)?;
     let (session_config, _) = session_config(global, &target, false, true).await?;
     let handle = session::spawn(session_config);
@@ -204,7 +264,7 @@ async fn listen(global: &Options) -> Result<Exit, Failure> {
     };
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
-    match headless::listen(handle, &mut out, &mut err, stop).await {
+    match headless::listen(handle, rooms, &mut out, &mut err, stop).await {
         None => Ok(Exit::Ok),
         Some(reason) => Err(Failure::new(
             Exit::for_disconnect(&reason),
@@ -426,5 +486,55 @@ fn serve_start_failure(flags: &[(&'static str, SocketAddr)], error: ServerError)
             Failure::from(anyhow::anyhow!(words::serve_cannot_listen(flag, addr, &source)))
         }
         other => Failure::from(anyhow::Error::from(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn send_and_room_arguments_pair_up() {
+        let room = |r: &[&[&str]]| r.iter().map(|x| v(x)).collect::<Vec<_>>();
+        assert_eq!(room_send_args(&v(&["bob", "hi"]), &[]).ok(), Some(None));
+        let send = v(&[]);
+        let rooms = room(&[&["Lounge", "hi"]]);
+        assert_eq!(room_send_args(&send, &rooms).ok(), Some(Some(("Lounge", "hi"))));
+        let send = v(&["hi"]);
+        let rooms = room(&[&["Lounge"]]);
+        assert_eq!(room_send_args(&send, &rooms).ok(), Some(Some(("Lounge", "hi"))));
+        for (send, rooms) in [
+            (v(&[]), room(&[&["Lounge"]])),
+            (v(&["bob", "hi"]), room(&[&["Lounge"]])),
+            (v(&["hi"]), room(&[&["Lounge", "x"]])),
+            (v(&[]), room(&[&["A", "hi"], &["B"]])),
+        ] {
+            let got = room_send_args(&send, &rooms).map_err(|f| f.exit);
+            assert_eq!(got.err(), Some(Exit::Usage), "{send:?} {rooms:?}");
+        }
+    }
+
+    #[test]
+    fn each_listen_room_names_one_room() {
+        let ok = listen_rooms(&[v(&[" Lounge "]), v(&["Griddle"])]).map_err(|f| f.exit);
+        assert_eq!(ok.ok(), Some(v(&["Lounge", "Griddle"])));
+        for bad in [vec![v(&["A", "B"])], vec![v(&["  "])]] {
+            assert_eq!(listen_rooms(&bad).map_err(|f| f.exit).err(), Some(Exit::Usage));
+        }
+    }
+
+    #[test]
+    fn grouped_parsing_keeps_each_room_apart() {
+        let cli =
+            Cli::try_parse_grouped_from(["flapjack", "--listen", "--room", "A", "--room", "B C"])
+                .unwrap();
+        assert_eq!(cli.room, [v(&["A"]), v(&["B C"])]);
+        let cli =
+            Cli::try_parse_grouped_from(["flapjack", "--send", "--room", "Lounge", "hi"]).unwrap();
+        assert_eq!((cli.send, cli.room), (Some(vec![]), vec![v(&["Lounge", "hi"])]));
     }
 }

@@ -188,7 +188,9 @@ mod tests {
         assert_eq!(parse(&["flapjack", "--help"]), Exit::Ok);
         assert_eq!(parse(&["flapjack", "--version"]), Exit::Ok);
         assert_eq!(parse(&["flapjack", "--no-such-flag"]), Exit::Usage);
-        assert_eq!(parse(&["flapjack", "--send", "bob"]), Exit::Usage);
+        // `--send bob` parses (with `--room`, `--send` takes the message alone) and is refused
+        // as a usage error before signing on: `room_send_args` and tests/cli_send.rs.
+        assert_eq!(parse(&["flapjack", "--send", "bob", "hi", "there"]), Exit::Usage);
         assert_eq!(parse(&["flapjack", "--send", "bob", "hi", "--listen"]), Exit::Usage);
     }
 

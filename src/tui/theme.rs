@@ -43,6 +43,11 @@ pub fn error() -> Style {
     Style::default().fg(Color::Red)
 }
 
+/// A room line that mentions our screen name.
+pub fn mention() -> Style {
+    Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+}
+
 /// A search match.
 pub fn search_match() -> Style {
     Style::default().fg(Color::Black).bg(Color::Yellow)

@@ -11,7 +11,7 @@ use ratatui::Frame;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::app::{App, ConnState, Focus, Overlay, Row};
-use super::conversation::Clock;
+use super::conversation::{Clock, RoomView};
 use super::keymap::{Context, KeyAction};
 use super::theme;
 use crate::session::split::{encoded_size, split_message};
@@ -49,6 +49,20 @@ pub fn layout(area: Rect) -> AppLayout {
     let [tabs, conversation] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(right);
     AppLayout { buddies, tabs, conversation, input, status }
+}
+
+/// Columns of a room's occupant list, border included.
+pub const OCCUPANTS_WIDTH: u16 = 20;
+
+/// Splits a room's conversation area into the messages and the occupant list (none when the
+/// area is too narrow to spare it).
+pub fn room_split(area: Rect) -> (Rect, Option<Rect>) {
+    if area.width < OCCUPANTS_WIDTH * 2 {
+        return (area, None);
+    }
+    let [messages, occupants] =
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(OCCUPANTS_WIDTH)]).areas(area);
+    (messages, Some(occupants))
 }
 
 /// The inside of a bordered pane.
@@ -299,7 +313,21 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
         );
         return;
     };
-    let (mark, mark_style) = marker(app.availability(&conv.peer), app.icq_status(&conv.peer));
+    let area = match &conv.room {
+        Some(room) => {
+            let (messages, occupants) = room_split(area);
+            if let Some(occupants) = occupants {
+                draw_occupants(frame, app, room, occupants);
+            }
+            messages
+        }
+        None => area,
+    };
+    let (mark, mark_style) = match &conv.room {
+        Some(r) if r.joined => ("●", theme::online()),
+        Some(_) => ("○", theme::dim()),
+        None => marker(app.availability(&conv.peer), app.icq_status(&conv.peer)),
+    };
     let mut title = vec![Span::raw(" "), Span::styled(mark, mark_style), Span::raw(" ")];
     let name = truncate(&conv.peer_display, usize::from(area.width).saturating_sub(8));
     let name_width = name.width();
@@ -372,6 +400,28 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
             marker_area,
         );
     }
+}
+
+/// A room's occupants, ourselves marked, every name neutralized.
+fn draw_occupants(frame: &mut Frame, app: &App, room: &RoomView, area: Rect) {
+    let title = format!(" {} here ", room.occupants.len());
+    let block = pane(Line::from(title), false);
+    let width = usize::from(inner(area).width);
+    let own = crate::screenname::ScreenName::from_wire(&app.account);
+    let rows: Vec<Line> = room
+        .occupants
+        .iter()
+        .take(usize::from(inner(area).height))
+        .map(|n| {
+            let name = truncate(&neutralize_line(n.as_str()), width);
+            if *n == own {
+                Line::styled(name, theme::own_name())
+            } else {
+                Line::styled(name, theme::peer_name())
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(rows).block(block), area);
 }
 
 fn draw_input(frame: &mut Frame, app: &App, area: Rect) {
@@ -549,6 +599,12 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         ("/info [NAME]", "Show a profile and away message"),
         ("/close", "Close the current chat"),
         ("/retry", "Resend the last failed message"),
+        ("/join ROOM", "Join (or create) a chat room"),
+        ("/leave", "Leave the room on screen"),
+        ("/invite NAME [msg]", "Invite someone to the room on screen"),
+        ("/names", "List who is in the room"),
+        ("/accept [ROOM]", "Accept a room invitation"),
+        ("/decline [ROOM]", "Decline a room invitation"),
         ("/quit", "Sign off and quit"),
         ("//text", "Send text starting with a slash"),
     ] {

@@ -86,6 +86,10 @@ impl App {
         let pos = order.iter().position(|&x| x == i).unwrap_or(0);
         let conv = self.chats.remove(i);
         let mut actions = Vec::new();
+        // Closing a room's tab leaves the room.
+        if let Some(room) = &conv.room {
+            actions.push(Action::Send(Command::LeaveRoom { room: room.name.clone() }));
+        }
         if conv.our_typing != TypingState::Finished {
             actions.push(Action::Send(Command::Typing {
                 to: conv.peer.clone(),
@@ -165,6 +169,9 @@ impl App {
             self.set_notice("no chat open: press Enter on a buddy, or /msg NAME", true);
             return Vec::new();
         };
+        if self.chats.get(i).is_some_and(|c| c.room.is_some()) {
+            return self.send_room_message(i, text);
+        }
         let id = self.next_id;
         self.next_id += 1;
         let Some(c) = self.chats.get_mut(i) else { return Vec::new() };
@@ -200,6 +207,20 @@ impl App {
             self.set_notice("no failed message to retry here", false);
             return Vec::new();
         };
+        if let Some(room) = c.room.as_ref().map(|r| r.name.clone()) {
+            // Rooms report "sent" in order, without ids: the line waits as pending again.
+            if let Some(l) = c
+                .lines
+                .iter_mut()
+                .rev()
+                .find(|l| matches!(l.kind, LineKind::Outgoing { id: Some(x), .. } if x == id))
+            {
+                if let LineKind::Outgoing { id: line_id, .. } = &mut l.kind {
+                    *line_id = None;
+                }
+            }
+            return vec![Action::Send(Command::SendRoom { room, text })];
+        }
         let peer = c.peer.clone();
         self.next_id += 1;
         self.pending.insert(id, peer.clone());

@@ -47,6 +47,23 @@ pub enum SlashCommand {
     Retry,
     /// `/status online|away|na|occupied|dnd|ffc|invisible`: set our ICQ status.
     Status(IcqStatus),
+    /// `/join ROOM`: join (or create) a chat room and open its tab.
+    Join(String),
+    /// `/leave` or `/part`: leave the room on screen.
+    Leave,
+    /// `/invite NAME [MESSAGE]`: invite someone to the room on screen.
+    Invite {
+        /// Who.
+        name: ScreenName,
+        /// The message, words joined by single spaces.
+        message: Option<String>,
+    },
+    /// `/names`: list who is in the room on screen.
+    Names,
+    /// `/accept [ROOM]`: accept the newest invitation, or the one to ROOM.
+    Accept(Option<String>),
+    /// `/decline [ROOM]`: decline the newest invitation, or the one to ROOM.
+    Decline(Option<String>),
 }
 
 /// Why a line is not a valid slash command; the text is shown in the status bar.
@@ -61,6 +78,9 @@ pub enum ParseError {
         /// The command word as typed.
         command: String,
     },
+    /// `/join` without a room name.
+    #[error("/join needs a room name")]
+    MissingRoom,
     /// `/status` without a status, or with one that does not exist (as typed).
     #[error("/status takes one of {}", words::status_names())]
     BadStatus(String),
@@ -111,6 +131,16 @@ impl SlashCommand {
                     .ok_or_else(|| ParseError::BadStatus(one.clone())),
                 _ => Err(ParseError::BadStatus(rest.to_string())),
             },
+            "join" => match rest {
+                "" => Err(ParseError::MissingRoom),
+                // The whole rest is the name: room names have spaces ("Flapjack Lounge").
+                name => Ok(SlashCommand::Join(name.trim_matches('"').trim().to_string())),
+            },
+            "leave" | "part" => Ok(SlashCommand::Leave),
+            "invite" => Ok(SlashCommand::Invite { name: name_arg(0)?, message: tail() }),
+            "names" | "who" => Ok(SlashCommand::Names),
+            "accept" => Ok(SlashCommand::Accept((!rest.is_empty()).then(|| rest.to_string()))),
+            "decline" => Ok(SlashCommand::Decline((!rest.is_empty()).then(|| rest.to_string()))),
             other => Err(ParseError::Unknown(other.to_string())),
         }
     }
@@ -172,7 +202,9 @@ impl App {
                 self.set_notice(&words::feedbag_action(&action), false);
                 vec![Action::Send(Command::RemoveBuddy { name })]
             }
-            SlashCommand::Info(name) => match name.or_else(|| self.active.clone()) {
+            SlashCommand::Info(name) => match name
+                .or_else(|| self.active.clone().filter(|_| self.active_room().is_none()))
+            {
                 Some(name) => vec![Action::Send(Command::GetInfo { name })],
                 None => {
                     self.set_notice("/info needs a screen name", true);
@@ -192,6 +224,12 @@ impl App {
             SlashCommand::Quit => vec![Action::Send(Command::SignOff), Action::Quit],
             SlashCommand::Retry => self.retry(),
             SlashCommand::Status(status) => vec![Action::Send(Command::SetStatus(status))],
+            SlashCommand::Join(room) => self.join_room(&room),
+            SlashCommand::Leave => self.leave_room(),
+            SlashCommand::Invite { name, message } => self.invite(name, message),
+            SlashCommand::Names => self.names(),
+            SlashCommand::Accept(room) => self.answer_invitation(room.as_deref(), true),
+            SlashCommand::Decline(room) => self.answer_invitation(room.as_deref(), false),
         }
     }
 }
@@ -353,6 +391,34 @@ mod tests {
             app.execute(SlashCommand::Status(IcqStatus::NotAvailable)),
             [Action::Send(Command::SetStatus(IcqStatus::NotAvailable))]
         );
+    }
+
+    #[test]
+    fn room_commands() {
+        assert_eq!(
+            parse("/join Flapjack Lounge"),
+            Ok(SlashCommand::Join("Flapjack Lounge".into()))
+        );
+        assert_eq!(parse("/JOIN \"Griddle\" "), Ok(SlashCommand::Join("Griddle".into())));
+        assert_eq!(parse("/join"), Err(ParseError::MissingRoom));
+        assert_eq!(parse("/leave"), Ok(SlashCommand::Leave));
+        assert_eq!(parse("/part"), Ok(SlashCommand::Leave));
+        assert_eq!(
+            parse("/invite \"Bob Bee\" come  have pancakes"),
+            Ok(SlashCommand::Invite {
+                name: sn("Bob Bee"),
+                message: Some("come have pancakes".into())
+            })
+        );
+        assert_eq!(
+            parse("/invite bob"),
+            Ok(SlashCommand::Invite { name: sn("bob"), message: None })
+        );
+        assert_eq!(parse("/invite"), Err(ParseError::MissingName { command: "invite".into() }));
+        assert_eq!(parse("/names"), Ok(SlashCommand::Names));
+        assert_eq!(parse("/accept"), Ok(SlashCommand::Accept(None)));
+        assert_eq!(parse("/accept Griddle"), Ok(SlashCommand::Accept(Some("Griddle".into()))));
+        assert_eq!(parse("/decline"), Ok(SlashCommand::Decline(None)));
     }
 
     #[test]

@@ -24,6 +24,7 @@ impl App {
                 self.state = ConnState::Online;
                 self.account = neutralize_line(screen_name.as_str()).into_owned();
                 self.away = None;
+                actions.extend(self.auto_join());
             }
             Event::BuddyList(list) => self.apply_buddy_list(list),
             Event::ImLimit { max_bytes } => self.max_message = max_bytes,
@@ -100,10 +101,7 @@ impl App {
             Event::Reconnecting { attempt, delay, reason } => {
                 self.state = ConnState::Reconnecting { attempt, delay, reason }
             }
-            // Rooms get their tabs with the TUI half of issue 15; until then nothing is shown.
-            Event::Room(_) => {
-                tracing::debug!("a room event arrived; this UI does not show rooms yet")
-            }
+            Event::Room(event) => actions.extend(self.room_event(event, now)),
             Event::Disconnected(reason) => self.state = ConnState::Offline(reason),
         }
         Reaction { redraw: true, actions }
@@ -111,7 +109,7 @@ impl App {
 
     /// True (and remembers the time) when an IM from `from` should ring: bells on, the chat not
     /// on screen, and no bell for this chat within the configured interval.
-    fn ring_bell(&mut self, from: &ScreenName, now: Instant) -> bool {
+    pub(super) fn ring_bell(&mut self, from: &ScreenName, now: Instant) -> bool {
         let looking = self.is_active(from) && self.overlay.is_none() && self.terminal_focused;
         if !self.ui.bell || looking {
             return false;

@@ -277,6 +277,10 @@ impl App {
     pub(super) fn after_edit(&mut self, now: Instant) -> Vec<Action> {
         let Some(i) = self.active_index() else { return Vec::new() };
         let Some(c) = self.chats.get_mut(i) else { return Vec::new() };
+        // Rooms have no typing notifications (they are IMs to one buddy).
+        if c.room.is_some() {
+            return Vec::new();
+        }
         let text = c.input.text();
         let want = if text.is_empty() || text.starts_with('/') {
             TypingState::Finished

@@ -9,7 +9,8 @@
 //! `buddies` (the list's rows, selection and groups), `chats` (opening, cycling and closing
 //! chats, sending and delivery marks), `events` (the session-event reducer and timers),
 //! `keys` (key presses, overlays, search and editing), `mouse`, `commands` (slash commands,
-//! parsed into [`SlashCommand`] and then executed) and `logs` (conversation-log requests).
+//! parsed into [`SlashCommand`] and then executed), `rooms` (chat-room tabs, occupants and
+//! invitations) and `logs` (conversation-log requests).
 
 mod buddies;
 mod chats;
@@ -18,6 +19,7 @@ mod events;
 mod keys;
 mod logs;
 mod mouse;
+mod rooms;
 
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
@@ -34,12 +36,14 @@ use crate::config::UiConfig;
 use crate::screenname::ScreenName;
 use crate::session::state::DEFAULT_MAX_MESSAGE;
 use crate::session::{
-    Command, DisconnectReason, IcqStatus, MessageId, Presence, SignOnStep, TypingState, UserInfo,
+    Command, DisconnectReason, IcqStatus, MessageId, Presence, RoomInvitation, SignOnStep,
+    TypingState, UserInfo,
 };
 use crate::text::neutralize_line;
 
 pub use buddies::{GroupView, Row, RowKey};
 pub use commands::{ParseError, SlashCommand};
+pub use rooms::mentions;
 
 /// After this long without a keystroke, "typing" becomes "paused".
 pub const TYPING_PAUSE: Duration = Duration::from_secs(5);
@@ -202,6 +206,8 @@ pub struct App {
     retry_key: String,
     /// A fixed time for our own messages (reproducible snapshots).
     fixed_time: Option<SystemTime>,
+    /// Room invitations waiting for `/accept` or `/decline`, oldest first.
+    invitations: Vec<RoomInvitation>,
 }
 
 impl App {
@@ -241,6 +247,7 @@ impl App {
             size: Rect::new(0, 0, 80, 24),
             retry_key,
             fixed_time: None,
+            invitations: Vec::new(),
         }
     }
 
@@ -333,7 +340,12 @@ impl App {
     /// Rows and columns of the message view at the current size.
     pub(super) fn message_view(&self) -> (usize, usize) {
         let l = ui::layout(self.size);
-        let inner = ui::inner(l.conversation);
+        let area = if self.active_room().is_some() {
+            ui::room_split(l.conversation).0
+        } else {
+            l.conversation
+        };
+        let inner = ui::inner(area);
         (usize::from(inner.width), usize::from(inner.height).saturating_sub(1).max(1))
     }
 

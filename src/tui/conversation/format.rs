@@ -104,6 +104,9 @@ impl Formatter<'_> {
                 };
                 (time, format!("{}: ", self.own), theme::own_name(), delivery.mark(), mark_style)
             }
+            LineKind::Room { from, .. } => {
+                (time, format!("{from}: "), theme::peer_name(), "", Style::default())
+            }
             LineKind::System => (time, "* ".to_string(), theme::system(), "", Style::default()),
         }
     }
@@ -183,6 +186,7 @@ impl Formatter<'_> {
                 ..
             } => theme::error(),
             LineKind::Incoming { auto: true, .. } => theme::auto_reply_text(),
+            LineKind::Room { mention: true, .. } => theme::mention(),
             LineKind::System => theme::system(),
             _ => Style::default(),
         };

@@ -61,6 +61,13 @@ pub enum LineKind {
         /// The text exactly as typed, for a retry.
         raw: String,
     },
+    /// From someone in a chat room.
+    Room {
+        /// Who said it, neutralized for display.
+        from: String,
+        /// The line mentions our screen name (highlighted).
+        mention: bool,
+    },
     /// A note from flapjack itself (an error, a notice).
     System,
 }
@@ -132,6 +139,26 @@ pub struct Conversation {
     pub last_edit: Option<Instant>,
     /// The search, if any.
     pub search: Option<Search>,
+    /// For a chat room's tab: the room (the tab's `peer` is then a key no buddy can have).
+    pub room: Option<RoomView>,
+}
+
+/// What a room's tab knows about the room. Names come from peers: neutralized at render.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RoomView {
+    /// The room's name as the server gave it.
+    pub name: String,
+    /// Who is there, ourselves included, in the order the server listed them.
+    pub occupants: Vec<ScreenName>,
+    /// True once joined (and again after a rejoin); false while joining or after leaving.
+    pub joined: bool,
+}
+
+impl RoomView {
+    /// The key a room's tab is found by: `#` and the name, which no screen name can be.
+    pub fn key(name: &str) -> ScreenName {
+        ScreenName::from_wire(&format!("#{}", name.trim()))
+    }
 }
 
 impl Conversation {
@@ -150,7 +177,16 @@ impl Conversation {
             our_typing: TypingState::Finished,
             last_edit: None,
             search: None,
+            room: None,
         }
+    }
+
+    /// An empty tab for the chat room `name`.
+    pub fn room(name: &str) -> Self {
+        let mut c = Self::new(RoomView::key(name));
+        c.peer_display = format!("#{}", neutralize_line(name.trim()));
+        c.room = Some(RoomView { name: name.trim().to_string(), ..RoomView::default() });
+        c
     }
 
     /// Appends a line, keeping a scrolled-up view where it is.

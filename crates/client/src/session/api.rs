@@ -185,6 +185,17 @@ pub enum RoomEvent {
         /// The server's code, if any.
         code: Option<u16>,
     },
+    /// Our message was written to the room connection. Rooms have no per-message
+    /// acknowledgement (§13.3): this is as far as the protocol lets us know.
+    Sent {
+        /// The room.
+        room: String,
+    },
+    /// Our message could not be sent (too long for one room message).
+    NotSent {
+        /// The room.
+        room: String,
+    },
     /// A room command named a room we are not in.
     NotInRoom {
         /// The room as named.

@@ -60,6 +60,9 @@ pub struct ServiceOutput {
     pub nav_refused: Vec<(String, u16)>,
     /// The connection must close (the server said so, or the sign-on timed out).
     pub close: bool,
+    /// How many of our room messages (0E/05) are among `frames`: once those are written, they
+    /// are sent (rooms have no per-message acknowledgement, §13.3).
+    pub messages_sent: usize,
 }
 
 /// One ChatNav or room connection's protocol state.
@@ -203,7 +206,9 @@ impl ServiceConnection {
                 return;
             }
             let Some(body) = self.queue.pop_front() else { return };
-            self.write(now, &body);
+            if self.write(now, &body).is_some() && matches!(body, SnacBody::RoomMessageToHost(_)) {
+                self.out.messages_sent += 1;
+            }
         }
     }
 
@@ -234,7 +239,7 @@ impl ServiceConnection {
     }
 
     /// Room: sends `text` (plain; turned into HTML here). Returns false when it cannot be
-    /// encoded (too long for one SNAC).
+    /// encoded (too long for one SNAC); then a [`RoomEvent::NotSent`] is among the events.
     pub fn send(&mut self, now: u64, text: &str) -> bool {
         let chat_text =
             ChatText::from_text(&format!("<HTML><BODY>{}</BODY></HTML>", from_plain(text)));
@@ -246,6 +251,7 @@ impl ServiceConnection {
             }
             Err(e) => {
                 tracing::info!("a room message cannot be encoded: {e}");
+                self.out.events.push(RoomEvent::NotSent { room: self.name.clone() });
                 false
             }
         }

@@ -108,6 +108,10 @@ pub(super) async fn run(
             }
         }
         written = written.and(framed.flush().await);
+        if written.is_ok() && out.messages_sent > 0 {
+            let room = conn.name().to_string();
+            report(ServiceReport::Events(vec![RoomEvent::Sent { room }; out.messages_sent]));
+        }
         if out.close || written.is_err() {
             break;
         }
