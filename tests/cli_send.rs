@@ -282,13 +282,15 @@ fn send_room_reaches_a_listener_in_the_lounge() {
     config.bot_brain = Some(flapjack::bot::factory());
     config.public_rooms = vec![flapjack::server::PublicRoom::lounge(&config.accounts)];
     let server = rt.block_on(Server::start(config)).unwrap();
-    let mut listener = flapjack(&server, false)
-        .args(["--listen", "--room", "flapjack lounge", "--room", "Griddle"])
-        .env("FLAPJACK_PASSWORD", FAN_PASSWORD)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut listener = cli::KillOnDrop(
+        flapjack(&server, false)
+            .args(["--listen", "--room", "flapjack lounge", "--room", "Griddle"])
+            .env("FLAPJACK_PASSWORD", FAN_PASSWORD)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut err = BufReader::new(listener.stderr.take().unwrap());
     let mut joined = Vec::new();
     while joined.len() < 2 {
@@ -331,8 +333,7 @@ fn send_room_reaches_a_listener_in_the_lounge() {
             rooms.push(v);
         }
     }
-    listener.kill().unwrap();
-    let _ = listener.wait();
+    drop(listener);
     assert_eq!(rooms[0]["room"], "Flapjack Lounge");
     assert_eq!(rooms[0]["from"], "123456789");
     assert_eq!(rooms[0]["text"], "syrup \u{1b}[2J for everyone");

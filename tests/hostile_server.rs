@@ -242,7 +242,7 @@ async fn listen_output_escapes_every_control_character() {
     }
     drop(event_tx);
     let handle = SessionHandle { commands: command_tx, events: event_rx };
-    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let (mut out, mut err): (Vec<u8>, Vec<u8>) = (Vec::new(), Vec::new());
     let end = headless::listen(handle, &[], &mut out, &mut err, std::future::pending()).await;
     assert_eq!(end, Some(DisconnectReason::SignedOff));
 
@@ -312,8 +312,8 @@ async fn no_control_character_from_a_room_reaches_the_terminal_or_listen() {
     }
     drop(event_tx);
     let handle = SessionHandle { commands: command_tx, events: event_rx };
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let end = headless::listen(handle, &mut out, &mut err, std::future::pending()).await;
+    let (mut out, mut err): (Vec<u8>, Vec<u8>) = (Vec::new(), Vec::new());
+    let end = headless::listen(handle, &[], &mut out, &mut err, std::future::pending()).await;
     assert_eq!(end, Some(DisconnectReason::SignedOff));
     for stream in [&out, &err] {
         let text = String::from_utf8(stream.clone()).expect("UTF-8 output");

@@ -56,3 +56,28 @@ pub fn with_config(path: &std::path::Path) -> Command {
         .stdin(Stdio::null());
     cmd
 }
+
+/// A spawned flapjack that is killed when the test ends, passed or failed, so a failing
+/// assertion never leaves a `--listen` running behind it.
+#[allow(dead_code)] // not every test binary that includes this module spawns one
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl std::ops::Deref for KillOnDrop {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for KillOnDrop {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
