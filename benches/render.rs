@@ -1,4 +1,5 @@
-//! One frame of the TUI with a 100,000-message conversation and 1,000 buddies.
+//! One frame of the TUI with a 100,000-message conversation and 1,000 buddies, and one with a
+//! chat room of 1,000 occupants and 100,000 messages.
 //!
 //! The budget is one millisecond per frame: only the visible rows are laid out, whatever the
 //! size of the conversation or the list.
@@ -11,7 +12,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flapjack::config::UiConfig;
 use flapjack::screenname::ScreenName;
-use flapjack::session::{Availability, Buddy, BuddyList, Event, Group, IncomingIm, Presence};
+use flapjack::session::{
+    Availability, Buddy, BuddyList, Event, Group, IncomingIm, Presence, RoomEvent,
+};
 use flapjack::tui::conversation::Anchor;
 use flapjack::tui::conversation::Clock;
 use flapjack::tui::keymap::Keymap;
@@ -21,11 +24,14 @@ use ratatui::Terminal;
 
 const MESSAGES: usize = 100_000;
 const BUDDIES: usize = 1_000;
+const OCCUPANTS: usize = 1_000;
+const WORDS: &str = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor";
 
-/// An App with 1,000 buddies in 20 groups and one open chat holding 100,000 messages of
-/// varied lengths (some wrap over several rows).
-fn big_app(width: u16, height: u16) -> App {
-    let mut app = App::new("Me", Keymap::default(), UiConfig::default()).with_clock(Clock::utc());
+/// An App signed on as `account`, of the given size, with 1,000 buddies in 20 groups, a quarter each online,
+/// away, idle and offline.
+fn app_with_buddies(account: &str, width: u16, height: u16) -> App {
+    let mut app =
+        App::new(account, Keymap::default(), UiConfig::default()).with_clock(Clock::utc());
     app.resize(width, height);
     let now = Instant::now();
     let groups = (0..20)
@@ -39,7 +45,7 @@ fn big_app(width: u16, height: u16) -> App {
                 .collect(),
         })
         .collect();
-    app.handle_event(Event::SignedOn { screen_name: ScreenName::from_wire("Me") }, now);
+    app.handle_event(Event::SignedOn { screen_name: ScreenName::from_wire(account) }, now);
     app.handle_event(Event::BuddyList(BuddyList { groups }), now);
     for i in 0..BUDDIES {
         let availability = match i % 4 {
@@ -63,14 +69,21 @@ fn big_app(width: u16, height: u16) -> App {
             now,
         );
     }
+    app
+}
+
+/// An App with 1,000 buddies in 20 groups and one open chat holding 100,000 messages of
+/// varied lengths (some wrap over several rows).
+fn big_app(width: u16, height: u16) -> App {
+    let mut app = app_with_buddies("Me", width, height);
+    let now = Instant::now();
     let peer = ScreenName::from_wire("buddy0x0");
     app.open_chat(&peer);
-    let words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor";
     let chat = app.chats.iter_mut().find(|c| c.peer == peer);
     if let Some(chat) = chat {
         for i in 0..MESSAGES {
             let len = 10 + (i * 37) % 200;
-            let text: String = words.chars().cycle().take(len).collect();
+            let text: String = WORDS.chars().cycle().take(len).collect();
             let kind =
                 flapjack::tui::conversation::LineKind::Incoming { auto: false, offline: false };
             let time = UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i as u64);
@@ -88,6 +101,41 @@ fn big_app(width: u16, height: u16) -> App {
         }),
         now,
     );
+    app
+}
+
+/// The App of [`app_with_buddies`] in one open room: 1,000 occupants (names of 2 to 25
+/// characters, so some are cut to the list's width; ourselves among them) and 100,000 messages
+/// of 10–210 characters from 1,000 senders, every 50th naming us (highlighted; our name is
+/// not in the filler words, which "Me" would be). Everything goes through `App::handle_event`
+/// as the session's room events would.
+fn room_app(width: u16, height: u16) -> App {
+    const OWN: &str = "Flappy Jack";
+    let mut app = app_with_buddies(OWN, width, height);
+    let now = Instant::now();
+    let room = "Flapjack Lounge";
+    // Unique names: "c<i>" then filler letters up to 2–25 characters.
+    let occupant = |i: usize| {
+        let id = format!("c{i}");
+        let len = (2 + (i * 7) % 24).max(id.len());
+        let name: String = id.chars().chain("pancakes".chars().cycle()).take(len).collect();
+        ScreenName::from_wire(&name)
+    };
+    let mut occupants: Vec<ScreenName> = (0..OCCUPANTS - 1).map(occupant).collect();
+    // Near the top, so the list draws our own name's style too.
+    occupants.insert(3, ScreenName::from_wire(OWN));
+    app.handle_event(Event::Room(RoomEvent::Joined { room: room.into(), occupants }), now);
+    for i in 0..MESSAGES {
+        let len = 10 + (i * 37) % 200;
+        let mut text: String = WORDS.chars().cycle().take(len).collect();
+        if i % 50 == 0 {
+            text.insert_str(0, "flappy jack: ");
+        }
+        let from = occupant(i % (OCCUPANTS - 1));
+        app.handle_event(Event::Room(RoomEvent::Message { room: room.into(), from, text }), now);
+    }
+    assert_eq!(app.active_room().map(|r| r.occupants.len()), Some(OCCUPANTS));
+    assert!(app.active_chat().is_some_and(|c| c.lines.len() > MESSAGES));
     app
 }
 
@@ -128,5 +176,23 @@ fn bench_scrolled(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench_frame, bench_scrolled);
+/// One frame of the room of [`room_app`]: the messages, the occupant list beside them (shown
+/// at both sizes: 80×24 leaves the conversation 58 columns) and the room's tab.
+fn bench_room(c: &mut Criterion) {
+    for (w, h) in [(200u16, 50u16), (80, 24)] {
+        let app = room_app(w, h);
+        let mut terminal = match Terminal::new(TestBackend::new(w, h)) {
+            Ok(t) => t,
+            Err(e) => panic!("terminal: {e}"),
+        };
+        c.bench_function(&format!("room_frame_{w}x{h}_100k_messages_1k_occupants"), |b| {
+            b.iter(|| {
+                let frame = terminal.draw(|f| ui::draw(f, black_box(&app)));
+                black_box(frame.is_ok())
+            })
+        });
+    }
+}
+
+criterion_group!(benches, bench_frame, bench_scrolled, bench_room);
 criterion_main!(benches);
