@@ -75,6 +75,10 @@ pub struct Account {
     /// one, [`Account::DEFAULT_SERVER`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
+    /// An image file (GIF, JPEG, PNG or BMP) to set as our buddy icon at sign-on; it is scaled
+    /// to 48×48 and re-encoded to fit the server's limit, as `/icon PATH` does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<PathBuf>,
 }
 
 impl Account {
@@ -140,6 +144,28 @@ pub struct UiConfig {
     /// Chat rooms to join once signed on (by name; exchange 4 creates those that do not
     /// exist).
     pub rooms: Vec<String>,
+    /// How buddy icons are drawn: through the terminal's graphics protocol, as half blocks, or
+    /// not at all.
+    pub icons: IconMode,
+}
+
+/// How buddy icons are drawn (`[ui] icons`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IconMode {
+    /// Ask the terminal at start-up which graphics protocol it speaks; half blocks if none.
+    #[default]
+    Auto,
+    /// The kitty graphics protocol.
+    Kitty,
+    /// iTerm2's inline images (also WezTerm and others).
+    Iterm2,
+    /// Sixel graphics.
+    Sixel,
+    /// Coloured half-block characters, which every terminal with colours can show.
+    Halfblocks,
+    /// No icons are drawn (nor decoded).
+    Off,
 }
 
 impl UiConfig {
@@ -160,6 +186,7 @@ impl Default for UiConfig {
             history_lines: 1000,
             idle_after_minutes: 10,
             rooms: Vec::new(),
+            icons: IconMode::Auto,
         }
     }
 }

@@ -50,7 +50,32 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("server_bos", server_bos),
     ("accounts_toml", accounts_toml),
     ("tls_files", tls_files),
+    ("icon", icon),
 ];
+
+/// A buddy's icon as it arrives (any bytes, under any hash): the bounded decoder and the
+/// drawing of what it decoded. What decodes is drawn in half blocks inside its slot and
+/// nowhere else.
+pub fn icon(data: &[u8]) {
+    use crate::tui::icons::{IconMode, Icons, Slot};
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    let mut icons = Icons::without_terminal(IconMode::Halfblocks);
+    let name = ScreenName::from_wire("fuzz");
+    if icons.insert(name.clone(), Bytes::from_static(b"hash"), data).is_err() {
+        assert!(!icons.shows(&name), "a refused picture is not shown");
+        return;
+    }
+    let mut buf = Buffer::empty(Rect::new(0, 0, 16, 8));
+    assert!(icons.render(&name, Slot::Info, Rect::new(2, 1, 12, 6), &mut buf));
+    let (w, h) = Slot::Info.size();
+    for y in 0..8u16 {
+        for x in 0..16u16 {
+            let inside = (2..2 + w).contains(&x) && (1..1 + h).contains(&y);
+            assert!(inside || buf[(x, y)].symbol() == " ", "drawn outside its slot at {x},{y}");
+        }
+    }
+}
 
 /// The files trust is read from (§4.10): the known-hosts file, a pinned fingerprint and a PEM
 /// certificate file. Byte 0 picks the parser. What parses must survive a round trip: the

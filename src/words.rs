@@ -644,6 +644,57 @@ pub fn serve_cannot_listen(
     }
 }
 
+/// The status line for a bare `/icon`.
+pub fn icon_usage() -> &'static str {
+    "/icon needs an image file (GIF, JPEG, PNG or BMP), or \"off\" to remove your icon"
+}
+
+/// `/icon` and the help overlay: what the command does.
+pub fn icon_help() -> &'static str {
+    "Set your buddy icon from an image file, or remove it"
+}
+
+/// Our icon was prepared and handed to the session; nothing is known about the server yet.
+pub fn icon_uploading(path: &std::path::Path, bytes: usize) -> String {
+    line(format!("Setting your buddy icon from {} ({bytes} bytes)…", path.display()))
+}
+
+/// `/icon off` was handed to the session.
+pub fn icon_clearing() -> &'static str {
+    "Removing your buddy icon…"
+}
+
+/// An image file could not be made into our icon (nothing was sent).
+pub fn icon_not_prepared(path: &std::path::Path, error: &crate::tui::icons::IconError) -> String {
+    line(format!("{} cannot be your buddy icon: {error}", path.display()))
+}
+
+/// The server confirmed our icon change.
+pub fn icon_set(removed: bool) -> &'static str {
+    if removed {
+        "Your buddy icon is removed."
+    } else {
+        "Your buddy icon is set."
+    }
+}
+
+/// Our icon change did not take effect.
+pub fn icon_failed(failure: &crate::session::IconFailure) -> String {
+    use crate::session::IconFailure;
+    match failure {
+        IconFailure::TooLarge { max_bytes } => {
+            format!("The server refused your icon: it takes at most {max_bytes} bytes")
+        }
+        IconFailure::Refused(code) => {
+            format!("The server refused your icon (error 0x{code:04X})")
+        }
+        IconFailure::NotSent => {
+            "Your icon was not sent: no icon service on this server, or the connection was lost"
+                .to_string()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod conversation;
 pub mod history;
+pub mod icons;
 pub mod input;
 pub mod keymap;
 mod run;

@@ -105,6 +105,11 @@ pub async fn run<W: Write>(
     if let Some(h) = history {
         app = app.with_history(h);
     }
+    if let Some(path) = config.account(account).and_then(|a| a.icon.clone()) {
+        app = app.with_own_icon(path);
+    }
+    // Asked once, before the event stream starts reading the terminal's answers.
+    app.icons.set_picker(super::icons::detect(config.ui.icons));
     // A plain BEL: tmux flags the window, terminals beep or flash.
     let bell = |t: &mut Terminal<CrosstermBackend<W>>| {
         t.backend_mut().write_all(b"\x07")?;
@@ -237,6 +242,16 @@ where
                 }
                 Action::Bell => bell(terminal)?,
                 Action::Quit => quit = true,
+                Action::LoadIcon(path) => {
+                    // A small file (the size is checked before reading) and a 48×48 encode.
+                    let prepared = super::icons::load_icon_file(&path, app.icon_limit());
+                    if let Some(cmd) = app.icon_prepared(&path, prepared) {
+                        if commands.send(cmd).is_err() {
+                            tracing::debug!("session gone; icon dropped");
+                        }
+                    }
+                    redraw = true;
+                }
             }
         }
         if quit {

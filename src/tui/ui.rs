@@ -20,8 +20,10 @@ use crate::text::{neutralize, neutralize_line};
 use crate::words;
 
 mod help;
+mod icon_areas;
 use help::draw_help;
 pub use help::help_lines;
+pub use icon_areas::header_rows;
 
 /// Where each part of the screen goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -336,23 +338,7 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
     let name = truncate(&conv.peer_display, usize::from(area.width).saturating_sub(8));
     let name_width = name.width();
     title.push(Span::styled(name, theme::peer_name()));
-    if let Some(p) = app.presence.get(&conv.peer) {
-        let detail = match p.availability {
-            Availability::Away => p
-                .away_message
-                .as_deref()
-                .map_or("away".to_string(), |m| format!("away: {}", neutralize_line(m))),
-            Availability::Idle => {
-                p.idle_minutes.map_or("idle".to_string(), |m| format!("idle {m}m"))
-            }
-            Availability::Online => String::new(),
-            Availability::Offline => "offline".to_string(),
-        };
-        let detail = match (p.availability, app.icq_status(&conv.peer)) {
-            (Availability::Offline, _) | (_, None) => detail,
-            (_, Some(s)) if detail.is_empty() => words::status_label(s).to_string(),
-            (_, Some(s)) => format!("{}, {detail}", words::status_label(s)),
-        };
+    if let Some(detail) = presence_detail(app, &conv.peer) {
         if !detail.is_empty() && usize::from(area.width) > name_width + 16 {
             let room = usize::from(area.width).saturating_sub(name_width + 12);
             title.push(Span::styled(format!(" — {}", truncate(&detail, room)), theme::dim()));
@@ -380,8 +366,8 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
         block = block
             .title_bottom(Line::styled(text, theme::search_match()).alignment(Alignment::Right));
     }
-    let view = inner(area);
     frame.render_widget(block, area);
+    let view = icon_areas::draw_conversation_header(frame, app, conv, inner(area));
     let fmt = app.formatter(conv, usize::from(view.width));
     let scrolled = conv.scroll.is_some();
     let rows_height = usize::from(view.height).saturating_sub(usize::from(scrolled));
@@ -404,6 +390,26 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
             marker_area,
         );
     }
+}
+
+/// A buddy's presence in words for the conversation's title and header ("away: …", "idle 5m",
+/// an ICQ status); `None` when nothing is known, empty when simply online.
+fn presence_detail(app: &App, peer: &crate::screenname::ScreenName) -> Option<String> {
+    let p = app.presence.get(peer)?;
+    let detail = match p.availability {
+        Availability::Away => p
+            .away_message
+            .as_deref()
+            .map_or("away".to_string(), |m| format!("away: {}", neutralize_line(m))),
+        Availability::Idle => p.idle_minutes.map_or("idle".to_string(), |m| format!("idle {m}m")),
+        Availability::Online => String::new(),
+        Availability::Offline => "offline".to_string(),
+    };
+    Some(match (p.availability, app.icq_status(peer)) {
+        (Availability::Offline, _) | (_, None) => detail,
+        (_, Some(s)) if detail.is_empty() => words::status_label(s).to_string(),
+        (_, Some(s)) => format!("{}, {detail}", words::status_label(s)),
+    })
 }
 
 /// A room's occupants, ourselves marked, every name neutralized.
@@ -556,22 +562,25 @@ fn draw_info(frame: &mut Frame, app: &App, info: &UserInfo) {
         .borders(Borders::ALL)
         .border_style(theme::focused_border())
         .title(format!(" {} — esc closes ", truncate(&name, 40)));
-    let mut lines = vec![Line::from(vec![
+    let mut facts = vec![Line::from(vec![
         Span::styled("Warning level: ", theme::dim()),
         Span::raw(format!("{}%", info.warning_percent)),
     ])];
     if let Some(t) = info.signed_on_at {
-        lines.push(Line::from(vec![
+        facts.push(Line::from(vec![
             Span::styled("Online since:  ", theme::dim()),
             Span::raw(since(&app.clock, t, &app.ui.timestamp_format)),
         ]));
     }
     if let Some(m) = info.idle_minutes {
-        lines.push(Line::from(vec![
+        facts.push(Line::from(vec![
             Span::styled("Idle:          ", theme::dim()),
             Span::raw(format!("{m} minutes")),
         ]));
     }
+    // With an icon, the facts sit beside it and the rest starts below it.
+    let indent = icon_areas::info_indent(app, &info.name, frame.area());
+    let mut lines = icon_areas::beside_info_icon(facts, indent);
     // Wrapped here rather than by the Paragraph, so the height below counts the rows a long
     // away message really takes and the profile after it is not cut off.
     let inner = usize::from(INFO_WIDTH.min(frame.area().width).saturating_sub(2)).max(1);
@@ -593,4 +602,7 @@ fn draw_info(frame: &mut Frame, app: &App, info: &UserInfo) {
     let area = centered(frame.area(), INFO_WIDTH, height);
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+    if indent > 0 {
+        icon_areas::draw_info_icon(frame, app, &info.name, area);
+    }
 }

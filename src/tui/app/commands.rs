@@ -64,6 +64,8 @@ pub enum SlashCommand {
     Accept(Option<String>),
     /// `/decline [ROOM]`: decline the newest invitation, or the one to ROOM.
     Decline(Option<String>),
+    /// `/icon PATH`: make an image file our buddy icon; `/icon off` (`None`) removes it.
+    Icon(Option<std::path::PathBuf>),
 }
 
 /// Why a line is not a valid slash command; the text is shown in the status bar.
@@ -81,6 +83,9 @@ pub enum ParseError {
     /// `/join` without a room name.
     #[error("/join needs a room name")]
     MissingRoom,
+    /// `/icon` without a file.
+    #[error("{}", words::icon_usage())]
+    MissingIcon,
     /// `/status` without a status, or with one that does not exist (as typed).
     #[error("/status takes one of {}", words::status_names())]
     BadStatus(String),
@@ -141,6 +146,7 @@ impl SlashCommand {
             "names" | "who" => Ok(SlashCommand::Names),
             "accept" => Ok(SlashCommand::Accept((!rest.is_empty()).then(|| rest.to_string()))),
             "decline" => Ok(SlashCommand::Decline((!rest.is_empty()).then(|| rest.to_string()))),
+            "icon" => parse_icon(rest),
             other => Err(ParseError::Unknown(other.to_string())),
         }
     }
@@ -230,7 +236,17 @@ impl App {
             SlashCommand::Names => self.names(),
             SlashCommand::Accept(room) => self.answer_invitation(room.as_deref(), true),
             SlashCommand::Decline(room) => self.answer_invitation(room.as_deref(), false),
+            SlashCommand::Icon(path) => self.icon_command(path),
         }
+    }
+}
+
+/// `/icon`'s argument: `off`, or the rest of the line as a path (spaces kept, quotes dropped).
+fn parse_icon(rest: &str) -> Result<SlashCommand, ParseError> {
+    match rest.trim_matches('"').trim() {
+        "" => Err(ParseError::MissingIcon),
+        off if off.eq_ignore_ascii_case("off") => Ok(SlashCommand::Icon(None)),
+        path => Ok(SlashCommand::Icon(Some(path.into()))),
     }
 }
 
@@ -416,6 +432,12 @@ mod tests {
         );
         assert_eq!(parse("/invite"), Err(ParseError::MissingName { command: "invite".into() }));
         assert_eq!(parse("/names"), Ok(SlashCommand::Names));
+        assert_eq!(parse("/icon"), Err(ParseError::MissingIcon));
+        assert_eq!(parse("/icon OFF"), Ok(SlashCommand::Icon(None)));
+        assert_eq!(
+            parse("/icon \"/home/me/My Pictures/me.png\""),
+            Ok(SlashCommand::Icon(Some("/home/me/My Pictures/me.png".into())))
+        );
         assert_eq!(parse("/accept"), Ok(SlashCommand::Accept(None)));
         assert_eq!(parse("/accept Griddle"), Ok(SlashCommand::Accept(Some("Griddle".into()))));
         assert_eq!(parse("/decline"), Ok(SlashCommand::Decline(None)));

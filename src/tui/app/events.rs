@@ -102,6 +102,9 @@ impl App {
                 self.state = ConnState::Reconnecting { attempt, delay, reason }
             }
             Event::Room(event) => actions.extend(self.room_event(event, now)),
+            Event::BuddyIcon { name, hash, data } => self.buddy_icon(name, hash, &data),
+            Event::IconLimit { max_bytes } => actions.extend(self.icon_limit_known(max_bytes)),
+            Event::IconSet(result) => self.icon_set(result),
             Event::Disconnected(reason) => self.state = ConnState::Offline(reason),
         }
         Reaction { redraw: true, actions }

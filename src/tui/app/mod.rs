@@ -8,7 +8,7 @@
 //! The state is one struct; the code that changes it is split by job:
 //! `buddies` (the list's rows, selection and groups), `chats` (opening, cycling and closing
 //! chats, sending and delivery marks), `events` (the session-event reducer and timers),
-//! `keys` (key presses, overlays, search and editing), `mouse`, `commands` (slash commands,
+//! `keys` (key presses, overlays, search and editing), `mouse`, `icons` (buddy icons and our own), `commands` (slash commands,
 //! parsed into [`SlashCommand`] and then executed), `rooms` (chat-room tabs, occupants and
 //! invitations) and `logs` (conversation-log requests).
 
@@ -16,6 +16,7 @@ mod buddies;
 mod chats;
 mod commands;
 mod events;
+mod icons;
 mod keys;
 mod logs;
 mod mouse;
@@ -29,6 +30,7 @@ use ratatui::layout::Rect;
 
 use super::conversation::{Clock, Conversation, Formatter};
 use super::history::{History, HistoryOp};
+use super::icons::Icons;
 use super::input::{InputHistory, InputLine};
 use super::keymap::{Context, KeyAction, Keymap};
 use super::ui;
@@ -64,6 +66,9 @@ pub enum Action {
     Bell,
     /// Leave the TUI.
     Quit,
+    /// Read this image file, make it our icon ([`crate::tui::icons::load_icon_file`] with
+    /// [`App::icon_limit`]) and hand the result to [`App::icon_prepared`].
+    LoadIcon(std::path::PathBuf),
 }
 
 /// The result of handling a session event or a timer: whether to redraw, and what to do.
@@ -176,6 +181,10 @@ pub struct App {
     /// Whether the terminal window has the focus (terminals that report focus changes tell
     /// us; others are assumed focused). An unfocused window is not being looked at.
     pub terminal_focused: bool,
+    /// Buddy icons, decoded, and how to draw them.
+    pub icons: Icons,
+    /// Our own icon: the server's limit and the configured file.
+    own_icon: icons::OwnIcon,
     /// The chosen buddy-list row, by identity so it survives list changes.
     selected: Option<RowKey>,
     /// The buddy list's scroll offset, kept by the renderer.
@@ -227,10 +236,12 @@ impl App {
             overlay: None,
             notice: None,
             keymap,
+            icons: Icons::without_terminal(ui.icons),
             ui,
             clock: Clock::Local,
             typing: HashMap::new(),
             terminal_focused: true,
+            own_icon: icons::OwnIcon::default(),
             max_message: DEFAULT_MAX_MESSAGE,
             selected: None,
             buddy_offset: Cell::new(0),
@@ -346,7 +357,8 @@ impl App {
             l.conversation
         };
         let inner = ui::inner(area);
-        (usize::from(inner.width), usize::from(inner.height).saturating_sub(1).max(1))
+        let rows = inner.height.saturating_sub(ui::header_rows(self, inner));
+        (usize::from(inner.width), usize::from(rows).saturating_sub(1).max(1))
     }
 
     /// Starts with `text` in the status bar, until the next notice replaces it.

@@ -69,6 +69,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         ("/names", "List who is in the room"),
         ("/accept [ROOM]", "Accept a room invitation"),
         ("/decline [ROOM]", "Decline a room invitation"),
+        ("/icon PATH|off", words::icon_help()),
         ("/quit", "Sign off and quit"),
         ("//text", "Send text starting with a slash"),
     ] {

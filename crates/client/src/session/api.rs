@@ -113,6 +113,10 @@ pub enum Command {
         /// An optional message.
         message: Option<String>,
     },
+    /// Set (or with `None` clear) your own buddy icon: image bytes already prepared to fit the
+    /// server's limit (see Event::IconLimit); uploaded through BART (10/02) and referenced in
+    /// the feedbag (class 0x14).
+    SetIcon(Option<bytes::Bytes>),
     /// Sign off cleanly and end the session.
     SignOff,
 }
@@ -643,8 +647,39 @@ pub enum Event {
     },
     /// Something happened in a chat room.
     Room(RoomEvent),
+    /// A buddy's icon, from the disk cache or freshly downloaded (BART 10/05 or 10/07). `hash`
+    /// is the BART hash from user info TLV 0x1D; `data` is the raw image file as the owner uploaded it.
+    BuddyIcon {
+        /// Whose icon.
+        name: ScreenName,
+        /// The BART hash the owner's user info announced.
+        hash: bytes::Bytes,
+        /// The image file.
+        data: bytes::Bytes,
+    },
+    /// The most bytes the server accepts for your own icon (learned at sign-on).
+    IconLimit {
+        /// The limit, in bytes.
+        max_bytes: usize,
+    },
+    /// The outcome of a SetIcon.
+    IconSet(Result<(), IconFailure>),
     /// The session is over; no more events follow.
     Disconnected(DisconnectReason),
+}
+
+/// Why a [`Command::SetIcon`] did not take effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IconFailure {
+    /// The image is larger than the server accepts.
+    TooLarge {
+        /// The server's limit, in bytes.
+        max_bytes: usize,
+    },
+    /// The server refused the upload with this error code.
+    Refused(u16),
+    /// Not sent: no BART service, or the connection was lost.
+    NotSent,
 }
 
 /// The front end's end of a running session: commands go in, events come out.

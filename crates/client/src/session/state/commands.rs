@@ -72,6 +72,8 @@ impl SessionState {
             | Command::LeaveRoom { .. }
             | Command::SendRoom { .. }
             | Command::Invite { .. }) => self.room_command(now, cmd),
+            // iconsnet implements this
+            Command::SetIcon(_) => self.emit(Event::IconSet(Err(IconFailure::NotSent))),
             Command::SignOff => {
                 if self.connected {
                     self.out

@@ -77,8 +77,8 @@ use crate::text::html::to_plain;
 
 use super::api::{
     Availability, BuddyListError, Command, Delivery, DisconnectReason, Event, FeedbagAction,
-    FeedbagFailure, IcqStatus, ImFailure, IncomingIm, MessageId, NetworkError, PartFailure,
-    Presence, RateNotice, SignOnFailure, SignOnStep, TypingState, UserInfo,
+    FeedbagFailure, IconFailure, IcqStatus, ImFailure, IncomingIm, MessageId, NetworkError,
+    PartFailure, Presence, RateNotice, SignOnFailure, SignOnStep, TypingState, UserInfo,
 };
 use super::feedbag::{Change, Feedbag};
 use super::split::{encoded_size, html_body, split_message};
