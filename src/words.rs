@@ -588,6 +588,33 @@ pub fn token_kept() -> String {
     "kept a long-term token in the keyring; next time no password is needed".to_string()
 }
 
+/// `flapjack login`: where the sign-on led, the screen name as the server formats it.
+pub fn login_signed_on(screen_name: &str) -> String {
+    line(format!("signed on as {screen_name}"))
+}
+
+/// `flapjack login`: the BOS address and transport the server named (never the cookie).
+pub fn login_bos(
+    host: &str,
+    port: u16,
+    use_tls: bool,
+    cert_name: Option<&str>,
+    cookie_len: usize,
+) -> String {
+    let transport = match (cert_name, use_tls) {
+        (Some(name), _) => format!("TLS, certificate {name}"),
+        (None, true) => "TLS".to_string(),
+        (None, false) => "plain TCP".to_string(),
+    };
+    line(format!("BOS: {host}:{port} ({transport}); cookie received ({cookie_len} bytes)"))
+}
+
+/// `flapjack login --trace`: one sign-on step (already redacted; it quotes what the server
+/// sent, so it is neutralized here like every other line).
+pub fn trace_line(step: &crate::auth::TraceLine) -> String {
+    line(format!("trace: {step}"))
+}
+
 /// `flapjack login` signed on, but no keyring took the token.
 pub fn login_nothing_kept(error: &crate::cli::tokens::TokenStoreError) -> String {
     line(format!(

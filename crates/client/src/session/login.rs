@@ -118,10 +118,10 @@ impl Authenticator {
                 let password = self
                     .config
                     .password
-                    .clone()
+                    .as_ref()
                     .ok_or_else(|| LoginFailure::auth(SignOnFailure::BucpNeedsPassword))?;
                 let tls = (self.config.request_tls == Some(true)).then_some(&self.config.tls);
-                let fut = bucp_ticket(&addr, self.config.screen_name.as_str(), &password, tls);
+                let fut = bucp_ticket(&addr, self.config.screen_name.as_str(), password, tls);
                 let (ticket, first) = tokio::time::timeout(CONNECT_TIMEOUT, fut)
                     .await
                     .map_err(|_| LoginFailure::network(NetworkError::BucpTimeout { addr }))??;
@@ -151,15 +151,21 @@ impl Authenticator {
             self.store_checked = true;
             self.token = self.load_token().await;
         }
-        if let Some(token) = self.token.clone() {
+        if let Some(token) = self.token.take() {
             match http.start_session(&token).await {
-                Ok(ticket) => return Ok(ticket),
+                Ok(ticket) => {
+                    self.token = Some(token);
+                    return Ok(ticket);
+                }
                 Err(e) if e.token_unusable() => {
                     tracing::info!("stored sign-on token is no longer usable: {e}");
-                    self.token = None;
+                    drop(token);
                     self.forget_token().await;
                 }
-                Err(e) => return Err(LoginFailure::from_auth(&e)),
+                Err(e) => {
+                    self.token = Some(token);
+                    return Err(LoginFailure::from_auth(&e));
+                }
             }
         }
         let Some(password) = self.password().await else {
@@ -169,7 +175,6 @@ impl Authenticator {
             .client_login(self.config.screen_name.as_str(), &password)
             .await
             .map_err(|e| LoginFailure::from_auth(&e))?;
-        self.token = Some(token.clone());
         if token.worth_keeping() {
             self.save_token(&token).await;
         } else {
@@ -178,17 +183,20 @@ impl Authenticator {
                 token.expires_at
             );
         }
-        http.start_session(&token).await.map_err(|e| LoginFailure::from_auth(&e))
+        let ticket = http.start_session(&token).await.map_err(|e| LoginFailure::from_auth(&e));
+        self.token = Some(token);
+        ticket
     }
 
-    /// The password given, else the one the prompt hook asks for (kept for reconnects).
+    /// The password given, else the one the prompt hook asks for (kept for reconnects: the
+    /// session's one long-lived copy; the one returned is dropped, and wiped, after use).
     async fn password(&mut self) -> Option<Secret> {
         if let Some(password) = &self.config.password {
-            return Some(password.clone());
+            return Some(password.duplicate());
         }
         let prompt = Arc::clone(self.config.password_prompt.as_ref()?);
         let asked = tokio::task::spawn_blocking(move || prompt()).await.ok().flatten()?;
-        self.config.password = Some(asked.clone());
+        self.config.password = Some(asked.duplicate());
         Some(asked)
     }
 
@@ -218,8 +226,8 @@ impl Authenticator {
     }
 
     async fn load_token(&self) -> Option<StoredToken> {
-        let raw = self.with_store(|s, k| s.load(k)).await??;
-        match serde_json::from_str::<StoredToken>(&raw) {
+        let raw = Secret::new(self.with_store(|s, k| s.load(k)).await??);
+        match serde_json::from_str::<StoredToken>(raw.expose()) {
             Ok(t) => Some(t),
             Err(e) => {
                 tracing::warn!("ignoring an unreadable stored sign-on token: {e}");
@@ -231,7 +239,8 @@ impl Authenticator {
     async fn save_token(&self, token: &StoredToken) {
         match serde_json::to_string(token) {
             Ok(raw) => {
-                self.with_store(move |s, k| s.save(k, &raw)).await;
+                let raw = Secret::new(raw);
+                self.with_store(move |s, k| s.save(k, raw.expose())).await;
             }
             Err(e) => tracing::warn!("cannot serialize the sign-on token: {e}"),
         }
