@@ -150,7 +150,11 @@ fn parse_checked(text: &str) -> Result<url::Url, AuthError> {
         return Err(bad("spaces or control characters in a URL"));
     }
     let parsed = url::Url::parse(text).map_err(|_| bad("not an absolute URL"))?;
-    if !parsed.username().is_empty() || parsed.password().is_some() {
+    // The parser drops an empty userinfo (`http://@host`); the text is checked too.
+    let authority = text
+        .split_once("://")
+        .map_or("", |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
+    if authority.contains('@') || !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(bad("a user name or password in the URL is not supported"));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {

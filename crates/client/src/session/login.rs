@@ -446,9 +446,49 @@ fn client_ident(screen_name: &str) -> ClientIdent {
     }
 }
 
+/// How service connections (ChatNav, rooms) are made: like the BOS connection of the same
+/// session. Each one carries a cookie, so a session whose BOS connection is TLS never sends
+/// one in clear text.
+#[derive(Debug, Clone, Default)]
+pub enum ServiceTransport {
+    /// Plain TCP: the BOS connection was plain (TLS not asked for, or a plain BOS the user
+    /// allowed with `allow_plain_bos`).
+    #[default]
+    Plain,
+    /// TLS under the session's trust settings.
+    Tls {
+        /// Whom to trust: the same options the BOS connection was judged by.
+        options: TlsOptions,
+        /// The BOS host, whose certificate name applies to services on the same host.
+        bos_host: String,
+        /// The certificate name the BOS connection was checked against, if not its host.
+        bos_cert_name: Option<String>,
+    },
+}
+
+impl ServiceTransport {
+    /// The transport services follow after a BOS connection made from `ticket` under `tls`.
+    pub fn following(ticket: &BosTicket, tls: &TlsOptions) -> Self {
+        if !ticket.use_tls {
+            return Self::Plain;
+        }
+        Self::Tls {
+            options: tls.clone(),
+            bos_host: ticket.host.clone(),
+            bos_cert_name: ticket.tls_cert_name.clone(),
+        }
+    }
+}
+
 /// Opens a service connection (ChatNav, a room) to the `host[:port]` of a 01/05 redirect:
-/// plain TCP with TCP_NODELAY, as Open OSCAR Server's redirects (SSL state 0) ask.
-pub async fn connect_service(addr: &str) -> Result<BoxedTransport, LoginFailure> {
+/// TCP with TCP_NODELAY, then TLS when `transport` says the BOS connection was TLS, checked
+/// under the same trust (against BOS's certificate name when the service is on the BOS host,
+/// else the service's host). A refused or failed handshake ends the connection before
+/// anything, the cookie included, is written; there is no plain fallback.
+pub async fn connect_service(
+    addr: &str,
+    transport: &ServiceTransport,
+) -> Result<BoxedTransport, LoginFailure> {
     let (host, port) = split_host_port(addr).map_err(|e| {
         LoginFailure::network(NetworkError::Connect {
             host: addr.to_string(),
@@ -456,7 +496,16 @@ pub async fn connect_service(addr: &str) -> Result<BoxedTransport, LoginFailure>
             detail: e.to_string(),
         })
     })?;
-    Ok(Box::new(tcp(&host, port).await?))
+    let stream = tcp(&host, port).await?;
+    match transport {
+        ServiceTransport::Plain => Ok(Box::new(stream)),
+        ServiceTransport::Tls { options, bos_host, bos_cert_name } => {
+            let cert_name =
+                if host.eq_ignore_ascii_case(bos_host) { bos_cert_name.clone() } else { None };
+            let (transport, _first) = secure(stream, &host, port, cert_name, options).await?;
+            Ok(transport)
+        }
+    }
 }
 
 /// Opens the BOS transport the ticket describes: TCP with TCP_NODELAY, then TLS verified
