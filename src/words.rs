@@ -236,6 +236,9 @@ pub fn network_error(error: &NetworkError) -> String {
         NetworkError::Transport(detail) => detail.clone(),
         NetworkError::ConnectionClosed => "the server closed the connection".to_string(),
         NetworkError::SignOnTimeout => "the server did not finish the sign-on".to_string(),
+        NetworkError::ReplyTooLarge { what, limit } => {
+            format!("the server's {what} runs past {limit} items, more than flapjack accepts")
+        }
         NetworkError::FlapError => "the server sent a FLAP error".to_string(),
         NetworkError::BadCookie(detail) => format!("bad login cookie: {detail}"),
         NetworkError::SessionEnded => "the session ended unexpectedly".to_string(),
