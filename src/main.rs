@@ -11,9 +11,6 @@ use std::time::Duration;
 use flapjack::cli::{commands, Cli, Exit};
 
 fn main() -> ExitCode {
-    // Every command may hold a password, token or cookie (`serve` holds its accounts'): no
-    // core dump may carry them off. A failure is only logged: it costs no function.
-    let core_dumps = flapjack::hardening::disable_core_dumps();
     let cli = match Cli::try_parse_grouped() {
         Ok(cli) => cli,
         Err(e) => {
@@ -29,9 +26,6 @@ fn main() -> ExitCode {
             return Exit::Network.into();
         }
     };
-    if let Err(e) = core_dumps {
-        tracing::warn!("cannot disable core dumps: {e}");
-    }
     let result = runtime.block_on(commands::run(&cli));
     // Do not wait for tasks still blocked on a keyring or a socket.
     runtime.shutdown_timeout(Duration::from_millis(200));

@@ -115,8 +115,20 @@ fn serve_prints_its_addresses_and_login_reaches_it() {
     reader.read_line(&mut second).unwrap();
     let mut third = String::new();
     reader.read_line(&mut third).unwrap();
+    // Issue 17 item 9: the server holds its accounts' passwords, so it dumps no core.
+    #[cfg(target_os = "linux")]
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", serve.id())).unwrap();
     serve.kill().unwrap();
     serve.wait().unwrap();
+    #[cfg(target_os = "linux")]
+    {
+        let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap();
+        assert_eq!(
+            core.split_whitespace().skip(4).take(2).collect::<Vec<_>>(),
+            ["0", "0"],
+            "{core}"
+        );
+    }
     let out = result.unwrap_or_else(|| panic!("serve printed {first:?}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));

@@ -43,6 +43,11 @@ pub async fn run(cli: &Cli) -> Result<Exit, Failure> {
     };
     super::logging::init(g.global.log_file.as_deref(), verbose, interactive || is_demo)
         .map_err(Failure::usage)?;
+    // Before any password, token or cookie is read or received (`serve` holds its accounts'):
+    // no core dump may carry one off. A failure costs no function, so it is only logged.
+    if let Err(e) = crate::hardening::disable_core_dumps() {
+        tracing::warn!("cannot disable core dumps: {e}");
+    }
     if let Some(args) = &cli.send {
         return match room_send_args(args, &cli.room)? {
             Some((room, message)) => send_room(g, room, message).await,

@@ -124,7 +124,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     renamed
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt as _;

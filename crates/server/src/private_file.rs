@@ -59,7 +59,8 @@ pub fn write_atomic(dir: &Path, name: &str, text: &str) -> io::Result<()> {
     renamed
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt as _;

@@ -166,7 +166,7 @@ fn a_buddy_list_that_never_ends_is_refused_with_a_reason() {
     s.take_output();
     let part = |first: u16| FeedbagReply {
         version: 0,
-        items: (first..first + 4000).map(|i| FeedbagItem::buddy(&format!("b{i}"), 1, i)).collect(),
+        items: (first..first + 4000).map(|i| FeedbagItem::buddy(format!("b{i}"), 1, i)).collect(),
         last_modified: 0,
     };
     for (n, first) in [1u16, 4001].into_iter().enumerate() {
