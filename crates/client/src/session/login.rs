@@ -662,4 +662,45 @@ mod tests {
         tls.use_tls = true;
         assert_eq!(no_downgrade(tls, true, Some("x:1"), false).unwrap().host, "10.0.0.1");
     }
+
+    /// A service connection of a TLS session to a host that speaks only plain FLAP fails at
+    /// the handshake: the only bytes that host sees are a TLS ClientHello, so the service
+    /// task (which writes the cookie only once connected) never sends the cookie in clear.
+    #[tokio::test]
+    async fn a_tls_sessions_service_connection_never_falls_back_to_plain() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let plain_server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            // A plain OSCAR host starts with its FLAP hello.
+            let _ = s.write_all(&[0x2A, 0x01, 0x00, 0x01, 0x00, 0x04, 0, 0, 0, 1]).await;
+            let mut seen = Vec::new();
+            let _ = s.read_to_end(&mut seen).await;
+            seen
+        });
+        let mut ticket = plain_ticket();
+        ticket.host = "127.0.0.1".into();
+        ticket.use_tls = true;
+        let transport = ServiceTransport::following(&ticket, &TlsOptions::default());
+        assert!(matches!(transport, ServiceTransport::Tls { .. }));
+        let result = connect_service(&addr.to_string(), &transport).await;
+        assert!(result.is_err(), "connected in clear");
+        let seen = plain_server.await.unwrap();
+        assert_eq!(seen.first(), Some(&0x16), "not a TLS handshake record: {seen:?}");
+        // Everything sent is TLS records (handshake or alert), nothing else after them.
+        let mut rest = seen.as_slice();
+        while let [kind, 3, _, hi, lo, tail @ ..] = rest {
+            assert!(matches!(kind, 0x15 | 0x16), "record type {kind:#x}: {seen:?}");
+            let len = usize::from(u16::from_be_bytes([*hi, *lo]));
+            assert!(tail.len() >= len, "a cut record: {seen:?}");
+            rest = &tail[len..];
+        }
+        assert!(rest.is_empty(), "bytes that are not TLS went out: {rest:?}");
+        // A plain BOS session makes plain service connections.
+        assert!(matches!(
+            ServiceTransport::following(&plain_ticket(), &TlsOptions::default()),
+            ServiceTransport::Plain
+        ));
+    }
 }
