@@ -324,19 +324,14 @@ impl Config {
 
     /// Writes [`Config::example`] to `path`, creating its directory, refusing to overwrite.
     pub fn write_example(path: &Path) -> Result<(), ConfigError> {
-        let io = |source| ConfigError::Io { path: path.to_path_buf(), source };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        let mut file =
-            std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    ConfigError::Exists(path.to_path_buf())
-                } else {
-                    io(e)
-                }
-            })?;
-        std::io::Write::write_all(&mut file, EXAMPLE.as_bytes()).map_err(io)
+        // 0600 in a 0700 directory, created exclusively (never through a symlink).
+        crate::private_file::create_new(path, EXAMPLE.as_bytes()).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                ConfigError::Exists(path.to_path_buf())
+            } else {
+                ConfigError::Io { path: path.to_path_buf(), source: e }
+            }
+        })
     }
 }
 
@@ -505,6 +500,13 @@ pub(crate) mod tests {
         assert_eq!(std::fs::read_to_string(&path).ok().as_deref(), Some(Config::example()));
         assert!(matches!(Config::write_example(&path), Err(ConfigError::Exists(_))));
         assert!(Config::load(&path).is_ok());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = |p: &Path| std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777).ok();
+            assert_eq!(mode(&path), Some(0o600), "config file");
+            assert_eq!(mode(&dir.path().join("sub")), Some(0o700), "config directory");
+        }
     }
 
     #[test]

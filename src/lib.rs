@@ -10,7 +10,7 @@
 //! - here: the front ends ([`tui`], [`headless`]), the config file, the demo bot, and [`cli`],
 //!   the command line that `main.rs` hands over to.
 
-pub use flapjack_client::{auth, credentials, session, tls};
+pub use flapjack_client::{auth, credentials, hardening, private_file, session, tls};
 pub use flapjack_proto::{oscar, screenname, text};
 pub use flapjack_server as server;
 

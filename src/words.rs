@@ -236,6 +236,9 @@ pub fn network_error(error: &NetworkError) -> String {
         NetworkError::Transport(detail) => detail.clone(),
         NetworkError::ConnectionClosed => "the server closed the connection".to_string(),
         NetworkError::SignOnTimeout => "the server did not finish the sign-on".to_string(),
+        NetworkError::ReplyTooLarge { what, limit } => {
+            format!("the server's {what} runs past {limit} items, more than flapjack accepts")
+        }
         NetworkError::FlapError => "the server sent a FLAP error".to_string(),
         NetworkError::BadCookie(detail) => format!("bad login cookie: {detail}"),
         NetworkError::SessionEnded => "the session ended unexpectedly".to_string(),
@@ -586,6 +589,33 @@ pub fn token_not_worth_keeping(lifetime_secs: i64) -> String {
 /// `flapjack login` kept the long-term token.
 pub fn token_kept() -> String {
     "kept a long-term token in the keyring; next time no password is needed".to_string()
+}
+
+/// `flapjack login`: where the sign-on led, the screen name as the server formats it.
+pub fn login_signed_on(screen_name: &str) -> String {
+    line(format!("signed on as {screen_name}"))
+}
+
+/// `flapjack login`: the BOS address and transport the server named (never the cookie).
+pub fn login_bos(
+    host: &str,
+    port: u16,
+    use_tls: bool,
+    cert_name: Option<&str>,
+    cookie_len: usize,
+) -> String {
+    let transport = match (cert_name, use_tls) {
+        (Some(name), _) => format!("TLS, certificate {name}"),
+        (None, true) => "TLS".to_string(),
+        (None, false) => "plain TCP".to_string(),
+    };
+    line(format!("BOS: {host}:{port} ({transport}); cookie received ({cookie_len} bytes)"))
+}
+
+/// `flapjack login --trace`: one sign-on step (already redacted; it quotes what the server
+/// sent, so it is neutralized here like every other line).
+pub fn trace_line(step: &crate::auth::TraceLine) -> String {
+    line(format!("trace: {step}"))
 }
 
 /// `flapjack login` signed on, but no keyring took the token.

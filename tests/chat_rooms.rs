@@ -162,3 +162,115 @@ async fn the_lounge_bot_answers_when_named() {
     assert_eq!((room.as_str(), from.as_str()), ("Flapjack Lounge", "ButterBot"));
     assert_eq!(text, "You said: hi butterbot");
 }
+
+/// What the session logs, captured for one test (the runtime is single-threaded, so every
+/// task of the session logs on the thread the capture is installed on).
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// A real-socket hop in front of BOS (the server advertises it, so room redirects point at it
+/// too): it passes bytes both ways, and when told, writes a malformed FLAP frame to the client
+/// side of the newest connection (the room's, once a room has been joined).
+async fn poisoning_hop(
+    listener: tokio::net::TcpListener,
+    upstream: std::net::SocketAddr,
+    poison: tokio::sync::broadcast::Sender<()>,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let newest = std::sync::Arc::new(AtomicUsize::new(0));
+    let mut n = 0;
+    while let Ok((client, _)) = listener.accept().await {
+        n += 1;
+        newest.store(n, Ordering::SeqCst);
+        let Ok(server) = tokio::net::TcpStream::connect(upstream).await else { return };
+        let (mut cr, mut cw) = client.into_split();
+        let (mut sr, mut sw) = server.into_split();
+        tokio::spawn(async move {
+            let _ = tokio::io::copy(&mut cr, &mut sw).await;
+            let _ = sw.shutdown().await;
+        });
+        let mut told = poison.subscribe();
+        let newest = newest.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 8192];
+            loop {
+                tokio::select! {
+                    read = sr.read(&mut buf) => match read {
+                        Ok(0) | Err(_) => return,
+                        Ok(k) => {
+                            if cw.write_all(&buf[..k]).await.is_err() {
+                                return;
+                            }
+                        }
+                    },
+                    Ok(()) = told.recv() => {
+                        if newest.load(Ordering::SeqCst) == n {
+                            // A FLAP header whose marker is not 0x2A: no frame boundary can
+                            // be found after it, so the connection cannot go on.
+                            let _ = cw.write_all(&[0x00, 0x02, 0x13, 0x37, 0x00, 0x04, 1, 2, 3, 4]).await;
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Issue 15 leftover (b): a malformed FLAP frame on a room's socket closes that room's
+/// connection, with the reason logged, and nothing else: the main session lives on and joins
+/// the room again over its BOS connection.
+#[tokio::test]
+async fn a_malformed_frame_on_a_room_socket_closes_only_that_room() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("flapjack_client=info")
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let hop = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut config = server_config();
+    config.advertised_bos = Some(hop.local_addr().unwrap());
+    let server = Server::start(config).await.unwrap();
+    let (poison, _) = tokio::sync::broadcast::channel(4);
+    tokio::spawn(poisoning_hop(hop, server.bos_bound_addr(), poison.clone()));
+
+    let mut alice = sign_on(&server, "Alice Ant", "alice-pw").await;
+    join(&alice, "Griddle");
+    assert_eq!(joined(&mut alice, "alice joins").await, ["Alice Ant"]);
+    poison.send(()).unwrap();
+    let (_, seen) = wait_for(&mut alice, "the room connection closed", |e| {
+        matches!(room_event(e), Some(RoomEvent::Rejoining { .. }))
+    })
+    .await;
+    assert!(!seen.iter().any(|e| matches!(e, Event::Disconnected(_))), "{seen:?}");
+    let log = captured.text();
+    assert!(log.contains("service connection error"), "no reason logged:\n{log}");
+    // The main session is alive: its BOS connection asks for the room again and the room works.
+    let (_, seen) = wait_for(&mut alice, "alice back in", |e| {
+        matches!(room_event(e), Some(RoomEvent::Joined { .. }))
+    })
+    .await;
+    assert!(!seen.iter().any(|e| matches!(e, Event::Disconnected(_))), "{seen:?}");
+    alice.commands.send(Command::SignOff).unwrap();
+    expect(&mut alice, "signed off", |e| matches!(e, Event::Disconnected(_))).await;
+}

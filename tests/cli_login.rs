@@ -115,8 +115,20 @@ fn serve_prints_its_addresses_and_login_reaches_it() {
     reader.read_line(&mut second).unwrap();
     let mut third = String::new();
     reader.read_line(&mut third).unwrap();
+    // Issue 17 item 9: the server holds its accounts' passwords, so it dumps no core.
+    #[cfg(target_os = "linux")]
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", serve.id())).unwrap();
     serve.kill().unwrap();
     serve.wait().unwrap();
+    #[cfg(target_os = "linux")]
+    {
+        let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap();
+        assert_eq!(
+            core.split_whitespace().skip(4).take(2).collect::<Vec<_>>(),
+            ["0", "0"],
+            "{core}"
+        );
+    }
     let out = result.unwrap_or_else(|| panic!("serve printed {first:?}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
@@ -147,4 +159,100 @@ fn no_password_source_is_an_error_not_a_hang() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no password"));
+}
+
+/// A one-thread HTTP server on loopback that answers `clientLogin` and `startOSCARSession`
+/// with `login` and `session` (JSON bodies), for as many requests as come.
+fn scripted_http(login: String, session: String) -> String {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = Vec::new();
+            let mut byte = [0u8; 1];
+            while !request.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                request.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&request).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            let mut body = vec![0u8; length];
+            let _ = stream.read_exact(&mut body);
+            let answer = if head.contains("/auth/clientlogin") { &login } else { &session };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    url
+}
+
+/// Item 4 of issue 17: what `login` and `login --trace` print of the server's answers (the
+/// screen name, the BOS host, the certificate name) reaches the terminal neutralized.
+#[test]
+fn login_output_never_carries_a_servers_control_characters() {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let login_json = format!(
+        r#"{{"response":{{"statusCode":200,"statusText":"OK","data":{{
+        "token":{{"a":"/wEAAAAAb2s+Y2VyZXZpbA==","expiresIn":86400}},
+        "loginId":"Evil\u001b[2J\u001b]0;owned\u0007","sessionSecret":"c2VjcmV0c2VjcmV0",
+        "hostTime":{now}}}}}}}"#
+    );
+    let session_json = r#"{"response":{"statusCode":200,"statusText":"OK\u001b[5m","data":{
+        "host":"bos\u001b[31m.example\u202e","port":5190,"cookie":"AAECAwQFBgcICQ==",
+        "useTLS":1,"tlsCertName":"cert\u009b2J.example"}}}"#;
+    let url = scripted_http(login_json, session_json.to_string());
+    for extra in [&[][..], &["--trace"][..]] {
+        let out = login(&url, "someone", "pw-not-shown", extra);
+        let (stdout, stderr) = (cli::stdout(&out), cli::stderr(&out));
+        assert!(out.status.success(), "{stdout}\n{stderr}");
+        assert!(stdout.contains("signed on as Evil␛[2J␛]0;owned␇"), "{stdout}");
+        assert!(stdout.contains("BOS: bos␛[31m.example\u{FFFD}:5190"), "{stdout}");
+        assert!(stdout.contains("certificate cert\u{FFFD}2J.example"), "{stdout}");
+        if !extra.is_empty() {
+            assert!(stderr.contains("trace: [startOSCARSession] BOS bos␛[31m"), "{stderr}");
+        }
+        let all = format!("{stdout}{stderr}");
+        let raw: Vec<char> = all
+            .chars()
+            .filter(|&c| c != '\n' && flapjack::text::sanitize::is_dangerous(c))
+            .collect();
+        assert!(raw.is_empty(), "{raw:?} reached the terminal:\n{all}");
+    }
+}
+
+/// Item 3 of issue 17: a sign-on over plain http (loopback) never goes through a proxy, even
+/// with every proxy variable set: the password stays on the machine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_sign_on_ignores_proxy_variables() {
+    let server = Server::start(ServerConfig::for_tests(Accounts::demo().unwrap())).await.unwrap();
+    let url = format!("http://{}", server.http_addr());
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    proxy.set_nonblocking(true).unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut cmd = cli::isolated(false);
+        cmd.args(["--profile", "local", "--login-url", &url, "--api-url", &url])
+            .args(["--user", "Flapjack Fan", "login"])
+            .env("FLAPJACK_PASSWORD", "syrup-on-top")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy");
+        for var in ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY"] {
+            cmd.env(var, &proxy_url);
+        }
+        cmd.output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", cli::stderr(&out));
+    assert!(proxy.accept().is_err(), "the sign-on went through the proxy");
+    server.shutdown().await;
 }

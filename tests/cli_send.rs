@@ -352,3 +352,20 @@ fn send_room_reaches_a_listener_in_the_lounge() {
         assert_eq!(code(&out), 1, "{args:?}: {}", stderr(&out));
     }
 }
+
+/// `--send --room` to a room that cannot be joined exits 4, as the README's table says (the
+/// server refuses a room name longer than it allows), naming the room on stderr.
+#[test]
+fn send_room_to_a_room_that_cannot_be_joined_is_exit_4() {
+    let rt = runtime();
+    let server = start_server(&rt);
+    let long = "x".repeat(flapjack::server::bos::MAX_ROOM_NAME + 1);
+    let out = flapjack(&server, false)
+        .args(["--send", "--room", &long, "hello"])
+        .env("FLAPJACK_PASSWORD", FAN_PASSWORD)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot join the room xxx"), "{}", stderr(&out));
+    rt.block_on(server.shutdown());
+}

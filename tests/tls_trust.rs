@@ -281,3 +281,28 @@ async fn a_plain_bos_after_a_tls_login_is_refused_or_replaced_by_the_configured_
     assert_eq!(count(&server, |c| &c.bos_signons), 2);
     assert_eq!(count(&server, |c| &c.tls_connections), 4, "only the login was TLS");
 }
+
+/// Issue 15 leftover (a): a session whose BOS connection is TLS makes its ChatNav and room
+/// connections over TLS too, under the same trust, so a room's cookie never goes in clear;
+/// the room is joined and works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn room_connections_follow_a_tls_bos_connection() {
+    let (ca, leaf) = ca_and_leaf(&["localhost", "127.0.0.1"], |_| {});
+    let server = tls_server(&leaf, false).await;
+    let mut config = bucp_tls(&server);
+    config.tls.extra_roots = vec![ca.der.clone()];
+    let mut handle = session::spawn(config);
+    wait_for(&mut handle, "buddy list", |e| matches!(e, Event::BuddyList(_))).await;
+    assert_eq!(count(&server, |c| &c.tls_connections), 2, "login and BOS");
+    handle.commands.send(session::Command::JoinRoom { name: "Sealed Room".into() }).unwrap();
+    let (_, seen) = wait_for(&mut handle, "the room joined", |e| {
+        matches!(e, Event::Room(session::RoomEvent::Joined { .. }))
+    })
+    .await;
+    assert!(!seen.iter().any(|e| matches!(e, Event::Disconnected(_))), "{seen:?}");
+    // ChatNav (to find the room) and the room: two more TLS connections, no plain one.
+    assert_eq!(count(&server, |c| &c.tls_connections), 4);
+    assert_eq!(server.hub().room_occupants(4, "Sealed Room"), ["Carol"]);
+    handle.commands.send(session::Command::SignOff).unwrap();
+    expect(&mut handle, "sign-off", |e| matches!(e, Event::Disconnected(_))).await;
+}

@@ -43,6 +43,11 @@ pub async fn run(cli: &Cli) -> Result<Exit, Failure> {
     };
     super::logging::init(g.global.log_file.as_deref(), verbose, interactive || is_demo)
         .map_err(Failure::usage)?;
+    // Before any password, token or cookie is read or received (`serve` holds its accounts'):
+    // no core dump may carry one off. A failure costs no function, so it is only logged.
+    if let Err(e) = crate::hardening::disable_core_dumps() {
+        tracing::warn!("cannot disable core dumps: {e}");
+    }
     if let Some(args) = &cli.send {
         return match room_send_args(args, &cli.room)? {
             Some((room, message)) => send_room(g, room, message).await,
@@ -228,7 +233,7 @@ async fn send_room(global: &Options, room: &str, message: &str) -> Result<Exit, 
     let handle = session::spawn(session_config);
     let report = headless::send_room(handle, room.trim().to_string(), text, SEND_TIMEOUT).await;
     if let Some(message) = &report.message {
-        eprintln!("flapjack: {message}");
+        eprintln!("flapjack: {}", crate::text::neutralize_line(message));
     }
     Ok(Exit::from(report.outcome))
 }
@@ -249,7 +254,7 @@ async fn send(global: &Options, args: &[String]) -> Result<Exit, Failure> {
     let handle = session::spawn(session_config);
     let report = headless::send(handle, to, text, SEND_TIMEOUT).await;
     if let Some(message) = &report.message {
-        eprintln!("flapjack: {message}");
+        eprintln!("flapjack: {}", crate::text::neutralize_line(message));
     }
     Ok(Exit::from(report.outcome))
 }
@@ -342,7 +347,7 @@ async fn login(global: &Options, args: &LoginArgs) -> Result<Exit, Failure> {
     }
     let mut client = HttpSignOn::new(target.profile.clone()).map_err(Failure::usage)?;
     if args.trace {
-        client = client.with_trace(Trace::to_fn(|line| eprintln!("trace: {line}")));
+        client = client.with_trace(Trace::to_fn(|line| eprintln!("{}", words::trace_line(line))));
     }
     if args.xml {
         client = client.with_format(crate::auth::Format::Xml);
@@ -380,17 +385,16 @@ async fn login(global: &Options, args: &LoginArgs) -> Result<Exit, Failure> {
         }
     };
     let ticket = client.start_session(&token).await?;
-    println!("signed on as {}", ticket.screen_name);
-    let transport = match (&ticket.tls_cert_name, ticket.use_tls) {
-        (Some(name), _) => format!("TLS, certificate {name}"),
-        (None, true) => "TLS".to_string(),
-        (None, false) => "plain TCP".to_string(),
-    };
+    println!("{}", words::login_signed_on(&ticket.screen_name));
     println!(
-        "BOS: {}:{} ({transport}); cookie received ({} bytes)",
-        ticket.host,
-        ticket.port,
-        ticket.cookie.len()
+        "{}",
+        words::login_bos(
+            &ticket.host,
+            ticket.port,
+            ticket.use_tls,
+            ticket.tls_cert_name.as_deref(),
+            ticket.cookie.len()
+        )
     );
     match not_kept {
         None => Ok(Exit::Ok),

@@ -41,14 +41,8 @@ pub fn init(log_file: Option<&Path>, verbose: u8, screen_in_use: bool) -> Result
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match path {
         Some(path) => {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create log directory {}", dir.display()))?;
-            }
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
+            // 0600 in a 0700 directory, never through a symlink: the log names buddies.
+            let file = crate::private_file::open_append(&path)
                 .with_context(|| format!("cannot open log file {}", path.display()))?;
             builder.with_ansi(false).with_writer(std::sync::Mutex::new(file)).init();
         }

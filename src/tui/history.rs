@@ -7,7 +7,6 @@
 //! Files live under `<data dir>/logs/<account>/<buddy>.jsonl`. Both names come partly from a peer,
 //! so they are encoded to a safe file name (no separators, no leading dot, bounded length).
 
-use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -155,10 +154,9 @@ impl History {
     pub fn append(&self, peer: &ScreenName, record: &Record) -> Result<(), HistoryError> {
         let path = self.path_for(peer);
         let io = |source| HistoryError::Io { path: path.clone(), source };
-        std::fs::create_dir_all(&self.dir).map_err(io)?;
         let mut line = serde_json::to_string(record)?;
         line.push('\n');
-        let mut file = OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
+        let mut file = crate::private_file::open_append(&path).map_err(io)?;
         file.write_all(line.as_bytes()).map_err(io)
     }
 
@@ -256,6 +254,25 @@ mod tests {
             Some((true, UNIX_EPOCH + Duration::from_secs(4)))
         );
         assert!(h.path_for(&bob).starts_with(dir.path().join("logs").join("memyself")));
+    }
+
+    /// Issue 17 item 5: history is the user's alone, 0600 in 0700 directories.
+    #[cfg(unix)]
+    #[test]
+    fn logs_are_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = temp();
+        let h = History::new(dir.path(), "me");
+        let bob = ScreenName::from_wire("bob");
+        assert!(h.append(&bob, &Record::new(UNIX_EPOCH, Direction::In, "hi", false)).is_ok());
+        let mode = |p: &Path| std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777).ok();
+        let file = h.path_for(&bob);
+        assert_eq!(mode(&file), Some(0o600));
+        let mut parent = file.parent();
+        while let Some(p) = parent.filter(|p| *p != dir.path()) {
+            assert_eq!(mode(p), Some(0o700), "{}", p.display());
+            parent = p.parent();
+        }
     }
 
     #[test]

@@ -5,9 +5,13 @@
 //! - [`session`]: the sans-IO [`session::state::SessionState`] and the tokio actor around it.
 //! - [`credentials`]: long-term tokens in the OS keyring.
 //! - [`tls`]: whom to trust over TLS (CA roots, a pin, trust on first use) and why not.
+//! - [`hardening`]: no core dumps while secrets are held; [`private_file`]: files only the
+//!   user can read, written atomically.
 
 pub mod auth;
 pub mod credentials;
+pub mod hardening;
+pub mod private_file;
 pub mod session;
 pub mod tls;
 

@@ -340,10 +340,7 @@ pub fn read_known_hosts(file: &Path) -> Result<Vec<KnownHost>, TlsConfigError> {
 /// Appends `entry` to the known-hosts file, creating it (and its directory) if needed.
 pub fn remember_known_host(file: &Path, entry: &KnownHost) -> std::io::Result<()> {
     use std::io::Write as _;
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(file)?;
+    let mut f = crate::private_file::open_append(file)?;
     f.write_all(known_host_line(entry).as_bytes())
 }
 

@@ -12,8 +12,9 @@ use flapjack_proto::secret::Secret;
 /// from any directory.
 pub const DEMO_ACCOUNTS: &str = include_str!("../../../assets/accounts.toml");
 
-/// One account the server knows.
-#[derive(Debug, Clone)]
+/// One account the server knows. Copying one copies its password, on purpose (the account
+/// table is shared by copy with the hub and the tests): hence the hand-written `Clone`.
+#[derive(Debug)]
 pub struct Account {
     /// The screen name (or ICQ UIN) as the server formats it.
     pub screen_name: ScreenName,
@@ -26,6 +27,18 @@ pub struct Account {
     /// Buddies a brand-new buddy list starts with (in the "Buddies" group), so the demo
     /// account sees the bot without setup.
     pub buddies: Vec<ScreenName>,
+}
+
+impl Clone for Account {
+    fn clone(&self) -> Self {
+        Self {
+            screen_name: self.screen_name.clone(),
+            password: self.password.duplicate(),
+            profile: self.profile.clone(),
+            bot: self.bot,
+            buddies: self.buddies.clone(),
+        }
+    }
 }
 
 impl Account {

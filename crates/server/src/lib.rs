@@ -26,6 +26,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod listen;
 pub mod oos;
+pub mod private_file;
 pub mod store;
 pub mod tokens;
 

@@ -198,7 +198,7 @@ pub fn file_name(name: &ScreenName) -> String {
 /// Loads every account file in `dir` (creating the directory if needed).
 pub fn load_dir(dir: &Path) -> Result<HashMap<ScreenName, AccountData>, StoreError> {
     let dir_err = |source| StoreError::Dir { path: dir.display().to_string(), source };
-    std::fs::create_dir_all(dir).map_err(dir_err)?;
+    crate::private_file::create_dir(dir).map_err(dir_err)?;
     let mut out = HashMap::new();
     for entry in std::fs::read_dir(dir).map_err(dir_err)? {
         let path = match entry {
@@ -249,15 +249,10 @@ fn set_aside(path: &Path, why: &str) {
     }
 }
 
-/// Writes `text` to `dir/name` atomically: a temp file in the same directory, synced, renamed.
+/// Writes `text` to `dir/name` atomically, 0600, never through a symlink (see
+/// [`crate::private_file::write_atomic`]).
 pub fn write_atomic(dir: &Path, name: &str, text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, dir.join(name))
+    crate::private_file::write_atomic(dir, name, text)
 }
 
 enum Job {

@@ -10,7 +10,7 @@ use crate::screenname::ScreenName;
 use flapjack_proto::secret::Secret;
 
 /// One issued token `a` and what the server needs to verify requests signed under it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct IssuedToken {
     /// Whose token it is.
     pub screen_name: ScreenName,
@@ -20,6 +20,18 @@ pub struct IssuedToken {
     pub session_secret: Secret,
     /// The session key the client should sign with.
     pub session_key: Secret,
+}
+
+impl Clone for IssuedToken {
+    /// A deliberate copy of the secrets (the table hands one out per verified request).
+    fn clone(&self) -> Self {
+        Self {
+            screen_name: self.screen_name.clone(),
+            expires_at: self.expires_at,
+            session_secret: self.session_secret.duplicate(),
+            session_key: self.session_key.duplicate(),
+        }
+    }
 }
 
 /// The server's token table: `clientLogin` adds, `startOSCARSession` looks up.

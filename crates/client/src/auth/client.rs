@@ -28,7 +28,9 @@ pub const MIN_KEPT_TOKEN_LIFETIME: i64 = 600;
 
 /// What `clientLogin` yields and a later run can reuse: enough to call `startOSCARSession`
 /// again without the password, which is why it serializes (for the OS keyring).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+///
+/// Not `Clone`: it holds the token and the session key (see [`StoredToken::duplicate`]).
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct StoredToken {
     /// The screen name or UIN as the server formats it.
     pub screen_name: String,
@@ -43,6 +45,18 @@ pub struct StoredToken {
 }
 
 impl StoredToken {
+    /// A deliberate second copy, for a holder that keeps the token while another uses it
+    /// (the keyring write, the session's reconnects).
+    pub fn duplicate(&self) -> Self {
+        Self {
+            screen_name: self.screen_name.clone(),
+            token: self.token.duplicate(),
+            expires_at: self.expires_at,
+            session_key: self.session_key.duplicate(),
+            host_time_offset: self.host_time_offset,
+        }
+    }
+
     /// The server's clock now, estimated as local time plus the offset measured at sign-on.
     pub fn server_now(&self) -> i64 {
         unix_now().saturating_add(self.host_time_offset)
@@ -61,8 +75,9 @@ impl StoredToken {
     }
 }
 
-/// Where the BOS connection goes and what it presents there.
-#[derive(Clone, Debug)]
+/// Where the BOS connection goes and what it presents there. Not `Clone`: the cookie is good
+/// for one connection, so one ticket makes one connection.
+#[derive(Debug)]
 pub struct BosTicket {
     /// The signed-on screen name.
     pub screen_name: String,
@@ -106,8 +121,8 @@ pub enum SigningMode {
 }
 
 /// A signed `startOSCARSession` request, built without I/O so it can be inspected (and, in
-/// tests, tampered with) before it is sent.
-#[derive(Clone)]
+/// tests, tampered with) before it is sent. The parameters, query and base string carry the
+/// token, so they are wiped when the request is dropped, and it is not `Clone`.
 pub struct StartSessionRequest {
     base_url: String,
     params: Vec<(String, String)>,
@@ -118,6 +133,17 @@ pub struct StartSessionRequest {
     token: Secret,
     ts: i64,
     session_key_hint: String,
+}
+
+impl Drop for StartSessionRequest {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        for (_, value) in &mut self.params {
+            value.zeroize();
+        }
+        self.query.zeroize();
+        self.base_string.zeroize();
+    }
 }
 
 impl std::fmt::Debug for StartSessionRequest {
@@ -181,9 +207,18 @@ pub struct HttpSignOn {
 
 impl HttpSignOn {
     /// A client for `profile`; refuses plain `http://` to non-loopback hosts.
+    ///
+    /// Proxies: when any sign-on URL is plain `http://` (loopback only, by
+    /// [`ServerProfile::check`]) the client ignores `HTTP_PROXY`, `ALL_PROXY` and the rest,
+    /// since a proxy would carry the password and token off the machine in clear text. An
+    /// all-https profile follows the usual proxy variables (TLS still ends at the server).
     pub fn new(profile: ServerProfile) -> Result<Self, AuthError> {
         profile.check()?;
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if profile.uses_plain_http() {
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .timeout(REQUEST_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("flapjack/", env!("CARGO_PKG_VERSION")))
@@ -430,7 +465,7 @@ impl HttpSignOn {
             base_string,
             signature,
             mode: self.signing,
-            token: token.token.clone(),
+            token: token.token.duplicate(),
             ts,
             session_key_hint: token.session_key.redacted(),
         }
@@ -469,8 +504,9 @@ impl HttpSignOn {
             ("f", f),
             ("k", key),
         ]);
-        let url = format!("{}?{query}", self.profile.endpoint_url(ep));
-        self.trace.step(ep, format!("GET {}", redact_token(&url, &token.token)));
+        let mut url = self.profile.endpoint(ep)?;
+        url.set_query(Some(&query));
+        self.trace.step(ep, format!("GET {}", redact_token(url.as_str(), &token.token)));
         let data = self.exchange(ep, self.http.get(url)).await?;
         let aimsid = response::web_session_data(&data)?.aimsid;
         self.trace.step(ep, format!("aimsid = {aimsid}"));
@@ -484,8 +520,9 @@ impl HttpSignOn {
             ("useSSL", use_ssl),
             ("useTLS", use_ssl),
         ]);
-        let url = format!("{}?{query}", self.profile.endpoint_url(ep));
-        self.trace.step(ep, format!("GET {}", redact_token(&url, &aimsid)));
+        let mut url = self.profile.endpoint(ep)?;
+        url.set_query(Some(&query));
+        self.trace.step(ep, format!("GET {}", redact_token(url.as_str(), &aimsid)));
         let data = self.exchange(ep, self.http.get(url)).await?;
         let session = response::oos_start_session_data(&data)?;
         self.trace_ticket(&session);
@@ -599,7 +636,7 @@ impl HttpSignOn {
         ep: Endpoint,
         fields: &[(&str, String)],
     ) -> Result<serde_json::Value, AuthError> {
-        let url = self.profile.endpoint_url(ep);
+        let url = self.profile.endpoint(ep)?;
         let shown: Vec<String> = fields
             .iter()
             .map(|(n, v)| if *n == "pwd" { format!("{n}=[redacted]") } else { format!("{n}={v}") })

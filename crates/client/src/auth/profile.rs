@@ -99,7 +99,7 @@ impl ServerProfile {
         }
     }
 
-    /// The full URL of an endpoint under this profile.
+    /// The full URL of an endpoint under this profile, as text (for traces and tests).
     pub fn endpoint_url(&self, endpoint: super::Endpoint) -> String {
         let base = match endpoint {
             super::Endpoint::StartOscarSession | super::Endpoint::StartSession => &self.api_url,
@@ -108,39 +108,70 @@ impl ServerProfile {
         format!("{}{}", base.trim_end_matches('/'), endpoint.path())
     }
 
+    /// The endpoint's URL parsed, checked again by [`check_url`]'s rules: the value requests
+    /// are built from, so what is checked is what the HTTP client sends to.
+    pub fn endpoint(&self, endpoint: super::Endpoint) -> Result<url::Url, AuthError> {
+        parse_checked(&self.endpoint_url(endpoint))
+    }
+
     /// Refuses URLs that are not http(s), and plain `http://` to anything but loopback, since
     /// the password (or its digest) and the token would cross the network in clear text.
     pub fn check(&self) -> Result<(), AuthError> {
         check_url(&self.login_url)?;
         check_url(&self.api_url)
     }
+
+    /// Whether any sign-on URL is plain `http://` (which [`check_url`] allows only to
+    /// loopback): the HTTP client then ignores `HTTP_PROXY` and friends, so nothing in clear
+    /// text leaves the machine through a proxy.
+    pub fn uses_plain_http(&self) -> bool {
+        [&self.login_url, &self.api_url]
+            .iter()
+            .any(|u| url::Url::parse(u).is_ok_and(|u| u.scheme() == "http"))
+    }
 }
 
 /// Checks one base URL: https anywhere, http only to loopback.
+///
+/// The URL is parsed by the `url` crate, the parser the HTTP client uses, and the host it
+/// yields is the one checked (so `http://evil.example\@127.0.0.1` is evil.example, as it is
+/// on the wire). Anything two readers could take differently is refused outright: userinfo,
+/// backslashes, whitespace and control characters, a query or fragment in a base URL.
 pub fn check_url(url: &str) -> Result<(), AuthError> {
-    let bad = |reason| AuthError::BadUrl { url: url.to_string(), reason };
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("not an absolute URL"))?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        authority.split(':').next().unwrap_or("")
-    };
-    if host.is_empty() {
-        return Err(bad("no host"));
+    parse_checked(url).map(|_| ())
+}
+
+fn parse_checked(text: &str) -> Result<url::Url, AuthError> {
+    let bad = |reason| AuthError::BadUrl { url: text.to_string(), reason };
+    if text.contains('\\') {
+        return Err(bad("a backslash in a URL is read differently by different parsers"));
     }
-    match scheme.to_ascii_lowercase().as_str() {
-        "https" => Ok(()),
-        "http" if is_loopback(host) => Ok(()),
+    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("spaces or control characters in a URL"));
+    }
+    let parsed = url::Url::parse(text).map_err(|_| bad("not an absolute URL"))?;
+    // The parser drops an empty userinfo (`http://@host`); the text is checked too.
+    let authority = text
+        .split_once("://")
+        .map_or("", |(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
+    if authority.contains('@') || !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(bad("a user name or password in the URL is not supported"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(bad("a sign-on base URL takes no query (?) or fragment (#)"));
+    }
+    let loopback = match parsed.host() {
+        None => return Err(bad("no host")),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+    };
+    match parsed.scheme() {
+        "https" => Ok(parsed),
+        "http" if loopback => Ok(parsed),
         "http" => Err(bad("plain http:// is only allowed to loopback; use https://")),
         _ => Err(bad("only http:// (loopback) and https:// are supported")),
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -159,6 +190,48 @@ mod tests {
         assert!(check_url("http://user@10.0.0.1").is_err());
         assert!(check_url("ftp://127.0.0.1").is_err());
         assert!(check_url("127.0.0.1:8080").is_err());
+    }
+
+    /// Every trick that made a hand-split host read as loopback while the HTTP client (and the
+    /// `url` parser it uses) goes elsewhere, and the forms two parsers could read differently.
+    #[test]
+    fn the_loopback_rule_checks_the_host_the_parser_yields() {
+        for trick in [
+            "http://evil.example\\@127.0.0.1",
+            "http://evil.example\\.127.0.0.1",
+            "http://127.0.0.1\\@evil.example",
+            "http://user@127.0.0.1:8080",
+            "http://user:pw@localhost",
+            "http://@127.0.0.1",
+            "http://127.0.0.1:8080?x=@evil.example",
+            "http://127.0.0.1#frag",
+            "http://127.0.0.1 .evil.example",
+            "http://127.0.0.1\t/x",
+            "http://127.0.0.1%2eevil.example",
+            "http://localhost.evil.example",
+            "http://[::ffff:7f00:1]",
+            "http://127.0.0.1.nip.io",
+            "HTTP://EVIL.EXAMPLE",
+            "https://user@api.example",
+        ] {
+            assert!(
+                matches!(check_url(trick), Err(AuthError::BadUrl { .. })),
+                "{trick:?} was accepted"
+            );
+        }
+        // What the parser reads as loopback is loopback on the wire too.
+        for fine in
+            ["http://127.1:8080", "http://0x7f.0.0.1", "HTTP://LOCALHOST:1/", "http://[0::1]"]
+        {
+            assert!(check_url(fine).is_ok(), "{fine}");
+        }
+        let mut p = ServerProfile::local();
+        assert!(p.uses_plain_http());
+        p.login_url = "https://api.example".into();
+        p.api_url = "https://api.example".into();
+        assert!(!p.uses_plain_http());
+        let url = ServerProfile::local().endpoint(super::super::Endpoint::ClientLogin).unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:8080/auth/clientLogin");
     }
 
     #[test]

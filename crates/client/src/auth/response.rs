@@ -26,7 +26,7 @@ pub struct Envelope {
 }
 
 /// What `clientLogin` returns on success.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ClientLoginData {
     /// `data.token.a`, the long-term token.
     pub token: Secret,
@@ -52,7 +52,7 @@ pub struct ChallengeData {
 }
 
 /// What `startOSCARSession` returns: where to connect and with what.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct StartSessionData {
     /// BOS host.
     pub host: String,
@@ -68,7 +68,7 @@ pub struct StartSessionData {
 
 /// What Open OSCAR Server's `startSession` returns that the sign-on needs: the web session id
 /// its `startOSCARSession` takes in place of a signed token.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct WebSessionData {
     /// `data.aimsid`; it names a live session on the server, so it is kept out of logs.
     pub aimsid: Secret,

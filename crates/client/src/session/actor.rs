@@ -15,7 +15,7 @@ use crate::screenname::ScreenName;
 
 use super::api::{Command, DisconnectReason, Event, NetworkError, SignOnStep};
 use super::config::SessionConfig;
-use super::login::{connect_bos, Authenticator, BoxedTransport, LoginFailure};
+use super::login::{connect_bos, Authenticator, BoxedTransport, LoginFailure, ServiceTransport};
 use super::room::ServiceKind;
 use super::service_task::{self, Report, ServiceCmd, ServiceReport};
 use super::state::{Close, ServiceOrder, SessionState};
@@ -78,6 +78,8 @@ struct Actor {
     reports: mpsc::UnboundedReceiver<Report>,
     reports_tx: mpsc::UnboundedSender<Report>,
     generation: u64,
+    /// How service connections are made: like the current BOS connection.
+    service_transport: ServiceTransport,
 }
 
 /// Runs a session to its end: sign on, serve, reconnect as the policy allows, then report
@@ -100,6 +102,7 @@ pub async fn run(
         reports,
         reports_tx,
         generation: 0,
+        service_transport: ServiceTransport::Plain,
     };
     let reason = actor.main_loop().await;
     actor.close_services();
@@ -169,7 +172,8 @@ impl Actor {
                 if let Some((_, old)) = self.services.insert(key.clone(), (self.generation, tx)) {
                     let _ = old.send(ServiceCmd::Leave);
                 }
-                let target = service_task::Target { kind, key, name, host, cookie };
+                let transport = self.service_transport.clone();
+                let target = service_task::Target { kind, key, name, host, cookie, transport };
                 tokio::spawn(service_task::run(
                     target,
                     self.generation,
@@ -288,6 +292,7 @@ impl Actor {
                     }
                 }
             };
+            self.service_transport = ServiceTransport::following(&ticket, &tls);
             let mut framed = Framed::new(transport, FlapCodec::new());
             self.state.connection_started(self.clock.now(), ticket.cookie.expose());
             let close = self.serve(&mut framed).await;

@@ -470,6 +470,13 @@ pub enum NetworkError {
     BadCookie(String),
     /// The session task ended without saying why.
     SessionEnded,
+    /// A reply the server sent in several parts ran past what the client accumulates.
+    ReplyTooLarge {
+        /// What the reply was (`"buddy list"`).
+        what: &'static str,
+        /// The most items accepted.
+        limit: usize,
+    },
 }
 
 /// Why signing on was refused, with the server's own code where it sent one.

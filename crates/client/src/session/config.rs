@@ -88,7 +88,9 @@ pub use crate::tls::TlsOptions;
 pub type PasswordPrompt = Arc<dyn Fn() -> Option<Secret> + Send + Sync>;
 
 /// Everything a session needs to sign on and stay signed on.
-#[derive(Clone)]
+///
+/// `Clone` by hand: the password is copied on purpose (the actor and its authenticator each
+/// hold the configuration for the session's life); every copy is wiped when dropped.
 pub struct SessionConfig {
     /// Who signs on.
     pub screen_name: ScreenName,
@@ -120,6 +122,25 @@ pub struct SessionConfig {
     /// Tell the server we are idle (01/11) after this long without [`super::Command::Activity`];
     /// `None` never does (the default: only an interactive front end knows about input).
     pub idle_after: Option<std::time::Duration>,
+}
+
+impl Clone for SessionConfig {
+    fn clone(&self) -> Self {
+        SessionConfig {
+            screen_name: self.screen_name.clone(),
+            server: self.server.clone(),
+            method: self.method.clone(),
+            password: self.password.as_ref().map(Secret::duplicate),
+            credentials: self.credentials.clone(),
+            reconnect: self.reconnect.clone(),
+            tls: self.tls.clone(),
+            request_tls: self.request_tls,
+            bos_tls: self.bos_tls.clone(),
+            allow_plain_bos: self.allow_plain_bos,
+            password_prompt: self.password_prompt.clone(),
+            idle_after: self.idle_after,
+        }
+    }
 }
 
 impl SessionConfig {

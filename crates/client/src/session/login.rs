@@ -118,10 +118,10 @@ impl Authenticator {
                 let password = self
                     .config
                     .password
-                    .clone()
+                    .as_ref()
                     .ok_or_else(|| LoginFailure::auth(SignOnFailure::BucpNeedsPassword))?;
                 let tls = (self.config.request_tls == Some(true)).then_some(&self.config.tls);
-                let fut = bucp_ticket(&addr, self.config.screen_name.as_str(), &password, tls);
+                let fut = bucp_ticket(&addr, self.config.screen_name.as_str(), password, tls);
                 let (ticket, first) = tokio::time::timeout(CONNECT_TIMEOUT, fut)
                     .await
                     .map_err(|_| LoginFailure::network(NetworkError::BucpTimeout { addr }))??;
@@ -151,15 +151,21 @@ impl Authenticator {
             self.store_checked = true;
             self.token = self.load_token().await;
         }
-        if let Some(token) = self.token.clone() {
+        if let Some(token) = self.token.take() {
             match http.start_session(&token).await {
-                Ok(ticket) => return Ok(ticket),
+                Ok(ticket) => {
+                    self.token = Some(token);
+                    return Ok(ticket);
+                }
                 Err(e) if e.token_unusable() => {
                     tracing::info!("stored sign-on token is no longer usable: {e}");
-                    self.token = None;
+                    drop(token);
                     self.forget_token().await;
                 }
-                Err(e) => return Err(LoginFailure::from_auth(&e)),
+                Err(e) => {
+                    self.token = Some(token);
+                    return Err(LoginFailure::from_auth(&e));
+                }
             }
         }
         let Some(password) = self.password().await else {
@@ -169,7 +175,6 @@ impl Authenticator {
             .client_login(self.config.screen_name.as_str(), &password)
             .await
             .map_err(|e| LoginFailure::from_auth(&e))?;
-        self.token = Some(token.clone());
         if token.worth_keeping() {
             self.save_token(&token).await;
         } else {
@@ -178,17 +183,20 @@ impl Authenticator {
                 token.expires_at
             );
         }
-        http.start_session(&token).await.map_err(|e| LoginFailure::from_auth(&e))
+        let ticket = http.start_session(&token).await.map_err(|e| LoginFailure::from_auth(&e));
+        self.token = Some(token);
+        ticket
     }
 
-    /// The password given, else the one the prompt hook asks for (kept for reconnects).
+    /// The password given, else the one the prompt hook asks for (kept for reconnects: the
+    /// session's one long-lived copy; the one returned is dropped, and wiped, after use).
     async fn password(&mut self) -> Option<Secret> {
         if let Some(password) = &self.config.password {
-            return Some(password.clone());
+            return Some(password.duplicate());
         }
         let prompt = Arc::clone(self.config.password_prompt.as_ref()?);
         let asked = tokio::task::spawn_blocking(move || prompt()).await.ok().flatten()?;
-        self.config.password = Some(asked.clone());
+        self.config.password = Some(asked.duplicate());
         Some(asked)
     }
 
@@ -218,8 +226,8 @@ impl Authenticator {
     }
 
     async fn load_token(&self) -> Option<StoredToken> {
-        let raw = self.with_store(|s, k| s.load(k)).await??;
-        match serde_json::from_str::<StoredToken>(&raw) {
+        let raw = Secret::new(self.with_store(|s, k| s.load(k)).await??);
+        match serde_json::from_str::<StoredToken>(raw.expose()) {
             Ok(t) => Some(t),
             Err(e) => {
                 tracing::warn!("ignoring an unreadable stored sign-on token: {e}");
@@ -231,7 +239,8 @@ impl Authenticator {
     async fn save_token(&self, token: &StoredToken) {
         match serde_json::to_string(token) {
             Ok(raw) => {
-                self.with_store(move |s, k| s.save(k, &raw)).await;
+                let raw = Secret::new(raw);
+                self.with_store(move |s, k| s.save(k, raw.expose())).await;
             }
             Err(e) => tracing::warn!("cannot serialize the sign-on token: {e}"),
         }
@@ -437,9 +446,49 @@ fn client_ident(screen_name: &str) -> ClientIdent {
     }
 }
 
+/// How service connections (ChatNav, rooms) are made: like the BOS connection of the same
+/// session. Each one carries a cookie, so a session whose BOS connection is TLS never sends
+/// one in clear text.
+#[derive(Debug, Clone, Default)]
+pub enum ServiceTransport {
+    /// Plain TCP: the BOS connection was plain (TLS not asked for, or a plain BOS the user
+    /// allowed with `allow_plain_bos`).
+    #[default]
+    Plain,
+    /// TLS under the session's trust settings.
+    Tls {
+        /// Whom to trust: the same options the BOS connection was judged by.
+        options: TlsOptions,
+        /// The BOS host, whose certificate name applies to services on the same host.
+        bos_host: String,
+        /// The certificate name the BOS connection was checked against, if not its host.
+        bos_cert_name: Option<String>,
+    },
+}
+
+impl ServiceTransport {
+    /// The transport services follow after a BOS connection made from `ticket` under `tls`.
+    pub fn following(ticket: &BosTicket, tls: &TlsOptions) -> Self {
+        if !ticket.use_tls {
+            return Self::Plain;
+        }
+        Self::Tls {
+            options: tls.clone(),
+            bos_host: ticket.host.clone(),
+            bos_cert_name: ticket.tls_cert_name.clone(),
+        }
+    }
+}
+
 /// Opens a service connection (ChatNav, a room) to the `host[:port]` of a 01/05 redirect:
-/// plain TCP with TCP_NODELAY, as Open OSCAR Server's redirects (SSL state 0) ask.
-pub async fn connect_service(addr: &str) -> Result<BoxedTransport, LoginFailure> {
+/// TCP with TCP_NODELAY, then TLS when `transport` says the BOS connection was TLS, checked
+/// under the same trust (against BOS's certificate name when the service is on the BOS host,
+/// else the service's host). A refused or failed handshake ends the connection before
+/// anything, the cookie included, is written; there is no plain fallback.
+pub async fn connect_service(
+    addr: &str,
+    transport: &ServiceTransport,
+) -> Result<BoxedTransport, LoginFailure> {
     let (host, port) = split_host_port(addr).map_err(|e| {
         LoginFailure::network(NetworkError::Connect {
             host: addr.to_string(),
@@ -447,7 +496,16 @@ pub async fn connect_service(addr: &str) -> Result<BoxedTransport, LoginFailure>
             detail: e.to_string(),
         })
     })?;
-    Ok(Box::new(tcp(&host, port).await?))
+    let stream = tcp(&host, port).await?;
+    match transport {
+        ServiceTransport::Plain => Ok(Box::new(stream)),
+        ServiceTransport::Tls { options, bos_host, bos_cert_name } => {
+            let cert_name =
+                if host.eq_ignore_ascii_case(bos_host) { bos_cert_name.clone() } else { None };
+            let (transport, _first) = secure(stream, &host, port, cert_name, options).await?;
+            Ok(transport)
+        }
+    }
 }
 
 /// Opens the BOS transport the ticket describes: TCP with TCP_NODELAY, then TLS verified
@@ -603,5 +661,46 @@ mod tests {
         let mut tls = plain_ticket();
         tls.use_tls = true;
         assert_eq!(no_downgrade(tls, true, Some("x:1"), false).unwrap().host, "10.0.0.1");
+    }
+
+    /// A service connection of a TLS session to a host that speaks only plain FLAP fails at
+    /// the handshake: the only bytes that host sees are a TLS ClientHello, so the service
+    /// task (which writes the cookie only once connected) never sends the cookie in clear.
+    #[tokio::test]
+    async fn a_tls_sessions_service_connection_never_falls_back_to_plain() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let plain_server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            // A plain OSCAR host starts with its FLAP hello.
+            let _ = s.write_all(&[0x2A, 0x01, 0x00, 0x01, 0x00, 0x04, 0, 0, 0, 1]).await;
+            let mut seen = Vec::new();
+            let _ = s.read_to_end(&mut seen).await;
+            seen
+        });
+        let mut ticket = plain_ticket();
+        ticket.host = "127.0.0.1".into();
+        ticket.use_tls = true;
+        let transport = ServiceTransport::following(&ticket, &TlsOptions::default());
+        assert!(matches!(transport, ServiceTransport::Tls { .. }));
+        let result = connect_service(&addr.to_string(), &transport).await;
+        assert!(result.is_err(), "connected in clear");
+        let seen = plain_server.await.unwrap();
+        assert_eq!(seen.first(), Some(&0x16), "not a TLS handshake record: {seen:?}");
+        // Everything sent is TLS records (handshake or alert), nothing else after them.
+        let mut rest = seen.as_slice();
+        while let [kind, 3, _, hi, lo, tail @ ..] = rest {
+            assert!(matches!(kind, 0x15 | 0x16), "record type {kind:#x}: {seen:?}");
+            let len = usize::from(u16::from_be_bytes([*hi, *lo]));
+            assert!(tail.len() >= len, "a cut record: {seen:?}");
+            rest = &tail[len..];
+        }
+        assert!(rest.is_empty(), "bytes that are not TLS went out: {rest:?}");
+        // A plain BOS session makes plain service connections.
+        assert!(matches!(
+            ServiceTransport::following(&plain_ticket(), &TlsOptions::default()),
+            ServiceTransport::Plain
+        ));
     }
 }

@@ -12,7 +12,7 @@ use crate::oscar::chat::RoomInfo;
 use crate::oscar::FlapCodec;
 
 use super::api::RoomEvent;
-use super::login::connect_service;
+use super::login::{connect_service, ServiceTransport};
 use super::room::{ServiceConnection, ServiceKind};
 
 /// What the actor tells a service task.
@@ -63,11 +63,13 @@ pub(super) struct Target {
     pub(super) host: String,
     /// The cookie to sign on with.
     pub(super) cookie: SecretBytes,
+    /// TLS or not, like the session's BOS connection.
+    pub(super) transport: ServiceTransport,
 }
 
 /// Runs one service connection until it closes or is told to leave.
 pub(super) async fn run(
-    Target { kind, key, name, host, cookie }: Target,
+    Target { kind, key, name, host, cookie, transport }: Target,
     generation: u64,
     mut commands: mpsc::UnboundedReceiver<ServiceCmd>,
     reports: mpsc::UnboundedSender<Report>,
@@ -75,9 +77,10 @@ pub(super) async fn run(
     let report = |r: ServiceReport| {
         let _ = reports.send((generation, key.clone(), r));
     };
-    let transport = match connect_service(&host).await {
+    let transport = match connect_service(&host, &transport).await {
         Ok(t) => t,
         Err(e) => {
+            // Nothing was written: the cookie stays unsent.
             tracing::info!("service connection to {host} failed: {:?}", e.reason);
             report(ServiceReport::Closed { joined: false });
             return;

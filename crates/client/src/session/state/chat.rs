@@ -21,8 +21,8 @@ use crate::session::room::ServiceKind;
 /// Joins of one room that fail in a row before it is given up.
 const MAX_JOIN_ATTEMPTS: u32 = 3;
 
-/// What the actor must do with service connections.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the actor must do with service connections (not `Clone`: `Open` carries a cookie).
+#[derive(Debug, PartialEq, Eq)]
 pub enum ServiceOrder {
     /// Connect to `host` and sign on with `cookie` for `kind` (the room named `name`).
     Open {

@@ -3,11 +3,27 @@
 
 use super::*;
 
+/// The most buddy-list items the client accumulates from a multi-part 13/06 reply. AOL's own
+/// limits (13/03) came to about 1,000 buddies, 200 groups and 1,000 permit/deny entries; ten
+/// thousand leaves room for any real list and bounds what a server can make us hold.
+pub const MAX_FEEDBAG_ITEMS: usize = 10_000;
+
 impl SessionState {
     /// 13/06: (part of) the buddy list we asked for with 13/04; loaded after the last part.
     pub(super) fn feedbag_reply(&mut self, now: u64, header: &SnacHeader, reply: FeedbagReply) {
         if self.in_flight.get(&header.request_id) != Some(&Tag::Query(0x13, 0x04)) {
             tracing::info!("ignoring a buddy list nobody asked for");
+            return;
+        }
+        if self.feedbag_parts.len().saturating_add(reply.items.len()) > MAX_FEEDBAG_ITEMS {
+            // A list continued (13/06 with the more-follows flag) past any real account's: the
+            // server is broken or hostile, and asking again would get the same.
+            self.in_flight.remove(&header.request_id);
+            self.feedbag_parts = Vec::new();
+            tracing::warn!("the server's buddy list runs past {MAX_FEEDBAG_ITEMS} items");
+            let reason =
+                NetworkError::ReplyTooLarge { what: "buddy list", limit: MAX_FEEDBAG_ITEMS };
+            self.close(DisconnectReason::Network(reason), false);
             return;
         }
         self.feedbag_parts.extend(reply.items);

@@ -154,6 +154,38 @@ fn rate_ack_follows_rate_reply_and_sign_on_completes_on_the_list() {
     assert!(s.is_signed_on());
 }
 
+/// Issue 17 item 9: a buddy list continued without end (13/06 with the more-follows flag) is
+/// cut off at [`MAX_FEEDBAG_ITEMS`] with a clear reason, not accumulated.
+#[test]
+fn a_buddy_list_that_never_ends_is_refused_with_a_reason() {
+    use super::feedbag::MAX_FEEDBAG_ITEMS;
+    let mut s = state();
+    s.connection_started(0, b"c");
+    s.take_output();
+    s.handle_frame(5, server(&SnacBody::RateParamsReply(scaled_rates(1)), 2, 0));
+    s.take_output();
+    let part = |first: u16| FeedbagReply {
+        version: 0,
+        items: (first..first + 4000).map(|i| FeedbagItem::buddy(format!("b{i}"), 1, i)).collect(),
+        last_modified: 0,
+    };
+    for (n, first) in [1u16, 4001].into_iter().enumerate() {
+        s.handle_frame(
+            7 + n as u64,
+            server(&SnacBody::FeedbagReply(part(first)), 5, FLAG_MORE_REPLIES),
+        );
+        let out = s.take_output();
+        assert!(out.close.is_none() && out.events.is_empty(), "{:?}", out.close);
+    }
+    s.handle_frame(9, server(&SnacBody::FeedbagReply(part(8001)), 5, FLAG_MORE_REPLIES));
+    let out = s.take_output();
+    let limit = MAX_FEEDBAG_ITEMS;
+    let reason =
+        DisconnectReason::Network(NetworkError::ReplyTooLarge { what: "buddy list", limit });
+    assert_eq!(out.close, Some(Close { reason, reconnect: false }));
+    assert!(!s.is_signed_on());
+}
+
 #[test]
 fn ims_queue_per_rate_class_and_never_dip_below_alert() {
     let mut s = signed_on(vec![]);
