@@ -2,6 +2,7 @@
 //! buddies they add announced to the session when online.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use super::presence::arrived;
 use super::{now_u32, Hub};
@@ -43,7 +44,10 @@ impl Hub {
         let now = now_u32(self.state.now());
         let mut w = self.lock();
         let Some(name) = self.session_account(&w, id) else { return (Vec::new(), Vec::new()) };
-        let bag = &mut self.account_state(&mut w, &name).data.feedbag;
+        for why in items.iter().filter_map(|i| crate::bos::feedbag::oversize(i).map(|w| (i, w))) {
+            tracing::info!("{name}: feedbag item {:?} refused, {}", why.0.name, why.1);
+        }
+        let bag = &mut Arc::make_mut(&mut self.account_state(&mut w, &name).data).feedbag;
         let before: HashSet<ScreenName> = bag.buddies().collect();
         let results = match op {
             FeedbagOp::Insert => bag.insert(items, now),
