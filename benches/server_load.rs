@@ -14,7 +14,7 @@
 //! bursts, RSS for 10,000 idle sessions, and the sign-on + IM + ack wall time of one user while
 //! another pads its feedbag and an offline inbox on a server with a data directory.
 //!
-//! `cargo bench --bench server_load`. Without `--bench` (as `cargo test --benches` runs it)
+//! `cargo bench --bench server_load [-- relay|idle|flood]`. Without `--bench` (as `cargo test --benches` runs it)
 //! every part runs once at a small size, as a smoke test.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
@@ -410,9 +410,20 @@ fn main() {
     let full = args.iter().any(|a| a == "--bench");
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
     let rt = rt.unwrap();
+    // A name after `--` picks parts ("relay", "idle", "flood"); criterion filters its own too.
+    let part = |p: &str| {
+        let named: Vec<&String> = args.iter().skip(1).filter(|a| !a.starts_with('-')).collect();
+        named.is_empty() || named.iter().any(|a| p.contains(a.as_str()) || a.contains(p))
+    };
     let mut c = Criterion::default().configure_from_args();
-    relay(&mut c, &rt, if full { 1_000 } else { 50 }, full);
-    idle(&rt, if full { 10_000 } else { 100 });
-    under_flood(&rt, full);
+    if part("relay") {
+        relay(&mut c, &rt, if full { 1_000 } else { 50 }, full);
+    }
+    if part("idle") {
+        idle(&rt, if full { 10_000 } else { 100 });
+    }
+    if part("flood") {
+        under_flood(&rt, full);
+    }
     c.final_summary();
 }

@@ -24,13 +24,17 @@ pub enum FeedbagOp {
 }
 
 impl Hub {
-    /// A copy of the account's feedbag (13/04, 13/05).
+    /// A copy of the account's feedbag (13/04, 13/05), made after the lock is released (only
+    /// the `Arc` is taken under it), so reading a large list holds up nobody.
     pub fn feedbag(&self, id: u64) -> Feedbag {
-        let mut w = self.lock();
-        match self.session_account(&w, id) {
-            Some(name) => self.account_state(&mut w, &name).data.feedbag.clone(),
-            None => Feedbag::default(),
-        }
+        let data = {
+            let mut w = self.lock();
+            match self.session_account(&w, id) {
+                Some(name) => Arc::clone(&self.account_state(&mut w, &name).data),
+                None => return Feedbag::default(),
+            }
+        };
+        data.feedbag.clone()
     }
 
     /// 13/08–13/0A: applies a change, persists it, and returns the per-item results plus 03/0B
