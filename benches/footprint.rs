@@ -8,8 +8,13 @@
 //!    `Event::ImReceived` (10 buddies, 10–200 characters each) through `App::handle_event`, the
 //!    path a live session takes, then reports `VmRSS` from `/proc/self/status`. Target < 64 MB.
 //!
-//! `cargo bench --bench footprint` (needs tmux for part 1; Linux for both). Without `--bench`
-//! (as `cargo test --benches` runs it) part 1 idles 1 s and part 2 feeds 1,000 messages.
+//! 3. Another fresh child joins a chat room of 1,000 occupants and feeds it 100,000 messages
+//!    (10–210 characters from 1,000 senders, every 50th naming us, as `benches/render.rs`
+//!    builds it) through `App::handle_event`, draws one 200×50 frame, then reports `VmRSS`.
+//!    Target < 64 MB (issue 15).
+//!
+//! `cargo bench --bench footprint` (needs tmux for part 1; Linux for all). Without `--bench`
+//! (as `cargo test --benches` runs it) part 1 idles 1 s and parts 2 and 3 feed 1,000 messages.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 #[path = "../tests/support/mod.rs"]
@@ -22,12 +27,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use flapjack::config::UiConfig;
 use flapjack::screenname::ScreenName;
 use flapjack::server::Server;
-use flapjack::session::{Event, IncomingIm};
+use flapjack::session::{Event, IncomingIm, RoomEvent};
 use flapjack::tui::keymap::Keymap;
-use flapjack::tui::App;
+use flapjack::tui::{ui, App};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
 
 const BIN: &str = env!("CARGO_BIN_EXE_flapjack");
 const CHILD_FLAG: &str = "--footprint-rss-child";
+const ROOM_CHILD_FLAG: &str = "--footprint-room-child";
 
 /// Resident memory of this process, from `/proc/self/status`, in kB.
 fn vm_rss_kb() -> Option<u64> {
@@ -58,6 +66,58 @@ fn rss_child(count: usize) {
     let after = vm_rss_kb().unwrap_or(0);
     std::hint::black_box(&app);
     println!("{before} {after}");
+}
+
+/// Part 3, in a fresh process: a room of 1,000 occupants fed `count` messages, one frame
+/// drawn; prints the RSS in kB before and after.
+fn room_child(count: usize) {
+    const OWN: &str = "Flappy Jack";
+    const OCCUPANTS: usize = 1_000;
+    let before = vm_rss_kb().unwrap_or(0);
+    let mut app = App::new(OWN, Keymap::default(), UiConfig::default());
+    app.resize(200, 50);
+    let now = std::time::Instant::now();
+    app.handle_event(Event::SignedOn { screen_name: ScreenName::from_wire(OWN) }, now);
+    let room = "Flapjack Lounge";
+    let occupant = |i: usize| {
+        let id = format!("c{i}");
+        let len = (2 + (i * 7) % 24).max(id.len());
+        let name: String = id.chars().chain("pancakes".chars().cycle()).take(len).collect();
+        ScreenName::from_wire(&name)
+    };
+    let mut occupants: Vec<ScreenName> = (0..OCCUPANTS - 1).map(occupant).collect();
+    occupants.insert(3, ScreenName::from_wire(OWN));
+    app.handle_event(Event::Room(RoomEvent::Joined { room: room.into(), occupants }), now);
+    let words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor";
+    for i in 0..count {
+        let len = 10 + (i * 37) % 200;
+        let mut text: String = words.chars().cycle().take(len).collect();
+        if i % 50 == 0 {
+            text.insert_str(0, "flappy jack: ");
+        }
+        let from = occupant(i % (OCCUPANTS - 1));
+        app.handle_event(Event::Room(RoomEvent::Message { room: room.into(), from, text }), now);
+    }
+    assert_eq!(app.active_room().map(|r| r.occupants.len()), Some(OCCUPANTS));
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    terminal.draw(|f| ui::draw(f, &app)).unwrap();
+    let after = vm_rss_kb().unwrap_or(0);
+    std::hint::black_box(&app);
+    println!("{before} {after}");
+}
+
+/// Runs this bench again as a child with `flag count` and reads the two RSS figures it prints.
+fn child_rss(flag: &str, count: usize) -> (u64, u64, f64) {
+    let exe = std::env::current_exe().expect("own path");
+    let started = SystemTime::now();
+    let out = Command::new(exe).arg(flag).arg(count.to_string()).output().expect("child");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let kb: Vec<u64> = text.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+    let secs = started.elapsed().map(|d| d.as_secs_f64()).unwrap_or(0.0);
+    match kb[..] {
+        [before, after] => (before, after, secs),
+        _ => panic!("the RSS child {flag} failed: {}", String::from_utf8_lossy(&out.stderr)),
+    }
 }
 
 /// On-CPU time of every thread of `pid`, from schedstat (nanoseconds).
@@ -152,6 +212,11 @@ fn main() {
         rss_child(count);
         return;
     }
+    if let Some(pos) = args.iter().position(|a| a == ROOM_CHILD_FLAG) {
+        let count = args.get(pos + 1).and_then(|c| c.parse().ok()).unwrap_or(100_000);
+        room_child(count);
+        return;
+    }
     let full = args.iter().any(|a| a == "--bench");
     let (idle, count) =
         if full { (Duration::from_secs(10), 100_000) } else { (Duration::from_secs(1), 1_000) };
@@ -174,19 +239,18 @@ fn main() {
         Err(why) => println!("idle CPU: SKIPPED ({why})"),
     }
 
-    let exe = std::env::current_exe().expect("own path");
-    let started = SystemTime::now();
-    let out = Command::new(exe).arg(CHILD_FLAG).arg(count.to_string()).output().expect("child");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let kb: Vec<u64> = text.split_whitespace().filter_map(|v| v.parse().ok()).collect();
-    match kb[..] {
-        [before, after] => println!(
-            "resident memory after {count} received messages: {:.1} MB ({:.1} MB before; \
-             target < 64 MB; {:.1} s to feed)",
-            after as f64 / 1024.0,
-            before as f64 / 1024.0,
-            started.elapsed().map(|d| d.as_secs_f64()).unwrap_or(0.0)
-        ),
-        _ => panic!("the RSS child failed: {}", String::from_utf8_lossy(&out.stderr)),
-    }
+    let (before, after, secs) = child_rss(CHILD_FLAG, count);
+    println!(
+        "resident memory after {count} received messages: {:.1} MB ({:.1} MB before; \
+         target < 64 MB; {secs:.1} s to feed)",
+        after as f64 / 1024.0,
+        before as f64 / 1024.0,
+    );
+    let (before, after, secs) = child_rss(ROOM_CHILD_FLAG, count);
+    println!(
+        "resident memory of a room with 1,000 occupants and {count} messages: {:.1} MB \
+         ({:.1} MB before; target < 64 MB; {secs:.1} s to feed)",
+        after as f64 / 1024.0,
+        before as f64 / 1024.0,
+    );
 }

@@ -6,6 +6,7 @@ pub mod delay_proxy;
 pub mod fake_bos;
 pub mod hostile;
 pub mod keyring;
+pub mod load;
 pub mod pacing;
 pub mod session;
 pub mod signon_rig;

@@ -1,12 +1,15 @@
 //! Per-account data the BOS half keeps across connections: the feedbag and stored offline IMs.
 //!
 //! In memory by default; with a data directory (`flapjack serve --data DIR`) each account is one
-//! JSON file written atomically (temp file + rename) by a single writer thread, in the order the
-//! changes happened, so no request waits on the disk. A file that cannot be read is renamed
+//! JSON file written atomically (temp file + rename) by a single writer thread. Saves are queued
+//! under the hub's lock as `Arc` snapshots (no serializing, no I/O there) in a queue holding at
+//! most one snapshot per account, so neither a slow disk nor one account changing its data in a
+//! loop holds up anybody else's requests or grows the queue. A file that cannot be read is renamed
 //! aside with a logged error and the account starts empty; it is never overwritten silently.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
@@ -14,9 +17,6 @@ use super::bos::feedbag::Feedbag;
 use crate::oscar::feedbag::FeedbagItem;
 use crate::oscar::tlv::{Tlv, TlvBlock};
 use crate::screenname::ScreenName;
-
-/// The most offline IMs kept per recipient; beyond it senders get an error.
-pub const MAX_OFFLINE_IMS: usize = 500;
 
 /// An IM kept for a recipient who was offline, delivered at their next sign-on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,45 +255,78 @@ pub fn write_atomic(dir: &Path, name: &str, text: &str) -> std::io::Result<()> {
     crate::private_file::write_atomic(dir, name, text)
 }
 
-enum Job {
-    Write { name: String, text: String },
-    Stop,
+/// Writes one account file: `(file name, JSON text)`. The real one is [`write_atomic`] into the
+/// data directory; tests put a gate in front of it.
+pub type WriteFn = Box<dyn FnMut(&str, &str) -> std::io::Result<()> + Send>;
+
+/// The saves not yet written: the newest snapshot per account, in the order accounts first
+/// became dirty. One entry per account at most, so the queue is bounded by the number of
+/// accounts however fast one of them changes.
+#[derive(Default)]
+struct Pending {
+    latest: HashMap<ScreenName, Arc<AccountData>>,
+    order: VecDeque<ScreenName>,
+    stop: bool,
 }
 
-/// The single writer thread; jobs are written in the order they were queued.
-#[derive(Debug)]
+#[derive(Default)]
+struct Queue {
+    pending: Mutex<Pending>,
+    wake: Condvar,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        // A poisoned lock only means the writer panicked mid-write; the queue stays usable.
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The single writer thread and its bounded queue of saves.
+///
+/// [`Persister::save`] is called under the hub's lock and only files an `Arc` of the account's
+/// data (O(1), never blocks, never touches the disk); the writer thread serializes and writes it
+/// outside any lock the server's sessions use. A save of an account that is already queued
+/// replaces the queued snapshot (each file holds the whole account, so only the newest
+/// matters), so a flood from one account costs one pending entry, not one per change.
 pub struct Persister {
     dir: PathBuf,
-    tx: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
-    thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+    queue: Arc<Queue>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
-impl std::fmt::Debug for Job {
+impl std::fmt::Debug for Persister {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Job::Write { name, .. } => write!(f, "Write({name})"),
-            Job::Stop => f.write_str("Stop"),
-        }
+        f.debug_struct("Persister").field("dir", &self.dir).finish_non_exhaustive()
     }
 }
 
 impl Persister {
     /// Starts the writer for `dir`.
     pub fn start(dir: PathBuf) -> Self {
-        let (tx, rx) = std::sync::mpsc::channel::<Job>();
-        let thread_dir = dir.clone();
+        let target = dir.clone();
+        Self::with_writer(dir, Box::new(move |name, text| write_atomic(&target, name, text)))
+    }
+
+    /// Starts a writer that hands each file to `write` instead of the disk (`dir` is only
+    /// reported), so tests can hold a write up and watch the server carry on.
+    pub fn with_writer(dir: PathBuf, mut write: WriteFn) -> Self {
+        let queue = Arc::new(Queue::default());
+        let q = Arc::clone(&queue);
+        let shown = dir.clone();
         let thread = std::thread::Builder::new()
             .name("flapjack-store".into())
             .spawn(move || {
-                while let Ok(Job::Write { name, text }) = rx.recv() {
-                    if let Err(e) = write_atomic(&thread_dir, &name, &text) {
-                        tracing::error!("cannot save {}: {e}", thread_dir.join(&name).display());
+                while let Some((name, data)) = next_save(&q) {
+                    let file = file_name(&name);
+                    if let Err(e) = write(&file, &to_json(&name, &data)) {
+                        tracing::error!("cannot save {}: {e}", shown.join(&file).display());
                     }
                 }
             })
             .map_err(|e| tracing::error!("cannot start the store writer: {e}"))
             .ok();
-        Persister { dir, tx: std::sync::Mutex::new(tx), thread: std::sync::Mutex::new(thread) }
+        Persister { dir, queue, thread: Mutex::new(thread) }
     }
 
     /// The directory written to.
@@ -301,24 +334,48 @@ impl Persister {
         &self.dir
     }
 
-    /// Queues a save of `name`'s data; call it while holding the lock that changed the data so
-    /// saves reach the disk in the order the changes happened.
-    pub fn save(&self, name: &ScreenName, data: &AccountData) {
-        let job = Job::Write { name: file_name(name), text: to_json(name, data) };
-        if let Ok(tx) = self.tx.lock() {
-            let _ = tx.send(job);
+    /// Queues a save of `name`'s data. Call it while holding the lock that changed the data, so
+    /// the newest snapshot queued is the newest state; it only clones an `Arc`.
+    pub fn save(&self, name: &ScreenName, data: &Arc<AccountData>) {
+        let mut p = self.queue.lock();
+        if p.latest.insert(name.clone(), Arc::clone(data)).is_none() {
+            p.order.push_back(name.clone());
         }
+        drop(p);
+        self.queue.wake.notify_one();
+    }
+
+    /// How many accounts have a save queued and not yet taken by the writer (at most one
+    /// entry per account).
+    pub fn queued(&self) -> usize {
+        self.queue.lock().order.len()
     }
 
     /// Writes everything queued so far and stops the writer (blocking; call off the runtime).
     pub fn finish(&self) {
-        if let Ok(tx) = self.tx.lock() {
-            let _ = tx.send(Job::Stop);
-        }
+        self.queue.lock().stop = true;
+        self.queue.wake.notify_one();
         let thread = self.thread.lock().ok().and_then(|mut t| t.take());
         if let Some(t) = thread {
             let _ = t.join();
         }
+    }
+}
+
+/// The writer's next job: the oldest dirty account's newest snapshot, or `None` once stopped
+/// with nothing left.
+fn next_save(q: &Queue) -> Option<(ScreenName, Arc<AccountData>)> {
+    let mut p = q.lock();
+    loop {
+        while let Some(name) = p.order.pop_front() {
+            if let Some(data) = p.latest.remove(&name) {
+                return Some((name, data));
+            }
+        }
+        if p.stop {
+            return None;
+        }
+        p = q.wake.wait(p).unwrap_or_else(|e| e.into_inner());
     }
 }
 
@@ -388,6 +445,42 @@ mod tests {
     }
 
     #[test]
+    fn the_queue_keeps_one_snapshot_per_account_and_writes_the_newest() {
+        let (tx, rx) = std::sync::mpsc::channel::<(String, String)>();
+        let (gate_tx, gate) = std::sync::mpsc::channel::<()>();
+        let p = Persister::with_writer(
+            "mem".into(),
+            Box::new(move |name, text| {
+                let _ = gate.recv();
+                let _ = tx.send((name.to_string(), text.to_string()));
+                Ok(())
+            }),
+        );
+        let (name, mut data) = sample();
+        let other = ScreenName::from_wire("Other");
+        // The writer takes the first save and waits at the gate; 1,000 more of the same account
+        // and one of another stay two entries.
+        p.save(&name, &Arc::new(data.clone()));
+        while p.queued() > 0 {
+            std::thread::yield_now();
+        }
+        for n in 0..1000u32 {
+            data.feedbag.last_modified = n;
+            p.save(&name, &Arc::new(data.clone()));
+        }
+        p.save(&other, &Arc::new(AccountData::default()));
+        assert_eq!(p.queued(), 2);
+        for _ in 0..3 {
+            gate_tx.send(()).unwrap();
+        }
+        p.finish();
+        let written: Vec<(String, String)> = rx.try_iter().collect();
+        let names: Vec<&str> = written.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["flapjackfan.json", "flapjackfan.json", "other.json"]);
+        assert_eq!(from_json(&written[1].1).unwrap().1.feedbag.last_modified, 999);
+    }
+
+    #[test]
     fn file_names_are_safe() {
         assert_eq!(file_name(&ScreenName::from_wire("Flapjack Fan")), "flapjackfan.json");
         assert_eq!(file_name(&ScreenName::from_wire("../x")), "_2e_2e_2fx.json");
@@ -398,9 +491,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (name, mut data) = sample();
         let p = Persister::start(dir.path().to_path_buf());
-        p.save(&name, &data);
+        p.save(&name, &Arc::new(data.clone()));
         data.offline.clear();
-        p.save(&name, &data);
+        p.save(&name, &Arc::new(data.clone()));
         p.finish();
         let loaded = load_dir(dir.path()).unwrap();
         assert_eq!(loaded.get(&name), Some(&data));

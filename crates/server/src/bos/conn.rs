@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::BytesMut;
 use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
 #[cfg(feature = "test-support")]
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -362,6 +363,7 @@ async fn session_loop(
         if let Err(interrupted) = flush(io.framed, out, io.signals).await {
             return interrupted;
         }
+        trim(io.framed, out);
         if let Some(end) = end {
             return end;
         }
@@ -377,6 +379,23 @@ async fn session_loop(
                 None
             }
         };
+    }
+}
+
+/// Gives back buffers a burst grew (the codec's 8 KB defaults, the sign-on flight's replies, a
+/// large feedbag) once they are empty, so an idle session holds little: 10,000 of them must fit
+/// in 256 MB (issue 17). Small buffers are kept, so steady traffic does not reallocate.
+fn trim(framed: &mut Conn, out: &mut Vec<OutSnac>) {
+    const KEEP_BYTES: usize = 4096;
+    const KEEP_SNACS: usize = 8;
+    if framed.write_buffer().is_empty() && framed.write_buffer().capacity() > KEEP_BYTES {
+        *framed.write_buffer_mut() = BytesMut::new();
+    }
+    if framed.read_buffer().is_empty() && framed.read_buffer().capacity() > KEEP_BYTES {
+        *framed.read_buffer_mut() = BytesMut::with_capacity(512);
+    }
+    if out.is_empty() && out.capacity() > KEEP_SNACS {
+        out.shrink_to(KEEP_SNACS);
     }
 }
 

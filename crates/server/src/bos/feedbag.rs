@@ -1,6 +1,7 @@
 //! One account's server-stored buddy list (feedbag, §6) and the rules for changing it, free of
 //! I/O so every result code is unit-tested.
 
+use super::limits::{tlv_bytes, MAX_ITEM_ATTRS, MAX_ITEM_NAME};
 use crate::oscar::codes::FeedbagResult;
 use crate::oscar::feedbag::{class, FeedbagItem};
 use crate::screenname::ScreenName;
@@ -132,8 +133,23 @@ impl Feedbag {
     }
 }
 
-/// Structural checks every stored item must pass (§6.1).
+/// Which size limit `item` breaks, if any: its name over [`MAX_ITEM_NAME`] bytes or its
+/// attributes over [`MAX_ITEM_ATTRS`] (encoded).
+pub fn oversize(item: &FeedbagItem) -> Option<String> {
+    if item.name.len() > MAX_ITEM_NAME {
+        return Some(format!("name is {} bytes (limit {MAX_ITEM_NAME})", item.name.len()));
+    }
+    let attrs = tlv_bytes(&item.attrs);
+    (attrs > MAX_ITEM_ATTRS)
+        .then(|| format!("attributes are {attrs} bytes (limit {MAX_ITEM_ATTRS})"))
+}
+
+/// Structural checks every stored item must pass (§6.1), and the size limits: a refused item
+/// gets 0x000A, "invalid item id or data".
 fn validate(item: &FeedbagItem) -> Result<(), FeedbagResult> {
+    if oversize(item).is_some() {
+        return Err(FeedbagResult::InvalidData);
+    }
     let bad = match item.class {
         class::BUDDY => item.group_id == 0 || item.item_id == 0 || item.name.trim().is_empty(),
         class::GROUP => item.item_id != 0 || (item.group_id != 0 && item.name.is_empty()),
@@ -203,6 +219,27 @@ mod tests {
         assert_eq!(b.delete(&[bob, missing], 400), [R::Ok, R::NotFound]);
         assert!(!b.lists(&ScreenName::from_wire("bob")));
         assert_eq!(b.last_modified, 400);
+    }
+
+    #[test]
+    fn oversized_items_are_refused_as_invalid_data() {
+        let mut b = bag();
+        let long_name = FeedbagItem::buddy("x".repeat(MAX_ITEM_NAME + 1), 1, 20);
+        let mut fat = FeedbagItem::buddy("Fat", 1, 21);
+        fat.attrs.set(crate::oscar::feedbag::attr::ALIAS, vec![b'a'; MAX_ITEM_ATTRS]);
+        let mut just_fits = FeedbagItem::buddy("y".repeat(MAX_ITEM_NAME), 1, 22);
+        just_fits.attrs.set(crate::oscar::feedbag::attr::ALIAS, vec![b'a'; MAX_ITEM_ATTRS - 4]);
+        use FeedbagResult as R;
+        assert_eq!(
+            b.insert(&[long_name, fat.clone(), just_fits.clone()], 200),
+            [R::InvalidData, R::InvalidData, R::Ok]
+        );
+        // An update cannot grow a stored item past the limits either.
+        let mut grown = just_fits;
+        grown.attrs.set(crate::oscar::feedbag::attr::ALIAS, vec![b'a'; MAX_ITEM_ATTRS]);
+        assert_eq!(b.update(&[grown], 300), [R::InvalidData]);
+        assert!(oversize(&fat).unwrap().contains("attributes"));
+        assert_eq!(b.items.len(), 4);
     }
 
     #[test]

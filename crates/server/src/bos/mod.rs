@@ -13,6 +13,7 @@ pub mod conn;
 pub mod feedbag;
 mod handlers;
 mod hub;
+pub mod limits;
 pub mod outbound;
 pub mod ratelimit;
 pub mod services;

@@ -11,8 +11,9 @@ use crate::oscar::{encode_snac, OutFlap, SnacBody};
 /// One SNAC owed to a client: its body and the header fields it is sent with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutSnac {
-    /// What is sent.
-    pub body: SnacBody,
+    /// What is sent. Boxed: every session's outbound queue allocates its slots up front, and a
+    /// pointer there instead of the largest body keeps an idle session small.
+    pub body: Box<SnacBody>,
     /// The request id: the client's for an answer, bit 31 set for a server-initiated SNAC.
     pub request_id: u32,
     /// SNAC header flags (e.g. "more replies follow" on every 13/06 part but the last).
@@ -22,12 +23,12 @@ pub struct OutSnac {
 impl OutSnac {
     /// `body` with request id `request_id` and no header flags.
     pub fn new(body: SnacBody, request_id: u32) -> Self {
-        OutSnac { body, request_id, flags: 0 }
+        OutSnac { body: Box::new(body), request_id, flags: 0 }
     }
 
     /// `body` with request id `request_id` and header `flags`.
     pub fn with_flags(body: SnacBody, request_id: u32, flags: u16) -> Self {
-        OutSnac { body, request_id, flags }
+        OutSnac { body: Box::new(body), request_id, flags }
     }
 
     /// The (family, subtype) it is sent as.
@@ -46,7 +47,7 @@ impl OutSnac {
 
     /// The IM (04/07) it carries, if it is one.
     pub fn into_incoming_im(self) -> Option<IncomingIm> {
-        match self.body {
+        match *self.body {
             SnacBody::IncomingIm(im) => Some(im),
             _ => None,
         }

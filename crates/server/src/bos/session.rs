@@ -244,6 +244,75 @@ pub(crate) mod tests {
             if error.code == SnacErrorCode::NotLoggedOn));
     }
 
+    /// The error code (or 0 for an ack) each of `bodies` is answered with, in order.
+    fn answers(s: &mut Session, bodies: &[SnacBody]) -> Vec<(u16, u16)> {
+        let mut out = Vec::new();
+        for (i, b) in bodies.iter().enumerate() {
+            assert_eq!(s.handle(data(b, 10 + i as u32), 0, &mut out), Flow::Continue);
+        }
+        decoded(&out)
+            .into_iter()
+            .filter_map(|(h, b)| match b {
+                SnacBody::Error { error, .. } => Some((h.family, u16::from(error.code))),
+                SnacBody::HostAck(_) => Some((h.family, 0)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ims_over_a_size_limit_are_refused_with_0x0d() {
+        use crate::bos::limits::{IM_OVERHEAD, MAX_IM_FIELD};
+        let mut s = session(RateClasses::aol());
+        let im = |tlvs: &[(u16, usize)]| {
+            let mut im = icbm::SendIm::new([1; 8], "Bob", &ImMessage::new("hi"), true).unwrap();
+            for &(kind, len) in tlvs {
+                im.tlvs.set(kind, vec![b'x'; len]);
+            }
+            SnacBody::SendIm(im)
+        };
+        let others: Vec<(u16, usize)> = (0x20..0x27).map(|k| (k, MAX_IM_FIELD - 10)).collect();
+        assert!(others.len() * MAX_IM_FIELD > 8000 + IM_OVERHEAD);
+        let got = answers(
+            &mut s,
+            &[
+                im(&[(0x0008, MAX_IM_FIELD)]),
+                im(&[(0x0008, MAX_IM_FIELD + 1)]),
+                im(&[(icbm::tlv::MESSAGE_DATA, 8001)]),
+                im(&[(icbm::tlv::ICQ_DATA, 8001)]),
+                im(&others),
+                im(&[(icbm::tlv::MESSAGE_DATA, 8000)]),
+            ],
+        );
+        let denied = (4, u16::from(SnacErrorCode::RequestDenied));
+        assert_eq!(got, [(4, 0), denied, denied, denied, denied, (4, 0)]);
+    }
+
+    #[test]
+    fn watched_names_are_capped_per_session() {
+        use crate::bos::limits::MAX_WATCHED_PER_SESSION;
+        use crate::oscar::buddy::TempBuddies;
+        let mut s = session(RateClasses::aol());
+        let names =
+            |r: std::ops::Range<usize>| TempBuddies { names: r.map(|i| format!("n{i}")).collect() };
+        let cap = MAX_WATCHED_PER_SESSION;
+        let overflow = (3, u16::from(SnacErrorCode::ListOverflow));
+        // Up to the cap is fine, one more is refused with 03/01 0x15, also in a later request.
+        assert_eq!(answers(&mut s, &[SnacBody::AddTempBuddies(names(0..cap))]), []);
+        assert_eq!(
+            answers(&mut s, &[SnacBody::AddTempBuddies(names(cap - 5..cap + 1))]),
+            [overflow]
+        );
+        // Names already watched cost nothing; removing one makes room for one.
+        assert_eq!(answers(&mut s, &[SnacBody::AddTempBuddies(names(0..10))]), []);
+        let room = [
+            SnacBody::DelTempBuddies(names(0..1)),
+            SnacBody::AddTempBuddies(names(cap..cap + 1)),
+            SnacBody::AddTempBuddies(names(cap + 1..cap + 2)),
+        ];
+        assert_eq!(answers(&mut s, &room), [overflow]);
+    }
+
     #[test]
     fn malformed_snacs_close_the_session() {
         let mut s = session(RateClasses::aol());

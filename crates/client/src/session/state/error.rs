@@ -24,6 +24,9 @@ impl SessionState {
                         ImFailure::RateLimited
                     }
                     SnacErrorCode::Blocked | SnacErrorCode::RefusedByClient => ImFailure::Refused,
+                    // The IM is within the size 04/05 allowed (checked before sending), so a
+                    // server that denies it counted a size limit of its own (§7.2).
+                    SnacErrorCode::RequestDenied => ImFailure::TooLarge,
                     other => ImFailure::Server(other.into()),
                 };
                 self.im_finished(p.id, p.part, Err(reason));

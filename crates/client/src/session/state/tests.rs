@@ -358,6 +358,12 @@ fn icbm_errors_fail_the_right_message() {
     let err = SnacBody::Error { family: 4, error: SnacError::new(SnacErrorCode::RateToHost) };
     s.handle_frame(13, server(&err, req3, 0));
     assert_eq!(s.take_output().events, [Event::ImFailed { id: 3, reason: ImFailure::RateLimited }]);
+    // The embedded server's "over a size limit" (an IM field, or the whole IM).
+    s.handle_command(40_000, Command::SendIm { id: 5, to: sn("bob"), text: "5".into() });
+    let (req5, _) = sent_im(&s.take_output());
+    let err = SnacBody::Error { family: 4, error: SnacError::new(SnacErrorCode::RequestDenied) };
+    s.handle_frame(40_001, server(&err, req5, 0));
+    assert_eq!(s.take_output().events, [Event::ImFailed { id: 5, reason: ImFailure::TooLarge }]);
 }
 
 fn incoming(from: &str, text: ImText, tlvs: TlvBlock, cookie: u8) -> SnacBody {

@@ -2,10 +2,12 @@
 //! as temporary buddies.
 
 use super::reply;
-use crate::bos::session::{Flow, Session};
+use crate::bos::limits::MAX_WATCHED_PER_SESSION;
+use crate::bos::session::{error, Flow, Session};
 use crate::bos::OutSnac;
 use crate::oscar::buddy::{BuddyRights, TempBuddies};
 use crate::oscar::buf::Reader;
+use crate::oscar::codes::SnacErrorCode;
 use crate::oscar::{SnacBody, SnacHeader, TlvBlock, WireError};
 use crate::screenname::ScreenName;
 
@@ -16,22 +18,25 @@ pub(super) fn buddy_rights_query(h: &SnacHeader, out: &mut Vec<OutSnac>) {
 
 /// 03/04: watches these names for this session only; 03/0B for those already online. A
 /// malformed list closes the session.
-pub(super) fn add_buddies(s: &Session, raw: &[u8], out: &mut Vec<OutSnac>) -> Flow {
-    temp_buddies(s, raw, 0x04, out)
+pub(super) fn add_buddies(s: &Session, h: &SnacHeader, raw: &[u8], out: &mut Vec<OutSnac>) -> Flow {
+    temp_buddies(s, h, raw, 0x04, out)
 }
 
 /// 03/05: stops watching these names for this session. A malformed list closes the session.
-pub(super) fn del_buddies(s: &Session, raw: &[u8], out: &mut Vec<OutSnac>) -> Flow {
-    temp_buddies(s, raw, 0x05, out)
+pub(super) fn del_buddies(s: &Session, h: &SnacHeader, raw: &[u8], out: &mut Vec<OutSnac>) -> Flow {
+    temp_buddies(s, h, raw, 0x05, out)
 }
 
 /// 03/0F: temporary buddies, watched for this session only (as 03/04); 03/0B for those
 /// already online, as Open OSCAR Server answers.
-pub(super) fn add_temp_buddies(s: &Session, t: TempBuddies, out: &mut Vec<OutSnac>) {
+pub(super) fn add_temp_buddies(
+    s: &Session,
+    h: &SnacHeader,
+    t: TempBuddies,
+    out: &mut Vec<OutSnac>,
+) {
     let names = t.names.iter().map(|n| ScreenName::from_wire(n)).collect();
-    for a in s.hub.temp_buddies(s.id, names, true) {
-        out.push(OutSnac::new(a, s.hub.server_request_id()));
-    }
+    watch(s, h, names, true, out);
 }
 
 /// 03/10: stops watching these temporary buddies.
@@ -40,13 +45,28 @@ pub(super) fn del_temp_buddies(s: &Session, t: TempBuddies) {
     s.hub.temp_buddies(s.id, names, false);
 }
 
+/// Adds or removes watched names; names past [`MAX_WATCHED_PER_SESSION`] are not watched and
+/// the request is answered with 03/01 error 0x15, "list overflow".
+fn watch(s: &Session, h: &SnacHeader, names: Vec<ScreenName>, add: bool, out: &mut Vec<OutSnac>) {
+    let (arrivals, refused) = s.hub.temp_buddies(s.id, names, add);
+    for a in arrivals {
+        out.push(OutSnac::new(a, s.hub.server_request_id()));
+    }
+    if refused > 0 {
+        tracing::info!(
+            "{} at {}: {refused} name(s) not watched, over {MAX_WATCHED_PER_SESSION} per session",
+            s.name,
+            s.peer
+        );
+        out.push(error(0x03, SnacErrorCode::ListOverflow, h.request_id));
+    }
+}
+
 /// 03/04 (`sub` 0x04, add) and 03/05 (remove) share everything but the direction.
-fn temp_buddies(s: &Session, raw: &[u8], sub: u16, out: &mut Vec<OutSnac>) -> Flow {
+fn temp_buddies(s: &Session, h: &SnacHeader, raw: &[u8], sub: u16, out: &mut Vec<OutSnac>) -> Flow {
     match read_names(raw) {
         Ok(names) => {
-            for a in s.hub.temp_buddies(s.id, names, sub == 0x04) {
-                out.push(OutSnac::new(a, s.hub.server_request_id()));
-            }
+            watch(s, h, names, sub == 0x04, out);
             Flow::Continue
         }
         Err(e) => {

@@ -1,6 +1,7 @@
 //! Family 04, ICBM: IM parameters, IMs, typing notices and offline messages.
 
 use super::reply;
+use crate::bos::limits::{tlv_bytes, IM_OVERHEAD, MAX_IM_FIELD};
 use crate::bos::session::{error, Session};
 use crate::bos::{ImOutcome, OutSnac};
 use crate::oscar::codes::SnacErrorCode;
@@ -18,13 +19,13 @@ pub(super) fn icbm_params_query(s: &Session, h: &SnacHeader, out: &mut Vec<OutSn
     reply(SnacBody::IcbmParams(icbm_params(max)), h, out);
 }
 
-/// 04/06: an IM to relay. Too long a message is refused; otherwise the hub delivers or stores
-/// it and, when the sender asked, 04/0C acknowledges it. An unknown or offline-and-unstorable
-/// recipient gets an error instead.
+/// 04/06: an IM to relay. An IM over a size limit ([`oversize`]) is refused with error 0x0D
+/// (§7.2); otherwise the hub delivers or stores it and, when the sender asked, 04/0C
+/// acknowledges it. An unknown or offline-and-unstorable recipient gets an error instead.
 pub(super) fn send_im(s: &Session, h: &SnacHeader, im: SendIm, out: &mut Vec<OutSnac>) {
     let max = usize::from(s.hub.state().config.max_message_size);
-    if im.tlvs.value(icbm::tlv::MESSAGE_DATA).is_some_and(|d| d.len() > max) {
-        tracing::info!("{} at {}: IM to {} exceeds {max} bytes", s.name, s.peer, im.recipient);
+    if let Some(why) = oversize(&im, max) {
+        tracing::info!("{} at {}: IM to {} refused, {why}", s.name, s.peer, im.recipient);
         out.push(error(icbm::FAMILY, SnacErrorCode::RequestDenied, h.request_id));
         return;
     }
@@ -39,8 +40,33 @@ pub(super) fn send_im(s: &Session, h: &SnacHeader, im: SendIm, out: &mut Vec<Out
                 reply(SnacBody::HostAck(ack), h, out);
             }
         }
-        Err(code) => out.push(error(icbm::FAMILY, code, h.request_id)),
+        Err(error) => {
+            out.push(OutSnac::new(SnacBody::Error { family: icbm::FAMILY, error }, h.request_id))
+        }
     }
+}
+
+/// Which size limit `im` breaks, if any: its message data (TLV 0x0002) over `max` (the maximum
+/// message size 04/05 advertises; so is channel 2's data, 0x0005), another field over
+/// [`MAX_IM_FIELD`], or all its TLVs together
+/// over `max` + [`IM_OVERHEAD`].
+fn oversize(im: &SendIm, max: usize) -> Option<String> {
+    for t in im.tlvs.iter() {
+        // The text of channel 1, and of channel 2's rendezvous data (invitations, ICQ
+        // messages), is the user's: bounded like the message; the rest are small fields.
+        let user_text = [icbm::tlv::MESSAGE_DATA, icbm::tlv::ICQ_DATA].contains(&t.kind);
+        let limit = if user_text { max } else { MAX_IM_FIELD };
+        if t.value.len() > limit {
+            return Some(format!(
+                "TLV 0x{:04X} is {} bytes (limit {limit})",
+                t.kind,
+                t.value.len()
+            ));
+        }
+    }
+    let total = tlv_bytes(&im.tlvs);
+    (total > max + IM_OVERHEAD)
+        .then(|| format!("its TLVs total {total} bytes (limit {})", max + IM_OVERHEAD))
 }
 
 /// 04/10: queues the stored offline IMs (04/07), then answers 04/17.

@@ -55,9 +55,9 @@ pub(super) fn dispatch(
         B::UserInfoQuery2(q) => locate::user_info_query2(s, &h, q, out),
         // 03: Buddy. 03/04 and 03/05 have no body type yet; their names are read from `raw`.
         B::BuddyRightsQuery(_) => buddy::buddy_rights_query(&h, out),
-        B::Unknown { family: 0x03, subtype: 0x04 } => return buddy::add_buddies(s, raw, out),
-        B::Unknown { family: 0x03, subtype: 0x05 } => return buddy::del_buddies(s, raw, out),
-        B::AddTempBuddies(t) => buddy::add_temp_buddies(s, t, out),
+        B::Unknown { family: 0x03, subtype: 0x04 } => return buddy::add_buddies(s, &h, raw, out),
+        B::Unknown { family: 0x03, subtype: 0x05 } => return buddy::del_buddies(s, &h, raw, out),
+        B::AddTempBuddies(t) => buddy::add_temp_buddies(s, &h, t, out),
         B::DelTempBuddies(t) => buddy::del_temp_buddies(s, t),
         // 04: ICBM.
         B::SetIcbmParams(p) => icbm::set_icbm_params(s, p),

@@ -445,7 +445,7 @@ mod tests {
         fn queued(&mut self) -> Vec<SnacBody> {
             let mut got = Vec::new();
             while let Ok(s) = self.reg.outbound.try_recv() {
-                got.push(s.body);
+                got.push(*s.body);
             }
             got
         }
@@ -513,7 +513,7 @@ mod tests {
             (bos(&hub, "alice"), bos(&hub, "bob"), bos(&hub, "carol"));
         let mut nav = redirect(&hub, &mut alice, ServiceRequest::new(chatnav::FAMILY));
         assert_eq!(
-            nav.session.host_online().body,
+            *nav.session.host_online().body,
             SnacBody::HostOnline(crate::oscar::oservice::FamilyList { families: vec![0x0D, 0x01] })
         );
         // Both ChatNav requests a client makes are answered.

@@ -2,6 +2,7 @@
 //! buddies they add announced to the session when online.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use super::presence::arrived;
 use super::{now_u32, Hub};
@@ -23,13 +24,17 @@ pub enum FeedbagOp {
 }
 
 impl Hub {
-    /// A copy of the account's feedbag (13/04, 13/05).
+    /// A copy of the account's feedbag (13/04, 13/05), made after the lock is released (only
+    /// the `Arc` is taken under it), so reading a large list holds up nobody.
     pub fn feedbag(&self, id: u64) -> Feedbag {
-        let mut w = self.lock();
-        match self.session_account(&w, id) {
-            Some(name) => self.account_state(&mut w, &name).data.feedbag.clone(),
-            None => Feedbag::default(),
-        }
+        let data = {
+            let mut w = self.lock();
+            match self.session_account(&w, id) {
+                Some(name) => Arc::clone(&self.account_state(&mut w, &name).data),
+                None => return Feedbag::default(),
+            }
+        };
+        data.feedbag.clone()
     }
 
     /// 13/08–13/0A: applies a change, persists it, and returns the per-item results plus 03/0B
@@ -43,7 +48,10 @@ impl Hub {
         let now = now_u32(self.state.now());
         let mut w = self.lock();
         let Some(name) = self.session_account(&w, id) else { return (Vec::new(), Vec::new()) };
-        let bag = &mut self.account_state(&mut w, &name).data.feedbag;
+        for why in items.iter().filter_map(|i| crate::bos::feedbag::oversize(i).map(|w| (i, w))) {
+            tracing::info!("{name}: feedbag item {:?} refused, {}", why.0.name, why.1);
+        }
+        let bag = &mut Arc::make_mut(&mut self.account_state(&mut w, &name).data).feedbag;
         let before: HashSet<ScreenName> = bag.buddies().collect();
         let results = match op {
             FeedbagOp::Insert => bag.insert(items, now),

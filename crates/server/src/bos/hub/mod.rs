@@ -77,7 +77,9 @@ struct SessionEntry {
 /// What the server knows about one account beyond its stored data: profile, away, status.
 #[derive(Debug, Clone, Default)]
 struct AccountState {
-    data: AccountData,
+    /// Shared with the store's queue: a save files an `Arc`, a change copies on write
+    /// ([`Arc::make_mut`]) only while a save of the old state is still waiting.
+    data: Arc<AccountData>,
     /// Profile and away message, bytes and MIME type exactly as set (§9.1).
     profile: Option<InfoText>,
     away: Option<InfoText>,
@@ -129,7 +131,9 @@ impl Hub {
         let queue_len = state.config.outbound_queue.max(8);
         let mut world = World::default();
         for (name, data) in loaded {
-            world.accounts.insert(name, AccountState { data, ..AccountState::default() });
+            world
+                .accounts
+                .insert(name, AccountState { data: Arc::new(data), ..AccountState::default() });
         }
         let hub = Hub {
             state,
@@ -170,10 +174,10 @@ impl Hub {
         let account = self.state.config.accounts.get(name.normalized());
         let now = now_u32(self.state.now());
         let st = w.accounts.entry(name.clone()).or_insert_with(|| AccountState {
-            data: AccountData {
+            data: Arc::new(AccountData {
                 feedbag: Feedbag::seeded(account.map(|a| a.buddies.as_slice()).unwrap_or(&[]), now),
                 offline: Vec::new(),
-            },
+            }),
             ..AccountState::default()
         });
         if st.profile.is_none() {

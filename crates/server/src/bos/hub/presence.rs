@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use super::{now_u32, Hub, World};
+use crate::bos::limits::MAX_WATCHED_PER_SESSION;
 use crate::oscar::buddy::BuddyPresence;
 use crate::oscar::userinfo::{class, tlv as ui, UserInfo};
 use crate::oscar::SnacBody;
@@ -133,24 +134,37 @@ impl Hub {
         Some(self.user_info(&w, &name))
     }
 
-    /// 03/04 / 03/05: temporary buddies watched by this session only.
-    pub fn temp_buddies(&self, id: u64, names: Vec<ScreenName>, add: bool) -> Vec<SnacBody> {
+    /// 03/04 / 03/05: temporary buddies watched by this session only, at most
+    /// [`MAX_WATCHED_PER_SESSION`]. Returns 03/0B for the added names already online and how
+    /// many names were not added because the session is at the limit.
+    pub fn temp_buddies(
+        &self,
+        id: u64,
+        names: Vec<ScreenName>,
+        add: bool,
+    ) -> (Vec<SnacBody>, usize) {
         let mut w = self.lock();
-        let Some(s) = w.sessions.get_mut(&id) else { return Vec::new() };
+        let Some(s) = w.sessions.get_mut(&id) else { return (Vec::new(), 0) };
         let mut new = Vec::new();
+        let mut refused = 0;
         for n in names {
-            if add {
-                if s.temp_buddies.insert(n.clone()) {
+            if !add {
+                s.temp_buddies.remove(&n);
+            } else if !s.temp_buddies.contains(&n) {
+                if s.temp_buddies.len() >= MAX_WATCHED_PER_SESSION {
+                    refused += 1;
+                } else {
+                    s.temp_buddies.insert(n.clone());
                     new.push(n);
                 }
-            } else {
-                s.temp_buddies.remove(&n);
             }
         }
-        new.into_iter()
+        let arrivals = new
+            .into_iter()
             .filter(|n| self.is_visible(&w, n))
             .map(|n| arrived(self.user_info(&w, &n)))
-            .collect()
+            .collect();
+        (arrivals, refused)
     }
 
     pub(super) fn announce_if_ready(&self, w: &World, id: u64, name: &ScreenName) {
