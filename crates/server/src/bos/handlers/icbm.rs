@@ -1,5 +1,6 @@
 //! Family 04, ICBM: IM parameters, IMs, typing notices and offline messages.
 
+use crate::guard::LogSafe;
 use super::reply;
 use crate::bos::session::{error, Session};
 use crate::bos::{ImOutcome, OutSnac};
@@ -24,14 +25,15 @@ pub(super) fn icbm_params_query(s: &Session, h: &SnacHeader, out: &mut Vec<OutSn
 pub(super) fn send_im(s: &Session, h: &SnacHeader, im: SendIm, out: &mut Vec<OutSnac>) {
     let max = usize::from(s.hub.state().config.max_message_size);
     if im.tlvs.value(icbm::tlv::MESSAGE_DATA).is_some_and(|d| d.len() > max) {
-        tracing::info!("{} at {}: IM to {} exceeds {max} bytes", s.name, s.peer, im.recipient);
+        let to = LogSafe(&im.recipient);
+        tracing::info!("{} at {}: IM to {to} exceeds {max} bytes", s.name, s.peer);
         out.push(error(icbm::FAMILY, SnacErrorCode::RequestDenied, h.request_id));
         return;
     }
     match s.hub.send_im(s.id, &im) {
         Ok(outcome) => {
             if outcome == ImOutcome::Stored {
-                tracing::debug!("{}: IM to offline {} stored", s.name, im.recipient);
+                tracing::debug!("{}: IM to offline {} stored", s.name, LogSafe(&im.recipient));
             }
             if im.wants_ack() {
                 let ack =
