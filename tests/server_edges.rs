@@ -171,7 +171,9 @@ async fn a_stranger_guessing_slows_down_but_never_locks_the_owner_out() {
     let owner = Ipv4Addr::new(127, 0, 0, 2);
     let mut refused = 0;
     for i in 0..40 {
-        let body = post_from(&server, stranger, "/auth/clientLogin", &login_form(&format!("guess{i}"))).await;
+        let body =
+            post_from(&server, stranger, "/auth/clientLogin", &login_form(&format!("guess{i}")))
+                .await;
         if body.contains("\"statusCode\":607") {
             refused += 1;
         } else {
@@ -208,7 +210,8 @@ async fn names_no_account_could_have_are_refused_before_anything_is_kept() {
         assert!(body.contains("\"statusCode\":462"), "{s}: {body}");
     }
     // An unknown but possible name still gets a challenge, like a known one.
-    let body = post_from(&server, local, "/auth/getChallenge", "devId=flapjack&f=json&s=Nobody").await;
+    let body =
+        post_from(&server, local, "/auth/getChallenge", "devId=flapjack&f=json&s=Nobody").await;
     assert!(body.contains("challengeWord"), "{body}");
     server.shutdown().await;
 }

@@ -69,7 +69,7 @@ pub async fn serve(
 }
 
 /// The outcome of checking credentials from `peer`, before it is written as TLVs: throttled
-/// as `clientLogin` is (§13), and an unknown name fails exactly as a wrong password does.
+/// as `clientLogin` is (§14), and an unknown name fails exactly as a wrong password does.
 async fn verdict(
     state: &ServerState,
     peer: SocketAddr,
@@ -186,7 +186,7 @@ async fn login(io: Box<dyn Io>, peer: SocketAddr, hub: &Hub, tls: bool) {
                     SnacBody::ChallengeRequest(req) => {
                         let name = req.screen_name().unwrap_or_default();
                         // Unknown names get a key too, as on the HTTP path, so the answer does
-                        // not reveal which accounts exist (§13); only a name no account could
+                        // not reveal which accounts exist (§14); only a name no account could
                         // have is refused here, before anything is kept.
                         let Some(valid) = signon_name(&name) else {
                             let refused = Err(AuthErrorCode::InvalidCredentials);

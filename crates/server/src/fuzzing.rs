@@ -58,7 +58,8 @@ pub fn server_http(data: &[u8]) {
         0 => futures::executor::block_on(http::get_challenge(State(state), body)),
         1 => {
             // A fresh state each run: no failures recorded, so the throttle never pauses.
-            let peer = axum::extract::ConnectInfo(crate::httplisten::Peer(([127, 0, 0, 1], 1).into()));
+            let peer =
+                axum::extract::ConnectInfo(crate::httplisten::Peer(([127, 0, 0, 1], 1).into()));
             futures::executor::block_on(http::client_login(State(state), peer, body))
         }
         _ => {

@@ -1,4 +1,4 @@
-//! The sign-on edges' defences (docs/protocol.md §13): which screen names may be asked about at
+//! The sign-on edges' defences (docs/protocol.md §14): which screen names may be asked about at
 //! all, the throttle on failed logins, bounded tables, and names made safe for the log.
 //!
 //! The throttle slows a guesser without letting a stranger lock the owner out. Refusals are
@@ -89,7 +89,13 @@ impl LoginThrottle {
     /// while the pair or the source must still wait, or when the pair made more than `per_minute`
     /// attempts in the last minute (AOL's "signing on too often"); otherwise checked after the
     /// account's pause.
-    pub fn check(&self, ip: IpAddr, name: &ScreenName, now: i64, per_minute: Option<usize>) -> Gate {
+    pub fn check(
+        &self,
+        ip: IpAddr,
+        name: &ScreenName,
+        now: i64,
+        per_minute: Option<usize>,
+    ) -> Gate {
         let Ok(mut t) = self.tables.lock() else { return Gate::Refuse };
         let pair = (ip, name.normalized().to_string());
         let waiting = |f: Option<&Failures>, free| {

@@ -196,10 +196,7 @@ fn reject(state: &ServerState, reply: Reply, why: &str) -> Reply {
     reply
 }
 
-pub(crate) async fn get_challenge(
-    State(state): State<Arc<ServerState>>,
-    body: Bytes,
-) -> Reply {
+pub(crate) async fn get_challenge(State(state): State<Arc<ServerState>>, body: Bytes) -> Reply {
     state.counters.get_challenge.fetch_add(1, Ordering::Relaxed);
     let params = form(&body);
     let f = params.format();
@@ -209,7 +206,7 @@ pub(crate) async fn get_challenge(
     let Some(s) = params.get("s").or_else(|| params.get("alias")) else {
         return reject(&state, Reply::error(f, AUTH_NS, 460, None, "Missing parameter s"), "no s");
     };
-    // A name no account could have is refused before anything is stored (§13).
+    // A name no account could have is refused before anything is stored (§14).
     let Some(name) = signon_name(s) else {
         return reject(&state, Reply::error(f, AUTH_NS, 462, None, "Parameter error: s"), "bad s");
     };
@@ -389,7 +386,7 @@ pub(crate) async fn start_session(
             Reply::error(f, AIM_NS, 401, Some(detail::STALE_TIMESTAMP), "Timestamp out of range");
         return reject(&state, reply, "stale ts");
     }
-    // A signed URL works once (§13): remembered until its ts leaves the window, after which
+    // A signed URL works once (§14): remembered until its ts leaves the window, after which
     // the ts check above refuses it anyway.
     let window = i64::try_from(super::TS_WINDOW).unwrap_or(i64::MAX);
     if !state.used_signatures.first_use(&sig, now, ts.saturating_add(window)) {

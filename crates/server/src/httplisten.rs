@@ -1,4 +1,4 @@
-//! The HTTP listener's connection limits (docs/protocol.md §13): a time limit on each request,
+//! The HTTP listener's connection limits (docs/protocol.md §14): a time limit on each request,
 //! an idle limit between requests, and caps on open connections in total and per source address.
 //!
 //! At a cap the new connection is not refused: the least recently active connection (of the
@@ -105,8 +105,7 @@ impl Table {
 
     /// Closes `ip`'s least recently active connection.
     fn evict_from(&mut self, ip: IpAddr) {
-        let stalest =
-            self.conns.iter().filter(|(_, e)| e.ip == ip).min_by_key(|(_, e)| e.active);
+        let stalest = self.conns.iter().filter(|(_, e)| e.ip == ip).min_by_key(|(_, e)| e.active);
         if let Some((&id, _)) = stalest {
             self.remove(id);
         }
@@ -125,12 +124,7 @@ pub struct GuardedListener {
 impl GuardedListener {
     /// Guards `listener` with `limits`.
     pub fn new(listener: TcpListener, limits: Limits) -> Self {
-        GuardedListener {
-            listener,
-            table: Arc::default(),
-            next_id: AtomicU64::new(0),
-            limits,
-        }
+        GuardedListener { listener, table: Arc::default(), next_id: AtomicU64::new(0), limits }
     }
 
     /// Registers a connection from `ip`, closing others first if a cap is reached.
@@ -355,7 +349,8 @@ mod tests {
     #[tokio::test]
     async fn at_the_per_source_cap_the_stalest_connection_makes_room() {
         use axum::serve::Listener as _;
-        let (mut l, addr) = listener(Limits { total: 10, per_source: 2, ..Limits::default() }).await;
+        let (mut l, addr) =
+            listener(Limits { total: 10, per_source: 2, ..Limits::default() }).await;
         let mut first = TcpStream::connect(addr).await.unwrap();
         let (mut a, _) = l.accept().await;
         let _second = TcpStream::connect(addr).await.unwrap();

@@ -319,8 +319,6 @@ pub struct ServerState {
     pub throttle: LoginThrottle,
     /// Signed `startOSCARSession` requests already answered.
     pub used_signatures: UsedSignatures,
-    /// The IM rate of each account across all its sessions.
-    pub account_rates: bos::ratelimit::AccountRates,
     /// Open OSCAR Server web sessions (`aimsid`s), for the `oos` web API.
     pub web_sessions: oos::WebSessions,
 }
@@ -328,9 +326,7 @@ pub struct ServerState {
 impl ServerState {
     /// Builds the shared state for `config`, advertising `bos_addr` for BOS.
     pub fn new(config: ServerConfig, bos_addr: SocketAddr) -> Self {
-        let account_rates = bos::ratelimit::AccountRates::new(config.rate_classes.clone());
         Self {
-            account_rates,
             config,
             tokens: TokenStore::default(),
             challenges: ChallengeStore::default(),

@@ -198,7 +198,7 @@ impl IncomingIm {
     /// What the server delivers for `sent` from `sender`: same cookie, channel and TLVs, minus
     /// the ack request (0x0003) and offline flag (0x0006), as Open OSCAR Server relays it, and
     /// minus any send time (0x0016) the sender put in: only the server's offline store may say
-    /// an IM was sent earlier (docs/protocol.md §13), so a live IM cannot pose as old history.
+    /// an IM was sent earlier (docs/protocol.md §14), so a live IM cannot pose as old history.
     pub fn relay(sent: &SendIm, sender: UserInfo) -> Self {
         let mut tlvs = sent.tlvs.clone();
         tlvs.remove(tlv::REQUEST_HOST_ACK);

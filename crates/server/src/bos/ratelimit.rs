@@ -2,10 +2,6 @@
 //! §8.2): AOL's five classes by default, or the same classes scaled down so tests can flood a
 //! class in milliseconds instead of minutes.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::Instant;
-
 use crate::oscar::codes::RateChangeCode;
 use crate::oscar::oservice::{RateChange, RateGroup, RateParamsReply};
 use crate::oscar::rate::{aol_rate_params, RateClass, RateOutcome, RateStatus, RateTable};
@@ -126,65 +122,9 @@ fn verdict(
     }
 }
 
-/// The IM class (04/06) counted per account across all its sessions (docs/protocol.md §13), so
-/// opening more connections does not multiply how fast an account may send. Each session's own
-/// table still applies; this one is checked as well, on a clock shared by every session.
-#[derive(Debug)]
-pub struct AccountRates {
-    classes: RateClasses,
-    epoch: Instant,
-    tables: Mutex<HashMap<String, RateTable>>,
-}
-
-impl AccountRates {
-    /// Per-account tables of `classes`, on a clock starting now.
-    pub fn new(classes: RateClasses) -> Self {
-        AccountRates { classes, epoch: Instant::now(), tables: Mutex::default() }
-    }
-
-    /// Milliseconds on the shared clock, for a session to align its own clock with.
-    pub fn now_ms(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    /// Records an IM of `account` at `now_ms` (shared clock) and decides its fate; SNACs other
-    /// than 04/06 pass untouched. Tables exist only for accounts that sent IMs (signed on).
-    pub fn check(
-        &self,
-        account: &str,
-        family: u16,
-        subtype: u16,
-        now_ms: u64,
-        extended: bool,
-    ) -> RateVerdict {
-        if (family, subtype) != (0x0004, 0x0006) {
-            return RateVerdict::Pass { notice: None };
-        }
-        let Ok(mut tables) = self.tables.lock() else { return RateVerdict::Pass { notice: None } };
-        let table =
-            tables.entry(account.to_string()).or_insert_with(|| self.classes.table(now_ms));
-        check(table, family, subtype, now_ms, extended)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_accounts_ims_share_one_budget() {
-        let rates = AccountRates::new(RateClasses::aol().scaled(100));
-        // One sender at 5 ms a message is limited, whichever session sends.
-        let mut verdicts = Vec::new();
-        for i in 0..200u64 {
-            let v = rates.check("alice", 4, 6, i * 5, true);
-            verdicts.push(matches!(v, RateVerdict::Pass { .. }));
-        }
-        assert!(verdicts.iter().any(|passed| !passed));
-        // Another account has its own budget; other SNACs are not counted.
-        assert!(matches!(rates.check("bob", 4, 6, 1000, true), RateVerdict::Pass { .. }));
-        assert_eq!(rates.check("alice", 1, 2, 1000, true), RateVerdict::Pass { notice: None });
-    }
 
     #[test]
     fn aol_classes_route_ims_to_class_3_and_scale() {

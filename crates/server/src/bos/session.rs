@@ -49,8 +49,6 @@ pub struct Session {
     /// What this connection is for (BOS, ChatNav, a room), from its cookie.
     pub(super) service: Service,
     rate: RateTable,
-    /// Added to this session's clock to read the account-wide IM table's shared clock.
-    shared_offset_ms: u64,
 }
 
 impl Session {
@@ -63,17 +61,7 @@ impl Session {
         now_ms: u64,
     ) -> Self {
         let rate = hub.state().config.rate_classes.table(now_ms);
-        let shared_offset_ms = hub.state().account_rates.now_ms().saturating_sub(now_ms);
-        Session {
-            hub,
-            id,
-            name,
-            peer,
-            oservice_version: 1,
-            service: Service::Bos,
-            rate,
-            shared_offset_ms,
-        }
+        Session { hub, id, name, peer, oservice_version: 1, service: Service::Bos, rate }
     }
 
     /// The same session serving `service` instead of BOS (a connection signed on with a 01/05
@@ -129,16 +117,7 @@ impl Session {
         };
         let h = snac.header;
         let extended = self.extended();
-        let mut verdict = ratelimit::check(&mut self.rate, h.family, h.subtype, now_ms, extended);
-        if let RateVerdict::Pass { notice } = verdict {
-            // IMs also count against the account, across all its sessions (§13).
-            let shared_ms = now_ms.saturating_add(self.shared_offset_ms);
-            let rates = &self.hub.state().account_rates;
-            verdict = match rates.check(self.name.normalized(), h.family, h.subtype, shared_ms, extended) {
-                RateVerdict::Pass { notice: None } => RateVerdict::Pass { notice },
-                shared => shared,
-            };
-        }
+        let verdict = ratelimit::check(&mut self.rate, h.family, h.subtype, now_ms, extended);
         let (notice, dropped) = match verdict {
             RateVerdict::Disconnect => {
                 tracing::warn!(
@@ -309,44 +288,6 @@ pub(crate) mod tests {
         );
         assert!(first(&format!("notice {:?}", RateChangeCode::Limited)) < first("2"), "{seen:?}");
         assert_eq!(seen.last().map(String::as_str), Some("close"));
-    }
-
-    #[test]
-    fn an_accounts_sessions_share_one_im_budget() {
-        let mut config = ServerConfig::for_tests(Accounts::from_toml(ACCOUNTS).unwrap());
-        config.rate_classes = RateClasses::aol().scaled(100);
-        let addr = config.bos_listen;
-        let hub = Hub::new(Arc::new(ServerState::new(config, addr)), Default::default(), None);
-        let account = hub.state().config.accounts.get("alice").unwrap().clone();
-        let mut sessions: Vec<Session> = (0..2)
-            .map(|_| {
-                let reg = hub.register(&account, addr, b"cookie", false);
-                Session::new(Arc::clone(&hub), reg.id, account.screen_name.clone(), addr, 0)
-            })
-            .collect();
-        let im = SnacBody::SendIm(
-            icbm::SendIm::new([1; 8], "Bob", &ImMessage::new("x"), false).unwrap(),
-        );
-        // Each session sends one IM every 70 ms, which alone stays clear (the scaled class
-        // limits below an average of 40 ms); together the account sends every 35 ms.
-        let mut refused = 0;
-        for i in 0..200u32 {
-            let mut out = Vec::new();
-            let s = &mut sessions[(i % 2) as usize];
-            if let Flow::Close(_) = s.handle(data(&im, i), u64::from(i) * 35, &mut out) {
-                refused += 1;
-                break;
-            }
-            refused += decoded(&out)
-                .iter()
-                .filter(|(h, b)| {
-                    h.family == 4
-                        && matches!(b, SnacBody::Error { error, .. }
-                            if error.code == SnacErrorCode::RateToHost)
-                })
-                .count();
-        }
-        assert!(refused > 0, "two sessions doubled the account's IM rate");
     }
 
     /// Collects every event's message, so a test can read what the log would say.

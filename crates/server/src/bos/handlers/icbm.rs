@@ -1,9 +1,9 @@
 //! Family 04, ICBM: IM parameters, IMs, typing notices and offline messages.
 
-use crate::guard::LogSafe;
 use super::reply;
 use crate::bos::session::{error, Session};
 use crate::bos::{ImOutcome, OutSnac};
+use crate::guard::LogSafe;
 use crate::oscar::codes::SnacErrorCode;
 use crate::oscar::icbm::{self, HostAck, IcbmParams, SendIm, Typing};
 use crate::oscar::{SnacBody, SnacHeader};

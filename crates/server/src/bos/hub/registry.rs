@@ -18,7 +18,7 @@ use crate::Account;
 
 /// BOS sessions one account may hold; a sign-on past it closes the account's oldest session
 /// (as "signed on elsewhere"), so a leaked password cannot pile up connections and the owner
-/// is never refused (docs/protocol.md §13).
+/// is never refused (docs/protocol.md §14).
 pub const MAX_SESSIONS_PER_ACCOUNT: usize = 8;
 
 /// The pieces of a session handed to its connection task by [`Hub::register`].
