@@ -13,6 +13,7 @@ use tokio::sync::watch;
 use tokio_util::codec::Framed;
 
 use super::bos::Hub;
+use super::guard::{signon_name, Gate, LogSafe};
 use super::{Account, ServerState};
 use crate::listen::{stopped, Io};
 use crate::oscar::bucp::{tlv, ChallengeReply, LoginReply};
@@ -67,20 +68,30 @@ pub async fn serve(
     .await;
 }
 
-/// The outcome of checking credentials, before it is written as TLVs.
-fn verdict(
+/// The outcome of checking credentials from `peer`, before it is written as TLVs: throttled
+/// as `clientLogin` is (§14), and an unknown name fails exactly as a wrong password does.
+async fn verdict(
     state: &ServerState,
+    peer: SocketAddr,
     name: &str,
     check: impl Fn(&Account) -> bool,
 ) -> Result<Account, AuthErrorCode> {
-    if !state.rate.allow(name, state.now(), state.config.max_logins_per_minute) {
-        return Err(AuthErrorCode::ConnectingTooOften);
+    let Some(name) = signon_name(name) else { return Err(AuthErrorCode::InvalidCredentials) };
+    let now = state.now();
+    match state.throttle.check(peer.ip(), &name, now, state.config.max_logins_per_minute) {
+        Gate::Refuse => return Err(AuthErrorCode::ConnectingTooOften),
+        Gate::Proceed(pause) if !pause.is_zero() => tokio::time::sleep(pause).await,
+        Gate::Proceed(_) => {}
     }
-    let account = state.config.accounts.get(name).ok_or(AuthErrorCode::InvalidCredentials)?;
-    if check(account) {
-        Ok(account.clone())
-    } else {
-        Err(AuthErrorCode::MismatchedPassword)
+    match state.config.accounts.get(name.as_str()) {
+        Some(account) if check(account) => {
+            state.throttle.succeeded(peer.ip(), &name);
+            Ok(account.clone())
+        }
+        _ => {
+            state.throttle.failed(peer.ip(), &name, now);
+            Err(AuthErrorCode::MismatchedPassword)
+        }
     }
 }
 
@@ -102,7 +113,7 @@ fn reply_tlvs(
                 hub.mark_single_session(&cookie);
             }
             state.counters.bucp_logins.fetch_add(1, Ordering::Relaxed);
-            tracing::info!("BUCP login ok for {}", account.screen_name);
+            tracing::info!("BUCP login ok for {}", LogSafe(account.screen_name.as_str()));
             let reply = LoginReply::success(
                 account.screen_name.as_str(),
                 &state.bos_addr.to_string(),
@@ -114,7 +125,10 @@ fn reply_tlvs(
         }
         Err(code) => {
             state.counters.rejected.fetch_add(1, Ordering::Relaxed);
-            tracing::info!("BUCP login refused for {:?}: {code}", ScreenName::from_wire(name));
+            match signon_name(name) {
+                Some(n) => tracing::info!("BUCP login refused for {}: {code}", LogSafe(n.as_str())),
+                None => tracing::info!("BUCP login refused for an unusable name: {code}"),
+            }
             LoginReply::failure(name, code)
         }
     }
@@ -145,12 +159,13 @@ async fn login(io: Box<dyn Io>, peer: SocketAddr, hub: &Hub, tls: bool) {
                 // A hello with a screen name is the legacy roasted-password login.
                 if let Some(name) = hello.tlvs.get_str(tlv::SCREEN_NAME) {
                     let roasted = hello.tlvs.value(0x0002).unwrap_or_default().to_vec();
-                    let result = verdict(hub.state(), &name, |a| {
+                    let result = verdict(hub.state(), peer, &name, |a| {
                         flapjack_proto::webapi::sign::constant_time_eq(
                             &roast(&roasted),
                             a.password.expose().as_bytes(),
                         )
-                    });
+                    })
+                    .await;
                     let single = hello.tlvs.get_u8(tlv::MULTI_CONN) == Some(0x03);
                     let reply = reply_tlvs(hub, &name, result, single, tls);
                     if let Ok(payload) = (SignOff { tlvs: reply.tlvs }).encode() {
@@ -170,21 +185,18 @@ async fn login(io: Box<dyn Io>, peer: SocketAddr, hub: &Hub, tls: bool) {
                 let reply = match body {
                     SnacBody::ChallengeRequest(req) => {
                         let name = req.screen_name().unwrap_or_default();
-                        if hub.state().config.accounts.get(&name).is_none() {
-                            // As OOS: an unknown name is refused right away with 17/03.
-                            let r = reply_tlvs(
-                                hub,
-                                &name,
-                                Err(AuthErrorCode::InvalidCredentials),
-                                false,
-                                tls,
-                            );
+                        // Unknown names get a key too, as on the HTTP path, so the answer does
+                        // not reveal which accounts exist (§14); only a name no account could
+                        // have is refused here, before anything is kept.
+                        let Some(valid) = signon_name(&name) else {
+                            let refused = Err(AuthErrorCode::InvalidCredentials);
+                            let r = reply_tlvs(hub, &name, refused, false, tls);
                             let _ =
                                 send(&mut framed, SnacBody::LoginReply(r), header.request_id).await;
                             return;
-                        }
+                        };
                         let k = auth_key();
-                        key = Some((ScreenName::from_wire(&name), k.clone()));
+                        key = Some((valid, k.clone()));
                         SnacBody::ChallengeReply(ChallengeReply {
                             key: k.into_bytes(),
                             tlvs: TlvBlock::new(),
@@ -193,12 +205,14 @@ async fn login(io: Box<dyn Io>, peer: SocketAddr, hub: &Hub, tls: bool) {
                     SnacBody::LoginRequest(req) => {
                         let name = req.screen_name().unwrap_or_default();
                         let key = key.take().filter(|(n, _)| n == &ScreenName::from_wire(&name));
-                        let result = match &key {
-                            Some((_, k)) => verdict(hub.state(), &name, |a| {
+                        // Without the key this connection was given for this name, no password
+                        // can match; it still counts as a failure.
+                        let result = verdict(hub.state(), peer, &name, |a| {
+                            key.as_ref().is_some_and(|(_, k)| {
                                 req.hash_matches(k.as_bytes(), a.password.expose().as_bytes())
-                            }),
-                            None => Err(AuthErrorCode::InvalidCredentials),
-                        };
+                            })
+                        })
+                        .await;
                         let single = req.tlvs.get_u8(tlv::MULTI_CONN) == Some(0x03);
                         let r = reply_tlvs(hub, &name, result, single, tls);
                         let _ = send(&mut framed, SnacBody::LoginReply(r), header.request_id).await;

@@ -8,6 +8,8 @@ use crate::screenname::ScreenName;
 
 /// How long an issued cookie may wait for its BOS connection, in seconds.
 pub const COOKIE_LIFETIME: i64 = 120;
+/// Outstanding cookies kept at most; past it the one expiring first goes.
+pub const MAX_COOKIES: usize = 10_000;
 
 #[derive(Debug, Clone)]
 struct Pending {
@@ -27,6 +29,7 @@ impl CookieStore {
         let cookie = random_bytes::<64>().to_vec();
         if let Ok(mut pending) = self.pending.lock() {
             pending.retain(|_, p| p.expires_at > now);
+            crate::guard::bound_to(&mut pending, MAX_COOKIES, |p| p.expires_at);
             pending.insert(
                 cookie.clone(),
                 Pending {

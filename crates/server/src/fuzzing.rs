@@ -56,7 +56,12 @@ pub fn server_http(data: &[u8]) {
     let body = axum::body::Bytes::copy_from_slice(rest);
     let response = match which % 3 {
         0 => futures::executor::block_on(http::get_challenge(State(state), body)),
-        1 => futures::executor::block_on(http::client_login(State(state), body)),
+        1 => {
+            // A fresh state each run: no failures recorded, so the throttle never pauses.
+            let peer =
+                axum::extract::ConnectInfo(crate::httplisten::Peer(([127, 0, 0, 1], 1).into()));
+            futures::executor::block_on(http::client_login(State(state), peer, body))
+        }
         _ => {
             let Ok(uri) = format!("/aim/startOSCARSession?{text}").parse::<Uri>() else { return };
             let mut headers = HeaderMap::new();

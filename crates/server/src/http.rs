@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,6 +17,8 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
+use super::guard::{signon_name, Gate, LogSafe};
+use super::httplisten::{GuardedListener, Limits, Peer};
 use super::tokens::{random_bytes, IssuedToken};
 use super::ServerState;
 use flapjack_proto::secret::Secret;
@@ -30,14 +32,18 @@ const CHALLENGE_LIFETIME: i64 = 300;
 pub(crate) const AUTH_NS: &str = "https://api.login.aol.com";
 /// The XML namespace ICQ 7 requires on `/aim/*` replies.
 pub(crate) const AIM_NS: &str = "http://developer.aim.com/xsd/aim.xsd";
+/// The largest request body read: sign-on forms are a few hundred bytes.
+pub const MAX_BODY: usize = 16 * 1024;
 
-/// Serves the HTTP sign-on on `listener` until `shutdown` turns true.
+/// Serves the HTTP sign-on on `listener` until `shutdown` turns true, under the connection
+/// limits of [`super::httplisten`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<ServerState>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let app = router(state);
+    let app = router(state).into_make_service_with_connect_info::<Peer>();
+    let listener = GuardedListener::new(listener, Limits::default());
     let stop = async move {
         while !*shutdown.borrow() {
             if shutdown.changed().await.is_err() {
@@ -58,12 +64,14 @@ pub fn router(state: Arc<ServerState>) -> Router {
             .route("/auth/clientLogin", post(super::oos::client_login))
             .route("/aim/startSession", get(super::oos::start_session))
             .route("/aim/startOSCARSession", get(super::oos::start_oscar_session))
+            .layer(DefaultBodyLimit::max(MAX_BODY))
             .with_state(state);
     }
     Router::new()
         .route("/auth/clientLogin", post(client_login))
         .route("/auth/getChallenge", post(get_challenge))
         .route("/aim/startOSCARSession", get(start_session))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
 
@@ -198,13 +206,20 @@ pub(crate) async fn get_challenge(State(state): State<Arc<ServerState>>, body: B
     let Some(s) = params.get("s").or_else(|| params.get("alias")) else {
         return reject(&state, Reply::error(f, AUTH_NS, 460, None, "Missing parameter s"), "no s");
     };
+    // A name no account could have is refused before anything is stored (§14).
+    let Some(name) = signon_name(s) else {
+        return reject(&state, Reply::error(f, AUTH_NS, 462, None, "Parameter error: s"), "bad s");
+    };
     // Unknown names get a challenge too, so the answer does not reveal which accounts exist.
-    let name = crate::screenname::ScreenName::from_wire(s);
     let (tid, word) = state.challenges.issue(name, state.now(), CHALLENGE_LIFETIME);
     Reply::ok(f, AUTH_NS, json!({ "challengeWord": word, "tid": tid, "realm": sign::AOL_REALM }))
 }
 
-pub(crate) async fn client_login(State(state): State<Arc<ServerState>>, body: Bytes) -> Reply {
+pub(crate) async fn client_login(
+    State(state): State<Arc<ServerState>>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    body: Bytes,
+) -> Reply {
     state.counters.client_login.fetch_add(1, Ordering::Relaxed);
     let params = form(&body);
     let f = params.format();
@@ -217,13 +232,24 @@ pub(crate) async fn client_login(State(state): State<Arc<ServerState>>, body: By
     };
     let wrong =
         || Reply::error(f, AUTH_NS, 330, Some(detail::INCORRECT_PASSWORD), "Incorrect password");
+    let Some(name) = signon_name(s) else {
+        return reject(&state, Reply::error(f, AUTH_NS, 462, None, "Parameter error: s"), "bad s");
+    };
     let now = state.now();
-    if !state.rate.allow(s, now, state.config.max_logins_per_minute) {
-        let reply = Reply::error(f, AUTH_NS, 607, None, "Rate limit exceeded");
-        return reject(&state, reply, "rate limited");
+    match state.throttle.check(peer.ip(), &name, now, state.config.max_logins_per_minute) {
+        Gate::Refuse => {
+            let reply = Reply::error(f, AUTH_NS, 607, None, "Rate limit exceeded");
+            return reject(&state, reply, "rate limited");
+        }
+        Gate::Proceed(pause) if !pause.is_zero() => tokio::time::sleep(pause).await,
+        Gate::Proceed(_) => {}
     }
-    let Some(account) = state.config.accounts.get(s) else {
-        return reject(&state, wrong(), "unknown screen name");
+    let failed = |why| {
+        state.throttle.failed(peer.ip(), &name, now);
+        reject(&state, wrong(), why)
+    };
+    let Some(account) = state.config.accounts.get(name.as_str()) else {
+        return failed("unknown screen name");
     };
     let password_ok = if params.get("digest") == Some("1") {
         let Some(tid) = params.get("tid") else {
@@ -250,21 +276,23 @@ pub(crate) async fn client_login(State(state): State<Arc<ServerState>>, body: By
         sign::constant_time_eq(pwd.as_bytes(), account.password.expose().as_bytes())
     };
     if !password_ok {
-        return reject(&state, wrong(), "wrong password or digest");
+        return failed("wrong password or digest");
     }
+    state.throttle.succeeded(peer.ip(), &name);
     let lifetime = match params.get("tokenType").map(str::parse::<i64>) {
         Some(Ok(seconds)) if seconds > 0 => seconds.min(state.config.token_lifetime),
         _ => state.config.token_lifetime,
     };
     let session_secret = B64.encode(random_bytes::<24>());
     let session_key = sign::session_key(account.password.expose(), &session_secret);
-    let a = state.tokens.issue(IssuedToken {
+    let issued = IssuedToken {
         screen_name: account.screen_name.clone(),
         expires_at: now.saturating_add(lifetime),
         session_secret: Secret::new(session_secret.clone()),
         session_key: Secret::new(session_key),
-    });
-    tracing::info!("clientLogin ok for {}", account.screen_name);
+    };
+    let a = state.tokens.issue(issued, now);
+    tracing::info!("clientLogin ok for {}", LogSafe(account.screen_name.as_str()));
     Reply::ok(
         f,
         AUTH_NS,
@@ -358,6 +386,14 @@ pub(crate) async fn start_session(
             Reply::error(f, AIM_NS, 401, Some(detail::STALE_TIMESTAMP), "Timestamp out of range");
         return reject(&state, reply, "stale ts");
     }
+    // A signed URL works once (§14): remembered until its ts leaves the window, after which
+    // the ts check above refuses it anyway.
+    let window = i64::try_from(super::TS_WINDOW).unwrap_or(i64::MAX);
+    if !state.used_signatures.first_use(&sig, now, ts.saturating_add(window)) {
+        let reply =
+            Reply::error(f, AIM_NS, 401, Some(detail::STALE_TIMESTAMP), "Request already used");
+        return reject(&state, reply, "replayed startOSCARSession");
+    }
     let cookie = state.cookies.issue(&token.screen_name, now);
     let mut data = json!({
         "host": state.bos_addr.ip().to_string(),
@@ -369,7 +405,7 @@ pub(crate) async fn start_session(
             obj.insert("tlsCertName".into(), json!(name));
         }
     }
-    tracing::info!("startOSCARSession ok for {}", token.screen_name);
+    tracing::info!("startOSCARSession ok for {}", LogSafe(token.screen_name.as_str()));
     Reply::ok(f, AIM_NS, data)
 }
 

@@ -23,7 +23,9 @@ pub mod faults;
 #[cfg(any(fuzzing, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod guard;
 pub mod http;
+pub mod httplisten;
 pub mod listen;
 pub mod oos;
 pub mod private_file;
@@ -47,7 +49,8 @@ pub use bos::services::Service;
 pub use bos::{Disconnect, Hub};
 pub use bot::{BotBrain, BotFactory, BotReply, EchoBrain};
 pub use cookies::CookieStore;
-pub use tokens::{ChallengeStore, IssuedToken, TokenStore};
+pub use guard::LoginThrottle;
+pub use tokens::{ChallengeStore, IssuedToken, TokenStore, UsedSignatures};
 
 use flapjack_proto::screenname::ScreenName;
 #[cfg(feature = "test-support")]
@@ -133,8 +136,9 @@ pub struct ServerConfig {
     pub token_lifetime: i64,
     /// The server's clock.
     pub clock: Clock,
-    /// `clientLogin` attempts allowed per screen name per minute before answering 607, as
-    /// AOL throttled repeated sign-ons; `None` disables the limit.
+    /// Sign-on attempts (`clientLogin`, BUCP) allowed per screen name from one source address
+    /// per minute before answering "signing on too often" (607), as AOL throttled repeated
+    /// sign-ons; `None` disables this limit (the failure throttle of [`guard`] stays).
     pub max_logins_per_minute: Option<usize>,
     /// Cut BOS connections at seeded random points (tests of reconnects); `None` = never.
     #[cfg(feature = "test-support")]
@@ -187,29 +191,6 @@ impl ServerConfig {
         config.bos_listen = any;
         config.bucp_listen = any;
         config
-    }
-}
-
-/// Counts `clientLogin` attempts per screen name over the last minute.
-#[derive(Debug, Default)]
-pub struct RateLimiter {
-    attempts: std::sync::Mutex<std::collections::HashMap<String, Vec<i64>>>,
-}
-
-impl RateLimiter {
-    /// Records an attempt by `name` at `now` and says whether it is within `limit` per minute.
-    pub fn allow(&self, name: &str, now: i64, limit: Option<usize>) -> bool {
-        let Some(limit) = limit else { return true };
-        let Ok(mut attempts) = self.attempts.lock() else { return true };
-        attempts.retain(|_, times| times.iter().any(|t| now - t < 60));
-        let times =
-            attempts.entry(ScreenName::from_wire(name).normalized().to_string()).or_default();
-        times.retain(|t| now - t < 60);
-        if times.len() >= limit {
-            return false;
-        }
-        times.push(now);
-        true
     }
 }
 
@@ -335,8 +316,10 @@ pub struct ServerState {
     pub counters: Counters,
     /// The BOS address `startOSCARSession` and BUCP advertise (the bound address).
     pub bos_addr: SocketAddr,
-    /// Recent `clientLogin` attempts, for the rate limit.
-    pub rate: RateLimiter,
+    /// Recent sign-on attempts and failures, for the throttle.
+    pub throttle: LoginThrottle,
+    /// Signed `startOSCARSession` requests already answered.
+    pub used_signatures: UsedSignatures,
     /// Open OSCAR Server web sessions (`aimsid`s), for the `oos` web API.
     pub web_sessions: oos::WebSessions,
 }
@@ -351,7 +334,8 @@ impl ServerState {
             cookies: CookieStore::default(),
             counters: Counters::default(),
             bos_addr,
-            rate: RateLimiter::default(),
+            throttle: LoginThrottle::default(),
+            used_signatures: UsedSignatures::default(),
             web_sessions: oos::WebSessions::default(),
         }
     }

@@ -13,13 +13,15 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{StatusCode, Uri};
 use base64::engine::general_purpose::URL_SAFE as B64URL;
 use base64::Engine as _;
 use serde_json::json;
 
+use super::guard::{signon_name, Gate, LogSafe};
 use super::http::{Params, Reply, AIM_NS, AUTH_NS};
+use super::httplisten::Peer;
 use super::tokens::{random_bytes, IssuedToken};
 use super::ServerState;
 use crate::screenname::ScreenName;
@@ -54,6 +56,7 @@ impl WebSessions {
         let aimsid = hex::encode(random_bytes::<16>());
         if let Ok(mut sessions) = self.sessions.lock() {
             sessions.retain(|_, s| s.expires_at > now - WEB_SESSION_LIFETIME);
+            crate::guard::bound_to(&mut sessions, crate::tokens::MAX_TOKENS, |s| s.expires_at);
             let expires_at = now.saturating_add(WEB_SESSION_LIFETIME);
             sessions.insert(aimsid.clone(), WebSession { screen_name, expires_at });
         }
@@ -78,7 +81,11 @@ fn reject(state: &ServerState, reply: Reply, why: &str) -> Reply {
 
 /// `POST /auth/clientLogin`, OOS style: plain password for every account, failures with the
 /// real HTTP status, a URL-safe token that lasts [`OOS_TOKEN_LIFETIME`].
-pub(crate) async fn client_login(State(state): State<Arc<ServerState>>, body: Bytes) -> Reply {
+pub(crate) async fn client_login(
+    State(state): State<Arc<ServerState>>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    body: Bytes,
+) -> Reply {
     state.counters.client_login.fetch_add(1, Ordering::Relaxed);
     let params = Params(sign::parse_form(&String::from_utf8_lossy(&body)));
     let f = params.format();
@@ -91,21 +98,36 @@ pub(crate) async fn client_login(State(state): State<Arc<ServerState>>, body: By
     let (Some(s), Some(pwd)) = (s, pwd) else {
         return refused(StatusCode::BAD_REQUEST, 400, "missing s or pwd");
     };
-    let Some(account) = state.config.accounts.get(s) else {
+    let Some(name) = signon_name(s) else {
+        return refused(StatusCode::BAD_REQUEST, 400, "bad s");
+    };
+    let now = state.now();
+    match state.throttle.check(peer.ip(), &name, now, state.config.max_logins_per_minute) {
+        Gate::Refuse => {
+            let reply = Reply::error(f, AUTH_NS, 429, None, "too many sign-on attempts");
+            return reject(&state, reply.with_http(StatusCode::TOO_MANY_REQUESTS), "throttled");
+        }
+        Gate::Proceed(pause) if !pause.is_zero() => tokio::time::sleep(pause).await,
+        Gate::Proceed(_) => {}
+    }
+    let Some(account) = state.config.accounts.get(name.as_str()) else {
+        state.throttle.failed(peer.ip(), &name, now);
         return refused(StatusCode::UNAUTHORIZED, 401, "unknown screen name");
     };
     if !sign::constant_time_eq(pwd.as_bytes(), account.password.expose().as_bytes()) {
+        state.throttle.failed(peer.ip(), &name, now);
         return refused(StatusCode::UNAUTHORIZED, 401, "wrong password");
     }
-    let now = state.now();
+    state.throttle.succeeded(peer.ip(), &name);
     let session_secret = B64URL.encode(random_bytes::<32>());
-    let a = state.tokens.issue_url_safe(IssuedToken {
+    let issued = IssuedToken {
         screen_name: account.screen_name.clone(),
         expires_at: now.saturating_add(OOS_TOKEN_LIFETIME),
         session_key: Secret::new(sign::session_key(account.password.expose(), &session_secret)),
         session_secret: Secret::new(session_secret.clone()),
-    });
-    tracing::info!("clientLogin (OOS web API) ok for {}", account.screen_name);
+    };
+    let a = state.tokens.issue_url_safe(issued, now);
+    tracing::info!("clientLogin (OOS web API) ok for {}", LogSafe(account.screen_name.as_str()));
     Reply::ok(
         f,
         AUTH_NS,
@@ -139,7 +161,7 @@ pub(crate) async fn start_session(State(state): State<Arc<ServerState>>, uri: Ur
         }
     };
     let aimsid = state.web_sessions.open(token.screen_name.clone(), now);
-    tracing::info!("startSession ok for {}", token.screen_name);
+    tracing::info!("startSession ok for {}", LogSafe(token.screen_name.as_str()));
     Reply::ok(
         f,
         AIM_NS,
@@ -199,6 +221,6 @@ pub(crate) async fn start_oscar_session(State(state): State<Arc<ServerState>>, u
     if let (true, Some(obj)) = (use_ssl, data.as_object_mut()) {
         obj.insert("encryption".into(), json!("TLS"));
     }
-    tracing::info!("startOSCARSession (OOS web API) ok for {screen_name}");
+    tracing::info!("startOSCARSession (OOS web API) ok for {}", LogSafe(screen_name.as_str()));
     Reply::ok(f, AIM_NS, data)
 }

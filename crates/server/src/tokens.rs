@@ -6,8 +6,19 @@ use std::sync::Mutex;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
 
+use crate::guard::bound_to;
 use crate::screenname::ScreenName;
 use flapjack_proto::secret::Secret;
+
+/// Tokens the server keeps at most; past it the one expiring first goes.
+pub const MAX_TOKENS: usize = 10_000;
+/// Tokens one account keeps at most; past it its one expiring first goes (that client signs on
+/// with its password again).
+pub const MAX_TOKENS_PER_ACCOUNT: usize = 32;
+/// Outstanding challenges kept at most; past it the oldest goes.
+pub const MAX_CHALLENGES: usize = 10_000;
+/// Signed `startOSCARSession` requests remembered at most (each works once).
+pub const MAX_USED_SIGNATURES: usize = 65_536;
 
 /// One issued token `a` and what the server needs to verify requests signed under it.
 #[derive(Debug)]
@@ -41,23 +52,39 @@ pub struct TokenStore {
 }
 
 impl TokenStore {
-    /// Issues a fresh random token for `issued` and returns `a`; random bytes in standard
-    /// base64, so `+ / =` exercise the client's encoding as AOL's tokens did.
-    pub fn issue(&self, issued: IssuedToken) -> Secret {
+    /// Issues a fresh random token for `issued` at `now` and returns `a`; random bytes in
+    /// standard base64, so `+ / =` exercise the client's encoding as AOL's tokens did.
+    pub fn issue(&self, issued: IssuedToken, now: i64) -> Secret {
         let a = B64.encode(random_bytes::<48>());
-        if let Ok(mut tokens) = self.tokens.lock() {
-            tokens.insert(a.clone(), issued);
-        }
+        self.insert(a.clone(), issued, now);
         Secret::new(a)
     }
 
+    /// Stores a new token, first dropping expired ones, then (at the caps) the account's or the
+    /// table's token that expires first, so the table stays bounded.
+    fn insert(&self, a: String, issued: IssuedToken, now: i64) {
+        let Ok(mut tokens) = self.tokens.lock() else { return };
+        tokens.retain(|_, t| t.expires_at > now);
+        let mine = tokens.values().filter(|t| t.screen_name == issued.screen_name).count();
+        if mine >= MAX_TOKENS_PER_ACCOUNT {
+            let first = tokens
+                .iter()
+                .filter(|(_, t)| t.screen_name == issued.screen_name)
+                .min_by_key(|(_, t)| t.expires_at)
+                .map(|(a, _)| a.clone());
+            if let Some(first) = first {
+                tokens.remove(&first);
+            }
+        }
+        bound_to(&mut tokens, MAX_TOKENS, |t| t.expires_at);
+        tokens.insert(a, issued);
+    }
+
     /// Issues a token in URL-safe base64 with padding, as Open OSCAR Server's are.
-    pub fn issue_url_safe(&self, issued: IssuedToken) -> Secret {
+    pub fn issue_url_safe(&self, issued: IssuedToken, now: i64) -> Secret {
         use base64::engine::general_purpose::URL_SAFE;
         let a = URL_SAFE.encode(random_bytes::<48>());
-        if let Ok(mut tokens) = self.tokens.lock() {
-            tokens.insert(a.clone(), issued);
-        }
+        self.insert(a.clone(), issued, now);
         Secret::new(a)
     }
 
@@ -85,11 +112,42 @@ impl TokenStore {
             .collect()
     }
 
-    /// Drops tokens that expired before `now`, so a long-running server does not grow.
+    /// Drops tokens that expired before `now` (issuing does this too).
     pub fn purge_expired(&self, now: i64) {
         if let Ok(mut tokens) = self.tokens.lock() {
             tokens.retain(|_, t| t.expires_at > now);
         }
+    }
+
+    /// How many tokens the table holds.
+    pub fn len(&self) -> usize {
+        self.tokens.lock().map(|t| t.len()).unwrap_or(0)
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Signed `startOSCARSession` requests already answered, so a captured URL works once: kept
+/// until their `ts` leaves the server's window, at most [`MAX_USED_SIGNATURES`].
+#[derive(Debug, Default)]
+pub struct UsedSignatures {
+    used: Mutex<HashMap<String, i64>>,
+}
+
+impl UsedSignatures {
+    /// Records `sig` (valid until `until`, unix seconds) at `now`; false if it was used before.
+    pub fn first_use(&self, sig: &str, now: i64, until: i64) -> bool {
+        let Ok(mut used) = self.used.lock() else { return false };
+        if used.contains_key(sig) {
+            return false;
+        }
+        used.retain(|_, until| *until > now);
+        bound_to(&mut used, MAX_USED_SIGNATURES, |until| *until);
+        used.insert(sig.to_string(), until);
+        true
     }
 }
 
@@ -118,6 +176,7 @@ impl ChallengeStore {
         let word = format!("{word:010}");
         if let Ok(mut map) = self.challenges.lock() {
             map.retain(|_, c| c.expires_at > now);
+            bound_to(&mut map, MAX_CHALLENGES, |c| c.expires_at);
             map.insert(
                 tid.clone(),
                 Challenge {
@@ -128,6 +187,16 @@ impl ChallengeStore {
             );
         }
         (tid, word)
+    }
+
+    /// How many challenges are outstanding.
+    pub fn len(&self) -> usize {
+        self.challenges.lock().map(|c| c.len()).unwrap_or(0)
+    }
+
+    /// Whether none is outstanding.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Takes a challenge out (single use); `None` if unknown or expired.
@@ -160,8 +229,8 @@ mod tests {
     #[test]
     fn tokens_issue_lookup_revoke() {
         let store = TokenStore::default();
-        let a = store.issue(issued("Bob", 100));
-        let b = store.issue(issued("alice", 100));
+        let a = store.issue(issued("Bob", 100), 0);
+        let b = store.issue(issued("alice", 100), 0);
         assert_ne!(a, b);
         assert_eq!(store.get(a.expose()).unwrap().screen_name.as_str(), "Bob");
         assert_eq!(store.revoke(&ScreenName::from_wire("bob")), 1);
@@ -180,5 +249,32 @@ mod tests {
         assert!(store.take(&tid, 1001).is_none());
         let (tid, _) = store.issue(ScreenName::from_wire("123456"), 1000, 60);
         assert!(store.take(&tid, 1061).is_none());
+    }
+
+    #[test]
+    fn tables_are_bounded_and_expired_tokens_purged_on_issue() {
+        let challenges = ChallengeStore::default();
+        for i in 0..(MAX_CHALLENGES + 10) {
+            let _ = challenges.issue(ScreenName::from_wire(&format!("n{i}")), 1000, 60);
+        }
+        assert_eq!(challenges.len(), MAX_CHALLENGES);
+        let tokens = TokenStore::default();
+        let _ = tokens.issue(issued("Old", 150), 100);
+        for _ in 0..(MAX_TOKENS_PER_ACCOUNT + 5) {
+            let _ = tokens.issue(issued("Bob", 1000), 100);
+        }
+        assert_eq!(tokens.len(), MAX_TOKENS_PER_ACCOUNT + 1);
+        // Old's token has expired by 200: issuing purges it.
+        let _ = tokens.issue(issued("Carol", 1000), 200);
+        assert_eq!(tokens.issued_to(&ScreenName::from_wire("Old")).len(), 0);
+        assert_eq!(tokens.len(), MAX_TOKENS_PER_ACCOUNT + 1);
+    }
+
+    #[test]
+    fn a_signature_is_used_once() {
+        let used = UsedSignatures::default();
+        assert!(used.first_use("sig", 100, 400));
+        assert!(!used.first_use("sig", 101, 400));
+        assert!(used.first_use("other", 101, 400));
     }
 }

@@ -441,6 +441,9 @@ impl HttpSignOn {
         }
         params.push(("f".into(), self.format.as_param().into()));
         params.push(("k".into(), self.profile.dev_id.clone()));
+        // A fresh nonce makes every signed URL unique, so two sign-ons with one token in the
+        // same second are not mistaken for a replay (a signed URL works once, §14).
+        params.push(("nonce".into(), hex::encode(rand::random::<[u8; 8]>())));
         params.push(("ts".into(), ts.to_string()));
         // Both names (§4.10): AOL's clients sent useTLS, Open OSCAR Server reads useSSL.
         let flag = if self.use_tls { "1" } else { "0" };

@@ -196,11 +196,14 @@ pub struct IncomingIm {
 
 impl IncomingIm {
     /// What the server delivers for `sent` from `sender`: same cookie, channel and TLVs, minus
-    /// the ack request (0x0003) and offline flag (0x0006), as Open OSCAR Server relays it.
+    /// the ack request (0x0003) and offline flag (0x0006), as Open OSCAR Server relays it, and
+    /// minus any send time (0x0016) the sender put in: only the server's offline store may say
+    /// an IM was sent earlier (docs/protocol.md §14), so a live IM cannot pose as old history.
     pub fn relay(sent: &SendIm, sender: UserInfo) -> Self {
         let mut tlvs = sent.tlvs.clone();
         tlvs.remove(tlv::REQUEST_HOST_ACK);
         tlvs.remove(tlv::STORE_OFFLINE);
+        tlvs.remove(tlv::SEND_TIME);
         IncomingIm { cookie: sent.cookie, channel: sent.channel, sender, tlvs }
     }
 
@@ -608,6 +611,16 @@ mod tests {
         assert!(ChatInvitation::from_tlvs(CHANNEL_RENDEZVOUS, &tlvs).unwrap().is_err());
         let tlvs = TlvBlock::new().with(rdv::BLOCK, vec![0; 20]);
         assert!(ChatInvitation::from_tlvs(CHANNEL_RENDEZVOUS, &tlvs).unwrap().is_err());
+    }
+
+    #[test]
+    fn relay_strips_the_senders_send_time() {
+        // Only the server's offline store may say when an IM was sent (04/07 TLV 0x16).
+        let mut sent = SendIm::new([7; 8], "bob", &ImMessage::new("hi"), false).unwrap();
+        sent.tlvs.push(tlv::SEND_TIME, 946_684_800u32.to_be_bytes().to_vec());
+        let got = IncomingIm::relay(&sent, UserInfo::new("alice"));
+        assert!(!got.tlvs.has(tlv::SEND_TIME));
+        assert_eq!(got.send_time(), None);
     }
 
     #[test]

@@ -358,4 +358,50 @@ pub(crate) mod tests {
         assert!(first(&format!("notice {:?}", RateChangeCode::Limited)) < first("2"), "{seen:?}");
         assert_eq!(seen.last().map(String::as_str), Some("close"));
     }
+
+    /// Collects every event's message, so a test can read what the log would say.
+    struct Capture(Arc<std::sync::Mutex<String>>);
+
+    impl tracing::Subscriber for Capture {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            struct Fields<'a>(&'a mut String);
+            impl tracing::field::Visit for Fields<'_> {
+                fn record_debug(&mut self, _: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                    use std::fmt::Write as _;
+                    let _ = writeln!(self.0, "{v:?}");
+                }
+            }
+            if let Ok(mut log) = self.0.lock() {
+                event.record(&mut Fields(&mut log));
+            }
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    #[test]
+    fn a_name_sent_by_a_peer_cannot_forge_a_log_line() {
+        let mut s = session(RateClasses::aol());
+        let long = ImMessage::new(&"y".repeat(9000));
+        let im = SnacBody::SendIm(
+            icbm::SendIm::new([1; 8], "x\nINFO Bob signed on\u{202e}", &long, false).unwrap(),
+        );
+        let log = Arc::new(std::sync::Mutex::new(String::new()));
+        tracing::subscriber::with_default(Capture(Arc::clone(&log)), || {
+            let mut out = Vec::new();
+            s.handle(data(&im, 1), 0, &mut out);
+        });
+        let log = log.lock().unwrap().clone();
+        assert!(log.contains("exceeds"), "{log}");
+        assert!(log.contains("x\\nINFO Bob signed on\\u{202e}"), "{log}");
+        assert_eq!(log.lines().count(), 1, "{log}");
+    }
 }

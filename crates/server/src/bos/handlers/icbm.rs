@@ -4,6 +4,7 @@ use super::reply;
 use crate::bos::limits::{tlv_bytes, IM_OVERHEAD, MAX_IM_FIELD};
 use crate::bos::session::{error, Session};
 use crate::bos::{ImOutcome, OutSnac};
+use crate::guard::LogSafe;
 use crate::oscar::codes::SnacErrorCode;
 use crate::oscar::icbm::{self, HostAck, IcbmParams, SendIm, Typing};
 use crate::oscar::{SnacBody, SnacHeader};
@@ -25,14 +26,15 @@ pub(super) fn icbm_params_query(s: &Session, h: &SnacHeader, out: &mut Vec<OutSn
 pub(super) fn send_im(s: &Session, h: &SnacHeader, im: SendIm, out: &mut Vec<OutSnac>) {
     let max = usize::from(s.hub.state().config.max_message_size);
     if let Some(why) = oversize(&im, max) {
-        tracing::info!("{} at {}: IM to {} refused, {why}", s.name, s.peer, im.recipient);
+        let to = LogSafe(&im.recipient);
+        tracing::info!("{} at {}: IM to {to} refused, {why}", s.name, s.peer);
         out.push(error(icbm::FAMILY, SnacErrorCode::RequestDenied, h.request_id));
         return;
     }
     match s.hub.send_im(s.id, &im) {
         Ok(outcome) => {
             if outcome == ImOutcome::Stored {
-                tracing::debug!("{}: IM to offline {} stored", s.name, im.recipient);
+                tracing::debug!("{}: IM to offline {} stored", s.name, LogSafe(&im.recipient));
             }
             if im.wants_ack() {
                 let ack =

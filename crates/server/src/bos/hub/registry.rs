@@ -16,6 +16,11 @@ use crate::oscar::SnacBody;
 use crate::screenname::ScreenName;
 use crate::Account;
 
+/// BOS sessions one account may hold; a sign-on past it closes the account's oldest session
+/// (as "signed on elsewhere"), so a leaked password cannot pile up connections and the owner
+/// is never refused (docs/protocol.md §14).
+pub const MAX_SESSIONS_PER_ACCOUNT: usize = 8;
+
 /// The pieces of a session handed to its connection task by [`Hub::register`].
 #[derive(Debug)]
 pub struct Registration {
@@ -57,6 +62,25 @@ impl Hub {
             for s in w.sessions.values().filter(|s| s.account == account.screen_name) {
                 tracing::info!(
                     "{}: single-session sign-on from {peer}, closing the session at {}",
+                    account.screen_name,
+                    s.peer
+                );
+                s.kill.send_replace(Some(Kill::SignOff(DisconnectReason::OtherLocation)));
+            }
+        }
+        let mut live: Vec<u64> = w
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.account == account.screen_name && s.service == Service::Bos)
+            .filter(|(_, s)| s.kill.borrow().is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        live.sort_unstable();
+        let excess = (live.len() + 1).saturating_sub(MAX_SESSIONS_PER_ACCOUNT);
+        for old in live.into_iter().take(excess) {
+            if let Some(s) = w.sessions.get(&old) {
+                tracing::info!(
+                    "{}: more than {MAX_SESSIONS_PER_ACCOUNT} sessions, closing the oldest at {}",
                     account.screen_name,
                     s.peer
                 );
@@ -204,5 +228,36 @@ impl Hub {
             }
         }
         queued
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::{Accounts, ServerConfig, ServerState};
+
+    #[test]
+    fn a_sign_on_past_the_cap_closes_the_accounts_oldest_session() {
+        let accounts = "[[account]]\nscreen_name='Alice'\npassword='a'\n\
+                        [[account]]\nscreen_name='Bob'\npassword='b'\n";
+        let config = ServerConfig::for_tests(Accounts::from_toml(accounts).unwrap());
+        let addr = config.bos_listen;
+        let hub = Hub::new(Arc::new(ServerState::new(config, addr)), Default::default(), None);
+        let alice = hub.state().config.accounts.get("alice").unwrap().clone();
+        let bob = hub.state().config.accounts.get("bob").unwrap().clone();
+        let bobs = hub.register(&bob, addr, b"b", false);
+        let regs: Vec<_> = (0..=MAX_SESSIONS_PER_ACCOUNT)
+            .map(|_| hub.register(&alice, addr, b"c", false))
+            .collect();
+        assert_eq!(*regs[0].kill.borrow(), Some(Kill::SignOff(DisconnectReason::OtherLocation)));
+        assert!(regs[1..].iter().all(|r| r.kill.borrow().is_none()));
+        assert!(bobs.kill.borrow().is_none());
+        // The closed session still counts until its task ends, but is not closed twice, and
+        // the next sign-on closes the next oldest.
+        let _ = hub.register(&alice, addr, b"c", false);
+        assert_eq!(*regs[1].kill.borrow(), Some(Kill::SignOff(DisconnectReason::OtherLocation)));
+        assert!(regs[2..].iter().all(|r| r.kill.borrow().is_none()));
     }
 }
