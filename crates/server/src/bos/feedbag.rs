@@ -2,7 +2,7 @@
 //! I/O so every result code is unit-tested.
 
 use crate::oscar::codes::FeedbagResult;
-use crate::oscar::feedbag::{class, FeedbagItem};
+use crate::oscar::feedbag::{attr, class, FeedbagItem};
 use crate::screenname::ScreenName;
 
 /// The most items one list may hold, so a client cannot grow the server without bound.
@@ -42,12 +42,31 @@ impl Feedbag {
         self.buddies().any(|b| &b == who)
     }
 
-    /// Every buddy on the list (a buddy in two groups appears twice).
+    /// Every buddy on the list (a buddy in two groups appears twice), except those still
+    /// awaiting their authorization (attribute 0x0066, §6.4): their presence is not shown.
     pub fn buddies(&self) -> impl Iterator<Item = ScreenName> + '_ {
         self.items
             .iter()
-            .filter(|i| i.class == class::BUDDY)
+            .filter(|i| i.class == class::BUDDY && !i.attrs.has(attr::PENDING_AUTH))
             .map(|i| ScreenName::from_wire(&i.name))
+    }
+
+    /// Clears the pending-authorization mark on every item naming `who`; returns the items
+    /// changed (for a 13/09 to the owner's sessions).
+    pub fn clear_pending(&mut self, who: &ScreenName, now: u32) -> Vec<FeedbagItem> {
+        let mut changed = Vec::new();
+        for i in self.items.iter_mut().filter(|i| {
+            i.class == class::BUDDY
+                && i.attrs.has(attr::PENDING_AUTH)
+                && ScreenName::from_wire(&i.name) == *who
+        }) {
+            i.attrs.remove(attr::PENDING_AUTH);
+            changed.push(i.clone());
+        }
+        if !changed.is_empty() {
+            self.touch(now);
+        }
+        changed
     }
 
     fn position(&self, item: &FeedbagItem) -> Option<usize> {
