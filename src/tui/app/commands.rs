@@ -6,9 +6,9 @@
 
 use std::time::Instant;
 
-use super::{Action, App, Focus, Overlay, DEFAULT_AWAY, DEFAULT_GROUP};
+use super::{parse_search, Action, App, Focus, Overlay, DEFAULT_AWAY, DEFAULT_GROUP};
 use crate::screenname::{ScreenName, ScreenNameError};
-use crate::session::{Command, FeedbagAction, IcqStatus};
+use crate::session::{Command, FeedbagAction, IcqStatus, SearchQuery};
 use crate::tui::keymap::KeyAction;
 use crate::words;
 
@@ -64,6 +64,17 @@ pub enum SlashCommand {
     Accept(Option<String>),
     /// `/decline [ROOM]`: decline the newest invitation, or the one to ROOM.
     Decline(Option<String>),
+    /// `/auth [NAME]`: let NAME (or the newest asker) add us (ICQ authorization).
+    Auth(Option<ScreenName>),
+    /// `/deny [NAME [REASON]]`: refuse NAME's (or the newest) authorization request.
+    Deny {
+        /// Who; the newest asker when absent.
+        name: Option<ScreenName>,
+        /// The reason, words joined by single spaces.
+        reason: Option<String>,
+    },
+    /// `/search UIN|E-MAIL|NICKNAME`: search the ICQ directory.
+    Search(SearchQuery),
 }
 
 /// Why a line is not a valid slash command; the text is shown in the status bar.
@@ -81,6 +92,9 @@ pub enum ParseError {
     /// `/join` without a room name.
     #[error("/join needs a room name")]
     MissingRoom,
+    /// `/search` without anything to search for.
+    #[error("/search needs a UIN, an e-mail address or a nickname")]
+    MissingSearch,
     /// `/status` without a status, or with one that does not exist (as typed).
     #[error("/status takes one of {}", words::status_names())]
     BadStatus(String),
@@ -141,6 +155,12 @@ impl SlashCommand {
             "names" | "who" => Ok(SlashCommand::Names),
             "accept" => Ok(SlashCommand::Accept((!rest.is_empty()).then(|| rest.to_string()))),
             "decline" => Ok(SlashCommand::Decline((!rest.is_empty()).then(|| rest.to_string()))),
+            "auth" => Ok(SlashCommand::Auth(if args.is_empty() { None } else { Some(name_arg(0)?) })),
+            "deny" => Ok(SlashCommand::Deny {
+                name: if args.is_empty() { None } else { Some(name_arg(0)?) },
+                reason: tail(),
+            }),
+            "search" => parse_search(rest).map(SlashCommand::Search).ok_or(ParseError::MissingSearch),
             other => Err(ParseError::Unknown(other.to_string())),
         }
     }
@@ -230,6 +250,9 @@ impl App {
             SlashCommand::Names => self.names(),
             SlashCommand::Accept(room) => self.answer_invitation(room.as_deref(), true),
             SlashCommand::Decline(room) => self.answer_invitation(room.as_deref(), false),
+            SlashCommand::Auth(name) => self.answer_auth(name, true, None),
+            SlashCommand::Deny { name, reason } => self.answer_auth(name, false, reason),
+            SlashCommand::Search(query) => self.search(query),
         }
     }
 }

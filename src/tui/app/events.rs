@@ -102,6 +102,11 @@ impl App {
                 self.state = ConnState::Reconnecting { attempt, delay, reason }
             }
             Event::Room(event) => actions.extend(self.room_event(event, now)),
+            Event::Authorization(notice) => actions.extend(self.auth_event(notice)),
+            Event::IcqInfo { uin, user, notes } => self.directory_info(uin, user, notes),
+            Event::SearchResults { query, users, more, failed } => {
+                self.search_results(query, users, more, failed)
+            }
             Event::Disconnected(reason) => self.state = ConnState::Offline(reason),
         }
         Reaction { redraw: true, actions }
