@@ -195,7 +195,7 @@ pub fn search_empty(query: &SearchQuery, failed: bool) -> String {
 pub fn search_footer(more: u32) -> String {
     let keys = "enter adds · ↑↓ choose · esc closes";
     if more > 0 {
-        format!("{more} more matched; narrow the search · {keys}")
+        format!("{more} more matched · {keys}")
     } else {
         keys.to_string()
     }

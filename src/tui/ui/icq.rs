@@ -54,8 +54,8 @@ pub(super) fn draw_directory(frame: &mut Frame, app: &App, uin: u32) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-/// One search hit as a row: UIN, nickname, name, e-mail, and marks for online and
-/// authorization.
+/// One search hit as a row: online mark, UIN, nickname, name, "auth" when adding them needs
+/// their authorization, e-mail.
 fn hit(user: &IcqUser, width: usize) -> String {
     let name = [user.first_name.as_str(), user.last_name.as_str()]
         .into_iter()
@@ -63,12 +63,12 @@ fn hit(user: &IcqUser, width: usize) -> String {
         .collect::<Vec<_>>()
         .join(" ");
     let online = if user.online == 1 { "●" } else { "○" };
-    let auth = if user.auth_required { " (auth)" } else { "" };
+    let auth = if user.auth_required { "auth" } else { "" };
     let text = format!(
-        "{online} {:<10} {:<14} {:<18} {}{auth}",
+        "{online} {:<10} {:<14} {:<16} {auth:<4} {}",
         user.uin,
         truncate(&neutralize_line(&user.nickname), 14),
-        truncate(&neutralize_line(&name), 18),
+        truncate(&neutralize_line(&name), 16),
         neutralize_line(&user.email),
     );
     truncate(&text, width)
