@@ -50,7 +50,54 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("server_bos", server_bos),
     ("accounts_toml", accounts_toml),
     ("tls_files", tls_files),
+    ("icq", icq),
 ];
+
+/// ICQ peer input (§6.4, §10.1): byte 0 picks the parser. Even: a 15/02 or 15/03 body, whose
+/// packet is then read as a meta request and as a meta reply; odd: the authorization bodies
+/// 13/14–13/1C. Whatever decodes must come back the same after encoding.
+pub fn icq(data: &[u8]) {
+    use crate::oscar::feedbag::{AuthReply, AuthRequest, BuddyAdded};
+    use crate::oscar::icq::{IcqMeta, MetaReply, MetaRequest};
+    let Some((&which, rest)) = data.split_first() else { return };
+    if which & 1 == 0 {
+        let Ok(meta) = IcqMeta::decode(rest) else { return };
+        let mut out = BytesMut::new();
+        if meta.encode(&mut out).is_ok() {
+            assert_eq!(IcqMeta::decode(&out).ok().as_ref(), Some(&meta));
+        }
+        let _ = meta.subtype();
+        if let Ok(req) = MetaRequest::parse(&meta.data) {
+            if let Ok(bytes) = req.write() {
+                assert_eq!(MetaRequest::parse(&bytes).ok().as_ref(), Some(&req));
+            }
+        }
+        if let Ok(reply) = MetaReply::parse(&meta.data) {
+            if let Ok(bytes) = reply.write() {
+                assert_eq!(MetaReply::parse(&bytes).ok().as_ref(), Some(&reply));
+            }
+        }
+        return;
+    }
+    let mut out = BytesMut::new();
+    if let Ok(req) = AuthRequest::decode(rest) {
+        if req.encode(&mut out).is_ok() {
+            assert_eq!(AuthRequest::decode(&out).ok().as_ref(), Some(&req));
+        }
+    }
+    out.clear();
+    if let Ok(reply) = AuthReply::decode(rest) {
+        if reply.encode(&mut out).is_ok() {
+            assert_eq!(AuthReply::decode(&out).ok().as_ref(), Some(&reply));
+        }
+    }
+    out.clear();
+    if let Ok(added) = BuddyAdded::decode(rest) {
+        if added.encode(&mut out).is_ok() {
+            assert_eq!(BuddyAdded::decode(&out).ok().as_ref(), Some(&added));
+        }
+    }
+}
 
 /// The files trust is read from (§4.10): the known-hosts file, a pinned fingerprint and a PEM
 /// certificate file. Byte 0 picks the parser. What parses must survive a round trip: the
