@@ -232,7 +232,7 @@ fn draw_buddies(frame: &mut Frame, app: &App, area: Rect) {
             Row::Buddy { buddy, display, .. } => {
                 let availability = app.availability(&buddy.name);
                 let (mark, mark_style) = if buddy.awaiting_auth {
-                    ("?", theme::dim())
+                    ("◇", theme::dim())
                 } else {
                     marker(availability, app.icq_status(&buddy.name))
                 };

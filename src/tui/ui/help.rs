@@ -94,7 +94,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         Span::raw("  "),
         Span::styled("○ offline", theme::dim()),
         Span::raw("  ✎ typing"),
-        Span::styled("  ? awaiting authorization", theme::dim()),
+        Span::styled("  ◇ awaiting authorization", theme::dim()),
     ]));
     let mut icq = vec![Span::raw("  ICQ:")];
     for s in &IcqStatus::ALL[2..] {

@@ -5,6 +5,10 @@ use super::*;
 use crate::oscar::feedbag::{AuthReply, AuthRequest, BuddyAdded};
 use crate::oscar::icq::{self, IcqMeta, IcqUser, MetaReply, MetaRequest, SearchQuery};
 
+/// The most search hits kept from one answer (the embedded server sends at most 20; a server
+/// that never stops sending cannot grow the session without bound).
+const MAX_SEARCH_HITS: usize = 500;
+
 /// What a 15/02 asked, so its replies find their way back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum IcqAsk {
@@ -119,7 +123,9 @@ impl SessionState {
                 }
                 MetaReply::Notes(_, notes) => partial.notes = notes,
                 MetaReply::Found { status, user, left, .. } => {
-                    partial.users.extend(user);
+                    if partial.users.len() < MAX_SEARCH_HITS {
+                        partial.users.extend(user);
+                    }
                     partial.more = left;
                     partial.failed = status == icq::status::FAILED;
                 }
