@@ -15,8 +15,8 @@ use crate::oscar::codes::MissedCallReason;
 use crate::oscar::SnacError;
 use crate::screenname::ScreenName;
 use crate::session::{
-    AuthNotice, SearchQuery, BuddyListError, DisconnectReason, FeedbagAction, FeedbagError, FeedbagFailure, IcqStatus,
-    ImFailure, NetworkError, RateNotice, RoomInvitation, SignOnFailure,
+    AuthNotice, BuddyListError, DisconnectReason, FeedbagAction, FeedbagError, FeedbagFailure,
+    IcqStatus, ImFailure, NetworkError, RateNotice, RoomInvitation, SearchQuery, SignOnFailure,
 };
 use crate::text::neutralize_line;
 use crate::tls::{FirstUse, TlsProblem};
@@ -130,10 +130,9 @@ pub const AUTH_REQUEST_MESSAGE: &str = "Please let me add you to my contact list
 pub fn auth_notice(notice: &AuthNotice) -> String {
     let quoted = |t: &str| if t.is_empty() { String::new() } else { format!(": \"{t}\"") };
     line(match notice {
-        AuthNotice::Needed { name } => format!(
-            "{} requires authorization: asked them, listed as awaiting it",
-            name.as_str()
-        ),
+        AuthNotice::Needed { name } => {
+            format!("{} requires authorization: asked them, listed as awaiting it", name.as_str())
+        }
         AuthNotice::Requested { from, message } => {
             let n = from.as_str();
             format!("{n} asks to add you{} — /auth {n} or /deny {n}", quoted(message))
@@ -169,8 +168,11 @@ pub fn search_query(query: &SearchQuery) -> String {
         SearchQuery::Uin(uin) => format!("UIN {uin}"),
         SearchQuery::Email(email) => format!("e-mail {email}"),
         SearchQuery::Details { first, last, nick } => {
-            let parts: Vec<&str> =
-                [nick, first, last].into_iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
+            let parts: Vec<&str> = [nick, first, last]
+                .into_iter()
+                .map(String::as_str)
+                .filter(|s| !s.is_empty())
+                .collect();
             format!("name {}", parts.join(" "))
         }
     })
@@ -918,14 +920,26 @@ mod tests {
         let bob = sn("123456789");
         let req = AuthNotice::Requested { from: bob.clone(), message: "hi\x1b[2J".into() };
         let text = auth_notice(&req);
-        assert_eq!(text, "123456789 asks to add you: \"hi\u{241b}[2J\" — /auth 123456789 or /deny 123456789");
-        let denied = AuthNotice::Answered { from: bob.clone(), granted: false, reason: String::new() };
+        assert_eq!(
+            text,
+            "123456789 asks to add you: \"hi\u{241b}[2J\" — /auth 123456789 or /deny 123456789"
+        );
+        let denied =
+            AuthNotice::Answered { from: bob.clone(), granted: false, reason: String::new() };
         assert_eq!(auth_notice(&denied), "123456789 denied your authorization request");
-        let granted = AuthNotice::Answered { from: bob.clone(), granted: true, reason: "ok".into() };
+        let granted =
+            AuthNotice::Answered { from: bob.clone(), granted: true, reason: "ok".into() };
         assert_eq!(auth_notice(&granted), "123456789 authorized you: \"ok\"");
-        assert_eq!(auth_notice(&AuthNotice::AddedYou { from: bob.clone() }), "123456789 added you to their list");
+        assert_eq!(
+            auth_notice(&AuthNotice::AddedYou { from: bob.clone() }),
+            "123456789 added you to their list"
+        );
         assert!(auth_notice(&AuthNotice::Needed { name: bob }).contains("awaiting"));
-        let q = SearchQuery::Details { first: String::new(), last: "Syrup".into(), nick: "Stack".into() };
+        let q = SearchQuery::Details {
+            first: String::new(),
+            last: "Syrup".into(),
+            nick: "Stack".into(),
+        };
         assert_eq!(searching(&q), "searching the ICQ directory for name Stack Syrup");
         assert_eq!(search_empty(&SearchQuery::Uin(5), false), "no one found for UIN 5");
         assert!(search_empty(&SearchQuery::Email("a@b".into()), true).contains("failed"));

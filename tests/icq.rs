@@ -54,7 +54,11 @@ fn listed(p: &Pair, name: &str) -> Option<bool> {
         Event::BuddyList(l) => Some(l),
         _ => None,
     })?;
-    list.groups.iter().flat_map(|g| &g.buddies).find(|b| b.name == sn(name)).map(|b| b.awaiting_auth)
+    list.groups
+        .iter()
+        .flat_map(|g| &g.buddies)
+        .find(|b| b.name == sn(name))
+        .map(|b| b.awaiting_auth)
 }
 
 fn online(p: &Pair, name: &str) -> bool {
@@ -78,7 +82,8 @@ fn adding_a_contact_that_requires_authorization_asks_waits_and_shows_them_once_g
     assert!(!requester.events.iter().any(|e| matches!(e, Event::BuddyListError(_))));
     assert!(!online(&requester, GRANTER), "no presence while awaiting authorization");
 
-    requester.command(Command::RequestAuthorization { name: sn(GRANTER), message: "hi there".into() });
+    requester
+        .command(Command::RequestAuthorization { name: sn(GRANTER), message: "hi there".into() });
     requester.run_until(1_000, |_| false);
     assert!(until(&mut granter, |e| matches!(
         e,
@@ -86,7 +91,11 @@ fn adding_a_contact_that_requires_authorization_asks_waits_and_shows_them_once_g
             if *from == sn(REQUESTER) && message == "hi there"
     )));
 
-    granter.command(Command::Authorize { name: sn(REQUESTER), granted: true, reason: "sure".into() });
+    granter.command(Command::Authorize {
+        name: sn(REQUESTER),
+        granted: true,
+        reason: "sure".into(),
+    });
     granter.run_until(1_000, |_| false);
     assert!(until(&mut requester, |e| matches!(
         e,
@@ -112,8 +121,15 @@ fn a_denied_request_is_reported_and_the_contact_stays_awaiting() {
     until(&mut requester, |e| matches!(e, Event::Authorization(AuthNotice::Needed { .. })));
     requester.command(Command::RequestAuthorization { name: sn(GRANTER), message: String::new() });
     requester.run_until(1_000, |_| false);
-    assert!(until(&mut granter, |e| matches!(e, Event::Authorization(AuthNotice::Requested { .. }))));
-    granter.command(Command::Authorize { name: sn(REQUESTER), granted: false, reason: "who?".into() });
+    assert!(until(&mut granter, |e| matches!(
+        e,
+        Event::Authorization(AuthNotice::Requested { .. })
+    )));
+    granter.command(Command::Authorize {
+        name: sn(REQUESTER),
+        granted: false,
+        reason: "who?".into(),
+    });
     granter.run_until(1_000, |_| false);
     assert!(until(&mut requester, |e| matches!(
         e,
@@ -131,7 +147,11 @@ fn a_pre_authorized_contact_is_added_without_asking() {
     let mut granter = signed_on(&hub, GRANTER);
     let mut requester = signed_on(&hub, REQUESTER);
     // Nobody asked: /auth becomes a pre-authorization (13/14), heard as 13/15.
-    granter.command(Command::Authorize { name: sn(REQUESTER), granted: true, reason: "welcome".into() });
+    granter.command(Command::Authorize {
+        name: sn(REQUESTER),
+        granted: true,
+        reason: "welcome".into(),
+    });
     granter.run_until(1_000, |_| false);
     assert!(until(&mut requester, |e| matches!(
         e,
@@ -169,7 +189,10 @@ fn accounts_that_do_not_require_authorization_are_added_at_once() {
     let mut requester = signed_on(&hub, REQUESTER);
     let _open = signed_on(&hub, "555000111");
     requester.command(Command::AddBuddy { name: sn("555000111"), group: "Buddies".into() });
-    assert!(until(&mut requester, |e| matches!(e, Event::Presence(p) if p.name == sn("555000111"))));
+    assert!(until(
+        &mut requester,
+        |e| matches!(e, Event::Presence(p) if p.name == sn("555000111"))
+    ));
     assert_eq!(listed(&requester, "555000111"), Some(false));
     assert!(notice(&requester).is_empty());
 }
@@ -219,7 +242,8 @@ fn the_directory_is_searched_by_uin_nickname_and_email() {
     let hub = hub();
     let mut p = signed_on(&hub, GRANTER);
     assert_eq!(search(&mut p, SearchQuery::Uin(123456789)), (vec![123456789], 0, false));
-    let nick = SearchQuery::Details { first: String::new(), last: String::new(), nick: "stack".into() };
+    let nick =
+        SearchQuery::Details { first: String::new(), last: String::new(), nick: "stack".into() };
     // Two accounts share the nickname: both come back, in UIN order, over two replies.
     assert_eq!(search(&mut p, nick), (vec![123456789, 555000111], 0, false));
     assert_eq!(
@@ -228,7 +252,11 @@ fn the_directory_is_searched_by_uin_nickname_and_email() {
     );
     assert_eq!(search(&mut p, SearchQuery::Uin(1)), (vec![], 0, false));
     // AIM accounts are not in the ICQ directory.
-    let aim = SearchQuery::Details { first: String::new(), last: String::new(), nick: "Alice Ant".into() };
+    let aim = SearchQuery::Details {
+        first: String::new(),
+        last: String::new(),
+        nick: "Alice Ant".into(),
+    };
     assert_eq!(search(&mut p, aim), (vec![], 0, false));
 }
 

@@ -38,9 +38,11 @@ async fn an_icq_contact_is_asked_grants_and_then_shows_online() {
     })
     .await;
     assert!(!seen.iter().any(|e| matches!(e, Event::BuddyListError(_))), "{seen:#?}");
-    expect(&mut requester, "the granter online", |e| {
-        matches!(e, Event::Presence(p) if p.name == sn("987654321"))
-    })
+    expect(
+        &mut requester,
+        "the granter online",
+        |e| matches!(e, Event::Presence(p) if p.name == sn("987654321")),
+    )
     .await;
     expect(&mut granter, "you were added", |e| {
         matches!(e, Event::Authorization(AuthNotice::AddedYou { from }) if *from == sn("123456789"))
@@ -59,9 +61,11 @@ async fn the_icq_directory_answers_information_and_searches() {
             if u.nickname == "Stack" && u.last_name == "Syrup"),
         "{info:?}"
     );
-    let query = SearchQuery::Details { first: String::new(), last: String::new(), nick: "Stack".into() };
+    let query =
+        SearchQuery::Details { first: String::new(), last: String::new(), nick: "Stack".into() };
     icq.commands.send(Command::Search(query)).unwrap();
-    let found = expect(&mut icq, "search results", |e| matches!(e, Event::SearchResults { .. })).await;
+    let found =
+        expect(&mut icq, "search results", |e| matches!(e, Event::SearchResults { .. })).await;
     let Event::SearchResults { users, failed: false, .. } = found else { panic!("{found:?}") };
     let uins: Vec<u32> = users.iter().map(|u| u.uin).collect();
     assert_eq!(uins, [123456789, 555000111]);

@@ -79,8 +79,11 @@ fn a_contact_awaiting_authorization_is_marked_and_a_request_is_shown() {
 fn a_contact_that_needs_authorization_is_asked_with_a_message() {
     let now = Instant::now();
     let mut app = app();
-    let actions =
-        feed(&mut app, vec![Event::Authorization(AuthNotice::Needed { name: sn("987654321") })], now);
+    let actions = feed(
+        &mut app,
+        vec![Event::Authorization(AuthNotice::Needed { name: sn("987654321") })],
+        now,
+    );
     assert!(matches!(
         sends(&actions).as_slice(),
         [Command::RequestAuthorization { name, message }] if *name == sn("987654321") && !message.is_empty()
@@ -120,13 +123,15 @@ fn search_results_list_hits_and_enter_adds_the_chosen_one() {
     let now = Instant::now();
     let mut app = app();
     populated(&mut app, now);
-    let nick = SearchQuery::Details { first: String::new(), last: String::new(), nick: "Stack".into() };
+    let nick =
+        SearchQuery::Details { first: String::new(), last: String::new(), nick: "Stack".into() };
     assert_eq!(command(&mut app, "/search Stack", now), [Command::Search(nick.clone())]);
-    assert_eq!(command(&mut app, "/search 123456789", now), [Command::Search(SearchQuery::Uin(123456789))]);
-    let users = vec![
-        user(123456789, "Stack", 1, true),
-        user(555000111, "Stack\u{202e}\x1b[31m", 0, false),
-    ];
+    assert_eq!(
+        command(&mut app, "/search 123456789", now),
+        [Command::Search(SearchQuery::Uin(123456789))]
+    );
+    let users =
+        vec![user(123456789, "Stack", 1, true), user(555000111, "Stack\u{202e}\x1b[31m", 0, false)];
     feed(&mut app, vec![Event::SearchResults { query: nick, users, more: 2, failed: false }], now);
     app.handle_key(key(KeyCode::Down), now);
     insta::assert_snapshot!("search_results", render(&app).backend());

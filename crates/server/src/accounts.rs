@@ -137,8 +137,7 @@ impl Accounts {
                 .map(|b| ScreenName::parse(b))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|source| AccountsError::ScreenName { index: i + 1, source })?;
-            let requires_auth =
-                entry.requires_auth.unwrap_or(screen_name.is_uin() && !entry.bot);
+            let requires_auth = entry.requires_auth.unwrap_or(screen_name.is_uin() && !entry.bot);
             let directory = Directory {
                 nickname: entry.nickname,
                 first_name: entry.first_name,

@@ -155,12 +155,16 @@ impl SlashCommand {
             "names" | "who" => Ok(SlashCommand::Names),
             "accept" => Ok(SlashCommand::Accept((!rest.is_empty()).then(|| rest.to_string()))),
             "decline" => Ok(SlashCommand::Decline((!rest.is_empty()).then(|| rest.to_string()))),
-            "auth" => Ok(SlashCommand::Auth(if args.is_empty() { None } else { Some(name_arg(0)?) })),
+            "auth" => {
+                Ok(SlashCommand::Auth(if args.is_empty() { None } else { Some(name_arg(0)?) }))
+            }
             "deny" => Ok(SlashCommand::Deny {
                 name: if args.is_empty() { None } else { Some(name_arg(0)?) },
                 reason: tail(),
             }),
-            "search" => parse_search(rest).map(SlashCommand::Search).ok_or(ParseError::MissingSearch),
+            "search" => {
+                parse_search(rest).map(SlashCommand::Search).ok_or(ParseError::MissingSearch)
+            }
             other => Err(ParseError::Unknown(other.to_string())),
         }
     }

@@ -105,13 +105,17 @@ impl App {
 
     /// The directory answered about a UIN: kept for the info window, and shown on its own when
     /// no profile window is open for that UIN (an offline user has none).
-    pub(super) fn directory_info(&mut self, uin: u32, user: Option<IcqUser>, notes: Option<String>) {
+    pub(super) fn directory_info(
+        &mut self,
+        uin: u32,
+        user: Option<IcqUser>,
+        notes: Option<String>,
+    ) {
         if user.is_none() {
             self.set_notice(&words::icq_info_unknown(uin), false);
         }
         self.directory.insert(uin, DirectoryEntry { user, notes });
-        let showing_profile =
-            matches!(&self.overlay, Some(Overlay::Info(info)) if info.name.as_str() == uin.to_string());
+        let showing_profile = matches!(&self.overlay, Some(Overlay::Info(info)) if info.name.as_str() == uin.to_string());
         if !showing_profile && self.directory.get(&uin).is_some_and(|d| d.user.is_some()) {
             self.overlay = Some(Overlay::Directory(uin));
         }
@@ -124,8 +128,12 @@ impl App {
         let Some(Overlay::Search(results)) = &mut self.overlay else { return None };
         let last = results.users.len().saturating_sub(1);
         match code {
-            KeyCode::Down | KeyCode::Char('j') => results.selected = (results.selected + 1).min(last),
-            KeyCode::Up | KeyCode::Char('k') => results.selected = results.selected.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => {
+                results.selected = (results.selected + 1).min(last)
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                results.selected = results.selected.saturating_sub(1)
+            }
             KeyCode::Enter | KeyCode::Char('a') => {
                 let uin = results.users.get(results.selected)?.uin;
                 self.overlay = None;
@@ -152,10 +160,17 @@ mod tests {
     #[test]
     fn search_arguments() {
         assert_eq!(parse_search(" 123456789 "), Some(SearchQuery::Uin(123456789)));
-        assert_eq!(parse_search("maple@example.com"), Some(SearchQuery::Email("maple@example.com".into())));
+        assert_eq!(
+            parse_search("maple@example.com"),
+            Some(SearchQuery::Email("maple@example.com".into()))
+        );
         assert_eq!(
             parse_search("\"Big Stack\""),
-            Some(SearchQuery::Details { first: String::new(), last: String::new(), nick: "Big Stack".into() })
+            Some(SearchQuery::Details {
+                first: String::new(),
+                last: String::new(),
+                nick: "Big Stack".into()
+            })
         );
         // Too large for a UIN: searched as a nickname rather than refused.
         assert!(matches!(parse_search("99999999999"), Some(SearchQuery::Details { .. })));

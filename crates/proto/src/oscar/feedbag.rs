@@ -399,7 +399,11 @@ pub struct AuthReply {
 impl AuthReply {
     /// An answer to `screen_name`.
     pub fn new(screen_name: impl Into<String>, granted: bool, reason: impl Into<String>) -> Self {
-        AuthReply { screen_name: screen_name.into(), answer: u8::from(granted), reason: reason.into() }
+        AuthReply {
+            screen_name: screen_name.into(),
+            answer: u8::from(granted),
+            reason: reason.into(),
+        }
     }
 
     /// Whether authorization was granted.

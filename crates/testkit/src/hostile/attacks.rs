@@ -7,10 +7,10 @@ use bytes::{BufMut, BytesMut};
 use flapjack_proto::oscar::chat::{self, ChatMessage, ChatText, Occupants, RoomInfo, RoomRef};
 use flapjack_proto::oscar::chatnav::{self, NavInfo};
 use flapjack_proto::oscar::feedbag::{AuthRequest, FeedbagItem, FeedbagReply, FeedbagStatus};
-use flapjack_proto::oscar::icq::IcqMeta;
 use flapjack_proto::oscar::icbm::{
     HostAck, IcqMessage, IncomingIm, MissedCall, MissedCalls, Typing, CHANNEL_ICQ,
 };
+use flapjack_proto::oscar::icq::IcqMeta;
 use flapjack_proto::oscar::imtext::{CHARSET_ASCII, CHARSET_LATIN1, CHARSET_UCS2};
 use flapjack_proto::oscar::locate::{self, UserInfoReply};
 use flapjack_proto::oscar::oservice::{Migrate, Motd, RateChange, RateParamsReply, Warning};
@@ -241,7 +241,8 @@ pub fn script(decoy: SocketAddr) -> Vec<Attack> {
         "13/1B authorization reply cut after its name",
         raw_snac(0x13, 0x1B, SERVER_ID, &[7, b'm', b'a', b'l', b'l', b'o', b'r', b'y']),
     ));
-    let meta = IcqMeta { uin: 1, kind: 0x07DA, seq: 1, data: vec![0xAE, 0x01, 0x0A, 0xFF, 0xFF, 1] };
+    let meta =
+        IcqMeta { uin: 1, kind: 0x07DA, seq: 1, data: vec![0xAE, 0x01, 0x0A, 0xFF, 0xFF, 1] };
     v.push(Attack::snac("unrequested 15/03 with a record past its end", {
         let mut out = BytesMut::new();
         meta.encode(&mut out).expect("meta");

@@ -76,9 +76,9 @@ use crate::screenname::ScreenName;
 use crate::text::html::to_plain;
 
 use super::api::{
-    AuthNotice, Availability, BuddyListError, Command, Delivery, DisconnectReason, Event, FeedbagAction,
-    FeedbagFailure, IcqStatus, ImFailure, IncomingIm, MessageId, NetworkError, PartFailure,
-    Presence, RateNotice, SignOnFailure, SignOnStep, TypingState, UserInfo,
+    AuthNotice, Availability, BuddyListError, Command, Delivery, DisconnectReason, Event,
+    FeedbagAction, FeedbagFailure, IcqStatus, ImFailure, IncomingIm, MessageId, NetworkError,
+    PartFailure, Presence, RateNotice, SignOnFailure, SignOnStep, TypingState, UserInfo,
 };
 use super::feedbag::{Change, Feedbag};
 use super::split::{encoded_size, html_body, split_message};

@@ -139,10 +139,8 @@ impl Hub {
             }
             MetaRequest::FullInfo(uin) => match self.directory_user(&w, uin) {
                 Some(u) => {
-                    let notes = self
-                        .uin_account(uin)
-                        .and_then(|a| a.profile.clone())
-                        .unwrap_or_default();
+                    let notes =
+                        self.uin_account(uin).and_then(|a| a.profile.clone()).unwrap_or_default();
                     vec![
                         reply(MetaReply::BasicInfo(icq::status::OK, Some(u)), FLAG_MORE_REPLIES)?,
                         reply(MetaReply::Notes(icq::status::OK, Some(notes)), 0)?,
@@ -163,8 +161,12 @@ impl Hub {
                 let left = hits.len().saturating_sub(MAX_SEARCH_RESULTS);
                 hits.truncate(MAX_SEARCH_RESULTS);
                 if hits.is_empty() {
-                    let none =
-                        MetaReply::Found { status: icq::status::NOT_FOUND, last: true, user: None, left: 0 };
+                    let none = MetaReply::Found {
+                        status: icq::status::NOT_FOUND,
+                        last: true,
+                        user: None,
+                        left: 0,
+                    };
                     vec![reply(none, 0)?]
                 } else {
                     let n = hits.len();
@@ -176,14 +178,20 @@ impl Hub {
                                 status: icq::status::OK,
                                 last,
                                 user: Some(u),
-                                left: if last { u32::try_from(left).unwrap_or(u32::MAX) } else { 0 },
+                                left: if last {
+                                    u32::try_from(left).unwrap_or(u32::MAX)
+                                } else {
+                                    0
+                                },
                             };
                             reply(found, if last { 0 } else { FLAG_MORE_REPLIES })
                         })
                         .collect::<Option<Vec<_>>>()?
                 }
             }
-            MetaRequest::Other(subtype) => vec![reply(MetaReply::Other(subtype, icq::status::FAILED), 0)?],
+            MetaRequest::Other(subtype) => {
+                vec![reply(MetaReply::Other(subtype, icq::status::FAILED), 0)?]
+            }
         };
         Some(out)
     }
