@@ -174,6 +174,23 @@ mod tests {
     }
 
     #[test]
+    fn pending_buddies_are_not_watched_until_cleared() {
+        let mut b = bag();
+        let mut item = FeedbagItem::buddy("123456789", DEFAULT_GROUP_ID, 7);
+        item.attrs.set(attr::PENDING_AUTH, Vec::new());
+        assert_eq!(b.insert(&[item], 200), [FeedbagResult::Ok]);
+        let uin = ScreenName::from_wire("123456789");
+        assert!(!b.lists(&uin), "no presence while awaiting authorization");
+        let before = b.last_modified;
+        let cleared = b.clear_pending(&uin, 200);
+        assert_eq!(cleared.len(), 1);
+        assert!(!cleared[0].attrs.has(attr::PENDING_AUTH));
+        assert!(b.lists(&uin));
+        assert!(b.last_modified > before);
+        assert!(b.clear_pending(&uin, 300).is_empty(), "nothing left to clear");
+    }
+
+    #[test]
     fn seeded_list_has_root_group_and_buddies() {
         let b = bag();
         assert!(b.items[0].is_root());
