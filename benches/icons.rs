@@ -66,7 +66,7 @@ fn app_with_icons(width: u16, height: u16) -> App {
         .map(|g| Group {
             name: format!("Group {g}"),
             buddies: (0..BUDDIES / 20)
-                .map(|b| Buddy { name: name(g * 50 + b), alias: None })
+                .map(|b| Buddy { name: name(g * 50 + b), alias: None, awaiting_auth: false })
                 .collect(),
         })
         .collect();

@@ -41,6 +41,7 @@ fn app_with_buddies(account: &str, width: u16, height: u16) -> App {
                 .map(|b| Buddy {
                     name: ScreenName::from_wire(&format!("buddy{g}x{b}")),
                     alias: None,
+                    awaiting_auth: false,
                 })
                 .collect(),
         })

@@ -51,6 +51,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("accounts_toml", accounts_toml),
     ("tls_files", tls_files),
     ("icon", icon),
+    ("icq", icq),
 ];
 
 /// A buddy's icon as it arrives (any bytes, under any hash): the bounded decoder and the
@@ -73,6 +74,52 @@ pub fn icon(data: &[u8]) {
         for x in 0..16u16 {
             let inside = (2..2 + w).contains(&x) && (1..1 + h).contains(&y);
             assert!(inside || buf[(x, y)].symbol() == " ", "drawn outside its slot at {x},{y}");
+        }
+    }
+}
+
+/// ICQ peer input (§6.4, §10.1): byte 0 picks the parser. Even: a 15/02 or 15/03 body, whose
+/// packet is then read as a meta request and as a meta reply; odd: the authorization bodies
+/// 13/14–13/1C. Whatever decodes must come back the same after encoding.
+pub fn icq(data: &[u8]) {
+    use crate::oscar::feedbag::{AuthReply, AuthRequest, BuddyAdded};
+    use crate::oscar::icq::{IcqMeta, MetaReply, MetaRequest};
+    let Some((&which, rest)) = data.split_first() else { return };
+    if which & 1 == 0 {
+        let Ok(meta) = IcqMeta::decode(rest) else { return };
+        let mut out = BytesMut::new();
+        if meta.encode(&mut out).is_ok() {
+            assert_eq!(IcqMeta::decode(&out).ok().as_ref(), Some(&meta));
+        }
+        let _ = meta.subtype();
+        if let Ok(req) = MetaRequest::parse(&meta.data) {
+            if let Ok(bytes) = req.write() {
+                assert_eq!(MetaRequest::parse(&bytes).ok().as_ref(), Some(&req));
+            }
+        }
+        if let Ok(reply) = MetaReply::parse(&meta.data) {
+            if let Ok(bytes) = reply.write() {
+                assert_eq!(MetaReply::parse(&bytes).ok().as_ref(), Some(&reply));
+            }
+        }
+        return;
+    }
+    let mut out = BytesMut::new();
+    if let Ok(req) = AuthRequest::decode(rest) {
+        if req.encode(&mut out).is_ok() {
+            assert_eq!(AuthRequest::decode(&out).ok().as_ref(), Some(&req));
+        }
+    }
+    out.clear();
+    if let Ok(reply) = AuthReply::decode(rest) {
+        if reply.encode(&mut out).is_ok() {
+            assert_eq!(AuthReply::decode(&out).ok().as_ref(), Some(&reply));
+        }
+    }
+    out.clear();
+    if let Ok(added) = BuddyAdded::decode(rest) {
+        if added.encode(&mut out).is_ok() {
+            assert_eq!(BuddyAdded::decode(&out).ok().as_ref(), Some(&added));
         }
     }
 }

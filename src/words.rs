@@ -15,8 +15,8 @@ use crate::oscar::codes::MissedCallReason;
 use crate::oscar::SnacError;
 use crate::screenname::ScreenName;
 use crate::session::{
-    BuddyListError, DisconnectReason, FeedbagAction, FeedbagError, FeedbagFailure, IcqStatus,
-    ImFailure, NetworkError, RateNotice, RoomInvitation, SignOnFailure,
+    AuthNotice, BuddyListError, DisconnectReason, FeedbagAction, FeedbagError, FeedbagFailure,
+    IcqStatus, ImFailure, NetworkError, RateNotice, RoomInvitation, SearchQuery, SignOnFailure,
 };
 use crate::text::neutralize_line;
 use crate::tls::{FirstUse, TlsProblem};
@@ -119,6 +119,102 @@ pub fn missed_ims(from: &ScreenName, count: u16, reason: MissedCallReason) -> St
 /// A user-information query the server answered with an error.
 pub fn info_unavailable(name: &ScreenName, error: &SnacError) -> String {
     line(format!("could not get information about {}: {error}", name.as_str()))
+}
+
+// ----- ICQ authorization and directory ------------------------------------------------------
+
+/// The message sent with an authorization request (13/18) when a contact requires it.
+pub const AUTH_REQUEST_MESSAGE: &str = "Please let me add you to my contact list.";
+
+/// Something about ICQ authorization, for the status bar.
+pub fn auth_notice(notice: &AuthNotice) -> String {
+    let quoted = |t: &str| if t.is_empty() { String::new() } else { format!(": \"{t}\"") };
+    line(match notice {
+        AuthNotice::Needed { name } => {
+            format!("{} requires authorization: asked them, listed as awaiting it", name.as_str())
+        }
+        AuthNotice::Requested { from, message } => {
+            let n = from.as_str();
+            format!("{n} asks to add you{} — /auth {n} or /deny {n}", quoted(message))
+        }
+        AuthNotice::Answered { from, granted: true, reason } => {
+            format!("{} authorized you{}", from.as_str(), quoted(reason))
+        }
+        AuthNotice::Answered { from, granted: false, reason } => {
+            format!("{} denied your authorization request{}", from.as_str(), quoted(reason))
+        }
+        AuthNotice::PreAuthorized { from, message } => {
+            format!("{} lets you add them without asking{}", from.as_str(), quoted(message))
+        }
+        AuthNotice::AddedYou { from } => format!("{} added you to their list", from.as_str()),
+    })
+}
+
+/// What `/auth` or `/deny` sent.
+pub fn auth_answer_sent(name: &ScreenName, granted: bool) -> String {
+    line(if granted {
+        format!("authorizing {} to add you", name.as_str())
+    } else {
+        format!("denying {} authorization", name.as_str())
+    })
+}
+
+/// `/auth` or `/deny` without a name and no request waiting.
+pub const NO_AUTH_REQUEST: &str = "no authorization request is waiting; name someone";
+
+/// A search as the status bar and the results window title say it.
+pub fn search_query(query: &SearchQuery) -> String {
+    line(match query {
+        SearchQuery::Uin(uin) => format!("UIN {uin}"),
+        SearchQuery::Email(email) => format!("e-mail {email}"),
+        SearchQuery::Details { first, last, nick } => {
+            let parts: Vec<&str> = [nick, first, last]
+                .into_iter()
+                .map(String::as_str)
+                .filter(|s| !s.is_empty())
+                .collect();
+            format!("name {}", parts.join(" "))
+        }
+    })
+}
+
+/// A search was sent.
+pub fn searching(query: &SearchQuery) -> String {
+    line(format!("searching the ICQ directory for {}", search_query(query)))
+}
+
+/// A search found nothing, or failed.
+pub fn search_empty(query: &SearchQuery, failed: bool) -> String {
+    let what = search_query(query);
+    line(if failed {
+        format!("the ICQ directory search for {what} failed")
+    } else {
+        format!("no one found for {what}")
+    })
+}
+
+/// The footer of the results window: its keys, and how many more matched.
+pub fn search_footer(more: u32) -> String {
+    let keys = "enter adds · ↑↓ choose · esc closes";
+    if more > 0 {
+        format!("{more} more matched · {keys}")
+    } else {
+        keys.to_string()
+    }
+}
+
+/// The directory knows no such UIN.
+pub fn icq_info_unknown(uin: u32) -> String {
+    line(format!("the ICQ directory has no entry for {uin}"))
+}
+
+/// Whether a directory entry asks for authorization, as the info window says it.
+pub fn auth_required_label(required: bool) -> &'static str {
+    if required {
+        "required"
+    } else {
+        "not required"
+    }
 }
 
 // ----- our messages -------------------------------------------------------------------------
@@ -898,5 +994,36 @@ mod tests {
         );
         assert_eq!(listening_as(&sn("Fan\u{7}")), "listening as Fan␇");
         assert!(no_credentials_for(&sn("fan")).contains("flapjack login"));
+    }
+
+    #[test]
+    fn icq_words() {
+        let bob = sn("123456789");
+        let req = AuthNotice::Requested { from: bob.clone(), message: "hi\x1b[2J".into() };
+        let text = auth_notice(&req);
+        assert_eq!(
+            text,
+            "123456789 asks to add you: \"hi\u{241b}[2J\" — /auth 123456789 or /deny 123456789"
+        );
+        let denied =
+            AuthNotice::Answered { from: bob.clone(), granted: false, reason: String::new() };
+        assert_eq!(auth_notice(&denied), "123456789 denied your authorization request");
+        let granted =
+            AuthNotice::Answered { from: bob.clone(), granted: true, reason: "ok".into() };
+        assert_eq!(auth_notice(&granted), "123456789 authorized you: \"ok\"");
+        assert_eq!(
+            auth_notice(&AuthNotice::AddedYou { from: bob.clone() }),
+            "123456789 added you to their list"
+        );
+        assert!(auth_notice(&AuthNotice::Needed { name: bob }).contains("awaiting"));
+        let q = SearchQuery::Details {
+            first: String::new(),
+            last: "Syrup".into(),
+            nick: "Stack".into(),
+        };
+        assert_eq!(searching(&q), "searching the ICQ directory for name Stack Syrup");
+        assert_eq!(search_empty(&SearchQuery::Uin(5), false), "no one found for UIN 5");
+        assert!(search_empty(&SearchQuery::Email("a@b".into()), true).contains("failed"));
+        assert!(search_footer(3).starts_with("3 more matched"));
     }
 }

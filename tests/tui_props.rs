@@ -101,8 +101,16 @@ fn event() -> impl Strategy<Value = Event> {
                     .map(|g| flapjack::session::Group {
                         name: g,
                         buddies: vec![
-                            flapjack::session::Buddy { name: sn(&a), alias: Some(b.clone()) },
-                            flapjack::session::Buddy { name: sn("Alice"), alias: None },
+                            flapjack::session::Buddy {
+                                name: sn(&a),
+                                alias: Some(b.clone()),
+                                awaiting_auth: false,
+                            },
+                            flapjack::session::Buddy {
+                                name: sn("Alice"),
+                                alias: None,
+                                awaiting_auth: false,
+                            },
                         ],
                     })
                     .collect(),

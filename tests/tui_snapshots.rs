@@ -261,8 +261,8 @@ fn hostile_strings_render_harmlessly() {
                 groups: vec![Group {
                     name: "Grp\x1b]0;owned\x07".into(),
                     buddies: vec![
-                        Buddy { name: sn(evil), alias: None },
-                        Buddy { name: sn("alias"), alias: Some("\u{202e}gnp.exe\u{9b}2J".into()) },
+                        Buddy { name: sn(evil), alias: None, awaiting_auth: false },
+                        Buddy { name: sn("alias"), alias: Some("\u{202e}gnp.exe\u{9b}2J".into()), awaiting_auth: false },
                     ],
                 }],
             }),

@@ -14,7 +14,7 @@ mod run;
 pub mod theme;
 pub mod ui;
 
-pub use app::{Action, App};
+pub use app::{Action, App, Overlay};
 pub use run::{
     install_panic_hook, restore_terminal, run, run_app, setup_terminal, sync_history, Finished,
     TuiError,

@@ -21,6 +21,7 @@ use crate::words;
 
 mod help;
 mod icon_areas;
+mod icq;
 use help::draw_help;
 pub use help::help_lines;
 pub use icon_areas::header_rows;
@@ -166,6 +167,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.overlay {
         Some(Overlay::Help { scroll }) => draw_help(frame, app, *scroll),
         Some(Overlay::Info(info)) => draw_info(frame, app, info),
+        Some(Overlay::Directory(uin)) => icq::draw_directory(frame, app, *uin),
+        Some(Overlay::Search(results)) => icq::draw_search(frame, results),
         None => {}
     }
 }
@@ -230,7 +233,11 @@ fn draw_buddies(frame: &mut Frame, app: &App, area: Rect) {
             }
             Row::Buddy { buddy, display, .. } => {
                 let availability = app.availability(&buddy.name);
-                let (mark, mark_style) = marker(availability, app.icq_status(&buddy.name));
+                let (mark, mark_style) = if buddy.awaiting_auth {
+                    ("◇", theme::dim())
+                } else {
+                    marker(availability, app.icq_status(&buddy.name))
+                };
                 let unread =
                     app.chats.iter().find(|c| c.peer == buddy.name).map_or(0, |c| c.unread);
                 let mut right = String::new();
@@ -597,6 +604,13 @@ fn draw_info(frame: &mut Frame, app: &App, info: &UserInfo) {
     if info.profile.is_none() && info.away_message.is_none() {
         lines.push(Line::from(""));
         lines.push(Line::styled("(no profile)", theme::dim()));
+    }
+    if let Some(uin) = info.name.as_str().parse().ok().filter(|_| info.name.is_uin()) {
+        let directory = icq::directory_lines(app, uin);
+        if !directory.is_empty() {
+            lines.push(Line::from(""));
+            lines.extend(directory);
+        }
     }
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX).max(8);
     let area = centered(frame.area(), INFO_WIDTH, height);

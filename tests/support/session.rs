@@ -27,11 +27,22 @@ password = "carol-pw"
 [[account]]
 screen_name = "123456789"
 password = "qwerty12"
+nickname = "Stack"
+first_name = "Maple"
+last_name = "Syrup"
+email = "maple@example.com"
 
 [[account]]
 screen_name = "987654321"
 password = "hunter22"
 buddies = ["123456789"]
+nickname = "Griddle"
+
+[[account]]
+screen_name = "555000111"
+password = "open-door"
+nickname = "Stack"
+requires_auth = false
 "#;
 
 /// How long any single expected event may take.

@@ -46,7 +46,10 @@ pub fn buddy_list(groups: &[(&str, &[&str])]) -> Event {
             .iter()
             .map(|(name, buddies)| Group {
                 name: name.to_string(),
-                buddies: buddies.iter().map(|b| Buddy { name: sn(b), alias: None }).collect(),
+                buddies: buddies
+                    .iter()
+                    .map(|b| Buddy { name: sn(b), alias: None, awaiting_auth: false })
+                    .collect(),
             })
             .collect(),
     })

@@ -27,6 +27,25 @@ pub struct Account {
     /// Buddies a brand-new buddy list starts with (in the "Buddies" group), so the demo
     /// account sees the bot without setup.
     pub buddies: Vec<ScreenName>,
+    /// Whether others must ask before adding this account (ICQ authorization, §6.4). Set with
+    /// `requires_auth`; by default true for ICQ accounts that are not bots, as Open OSCAR
+    /// Server defaults it, false for AIM accounts.
+    pub requires_auth: bool,
+    /// What the ICQ directory shows of this account (§10.1).
+    pub directory: Directory,
+}
+
+/// An account's entry in the ICQ directory: what information and search answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Directory {
+    /// Nickname.
+    pub nickname: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// E-mail address.
+    pub email: String,
 }
 
 impl Clone for Account {
@@ -37,6 +56,8 @@ impl Clone for Account {
             profile: self.profile.clone(),
             bot: self.bot,
             buddies: self.buddies.clone(),
+            requires_auth: self.requires_auth,
+            directory: self.directory.clone(),
         }
     }
 }
@@ -96,6 +117,15 @@ struct Entry {
     bot: bool,
     #[serde(default)]
     buddies: Vec<String>,
+    requires_auth: Option<bool>,
+    #[serde(default)]
+    nickname: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    email: String,
 }
 
 /// The account table, looked up by normalized screen name.
@@ -122,12 +152,21 @@ impl Accounts {
                 .map(|b| ScreenName::parse(b))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|source| AccountsError::ScreenName { index: i + 1, source })?;
+            let requires_auth = entry.requires_auth.unwrap_or(screen_name.is_uin() && !entry.bot);
+            let directory = Directory {
+                nickname: entry.nickname,
+                first_name: entry.first_name,
+                last_name: entry.last_name,
+                email: entry.email,
+            };
             let account = Account {
                 screen_name,
                 password: Secret::new(entry.password),
                 profile: entry.profile,
                 bot: entry.bot,
                 buddies,
+                requires_auth,
+                directory,
             };
             if by_name.insert(key, account).is_some() {
                 return Err(AccountsError::Duplicate(entry.screen_name));
@@ -184,6 +223,19 @@ mod tests {
         assert!(accounts.get("ButterBot").unwrap().bot);
         assert!(!fan.bot);
         assert_eq!(fan.buddies, [ScreenName::from_wire("butterbot")]);
+        // ICQ accounts ask for authorization unless told otherwise; AIM accounts and bots do not.
+        assert!(!fan.requires_auth && !accounts.get("ButterBot").unwrap().requires_auth);
+        assert!(accounts.get("987654321").unwrap().requires_auth);
+        assert_eq!(accounts.get("123456789").unwrap().directory.nickname, "Stack");
+    }
+
+    #[test]
+    fn requires_auth_can_be_set_either_way() {
+        let text = "[[account]]\nscreen_name='11111'\npassword='x'\nrequires_auth=false\n\
+                    [[account]]\nscreen_name='aim'\npassword='x'\nrequires_auth=true";
+        let a = Accounts::from_toml(text).unwrap();
+        assert!(!a.get("11111").unwrap().requires_auth);
+        assert!(a.get("aim").unwrap().requires_auth);
     }
 
     #[test]

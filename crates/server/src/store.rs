@@ -40,6 +40,8 @@ pub struct AccountData {
     pub feedbag: Feedbag,
     /// IMs waiting for the next sign-on.
     pub offline: Vec<StoredIm>,
+    /// Who this account has authorized to add it (13/1A granted, 13/14), §6.4.
+    pub authorized: Vec<ScreenName>,
 }
 
 /// Why the data directory could not be used at all.
@@ -84,6 +86,8 @@ struct FileAccount {
     last_modified: u32,
     items: Vec<FileItem>,
     offline: Vec<FileIm>,
+    #[serde(default)]
+    authorized: Vec<String>,
 }
 
 const FILE_VERSION: u32 = 1;
@@ -133,6 +137,7 @@ pub fn to_json(name: &ScreenName, data: &AccountData) -> String {
                 sent_at: m.sent_at,
             })
             .collect(),
+        authorized: data.authorized.iter().map(|n| n.as_str().to_string()).collect(),
     };
     serde_json::to_string_pretty(&file).unwrap_or_default()
 }
@@ -174,9 +179,18 @@ pub fn from_json(text: &str) -> Result<(ScreenName, AccountData), String> {
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
+    let authorized = file
+        .authorized
+        .iter()
+        .map(|n| ScreenName::parse(n).map_err(|e| format!("authorized {n:?}: {e}")))
+        .collect::<Result<Vec<_>, String>>()?;
     Ok((
         name,
-        AccountData { feedbag: Feedbag { items, last_modified: file.last_modified }, offline },
+        AccountData {
+            feedbag: Feedbag { items, last_modified: file.last_modified },
+            offline,
+            authorized,
+        },
     ))
 }
 
@@ -395,7 +409,8 @@ mod tests {
             tlvs: TlvBlock::new().with(2, vec![5, 1, 0, 0]).with(4, Vec::new()),
             sent_at: 99,
         };
-        (name, AccountData { feedbag, offline: vec![im] })
+        let authorized = vec![ScreenName::from_wire("123456789")];
+        (name, AccountData { feedbag, offline: vec![im], authorized })
     }
 
     #[test]
@@ -436,6 +451,7 @@ mod tests {
                     .into_iter()
                     .map(|(from, (cookie, channel, sent_at), tlvs)| StoredIm { from, cookie, channel, tlvs, sent_at })
                     .collect(),
+                authorized: Vec::new(),
             };
             let name = ScreenName::from_wire("Some One");
             let (back_name, back) = from_json(&to_json(&name, &data)).unwrap();

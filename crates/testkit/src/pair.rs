@@ -63,6 +63,18 @@ impl EmbeddedBos {
         }
     }
 
+    /// A client for `account` on an existing hub, so several [`Pair`]s share one server world
+    /// (one user's request reaches another's session).
+    pub fn on_hub(hub: Arc<Hub>, account: &ScreenName) -> Self {
+        EmbeddedBos {
+            hub,
+            account: account.clone(),
+            codec: FlapCodec::with_initial_sequence(0x1000),
+            session: None,
+            registration: None,
+        }
+    }
+
     /// The hub, to look at what it stored or counted.
     pub fn hub(&self) -> &Arc<Hub> {
         &self.hub
@@ -276,6 +288,12 @@ impl Pair<EmbeddedBos> {
         Pair::with_server(server, own, latency_ms)
     }
 
+    /// A client for `account` on `hub`, shared with other pairs (see [`EmbeddedBos::on_hub`]).
+    pub fn on_hub(hub: Arc<Hub>, account: &str, latency_ms: u64) -> Self {
+        let own = ScreenName::from_wire(account);
+        Pair::with_server(EmbeddedBos::on_hub(hub, &own), own, latency_ms)
+    }
+
     /// The embedded server's hub.
     pub fn hub(&self) -> &Arc<Hub> {
         self.server.hub()
@@ -383,6 +401,19 @@ impl<S: BosEnd> Pair<S> {
             self.step();
         }
         true
+    }
+
+    /// Lets the server end send what other sessions on a shared hub queued for this one (it
+    /// otherwise writes only after reading), as the connection task's writer would.
+    pub fn pump(&mut self) {
+        if !self.connected {
+            return;
+        }
+        let mut out = Vec::new();
+        self.server.poll(&mut out);
+        if !out.is_empty() {
+            self.queue(Dir::ToClient, out.into(), false);
+        }
     }
 
     /// Whether the client's connection is up.

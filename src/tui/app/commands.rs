@@ -6,9 +6,9 @@
 
 use std::time::Instant;
 
-use super::{Action, App, Focus, Overlay, DEFAULT_AWAY, DEFAULT_GROUP};
+use super::{parse_search, Action, App, Focus, Overlay, DEFAULT_AWAY, DEFAULT_GROUP};
 use crate::screenname::{ScreenName, ScreenNameError};
-use crate::session::{Command, FeedbagAction, IcqStatus};
+use crate::session::{Command, FeedbagAction, IcqStatus, SearchQuery};
 use crate::tui::keymap::KeyAction;
 use crate::words;
 
@@ -66,6 +66,17 @@ pub enum SlashCommand {
     Decline(Option<String>),
     /// `/icon PATH`: make an image file our buddy icon; `/icon off` (`None`) removes it.
     Icon(Option<std::path::PathBuf>),
+    /// `/auth [NAME]`: let NAME (or the newest asker) add us (ICQ authorization).
+    Auth(Option<ScreenName>),
+    /// `/deny [NAME [REASON]]`: refuse NAME's (or the newest) authorization request.
+    Deny {
+        /// Who; the newest asker when absent.
+        name: Option<ScreenName>,
+        /// The reason, words joined by single spaces.
+        reason: Option<String>,
+    },
+    /// `/search UIN|E-MAIL|NICKNAME`: search the ICQ directory.
+    Search(SearchQuery),
 }
 
 /// Why a line is not a valid slash command; the text is shown in the status bar.
@@ -86,6 +97,9 @@ pub enum ParseError {
     /// `/icon` without a file.
     #[error("{}", words::icon_usage())]
     MissingIcon,
+    /// `/search` without anything to search for.
+    #[error("/search needs a UIN, an e-mail address or a nickname")]
+    MissingSearch,
     /// `/status` without a status, or with one that does not exist (as typed).
     #[error("/status takes one of {}", words::status_names())]
     BadStatus(String),
@@ -147,6 +161,16 @@ impl SlashCommand {
             "accept" => Ok(SlashCommand::Accept((!rest.is_empty()).then(|| rest.to_string()))),
             "decline" => Ok(SlashCommand::Decline((!rest.is_empty()).then(|| rest.to_string()))),
             "icon" => parse_icon(rest),
+            "auth" => {
+                Ok(SlashCommand::Auth(if args.is_empty() { None } else { Some(name_arg(0)?) }))
+            }
+            "deny" => Ok(SlashCommand::Deny {
+                name: if args.is_empty() { None } else { Some(name_arg(0)?) },
+                reason: tail(),
+            }),
+            "search" => {
+                parse_search(rest).map(SlashCommand::Search).ok_or(ParseError::MissingSearch)
+            }
             other => Err(ParseError::Unknown(other.to_string())),
         }
     }
@@ -237,6 +261,9 @@ impl App {
             SlashCommand::Accept(room) => self.answer_invitation(room.as_deref(), true),
             SlashCommand::Decline(room) => self.answer_invitation(room.as_deref(), false),
             SlashCommand::Icon(path) => self.icon_command(path),
+            SlashCommand::Auth(name) => self.answer_auth(name, true, None),
+            SlashCommand::Deny { name, reason } => self.answer_auth(name, false, reason),
+            SlashCommand::Search(query) => self.search(query),
         }
     }
 }

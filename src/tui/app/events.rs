@@ -105,6 +105,11 @@ impl App {
             Event::BuddyIcon { name, hash, data } => self.buddy_icon(name, hash, &data),
             Event::IconLimit { max_bytes } => actions.extend(self.icon_limit_known(max_bytes)),
             Event::IconSet(result) => self.icon_set(result),
+            Event::Authorization(notice) => actions.extend(self.auth_event(notice)),
+            Event::IcqInfo { uin, user, notes } => self.directory_info(uin, user, notes),
+            Event::SearchResults { query, users, more, failed } => {
+                self.search_results(query, users, more, failed)
+            }
             Event::Disconnected(reason) => self.state = ConnState::Offline(reason),
         }
         Reaction { redraw: true, actions }

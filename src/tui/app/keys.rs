@@ -18,6 +18,9 @@ impl App {
             return Vec::new();
         }
         let spec = KeySpec::from_event(&key);
+        if let Some(actions) = self.results_key(spec.code) {
+            return actions;
+        }
         if self.overlay.is_some() {
             self.overlay_key(&spec);
             return Vec::new();

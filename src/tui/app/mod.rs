@@ -17,6 +17,7 @@ mod chats;
 mod commands;
 mod events;
 mod icons;
+mod icq;
 mod keys;
 mod logs;
 mod mouse;
@@ -45,6 +46,7 @@ use crate::text::neutralize_line;
 
 pub use buddies::{GroupView, Row, RowKey};
 pub use commands::{ParseError, SlashCommand};
+pub use icq::{parse_search, DirectoryEntry, SearchResults};
 pub use rooms::mentions;
 
 /// After this long without a keystroke, "typing" becomes "paused".
@@ -132,8 +134,12 @@ pub enum Overlay {
         /// Rows scrolled.
         scroll: usize,
     },
-    /// A user's profile and away message.
+    /// A user's profile and away message (with their ICQ directory entry when known).
     Info(UserInfo),
+    /// The ICQ directory's entry for this UIN, when there is no profile to show with it.
+    Directory(u32),
+    /// ICQ directory search results, one key to add.
+    Search(SearchResults),
 }
 
 /// A one-line message in the status bar.
@@ -217,6 +223,10 @@ pub struct App {
     fixed_time: Option<SystemTime>,
     /// Room invitations waiting for `/accept` or `/decline`, oldest first.
     invitations: Vec<RoomInvitation>,
+    /// ICQ directory entries received, by UIN, for the info window.
+    pub directory: HashMap<u32, DirectoryEntry>,
+    /// Who asked for our authorization and has no answer from us yet, oldest first.
+    auth_requests: Vec<ScreenName>,
 }
 
 impl App {
@@ -259,6 +269,8 @@ impl App {
             retry_key,
             fixed_time: None,
             invitations: Vec::new(),
+            directory: HashMap::new(),
+            auth_requests: Vec::new(),
         }
     }
 

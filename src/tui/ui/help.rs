@@ -70,6 +70,9 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         ("/accept [ROOM]", "Accept a room invitation"),
         ("/decline [ROOM]", "Decline a room invitation"),
         ("/icon PATH|off", words::icon_help()),
+        ("/auth [NAME]", "Let someone add you (ICQ authorization)"),
+        ("/deny [NAME [why]]", "Refuse an authorization request"),
+        ("/search WHAT", "Search ICQ by UIN, e-mail or nickname"),
         ("/quit", "Sign off and quit"),
         ("//text", "Send text starting with a slash"),
     ] {
@@ -92,6 +95,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         Span::raw("  "),
         Span::styled("○ offline", theme::dim()),
         Span::raw("  ✎ typing"),
+        Span::styled("  ◇ awaiting authorization", theme::dim()),
     ]));
     let mut icq = vec![Span::raw("  ICQ:")];
     for s in &IcqStatus::ALL[2..] {

@@ -5,6 +5,7 @@
 use std::time::SystemTime;
 
 use crate::oscar::codes::{AuthErrorCode, FeedbagResult, MissedCallReason, RateChangeCode};
+pub use crate::oscar::icq::{IcqUser, SearchQuery};
 pub use crate::oscar::userinfo::IcqStatus;
 use crate::oscar::SnacError;
 use crate::screenname::ScreenName;
@@ -117,6 +118,34 @@ pub enum Command {
     /// server's limit (see Event::IconLimit); uploaded through BART (10/02) and referenced in
     /// the feedbag (class 0x14).
     SetIcon(Option<bytes::Bytes>),
+    /// Ask a contact for authorization to add them (13/18, §6.4), with a message: a front end
+    /// sends it on [`AuthNotice::Needed`], or to ask again.
+    RequestAuthorization {
+        /// The contact.
+        name: ScreenName,
+        /// What they see with the request.
+        message: String,
+    },
+    /// Grant (`granted`) or deny a contact's authorization request (13/1A). Granting someone
+    /// who has not asked lets them add us later without asking (pre-authorization, 13/14).
+    Authorize {
+        /// Who asked.
+        name: ScreenName,
+        /// Grant or deny.
+        granted: bool,
+        /// A reason shown to them (may be empty).
+        reason: String,
+    },
+    /// Ask the ICQ directory about a UIN (15/02, §10.1): full information, or short.
+    /// [`Command::GetInfo`] for a UIN asks for the full information as well.
+    IcqInfo {
+        /// The UIN.
+        uin: u32,
+        /// Full (basic information and notes) or short (names, e-mail, authorization).
+        full: bool,
+    },
+    /// Search the ICQ directory (15/02); answered by [`Event::SearchResults`].
+    Search(SearchQuery),
     /// Sign off cleanly and end the session.
     SignOff,
 }
@@ -271,6 +300,9 @@ pub struct Buddy {
     pub name: ScreenName,
     /// Alias stored in the feedbag, if any.
     pub alias: Option<String>,
+    /// Added, but the contact has not authorized us yet (feedbag attribute 0x0066, §6.4): the
+    /// server shows no presence until they do.
+    pub awaiting_auth: bool,
 }
 
 /// A group of buddies, in the order the feedbag lists them.
@@ -551,6 +583,46 @@ pub struct BuddyListError {
     pub failure: FeedbagFailure,
 }
 
+/// Something about ICQ authorization (§6.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthNotice {
+    /// Adding this contact needs their authorization: the session put them on the list as
+    /// awaiting it; send [`Command::RequestAuthorization`] to ask.
+    Needed {
+        /// The contact.
+        name: ScreenName,
+    },
+    /// Someone asks for our authorization to add us (13/19); answer with
+    /// [`Command::Authorize`].
+    Requested {
+        /// Who asks.
+        from: ScreenName,
+        /// Their message (the peer's text: sanitize before showing).
+        message: String,
+    },
+    /// A contact answered our request (13/1B).
+    Answered {
+        /// The contact.
+        from: ScreenName,
+        /// Whether they granted it.
+        granted: bool,
+        /// Their reason (the peer's text).
+        reason: String,
+    },
+    /// A contact authorized us before we asked (13/15): we may add them without asking.
+    PreAuthorized {
+        /// The contact.
+        from: ScreenName,
+        /// Their message (the peer's text).
+        message: String,
+    },
+    /// Someone added us to their list (13/1C).
+    AddedYou {
+        /// Who.
+        from: ScreenName,
+    },
+}
+
 /// What a session tells its front end.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -671,6 +743,28 @@ pub enum Event {
     },
     /// The outcome of a SetIcon.
     IconSet(Result<(), IconFailure>),
+    /// ICQ authorization: needed, requested of us, answered, or we were added.
+    Authorization(AuthNotice),
+    /// The ICQ directory's answer to [`Command::IcqInfo`] (or [`Command::GetInfo`] for a UIN).
+    IcqInfo {
+        /// The UIN asked about.
+        uin: u32,
+        /// What the directory holds; `None` when it knows no such UIN.
+        user: Option<IcqUser>,
+        /// The notes ("about"), with full information.
+        notes: Option<String>,
+    },
+    /// The ICQ directory's answer to [`Command::Search`].
+    SearchResults {
+        /// The query.
+        query: SearchQuery,
+        /// The users found, in the server's order (peer-supplied text: sanitize to show).
+        users: Vec<IcqUser>,
+        /// How many more matched than the server sent.
+        more: u32,
+        /// Whether the search failed (rather than found nothing).
+        failed: bool,
+    },
     /// The session is over; no more events follow.
     Disconnected(DisconnectReason),
 }

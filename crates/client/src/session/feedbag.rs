@@ -4,7 +4,7 @@
 //! and the parents' 0x00C8 order lists updated, and applied to the local copy at once; the
 //! server's 13/0E results confirm it (or the session re-reads the list).
 
-use crate::oscar::feedbag::{class, FeedbagItem};
+use crate::oscar::feedbag::{attr, class, FeedbagItem};
 use crate::screenname::ScreenName;
 
 use super::api::{Buddy, BuddyList, Group};
@@ -99,7 +99,11 @@ impl Feedbag {
                     name: g.name.clone(),
                     buddies: buddies
                         .into_iter()
-                        .map(|b| Buddy { name: ScreenName::from_wire(&b.name), alias: b.alias() })
+                        .map(|b| Buddy {
+                            name: ScreenName::from_wire(&b.name),
+                            alias: b.alias(),
+                            awaiting_auth: b.attrs.has(attr::PENDING_AUTH),
+                        })
                         .collect(),
                 }
             })
@@ -112,6 +116,30 @@ impl Feedbag {
         self.items
             .iter()
             .any(|i| i.class == class::BUDDY && ScreenName::from_wire(&i.name) == *name)
+    }
+
+    /// Whether a buddy item naming `name` is already marked awaiting authorization.
+    pub fn awaiting_auth(&self, name: &ScreenName) -> bool {
+        self.items.iter().any(|i| {
+            i.class == class::BUDDY
+                && i.attrs.has(attr::PENDING_AUTH)
+                && ScreenName::from_wire(&i.name) == *name
+        })
+    }
+
+    /// Marks every buddy item naming `name` as awaiting authorization (attribute 0x0066) and
+    /// returns the marked items, for a 13/08 that the server will accept (§6.4).
+    pub fn mark_pending(&mut self, name: &ScreenName) -> Vec<FeedbagItem> {
+        let mut marked = Vec::new();
+        for i in self
+            .items
+            .iter_mut()
+            .filter(|i| i.class == class::BUDDY && ScreenName::from_wire(&i.name) == *name)
+        {
+            i.attrs.set(attr::PENDING_AUTH, Vec::new());
+            marked.push(i.clone());
+        }
+        marked
     }
 
     fn unused_group_id(&self) -> Option<u16> {

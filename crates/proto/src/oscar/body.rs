@@ -14,7 +14,7 @@ use bytes::{Bytes, BytesMut};
 use super::buf::{check_len, Reader, WireError};
 use super::flap::{OutFlap, MAX_FLAP_PAYLOAD};
 use super::snac::{Snac, SnacError, SnacHeader, SUBTYPE_ERROR};
-use super::{bucp, buddy, chat, chatnav, feedbag, icbm, locate, oservice, permitdeny};
+use super::{bucp, buddy, chat, chatnav, feedbag, icbm, icq, locate, oservice, permitdeny};
 
 /// Generates [`SnacBody`] and everything keyed by it from one table.
 ///
@@ -293,6 +293,24 @@ snac_table! {
     0x13/0x11 => FeedbagStartTransaction(feedbag::StartTransaction),
     /// 13/12, client: ends a batch of feedbag edits.
     0x13/0x12 => FeedbagEndTransaction,
+    /// 13/14, client: lets this user add us without asking (pre-authorization).
+    0x13/0x14 => PreAuthorize(feedbag::AuthRequest),
+    /// 13/15, server: this user pre-authorized us.
+    0x13/0x15 => PreAuthorized(feedbag::AuthRequest),
+    /// 13/18, client: asks a contact for authorization to add them, with a message.
+    0x13/0x18 => AuthRequestToHost(feedbag::AuthRequest),
+    /// 13/19, server: someone asks for our authorization.
+    0x13/0x19 => AuthRequestToClient(feedbag::AuthRequest),
+    /// 13/1A, client: grants or denies a request for our authorization.
+    0x13/0x1A => AuthReplyToHost(feedbag::AuthReply),
+    /// 13/1B, server: a contact granted or denied our request.
+    0x13/0x1B => AuthReplyToClient(feedbag::AuthReply),
+    /// 13/1C, server: someone added us to their list.
+    0x13/0x1C => BuddyAdded(feedbag::BuddyAdded),
+    /// 15/02, client: an ICQ meta request (information, search).
+    0x15/0x02 => IcqQuery(icq::IcqMeta),
+    /// 15/03, server: an ICQ meta reply.
+    0x15/0x03 => IcqReply(icq::IcqMeta),
     /// 17/02, client: BUCP login with the MD5 digest.
     0x17/0x02 => LoginRequest(bucp::LoginRequest),
     /// 17/03, server: BUCP login result (BOS address and cookie, or an error).

@@ -2,7 +2,7 @@
 
 use bytes::{BufMut, BytesMut};
 
-use super::buf::{put_count16, put_str16, Reader, WireError};
+use super::buf::{put_count16, put_str16, put_str8, Reader, WireError};
 use super::codes::FeedbagResult;
 use super::tlv::TlvBlock;
 
@@ -348,6 +348,107 @@ impl StartTransaction {
     }
 }
 
+/// 13/14 pre-authorize, 13/15 pre-authorized, 13/18 and 13/19 authorization request (§6.4):
+/// who, a message, and a u16 of flags (0; absent from some clients, read as 0).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthRequest {
+    /// 13/14 and 13/18: the contact asked; 13/15 and 13/19: the contact asking.
+    pub screen_name: String,
+    /// The requester's message (may be empty).
+    pub message: String,
+    /// Flags, 0 in practice.
+    pub flags: u16,
+}
+
+impl AuthRequest {
+    /// A request naming `screen_name` with `message`.
+    pub fn new(screen_name: impl Into<String>, message: impl Into<String>) -> Self {
+        AuthRequest { screen_name: screen_name.into(), message: message.into(), flags: 0 }
+    }
+
+    /// Decodes the body: `str8 name | str16 message | u16 flags`, the last two optional.
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
+        let screen_name = r.string8()?;
+        let message = if r.is_empty() { String::new() } else { r.string16()? };
+        let flags = if r.remaining() >= 2 { r.u16()? } else { 0 };
+        Ok(AuthRequest { screen_name, message, flags })
+    }
+
+    /// Encodes the body.
+    pub fn encode(&self, out: &mut BytesMut) -> Result<(), WireError> {
+        put_str8(out, "authorization screen name", self.screen_name.as_bytes())?;
+        put_str16(out, "authorization message", self.message.as_bytes())?;
+        out.put_u16(self.flags);
+        Ok(())
+    }
+}
+
+/// 13/1A (client: our answer) and 13/1B (server: their answer) to an authorization request
+/// (§6.4): who, granted or not, and a reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthReply {
+    /// 13/1A: the requester we answer; 13/1B: the contact who answered.
+    pub screen_name: String,
+    /// 1 granted, 0 denied (anything else is read as denied).
+    pub answer: u8,
+    /// The reason given (may be empty).
+    pub reason: String,
+}
+
+impl AuthReply {
+    /// An answer to `screen_name`.
+    pub fn new(screen_name: impl Into<String>, granted: bool, reason: impl Into<String>) -> Self {
+        AuthReply {
+            screen_name: screen_name.into(),
+            answer: u8::from(granted),
+            reason: reason.into(),
+        }
+    }
+
+    /// Whether authorization was granted.
+    pub fn granted(&self) -> bool {
+        self.answer == 1
+    }
+
+    /// Decodes `str8 name | u8 answer | str16 reason`; the reason may be missing and a trailing
+    /// u16 (Open OSCAR Server writes one) is ignored.
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
+        let screen_name = r.string8()?;
+        let answer = r.u8()?;
+        let reason = if r.remaining() >= 2 { r.string16()? } else { String::new() };
+        Ok(AuthReply { screen_name, answer, reason })
+    }
+
+    /// Encodes the body.
+    pub fn encode(&self, out: &mut BytesMut) -> Result<(), WireError> {
+        put_str8(out, "authorization screen name", self.screen_name.as_bytes())?;
+        out.put_u8(self.answer);
+        put_str16(out, "authorization reason", self.reason.as_bytes())
+    }
+}
+
+/// 13/1C, server: this user added us to their list (§6.4); anything after the name is ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuddyAdded {
+    /// Who added us.
+    pub screen_name: String,
+}
+
+impl BuddyAdded {
+    /// Decodes the body.
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
+        Ok(BuddyAdded { screen_name: r.string8()? })
+    }
+
+    /// Encodes the body.
+    pub fn encode(&self, out: &mut BytesMut) -> Result<(), WireError> {
+        put_str8(out, "buddy-added screen name", self.screen_name.as_bytes())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,5 +512,34 @@ mod tests {
         r.encode(&mut out).unwrap();
         assert_eq!(FeedbagReply::decode(&out).unwrap(), r);
         assert!(FeedbagReply::decode(&out[..out.len() - 2]).is_err());
+    }
+
+    #[test]
+    fn authorization_bodies() {
+        let req = AuthRequest::new("123456789", "please");
+        let mut out = BytesMut::new();
+        req.encode(&mut out).unwrap();
+        assert_eq!(hex::encode(&out), "093132333435363738390006706c656173650000");
+        assert_eq!(AuthRequest::decode(&out).unwrap(), req);
+        // Without message and flags (some clients): both default.
+        let short = AuthRequest::decode(&out[..10]).unwrap();
+        assert_eq!((short.message.as_str(), short.flags), ("", 0));
+        assert!(AuthRequest::decode(&out[..5]).is_err());
+
+        let reply = AuthReply::new("bob", true, "ok");
+        let mut out = BytesMut::new();
+        reply.encode(&mut out).unwrap();
+        assert_eq!(hex::encode(&out), "03626f620100026f6b");
+        // Open OSCAR Server's trailing u16 is ignored.
+        out.extend_from_slice(&[0, 0]);
+        let back = AuthReply::decode(&out).unwrap();
+        assert!(back.granted());
+        assert_eq!(back, reply);
+        assert!(!AuthReply::new("bob", false, "").granted());
+        assert!(AuthReply::decode(&[3, b'b', b'o', b'b']).is_err());
+
+        let added = BuddyAdded::decode(&[3, b'b', b'o', b'b', 0, 0]).unwrap();
+        assert_eq!(added.screen_name, "bob");
+        assert!(BuddyAdded::decode(&[4, b'b']).is_err());
     }
 }

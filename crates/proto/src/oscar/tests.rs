@@ -306,6 +306,13 @@ arbitrary! {
     });
     feedbag::StartTransaction => proptest::option::of(any::<u32>())
         .prop_map(|options| feedbag::StartTransaction { options });
+    feedbag::AuthRequest => (arb_string8(), "[a-zA-Z0-9 .é]{0,24}", any::<u16>())
+        .prop_map(|(screen_name, message, flags)| feedbag::AuthRequest { screen_name, message, flags });
+    feedbag::AuthReply => (arb_string8(), any::<u8>(), "[a-zA-Z0-9 .é]{0,24}")
+        .prop_map(|(screen_name, answer, reason)| feedbag::AuthReply { screen_name, answer, reason });
+    feedbag::BuddyAdded => arb_string8().prop_map(|screen_name| feedbag::BuddyAdded { screen_name });
+    icq::IcqMeta => (any::<u32>(), any::<u16>(), any::<u16>(), proptest::collection::vec(any::<u8>(), 0..40))
+        .prop_map(|(uin, kind, seq, data)| icq::IcqMeta { uin, kind, seq, data });
     chatnav::ExchangeInfoQuery => any::<u16>().prop_map(|exchange| chatnav::ExchangeInfoQuery { exchange });
     chatnav::RoomInfoQuery => (arb_room(), any::<u8>())
         .prop_map(|(room, detail)| chatnav::RoomInfoQuery { room, detail });

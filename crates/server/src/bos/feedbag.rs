@@ -3,7 +3,7 @@
 
 use super::limits::{tlv_bytes, MAX_ITEM_ATTRS, MAX_ITEM_NAME};
 use crate::oscar::codes::FeedbagResult;
-use crate::oscar::feedbag::{class, FeedbagItem};
+use crate::oscar::feedbag::{attr, class, FeedbagItem};
 use crate::screenname::ScreenName;
 
 /// The most items one list may hold, so a client cannot grow the server without bound.
@@ -43,12 +43,31 @@ impl Feedbag {
         self.buddies().any(|b| &b == who)
     }
 
-    /// Every buddy on the list (a buddy in two groups appears twice).
+    /// Every buddy on the list (a buddy in two groups appears twice), except those still
+    /// awaiting their authorization (attribute 0x0066, §6.4): their presence is not shown.
     pub fn buddies(&self) -> impl Iterator<Item = ScreenName> + '_ {
         self.items
             .iter()
-            .filter(|i| i.class == class::BUDDY)
+            .filter(|i| i.class == class::BUDDY && !i.attrs.has(attr::PENDING_AUTH))
             .map(|i| ScreenName::from_wire(&i.name))
+    }
+
+    /// Clears the pending-authorization mark on every item naming `who`; returns the items
+    /// changed (for a 13/09 to the owner's sessions).
+    pub fn clear_pending(&mut self, who: &ScreenName, now: u32) -> Vec<FeedbagItem> {
+        let mut changed = Vec::new();
+        for i in self.items.iter_mut().filter(|i| {
+            i.class == class::BUDDY
+                && i.attrs.has(attr::PENDING_AUTH)
+                && ScreenName::from_wire(&i.name) == *who
+        }) {
+            i.attrs.remove(attr::PENDING_AUTH);
+            changed.push(i.clone());
+        }
+        if !changed.is_empty() {
+            self.touch(now);
+        }
+        changed
     }
 
     fn position(&self, item: &FeedbagItem) -> Option<usize> {
@@ -168,6 +187,23 @@ mod tests {
 
     fn bag() -> Feedbag {
         Feedbag::seeded(&[ScreenName::from_wire("ButterBot")], 100)
+    }
+
+    #[test]
+    fn pending_buddies_are_not_watched_until_cleared() {
+        let mut b = bag();
+        let mut item = FeedbagItem::buddy("123456789", DEFAULT_GROUP_ID, 7);
+        item.attrs.set(attr::PENDING_AUTH, Vec::new());
+        assert_eq!(b.insert(&[item], 200), [FeedbagResult::Ok]);
+        let uin = ScreenName::from_wire("123456789");
+        assert!(!b.lists(&uin), "no presence while awaiting authorization");
+        let before = b.last_modified;
+        let cleared = b.clear_pending(&uin, 200);
+        assert_eq!(cleared.len(), 1);
+        assert!(!cleared[0].attrs.has(attr::PENDING_AUTH));
+        assert!(b.lists(&uin));
+        assert!(b.last_modified > before);
+        assert!(b.clear_pending(&uin, 300).is_empty(), "nothing left to clear");
     }
 
     #[test]

@@ -6,10 +6,11 @@ use std::net::SocketAddr;
 use bytes::{BufMut, BytesMut};
 use flapjack_proto::oscar::chat::{self, ChatMessage, ChatText, Occupants, RoomInfo, RoomRef};
 use flapjack_proto::oscar::chatnav::{self, NavInfo};
-use flapjack_proto::oscar::feedbag::{FeedbagItem, FeedbagReply, FeedbagStatus};
+use flapjack_proto::oscar::feedbag::{AuthRequest, FeedbagItem, FeedbagReply, FeedbagStatus};
 use flapjack_proto::oscar::icbm::{
     HostAck, IcqMessage, IncomingIm, MissedCall, MissedCalls, Typing, CHANNEL_ICQ,
 };
+use flapjack_proto::oscar::icq::IcqMeta;
 use flapjack_proto::oscar::imtext::{CHARSET_ASCII, CHARSET_LATIN1, CHARSET_UCS2};
 use flapjack_proto::oscar::locate::{self, UserInfoReply};
 use flapjack_proto::oscar::oservice::{Migrate, Motd, RateChange, RateParamsReply, Warning};
@@ -229,6 +230,28 @@ pub fn script(decoy: SocketAddr) -> Vec<Attack> {
         snac(&SnacBody::FeedbagStatus(status), 0x0000_7779),
     ));
     v.push(Attack::snac("unrequested 04/01 error", raw_snac(4, 1, 0x0000_777A, &[0, 4])));
+
+    // --- ICQ authorization and directory (§6.4, §10.1) ---
+    let request = AuthRequest::new(EVIL_NAME, format!("let me in {NASTY}"));
+    v.push(Attack::snac(
+        "13/19 authorization request with escapes in name and message",
+        snac(&SnacBody::AuthRequestToClient(request), SERVER_ID),
+    ));
+    v.push(Attack::snac(
+        "13/1B authorization reply cut after its name",
+        raw_snac(0x13, 0x1B, SERVER_ID, &[7, b'm', b'a', b'l', b'l', b'o', b'r', b'y']),
+    ));
+    let meta =
+        IcqMeta { uin: 1, kind: 0x07DA, seq: 1, data: vec![0xAE, 0x01, 0x0A, 0xFF, 0xFF, 1] };
+    v.push(Attack::snac("unrequested 15/03 with a record past its end", {
+        let mut out = BytesMut::new();
+        meta.encode(&mut out).expect("meta");
+        raw_snac(0x15, 0x03, 0x0000_777B, &out)
+    }));
+    v.push(Attack::snac(
+        "15/03 whose packet length runs past its TLV",
+        raw_snac(0x15, 0x03, 0x0000_777C, &[0, 1, 0, 4, 0xFF, 0x7F, 0, 0]),
+    ));
 
     let close = TlvBlock::new().with_u16(0x0009, 0x7777).with(0x000B, format!("bye {NASTY}"));
     let mut b = BytesMut::new();

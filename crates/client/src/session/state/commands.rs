@@ -63,8 +63,17 @@ impl SessionState {
                 }
             }
             Command::GetInfo { name } => {
+                let uin = name.as_str().parse::<u32>().ok().filter(|_| name.is_uin());
                 let query = UserInfoQuery { kind: 0x0003, screen_name: name.as_str().into() };
                 self.enqueue(SnacBody::UserInfoQuery2(query), Tag::GetInfo(name));
+                if let Some(uin) = uin {
+                    self.icq_command(icq::IcqAsk::Info { uin, full: true });
+                }
+            }
+            Command::IcqInfo { uin, full } => self.icq_command(icq::IcqAsk::Info { uin, full }),
+            Command::Search(query) => self.icq_command(icq::IcqAsk::Search(query)),
+            cmd @ (Command::RequestAuthorization { .. } | Command::Authorize { .. }) => {
+                self.authorization_command(cmd)
             }
             cmd @ (Command::JoinRoom { .. }
             | Command::AcceptInvitation(_)

@@ -55,6 +55,10 @@ impl SessionState {
                 tracing::info!("the server refused 04/04 ({error}); IMs are split at our limit");
                 self.release_held_ims(now);
             }
+            Some(Tag::Icq(ask)) => {
+                tracing::info!("ICQ request refused: {error}");
+                self.icq_failed(header.request_id, ask);
+            }
             Some(Tag::Service(key)) => self.service_refused(&key, Some(error.code.into())),
             Some(Tag::Plain | Tag::Query(..)) | None => {
                 tracing::info!("server error in family {family:02X}: {error}")

@@ -78,6 +78,17 @@ impl SessionState {
             Some(Tag::Feedbag(action)) => {
                 let failed: Vec<FeedbagResult> =
                     status.results.iter().copied().filter(|r| *r != FeedbagResult::Ok).collect();
+                if let FeedbagAction::AddBuddy { name, .. } = &action {
+                    if !failed.is_empty()
+                        && failed.iter().all(|r| *r == FeedbagResult::AuthRequired)
+                        && !self.feedbag.awaiting_auth(name)
+                    {
+                        // Once only: a refusal of the pending-marked insert is reported below.
+                        let name = name.clone();
+                        self.auth_needed(action, name);
+                        return;
+                    }
+                }
                 if !failed.is_empty() {
                     let failure = FeedbagFailure::Refused(failed);
                     self.emit(Event::BuddyListError(BuddyListError { action, failure }));

@@ -76,9 +76,10 @@ use crate::screenname::ScreenName;
 use crate::text::html::to_plain;
 
 use super::api::{
-    Availability, BuddyListError, Command, Delivery, DisconnectReason, Event, FeedbagAction,
-    FeedbagFailure, IconFailure, IcqStatus, ImFailure, IncomingIm, MessageId, NetworkError,
-    PartFailure, Presence, RateNotice, SignOnFailure, SignOnStep, TypingState, UserInfo,
+    AuthNotice, Availability, BuddyListError, Command, Delivery, DisconnectReason, Event,
+    FeedbagAction, FeedbagFailure, IconFailure, IcqStatus, ImFailure, IncomingIm, MessageId,
+    NetworkError, PartFailure, Presence, RateNotice, SignOnFailure, SignOnStep, TypingState,
+    UserInfo,
 };
 use super::feedbag::{Change, Feedbag};
 use super::split::{encoded_size, html_body, split_message};
@@ -154,6 +155,8 @@ enum Tag {
     Query(u16, u16),
     /// A 01/04 service request: ChatNav (empty key) or the room with this key.
     Service(String),
+    /// A 15/02 ICQ meta request.
+    Icq(icq::IcqAsk),
 }
 
 #[derive(Debug, Clone)]
@@ -272,6 +275,12 @@ pub struct SessionState {
     rooms: HashMap<String, chat::WantedRoom>,
     /// The ChatNav connection's state.
     nav: chat::NavPhase,
+    /// Who asked for our authorization (13/19) and has no answer yet.
+    auth_askers: HashSet<ScreenName>,
+    /// The sequence number of the last 15/02.
+    icq_seq: u16,
+    /// ICQ replies collected per request until the last part.
+    icq_partials: HashMap<u32, icq::IcqPartial>,
     out: Output,
 }
 
@@ -343,6 +352,9 @@ impl SessionState {
             idle_reported: false,
             rooms: HashMap::new(),
             nav: chat::NavPhase::None,
+            auth_askers: HashSet::new(),
+            icq_seq: 0,
+            icq_partials: HashMap::new(),
             out: Output::default(),
         }
     }
@@ -543,6 +555,11 @@ impl SessionState {
             B::MissedCalls(missed) => self.missed_calls(missed),
             B::UserInfoReply(reply) => self.user_info_reply(&header, reply),
             B::ServiceRedirect(r) => self.service_redirect(&header, &r),
+            B::AuthRequestToClient(req) => self.auth_request_to_client(req),
+            B::AuthReplyToClient(reply) => self.auth_reply_to_client(reply),
+            B::PreAuthorized(req) => self.pre_authorized(req),
+            B::BuddyAdded(added) => self.buddy_added(added),
+            B::IcqReply(meta) => self.icq_reply(&header, meta),
             B::Error { family, error } => self.error(now, header, family, &error),
             B::Unknown { family, subtype } => {
                 tracing::debug!("skipping unknown SNAC {family:02X}/{subtype:02X}")
@@ -574,6 +591,7 @@ mod connection;
 mod error;
 mod feedbag;
 mod icbm;
+mod icq;
 mod locate;
 mod oservice;
 mod outbound;

@@ -4,7 +4,7 @@ use super::reply;
 use crate::bos::session::{Session, FEEDBAG_PART_MAX};
 use crate::bos::{FeedbagOp, OutSnac};
 use crate::oscar::feedbag::{
-    FeedbagItems, FeedbagReply, FeedbagRights, FeedbagStamp, FeedbagStatus,
+    AuthReply, AuthRequest, FeedbagItems, FeedbagReply, FeedbagRights, FeedbagStamp, FeedbagStatus,
 };
 use crate::oscar::snac::FLAG_MORE_REPLIES;
 use crate::oscar::{SnacBody, SnacHeader, TlvBlock};
@@ -95,6 +95,22 @@ fn change(
     for a in arrivals {
         out.push(OutSnac::new(a, s.hub.server_request_id()));
     }
+}
+
+/// 13/14: lets `screen_name` add us without asking (§6.4); they hear 13/15, or 13/1B and our
+/// presence if they were waiting.
+pub(super) fn pre_authorize(s: &Session, req: AuthRequest) {
+    s.hub.auth_answer(s.id, &req.screen_name, true, &req.message, true);
+}
+
+/// 13/18: asks `screen_name` for authorization; they get 13/19 now or at their next sign-on.
+pub(super) fn auth_request_to_host(s: &Session, req: AuthRequest) {
+    s.hub.auth_request(s.id, &req);
+}
+
+/// 13/1A: grants or denies a request for our authorization; the requester gets 13/1B.
+pub(super) fn auth_reply_to_host(s: &Session, reply: AuthReply) {
+    s.hub.auth_answer(s.id, &reply.screen_name, reply.granted(), &reply.reason, false);
 }
 
 /// 13/03: max items per class in TLV 0x0004 (buddies, groups, permits, denies, …).

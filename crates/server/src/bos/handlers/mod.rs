@@ -14,6 +14,7 @@ mod chat;
 mod chatnav;
 mod feedbag;
 mod icbm;
+mod icq;
 mod locate;
 mod oservice;
 mod permitdeny;
@@ -84,6 +85,11 @@ pub(super) fn dispatch(
         B::FeedbagDelete(items) => feedbag::feedbag_delete(s, &h, items, out),
         B::FeedbagStartTransaction(_) => feedbag::feedbag_start_transaction(),
         B::FeedbagEndTransaction => feedbag::feedbag_end_transaction(),
+        B::PreAuthorize(req) => feedbag::pre_authorize(s, req),
+        B::AuthRequestToHost(req) => feedbag::auth_request_to_host(s, req),
+        B::AuthReplyToHost(reply) => feedbag::auth_reply_to_host(s, reply),
+        // 15: ICQ.
+        B::IcqQuery(meta) => icq::icq_query(s, &h, meta, out),
         // What a host sends rather than answers, errors, and SNACs not in the table.
         other => unsupported(s, &h, &other, out),
     }

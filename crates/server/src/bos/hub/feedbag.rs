@@ -8,7 +8,7 @@ use super::presence::arrived;
 use super::{now_u32, Hub};
 use crate::bos::feedbag::Feedbag;
 use crate::oscar::codes::FeedbagResult;
-use crate::oscar::feedbag::FeedbagItem;
+use crate::oscar::feedbag::{attr, class, FeedbagItem};
 use crate::oscar::SnacBody;
 use crate::screenname::ScreenName;
 
@@ -39,6 +39,11 @@ impl Hub {
 
     /// 13/08–13/0A: applies a change, persists it, and returns the per-item results plus 03/0B
     /// for buddies that were just added and are online.
+    ///
+    /// A buddy whose account requires authorization (§6.4) is stored only marked pending
+    /// (attribute 0x0066): inserted without the mark it is refused with 0x000E, updated
+    /// without it the mark is kept. Once authorized, the mark is dropped. Adding an ICQ user
+    /// without needing to ask tells them (13/1C).
     pub fn feedbag_change(
         &self,
         id: u64,
@@ -51,13 +56,42 @@ impl Hub {
         for why in items.iter().filter_map(|i| crate::bos::feedbag::oversize(i).map(|w| (i, w))) {
             tracing::info!("{name}: feedbag item {:?} refused, {}", why.0.name, why.1);
         }
+        let mut checked: Vec<Result<FeedbagItem, FeedbagResult>> = Vec::with_capacity(items.len());
+        for item in items {
+            if item.class != class::BUDDY || op == FeedbagOp::Delete {
+                checked.push(Ok(item.clone()));
+                continue;
+            }
+            let buddy = ScreenName::from_wire(&item.name);
+            let mut item = item.clone();
+            if self.needs_auth(&w, &buddy, &name) {
+                if op == FeedbagOp::Insert && !item.attrs.has(attr::PENDING_AUTH) {
+                    checked.push(Err(FeedbagResult::AuthRequired));
+                    continue;
+                }
+                item.attrs.set(attr::PENDING_AUTH, Vec::new());
+            } else {
+                item.attrs.remove(attr::PENDING_AUTH);
+            }
+            checked.push(Ok(item));
+        }
         let bag = &mut Arc::make_mut(&mut self.account_state(&mut w, &name).data).feedbag;
         let before: HashSet<ScreenName> = bag.buddies().collect();
-        let results = match op {
-            FeedbagOp::Insert => bag.insert(items, now),
-            FeedbagOp::Update => bag.update(items, now),
-            FeedbagOp::Delete => bag.delete(items, now),
-        };
+        let results: Vec<FeedbagResult> = checked
+            .iter()
+            .map(|c| match c {
+                Err(code) => *code,
+                Ok(item) => {
+                    let one = std::slice::from_ref(item);
+                    let result = match op {
+                        FeedbagOp::Insert => bag.insert(one, now),
+                        FeedbagOp::Update => bag.update(one, now),
+                        FeedbagOp::Delete => bag.delete(one, now),
+                    };
+                    result.first().copied().unwrap_or(FeedbagResult::InvalidData)
+                }
+            })
+            .collect();
         let added: Vec<ScreenName> = bag.buddies().filter(|b| !before.contains(b)).collect();
         if results.contains(&FeedbagResult::Ok) {
             self.save(&w, &name);
@@ -65,7 +99,13 @@ impl Hub {
         let mut arrivals = Vec::new();
         let mut seen = HashSet::new();
         for b in added {
-            if self.is_visible(&w, &b) && seen.insert(b.clone()) {
+            if !seen.insert(b.clone()) {
+                continue;
+            }
+            if op == FeedbagOp::Insert {
+                self.announce_added(&w, &b, &name);
+            }
+            if self.is_visible(&w, &b) {
                 arrivals.push(arrived(self.user_info(&w, &b)));
             }
         }

@@ -10,6 +10,7 @@ mod bots;
 mod chat;
 mod feedbag;
 mod icbm;
+mod icq;
 mod locate;
 mod presence;
 mod registry;
@@ -86,6 +87,9 @@ struct AccountState {
     caps: Vec<u8>,
     idle_since: Option<i64>,
     status: u32,
+    /// Authorization requests and answers (13/19, 13/1B) owed to the account while it was
+    /// offline, delivered at its next sign-on; kept in memory only.
+    auth_notices: Vec<SnacBody>,
 }
 
 #[derive(Debug, Default)]
@@ -177,6 +181,7 @@ impl Hub {
             data: Arc::new(AccountData {
                 feedbag: Feedbag::seeded(account.map(|a| a.buddies.as_slice()).unwrap_or(&[]), now),
                 offline: Vec::new(),
+                authorized: Vec::new(),
             }),
             ..AccountState::default()
         });

@@ -103,7 +103,8 @@ impl Hub {
     }
 
     /// 01/02: the session is signed on. Watchers get 03/0B; the returned frames (for this
-    /// session, in order) are 03/0B for each online buddy, then stored offline IMs.
+    /// session, in order) are 03/0B for each online buddy, then stored offline IMs, then the
+    /// authorization requests and answers kept for it (§6.4).
     pub fn client_ready(&self, id: u64) -> Vec<SnacBody> {
         let mut w = self.lock();
         let Some(name) = self.session_account(&w, id) else { return Vec::new() };
@@ -124,6 +125,7 @@ impl Hub {
             }
         }
         out.extend(self.take_offline(&mut w, &name));
+        out.extend(self.take_auth_notices(&mut w, &name));
         out
     }
 
