@@ -14,6 +14,7 @@ pub mod feedbag;
 mod handlers;
 mod hub;
 pub mod outbound;
+pub mod privacy;
 pub mod ratelimit;
 pub mod services;
 pub mod session;
@@ -26,6 +27,7 @@ pub use hub::{
     Disconnect, FeedbagOp, Hub, ImOutcome, Kill, Registration, MAX_CONCURRENT_ROOMS, MAX_OCCUPANCY,
     MAX_ROOM_NAME, STATUS_INVISIBLE,
 };
+pub use hub::{tightened, WARNING_DECAY, WARNING_DECAY_SECS, WARN_ANONYMOUS, WARN_NAMED};
 pub use outbound::OutSnac;
 
 /// Accepts BOS connections until `shutdown` (TLS for clients that start a handshake, when

@@ -1,15 +1,11 @@
 //! Feedbag changes: 13/08–13/0A applied to the account's stored buddy list, persisted, and the
-//! buddies they add announced to the session when online.
+//! presence they change (buddies added, people hidden or revealed by privacy settings) told.
 
-use std::collections::HashSet;
-
-use super::presence::arrived;
 use super::{now_u32, Hub};
 use crate::bos::feedbag::Feedbag;
 use crate::oscar::codes::FeedbagResult;
 use crate::oscar::feedbag::FeedbagItem;
 use crate::oscar::SnacBody;
-use crate::screenname::ScreenName;
 
 /// Which feedbag change a 13/08–13/0A asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +28,10 @@ impl Hub {
         }
     }
 
-    /// 13/08–13/0A: applies a change, persists it, and returns the per-item results plus 03/0B
-    /// for buddies that were just added and are online.
+    /// 13/08–13/0A: applies a change, persists it, and returns the per-item results plus
+    /// the presence it changes for this session: 03/0B for buddies just added (or allowed
+    /// again) who are online, 03/0C for people its new privacy settings hide. Sessions
+    /// watching this account are told when its settings hide or reveal it to them (§6.4).
     pub fn feedbag_change(
         &self,
         id: u64,
@@ -43,24 +41,19 @@ impl Hub {
         let now = now_u32(self.state.now());
         let mut w = self.lock();
         let Some(name) = self.session_account(&w, id) else { return (Vec::new(), Vec::new()) };
+        self.account_state(&mut w, &name);
+        let before = self.privacy_view(&w, id, &name);
         let bag = &mut self.account_state(&mut w, &name).data.feedbag;
-        let before: HashSet<ScreenName> = bag.buddies().collect();
         let results = match op {
             FeedbagOp::Insert => bag.insert(items, now),
             FeedbagOp::Update => bag.update(items, now),
             FeedbagOp::Delete => bag.delete(items, now),
         };
-        let added: Vec<ScreenName> = bag.buddies().filter(|b| !before.contains(b)).collect();
-        if results.contains(&FeedbagResult::Ok) {
-            self.save(&w, &name);
+        if !results.contains(&FeedbagResult::Ok) {
+            return (results, Vec::new());
         }
-        let mut arrivals = Vec::new();
-        let mut seen = HashSet::new();
-        for b in added {
-            if self.is_visible(&w, &b) && seen.insert(b.clone()) {
-                arrivals.push(arrived(self.user_info(&w, &b)));
-            }
-        }
-        (results, arrivals)
+        self.save(&w, &name);
+        let corrections = self.privacy_corrections(&w, id, &name, &before);
+        (results, corrections)
     }
 }

@@ -12,7 +12,9 @@ mod feedbag;
 mod icbm;
 mod locate;
 mod presence;
+mod privacy;
 mod registry;
+mod warning;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -38,6 +40,7 @@ pub use feedbag::FeedbagOp;
 pub use icbm::ImOutcome;
 pub use presence::STATUS_INVISIBLE;
 pub use registry::Registration;
+pub use warning::{tightened, WARNING_DECAY, WARNING_DECAY_SECS, WARN_ANONYMOUS, WARN_NAMED};
 
 /// How a session is to be ended from outside its task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +87,8 @@ struct AccountState {
     caps: Vec<u8>,
     idle_since: Option<i64>,
     status: u32,
+    /// Warning level and who may warn whom (§7.5); kept while the server runs.
+    warn: warning::WarnState,
 }
 
 #[derive(Debug, Default)]
