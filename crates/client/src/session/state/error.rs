@@ -52,6 +52,7 @@ impl SessionState {
                 tracing::info!("the server refused 04/04 ({error}); IMs are split at our limit");
                 self.release_held_ims(now);
             }
+            Some(Tag::Warn(name, _)) => self.warn_refused(name, error),
             Some(Tag::Service(key)) => self.service_refused(&key, Some(error.code.into())),
             Some(Tag::Plain | Tag::Query(..)) | None => {
                 tracing::info!("server error in family {family:02X}: {error}")

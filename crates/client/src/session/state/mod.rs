@@ -78,7 +78,8 @@ use crate::text::html::to_plain;
 use super::api::{
     Availability, BuddyListError, Command, Delivery, DisconnectReason, Event, FeedbagAction,
     FeedbagFailure, IcqStatus, ImFailure, IncomingIm, MessageId, NetworkError, PartFailure,
-    Presence, RateNotice, SignOnFailure, SignOnStep, TypingState, UserInfo,
+    Presence, Privacy, RateNotice, SignOnFailure, SignOnStep, TypingState, UserInfo,
+    WarnFailure,
 };
 use super::feedbag::{Change, Feedbag};
 use super::split::{encoded_size, html_body, split_message};
@@ -154,6 +155,8 @@ enum Tag {
     Query(u16, u16),
     /// A 01/04 service request: ChatNav (empty key) or the room with this key.
     Service(String),
+    /// A 04/08 warning of this person, anonymous or not.
+    Warn(ScreenName, bool),
 }
 
 #[derive(Debug, Clone)]
@@ -272,6 +275,12 @@ pub struct SessionState {
     rooms: HashMap<String, chat::WantedRoom>,
     /// The ChatNav connection's state.
     nav: chat::NavPhase,
+    /// The privacy settings last shown to the front end.
+    privacy_shown: Privacy,
+    /// When each person (normalized) last IMed us, for warnings (the last hour only).
+    heard_from: HashMap<String, u64>,
+    /// Our warning level (tenths of a percent) as last heard.
+    own_warning: Option<u16>,
     out: Output,
 }
 
@@ -343,6 +352,9 @@ impl SessionState {
             idle_reported: false,
             rooms: HashMap::new(),
             nav: chat::NavPhase::None,
+            privacy_shown: Privacy::default(),
+            heard_from: HashMap::new(),
+            own_warning: None,
             out: Output::default(),
         }
     }
@@ -541,6 +553,7 @@ impl SessionState {
             B::HostAck(ack) => self.host_ack(now, &header, &ack),
             B::Typing(typing) => self.typing(&typing),
             B::MissedCalls(missed) => self.missed_calls(missed),
+            B::WarnReply(reply) => self.warn_reply(&header, reply),
             B::UserInfoReply(reply) => self.user_info_reply(&header, reply),
             B::ServiceRedirect(r) => self.service_redirect(&header, &r),
             B::Error { family, error } => self.error(now, header, family, &error),
@@ -577,6 +590,7 @@ mod icbm;
 mod locate;
 mod oservice;
 mod outbound;
+mod privacy;
 
 #[cfg(test)]
 mod tests;
