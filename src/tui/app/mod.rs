@@ -19,6 +19,7 @@ mod events;
 mod keys;
 mod logs;
 mod mouse;
+mod privacy;
 mod rooms;
 
 use std::cell::Cell;
@@ -36,8 +37,8 @@ use crate::config::UiConfig;
 use crate::screenname::ScreenName;
 use crate::session::state::DEFAULT_MAX_MESSAGE;
 use crate::session::{
-    Command, DisconnectReason, IcqStatus, MessageId, Presence, RoomInvitation, SignOnStep,
-    TypingState, UserInfo,
+    Command, DisconnectReason, IcqStatus, MessageId, Presence, Privacy, RoomInvitation,
+    SignOnStep, TypingState, UserInfo,
 };
 use crate::text::neutralize_line;
 
@@ -208,6 +209,10 @@ pub struct App {
     fixed_time: Option<SystemTime>,
     /// Room invitations waiting for `/accept` or `/decline`, oldest first.
     invitations: Vec<RoomInvitation>,
+    /// Our privacy settings as the session last reported them.
+    pub privacy: Privacy,
+    /// Our own warning level in percent, as last heard.
+    pub own_warning: u16,
 }
 
 impl App {
@@ -248,6 +253,8 @@ impl App {
             retry_key,
             fixed_time: None,
             invitations: Vec::new(),
+            privacy: Privacy::default(),
+            own_warning: 0,
         }
     }
 

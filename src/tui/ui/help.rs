@@ -53,6 +53,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     }
     lines.push(Line::styled("Commands", theme::group()));
     let status_help = words::status_names();
+    let privacy_help = format!("Who may see and message you: {}", words::privacy_names());
     for (cmd, desc) in [
         ("/msg NAME [text]", "Open a chat (and send text)"),
         ("/away [message]", "Go away, with a message"),
@@ -69,6 +70,10 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         ("/names", "List who is in the room"),
         ("/accept [ROOM]", "Accept a room invitation"),
         ("/decline [ROOM]", "Decline a room invitation"),
+        ("/block NAME", "Block someone: no IMs, typing or presence"),
+        ("/unblock NAME", "Unblock (in allow-list mode: allow)"),
+        ("/privacy [MODE]", privacy_help.as_str()),
+        ("/warn [NAME] [anon]", "Warn someone who messaged you"),
         ("/quit", "Sign off and quit"),
         ("//text", "Send text starting with a slash"),
     ] {
@@ -90,7 +95,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         Span::styled("◔ idle", theme::idle()),
         Span::raw("  "),
         Span::styled("○ offline", theme::dim()),
-        Span::raw("  ✎ typing"),
+        Span::raw("  ✎ typing  ⊘ blocked  12% warning level"),
     ]));
     let mut icq = vec![Span::raw("  ICQ:")];
     for s in &IcqStatus::ALL[2..] {
