@@ -63,6 +63,17 @@ impl EmbeddedBos {
         }
     }
 
+    /// Another account's server end on an existing hub, so two clients meet on one server.
+    pub fn sharing(hub: Arc<Hub>, account: &ScreenName) -> Self {
+        EmbeddedBos {
+            hub,
+            account: account.clone(),
+            codec: FlapCodec::with_initial_sequence(0x1000),
+            session: None,
+            registration: None,
+        }
+    }
+
     /// The hub, to look at what it stored or counted.
     pub fn hub(&self) -> &Arc<Hub> {
         &self.hub
@@ -280,6 +291,16 @@ impl Pair<EmbeddedBos> {
     pub fn hub(&self) -> &Arc<Hub> {
         self.server.hub()
     }
+
+    /// A client for `account` (which the config must hold) on this pair's server, not yet
+    /// connected: IMs and presence pass between the two through the one hub. Each pair keeps
+    /// its own virtual clock; what the hub queues for a client on its own arrives when that
+    /// pair next hears from its client or [`Pair::poll_server`] is called.
+    pub fn sharing(&self, account: &str, latency_ms: u64) -> Self {
+        let own = ScreenName::from_wire(account);
+        let server = EmbeddedBos::sharing(Arc::clone(self.hub()), &own);
+        Pair::with_server(server, own, latency_ms)
+    }
 }
 
 impl<S: BosEnd> Pair<S> {
@@ -383,6 +404,19 @@ impl<S: BosEnd> Pair<S> {
             self.step();
         }
         true
+    }
+
+    /// Sends the client what the server queued on its own (IMs, presence and notices from
+    /// other sessions), one hop from now, as a socket would.
+    pub fn poll_server(&mut self) {
+        if !self.connected {
+            return;
+        }
+        let mut out = Vec::new();
+        self.server.poll(&mut out);
+        if !out.is_empty() {
+            self.queue(Dir::ToClient, out.into(), false);
+        }
     }
 
     /// Whether the client's connection is up.
