@@ -434,8 +434,10 @@ pub fn privacy(data: &[u8]) {
         }
         _ => {
             let Ok(items) = FeedbagItems::decode(rest) else { return };
-            let server =
-                flapjack_server::bos::feedbag::Feedbag { items: items.items.clone(), last_modified: 0 };
+            let server = flapjack_server::bos::feedbag::Feedbag {
+                items: items.items.clone(),
+                last_modified: 0,
+            };
             let mut bag = Feedbag::new(items.items);
             let p = bag.privacy();
             assert_eq!(p.mode, server.privacy_mode());

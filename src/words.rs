@@ -161,11 +161,15 @@ pub fn warn_failed(name: &ScreenName, reason: &WarnFailure) -> String {
     let who = name.as_str();
     line(match reason {
         WarnFailure::NoRecentIm => {
-            format!("cannot warn {who}: only people who messaged you in the last hour can be warned")
+            format!(
+                "cannot warn {who}: only people who messaged you in the last hour can be warned"
+            )
         }
         WarnFailure::Offline => format!("cannot warn {who}: not online"),
         WarnFailure::Refused => {
-            format!("the server refused to warn {who} (warned enough for their messages, or at 100%)")
+            format!(
+                "the server refused to warn {who} (warned enough for their messages, or at 100%)"
+            )
         }
         WarnFailure::Server(e) => format!("could not warn {who}: {e}"),
     })

@@ -299,9 +299,9 @@ fn no_warning_across_a_block() {
     settle(&mut alice, &mut bob);
     alice.command(Command::Warn { name: sn("Bob Bee"), anonymous: true });
     settle(&mut alice, &mut bob);
-    assert!(alice.events.iter().any(|e| matches!(
-        e,
-        Event::WarnFailed { reason: WarnFailure::Offline, .. }
-    )));
+    assert!(alice
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::WarnFailed { reason: WarnFailure::Offline, .. })));
     assert_eq!(alice.hub().warning_level(&sn("Bob Bee")), 0);
 }

@@ -31,7 +31,11 @@ fn status_row(app: &App) -> String {
     let t = render(app);
     let buf = t.backend().buffer();
     let y = buf.area.height - 1;
-    (0..buf.area.width).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>().trim_end().to_string()
+    (0..buf.area.width)
+        .map(|x| buf[(x, y)].symbol().to_string())
+        .collect::<String>()
+        .trim_end()
+        .to_string()
 }
 
 fn warned_presence(name: &str, warning_percent: u16) -> Event {
@@ -130,12 +134,16 @@ fn slash_commands_reach_the_session_and_their_answers_the_status_bar() {
         level_percent: 13,
     };
     feed(&mut app, vec![warned], now);
-    assert!(
-        status_row(&app).contains("warned Bob Bee anonymously: +3%, their warning level is now 13%")
-    );
-    feed(&mut app, vec![Event::WarnFailed { name: sn("Carol"), reason: WarnFailure::NoRecentIm }], now);
     assert!(status_row(&app)
-        .contains("cannot warn Carol: only people who messaged you in the last hour can be warned"));
+        .contains("warned Bob Bee anonymously: +3%, their warning level is now 13%"));
+    feed(
+        &mut app,
+        vec![Event::WarnFailed { name: sn("Carol"), reason: WarnFailure::NoRecentIm }],
+        now,
+    );
+    assert!(status_row(&app).contains(
+        "cannot warn Carol: only people who messaged you in the last hour can be warned"
+    ));
     app.resize(80, 24);
     insta::assert_snapshot!(render(&app).backend());
 }

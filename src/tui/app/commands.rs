@@ -479,9 +479,11 @@ mod tests {
         assert_eq!(parse("/privacy nobody"), Err(ParseError::BadPrivacy("nobody".into())));
         assert_eq!(
             parse("/privacy x").map_err(|e| e.to_string()),
-            Err("/privacy takes one of allow-all|allow-buddies|allow-list|block-list|invisible".into())
+            Err("/privacy takes one of allow-all|allow-buddies|allow-list|block-list|invisible"
+                .into())
         );
-        let warn = |name: Option<&str>, anonymous| SlashCommand::Warn { name: name.map(sn), anonymous };
+        let warn =
+            |name: Option<&str>, anonymous| SlashCommand::Warn { name: name.map(sn), anonymous };
         assert_eq!(parse("/warn bob"), Ok(warn(Some("bob"), false)));
         assert_eq!(parse("/warn bob ANON"), Ok(warn(Some("bob"), true)));
         assert_eq!(parse("/warn anon"), Ok(warn(None, true)));
@@ -498,7 +500,10 @@ mod tests {
             [Action::Send(Command::Block { name: sn("bob") })]
         );
         assert_eq!(app.notice.as_ref().map(|n| n.text.as_str()), Some("blocking bob"));
-        assert!(app.execute(SlashCommand::Privacy(Some(PrivacyMode::AllowAll))).is_empty(), "already");
+        assert!(
+            app.execute(SlashCommand::Privacy(Some(PrivacyMode::AllowAll))).is_empty(),
+            "already"
+        );
         assert_eq!(
             app.execute(SlashCommand::Privacy(Some(PrivacyMode::BlockAll))),
             [Action::Send(Command::SetPrivacy(PrivacyMode::BlockAll))]

@@ -93,10 +93,11 @@ impl App {
                 self.own_warning = level_percent;
                 self.set_notice(&words::warning_level(level_percent), false)
             }
-            Event::WarnApplied { name, anonymous, delta_percent, level_percent } => self.set_notice(
-                &words::warn_applied(&name, anonymous, delta_percent, level_percent),
-                false,
-            ),
+            Event::WarnApplied { name, anonymous, delta_percent, level_percent } => self
+                .set_notice(
+                    &words::warn_applied(&name, anonymous, delta_percent, level_percent),
+                    false,
+                ),
             Event::WarnFailed { name, reason } => {
                 self.set_notice(&words::warn_failed(&name, &reason), true)
             }

@@ -37,8 +37,8 @@ use crate::config::UiConfig;
 use crate::screenname::ScreenName;
 use crate::session::state::DEFAULT_MAX_MESSAGE;
 use crate::session::{
-    Command, DisconnectReason, IcqStatus, MessageId, Presence, Privacy, RoomInvitation,
-    SignOnStep, TypingState, UserInfo,
+    Command, DisconnectReason, IcqStatus, MessageId, Presence, Privacy, RoomInvitation, SignOnStep,
+    TypingState, UserInfo,
 };
 use crate::text::neutralize_line;
 

@@ -23,11 +23,11 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+pub use hub::{tightened, WARNING_DECAY, WARNING_DECAY_SECS, WARN_ANONYMOUS, WARN_NAMED};
 pub use hub::{
     Disconnect, FeedbagOp, Hub, ImOutcome, Kill, Registration, MAX_CONCURRENT_ROOMS, MAX_OCCUPANCY,
     MAX_ROOM_NAME, STATUS_INVISIBLE,
 };
-pub use hub::{tightened, WARNING_DECAY, WARNING_DECAY_SECS, WARN_ANONYMOUS, WARN_NAMED};
 pub use outbound::OutSnac;
 
 /// Accepts BOS connections until `shutdown` (TLS for clients that start a handshake, when

@@ -2,8 +2,8 @@
 //! items, read into [`Privacy`] and changed by planned transactions like buddies are.
 
 use super::{Change, Feedbag, FeedbagError};
-use crate::oscar::feedbag::{class, list_blocks, list_names, list_privacy_mode, FeedbagItem};
 use crate::oscar::feedbag::PrivacyMode;
+use crate::oscar::feedbag::{class, list_blocks, list_names, list_privacy_mode, FeedbagItem};
 use crate::screenname::ScreenName;
 use crate::session::api::Privacy;
 
@@ -11,7 +11,11 @@ impl Feedbag {
     /// The privacy settings the list holds.
     pub fn privacy(&self) -> Privacy {
         let names = |c: u16| -> Vec<ScreenName> {
-            self.items.iter().filter(|i| i.class == c).map(|i| ScreenName::from_wire(&i.name)).collect()
+            self.items
+                .iter()
+                .filter(|i| i.class == c)
+                .map(|i| ScreenName::from_wire(&i.name))
+                .collect()
         };
         Privacy {
             mode: list_privacy_mode(&self.items),
@@ -130,9 +134,15 @@ mod tests {
             ]
         );
         let p = f.privacy();
-        assert_eq!((p.mode, p.blocked, p.allowed), (PrivacyMode::BlockDenyList, vec![sn("Spam Bot")], vec![]));
+        assert_eq!(
+            (p.mode, p.blocked, p.allowed),
+            (PrivacyMode::BlockDenyList, vec![sn("Spam Bot")], vec![])
+        );
         assert!(f.blocks(&sn("spambot")) && !f.blocks(&sn("alice")));
-        assert_eq!(f.block(&sn("SPAMBOT")), Err(FeedbagError::AlreadyBlocked { name: sn("SPAMBOT") }));
+        assert_eq!(
+            f.block(&sn("SPAMBOT")),
+            Err(FeedbagError::AlreadyBlocked { name: sn("SPAMBOT") })
+        );
         // A second block keeps the mode item as it is.
         assert_eq!(
             f.block(&sn("troll")).unwrap(),
@@ -142,7 +152,10 @@ mod tests {
             f.unblock(&sn("spam bot")).unwrap(),
             [Change::Delete(vec![FeedbagItem::new("Spam Bot", 0, 2, class::DENY)])]
         );
-        assert_eq!(f.unblock(&sn("spam bot")), Err(FeedbagError::NotBlocked { name: sn("spam bot") }));
+        assert_eq!(
+            f.unblock(&sn("spam bot")),
+            Err(FeedbagError::NotBlocked { name: sn("spam bot") })
+        );
         assert_eq!(f.privacy().mode, PrivacyMode::BlockDenyList, "unblocking keeps the mode");
     }
 

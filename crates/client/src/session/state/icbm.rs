@@ -212,7 +212,10 @@ impl SessionState {
     fn on_incoming_im(&mut self, now: u64, im: oscar::icbm::IncomingIm) {
         let from = ScreenName::from_wire(&im.sender.screen_name);
         if self.refuses(&from) {
-            tracing::info!("dropping an IM from {}, whom our privacy settings refuse", from.as_str());
+            tracing::info!(
+                "dropping an IM from {}, whom our privacy settings refuse",
+                from.as_str()
+            );
             return;
         }
         if im.channel == oscar::icbm::CHANNEL_IM && !im.is_auto_response() {

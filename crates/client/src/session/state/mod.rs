@@ -78,8 +78,7 @@ use crate::text::html::to_plain;
 use super::api::{
     Availability, BuddyListError, Command, Delivery, DisconnectReason, Event, FeedbagAction,
     FeedbagFailure, IcqStatus, ImFailure, IncomingIm, MessageId, NetworkError, PartFailure,
-    Presence, Privacy, RateNotice, SignOnFailure, SignOnStep, TypingState, UserInfo,
-    WarnFailure,
+    Presence, Privacy, RateNotice, SignOnFailure, SignOnStep, TypingState, UserInfo, WarnFailure,
 };
 use super::feedbag::{Change, Feedbag};
 use super::split::{encoded_size, html_body, split_message};

@@ -101,7 +101,11 @@ mod tests {
     }
 
     fn frame(body: &SnacBody, request_id: u32) -> Flap {
-        Flap { channel: Channel::Data, sequence: 0, payload: encode_snac(body, request_id, 0).unwrap() }
+        Flap {
+            channel: Channel::Data,
+            sequence: 0,
+            payload: encode_snac(body, request_id, 0).unwrap(),
+        }
     }
 
     fn im(from: &str, cookie: u8) -> SnacBody {
@@ -142,7 +146,11 @@ mod tests {
             Event::Privacy(p) => Some(p.clone()),
             _ => None,
         });
-        let want = Privacy { mode: PrivacyMode::AllowBuddies, allowed: vec![], blocked: vec![sn("mallory")] };
+        let want = Privacy {
+            mode: PrivacyMode::AllowBuddies,
+            allowed: vec![],
+            blocked: vec![sn("mallory")],
+        };
         assert_eq!(privacy, Some(want), "non-default settings are reported at sign-on");
         s.handle_frame(3, frame(&im("Mallory", 1), 0x8000_0001));
         s.handle_frame(3, frame(&im("Dave", 2), 0x8000_0002));
@@ -192,10 +200,18 @@ mod tests {
         s.handle_frame(31, frame(&reply, *request_id));
         assert_eq!(
             s.take_output().events,
-            [Event::WarnApplied { name: sn("Carol"), anonymous: true, delta_percent: 3, level_percent: 13 }]
+            [Event::WarnApplied {
+                name: sn("Carol"),
+                anonymous: true,
+                delta_percent: 3,
+                level_percent: 13
+            }]
         );
         // An hour later carol's IM no longer allows a warning.
-        s.handle_command(31 + WARN_WINDOW_MS, Command::Warn { name: sn("carol"), anonymous: false });
+        s.handle_command(
+            31 + WARN_WINDOW_MS,
+            Command::Warn { name: sn("carol"), anonymous: false },
+        );
         assert!(matches!(
             s.take_output().events.as_slice(),
             [Event::WarnFailed { reason: WarnFailure::NoRecentIm, .. }]
@@ -222,7 +238,10 @@ mod tests {
         };
         s.handle_frame(3, frame(&info(0), 0x8000_0001));
         assert!(levels(&mut s).is_empty(), "not warned: nothing to say");
-        s.handle_frame(3, frame(&SnacBody::Warning(Warning { level: 100, warner: None }), 0x8000_0002));
+        s.handle_frame(
+            3,
+            frame(&SnacBody::Warning(Warning { level: 100, warner: None }), 0x8000_0002),
+        );
         s.handle_frame(3, frame(&info(100), 0x8000_0003));
         assert!(levels(&mut s).is_empty(), "01/10 already said so");
         s.handle_frame(3, frame(&info(50), 0x8000_0004));

@@ -101,7 +101,12 @@ pub fn tightened(base: &RateClass, level: u16) -> RateClass {
         let room = u64::from(ceiling.saturating_sub(v));
         v + u32::try_from(room * share / u64::from(MAX_LEVEL)).unwrap_or(0)
     };
-    RateClass { clear: toward(base.clear), alert: toward(base.alert), limit: toward(base.limit), ..*base }
+    RateClass {
+        clear: toward(base.clear),
+        alert: toward(base.alert),
+        limit: toward(base.limit),
+        ..*base
+    }
 }
 
 impl Hub {
@@ -140,14 +145,20 @@ impl Hub {
             return Err(SnacErrorCode::RequestDenied);
         }
         let delta = if anonymous { WARN_ANONYMOUS } else { WARN_NAMED };
-        let (applied, level) =
-            self.account_state(&mut w, &to).warn.raise(now, delta).ok_or(SnacErrorCode::RequestDenied)?;
+        let (applied, level) = self
+            .account_state(&mut w, &to)
+            .warn
+            .raise(now, delta)
+            .ok_or(SnacErrorCode::RequestDenied)?;
         note(&mut self.account_state(&mut w, &from).warn.warned, &to, now);
         let warner = (!anonymous).then(|| self.user_info(&w, &from));
         self.push_account(&w, &to, &SnacBody::Warning(Warning { level, warner }));
         self.account_state(&mut w, &to).warn.announced = level;
         self.announce(&w, &to);
-        tracing::info!("{from} warned {to}{}: now {level}", if anonymous { " anonymously" } else { "" });
+        tracing::info!(
+            "{from} warned {to}{}: now {level}",
+            if anonymous { " anonymously" } else { "" }
+        );
         Ok(WarnReply { delta: applied, new_level: level })
     }
 
@@ -240,7 +251,10 @@ mod tests {
         assert_eq!((half.clear, half.alert, half.limit), (5475, 5425, 4925));
         let full = tightened(&base, 1000);
         assert_eq!((full.clear, full.alert, full.limit), (5850, 5850, 5850));
-        assert_eq!((full.max, full.disconnect, full.window), (base.max, base.disconnect, base.window));
+        assert_eq!(
+            (full.max, full.disconnect, full.window),
+            (base.max, base.disconnect, base.window)
+        );
         assert_eq!(tightened(&base, 5000), full, "levels above 100 % count as 100 %");
     }
 }
