@@ -43,6 +43,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("feedbag", feedbag),
     ("icbm", icbm),
     ("chat", chat),
+    ("privacy", privacy),
     ("auth_response", auth_response),
     ("oos_response", oos_response),
     ("server_http", server_http),
@@ -475,6 +476,68 @@ fn feedbag_model(items: Vec<crate::oscar::feedbag::FeedbagItem>) {
         bag.apply(&change);
     }
     let _ = (bag.buddy_list(), bag.contains(&buddy));
+}
+
+/// Privacy and warnings (§6.4, §7.5): byte 0 picks a 04/08 warn request or a 04/09 warn reply
+/// (what decodes must re-encode to the same value), or 13/08 items read as a whole list. For
+/// a list, the client's and the server's reading of its privacy must agree for everyone it
+/// names; blocking, unblocking and every mode are then planned on the client's copy, which
+/// must show what was asked afterwards.
+pub fn privacy(data: &[u8]) {
+    use crate::oscar::feedbag::PrivacyMode;
+    use crate::oscar::icbm::{WarnReply, WarnRequest};
+    let Some((&which, rest)) = data.split_first() else { return };
+    let mut out = BytesMut::new();
+    match which % 3 {
+        0 => {
+            if let Ok(w) = WarnRequest::decode(rest) {
+                let _ = neutralize_line(&w.screen_name);
+                if w.encode(&mut out).is_ok() {
+                    assert_eq!(WarnRequest::decode(&out[..]).ok(), Some(w));
+                }
+            }
+        }
+        1 => {
+            if let Ok(r) = WarnReply::decode(rest) {
+                if r.encode(&mut out).is_ok() {
+                    assert_eq!(WarnReply::decode(&out[..]).ok(), Some(r));
+                }
+            }
+        }
+        _ => {
+            let Ok(items) = FeedbagItems::decode(rest) else { return };
+            let server = flapjack_server::bos::feedbag::Feedbag {
+                items: items.items.clone(),
+                last_modified: 0,
+            };
+            let mut bag = Feedbag::new(items.items);
+            let p = bag.privacy();
+            assert_eq!(p.mode, server.privacy_mode());
+            let fuzz = ScreenName::from_wire("Fuzz Pest");
+            for name in p.blocked.iter().chain(&p.allowed).chain([&fuzz]) {
+                assert_eq!(bag.blocks(name), server.blocks(name));
+                let _ = neutralize_line(name.as_str());
+            }
+            assert!(p.blocked.iter().all(|n| bag.blocks(n)), "a deny item always refuses");
+            if let Ok(changes) = bag.block(&fuzz) {
+                assert!(!changes.is_empty() && bag.blocks(&fuzz));
+            }
+            if bag.unblock(&fuzz).is_ok() {
+                assert!(!bag.privacy().blocked.contains(&fuzz));
+            }
+            for mode in [
+                PrivacyMode::AllowAll,
+                PrivacyMode::BlockAll,
+                PrivacyMode::AllowPermitList,
+                PrivacyMode::BlockDenyList,
+                PrivacyMode::AllowBuddies,
+            ] {
+                if bag.set_privacy(mode).is_ok() {
+                    assert_eq!(bag.privacy().mode, mode);
+                }
+            }
+        }
+    }
 }
 
 /// Chat rooms (§13): byte 0 picks which peer-supplied shape the rest is — a 0E/06 room

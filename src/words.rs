@@ -16,7 +16,8 @@ use crate::oscar::SnacError;
 use crate::screenname::ScreenName;
 use crate::session::{
     AuthNotice, BuddyListError, DisconnectReason, FeedbagAction, FeedbagError, FeedbagFailure,
-    IcqStatus, ImFailure, NetworkError, RateNotice, RoomInvitation, SearchQuery, SignOnFailure,
+    IcqStatus, ImFailure, NetworkError, Privacy, PrivacyMode, RateNotice, RoomInvitation,
+    SearchQuery, SignOnFailure, WarnFailure,
 };
 use crate::text::neutralize_line;
 use crate::tls::{FirstUse, TlsProblem};
@@ -64,6 +65,9 @@ pub fn feedbag_action(action: &FeedbagAction) -> String {
         FeedbagAction::RemoveBuddy { name } => format!("removing {}", name.as_str()),
         FeedbagAction::AddGroup { name } => format!("adding the group {name}"),
         FeedbagAction::RemoveGroup { name } => format!("removing the group {name}"),
+        FeedbagAction::Block { name } => format!("blocking {}", name.as_str()),
+        FeedbagAction::Unblock { name } => format!("unblocking {}", name.as_str()),
+        FeedbagAction::SetPrivacy(mode) => format!("setting privacy to {}", privacy_name(*mode)),
     })
 }
 
@@ -77,6 +81,8 @@ pub fn feedbag_error(error: &FeedbagError) -> String {
         FeedbagError::GroupExists { group } => format!("the group {group} already exists"),
         FeedbagError::NotOnList { name } => format!("{} is not on the buddy list", name.as_str()),
         FeedbagError::NoSuchGroup { group } => format!("no group named {group}"),
+        FeedbagError::AlreadyBlocked { name } => format!("{} is already blocked", name.as_str()),
+        FeedbagError::NotBlocked { name } => format!("{} is not blocked", name.as_str()),
     })
 }
 
@@ -92,6 +98,91 @@ pub fn buddy_list_error(error: &BuddyListError) -> String {
         }
         FeedbagFailure::Error(e) => format!("{action} failed: {e}"),
     })
+}
+
+// ----- privacy and warnings ----------------------------------------------------------------
+
+/// Every privacy mode with the name `/privacy` takes for it, in the order the usage line lists.
+pub const PRIVACY_NAMES: [(PrivacyMode, &str); 5] = [
+    (PrivacyMode::AllowAll, "allow-all"),
+    (PrivacyMode::AllowBuddies, "allow-buddies"),
+    (PrivacyMode::AllowPermitList, "allow-list"),
+    (PrivacyMode::BlockDenyList, "block-list"),
+    (PrivacyMode::BlockAll, "invisible"),
+];
+
+/// The name `/privacy` takes for a mode.
+pub fn privacy_name(mode: PrivacyMode) -> &'static str {
+    PRIVACY_NAMES.iter().find(|(m, _)| *m == mode).map_or("allow-all", |(_, n)| n)
+}
+
+/// The mode a `/privacy` argument names (case ignored).
+pub fn privacy_from_name(name: &str) -> Option<PrivacyMode> {
+    PRIVACY_NAMES.iter().find(|(_, n)| n.eq_ignore_ascii_case(name)).map(|(m, _)| *m)
+}
+
+/// The modes `/privacy` takes, for its usage line.
+pub fn privacy_names() -> String {
+    PRIVACY_NAMES.iter().map(|(_, n)| *n).collect::<Vec<_>>().join("|")
+}
+
+/// What a mode means, in a few words.
+fn privacy_meaning(mode: PrivacyMode) -> &'static str {
+    match mode {
+        PrivacyMode::AllowAll => "everyone can see and message you",
+        PrivacyMode::AllowBuddies => "only your buddies can see and message you",
+        PrivacyMode::AllowPermitList => "only your allow list can see and message you",
+        PrivacyMode::BlockDenyList => "everyone but your block list can see and message you",
+        PrivacyMode::BlockAll => "nobody can see or message you",
+    }
+}
+
+/// Our privacy settings, as `/privacy` shows them and after every change.
+pub fn privacy_summary(p: &Privacy) -> String {
+    let names = |v: &[ScreenName]| v.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(", ");
+    let mut text = format!("privacy: {} ({})", privacy_name(p.mode), privacy_meaning(p.mode));
+    if !p.blocked.is_empty() {
+        text.push_str(&format!("; blocked: {}", names(&p.blocked)));
+    }
+    if p.mode == PrivacyMode::AllowPermitList {
+        text.push_str(&format!("; allowed: {}", names(&p.allowed)));
+    }
+    line(text)
+}
+
+/// Our warning of someone was applied (04/09).
+pub fn warn_applied(name: &ScreenName, anonymous: bool, delta: u16, level: u16) -> String {
+    let how = if anonymous { " anonymously" } else { "" };
+    line(format!("warned {}{how}: +{delta}%, their warning level is now {level}%", name.as_str()))
+}
+
+/// Our warning of someone was not applied.
+pub fn warn_failed(name: &ScreenName, reason: &WarnFailure) -> String {
+    let who = name.as_str();
+    line(match reason {
+        WarnFailure::NoRecentIm => {
+            format!(
+                "cannot warn {who}: only people who messaged you in the last hour can be warned"
+            )
+        }
+        WarnFailure::Offline => format!("cannot warn {who}: not online"),
+        WarnFailure::Refused => {
+            format!(
+                "the server refused to warn {who} (warned enough for their messages, or at 100%)"
+            )
+        }
+        WarnFailure::Server(e) => format!("could not warn {who}: {e}"),
+    })
+}
+
+/// Our own warning level changed (it decays over time).
+pub fn warning_level(level_percent: u16) -> String {
+    format!("your warning level is now {level_percent}%")
+}
+
+/// The status bar's mark of our own warning level.
+pub fn warning_badge(level_percent: u16) -> String {
+    format!("warned {level_percent}%")
 }
 
 // ----- what the server tells us -------------------------------------------------------------

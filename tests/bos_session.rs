@@ -238,7 +238,10 @@ async fn a_unicode_away_message_survives_between_two_clients() {
         "{info:?}"
     );
     // The server kept Bob's bytes and label exactly: UCS-2BE, declared unicode-2-0.
-    let reply = server.hub().locate("Bob Bee", 0x2).unwrap();
+    let reply = server
+        .hub()
+        .locate(&flapjack::screenname::ScreenName::from_wire("Alice Ant"), "Bob Bee", 0x2)
+        .unwrap();
     assert_eq!(reply.tlvs.value(0x0003), Some(&b"text/aolrtf; charset=\"unicode-2-0\""[..]));
 }
 

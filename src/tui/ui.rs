@@ -244,6 +244,7 @@ fn draw_buddies(frame: &mut Frame, app: &App, area: Rect) {
                 if app.typing.contains_key(&buddy.name) {
                     right.push_str(" ✎");
                 }
+                right.push_str(&app.buddy_badges(&buddy.name));
                 if unread > 0 {
                     right.push_str(&format!(" ({unread})"));
                 }
@@ -491,6 +492,15 @@ pub fn input_counter(app: &App) -> Option<String> {
     Some(words::input_counter(size, max, parts))
 }
 
+/// The status text with our warning level after it, when we have one.
+fn with_warning(app: &App, text: String) -> String {
+    if app.own_warning > 0 {
+        format!("{text} │ {}", words::warning_badge(app.own_warning))
+    } else {
+        text
+    }
+}
+
 /// The connection state as words, for the status bar.
 pub fn state_text(app: &App) -> (String, Style) {
     match &app.state {
@@ -507,9 +517,13 @@ pub fn state_text(app: &App) -> (String, Style) {
         ConnState::Online => match &app.away {
             None => {
                 let (mark, _) = status_marker(app.status);
-                (format!("{mark} {}", words::status_label(app.status)), theme::status_bar())
+                let text = format!("{mark} {}", words::status_label(app.status));
+                (with_warning(app, text), theme::status_bar())
             }
-            Some(msg) => (format!("◑ away: {}", neutralize_line(msg)), theme::status_bar()),
+            Some(msg) => {
+                let text = format!("◑ away: {}", neutralize_line(msg));
+                (with_warning(app, text), theme::status_bar())
+            }
         },
         ConnState::Reconnecting { attempt, delay, reason } => (
             format!("⟳ {}", words::reconnecting_status(*attempt, *delay, reason)),

@@ -544,6 +544,7 @@ impl Server {
         let tasks = vec![
             tokio::spawn(http::serve(http_listener, Arc::clone(&state), shutdown_rx.clone())),
             tokio::spawn(bos::serve(bos_listener, Arc::clone(&hub), acceptor, shutdown_rx.clone())),
+            tokio::spawn(decay_warnings(Arc::clone(&hub), shutdown_rx.clone())),
             tokio::spawn(bucp::serve(bucp_listener, Arc::clone(&hub), bucp_tls, shutdown_rx)),
         ];
         let bots = hub.start_bots();
@@ -558,6 +559,19 @@ impl Server {
             tasks,
             bots,
         })
+    }
+}
+
+/// Every minute until shutdown, tells watchers about warning levels that decayed (§7.5).
+async fn decay_warnings(hub: Arc<Hub>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                hub.decay_warnings();
+            }
+            _ = shutdown.changed() => return,
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use super::{parse_search, Action, App, Focus, Overlay, DEFAULT_AWAY, DEFAULT_GROUP};
 use crate::screenname::{ScreenName, ScreenNameError};
-use crate::session::{Command, FeedbagAction, IcqStatus, SearchQuery};
+use crate::session::{Command, FeedbagAction, IcqStatus, PrivacyMode, SearchQuery};
 use crate::tui::keymap::KeyAction;
 use crate::words;
 
@@ -77,6 +77,19 @@ pub enum SlashCommand {
     },
     /// `/search UIN|E-MAIL|NICKNAME`: search the ICQ directory.
     Search(SearchQuery),
+    /// `/block NAME`: block someone (their IMs, typing and presence never reach us).
+    Block(ScreenName),
+    /// `/unblock NAME`: unblock someone (in allow-list mode: allow them).
+    Unblock(ScreenName),
+    /// `/privacy [MODE]`: set who may see and message us, or show the settings.
+    Privacy(Option<PrivacyMode>),
+    /// `/warn [NAME] [anon]`: warn someone who messaged us, the chat on screen by default.
+    Warn {
+        /// Who; the chat on screen when `None`.
+        name: Option<ScreenName>,
+        /// Whether anonymously.
+        anonymous: bool,
+    },
 }
 
 /// Why a line is not a valid slash command; the text is shown in the status bar.
@@ -100,6 +113,9 @@ pub enum ParseError {
     /// `/search` without anything to search for.
     #[error("/search needs a UIN, an e-mail address or a nickname")]
     MissingSearch,
+    /// `/privacy` with a mode that does not exist (as typed).
+    #[error("/privacy takes one of {}", words::privacy_names())]
+    BadPrivacy(String),
     /// `/status` without a status, or with one that does not exist (as typed).
     #[error("/status takes one of {}", words::status_names())]
     BadStatus(String),
@@ -170,6 +186,24 @@ impl SlashCommand {
             }),
             "search" => {
                 parse_search(rest).map(SlashCommand::Search).ok_or(ParseError::MissingSearch)
+            }
+            "block" | "ignore" => Ok(SlashCommand::Block(name_arg(0)?)),
+            "unblock" | "unignore" => Ok(SlashCommand::Unblock(name_arg(0)?)),
+            "privacy" => match args.as_slice() {
+                [] => Ok(SlashCommand::Privacy(None)),
+                [one] => words::privacy_from_name(one)
+                    .map(|m| SlashCommand::Privacy(Some(m)))
+                    .ok_or_else(|| ParseError::BadPrivacy(one.clone())),
+                _ => Err(ParseError::BadPrivacy(rest.to_string())),
+            },
+            "warn" | "evil" => {
+                let is_anon = |a: &String| a.eq_ignore_ascii_case("anon");
+                let anonymous = args.last().is_some_and(is_anon);
+                let name = match args.first().filter(|a| !is_anon(a)) {
+                    Some(_) => Some(name_arg(0)?),
+                    None => None,
+                };
+                Ok(SlashCommand::Warn { name, anonymous })
             }
             other => Err(ParseError::Unknown(other.to_string())),
         }
@@ -264,6 +298,10 @@ impl App {
             SlashCommand::Auth(name) => self.answer_auth(name, true, None),
             SlashCommand::Deny { name, reason } => self.answer_auth(name, false, reason),
             SlashCommand::Search(query) => self.search(query),
+            SlashCommand::Block(name) => self.block(name, true),
+            SlashCommand::Unblock(name) => self.block(name, false),
+            SlashCommand::Privacy(mode) => self.privacy_command(mode),
+            SlashCommand::Warn { name, anonymous } => self.warn(name, anonymous),
         }
     }
 }
@@ -468,6 +506,57 @@ mod tests {
         assert_eq!(parse("/accept"), Ok(SlashCommand::Accept(None)));
         assert_eq!(parse("/accept Griddle"), Ok(SlashCommand::Accept(Some("Griddle".into()))));
         assert_eq!(parse("/decline"), Ok(SlashCommand::Decline(None)));
+    }
+
+    #[test]
+    fn privacy_and_warning_commands() {
+        assert_eq!(parse("/block \"Spam Bot\""), Ok(SlashCommand::Block(sn("Spam Bot"))));
+        assert_eq!(parse("/ignore bob"), Ok(SlashCommand::Block(sn("bob"))));
+        assert_eq!(parse("/unblock bob"), Ok(SlashCommand::Unblock(sn("bob"))));
+        assert_eq!(parse("/block"), Err(ParseError::MissingName { command: "block".into() }));
+        assert_eq!(parse("/privacy"), Ok(SlashCommand::Privacy(None)));
+        let modes = [
+            ("allow-all", PrivacyMode::AllowAll),
+            ("ALLOW-BUDDIES", PrivacyMode::AllowBuddies),
+            ("allow-list", PrivacyMode::AllowPermitList),
+            ("block-list", PrivacyMode::BlockDenyList),
+            ("invisible", PrivacyMode::BlockAll),
+        ];
+        for (name, mode) in modes {
+            assert_eq!(parse(&format!("/privacy {name}")), Ok(SlashCommand::Privacy(Some(mode))));
+        }
+        assert_eq!(parse("/privacy nobody"), Err(ParseError::BadPrivacy("nobody".into())));
+        assert_eq!(
+            parse("/privacy x").map_err(|e| e.to_string()),
+            Err("/privacy takes one of allow-all|allow-buddies|allow-list|block-list|invisible"
+                .into())
+        );
+        let warn =
+            |name: Option<&str>, anonymous| SlashCommand::Warn { name: name.map(sn), anonymous };
+        assert_eq!(parse("/warn bob"), Ok(warn(Some("bob"), false)));
+        assert_eq!(parse("/warn bob ANON"), Ok(warn(Some("bob"), true)));
+        assert_eq!(parse("/warn anon"), Ok(warn(None, true)));
+        assert_eq!(parse("/warn"), Ok(warn(None, false)));
+        let mut app = App::new("me", Keymap::default(), UiConfig::default());
+        assert_eq!(
+            app.execute(SlashCommand::Warn { name: Some(sn("bob")), anonymous: true }),
+            [Action::Send(Command::Warn { name: sn("bob"), anonymous: true })]
+        );
+        assert!(app.execute(warn(None, false)).is_empty(), "no chat on screen");
+        assert_eq!(app.notice.as_ref().map(|n| n.text.as_str()), Some("/warn needs a screen name"));
+        assert_eq!(
+            app.execute(SlashCommand::Block(sn("bob"))),
+            [Action::Send(Command::Block { name: sn("bob") })]
+        );
+        assert_eq!(app.notice.as_ref().map(|n| n.text.as_str()), Some("blocking bob"));
+        assert!(
+            app.execute(SlashCommand::Privacy(Some(PrivacyMode::AllowAll))).is_empty(),
+            "already"
+        );
+        assert_eq!(
+            app.execute(SlashCommand::Privacy(Some(PrivacyMode::BlockAll))),
+            [Action::Send(Command::SetPrivacy(PrivacyMode::BlockAll))]
+        );
     }
 
     #[test]

@@ -86,8 +86,22 @@ impl App {
             Event::BuddyListError(error) => self.set_notice(&words::buddy_list_error(&error), true),
             Event::RateWarning(notice) => self.set_notice(&words::rate_warning(&notice), true),
             Event::Warned { level_percent, by } => {
+                self.own_warning = level_percent;
                 self.set_notice(&words::warned(level_percent, by.as_ref()), true)
             }
+            Event::WarningLevel { level_percent } => {
+                self.own_warning = level_percent;
+                self.set_notice(&words::warning_level(level_percent), false)
+            }
+            Event::WarnApplied { name, anonymous, delta_percent, level_percent } => self
+                .set_notice(
+                    &words::warn_applied(&name, anonymous, delta_percent, level_percent),
+                    false,
+                ),
+            Event::WarnFailed { name, reason } => {
+                self.set_notice(&words::warn_failed(&name, &reason), true)
+            }
+            Event::Privacy(privacy) => self.privacy_changed(privacy),
             Event::MissedIms { from, count, reason } => {
                 self.set_notice(&words::missed_ims(&from, count, reason), false)
             }

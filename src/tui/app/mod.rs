@@ -21,6 +21,7 @@ mod icq;
 mod keys;
 mod logs;
 mod mouse;
+mod privacy;
 mod rooms;
 
 use std::cell::Cell;
@@ -39,7 +40,7 @@ use crate::config::UiConfig;
 use crate::screenname::ScreenName;
 use crate::session::state::DEFAULT_MAX_MESSAGE;
 use crate::session::{
-    Command, DisconnectReason, IcqStatus, MessageId, Presence, RoomInvitation, SignOnStep,
+    Command, DisconnectReason, IcqStatus, MessageId, Presence, Privacy, RoomInvitation, SignOnStep,
     TypingState, UserInfo,
 };
 use crate::text::neutralize_line;
@@ -227,6 +228,10 @@ pub struct App {
     pub directory: HashMap<u32, DirectoryEntry>,
     /// Who asked for our authorization and has no answer from us yet, oldest first.
     auth_requests: Vec<ScreenName>,
+    /// Our privacy settings as the session last reported them.
+    pub privacy: Privacy,
+    /// Our own warning level in percent, as last heard.
+    pub own_warning: u16,
 }
 
 impl App {
@@ -271,6 +276,8 @@ impl App {
             invitations: Vec::new(),
             directory: HashMap::new(),
             auth_requests: Vec::new(),
+            privacy: Privacy::default(),
+            own_warning: 0,
         }
     }
 

@@ -53,6 +53,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     }
     lines.push(Line::styled("Commands", theme::group()));
     let status_help = words::status_names();
+    let privacy_help = format!("Who may see and message you: {}", words::privacy_names());
     for (cmd, desc) in [
         ("/msg NAME [text]", "Open a chat (and send text)"),
         ("/away [message]", "Go away, with a message"),
@@ -73,6 +74,10 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         ("/auth [NAME]", "Let someone add you (ICQ authorization)"),
         ("/deny [NAME [why]]", "Refuse an authorization request"),
         ("/search WHAT", "Search ICQ by UIN, e-mail or nickname"),
+        ("/block NAME", "Block someone: no IMs, typing or presence"),
+        ("/unblock NAME", "Unblock (in allow-list mode: allow)"),
+        ("/privacy [MODE]", privacy_help.as_str()),
+        ("/warn [NAME] [anon]", "Warn someone who messaged you"),
         ("/quit", "Sign off and quit"),
         ("//text", "Send text starting with a slash"),
     ] {
@@ -94,7 +99,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         Span::styled("◔ idle", theme::idle()),
         Span::raw("  "),
         Span::styled("○ offline", theme::dim()),
-        Span::raw("  ✎ typing"),
+        Span::raw("  ✎ typing  ⊘ blocked  12% warning level"),
         Span::styled("  ◇ awaiting authorization", theme::dim()),
     ]));
     let mut icq = vec![Span::raw("  ICQ:")];

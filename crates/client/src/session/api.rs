@@ -5,6 +5,7 @@
 use std::time::SystemTime;
 
 use crate::oscar::codes::{AuthErrorCode, FeedbagResult, MissedCallReason, RateChangeCode};
+pub use crate::oscar::feedbag::PrivacyMode;
 pub use crate::oscar::icq::{IcqUser, SearchQuery};
 pub use crate::oscar::userinfo::IcqStatus;
 use crate::oscar::SnacError;
@@ -146,8 +147,54 @@ pub enum Command {
     },
     /// Search the ICQ directory (15/02); answered by [`Event::SearchResults`].
     Search(SearchQuery),
+    /// Block someone: a deny item in the server-stored list (§6.4). In allow-all mode the
+    /// mode becomes block-list (so every server enforces it); in allow-list mode they also
+    /// leave the allow list.
+    Block {
+        /// Who.
+        name: ScreenName,
+    },
+    /// Unblock someone: their deny item goes; in allow-list mode they join the allow list.
+    Unblock {
+        /// Who.
+        name: ScreenName,
+    },
+    /// Set the privacy mode (the list's privacy-settings item).
+    SetPrivacy(PrivacyMode),
+    /// Warn someone who IMed us in the last hour (04/08); refused locally otherwise, as
+    /// servers refuse it.
+    Warn {
+        /// Who.
+        name: ScreenName,
+        /// An anonymous warning weighs less and does not name us.
+        anonymous: bool,
+    },
     /// Sign off cleanly and end the session.
     SignOff,
+}
+
+/// Our privacy settings as the server-stored list holds them (§6.4).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Privacy {
+    /// Who may see and reach us.
+    pub mode: PrivacyMode,
+    /// The allow (permit) list, in stored order.
+    pub allowed: Vec<ScreenName>,
+    /// The block (deny) list, in stored order.
+    pub blocked: Vec<ScreenName>,
+}
+
+/// Why a warning was not applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WarnFailure {
+    /// They have not IMed us in the last hour; nothing was sent (servers refuse it).
+    NoRecentIm,
+    /// The server says they are not online (also what it says when privacy stands between us).
+    Offline,
+    /// The server refused: warned too often for the IMs they sent, a bot, already at 100 %.
+    Refused,
+    /// Any other error the server answered with.
+    Server(SnacError),
 }
 
 /// An invitation to a chat room, as received (ICBM channel 2, §13.4).
@@ -561,6 +608,18 @@ pub enum FeedbagAction {
         /// The group.
         name: String,
     },
+    /// [`Command::Block`].
+    Block {
+        /// Who.
+        name: ScreenName,
+    },
+    /// [`Command::Unblock`].
+    Unblock {
+        /// Who.
+        name: ScreenName,
+    },
+    /// [`Command::SetPrivacy`].
+    SetPrivacy(PrivacyMode),
 }
 
 /// Why a buddy-list change did not happen.
@@ -694,6 +753,32 @@ pub enum Event {
         /// Who warned us; `None` for an anonymous warning.
         by: Option<ScreenName>,
     },
+    /// Our warning level as the server reports it in our own user info (01/0F), when it
+    /// differs from what we last heard (it decays over time).
+    WarningLevel {
+        /// In percent.
+        level_percent: u16,
+    },
+    /// Our warning of someone was applied (04/09).
+    WarnApplied {
+        /// Who was warned.
+        name: ScreenName,
+        /// Whether it was anonymous.
+        anonymous: bool,
+        /// What it added, in percent.
+        delta_percent: u16,
+        /// Their level now, in percent.
+        level_percent: u16,
+    },
+    /// Our warning of someone was not applied.
+    WarnFailed {
+        /// Who.
+        name: ScreenName,
+        /// Why.
+        reason: WarnFailure,
+    },
+    /// Our privacy settings, at sign-on when not the default and after every change.
+    Privacy(Privacy),
     /// The server dropped IMs to us before they arrived (04/0A), one event per sender.
     MissedIms {
         /// The sender.

@@ -9,6 +9,8 @@ use crate::screenname::ScreenName;
 
 use super::api::{Buddy, BuddyList, Group};
 
+mod privacy;
+
 /// One planned feedbag change: the SNACs of a 13/11 … 13/12 transaction, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
@@ -47,6 +49,16 @@ pub enum FeedbagError {
     NoSuchGroup {
         /// The name asked for.
         group: String,
+    },
+    /// They are already blocked (and not on the allow list).
+    AlreadyBlocked {
+        /// Who.
+        name: ScreenName,
+    },
+    /// They are not blocked (and, in allow-list mode, already allowed).
+    NotBlocked {
+        /// Who.
+        name: ScreenName,
     },
 }
 

@@ -233,6 +233,10 @@ snac_table! {
     0x04/0x06 => SendIm(icbm::SendIm),
     /// 04/07, server: an incoming IM.
     0x04/0x07 => IncomingIm(icbm::IncomingIm),
+    /// 04/08, client: warn a user who sent us IMs.
+    0x04/0x08 => Warn(icbm::WarnRequest),
+    /// 04/09, server: the warning was applied; what it added and the new level.
+    0x04/0x09 => WarnReply(icbm::WarnReply),
     /// 04/0A, server: IMs that were dropped before reaching the client.
     0x04/0x0A => MissedCalls(icbm::MissedCalls),
     /// 04/0C, server: acknowledges an IM sent with the ack request.

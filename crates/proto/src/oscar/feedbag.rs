@@ -5,6 +5,7 @@ use bytes::{BufMut, BytesMut};
 use super::buf::{put_count16, put_str16, put_str8, Reader, WireError};
 use super::codes::FeedbagResult;
 use super::tlv::TlvBlock;
+use crate::screenname::ScreenName;
 
 /// The Feedbag family number.
 pub const FAMILY: u16 = 0x0013;
@@ -87,6 +88,78 @@ pub mod attr {
     pub const COMMENT: u16 = 0x013C;
 }
 
+/// The privacy mode of the PD-info item's attribute 0x00CA (§6.4): who may see us and reach us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PrivacyMode {
+    /// 1: everyone (the mode when the list has no privacy item).
+    #[default]
+    AllowAll,
+    /// 2: nobody; we appear offline to everyone (AIM's "invisible").
+    BlockAll,
+    /// 3: only the permit (allow) list.
+    AllowPermitList,
+    /// 4: everyone but the deny (block) list.
+    BlockDenyList,
+    /// 5: only people on our buddy list.
+    AllowBuddies,
+}
+
+impl PrivacyMode {
+    /// The mode for a wire byte, `None` for anything but 1–5.
+    pub fn from_u8(v: u8) -> Option<Self> {
+        Some(match v {
+            1 => PrivacyMode::AllowAll,
+            2 => PrivacyMode::BlockAll,
+            3 => PrivacyMode::AllowPermitList,
+            4 => PrivacyMode::BlockDenyList,
+            5 => PrivacyMode::AllowBuddies,
+            _ => return None,
+        })
+    }
+
+    /// The wire byte.
+    pub fn to_u8(self) -> u8 {
+        match self {
+            PrivacyMode::AllowAll => 1,
+            PrivacyMode::BlockAll => 2,
+            PrivacyMode::AllowPermitList => 3,
+            PrivacyMode::BlockDenyList => 4,
+            PrivacyMode::AllowBuddies => 5,
+        }
+    }
+}
+
+/// The privacy mode a list holds: its first privacy-settings item's, or allow-all when it has
+/// none or the mode byte is not 1–5, as Open OSCAR Server reads it (§6.4).
+pub fn list_privacy_mode(items: &[FeedbagItem]) -> PrivacyMode {
+    items
+        .iter()
+        .find(|i| i.class == class::PD_INFO)
+        .and_then(FeedbagItem::privacy_mode)
+        .unwrap_or_default()
+}
+
+/// Whether an item of `class` names `who` (screen names compared normalized).
+pub fn list_names(items: &[FeedbagItem], class: u16, who: &ScreenName) -> bool {
+    items.iter().any(|i| i.class == class && ScreenName::from_wire(&i.name) == *who)
+}
+
+/// Whether the owner of a list refuses `who` (§6.4): `who`'s IMs, typing and presence do not
+/// reach the owner, and `who` sees the owner offline. A deny item refuses in every mode (Open
+/// OSCAR Server honours it only in mode 4; flapjack's client switches allow-all to mode 4 when
+/// it blocks someone, so both servers agree); otherwise the mode decides.
+pub fn list_blocks(items: &[FeedbagItem], who: &ScreenName) -> bool {
+    if list_names(items, class::DENY, who) {
+        return true;
+    }
+    match list_privacy_mode(items) {
+        PrivacyMode::AllowAll | PrivacyMode::BlockDenyList => false,
+        PrivacyMode::BlockAll => true,
+        PrivacyMode::AllowPermitList => !list_names(items, class::PERMIT, who),
+        PrivacyMode::AllowBuddies => !list_names(items, class::BUDDY, who),
+    }
+}
+
 /// One feedbag item: a buddy, group, permit/deny entry or setting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedbagItem {
@@ -136,6 +209,26 @@ impl FeedbagItem {
     /// The buddy alias, if set.
     pub fn alias(&self) -> Option<String> {
         self.attrs.get_str(attr::ALIAS)
+    }
+
+    /// A privacy-settings item (class 0x0004, root group) with `mode` and the "everyone"
+    /// class mask 0xFFFFFFFF, as AIM clients write it.
+    pub fn pd_info(item_id: u16, mode: PrivacyMode) -> Self {
+        let mut item = Self::new("", 0, item_id, class::PD_INFO);
+        item.set_privacy_mode(mode);
+        item.attrs.set(attr::PD_MASK, 0xFFFF_FFFFu32.to_be_bytes().to_vec());
+        item
+    }
+
+    /// The privacy mode in attribute 0x00CA; `None` when absent or not 1–5 (callers then
+    /// treat the list as allowing everyone, as Open OSCAR Server does).
+    pub fn privacy_mode(&self) -> Option<PrivacyMode> {
+        self.attrs.value(attr::PD_MODE)?.first().copied().and_then(PrivacyMode::from_u8)
+    }
+
+    /// Replaces attribute 0x00CA with `mode`.
+    pub fn set_privacy_mode(&mut self, mode: PrivacyMode) {
+        self.attrs.set(attr::PD_MODE, vec![mode.to_u8()]);
     }
 
     /// Whether this is the root group (class group, group id 0).
@@ -461,6 +554,29 @@ mod tests {
         root.set_order(&[1, 0x0203]);
         assert_eq!(root.attrs.value(attr::ORDER), Some(&[0, 1, 2, 3][..]));
         assert_eq!(root.order(), [1, 0x0203]);
+    }
+
+    #[test]
+    fn privacy_mode_attribute() {
+        for v in 1..=5u8 {
+            let mode = PrivacyMode::from_u8(v).unwrap();
+            assert_eq!(mode.to_u8(), v);
+            let item = FeedbagItem::pd_info(9, mode);
+            assert_eq!((item.class, item.group_id, item.item_id), (class::PD_INFO, 0, 9));
+            assert_eq!(item.privacy_mode(), Some(mode));
+            assert_eq!(item.attrs.get_u32(attr::PD_MASK), Some(0xFFFF_FFFF));
+        }
+        assert_eq!(PrivacyMode::from_u8(0), None);
+        assert_eq!(PrivacyMode::from_u8(6), None);
+        let mut odd = FeedbagItem::new("", 0, 1, class::PD_INFO);
+        assert_eq!(odd.privacy_mode(), None, "absent");
+        odd.attrs.set(attr::PD_MODE, Vec::new());
+        assert_eq!(odd.privacy_mode(), None, "empty");
+        odd.attrs.set(attr::PD_MODE, vec![7, 1]);
+        assert_eq!(odd.privacy_mode(), None, "out of range");
+        odd.attrs.set(attr::PD_MODE, vec![4, 0, 0, 0]);
+        assert_eq!(odd.privacy_mode(), Some(PrivacyMode::BlockDenyList), "first byte counts");
+        assert_eq!(PrivacyMode::default(), PrivacyMode::AllowAll);
     }
 
     #[test]

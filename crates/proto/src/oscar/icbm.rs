@@ -32,6 +32,10 @@ pub mod subtype {
     pub const HOST_ACK: u16 = 0x0C;
     /// Retrieve stored offline messages.
     pub const OFFLINE_RETRIEVE: u16 = 0x10;
+    /// Warn a user.
+    pub const EVIL_REQUEST: u16 = 0x08;
+    /// Warning applied.
+    pub const EVIL_REPLY: u16 = 0x09;
     /// Typing notification.
     pub const CLIENT_EVENT: u16 = 0x14;
     /// End of offline messages.
@@ -564,9 +568,83 @@ impl Typing {
     }
 }
 
+/// 04/08: warn ("evil") a user who sent us IMs; anonymous warnings weigh less and do not
+/// name the warner (§7.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarnRequest {
+    /// Whether the warned user is not told who warned them (wire value 1; 0 = named).
+    pub anonymous: bool,
+    /// The user to warn.
+    pub screen_name: String,
+}
+
+impl WarnRequest {
+    /// Decodes `u16 send-as (0 named, 1 anonymous) | str8 screen name`; other send-as values
+    /// are refused, as no client sends them.
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
+        let anonymous = match r.u16()? {
+            0 => false,
+            1 => true,
+            other => {
+                return Err(WireError::invalid("warn request", format!("send-as {other}")));
+            }
+        };
+        Ok(WarnRequest { anonymous, screen_name: r.string8()? })
+    }
+
+    /// Encodes the body.
+    pub fn encode(&self, out: &mut BytesMut) -> Result<(), WireError> {
+        out.put_u16(u16::from(self.anonymous));
+        put_str8(out, "screen name", self.screen_name.as_bytes())
+    }
+}
+
+/// 04/09: a warning was applied: how much it added and the warned user's new level, both in
+/// tenths of a percent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WarnReply {
+    /// What this warning added.
+    pub delta: u16,
+    /// The warned user's level now.
+    pub new_level: u16,
+}
+
+impl WarnReply {
+    /// Decodes `u16 delta | u16 new level`.
+    pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
+        let mut r: Reader<'a> = body.into();
+        Ok(WarnReply { delta: r.u16()?, new_level: r.u16()? })
+    }
+
+    /// Encodes the body.
+    pub fn encode(&self, out: &mut BytesMut) -> Result<(), WireError> {
+        out.put_u16(self.delta);
+        out.put_u16(self.new_level);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warn_request_and_reply_layout() {
+        let w = WarnRequest { anonymous: true, screen_name: "bob".into() };
+        let mut out = BytesMut::new();
+        w.encode(&mut out).unwrap();
+        assert_eq!(hex::encode(&out), "000103626f62");
+        assert_eq!(WarnRequest::decode(&out[..]).unwrap(), w);
+        assert!(WarnRequest::decode(&[0, 2, 3, b'b', b'o', b'b']).is_err(), "send-as 2");
+        assert!(WarnRequest::decode(&[0, 0, 4, b'b']).is_err(), "short name");
+        let r = WarnReply { delta: 100, new_level: 250 };
+        let mut out = BytesMut::new();
+        r.encode(&mut out).unwrap();
+        assert_eq!(hex::encode(&out), "006400fa");
+        assert_eq!(WarnReply::decode(&out[..]).unwrap(), r);
+        assert!(WarnReply::decode(&out[..3]).is_err());
+    }
 
     #[test]
     fn icq_channel_4_message() {

@@ -367,6 +367,14 @@ impl RateTable {
         Some((class.id, state.record(class, now_ms)))
     }
 
+    /// Replaces the parameters of class `class.id`, keeping its level, timing and status (a
+    /// server tightening a warned user's class); an unknown class is ignored.
+    pub fn set_params(&mut self, class: RateClass) {
+        if let Some((c, _)) = self.classes.iter_mut().find(|(c, _)| c.id == class.id) {
+            *c = class;
+        }
+    }
+
     /// Applies a 01/0A notice: new parameters, and the server's view of our current level.
     pub fn apply_change(&mut self, change: &RateChange, now_ms: u64) {
         let new = change.class;

@@ -293,6 +293,10 @@ arbitrary! {
             event: TypingEvent::from(e),
         },
     );
+    icbm::WarnRequest => (any::<bool>(), arb_string8())
+        .prop_map(|(anonymous, screen_name)| icbm::WarnRequest { anonymous, screen_name });
+    icbm::WarnReply => any::<(u16, u16)>()
+        .prop_map(|(delta, new_level)| icbm::WarnReply { delta, new_level });
     feedbag::FeedbagRightsQuery => block().prop_map(Into::into);
     feedbag::FeedbagRights => block().prop_map(Into::into);
     feedbag::FeedbagStamp => arb_stamp();

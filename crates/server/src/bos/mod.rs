@@ -15,6 +15,7 @@ mod handlers;
 mod hub;
 pub mod limits;
 pub mod outbound;
+pub mod privacy;
 pub mod ratelimit;
 pub mod services;
 pub mod session;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
+pub use hub::{tightened, WARNING_DECAY, WARNING_DECAY_SECS, WARN_ANONYMOUS, WARN_NAMED};
 pub use hub::{
     Disconnect, FeedbagOp, Hub, ImOutcome, Kill, Registration, MAX_CONCURRENT_ROOMS, MAX_OCCUPANCY,
     MAX_ROOM_NAME, STATUS_INVISIBLE,

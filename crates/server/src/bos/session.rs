@@ -13,7 +13,8 @@ use super::services::Service;
 use super::Hub;
 use crate::oscar::codes::{RateChangeCode, SnacErrorCode};
 use crate::oscar::oservice::FamilyList;
-use crate::oscar::rate::RateTable;
+use crate::oscar::oservice::RateChange;
+use crate::oscar::rate::{RateClass, RateTable};
 use crate::oscar::snac::SnacError;
 use crate::oscar::{chat, icbm};
 use crate::oscar::{decode_snac, Channel, Flap, SignOff, Snac, SnacBody};
@@ -49,6 +50,8 @@ pub struct Session {
     /// What this connection is for (BOS, ChatNav, a room), from its cookie.
     pub(super) service: Service,
     rate: RateTable,
+    /// The warning level the IM class was last tightened for (§7.5).
+    warn_applied: u16,
 }
 
 impl Session {
@@ -61,7 +64,16 @@ impl Session {
         now_ms: u64,
     ) -> Self {
         let rate = hub.state().config.rate_classes.table(now_ms);
-        Session { hub, id, name, peer, oservice_version: 1, service: Service::Bos, rate }
+        Session {
+            hub,
+            id,
+            name,
+            peer,
+            oservice_version: 1,
+            service: Service::Bos,
+            rate,
+            warn_applied: 0,
+        }
     }
 
     /// The same session serving `service` instead of BOS (a connection signed on with a 01/05
@@ -117,6 +129,7 @@ impl Session {
         };
         let h = snac.header;
         let extended = self.extended();
+        self.follow_warning_level(h.family, h.subtype, out);
         let verdict = ratelimit::check(&mut self.rate, h.family, h.subtype, now_ms, extended);
         let (notice, dropped) = match verdict {
             RateVerdict::Disconnect => {
@@ -162,6 +175,31 @@ impl Session {
             }
         };
         handlers::dispatch(self, h, body, &snac.body, out)
+    }
+}
+
+impl Session {
+    /// Before a SNAC of the IM class is counted: if the account's warning level changed since
+    /// the class was last set, the class is tightened (or relaxed) to match and the client is
+    /// told with 01/0A code 1, carrying its current level (§7.5).
+    fn follow_warning_level(&mut self, family: u16, subtype: u16, out: &mut Vec<OutSnac>) {
+        let im_class = self.rate.class_id_of(icbm::FAMILY, icbm::subtype::CHANNEL_MSG_TO_HOST);
+        if self.service != Service::Bos || self.rate.class_id_of(family, subtype) != im_class {
+            return;
+        }
+        let level = self.hub.warning_level(&self.name);
+        if level == self.warn_applied {
+            return;
+        }
+        let config = &self.hub.state().config.rate_classes;
+        let Some(base) = config.classes.iter().find(|c| c.id == im_class) else { return };
+        self.warn_applied = level;
+        let params = super::tightened(base, level);
+        let current = self.rate.class(im_class).map_or(params.current, |(_, st)| st.level);
+        self.rate.set_params(params);
+        let class = RateClass { current, ..params };
+        let change = RateChange { code: RateChangeCode::Changed, extended: self.extended(), class };
+        out.push(OutSnac::new(SnacBody::RateChange(change), self.hub.server_request_id()));
     }
 }
 

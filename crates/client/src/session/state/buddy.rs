@@ -16,6 +16,11 @@ impl SessionState {
 
     fn on_arrived(&mut self, info: userinfo::UserInfo) {
         let name = ScreenName::from_wire(&info.screen_name);
+        if self.refuses(&name) {
+            // Our settings hide us from them and them from us, whatever the server sends.
+            tracing::debug!("ignoring the presence of {}, whom we refuse", name.as_str());
+            return;
+        }
         let away = info.is_away();
         let idle = info.idle_minutes().filter(|m| *m > 0);
         let availability = match (away, idle) {
@@ -66,7 +71,7 @@ impl SessionState {
         !name.is_uin() || self.xhtml_peers.contains(name)
     }
 
-    fn on_departed(&mut self, info: &userinfo::UserInfo) {
+    pub(super) fn on_departed(&mut self, info: &userinfo::UserInfo) {
         let name = ScreenName::from_wire(&info.screen_name);
         self.presence.remove(&name);
         self.departed.insert(name.clone());

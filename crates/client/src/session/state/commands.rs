@@ -55,13 +55,17 @@ impl SessionState {
             cmd @ (Command::AddBuddy { .. }
             | Command::RemoveBuddy { .. }
             | Command::AddGroup { .. }
-            | Command::RemoveGroup { .. }) => {
+            | Command::RemoveGroup { .. }
+            | Command::Block { .. }
+            | Command::Unblock { .. }
+            | Command::SetPrivacy(_)) => {
                 if self.connected && self.feedbag_loaded {
                     self.change_feedbag(cmd);
                 } else {
                     self.deferred.push(cmd);
                 }
             }
+            Command::Warn { name, anonymous } => self.warn(now, name, anonymous),
             Command::GetInfo { name } => {
                 let uin = name.as_str().parse::<u32>().ok().filter(|_| name.is_uin());
                 let query = UserInfoQuery { kind: 0x0003, screen_name: name.as_str().into() };

@@ -59,6 +59,7 @@ impl SessionState {
                 tracing::info!("ICQ request refused: {error}");
                 self.icq_failed(header.request_id, ask);
             }
+            Some(Tag::Warn(name, _)) => self.warn_refused(name, error),
             Some(Tag::Service(key)) => self.service_refused(&key, Some(error.code.into())),
             Some(Tag::Plain | Tag::Query(..)) | None => {
                 tracing::info!("server error in family {family:02X}: {error}")

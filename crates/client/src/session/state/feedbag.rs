@@ -43,6 +43,7 @@ impl SessionState {
             self.emit(Event::SignedOn { screen_name });
         }
         self.emit(Event::BuddyList(self.feedbag.buddy_list()));
+        self.emit_privacy();
         for cmd in std::mem::take(&mut self.deferred) {
             self.handle_command(now, cmd);
         }
@@ -70,6 +71,7 @@ impl SessionState {
         }
         self.feedbag.apply(&change);
         self.emit(Event::BuddyList(self.feedbag.buddy_list()));
+        self.emit_privacy();
     }
 
     /// 13/0E: the results of our change; on any failure the list is read again.
@@ -107,6 +109,9 @@ impl SessionState {
             Command::RemoveBuddy { name } => FeedbagAction::RemoveBuddy { name },
             Command::AddGroup { name } => FeedbagAction::AddGroup { name },
             Command::RemoveGroup { name } => FeedbagAction::RemoveGroup { name },
+            Command::Block { name } => FeedbagAction::Block { name },
+            Command::Unblock { name } => FeedbagAction::Unblock { name },
+            Command::SetPrivacy(mode) => FeedbagAction::SetPrivacy(mode),
             _ => return,
         };
         let planned = match &action {
@@ -114,8 +119,13 @@ impl SessionState {
             FeedbagAction::RemoveBuddy { name } => self.feedbag.remove_buddy(name),
             FeedbagAction::AddGroup { name } => self.feedbag.add_group(name),
             FeedbagAction::RemoveGroup { name } => self.feedbag.remove_group(name),
+            FeedbagAction::Block { name } => self.feedbag.block(name),
+            FeedbagAction::Unblock { name } => self.feedbag.unblock(name),
+            FeedbagAction::SetPrivacy(mode) => self.feedbag.set_privacy(*mode),
         };
         let changes = match planned {
+            // Nothing to change (the mode is already set): nothing to send.
+            Ok(c) if c.is_empty() => return,
             Ok(c) => c,
             Err(e) => {
                 let failure = FeedbagFailure::Planned(e);
@@ -134,5 +144,6 @@ impl SessionState {
         }
         self.enqueue(SnacBody::FeedbagEndTransaction, Tag::Plain);
         self.emit(Event::BuddyList(self.feedbag.buddy_list()));
+        self.emit_privacy();
     }
 }

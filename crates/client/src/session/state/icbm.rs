@@ -211,6 +211,16 @@ impl SessionState {
 
     fn on_incoming_im(&mut self, now: u64, im: oscar::icbm::IncomingIm) {
         let from = ScreenName::from_wire(&im.sender.screen_name);
+        if self.refuses(&from) {
+            tracing::info!(
+                "dropping an IM from {}, whom our privacy settings refuse",
+                from.as_str()
+            );
+            return;
+        }
+        if im.channel == oscar::icbm::CHANNEL_IM && !im.is_auto_response() {
+            self.heard_from(now, &from);
+        }
         let key = (from.normalized().to_string(), im.cookie);
         // An all-zero cookie marks a server's own message (§7.3): several may share it, so it
         // names no IM and proves no repeat.
@@ -339,7 +349,11 @@ impl SessionState {
                 return;
             }
         };
-        self.emit(Event::Typing { from: ScreenName::from_wire(&t.screen_name), state });
+        let from = ScreenName::from_wire(&t.screen_name);
+        if self.refuses(&from) {
+            return;
+        }
+        self.emit(Event::Typing { from, state });
     }
 
     /// 04/0A: IMs the server dropped before they reached us, one notice per sender.

@@ -78,8 +78,8 @@ use crate::text::html::to_plain;
 use super::api::{
     AuthNotice, Availability, BuddyListError, Command, Delivery, DisconnectReason, Event,
     FeedbagAction, FeedbagFailure, IconFailure, IcqStatus, ImFailure, IncomingIm, MessageId,
-    NetworkError, PartFailure, Presence, RateNotice, SignOnFailure, SignOnStep, TypingState,
-    UserInfo,
+    NetworkError, PartFailure, Presence, Privacy, RateNotice, SignOnFailure, SignOnStep,
+    TypingState, UserInfo, WarnFailure,
 };
 use super::feedbag::{Change, Feedbag};
 use super::split::{encoded_size, html_body, split_message};
@@ -157,6 +157,8 @@ enum Tag {
     Service(String),
     /// A 15/02 ICQ meta request.
     Icq(icq::IcqAsk),
+    /// A 04/08 warning of this person, anonymous or not.
+    Warn(ScreenName, bool),
 }
 
 #[derive(Debug, Clone)]
@@ -281,6 +283,12 @@ pub struct SessionState {
     icq_seq: u16,
     /// ICQ replies collected per request until the last part.
     icq_partials: HashMap<u32, icq::IcqPartial>,
+    /// The privacy settings last shown to the front end.
+    privacy_shown: Privacy,
+    /// When each person (normalized) last IMed us, for warnings (the last hour only).
+    heard_from: HashMap<String, u64>,
+    /// Our warning level (tenths of a percent) as last heard.
+    own_warning: Option<u16>,
     out: Output,
 }
 
@@ -355,6 +363,9 @@ impl SessionState {
             auth_askers: HashSet::new(),
             icq_seq: 0,
             icq_partials: HashMap::new(),
+            privacy_shown: Privacy::default(),
+            heard_from: HashMap::new(),
+            own_warning: None,
             out: Output::default(),
         }
     }
@@ -553,6 +564,7 @@ impl SessionState {
             B::HostAck(ack) => self.host_ack(now, &header, &ack),
             B::Typing(typing) => self.typing(&typing),
             B::MissedCalls(missed) => self.missed_calls(missed),
+            B::WarnReply(reply) => self.warn_reply(&header, reply),
             B::UserInfoReply(reply) => self.user_info_reply(&header, reply),
             B::ServiceRedirect(r) => self.service_redirect(&header, &r),
             B::AuthRequestToClient(req) => self.auth_request_to_client(req),
@@ -595,6 +607,7 @@ mod icq;
 mod locate;
 mod oservice;
 mod outbound;
+mod privacy;
 
 #[cfg(test)]
 mod tests;

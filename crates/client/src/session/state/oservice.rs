@@ -67,6 +67,12 @@ impl SessionState {
     /// it answers our 01/1E, its status TLV is the status others now see (§9.3).
     pub(super) fn self_info(&mut self, header: &SnacHeader, info: &SelfInfo) {
         self.display_name = Some(ScreenName::from_wire(&info.info.screen_name));
+        let level = info.info.warning_level;
+        // The first 01/0F of a session only says something when we have been warned.
+        let known = self.own_warning.is_some();
+        if self.own_warning_changed(level) && (known || level > 0) {
+            self.emit(Event::WarningLevel { level_percent: level / 10 });
+        }
         if self.in_flight.get(&header.request_id) == Some(&STATUS_TAG) {
             self.in_flight.remove(&header.request_id);
             match info.info.icq_status() {
@@ -79,6 +85,7 @@ impl SessionState {
     /// 01/10: we were warned.
     pub(super) fn warning(&mut self, w: Warning) {
         let by = w.warner.map(|u| ScreenName::from_wire(&u.screen_name));
+        self.own_warning_changed(w.level);
         self.emit(Event::Warned { level_percent: w.level / 10, by });
     }
 

@@ -6,7 +6,7 @@ use crate::bos::session::{error, Session};
 use crate::bos::{ImOutcome, OutSnac};
 use crate::guard::LogSafe;
 use crate::oscar::codes::SnacErrorCode;
-use crate::oscar::icbm::{self, HostAck, IcbmParams, SendIm, Typing};
+use crate::oscar::icbm::{self, HostAck, IcbmParams, SendIm, Typing, WarnRequest};
 use crate::oscar::{SnacBody, SnacHeader};
 
 /// 04/02: the client's ICBM flags; only "wants typing events" (0x08) matters to this host.
@@ -82,6 +82,15 @@ pub(super) fn offline_retrieve(s: &Session, h: &SnacHeader, out: &mut Vec<OutSna
 /// 04/14: relays a typing notice to the recipient; nothing to answer.
 pub(super) fn typing(s: &Session, t: Typing) {
     s.hub.typing(s.id, &t);
+}
+
+/// 04/08: warns a user; answered by 04/09 with the applied delta and new level, or an error
+/// when the hub refuses (see `Hub::warn`).
+pub(super) fn warn(s: &Session, h: &SnacHeader, req: WarnRequest, out: &mut Vec<OutSnac>) {
+    match s.hub.warn(s.id, &req.screen_name, req.anonymous) {
+        Ok(r) => reply(SnacBody::WarnReply(r), h, out),
+        Err(code) => out.push(error(icbm::FAMILY, code, h.request_id)),
+    }
 }
 
 /// 04/05 as Open OSCAR Server answers it, with our maximum message size.

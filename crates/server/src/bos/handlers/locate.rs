@@ -34,7 +34,7 @@ pub(super) fn user_info_query(
     q: UserInfoQuery,
     out: &mut Vec<OutSnac>,
 ) {
-    match s.hub.locate(&q.screen_name, q.kind) {
+    match s.hub.locate(&s.name, &q.screen_name, q.kind) {
         Ok(info) => reply(SnacBody::UserInfoReply(info), h, out),
         Err(code) => out.push(error(h.family, code, h.request_id)),
     }

@@ -66,6 +66,7 @@ pub(super) fn dispatch(
         B::SendIm(im) => icbm::send_im(s, &h, im, out),
         B::OfflineRetrieve => icbm::offline_retrieve(s, &h, out),
         B::Typing(t) => icbm::typing(s, t),
+        B::Warn(req) => icbm::warn(s, &h, req, out),
         // 09: PermitDeny.
         B::PdRightsQuery(_) => permitdeny::pd_rights_query(&h, out),
         // 0D: ChatNav.

@@ -1,10 +1,9 @@
 //! Feedbag changes: 13/08–13/0A applied to the account's stored buddy list, persisted, and the
-//! buddies they add announced to the session when online.
+//! presence they change (buddies added, people hidden or revealed by privacy settings) told.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::presence::arrived;
 use super::{now_u32, Hub};
 use crate::bos::feedbag::Feedbag;
 use crate::oscar::codes::FeedbagResult;
@@ -37,8 +36,10 @@ impl Hub {
         data.feedbag.clone()
     }
 
-    /// 13/08–13/0A: applies a change, persists it, and returns the per-item results plus 03/0B
-    /// for buddies that were just added and are online.
+    /// 13/08–13/0A: applies a change, persists it, and returns the per-item results plus
+    /// the presence it changes for this session: 03/0B for buddies just added (or allowed
+    /// again) who are online, 03/0C for people its new privacy settings hide. Sessions
+    /// watching this account are told when its settings hide or reveal it to them (§6.4).
     ///
     /// A buddy whose account requires authorization (§6.4) is stored only marked pending
     /// (attribute 0x0066): inserted without the mark it is refused with 0x000E, updated
@@ -75,8 +76,10 @@ impl Hub {
             }
             checked.push(Ok(item));
         }
+        self.account_state(&mut w, &name);
+        let before = self.privacy_view(&w, id, &name);
         let bag = &mut Arc::make_mut(&mut self.account_state(&mut w, &name).data).feedbag;
-        let before: HashSet<ScreenName> = bag.buddies().collect();
+        let buddies_before: HashSet<ScreenName> = bag.buddies().collect();
         let results: Vec<FeedbagResult> = checked
             .iter()
             .map(|c| match c {
@@ -92,23 +95,21 @@ impl Hub {
                 }
             })
             .collect();
-        let added: Vec<ScreenName> = bag.buddies().filter(|b| !before.contains(b)).collect();
-        if results.contains(&FeedbagResult::Ok) {
-            self.save(&w, &name);
-        }
-        let mut arrivals = Vec::new();
         let mut seen = HashSet::new();
-        for b in added {
-            if !seen.insert(b.clone()) {
-                continue;
-            }
-            if op == FeedbagOp::Insert {
-                self.announce_added(&w, &b, &name);
-            }
-            if self.is_visible(&w, &b) {
-                arrivals.push(arrived(self.user_info(&w, &b)));
+        let added: Vec<ScreenName> = bag
+            .buddies()
+            .filter(|b| !buddies_before.contains(b) && seen.insert(b.clone()))
+            .collect();
+        if !results.contains(&FeedbagResult::Ok) {
+            return (results, Vec::new());
+        }
+        self.save(&w, &name);
+        if op == FeedbagOp::Insert {
+            for b in &added {
+                self.announce_added(&w, b, &name);
             }
         }
-        (results, arrivals)
+        let corrections = self.privacy_corrections(&w, id, &name, &before);
+        (results, corrections)
     }
 }

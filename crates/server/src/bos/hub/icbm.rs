@@ -107,6 +107,13 @@ impl Hub {
         let Some(account) = self.state.config.accounts.get(to.normalized()) else {
             return refuse(SnacErrorCode::NotLoggedOn);
         };
+        // Either side's privacy settings: as Open OSCAR Server, "not logged on", never stored.
+        if self.blocked_between(&w, &from, &to) {
+            return refuse(SnacErrorCode::NotLoggedOn);
+        }
+        if im.channel == icbm::CHANNEL_IM && !im.is_auto_response() {
+            self.heard_from(&mut w, &account.screen_name, &from, now);
+        }
         let sender = self.user_info(&w, &from);
         let mut relayed = IncomingIm::relay(im, sender);
         if w.sessions.get(&id).is_some_and(|s| s.wants_typing)
@@ -230,6 +237,9 @@ impl Hub {
         let w = self.lock();
         let Some(from) = self.session_account(&w, id) else { return };
         let to = ScreenName::from_wire(&t.screen_name);
+        if self.blocked_between(&w, &from, &to) {
+            return;
+        }
         let body = SnacBody::Typing(Typing { screen_name: self.display(&from), ..t.clone() });
         self.push_account(&w, &to, &body);
     }

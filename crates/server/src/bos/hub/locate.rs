@@ -34,11 +34,17 @@ impl Hub {
         }
     }
 
-    /// 02/05 / 02/15: `who`'s info with profile (flag 1), away message (2), capabilities (4).
-    pub fn locate(&self, who: &str, flags: u32) -> Result<UserInfoReply, SnacErrorCode> {
+    /// 02/05 / 02/15: `who`'s info with profile (flag 1), away message (2), capabilities (4),
+    /// as `asker` may see it: someone privacy stands between (§6.4) is "not logged on".
+    pub fn locate(
+        &self,
+        asker: &ScreenName,
+        who: &str,
+        flags: u32,
+    ) -> Result<UserInfoReply, SnacErrorCode> {
         let who = ScreenName::from_wire(who);
         let w = self.lock();
-        if !self.is_visible(&w, &who) {
+        if !self.visible_to(&w, &who, asker) {
             return Err(SnacErrorCode::NotLoggedOn);
         }
         let info = self.user_info(&w, &who);

@@ -13,7 +13,9 @@ mod icbm;
 mod icq;
 mod locate;
 mod presence;
+mod privacy;
 mod registry;
+mod warning;
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -39,6 +41,7 @@ pub use feedbag::FeedbagOp;
 pub use icbm::ImOutcome;
 pub use presence::STATUS_INVISIBLE;
 pub use registry::Registration;
+pub use warning::{tightened, WARNING_DECAY, WARNING_DECAY_SECS, WARN_ANONYMOUS, WARN_NAMED};
 
 /// How a session is to be ended from outside its task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +93,8 @@ struct AccountState {
     /// Authorization requests and answers (13/19, 13/1B) owed to the account while it was
     /// offline, delivered at its next sign-on; kept in memory only.
     auth_notices: Vec<SnacBody>,
+    /// Warning level and who may warn whom (§7.5); kept while the server runs.
+    warn: warning::WarnState,
 }
 
 #[derive(Debug, Default)]

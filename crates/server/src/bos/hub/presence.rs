@@ -36,6 +36,7 @@ impl Hub {
         let mut info = UserInfo::new(display);
         let st = w.accounts.get(name);
         let now = self.state.now();
+        info.warning_level = st.map_or(0, |s| s.warn.level(now));
         let mut flags = if name.is_uin() { class::ICQ | class::AIM } else { class::AIM };
         if account.is_some_and(|a| a.bot) {
             flags |= class::BOT;
@@ -68,7 +69,8 @@ impl Hub {
         info
     }
 
-    /// Sends `body` to every signed-on session whose buddy list (or temporary buddies) names `who`.
+    /// Sends `body` to every signed-on session whose buddy list (or temporary buddies) names `who`,
+    /// unless privacy stands between the two (§6.4).
     pub(super) fn notify_watchers(&self, w: &World, who: &ScreenName, body: &SnacBody) {
         let watchers: Vec<u64> = w
             .sessions
@@ -77,6 +79,7 @@ impl Hub {
                 s.ready
                     && (s.temp_buddies.contains(who)
                         || w.accounts.get(&s.account).is_some_and(|a| a.data.feedbag.lists(who)))
+                    && !self.blocked_between(w, who, &s.account)
             })
             .map(|(id, _)| *id)
             .collect();
@@ -94,7 +97,7 @@ impl Hub {
 
     /// Re-announces `who` to its watchers after any change: 03/0B while visible, 03/0C once
     /// invisible; nothing while offline.
-    fn announce(&self, w: &World, who: &ScreenName) {
+    pub(super) fn announce(&self, w: &World, who: &ScreenName) {
         if self.is_visible(w, who) {
             self.notify_watchers(w, who, &arrived(self.user_info(w, who)));
         } else if self.is_online(w, who) {
@@ -120,7 +123,7 @@ impl Hub {
         let buddies: Vec<ScreenName> =
             w.accounts.get(&name).map(|a| a.data.feedbag.buddies().collect()).unwrap_or_default();
         for b in buddies {
-            if self.is_visible(&w, &b) && seen.insert(b.clone()) {
+            if self.visible_to(&w, &b, &name) && seen.insert(b.clone()) {
                 out.push(arrived(self.user_info(&w, &b)));
             }
         }
@@ -147,6 +150,7 @@ impl Hub {
     ) -> (Vec<SnacBody>, usize) {
         let mut w = self.lock();
         let Some(s) = w.sessions.get_mut(&id) else { return (Vec::new(), 0) };
+        let account = s.account.clone();
         let mut new = Vec::new();
         let mut refused = 0;
         for n in names {
@@ -163,7 +167,7 @@ impl Hub {
         }
         let arrivals = new
             .into_iter()
-            .filter(|n| self.is_visible(&w, n))
+            .filter(|n| self.visible_to(&w, n, &account))
             .map(|n| arrived(self.user_info(&w, &n)))
             .collect();
         (arrivals, refused)
