@@ -323,7 +323,7 @@ pub fn serving_tls(fingerprint: &str) -> String {
 /// Why signing on was refused (after "sign-on failed: ").
 pub fn sign_on_failure(failure: &SignOnFailure) -> String {
     line(match failure {
-        SignOnFailure::Http(text) => text.clone(),
+        SignOnFailure::Http(text) | SignOnFailure::PasswordRefused(text) => text.clone(),
         SignOnFailure::Code(code) => code.to_string(),
         SignOnFailure::BucpRefused(e) => format!("the login server refused the request: {e}"),
         SignOnFailure::BucpNeedsPassword => "BUCP sign-on needs the password".to_string(),
