@@ -140,6 +140,12 @@ pub struct UiConfig {
     /// Chat rooms to join once signed on (by name; exchange 4 creates those that do not
     /// exist).
     pub rooms: Vec<String>,
+    /// Take the mouse (clicks select, the wheel scrolls). Off by default, so the terminal's
+    /// own selection and copying work.
+    pub mouse: bool,
+    /// Removing the last buddy of a group removes the group too. Off by default, as in
+    /// Pidgin, which keeps an emptied group until it is deleted.
+    pub remove_empty_groups: bool,
 }
 
 impl UiConfig {
@@ -160,6 +166,8 @@ impl Default for UiConfig {
             history_lines: 1000,
             idle_after_minutes: 10,
             rooms: Vec::new(),
+            mouse: false,
+            remove_empty_groups: false,
         }
     }
 }

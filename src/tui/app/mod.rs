@@ -15,10 +15,12 @@
 mod buddies;
 mod chats;
 mod commands;
+mod editing;
 mod events;
 mod keys;
 mod logs;
 mod mouse;
+mod password;
 mod rooms;
 
 use std::cell::Cell;
@@ -43,6 +45,8 @@ use crate::text::neutralize_line;
 
 pub use buddies::{GroupView, Row, RowKey};
 pub use commands::{ParseError, SlashCommand};
+pub use editing::HistorySearch;
+pub use password::PasswordPrompt;
 pub use rooms::mentions;
 
 /// After this long without a keystroke, "typing" becomes "paused".
@@ -64,6 +68,8 @@ pub enum Action {
     Bell,
     /// Leave the TUI.
     Quit,
+    /// Start a new session signed on with this password (the last one was refused).
+    SignOnAgain(crate::auth::Secret),
 }
 
 /// The result of handling a session event or a timer: whether to redraw, and what to do.
@@ -198,8 +204,6 @@ pub struct App {
     pending: HashMap<MessageId, ScreenName>,
     /// Ids of retries of failed messages: delivering one is logged, to undo the failure.
     retried: HashSet<MessageId>,
-    /// Counter ordering chats by when they became unread.
-    unread_seq: u64,
     /// The terminal size.
     size: Rect,
     /// The retry key as the help and failure lines show it.
@@ -208,6 +212,17 @@ pub struct App {
     fixed_time: Option<SystemTime>,
     /// Room invitations waiting for `/accept` or `/decline`, oldest first.
     invitations: Vec<RoomInvitation>,
+    /// A Tab completion that Tab again cycles.
+    completing: Option<editing::Completing>,
+    /// A Ctrl-R search of the input history.
+    history_search: Option<HistorySearch>,
+    /// The run loop can start a new session when a password is typed again.
+    password_retry: bool,
+    /// The password asked for after a refused sign-on.
+    password_prompt: Option<PasswordPrompt>,
+    /// Rooms the user left in this run (by [`super::conversation::RoomView::key`]): late events for them are
+    /// dropped and `[ui] rooms` does not rejoin them on reconnect.
+    left_rooms: HashSet<ScreenName>,
 }
 
 impl App {
@@ -243,11 +258,15 @@ impl App {
             next_id: 1,
             pending: HashMap::new(),
             retried: HashSet::new(),
-            unread_seq: 0,
             size: Rect::new(0, 0, 80, 24),
             retry_key,
             fixed_time: None,
             invitations: Vec::new(),
+            completing: None,
+            history_search: None,
+            password_retry: false,
+            password_prompt: None,
+            left_rooms: HashSet::new(),
         }
     }
 
@@ -334,12 +353,13 @@ impl App {
             own: &self.account,
             peer: &conv.peer_display,
             retry_key: &self.retry_key,
+            marker: conv.marker,
         }
     }
 
     /// Rows and columns of the message view at the current size.
     pub(super) fn message_view(&self) -> (usize, usize) {
-        let l = ui::layout(self.size);
+        let l = ui::app_layout(self);
         let area = if self.active_room().is_some() {
             ui::room_split(l.conversation).0
         } else {
