@@ -366,7 +366,7 @@ mod tests {
         let mut l = InputLine::default();
         l.insert_str("/msg bo");
         l.replace(5..7, "\"Bob Smith\" ");
-        assert_eq!((l.text(), l.cursor()), ("/msg \"Bob Smith\" ", 18));
+        assert_eq!((l.text(), l.cursor()), ("/msg \"Bob Smith\" ", 17));
         // Off the text or inside a character: nothing happens.
         l.replace(10..99, "x");
         let mut w = InputLine::default();

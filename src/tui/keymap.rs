@@ -275,7 +275,7 @@ key_actions! {
     DeleteBack, "delete_back", Input, ["backspace"], "Delete the character to the left";
     DeleteForward, "delete_forward", Input, ["delete", "ctrl-d"], "Delete the character at the cursor";
     DeleteWord, "delete_word", Input, ["ctrl-w", "alt-backspace"], "Delete the word before the cursor";
-    DeleteWordForward, "delete_word_forward", Input, ["alt-d"], "Delete the word after the cursor";
+    DeleteWordForward, "delete_word_forward", Input, ["alt-d"], "Delete the next word";
     KillToStart, "kill_to_start", Input, ["ctrl-u"], "Delete from the start to the cursor";
     KillToEnd, "kill_to_end", Input, ["ctrl-k"], "Delete from the cursor to the end";
     ClearInput, "clear_input", Input, ["ctrl-x"], "Clear the input line";

@@ -549,7 +549,8 @@ pub fn state_text(app: &App) -> (String, Style) {
 
 fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     let (_, style) = state_text(app);
-    frame.render_widget(Paragraph::new(status_lines(app, area)).style(style), area);
+    let lines = status_lines(app, frame.area());
+    frame.render_widget(Paragraph::new(lines).style(style), area);
 }
 
 /// The status bar's rows at the screen size `screen`: the account, the connection state and
