@@ -3,6 +3,7 @@
 //! presence of people who are not buddies (item 4), and the room leftovers of issue 15.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
+mod support;
 mod tui_common;
 
 use std::time::Instant;
@@ -417,4 +418,89 @@ fn room_lines_are_logged_and_reports_find_their_line_in_send_order() {
     assert_eq!(first, Some(LineKind::Room { from: "Carol".into(), mention: false }));
     feed(&mut app, vec![room(RoomEvent::Sent { room: "Lounge".into() })], now);
     assert_eq!(delivery(&app, "third"), Some(Delivery::Sent));
+}
+
+/// A real session's events, also copied to `tap` so the test can follow the sign-on.
+fn tapped(
+    handle: flapjack::session::SessionHandle,
+    tap: tokio::sync::mpsc::UnboundedSender<Event>,
+) -> flapjack::session::SessionHandle {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let flapjack::session::SessionHandle { commands, mut events } = handle;
+    tokio::spawn(async move {
+        while let Some(e) = events.recv().await {
+            let _ = tap.send(e.clone());
+            if tx.send(e).is_err() {
+                break;
+            }
+        }
+    });
+    flapjack::session::SessionHandle { commands, events: rx }
+}
+
+async fn next_matching(
+    tap: &mut tokio::sync::mpsc::UnboundedReceiver<Event>,
+    pred: impl Fn(&Event) -> bool,
+) -> Event {
+    loop {
+        match tokio::time::timeout(support::session::WAIT, tap.recv()).await {
+            Ok(Some(e)) if pred(&e) => return e,
+            Ok(Some(_)) => {}
+            other => panic!("the event never came: {other:?}"),
+        }
+    }
+}
+
+/// The whole flow against the embedded server: a wrong password is refused, the run loop's
+/// App asks again, and the password typed then signs on in a new session.
+#[tokio::test]
+async fn the_run_loop_signs_on_with_the_password_typed_after_a_refusal() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let server = support::session::start_server().await;
+    let config = support::session::session_config(&server, "Alice Ant", "not-the-password");
+    let (tap_tx, mut tap) = tokio::sync::mpsc::unbounded_channel();
+    let first = tapped(flapjack::session::spawn(config.clone()), tap_tx.clone());
+    let starts = Arc::new(AtomicUsize::new(0));
+    let counted = starts.clone();
+    let again: flapjack::tui::SignOnAgain = Box::new(move |password| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        tapped(flapjack::session::spawn(config.clone().with_password(password)), tap_tx.clone())
+    });
+    let (keys, key_rx) = futures::channel::mpsc::unbounded();
+    let task = tokio::spawn(async move {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let r = flapjack::tui::run_app_with(&mut terminal, key_rx, first, app(), |_| Ok(()), Some(again))
+            .await;
+        (r, terminal)
+    });
+    let press = |code: KeyCode, mods: crossterm::event::KeyModifiers| {
+        let key = crossterm::event::KeyEvent::new(code, mods);
+        let _ = keys.unbounded_send(Ok(crossterm::event::Event::Key(key)));
+    };
+    let refused = next_matching(&mut tap, |e| matches!(e, Event::Disconnected(_))).await;
+    assert!(
+        matches!(&refused, Event::Disconnected(DisconnectReason::AuthFailed(f)) if f.needs_password()),
+        "{refused:?}"
+    );
+    // Let the loop apply the refusal (and show the prompt) before typing.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for c in "alice-pw".chars() {
+        press(KeyCode::Char(c), crossterm::event::KeyModifiers::NONE);
+    }
+    press(KeyCode::Enter, crossterm::event::KeyModifiers::NONE);
+    next_matching(&mut tap, |e| matches!(e, Event::SignedOn { .. })).await;
+    assert_eq!(starts.load(Ordering::SeqCst), 1);
+    press(KeyCode::Char('q'), crossterm::event::KeyModifiers::CONTROL);
+    let (finished, terminal) =
+        match tokio::time::timeout(std::time::Duration::from_secs(10), task).await {
+            Ok(Ok((Ok(f), t))) => (f, t),
+            other => panic!("the loop did not finish cleanly: {:?}", other.map(|r| r.map(|(r, _)| r.map(|_| ())))),
+        };
+    assert_eq!(finished.app.account, "Alice Ant");
+    let drawn: String =
+        terminal.backend().buffer().content().iter().map(|c| c.symbol().to_string()).collect();
+    assert!(!drawn.contains("alice-pw"), "the password reached the screen");
+    server.shutdown().await;
 }
