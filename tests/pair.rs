@@ -413,7 +413,8 @@ fn a_profile_set_by_command_is_what_an_info_request_returns_even_after_a_reconne
     // The server forgets it with the session; the client sends it again at sign-on.
     p.cut(true);
     p.connect();
-    let signons = |p: &Pair| p.events.iter().filter(|e| matches!(e, Event::SignedOn { .. })).count();
+    let signons =
+        |p: &Pair| p.events.iter().filter(|e| matches!(e, Event::SignedOn { .. })).count();
     assert!(p.run_until(10_000, |p| signons(p) == 2));
     p.command(Command::GetInfo { name: me.clone() });
     assert!(p.run_until(10_000, |p| profiles(p).len() == 2));

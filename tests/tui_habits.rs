@@ -11,8 +11,7 @@ use std::time::Instant;
 use crossterm::event::KeyCode;
 use flapjack::config::UiConfig;
 use flapjack::session::{
-    Availability, Command, DisconnectReason, Event, ImFailure, Presence, RoomEvent,
-    SignOnFailure,
+    Availability, Command, DisconnectReason, Event, ImFailure, Presence, RoomEvent, SignOnFailure,
 };
 use flapjack::text::is_dangerous;
 use flapjack::tui::app::Focus;
@@ -142,7 +141,13 @@ fn sign_on_sign_off_and_away_are_quiet_lines_that_count_as_nothing_unread() {
     let lines: Vec<String> = texts(&app).into_iter().map(|(t, _)| t).collect();
     assert_eq!(
         lines,
-        ["Bob is back", "Bob signed off", "Bob signed on", "Bob is away: making pancakes", "Bob is back"]
+        [
+            "Bob is back",
+            "Bob signed off",
+            "Bob signed on",
+            "Bob is away: making pancakes",
+            "Bob is back"
+        ]
     );
     assert!(texts(&app).iter().all(|(_, k)| *k == LineKind::Presence));
     insta::assert_snapshot!(render(&app).backend());
@@ -360,7 +365,10 @@ fn a_left_room_stays_closed_and_is_not_rejoined_on_reconnect() {
     command(&mut app, "/join Lounge", now);
     let again = RoomEvent::Message { room: "Lounge".into(), from: sn("Bob"), text: "back!".into() };
     feed(&mut app, vec![room(again)], now);
-    assert_eq!(app.active_chat().and_then(|c| c.lines.last()).map(|l| l.text.as_str()), Some("back!"));
+    assert_eq!(
+        app.active_chat().and_then(|c| c.lines.last()).map(|l| l.text.as_str()),
+        Some("back!")
+    );
 }
 
 #[test]
@@ -394,15 +402,19 @@ fn room_lines_are_logged_and_reports_find_their_line_in_send_order() {
         [("syrup?".into(), Some("Bob".into())), ("first".into(), None), ("second".into(), None)]
     );
     let delivery = |app: &App, text: &str| {
-        app.active_chat().and_then(|c| c.lines.iter().find(|l| l.text == text)).map(|l| match &l.kind {
-            LineKind::Outgoing { delivery, .. } => delivery.clone(),
-            other => panic!("{other:?}"),
+        app.active_chat().and_then(|c| c.lines.iter().find(|l| l.text == text)).map(|l| {
+            match &l.kind {
+                LineKind::Outgoing { delivery, .. } => delivery.clone(),
+                other => panic!("{other:?}"),
+            }
         })
     };
     // "first" fails; its retry goes after "second", so the next "sent" is "second"'s.
     feed(&mut app, vec![room(RoomEvent::NotSent { room: "Lounge".into() })], now);
     assert!(matches!(delivery(&app, "first"), Some(Delivery::Failed(_))));
-    assert!(matches!(app.take_history_ops().as_slice(), [HistoryOp::AppendRoom { record, .. }] if record.mark.is_some()));
+    assert!(
+        matches!(app.take_history_ops().as_slice(), [HistoryOp::AppendRoom { record, .. }] if record.mark.is_some())
+    );
     app.handle_key(alt(KeyCode::Char('r')), now);
     feed(&mut app, vec![room(RoomEvent::Sent { room: "Lounge".into() })], now);
     assert_eq!(delivery(&app, "second"), Some(Delivery::Sent));
@@ -411,8 +423,13 @@ fn room_lines_are_logged_and_reports_find_their_line_in_send_order() {
     assert_eq!(delivery(&app, "first"), Some(Delivery::Sent));
     // The log loads above, and the reports still find their lines.
     command(&mut app, "third", now);
-    let logged = flapjack::tui::history::Record::new(at(1), flapjack::tui::history::Direction::In, "old", false)
-        .with_from("Carol");
+    let logged = flapjack::tui::history::Record::new(
+        at(1),
+        flapjack::tui::history::Direction::In,
+        "old",
+        false,
+    )
+    .with_from("Carol");
     app.room_history_loaded("lounge", Ok(vec![logged]));
     let first = app.active_chat().map(|c| c.lines[0].kind.clone());
     assert_eq!(first, Some(LineKind::Room { from: "Carol".into(), mention: false }));
@@ -471,8 +488,15 @@ async fn the_run_loop_signs_on_with_the_password_typed_after_a_refusal() {
     let (keys, key_rx) = futures::channel::mpsc::unbounded();
     let task = tokio::spawn(async move {
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        let r = flapjack::tui::run_app_with(&mut terminal, key_rx, first, app(), |_| Ok(()), Some(again))
-            .await;
+        let r = flapjack::tui::run_app_with(
+            &mut terminal,
+            key_rx,
+            first,
+            app(),
+            |_| Ok(()),
+            Some(again),
+        )
+        .await;
         (r, terminal)
     });
     let press = |code: KeyCode, mods: crossterm::event::KeyModifiers| {
@@ -496,7 +520,10 @@ async fn the_run_loop_signs_on_with_the_password_typed_after_a_refusal() {
     let (finished, terminal) =
         match tokio::time::timeout(std::time::Duration::from_secs(10), task).await {
             Ok(Ok((Ok(f), t))) => (f, t),
-            other => panic!("the loop did not finish cleanly: {:?}", other.map(|r| r.map(|(r, _)| r.map(|_| ())))),
+            other => panic!(
+                "the loop did not finish cleanly: {:?}",
+                other.map(|r| r.map(|(r, _)| r.map(|_| ())))
+            ),
         };
     assert_eq!(finished.app.account, "Alice Ant");
     let drawn: String =

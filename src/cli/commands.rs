@@ -301,12 +301,12 @@ async fn run_tui(
     let session_config = session_config.with_idle_after(config.ui.idle_after());
     // A refused password is asked for again in the UI, and a new session signs on with it.
     let again_config = session_config.clone();
-    let sign_on_again: tui::SignOnAgain = Box::new(move |password| {
-        session::spawn(again_config.clone().with_password(password))
-    });
+    let sign_on_again: tui::SignOnAgain =
+        Box::new(move |password| session::spawn(again_config.clone().with_password(password)));
     let handle = session::spawn(session_config);
     tui::install_panic_hook();
-    let mut terminal = tui::setup_terminal(config.ui.mouse).context("cannot set up the terminal")?;
+    let mut terminal =
+        tui::setup_terminal(config.ui.mouse).context("cannot set up the terminal")?;
     let result =
         tui::run(&mut terminal, handle, config, &account, history, notice, Some(sign_on_again))
             .await;

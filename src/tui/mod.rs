@@ -16,6 +16,6 @@ pub mod ui;
 
 pub use app::{Action, App};
 pub use run::{
-    install_panic_hook, restore_terminal, run, run_app, run_app_with, setup_terminal,
-    sync_history, Finished, SignOnAgain, TuiError,
+    install_panic_hook, restore_terminal, run, run_app, run_app_with, setup_terminal, sync_history,
+    Finished, SignOnAgain, TuiError,
 };

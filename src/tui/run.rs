@@ -22,8 +22,8 @@ use super::app::{Action, App, ConnState};
 use super::history::{History, HistoryOp};
 use super::keymap::{Keymap, KeymapError};
 use super::ui;
-use crate::config::Config;
 use crate::auth::Secret;
+use crate::config::Config;
 use crate::session::{Command, DisconnectReason, Event, NetworkError, SessionHandle};
 
 /// How long quitting waits for the session to confirm it signed off.
@@ -113,9 +113,7 @@ pub async fn run<W: Write>(
         t.backend_mut().write_all(b"\x07")?;
         Write::flush(t.backend_mut())
     };
-    run_app_with(terminal, EventStream::new(), session, app, bell, sign_on_again)
-        .await
-        .map(|_| ())
+    run_app_with(terminal, EventStream::new(), session, app, bell, sign_on_again).await.map(|_| ())
 }
 
 /// What [`run_app`] leaves behind: the final state and how many frames it drew.

@@ -205,9 +205,10 @@ impl App {
         if let Some(r) = c.room.as_mut() {
             // Rooms report "sent" in order, without ids: the line waits as pending again,
             // found by its place.
-            let at = c.lines.iter().rposition(
-                |l| matches!(l.kind, LineKind::Outgoing { id: Some(x), .. } if x == id),
-            );
+            let at = c
+                .lines
+                .iter()
+                .rposition(|l| matches!(l.kind, LineKind::Outgoing { id: Some(x), .. } if x == id));
             if let Some(at) = at {
                 r.pending.push_back(at);
                 if let Some(LineKind::Outgoing { id: line_id, .. }) =

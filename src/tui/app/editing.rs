@@ -39,7 +39,8 @@ impl App {
     fn completion_names(&self) -> Vec<String> {
         let mut names: Vec<String> =
             self.groups.iter().flat_map(|g| g.buddies.iter().map(|(_, d)| d.clone())).collect();
-        names.extend(self.chats.iter().filter(|c| c.room.is_none()).map(|c| c.peer_display.clone()));
+        names
+            .extend(self.chats.iter().filter(|c| c.room.is_none()).map(|c| c.peer_display.clone()));
         if let Some(room) = self.active_room() {
             names.extend(room.occupants.iter().map(|o| neutralize_line(o.as_str()).into_owned()));
         }
@@ -87,7 +88,8 @@ impl App {
         match self.history_search.take() {
             None => {
                 let draft = self.input().clone();
-                self.history_search = Some(HistorySearch { query: String::new(), found: None, draft });
+                self.history_search =
+                    Some(HistorySearch { query: String::new(), found: None, draft });
             }
             Some(mut s) => {
                 let before = s.found.as_ref().map(|(i, _)| *i);
@@ -139,10 +141,9 @@ impl App {
         }
         let mut actions = self.after_edit(now);
         if spec.code != KeyCode::Enter {
-            actions.extend(self.handle_key(
-                crossterm::event::KeyEvent::new(spec.code, spec.mods),
-                now,
-            ));
+            actions.extend(
+                self.handle_key(crossterm::event::KeyEvent::new(spec.code, spec.mods), now),
+            );
         }
         actions
     }

@@ -123,8 +123,7 @@ impl App {
     fn presence_line(&mut self, before: Option<&Presence>, now: &Presence) {
         use crate::session::Availability::{Away, Offline};
         let Some(before) = before else { return };
-        let Some(i) = self.chats.iter().position(|c| c.peer == now.name && c.room.is_none())
-        else {
+        let Some(i) = self.chats.iter().position(|c| c.peer == now.name && c.room.is_none()) else {
             return;
         };
         let time = self.fixed_time.unwrap_or_else(SystemTime::now);

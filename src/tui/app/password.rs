@@ -3,8 +3,8 @@
 //! password is masked on screen, never logged, and handed to the run loop once, in
 //! [`Action::SignOnAgain`], which starts a new session with it.
 
-use std::fmt;
 use crossterm::event::KeyCode;
+use std::fmt;
 
 use super::{Action, App, ConnState, Focus};
 use crate::auth::Secret;

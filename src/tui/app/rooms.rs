@@ -290,8 +290,7 @@ impl App {
         let name = r.name.clone();
         let Some(at) = r.pending.pop_front() else { return };
         let Some(line) = c.lines.get_mut(at) else { return };
-        let LineKind::Outgoing { delivery: d @ Delivery::Pending, raw, .. } = &mut line.kind
-        else {
+        let LineKind::Outgoing { delivery: d @ Delivery::Pending, raw, .. } = &mut line.kind else {
             return;
         };
         let failed = match &delivery {
