@@ -147,6 +147,12 @@ pub struct UiConfig {
     /// How buddy icons are drawn: through the terminal's graphics protocol, as half blocks, or
     /// not at all.
     pub icons: IconMode,
+    /// Take the mouse (clicks select, the wheel scrolls). Off by default, so the terminal's
+    /// own selection and copying work.
+    pub mouse: bool,
+    /// Removing the last buddy of a group removes the group too. Off by default, as in
+    /// Pidgin, which keeps an emptied group until it is deleted.
+    pub remove_empty_groups: bool,
 }
 
 /// How buddy icons are drawn (`[ui] icons`).
@@ -187,6 +193,8 @@ impl Default for UiConfig {
             idle_after_minutes: 10,
             rooms: Vec::new(),
             icons: IconMode::Auto,
+            mouse: false,
+            remove_empty_groups: false,
         }
     }
 }

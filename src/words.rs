@@ -71,6 +71,44 @@ pub fn feedbag_action(action: &FeedbagAction) -> String {
     })
 }
 
+/// The line shown when the keyring cannot be used for signing on (nothing for a failed task,
+/// which has nothing useful to say).
+pub fn keyring_note(error: &crate::cli::tokens::TokenStoreError) -> Option<String> {
+    use crate::cli::tokens::TokenStoreError;
+    use crate::credentials::CredentialError;
+    match error {
+        TokenStoreError::Credential(CredentialError::Unavailable(why)) => Some(format!(
+            "note: no keyring available ({}); signing on without keeping a long-term token",
+            neutralize_line(why)
+        )),
+        TokenStoreError::Credential(e) => {
+            Some(format!("note: {e}; signing on without the keyring"))
+        }
+        TokenStoreError::Task(_) | TokenStoreError::Serialize(_) => None,
+    }
+}
+
+/// After `/remove`: the buddy's group is empty now and stays (as in Pidgin).
+pub fn group_left_empty(group: &str) -> String {
+    line(format!("{group} is empty now (/rmgroup {group} removes it)"))
+}
+
+/// `/rmgroup` named a group that is not on the list.
+pub fn no_such_group(group: &str) -> String {
+    line(format!("no group named {group}"))
+}
+
+/// `/rmgroup` named a group that still has buddies.
+pub fn group_not_empty(group: &str, buddies: usize) -> String {
+    let what = if buddies == 1 { "buddy" } else { "buddies" };
+    line(format!("{group} still has {buddies} {what}: /remove them first"))
+}
+
+/// `/profile TEXT` went out (the server does not confirm a profile).
+pub fn profile_sent() -> &'static str {
+    "profile sent to the server (/profile alone shows it)"
+}
+
 /// Why a buddy-list change made no sense against the list as we have it.
 pub fn feedbag_error(error: &FeedbagError) -> String {
     line(match error {
@@ -353,6 +391,65 @@ pub fn input_counter(size: usize, max: usize, parts: usize) -> String {
     }
 }
 
+/// The status bar after a password was typed again.
+pub fn signing_on_again() -> &'static str {
+    "signing on again with the new password…"
+}
+
+/// The input line's prompt for the password after a refused sign-on (`account` neutralized).
+pub fn password_again_prompt(account: &str) -> String {
+    format!("password for {account}: ")
+}
+
+/// Under the refusal in the empty conversation pane: what to do now.
+pub fn password_again_hint(enter: &str) -> String {
+    format!("Type the password again and press {enter} to sign on; esc gives up.")
+}
+
+/// The rule above the first message that arrived while a chat was not being looked at.
+pub fn new_messages() -> &'static str {
+    "new messages"
+}
+
+/// A chat's header when nothing was heard of the person's presence: not a buddy, and no
+/// arrival reported since the chat began watching them.
+pub fn presence_not_seen() -> &'static str {
+    "not seen online"
+}
+
+/// A quiet line in a chat: the buddy signed on.
+pub fn presence_signed_on(name: &str) -> String {
+    format!("{name} signed on")
+}
+
+/// A quiet line in a chat: the buddy signed off.
+pub fn presence_signed_off(name: &str) -> String {
+    format!("{name} signed off")
+}
+
+/// A quiet line in a chat: the buddy went away, with the away message once it is known
+/// (`message` neutralized).
+pub fn presence_away(name: &str, message: Option<&str>) -> String {
+    match message.map(str::trim).filter(|m| !m.is_empty()) {
+        Some(m) => format!("{name} is away: {m}"),
+        None => format!("{name} is away"),
+    }
+}
+
+/// A quiet line in a chat: the buddy came back from away.
+pub fn presence_back(name: &str) -> String {
+    format!("{name} is back")
+}
+
+/// The input line's prompt while Ctrl-R searches what was typed before (`query` neutralized).
+pub fn history_search_prompt(query: &str, found: bool) -> String {
+    if found || query.is_empty() {
+        format!("history search '{query}': ")
+    } else {
+        format!("no earlier input has '{query}': ")
+    }
+}
+
 /// The row under a failed message in a conversation: why, and the key that retries it.
 pub fn failed_line(reason: &str, retry_key: &str) -> String {
     format!("✗ {reason} — {retry_key} retries")
@@ -513,7 +610,7 @@ pub fn serving_tls(fingerprint: &str) -> String {
 /// Why signing on was refused (after "sign-on failed: ").
 pub fn sign_on_failure(failure: &SignOnFailure) -> String {
     line(match failure {
-        SignOnFailure::Http(text) => text.clone(),
+        SignOnFailure::Http(text) | SignOnFailure::PasswordRefused(text) => text.clone(),
         SignOnFailure::Code(code) => code.to_string(),
         SignOnFailure::BucpRefused(e) => format!("the login server refused the request: {e}"),
         SignOnFailure::BucpNeedsPassword => "BUCP sign-on needs the password".to_string(),

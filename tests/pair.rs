@@ -388,3 +388,40 @@ fn a_chat_partner_outside_the_buddy_list_shows_their_real_presence() {
     send(&mut p, 1, "Waffle Bot", "syrup?");
     assert!(p.run_until(10_000, online), "{:?}", p.events);
 }
+
+fn profiles(p: &Pair) -> Vec<Option<String>> {
+    p.events
+        .iter()
+        .filter_map(|e| match e {
+            Event::UserInfo(info) => Some(info.profile.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_profile_set_by_command_is_what_an_info_request_returns_even_after_a_reconnect() {
+    let mut p = pair(RateClasses::aol());
+    p.connect();
+    assert!(p.run_until(10_000, signed_on));
+    let me = ScreenName::parse("Alice Ant").unwrap();
+    p.command(Command::SetProfile("I <3 pancakes & syrup".into()));
+    p.command(Command::GetInfo { name: me.clone() });
+    assert!(p.run_until(10_000, |p| profiles(p).len() == 1), "{:?}", p.events);
+    // Sent as HTML and read back as the text typed.
+    assert_eq!(profiles(&p)[0].as_deref(), Some("I <3 pancakes & syrup"));
+    // The server forgets it with the session; the client sends it again at sign-on.
+    p.cut(true);
+    p.connect();
+    let signons =
+        |p: &Pair| p.events.iter().filter(|e| matches!(e, Event::SignedOn { .. })).count();
+    assert!(p.run_until(10_000, |p| signons(p) == 2));
+    p.command(Command::GetInfo { name: me.clone() });
+    assert!(p.run_until(10_000, |p| profiles(p).len() == 2));
+    assert_eq!(profiles(&p)[1].as_deref(), Some("I <3 pancakes & syrup"));
+    // An empty text clears it.
+    p.command(Command::SetProfile("  ".into()));
+    p.command(Command::GetInfo { name: me });
+    assert!(p.run_until(10_000, |p| profiles(p).len() == 3));
+    assert_eq!(profiles(&p)[2].as_deref().unwrap_or(""), "");
+}

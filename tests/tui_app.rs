@@ -73,7 +73,7 @@ fn delivery_progress_and_failure_with_retry() {
     // A stale progress report cannot undo the failure.
     feed(&mut app, vec![Event::ImSent { id: 1 }], now);
     assert_eq!(delivery(&app), Some(Delivery::Failed(ImFailure::RecipientOffline)));
-    let retried = app.handle_key(ctrl('r'), now);
+    let retried = app.handle_key(alt(KeyCode::Char('r')), now);
     assert_eq!(sends(&retried), [Command::SendIm { id: 2, to: sn("Bob"), text: "ping".into() }]);
     assert_eq!(delivery(&app), Some(Delivery::Pending));
     feed(
@@ -82,7 +82,7 @@ fn delivery_progress_and_failure_with_retry() {
         now,
     );
     assert_eq!(delivery(&app), Some(Delivery::Acked));
-    assert!(sends(&app.handle_key(ctrl('r'), now)).is_empty());
+    assert!(sends(&app.handle_key(alt(KeyCode::Char('r')), now)).is_empty());
 }
 
 #[test]
@@ -139,7 +139,7 @@ fn peer_typing_shows_and_expires() {
 }
 
 #[test]
-fn unread_chats_ring_once_per_interval_and_come_first() {
+fn unread_chats_ring_once_per_interval_and_keep_their_tab_numbers() {
     let now = Instant::now();
     let mut app = app();
     populated(&mut app, now);
@@ -161,17 +161,20 @@ fn unread_chats_ring_once_per_interval_and_come_first() {
             .map(|c| format!("{}:{}", c.peer.as_str(), c.unread))
             .collect()
     };
-    assert_eq!(names(&app), ["Bob:3", "Carol:1", "Alice:0"]);
-    // More messages from Carol do not move her ahead of Bob.
+    // Tabs keep the order they were opened in: unread is marked, never moved.
+    assert_eq!(names(&app), ["Alice:0", "Bob:3", "Carol:1"]);
     feed(
         &mut app,
         vec![im("Carol", "more", 6), im("Carol", "more", 7)],
         now + Duration::from_secs(60),
     );
-    assert_eq!(names(&app), ["Bob:3", "Carol:3", "Alice:0"]);
-    // alt-1 jumps to the first tab: Bob, now read.
-    app.handle_key(alt(KeyCode::Char('1')), now);
-    assert_eq!(names(&app), ["Carol:3", "Alice:0", "Bob:0"]);
+    assert_eq!(names(&app), ["Alice:0", "Bob:3", "Carol:3"]);
+    // alt-2 always reaches the second tab: Bob, now read, still second.
+    app.handle_key(alt(KeyCode::Char('2')), now);
+    assert_eq!(names(&app), ["Alice:0", "Bob:0", "Carol:3"]);
+    assert!(app.is_active(&sn("Bob")));
+    app.handle_key(alt(KeyCode::Char('3')), now);
+    assert!(app.is_active(&sn("Carol")));
 }
 
 #[test]
@@ -476,7 +479,7 @@ fn what_became_of_sent_messages_survives_a_restart() {
             now,
         );
         // The newest failure ("retried") goes again and is delivered this time.
-        let retried = app.handle_key(ctrl('r'), now);
+        let retried = app.handle_key(alt(KeyCode::Char('r')), now);
         assert_eq!(
             sends(&retried),
             [Command::SendIm { id: 5, to: sn("Bob"), text: "retried".into() }]
@@ -519,7 +522,7 @@ fn what_became_of_sent_messages_survives_a_restart() {
     terminal.draw(|f| flapjack::tui::ui::draw(f, &app)).unwrap();
     let screen = format!("{:?}", terminal.backend());
     assert!(screen.contains(&offline), "{screen}");
-    let retried = app.handle_key(ctrl('r'), now);
+    let retried = app.handle_key(alt(KeyCode::Char('r')), now);
     assert!(matches!(sends(&retried).as_slice(), [Command::SendIm { text, .. }] if text == "lost"));
 }
 

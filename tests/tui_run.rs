@@ -94,6 +94,7 @@ async fn a_scripted_chat_through_the_loop() {
     h.type_str("/msg Bot");
     h.key(KeyCode::Enter, KeyModifiers::NONE);
     h.type_str("hello");
+    assert_eq!(h.next_command().await, Some(Command::WatchPresence { name: sn("Bot") }));
     assert_eq!(
         h.next_command().await,
         Some(Command::Typing { to: sn("Bot"), state: TypingState::Typing })
@@ -137,7 +138,8 @@ async fn a_scripted_chat_through_the_loop() {
     let screen: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
     assert!(screen.contains("Me: hello ✓"), "{screen}");
     assert!(screen.contains("Bot: Hello Me!"), "{screen}");
-    assert!(screen.contains("1:Carol(1)"), "{screen}");
+    // Tabs keep the order they were opened in: Carol's unread chat stays second.
+    assert!(screen.contains("1:Bot  2:Carol(1)"), "{screen}");
 }
 
 #[tokio::test]

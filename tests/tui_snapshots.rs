@@ -40,15 +40,21 @@ fn render(app: &App) -> Terminal<TestBackend> {
 }
 
 /// The status bar row as text.
+/// The status bar as text: one row, or the rows it wraps onto.
 fn status_row(app: &App) -> String {
     let t = render(app);
     let buf = t.backend().buffer();
-    let y = buf.area.height - 1;
-    (0..buf.area.width)
-        .map(|x| buf[(x, y)].symbol().to_string())
-        .collect::<String>()
-        .trim_end()
-        .to_string()
+    let rows = u16::try_from(ui::status_lines(app, app.size()).len()).unwrap();
+    (buf.area.height - rows..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn open_chat(app: &mut App, name: &str, now: Instant) {
@@ -150,7 +156,7 @@ fn help_overlay() {
     populated(&mut app, now);
     app.handle_key(key(KeyCode::Char('?')), now);
     insta::assert_snapshot!("help_80x24", render(&app).backend());
-    app.resize(100, 80);
+    app.resize(100, 96);
     insta::assert_snapshot!("help_full", render(&app).backend());
 }
 

@@ -26,7 +26,7 @@ use super::args::{Cli, Command, ConfigCommand, LoginArgs, Options, ServeArgs};
 use super::exit::{Exit, Failure};
 use super::password::{self, optional_password};
 use super::profile::{config_path, load_config, resolve, Target};
-use super::tokens::{unusable_note, TokenStore, TokenStoreError};
+use super::tokens::{TokenStore, TokenStoreError};
 
 /// How long `--send` waits for sign-on and the server's acknowledgement.
 const SEND_TIMEOUT: Duration = Duration::from_secs(30);
@@ -139,7 +139,7 @@ async fn session_config(
         match TokenStore::open_for_sign_on(keyring, global.secret.no_keyring, target).await {
             Ok(opened) => (opened, None),
             Err(e) => {
-                let note = unusable_note(&e);
+                let note = words::keyring_note(&e);
                 if let Some(note) = &note {
                     tracing::info!("{note}");
                 }
@@ -304,10 +304,17 @@ async fn run_tui(
     };
     // Only the chat UI sees key presses, so only it reports idle time.
     let session_config = session_config.with_idle_after(config.ui.idle_after());
+    // A refused password is asked for again in the UI, and a new session signs on with it.
+    let again_config = session_config.clone();
+    let sign_on_again: tui::SignOnAgain =
+        Box::new(move |password| session::spawn(again_config.clone().with_password(password)));
     let handle = session::spawn(session_config);
     tui::install_panic_hook();
-    let mut terminal = tui::setup_terminal().context("cannot set up the terminal")?;
-    let result = tui::run(&mut terminal, handle, config, &account, history, notice).await;
+    let mut terminal =
+        tui::setup_terminal(config.ui.mouse).context("cannot set up the terminal")?;
+    let result =
+        tui::run(&mut terminal, handle, config, &account, history, notice, Some(sign_on_again))
+            .await;
     let restored = tui::restore_terminal();
     result.context("the chat UI failed")?;
     restored.context("cannot restore the terminal")?;

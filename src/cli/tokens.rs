@@ -108,21 +108,6 @@ impl TokenStore {
     }
 }
 
-/// The line shown when the store cannot be used for signing on (nothing for a failed task,
-/// which has nothing useful to say).
-pub fn unusable_note(error: &TokenStoreError) -> Option<String> {
-    match error {
-        TokenStoreError::Credential(CredentialError::Unavailable(why)) => Some(format!(
-            "note: no keyring available ({}); signing on without keeping a long-term token",
-            crate::text::sanitize::neutralize_line(why)
-        )),
-        TokenStoreError::Credential(e) => {
-            Some(format!("note: {e}; signing on without the keyring"))
-        }
-        TokenStoreError::Task(_) | TokenStoreError::Serialize(_) => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,7 +204,7 @@ mod tests {
     async fn a_missing_keyring_is_explained_once_and_never_fatal_to_sign_on() {
         let tokens = TokenStore::new(Arc::new(NoKeyring), &target(LoginMethod::Http));
         let probe = tokens.has_token().await.unwrap_err();
-        let note = unusable_note(&probe).unwrap();
+        let note = crate::words::keyring_note(&probe).unwrap();
         assert_eq!(
             note,
             "note: no keyring available (no session bus); signing on without keeping a \
@@ -230,7 +215,7 @@ mod tests {
         let forgot = tokens.forget().await.unwrap_err();
         assert_eq!(forgot.to_string(), "keyring error: locked");
         assert_eq!(
-            unusable_note(&forgot).as_deref(),
+            crate::words::keyring_note(&forgot).as_deref(),
             Some("note: keyring error: locked; signing on without the keyring")
         );
     }

@@ -64,6 +64,9 @@ pub struct Record {
     /// server's answer came; a later mark replaces an earlier one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mark: Option<Mark>,
+    /// Who wrote an incoming message in a chat room (room logs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
 }
 
 /// What became of an outgoing message, as its log remembers it. A message with no mark was
@@ -88,12 +91,18 @@ impl Record {
             Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
             Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
         };
-        Self { t, dir, text: text.to_string(), auto, mark: None }
+        Self { t, dir, text: text.to_string(), auto, mark: None, from: None }
     }
 
     /// This record as the mark saying what became of the message it repeats.
     pub fn with_mark(mut self, mark: Mark) -> Self {
         self.mark = Some(mark);
+        self
+    }
+
+    /// This record as a room message from `from` (as the server named them).
+    pub fn with_from(mut self, from: &str) -> Self {
+        self.from = Some(from.to_string());
         self
     }
 
@@ -126,6 +135,20 @@ pub enum HistoryOp {
         /// The message.
         record: Record,
     },
+    /// Read the end of a chat room's log into its tab that just opened.
+    LoadRoom {
+        /// The room's name.
+        room: String,
+        /// How many records at most.
+        max: usize,
+    },
+    /// Append a record to a chat room's log.
+    AppendRoom {
+        /// The room's name.
+        room: String,
+        /// The message.
+        record: Record,
+    },
 }
 
 /// The logs of one account.
@@ -150,39 +173,63 @@ impl History {
         self.dir.join(format!("{}.jsonl", file_stem(peer.normalized())))
     }
 
+    /// The log file for a chat room: in its own directory, so a room and a buddy of the same
+    /// name never share a log.
+    pub fn room_path(&self, room: &str) -> PathBuf {
+        self.dir.join("rooms").join(format!("{}.jsonl", file_stem(&room.trim().to_lowercase())))
+    }
+
     /// Appends one record to a buddy's log, creating directories as needed.
     pub fn append(&self, peer: &ScreenName, record: &Record) -> Result<(), HistoryError> {
-        let path = self.path_for(peer);
-        let io = |source| HistoryError::Io { path: path.clone(), source };
-        let mut line = serde_json::to_string(record)?;
-        line.push('\n');
-        let mut file = crate::private_file::open_append(&path).map_err(io)?;
-        file.write_all(line.as_bytes()).map_err(io)
+        append_to(&self.path_for(peer), record)
+    }
+
+    /// Appends one record to a chat room's log.
+    pub fn append_room(&self, room: &str, record: &Record) -> Result<(), HistoryError> {
+        append_to(&self.room_path(room), record)
     }
 
     /// The last `max` records of a buddy's log, oldest first; no log means no records, and
     /// damaged lines are skipped.
     pub fn load(&self, peer: &ScreenName, max: usize) -> Result<Vec<Record>, HistoryError> {
-        let path = self.path_for(peer);
-        let io = |source| HistoryError::Io { path: path.clone(), source };
-        let mut file = match std::fs::File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io(e)),
-        };
-        let len = file.metadata().map_err(io)?.len();
-        let start = len.saturating_sub(MAX_TAIL_BYTES);
-        file.seek(SeekFrom::Start(start)).map_err(io)?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io)?;
-        let text = String::from_utf8_lossy(&bytes);
-        let mut lines: Vec<&str> = text.lines().collect();
-        if start > 0 && !lines.is_empty() {
-            lines.remove(0);
-        }
-        let skip = lines.len().saturating_sub(max);
-        Ok(lines.iter().skip(skip).filter_map(|l| serde_json::from_str(l).ok()).collect())
+        load_from(&self.path_for(peer), max)
     }
+
+    /// The last `max` records of a chat room's log, as [`History::load`].
+    pub fn load_room(&self, room: &str, max: usize) -> Result<Vec<Record>, HistoryError> {
+        load_from(&self.room_path(room), max)
+    }
+}
+
+/// Appends one record to the log at `path`, creating its directory as needed.
+fn append_to(path: &Path, record: &Record) -> Result<(), HistoryError> {
+    let io = |source| HistoryError::Io { path: path.to_path_buf(), source };
+    let mut line = serde_json::to_string(record)?;
+    line.push('\n');
+    let mut file = crate::private_file::open_append(path).map_err(io)?;
+    file.write_all(line.as_bytes()).map_err(io)
+}
+
+/// The last `max` records of the log at `path`.
+fn load_from(path: &Path, max: usize) -> Result<Vec<Record>, HistoryError> {
+    let io = |source| HistoryError::Io { path: path.to_path_buf(), source };
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io(e)),
+    };
+    let len = file.metadata().map_err(io)?.len();
+    let start = len.saturating_sub(MAX_TAIL_BYTES);
+    file.seek(SeekFrom::Start(start)).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(io)?;
+    let text = String::from_utf8_lossy(&bytes);
+    let mut lines: Vec<&str> = text.lines().collect();
+    if start > 0 && !lines.is_empty() {
+        lines.remove(0);
+    }
+    let skip = lines.len().saturating_sub(max);
+    Ok(lines.iter().skip(skip).filter_map(|l| serde_json::from_str(l).ok()).collect())
 }
 
 /// Encodes a name as a file-name stem: lower-case ASCII letters, digits, `-` and `_` stay,
@@ -289,6 +336,22 @@ mod tests {
             .and_then(|mut f| f.write_all(b"{not json\n\xff\xfe\n"));
         assert!(h.append(&bob, &r).is_ok());
         assert_eq!(h.load(&bob, 10).map(|v| v.len()).ok(), Some(2));
+    }
+
+    #[test]
+    fn a_room_and_a_buddy_of_the_same_name_keep_separate_logs() {
+        let dir = temp();
+        let h = History::new(dir.path(), "me");
+        let said = Record::new(UNIX_EPOCH, Direction::In, "in the room", false).with_from("Bob");
+        assert!(h.append_room(" Lounge ", &said).is_ok());
+        let im = Record::new(UNIX_EPOCH, Direction::In, "to me alone", false);
+        assert!(h.append(&ScreenName::from_wire("lounge"), &im).is_ok());
+        assert_eq!(h.load_room("lounge", 10).ok(), Some(vec![said]));
+        assert_eq!(h.load(&ScreenName::from_wire("Lounge"), 10).ok(), Some(vec![im]));
+        assert_ne!(h.room_path("lounge"), h.path_for(&ScreenName::from_wire("lounge")));
+        // The sender is only written for room records.
+        let line = serde_json::to_string(&Record::new(UNIX_EPOCH, Direction::Out, "x", false));
+        assert!(line.is_ok_and(|l| !l.contains("from")));
     }
 
     #[test]

@@ -106,13 +106,54 @@ impl InputLine {
 
     /// Deletes the word before the cursor (and the spaces between it and the cursor).
     pub fn delete_word(&mut self) {
-        let before = self.text.get(..self.cursor).unwrap_or("");
-        let trimmed = before.trim_end_matches(char::is_whitespace);
-        let start = trimmed.rfind(char::is_whitespace).map_or(0, |i| {
-            i + trimmed.get(i..).and_then(|s| s.chars().next()).map_or(1, char::len_utf8)
-        });
+        let start = self.word_start_before();
         self.text.replace_range(start..self.cursor, "");
         self.cursor = start;
+    }
+
+    /// Byte offset of the start of the word before the cursor (spaces before the cursor are
+    /// skipped first), as readline's Alt-B goes.
+    fn word_start_before(&self) -> usize {
+        let before = self.text.get(..self.cursor).unwrap_or("");
+        let trimmed = before.trim_end_matches(char::is_whitespace);
+        trimmed.rfind(char::is_whitespace).map_or(0, |i| {
+            i + trimmed.get(i..).and_then(|s| s.chars().next()).map_or(1, char::len_utf8)
+        })
+    }
+
+    /// Byte offset of the end of the word after the cursor (spaces after the cursor are
+    /// skipped first), as readline's Alt-F goes.
+    fn word_end_after(&self) -> usize {
+        let after = self.text.get(self.cursor..).unwrap_or("");
+        let skipped = after.len() - after.trim_start_matches(char::is_whitespace).len();
+        let rest = after.get(skipped..).unwrap_or("");
+        self.cursor + skipped + rest.find(char::is_whitespace).unwrap_or(rest.len())
+    }
+
+    /// Moves the cursor to the start of the word before it (Alt-B).
+    pub fn word_left(&mut self) {
+        self.cursor = self.word_start_before();
+    }
+
+    /// Moves the cursor to the end of the word after it (Alt-F).
+    pub fn word_right(&mut self) {
+        self.cursor = self.word_end_after();
+    }
+
+    /// Deletes from the cursor to the end of the word after it (Alt-D).
+    pub fn delete_word_forward(&mut self) {
+        let end = self.word_end_after();
+        self.text.replace_range(self.cursor..end, "");
+    }
+
+    /// Replaces the bytes `range` with `with` and puts the cursor after it (completion).
+    /// A range off the text or off a character boundary changes nothing.
+    pub fn replace(&mut self, range: std::ops::Range<usize>, with: &str) {
+        if self.text.get(range.clone()).is_none() {
+            return;
+        }
+        self.text.replace_range(range.clone(), with);
+        self.cursor = range.start + with.len();
     }
 
     /// Deletes from the start to the cursor.
@@ -212,6 +253,23 @@ impl InputHistory {
         }
     }
 
+    /// The newest entry older than `before` (all entries when `None`) that contains `query`,
+    /// ignoring case, for Ctrl-R: its index and text.
+    pub fn search(&self, query: &str, before: Option<usize>) -> Option<(usize, &str)> {
+        let q = query.to_lowercase();
+        if q.is_empty() {
+            return None;
+        }
+        let end = before.unwrap_or(self.entries.len()).min(self.entries.len());
+        let entries = self.entries.get(..end)?;
+        entries
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, e)| e.to_lowercase().contains(&q))
+            .map(|(i, e)| (i, e.as_str()))
+    }
+
     /// Replaces the input with the next (newer) entry, or the draft after the newest.
     pub fn next(&mut self, input: &mut InputLine) {
         match self.pos {
@@ -275,6 +333,60 @@ mod tests {
         l.kill_to_start();
         assert_eq!((l.text(), l.cursor()), ("", 0));
         l.delete_word();
+    }
+
+    #[test]
+    fn readline_word_motions_and_forward_kill() {
+        let mut l = InputLine::default();
+        l.insert_str("héllo  big wörld ");
+        l.word_left();
+        assert_eq!(l.text().get(l.cursor()..), Some("wörld "));
+        l.word_left();
+        l.word_left();
+        assert_eq!(l.cursor(), 0);
+        l.word_left();
+        assert_eq!(l.cursor(), 0);
+        l.word_right();
+        assert_eq!(l.text().get(..l.cursor()), Some("héllo"));
+        l.word_right();
+        assert_eq!(l.text().get(..l.cursor()), Some("héllo  big"));
+        l.delete_word_forward();
+        assert_eq!(l.text(), "héllo  big ");
+        l.home();
+        l.delete_word_forward();
+        assert_eq!((l.text(), l.cursor()), ("  big ", 0));
+        l.end();
+        l.word_right();
+        l.delete_word_forward();
+        assert_eq!((l.text(), l.cursor()), ("  big ", 6));
+    }
+
+    #[test]
+    fn replace_puts_the_cursor_after_the_new_text() {
+        let mut l = InputLine::default();
+        l.insert_str("/msg bo");
+        l.replace(5..7, "\"Bob Smith\" ");
+        assert_eq!((l.text(), l.cursor()), ("/msg \"Bob Smith\" ", 17));
+        // Off the text or inside a character: nothing happens.
+        l.replace(10..99, "x");
+        let mut w = InputLine::default();
+        w.insert_str("é");
+        w.replace(1..2, "x");
+        assert_eq!((l.text(), w.text()), ("/msg \"Bob Smith\" ", "é"));
+    }
+
+    #[test]
+    fn history_search_finds_older_matches_ignoring_case() {
+        let mut h = InputHistory::default();
+        for line in ["pancakes at 9?", "/away brb", "more PANCAKES", "waffles"] {
+            h.push(line);
+        }
+        assert_eq!(h.search("pancakes", None), Some((2, "more PANCAKES")));
+        assert_eq!(h.search("pancakes", Some(2)), Some((0, "pancakes at 9?")));
+        assert_eq!(h.search("pancakes", Some(0)), None);
+        assert_eq!(h.search("syrup", None), None);
+        assert_eq!(h.search("", None), None);
+        assert_eq!(h.search("waffles", Some(99)), Some((3, "waffles")));
     }
 
     #[test]

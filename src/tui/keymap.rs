@@ -247,7 +247,8 @@ key_actions! {
     ScrollDown, "scroll_down", Global, ["pgdn"], "Scroll the conversation down a page";
     ScrollBottom, "scroll_bottom", Global, ["ctrl-end", "ctrl-g"], "Jump to the newest message";
     Search, "search", Global, ["ctrl-f"], "Search this conversation";
-    Retry, "retry", Global, ["ctrl-r"], "Resend the last failed message";
+    Retry, "retry", Global, ["alt-r"], "Resend the last failed message";
+    HistorySearch, "history_search", Global, ["ctrl-r"], "Search what you typed before";
     BuddyUp, "buddy_up", Buddies, ["up", "k"], "Select the buddy above";
     BuddyDown, "buddy_down", Buddies, ["down", "j"], "Select the buddy below";
     BuddyFirst, "buddy_first", Buddies, ["home", "g"], "Select the first entry";
@@ -264,13 +265,17 @@ key_actions! {
     Newline, "newline", Input, ["alt-enter"], "Insert a line break";
     HistoryPrev, "history_prev", Input, ["up"], "Previous input from history";
     HistoryNext, "history_next", Input, ["down"], "Next input from history";
+    Complete, "complete", Input, ["tab"], "Complete a buddy name or /command";
     CursorLeft, "cursor_left", Input, ["left", "ctrl-b"], "Move the cursor left";
     CursorRight, "cursor_right", Input, ["right"], "Move the cursor right";
     CursorHome, "cursor_home", Input, ["home", "ctrl-a"], "Move to the start of the input";
     CursorEnd, "cursor_end", Input, ["end", "ctrl-e"], "Move to the end of the input";
+    WordLeft, "word_left", Input, ["alt-b", "ctrl-left"], "Move back a word";
+    WordRight, "word_right", Input, ["alt-f", "ctrl-right"], "Move forward a word";
     DeleteBack, "delete_back", Input, ["backspace"], "Delete the character to the left";
     DeleteForward, "delete_forward", Input, ["delete", "ctrl-d"], "Delete the character at the cursor";
     DeleteWord, "delete_word", Input, ["ctrl-w", "alt-backspace"], "Delete the word before the cursor";
+    DeleteWordForward, "delete_word_forward", Input, ["alt-d"], "Delete the next word";
     KillToStart, "kill_to_start", Input, ["ctrl-u"], "Delete from the start to the cursor";
     KillToEnd, "kill_to_end", Input, ["ctrl-k"], "Delete from the cursor to the end";
     ClearInput, "clear_input", Input, ["ctrl-x"], "Clear the input line";

@@ -5,6 +5,7 @@
 //! [`run`] is the async loop that joins the terminal, the session and the clock.
 
 pub mod app;
+pub mod complete;
 pub mod conversation;
 pub mod history;
 pub mod icons;
@@ -16,6 +17,6 @@ pub mod ui;
 
 pub use app::{Action, App, Overlay};
 pub use run::{
-    install_panic_hook, restore_terminal, run, run_app, setup_terminal, sync_history, Finished,
-    TuiError,
+    install_panic_hook, restore_terminal, run, run_app, run_app_with, setup_terminal, sync_history,
+    Finished, SignOnAgain, TuiError,
 };

@@ -22,6 +22,7 @@ use super::app::{Action, App, ConnState};
 use super::history::{History, HistoryOp};
 use super::keymap::{Keymap, KeymapError};
 use super::ui;
+use crate::auth::Secret;
 use crate::config::Config;
 use crate::session::{Command, DisconnectReason, Event, NetworkError, SessionHandle};
 
@@ -42,17 +43,17 @@ pub enum TuiError {
     Keymap(#[from] KeymapError),
 }
 
-/// Puts the terminal in raw mode on the alternate screen with mouse and bracketed paste on.
-pub fn setup_terminal() -> io::Result<Terminal<CrosstermBackend<io::Stdout>>> {
+/// Puts the terminal in raw mode on the alternate screen with bracketed paste on, and the mouse
+/// taken only when `mouse` says so (`[ui] mouse`): a captured mouse cannot select text.
+pub fn setup_terminal(mouse: bool) -> io::Result<Terminal<CrosstermBackend<io::Stdout>>> {
     enable_raw_mode()?;
     let mut out = io::stdout();
-    if let Err(e) = crossterm::execute!(
-        out,
-        EnterAlternateScreen,
-        EnableMouseCapture,
-        EnableBracketedPaste,
-        EnableFocusChange
-    ) {
+    let mut setup =
+        crossterm::execute!(out, EnterAlternateScreen, EnableBracketedPaste, EnableFocusChange);
+    if mouse && setup.is_ok() {
+        setup = crossterm::execute!(out, EnableMouseCapture);
+    }
+    if let Err(e) = setup {
         let _ = restore_terminal();
         return Err(e);
     }
@@ -87,7 +88,8 @@ pub fn install_panic_hook() {
 ///
 /// `account` labels the status bar until the server reports our screen name; `history` is where
 /// conversations are logged (`None` disables logging); `notice` is shown once in the status
-/// bar at start (such as the note that no keyring keeps the sign-on token). The caller sets the terminal up and
+/// bar at start (such as the note that no keyring keeps the sign-on token); `sign_on_again`
+/// starts a new session when the password was refused and typed again. The caller sets the terminal up and
 /// restores it afterwards ([`setup_terminal`], [`restore_terminal`], [`install_panic_hook`]).
 pub async fn run<W: Write>(
     terminal: &mut Terminal<CrosstermBackend<W>>,
@@ -96,6 +98,7 @@ pub async fn run<W: Write>(
     account: &str,
     history: Option<History>,
     notice: Option<String>,
+    sign_on_again: Option<SignOnAgain>,
 ) -> Result<(), TuiError> {
     let keymap = Keymap::with_overrides(&config.keys)?;
     let mut app = App::new(account, keymap, config.ui.clone());
@@ -115,7 +118,7 @@ pub async fn run<W: Write>(
         t.backend_mut().write_all(b"\x07")?;
         Write::flush(t.backend_mut())
     };
-    run_app(terminal, EventStream::new(), session, app, bell).await.map(|_| ())
+    run_app_with(terminal, EventStream::new(), session, app, bell, sign_on_again).await.map(|_| ())
 }
 
 /// What [`run_app`] leaves behind: the final state and how many frames it drew.
@@ -142,14 +145,17 @@ fn activity(last: &mut Option<Instant>) -> Vec<Action> {
     vec![Action::Send(Command::Activity)]
 }
 
+/// Starts a new session signed on with a password typed again after a refusal.
+pub type SignOnAgain = Box<dyn FnMut(Secret) -> SessionHandle + Send>;
+
 /// The loop behind [`run`], over any backend and any source of terminal events, so tests can
 /// drive it with scripted input and a `TestBackend`. `bell` rings the terminal bell.
 pub async fn run_app<B, S, F>(
     terminal: &mut Terminal<B>,
-    mut input: S,
+    input: S,
     session: SessionHandle,
-    mut app: App,
-    mut bell: F,
+    app: App,
+    bell: F,
 ) -> Result<Finished, TuiError>
 where
     B: Backend,
@@ -157,9 +163,31 @@ where
     S: Stream<Item = io::Result<TermEvent>> + Unpin,
     F: FnMut(&mut Terminal<B>) -> io::Result<()>,
 {
+    run_app_with(terminal, input, session, app, bell, None).await
+}
+
+/// [`run_app`] that can also start a new session when the App asks for one with a password
+/// typed again ([`Action::SignOnAgain`]); the App offers the prompt only then.
+pub async fn run_app_with<B, S, F>(
+    terminal: &mut Terminal<B>,
+    mut input: S,
+    session: SessionHandle,
+    mut app: App,
+    mut bell: F,
+    mut sign_on_again: Option<SignOnAgain>,
+) -> Result<Finished, TuiError>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    S: Stream<Item = io::Result<TermEvent>> + Unpin,
+    F: FnMut(&mut Terminal<B>) -> io::Result<()>,
+{
+    if sign_on_again.is_some() {
+        app = app.with_password_retry();
+    }
     let size = terminal.size().map_err(backend)?;
     app.resize(size.width, size.height);
-    let SessionHandle { commands, events: mut session_events } = session;
+    let SessionHandle { mut commands, events: mut session_events } = session;
     let mut session_open = true;
     let mut frames = 1;
     // Input is reported to the session (for idle time) at most this often.
@@ -252,6 +280,15 @@ where
                     }
                     redraw = true;
                 }
+                Action::SignOnAgain(password) => match sign_on_again.as_mut() {
+                    Some(start) => {
+                        let SessionHandle { commands: c, events: e } = start(password);
+                        commands = c;
+                        session_events = e;
+                        session_open = true;
+                    }
+                    None => tracing::debug!("no way to sign on again; password dropped"),
+                },
             }
         }
         if quit {
@@ -295,6 +332,16 @@ pub fn sync_history(app: &mut App) -> bool {
             }
             HistoryOp::Load { peer, max } => {
                 app.history_loaded(&peer, history.load(&peer, max));
+                changed = true;
+            }
+            HistoryOp::AppendRoom { room, record } => {
+                if let Err(e) = history.append_room(&room, &record) {
+                    app.history_not_written(&e);
+                    changed = true;
+                }
+            }
+            HistoryOp::LoadRoom { room, max } => {
+                app.room_history_loaded(&room, history.load_room(&room, max));
                 changed = true;
             }
         }

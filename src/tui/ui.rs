@@ -11,7 +11,7 @@ use ratatui::Frame;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::app::{App, ConnState, Focus, Overlay, Row};
-use super::conversation::{Clock, RoomView};
+use super::conversation::{wrap, Clock, RoomView};
 use super::keymap::{Context, KeyAction};
 use super::theme;
 use crate::session::split::{encoded_size, split_message};
@@ -42,11 +42,26 @@ pub struct AppLayout {
 }
 
 /// Splits the screen: buddy list on the left, tabs and conversation on the right, input line
-/// and status bar at the bottom.
+/// and a one-row status bar at the bottom.
 pub fn layout(area: Rect) -> AppLayout {
-    let [main, input, status] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)])
-            .areas(area);
+    layout_with(area, 1)
+}
+
+/// The layout for the App as it is now: the status bar grows to the rows its text needs.
+pub fn app_layout(app: &App) -> AppLayout {
+    let size = app.size();
+    layout_with(size, status_lines(app, size).len())
+}
+
+/// [`layout`] with a status bar of `status_rows` rows.
+fn layout_with(area: Rect, status_rows: usize) -> AppLayout {
+    let status_rows = u16::try_from(status_rows).unwrap_or(1).max(1);
+    let [main, input, status] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(status_rows),
+    ])
+    .areas(area);
     let left = u16::try_from(u32::from(main.width) * 28 / 100)
         .unwrap_or(32)
         .clamp(18, 32)
@@ -129,7 +144,7 @@ pub fn tab_spans(app: &App) -> Vec<(usize, u16, u16)> {
 }
 
 fn tabs(app: &App) -> Vec<(usize, u16, u16, String, Style)> {
-    let area = layout(app.size()).tabs;
+    let area = app_layout(app).tabs;
     let mut x = area.x;
     let mut out = Vec::new();
     for (pos, idx) in app.chat_order().into_iter().enumerate() {
@@ -158,7 +173,7 @@ fn tabs(app: &App) -> Vec<(usize, u16, u16, String, Style)> {
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {
-    let l = layout(frame.area());
+    let l = layout_with(frame.area(), status_lines(app, frame.area()).len());
     draw_buddies(frame, app, l.buddies);
     draw_tabs(frame, app, l.tabs);
     draw_conversation(frame, app, l.conversation);
@@ -315,6 +330,11 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
             text.push(Line::styled(neutralize_line(&down).into_owned(), theme::error()));
             text.push(Line::from(""));
         }
+        if app.password_prompt().is_some() {
+            let enter = app.keymap.primary(KeyAction::Send);
+            text.push(Line::styled(words::password_again_hint(&enter), theme::unread()));
+            text.push(Line::from(""));
+        }
         text.extend([
             Line::from("No chat open."),
             Line::from(""),
@@ -346,6 +366,15 @@ fn draw_conversation(frame: &mut Frame, app: &App, area: Rect) {
     let name = truncate(&conv.peer_display, usize::from(area.width).saturating_sub(8));
     let name_width = name.width();
     title.push(Span::styled(name, theme::peer_name()));
+    if conv.room.is_none()
+        && !app.presence.contains_key(&conv.peer)
+        && usize::from(area.width) > name_width + 16
+    {
+        // Nothing heard: not a buddy, and no arrival since the chat started watching them.
+        let room = usize::from(area.width).saturating_sub(name_width + 12);
+        let detail = truncate(words::presence_not_seen(), room);
+        title.push(Span::styled(format!(" — {detail}"), theme::dim()));
+    }
     if let Some(detail) = presence_detail(app, &conv.peer) {
         if !detail.is_empty() && usize::from(area.width) > name_width + 16 {
             let room = usize::from(area.width).saturating_sub(name_width + 12);
@@ -446,7 +475,19 @@ fn draw_input(frame: &mut Frame, app: &App, area: Rect) {
     let width = usize::from(area.width);
     let searching = app.active_chat().and_then(|c| c.search.as_ref()).filter(|s| s.editing);
     let counter = input_counter(app);
-    let (prefix, text, cursor, focused) = if let Some(s) = searching {
+    let (prefix, text, cursor, focused) = if let Some(p) = app.password_prompt() {
+        let prefix = words::password_again_prompt(&app.account);
+        let room = width.saturating_sub(prefix.width() + 1);
+        let mask = "•".repeat(p.typed_len().min(room));
+        let cursor = mask.width();
+        (prefix, mask, cursor, true)
+    } else if let Some(h) = app.history_search() {
+        let prefix = words::history_search_prompt(&neutralize_line(&h.query), h.found.is_some());
+        let mut found = super::input::InputLine::default();
+        found.set(h.found.as_ref().map_or("", |(_, t)| t.as_str()));
+        let (text, cursor) = found.view(width.saturating_sub(prefix.width() + 1));
+        (prefix, text, cursor, true)
+    } else if let Some(s) = searching {
         let shown = neutralize_line(&s.query).into_owned();
         let cursor = shown.width();
         ("search: ".to_string(), shown, cursor, true)
@@ -536,25 +577,68 @@ pub fn state_text(app: &App) -> (String, Style) {
 }
 
 fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
+    let (_, style) = state_text(app);
+    let lines = status_lines(app, frame.area());
+    frame.render_widget(Paragraph::new(lines).style(style), area);
+}
+
+/// The status bar's rows at the screen size `screen`: the account, the connection state and
+/// the notice, with the help key on the right of the first row. Text that does not fit is
+/// wrapped onto more rows (up to a third of the screen) instead of being cut off.
+pub fn status_lines(app: &App, screen: Rect) -> Vec<Line<'static>> {
     let (state, style) = state_text(app);
+    let width = usize::from(screen.width);
     let help = format!(
         " {} help ",
         app.keymap.describe(KeyAction::Help).split(", ").last().unwrap_or("?")
     );
     let left = format!(" {} │ {} ", truncate(&app.account, 20), state);
-    let mut spans = vec![Span::styled(left.clone(), style.add_modifier(Modifier::BOLD))];
-    let room = usize::from(area.width).saturating_sub(left.width() + help.width());
+    let mut segments = vec![(left, style.add_modifier(Modifier::BOLD))];
     if let Some(n) = &app.notice {
-        let text = format!("│ {}", truncate(&n.text, room.saturating_sub(3)));
         let nstyle = if n.error { style.fg(ratatui::style::Color::LightRed) } else { style };
-        let pad = room.saturating_sub(text.width());
-        spans.push(Span::styled(text, nstyle));
-        spans.push(Span::styled(" ".repeat(pad), style));
-    } else {
-        spans.push(Span::styled(" ".repeat(room), style));
+        segments.push((format!("│ {}", n.text), nstyle));
     }
-    spans.push(Span::styled(help, style));
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(style), area);
+    let text: String = segments.iter().map(|(t, _)| t.as_str()).collect();
+    let first = width.saturating_sub(help.width()).max(1);
+    let max_rows = (usize::from(screen.height) / 3).max(1);
+    let mut rows = wrap(&text, first, width.max(1));
+    let cut = rows.len() > max_rows;
+    rows.truncate(max_rows);
+    if cut {
+        // Still too long for a third of the screen: end in "…" rather than cut silently.
+        if let Some(last) = rows.last_mut() {
+            let row_width = if max_rows == 1 { first } else { width };
+            let kept = truncate(text.get(last.clone()).unwrap_or_default(), row_width);
+            let kept = kept.strip_suffix('…').unwrap_or(&kept);
+            last.end = last.start + kept.len();
+        }
+    }
+    let mut lines = Vec::with_capacity(rows.len());
+    for (i, range) in rows.iter().enumerate() {
+        let mut spans = Vec::new();
+        let mut at = 0;
+        for (seg, seg_style) in &segments {
+            let seg_range = at..at + seg.len();
+            at = seg_range.end;
+            let from = range.start.max(seg_range.start);
+            let to = range.end.min(seg_range.end);
+            if from < to {
+                let part = text.get(from..to).unwrap_or_default().to_string();
+                spans.push(Span::styled(part, *seg_style));
+            }
+        }
+        if cut && i + 1 == rows.len() {
+            spans.push(Span::styled("…", style));
+        }
+        let used: usize = spans.iter().map(|s| s.content.width()).sum();
+        let row_width = if i == 0 { first } else { width };
+        spans.push(Span::styled(" ".repeat(row_width.saturating_sub(used)), style));
+        if i == 0 {
+            spans.push(Span::styled(help.clone(), style));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
 }
 
 /// A rectangle of at most `w`×`h` centred in `area`.
@@ -610,7 +694,7 @@ fn draw_info(frame: &mut Frame, app: &App, info: &UserInfo) {
             lines.push(Line::from(""));
             lines.push(Line::styled(title, theme::group()));
             let text = neutralize(text);
-            for range in super::conversation::wrap(&text, inner, inner) {
+            for range in wrap(&text, inner, inner) {
                 lines.push(Line::from(text.get(range).unwrap_or_default().to_string()));
             }
         }

@@ -1,4 +1,4 @@
-//! Chats: opening, cycling and closing them in tab order (unread first), sending and retrying
+//! Chats: opening, cycling and closing them in tab order (the order they were opened), sending and retrying
 //! messages, and moving delivery marks as the session reports progress.
 
 use std::time::SystemTime;
@@ -11,21 +11,10 @@ use crate::tui::history::{Direction, Mark, Record};
 use crate::words;
 
 impl App {
-    /// Chats in tab order: unread chats first (in the order they became unread, so more
-    /// messages do not reshuffle them), then the others in the order they were opened.
+    /// Chats in tab order: the order they were opened, so a chat keeps its number (and its
+    /// Alt-digit) while it is open; unread ones are marked in their tab, never moved.
     pub fn chat_order(&self) -> Vec<usize> {
-        let mut unread: Vec<(u64, usize)> = self
-            .chats
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| c.unread_since.map(|s| (s, i)))
-            .collect();
-        unread.sort_unstable();
-        let mut order: Vec<usize> = unread.into_iter().map(|(_, i)| i).collect();
-        order.extend(
-            self.chats.iter().enumerate().filter(|(_, c)| c.unread_since.is_none()).map(|(i, _)| i),
-        );
-        order
+        (0..self.chats.len()).collect()
     }
 
     /// True when `peer`'s chat is the one on screen.
@@ -46,10 +35,15 @@ impl App {
 
     /// Opens (or switches to) the chat with `peer`.
     pub fn open_chat(&mut self, peer: &ScreenName) {
+        // Leaving a chat moves its "new messages" rule: whatever was there has been seen.
+        if let Some(left) = self.active.clone().filter(|a| a != peer) {
+            if let Some(c) = self.chats.iter_mut().find(|c| c.peer == left) {
+                c.marker = None;
+            }
+        }
         let i = self.ensure_chat(peer);
         if let Some(c) = self.chats.get_mut(i) {
             c.unread = 0;
-            c.unread_since = None;
             self.active = Some(c.peer.clone());
         }
     }
@@ -86,8 +80,9 @@ impl App {
         let pos = order.iter().position(|&x| x == i).unwrap_or(0);
         let conv = self.chats.remove(i);
         let mut actions = Vec::new();
-        // Closing a room's tab leaves the room.
+        // Closing a room's tab leaves the room, for the rest of the run.
         if let Some(room) = &conv.room {
+            self.mark_left(&room.name, true);
             actions.push(Action::Send(Command::LeaveRoom { room: room.name.clone() }));
         }
         if conv.our_typing != TypingState::Finished {
@@ -207,18 +202,22 @@ impl App {
             self.set_notice("no failed message to retry here", false);
             return Vec::new();
         };
-        if let Some(room) = c.room.as_ref().map(|r| r.name.clone()) {
-            // Rooms report "sent" in order, without ids: the line waits as pending again.
-            if let Some(l) = c
+        if let Some(r) = c.room.as_mut() {
+            // Rooms report "sent" in order, without ids: the line waits as pending again,
+            // found by its place.
+            let at = c
                 .lines
-                .iter_mut()
-                .rev()
-                .find(|l| matches!(l.kind, LineKind::Outgoing { id: Some(x), .. } if x == id))
-            {
-                if let LineKind::Outgoing { id: line_id, .. } = &mut l.kind {
+                .iter()
+                .rposition(|l| matches!(l.kind, LineKind::Outgoing { id: Some(x), .. } if x == id));
+            if let Some(at) = at {
+                r.pending.push_back(at);
+                if let Some(LineKind::Outgoing { id: line_id, .. }) =
+                    c.lines.get_mut(at).map(|l| &mut l.kind)
+                {
                     *line_id = None;
                 }
             }
+            let room = r.name.clone();
             return vec![Action::Send(Command::SendRoom { room, text })];
         }
         let peer = c.peer.clone();

@@ -90,6 +90,10 @@ pub enum SlashCommand {
         /// Whether anonymously.
         anonymous: bool,
     },
+    /// `/profile [TEXT]`: set our profile to TEXT, or show it when none is given.
+    Profile(Option<String>),
+    /// `/rmgroup GROUP`: remove an empty group from the buddy list.
+    RemoveGroup(String),
 }
 
 /// Why a line is not a valid slash command; the text is shown in the status bar.
@@ -116,6 +120,9 @@ pub enum ParseError {
     /// `/privacy` with a mode that does not exist (as typed).
     #[error("/privacy takes one of {}", words::privacy_names())]
     BadPrivacy(String),
+    /// `/rmgroup` without a group name.
+    #[error("/rmgroup needs a group name")]
+    MissingGroup,
     /// `/status` without a status, or with one that does not exist (as typed).
     #[error("/status takes one of {}", words::status_names())]
     BadStatus(String),
@@ -205,6 +212,12 @@ impl SlashCommand {
                 };
                 Ok(SlashCommand::Warn { name, anonymous })
             }
+            // The profile is kept as typed, like an away message.
+            "profile" => Ok(SlashCommand::Profile((!rest.is_empty()).then(|| rest.to_string()))),
+            "rmgroup" => match rest.trim_matches('"').trim() {
+                "" => Err(ParseError::MissingGroup),
+                group => Ok(SlashCommand::RemoveGroup(group.to_string())),
+            },
             other => Err(ParseError::Unknown(other.to_string())),
         }
     }
@@ -261,11 +274,7 @@ impl App {
                 self.set_notice(&words::feedbag_action(&action), false);
                 vec![Action::Send(Command::AddBuddy { name, group })]
             }
-            SlashCommand::Remove(name) => {
-                let action = FeedbagAction::RemoveBuddy { name: name.clone() };
-                self.set_notice(&words::feedbag_action(&action), false);
-                vec![Action::Send(Command::RemoveBuddy { name })]
-            }
+            SlashCommand::Remove(name) => self.remove_buddy(name),
             SlashCommand::Info(name) => match name
                 .or_else(|| self.active.clone().filter(|_| self.active_room().is_none()))
             {
@@ -278,7 +287,12 @@ impl App {
             SlashCommand::Msg { name, text } => {
                 self.open_chat(&name);
                 self.focus = Focus::Input;
-                text.map_or_else(Vec::new, |text| self.send_message(text))
+                match text {
+                    Some(text) => self.send_message(text),
+                    // Sending watches the recipient; opening the chat alone must too, so its
+                    // header says whether they are there.
+                    None => vec![Action::Send(Command::WatchPresence { name })],
+                }
             }
             SlashCommand::Close => self.close_chat(),
             SlashCommand::Help => {
@@ -302,6 +316,69 @@ impl App {
             SlashCommand::Unblock(name) => self.block(name, false),
             SlashCommand::Privacy(mode) => self.privacy_command(mode),
             SlashCommand::Warn { name, anonymous } => self.warn(name, anonymous),
+            SlashCommand::Profile(text) => self.profile(text),
+            SlashCommand::RemoveGroup(group) => self.remove_group(&group),
+        }
+    }
+
+    /// `/remove NAME`: removes the buddy. A group left empty stays, as in Pidgin, unless
+    /// `[ui] remove_empty_groups` says to remove it too; the status bar says which.
+    fn remove_buddy(&mut self, name: ScreenName) -> Vec<Action> {
+        let emptied: Vec<String> = self
+            .groups
+            .iter()
+            .filter(|g| !g.buddies.is_empty() && g.buddies.iter().all(|(b, _)| b.name == name))
+            .map(|g| g.name.clone())
+            .collect();
+        let action = FeedbagAction::RemoveBuddy { name: name.clone() };
+        let mut notice = words::feedbag_action(&action);
+        let mut actions = vec![Action::Send(Command::RemoveBuddy { name })];
+        for group in emptied {
+            if self.ui.remove_empty_groups {
+                let action = FeedbagAction::RemoveGroup { name: group.clone() };
+                notice = format!("{notice}; {}", words::feedbag_action(&action));
+                actions.push(Action::Send(Command::RemoveGroup { name: group }));
+            } else {
+                notice = format!("{notice}; {}", words::group_left_empty(&group));
+            }
+        }
+        self.set_notice(&notice, false);
+        actions
+    }
+
+    /// `/rmgroup GROUP`: removes a group, only when it is empty (removing a group removes its
+    /// buddies, which deserves more than a typo).
+    fn remove_group(&mut self, group: &str) -> Vec<Action> {
+        let found = self.groups.iter().find(|g| g.name.eq_ignore_ascii_case(group));
+        match found {
+            None => {
+                self.set_notice(&words::no_such_group(group), true);
+                Vec::new()
+            }
+            Some(g) if !g.buddies.is_empty() => {
+                self.set_notice(&words::group_not_empty(&g.name, g.buddies.len()), true);
+                Vec::new()
+            }
+            Some(g) => {
+                let name = g.name.clone();
+                let action = FeedbagAction::RemoveGroup { name: name.clone() };
+                self.set_notice(&words::feedbag_action(&action), false);
+                vec![Action::Send(Command::RemoveGroup { name })]
+            }
+        }
+    }
+
+    /// `/profile TEXT` sets our profile; a bare `/profile` shows it as others see it.
+    fn profile(&mut self, text: Option<String>) -> Vec<Action> {
+        match text {
+            Some(text) => {
+                self.set_notice(words::profile_sent(), false);
+                vec![Action::Send(Command::SetProfile(text))]
+            }
+            None => {
+                let name = ScreenName::from_wire(&self.account);
+                vec![Action::Send(Command::GetInfo { name })]
+            }
         }
     }
 }

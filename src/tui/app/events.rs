@@ -4,11 +4,11 @@
 //! Nothing here does I/O: log records are queued ([`App::take_history_ops`]) and the run loop
 //! writes them.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::{Action, App, ConnState, Overlay, Reaction, PEER_TYPING_EXPIRY, TYPING_PAUSE};
 use crate::screenname::ScreenName;
-use crate::session::{self, Command, Event, TypingState};
+use crate::session::{self, Command, Event, Presence, TypingState};
 use crate::text::neutralize_line;
 use crate::tui::conversation::{ChatLine, Delivery, LineKind};
 use crate::tui::history::{Direction, Record};
@@ -29,7 +29,8 @@ impl App {
             Event::BuddyList(list) => self.apply_buddy_list(list),
             Event::ImLimit { max_bytes } => self.max_message = max_bytes,
             Event::Presence(p) => {
-                self.presence.insert(p.name.clone(), p);
+                let before = self.presence.insert(p.name.clone(), p.clone());
+                self.presence_line(before.as_ref(), &p);
             }
             Event::ImReceived(im) => {
                 let from = im.from.clone();
@@ -38,6 +39,7 @@ impl App {
                     self.open_chat(&from);
                 }
                 let active = self.is_active(&from);
+                let looking = self.looking_at(&from);
                 if let Some(c) = self.chats.get_mut(idx) {
                     // Prefer the server's display form of the name for the header.
                     if c.peer.as_str() != from.as_str() {
@@ -45,11 +47,10 @@ impl App {
                     }
                     let kind = LineKind::Incoming { auto: im.auto_response, offline: im.offline };
                     c.push(ChatLine::new(im.time, kind, &im.text));
+                    if !looking && c.marker.is_none() {
+                        c.marker = Some(c.lines.len() - 1);
+                    }
                     if !active {
-                        if c.unread == 0 {
-                            self.unread_seq += 1;
-                            c.unread_since = Some(self.unread_seq);
-                        }
                         c.unread += 1;
                     }
                 }
@@ -124,16 +125,59 @@ impl App {
             Event::SearchResults { query, users, more, failed } => {
                 self.search_results(query, users, more, failed)
             }
-            Event::Disconnected(reason) => self.state = ConnState::Offline(reason),
+            Event::Disconnected(reason) => {
+                self.maybe_ask_password(&reason);
+                self.state = ConnState::Offline(reason);
+            }
         }
         Reaction { redraw: true, actions }
+    }
+
+    /// True when the user can see `peer`'s chat: on screen, nothing over it, and the terminal
+    /// window focused.
+    pub(super) fn looking_at(&self, peer: &ScreenName) -> bool {
+        self.is_active(peer) && self.overlay.is_none() && self.terminal_focused
+    }
+
+    /// A quiet line in an open chat when its buddy signs on or off, goes away or comes back.
+    /// The first report about someone (at sign-on, or when a chat starts watching them) is
+    /// news to us, not a change, and writes nothing.
+    fn presence_line(&mut self, before: Option<&Presence>, now: &Presence) {
+        use crate::session::Availability::{Away, Offline};
+        let Some(before) = before else { return };
+        let Some(i) = self.chats.iter().position(|c| c.peer == now.name && c.room.is_none()) else {
+            return;
+        };
+        let time = self.fixed_time.unwrap_or_else(SystemTime::now);
+        let Some(c) = self.chats.get_mut(i) else { return };
+        let name = c.peer_display.clone();
+        let away_message = now.away_message.as_deref().map(neutralize_line);
+        let text = match (before.availability, now.availability) {
+            (Offline, Offline) => return,
+            (Offline, _) => words::presence_signed_on(&name),
+            (_, Offline) => words::presence_signed_off(&name),
+            (Away, Away) if before.away_message != now.away_message => {
+                // The away message comes after the change (a locate answer): complete the
+                // line just written instead of adding another.
+                let text = words::presence_away(&name, away_message.as_deref());
+                if let Some(last) = c.lines.last_mut().filter(|l| l.kind == LineKind::Presence) {
+                    *last = ChatLine::new(last.time, LineKind::Presence, &text);
+                    return;
+                }
+                text
+            }
+            (Away, Away) => return,
+            (_, Away) => words::presence_away(&name, away_message.as_deref()),
+            (Away, _) => words::presence_back(&name),
+            _ => return,
+        };
+        c.push(ChatLine::new(time, LineKind::Presence, &text));
     }
 
     /// True (and remembers the time) when an IM from `from` should ring: bells on, the chat not
     /// on screen, and no bell for this chat within the configured interval.
     pub(super) fn ring_bell(&mut self, from: &ScreenName, now: Instant) -> bool {
-        let looking = self.is_active(from) && self.overlay.is_none() && self.terminal_focused;
-        if !self.ui.bell || looking {
+        if !self.ui.bell || self.looking_at(from) {
             return false;
         }
         let interval = Duration::from_secs(self.ui.bell_min_interval_secs);

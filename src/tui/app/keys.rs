@@ -18,12 +18,18 @@ impl App {
             return Vec::new();
         }
         let spec = KeySpec::from_event(&key);
+        if self.password_prompt.is_some() {
+            return self.password_key(&spec);
+        }
         if let Some(actions) = self.results_key(spec.code) {
             return actions;
         }
         if self.overlay.is_some() {
             self.overlay_key(&spec);
             return Vec::new();
+        }
+        if self.history_search.is_some() {
+            return self.history_search_key(&spec, now);
         }
         if self.active_chat().and_then(|c| c.search.as_ref()).is_some_and(|s| s.editing) {
             self.search_key(&spec);
@@ -195,6 +201,10 @@ impl App {
                 }
             }
             K::Retry => return self.retry(),
+            K::HistorySearch => self.search_history(),
+            K::Complete => return self.complete_input(now),
+            K::WordLeft => self.input_mut().word_left(),
+            K::WordRight => self.input_mut().word_right(),
             K::BuddyUp => self.move_selection(|i, _| i.saturating_sub(1)),
             K::BuddyDown => self.move_selection(|i, _| i + 1),
             K::BuddyFirst => self.move_selection(|_, _| 0),
@@ -235,6 +245,7 @@ impl App {
             K::DeleteBack
             | K::DeleteForward
             | K::DeleteWord
+            | K::DeleteWordForward
             | K::KillToStart
             | K::KillToEnd
             | K::ClearInput => {
@@ -243,6 +254,7 @@ impl App {
                     K::DeleteBack => input.backspace(),
                     K::DeleteForward => input.delete(),
                     K::DeleteWord => input.delete_word(),
+                    K::DeleteWordForward => input.delete_word_forward(),
                     K::KillToStart => input.kill_to_start(),
                     K::KillToEnd => input.kill_to_end(),
                     _ => {
@@ -272,6 +284,7 @@ impl App {
             own: &own,
             peer: &peer,
             retry_key: &retry_key,
+            marker: conv.marker,
         };
         f(conv, &fmt, height);
     }
@@ -302,6 +315,10 @@ impl App {
 
     /// Inserts pasted text into the input line as one block (newlines kept).
     pub fn handle_paste(&mut self, text: &str, now: Instant) -> Vec<Action> {
+        if self.password_prompt.is_some() {
+            self.password_paste(text);
+            return Vec::new();
+        }
         if self.overlay.is_some() {
             return Vec::new();
         }

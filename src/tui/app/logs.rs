@@ -4,7 +4,8 @@
 
 use super::App;
 use crate::screenname::ScreenName;
-use crate::tui::conversation::{ChatLine, Delivery, LineKind};
+use crate::text::neutralize_line;
+use crate::tui::conversation::{ChatLine, Delivery, LineKind, RoomView};
 use crate::tui::history::{Direction, History, HistoryError, HistoryOp, Mark, Record};
 
 impl App {
@@ -33,6 +34,27 @@ impl App {
         }
     }
 
+    /// Queues a record for the chat room `room`'s log.
+    pub(super) fn log_room(&mut self, room: &str, record: Record) {
+        if self.logging() {
+            self.history_ops.push(HistoryOp::AppendRoom { room: room.to_string(), record });
+        }
+    }
+
+    /// Queues loading the room's log into its tab that is being opened.
+    pub(super) fn request_room_history(&mut self, room: &str) {
+        if self.logging() {
+            let max = self.ui.history_lines;
+            self.history_ops.push(HistoryOp::LoadRoom { room: room.to_string(), max });
+        }
+    }
+
+    /// Puts what was loaded from a room's log above the lines its tab already holds, as
+    /// [`App::history_loaded`] does for a buddy.
+    pub fn room_history_loaded(&mut self, room: &str, loaded: Result<Vec<Record>, HistoryError>) {
+        self.history_loaded(&RoomView::key(room), loaded);
+    }
+
     /// Takes the log work queued since the last call, in the order it was asked for; the run
     /// loop performs it before drawing, so a user sees no difference from doing it inline.
     pub fn take_history_ops(&mut self) -> Vec<HistoryOp> {
@@ -50,16 +72,25 @@ impl App {
                 return;
             }
         };
+        let own = ScreenName::from_wire(&self.account);
         let Some(conv) = self.chats.iter_mut().find(|c| &c.peer == peer) else { return };
-        let logged = merge_marks(records);
+        let logged = merge_marks(records, &own);
         let n = logged.len();
         conv.lines.splice(0..0, logged);
         // Anything that points at a line by index keeps pointing at the same line.
         if let Some(anchor) = conv.scroll.as_mut() {
             anchor.msg += n;
         }
+        if let Some(marker) = conv.marker.as_mut() {
+            *marker += n;
+        }
         if let Some(current) = conv.search.as_mut().and_then(|s| s.current.as_mut()) {
             *current += n;
+        }
+        if let Some(room) = conv.room.as_mut() {
+            for i in &mut room.pending {
+                *i += n;
+            }
         }
     }
 
@@ -70,13 +101,18 @@ impl App {
     }
 }
 
-/// The lines of loaded records, with each mark applied to the outgoing message it repeats
+/// The lines of loaded records (room lines by their sender), with each mark applied to the outgoing message it repeats
 /// (the latest with the same time and text; a later mark replaces an earlier one); a mark whose
 /// message fell outside the loaded tail is shown as that message.
-fn merge_marks(records: Vec<Record>) -> Vec<ChatLine> {
+fn merge_marks(records: Vec<Record>, own: &ScreenName) -> Vec<ChatLine> {
     let mut lines: Vec<ChatLine> = Vec::with_capacity(records.len());
     for r in records {
         let kind = match (r.dir, &r.mark) {
+            // Someone's line in a chat room: shown as in the room, highlighted if it names us.
+            (Direction::In, _) if r.from.is_some() => LineKind::Room {
+                from: neutralize_line(r.from.as_deref().unwrap_or_default()).into_owned(),
+                mention: super::mentions(&r.text, own),
+            },
             (Direction::In, _) => LineKind::Incoming { auto: r.auto, offline: false },
             (Direction::Out, Some(mark)) => {
                 let shown = match mark {

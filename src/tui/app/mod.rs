@@ -15,12 +15,14 @@
 mod buddies;
 mod chats;
 mod commands;
+mod editing;
 mod events;
 mod icons;
 mod icq;
 mod keys;
 mod logs;
 mod mouse;
+mod password;
 mod privacy;
 mod rooms;
 
@@ -47,7 +49,9 @@ use crate::text::neutralize_line;
 
 pub use buddies::{GroupView, Row, RowKey};
 pub use commands::{ParseError, SlashCommand};
+pub use editing::HistorySearch;
 pub use icq::{parse_search, DirectoryEntry, SearchResults};
+pub use password::PasswordPrompt;
 pub use rooms::mentions;
 
 /// After this long without a keystroke, "typing" becomes "paused".
@@ -61,7 +65,7 @@ pub const DEFAULT_AWAY: &str = "I'm away from my computer right now.";
 pub const DEFAULT_GROUP: &str = "Buddies";
 
 /// What the run loop must do on the App's behalf.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum Action {
     /// Send a command to the session.
     Send(Command),
@@ -72,10 +76,12 @@ pub enum Action {
     /// Read this image file, make it our icon ([`crate::tui::icons::load_icon_file`] with
     /// [`App::icon_limit`]) and hand the result to [`App::icon_prepared`].
     LoadIcon(std::path::PathBuf),
+    /// Start a new session signed on with this password (the last one was refused).
+    SignOnAgain(crate::auth::Secret),
 }
 
 /// The result of handling a session event or a timer: whether to redraw, and what to do.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, PartialEq, Default)]
 pub struct Reaction {
     /// Something visible changed.
     pub redraw: bool,
@@ -214,8 +220,6 @@ pub struct App {
     pending: HashMap<MessageId, ScreenName>,
     /// Ids of retries of failed messages: delivering one is logged, to undo the failure.
     retried: HashSet<MessageId>,
-    /// Counter ordering chats by when they became unread.
-    unread_seq: u64,
     /// The terminal size.
     size: Rect,
     /// The retry key as the help and failure lines show it.
@@ -232,6 +236,17 @@ pub struct App {
     pub privacy: Privacy,
     /// Our own warning level in percent, as last heard.
     pub own_warning: u16,
+    /// A Tab completion that Tab again cycles.
+    completing: Option<editing::Completing>,
+    /// A Ctrl-R search of the input history.
+    history_search: Option<HistorySearch>,
+    /// The run loop can start a new session when a password is typed again.
+    password_retry: bool,
+    /// The password asked for after a refused sign-on.
+    password_prompt: Option<PasswordPrompt>,
+    /// Rooms the user left in this run (by [`super::conversation::RoomView::key`]): late events for them are
+    /// dropped and `[ui] rooms` does not rejoin them on reconnect.
+    left_rooms: HashSet<ScreenName>,
 }
 
 impl App {
@@ -269,7 +284,6 @@ impl App {
             next_id: 1,
             pending: HashMap::new(),
             retried: HashSet::new(),
-            unread_seq: 0,
             size: Rect::new(0, 0, 80, 24),
             retry_key,
             fixed_time: None,
@@ -278,6 +292,11 @@ impl App {
             auth_requests: Vec::new(),
             privacy: Privacy::default(),
             own_warning: 0,
+            completing: None,
+            history_search: None,
+            password_retry: false,
+            password_prompt: None,
+            left_rooms: HashSet::new(),
         }
     }
 
@@ -364,12 +383,13 @@ impl App {
             own: &self.account,
             peer: &conv.peer_display,
             retry_key: &self.retry_key,
+            marker: conv.marker,
         }
     }
 
     /// Rows and columns of the message view at the current size.
     pub(super) fn message_view(&self) -> (usize, usize) {
-        let l = ui::layout(self.size);
+        let l = ui::app_layout(self);
         let area = if self.active_room().is_some() {
             ui::room_split(l.conversation).0
         } else {

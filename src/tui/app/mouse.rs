@@ -11,7 +11,7 @@ impl App {
     /// Handles a mouse event: clicks select buddies, fold groups, switch chats and move the
     /// focus; the wheel scrolls. Returns true when something changed.
     pub fn handle_mouse(&mut self, ev: MouseEvent) -> bool {
-        let l = ui::layout(self.size);
+        let l = ui::app_layout(self);
         let at = Position::new(ev.column, ev.row);
         match ev.kind {
             MouseEventKind::Down(MouseButton::Left) => {

@@ -12,17 +12,29 @@ use crate::screenname::ScreenName;
 use crate::session::{Command, ImFailure, RoomEvent, RoomInvitation};
 use crate::text::neutralize_line;
 use crate::tui::conversation::{ChatLine, Conversation, Delivery, LineKind, RoomView};
+use crate::tui::history::{Direction, Mark, Record};
 use crate::words;
 
 impl App {
-    /// Index of the room's tab, creating it if needed (rooms are not logged: no history).
+    /// Index of the room's tab, creating it (and asking for its log) if needed.
     pub(super) fn ensure_room(&mut self, name: &str) -> usize {
         let key = RoomView::key(name);
         if let Some(i) = self.chats.iter().position(|c| c.peer == key) {
             return i;
         }
+        self.request_room_history(name.trim());
         self.chats.push(Conversation::room(name));
         self.chats.len() - 1
+    }
+
+    /// Remembers that the user left `room`, or (joining it again) forgets it.
+    pub(super) fn mark_left(&mut self, room: &str, left: bool) {
+        let key = RoomView::key(room);
+        if left {
+            self.left_rooms.insert(key);
+        } else {
+            self.left_rooms.remove(&key);
+        }
     }
 
     /// The room shown on screen, if the active tab is a room.
@@ -30,13 +42,14 @@ impl App {
         self.active_chat().and_then(|c| c.room.as_ref())
     }
 
-    /// The commands that join the configured rooms (`[ui] rooms`), once signed on. The session
-    /// ignores a room it is already in, and rejoins its rooms by itself after a reconnect.
+    /// The commands that join the configured rooms (`[ui] rooms`), once signed on, except
+    /// those the user left in this run. The session ignores a room it is already in, and
+    /// rejoins its rooms by itself after a reconnect.
     pub(super) fn auto_join(&self) -> Vec<Action> {
         self.ui
             .rooms
             .iter()
-            .filter(|r| !r.trim().is_empty())
+            .filter(|r| !r.trim().is_empty() && !self.left_rooms.contains(&RoomView::key(r)))
             .map(|r| Action::Send(Command::JoinRoom { name: r.trim().to_string() }))
             .collect()
     }
@@ -44,6 +57,7 @@ impl App {
     /// `/join ROOM`: opens the room's tab and asks the session to join it.
     pub(super) fn join_room(&mut self, name: &str) -> Vec<Action> {
         let name = name.trim();
+        self.mark_left(name, false);
         let i = self.ensure_room(name);
         if let Some(peer) = self.chats.get(i).map(|c| c.peer.clone()) {
             self.open_chat(&peer);
@@ -105,6 +119,7 @@ impl App {
             self.set_notice(&words::invitation_declined(&invitation.room), false);
             return vec![Action::Send(Command::DeclineInvitation(invitation))];
         }
+        self.mark_left(&invitation.room, false);
         let i = self.ensure_room(&invitation.room);
         if let Some(peer) = self.chats.get(i).map(|c| c.peer.clone()) {
             self.open_chat(&peer);
@@ -118,15 +133,26 @@ impl App {
     pub(super) fn send_room_message(&mut self, i: usize, text: String) -> Vec<Action> {
         let time = self.fixed_time.unwrap_or_else(SystemTime::now);
         let Some(c) = self.chats.get_mut(i) else { return Vec::new() };
-        let Some(room) = c.room.as_ref().map(|r| r.name.clone()) else { return Vec::new() };
         let kind = LineKind::Outgoing { id: None, delivery: Delivery::Pending, raw: text.clone() };
         c.push(ChatLine::new(time, kind, &text));
         c.scroll_to_bottom();
+        let at = c.lines.len() - 1;
+        let Some(r) = c.room.as_mut() else { return Vec::new() };
+        r.pending.push_back(at);
+        let room = r.name.clone();
+        self.log_room(&room, Record::new(time, Direction::Out, &text, false));
         vec![Action::Send(Command::SendRoom { room, text })]
     }
 
     /// Applies a room event; returns a bell for a line that mentions us.
     pub(super) fn room_event(&mut self, event: RoomEvent, now: Instant) -> Vec<Action> {
+        // A room the user left stays closed: whatever it still reports arrived too late.
+        if let Some(room) = event_room(&event) {
+            if self.left_rooms.contains(&RoomView::key(room)) {
+                tracing::debug!("dropping a late event for a room we left");
+                return Vec::new();
+            }
+        }
         match event {
             RoomEvent::Joined { room, occupants } => {
                 let i = self.ensure_room(&room);
@@ -234,15 +260,18 @@ impl App {
         let i = self.ensure_room(room);
         let key = RoomView::key(room);
         let active = self.is_active(&key);
+        let looking = self.looking_at(&key);
         let time = self.fixed_time.unwrap_or_else(SystemTime::now);
+        let name = self.chats.get(i).and_then(|c| c.room.as_ref()).map(|r| r.name.clone());
+        let record = Record::new(time, Direction::In, text, false).with_from(from.as_str());
+        self.log_room(name.as_deref().unwrap_or(room), record);
         if let Some(c) = self.chats.get_mut(i) {
             let from = neutralize_line(from.as_str()).into_owned();
             c.push(ChatLine::new(time, LineKind::Room { from, mention }, text));
+            if !looking && c.marker.is_none() {
+                c.marker = Some(c.lines.len() - 1);
+            }
             if !active {
-                if c.unread == 0 {
-                    self.unread_seq += 1;
-                    c.unread_since = Some(self.unread_seq);
-                }
                 c.unread += 1;
             }
         }
@@ -252,26 +281,39 @@ impl App {
         Vec::new()
     }
 
-    /// Moves the oldest pending outgoing line of the room to `delivery` (rooms report in
-    /// order and have no message ids).
+    /// Gives the oldest line still waiting in the room its outcome (rooms report in order and
+    /// have no message ids); a failure is logged too, so the log says what happened.
     fn room_delivery(&mut self, room: &str, delivery: Delivery) {
         let key = RoomView::key(room);
         let Some(c) = self.chats.iter_mut().find(|c| c.peer == key) else { return };
-        let pending = c
-            .lines
-            .iter_mut()
-            .find(|l| matches!(l.kind, LineKind::Outgoing { delivery: Delivery::Pending, .. }));
-        if let Some(ChatLine { kind: LineKind::Outgoing { delivery: d, .. }, .. }) = pending {
-            *d = delivery;
+        let Some(r) = c.room.as_mut() else { return };
+        let name = r.name.clone();
+        let Some(at) = r.pending.pop_front() else { return };
+        let Some(line) = c.lines.get_mut(at) else { return };
+        let LineKind::Outgoing { delivery: d @ Delivery::Pending, raw, .. } = &mut line.kind else {
+            return;
+        };
+        let failed = match &delivery {
+            Delivery::Failed(reason) => Some(words::im_failure(reason, &name)),
+            _ => None,
+        };
+        *d = delivery;
+        if let Some(reason) = failed {
+            let record =
+                Record::new(line.time, Direction::Out, raw, false).with_mark(Mark::Failed(reason));
+            self.log_room(&name, record);
         }
     }
 
-    /// Every line still pending in the room failed: the connection went first.
+    /// Every line still waiting in the room failed: the connection went first.
     fn fail_pending(&mut self, room: &str) {
         let key = RoomView::key(room);
         let Some(c) = self.chats.iter_mut().find(|c| c.peer == key) else { return };
-        for l in &mut c.lines {
-            if let LineKind::Outgoing { delivery: d @ Delivery::Pending, .. } = &mut l.kind {
+        let Some(r) = c.room.as_mut() else { return };
+        for at in r.pending.drain(..) {
+            if let Some(LineKind::Outgoing { delivery: d @ Delivery::Pending, .. }) =
+                c.lines.get_mut(at).map(|l| &mut l.kind)
+            {
                 *d = Delivery::Failed(ImFailure::ConnectionLost);
             }
         }
@@ -280,6 +322,23 @@ impl App {
     /// The invitations waiting for an answer, oldest first.
     pub fn invitations(&self) -> &[RoomInvitation] {
         &self.invitations
+    }
+}
+
+/// The room an event is about (an invitation is about a room we are not in yet).
+fn event_room(event: &RoomEvent) -> Option<&str> {
+    match event {
+        RoomEvent::Joined { room, .. }
+        | RoomEvent::OccupantsJoined { room, .. }
+        | RoomEvent::OccupantsLeft { room, .. }
+        | RoomEvent::Message { room, .. }
+        | RoomEvent::Sent { room }
+        | RoomEvent::NotSent { room }
+        | RoomEvent::Rejoining { room }
+        | RoomEvent::Left { room }
+        | RoomEvent::JoinFailed { room, .. }
+        | RoomEvent::NotInRoom { room } => Some(room),
+        RoomEvent::Invitation(_) => None,
     }
 }
 

@@ -78,6 +78,8 @@ pub struct Formatter<'a> {
     pub peer: &'a str,
     /// The key that retries a failed message, as the help shows it.
     pub retry_key: &'a str,
+    /// Index of the first message that arrived unseen: a "new messages" rule goes above it.
+    pub marker: Option<usize>,
 }
 
 impl Formatter<'_> {
@@ -108,6 +110,7 @@ impl Formatter<'_> {
                 (time, format!("{from}: "), theme::peer_name(), "", Style::default())
             }
             LineKind::System => (time, "* ".to_string(), theme::system(), "", Style::default()),
+            LineKind::Presence => (time, "-- ".to_string(), theme::dim(), "", Style::default()),
         }
     }
 
@@ -122,10 +125,21 @@ impl Formatter<'_> {
         }
     }
 
-    /// How many rows message `idx` takes at this width, its date heading included.
+    /// How many rows message `idx` takes at this width, its date heading and the "new
+    /// messages" rule included.
     pub fn height(&self, lines: &[ChatLine], idx: usize) -> usize {
         let Some(line) = lines.get(idx) else { return 0 };
-        self.line_height(line) + usize::from(self.day_heading(lines, idx).is_some())
+        self.line_height(line)
+            + usize::from(self.day_heading(lines, idx).is_some())
+            + usize::from(self.marker == Some(idx))
+    }
+
+    /// A rule across the width with `label` in the middle.
+    fn rule(&self, label: &str, style: Style) -> Line<'static> {
+        let label = format!(" {label} ");
+        let side = self.width.saturating_sub(label.width()) / 2;
+        let rule = "─".repeat(side);
+        Line::styled(format!("{rule}{label}{rule}"), style)
     }
 
     /// The rows of message `idx`, preceded by a date heading when a new day starts there;
@@ -138,11 +152,11 @@ impl Formatter<'_> {
     ) -> Vec<Line<'static>> {
         let Some(line) = lines.get(idx) else { return Vec::new() };
         let mut rows = Vec::new();
+        if self.marker == Some(idx) {
+            rows.push(self.rule(words::new_messages(), theme::unread()));
+        }
         if let Some(day) = self.day_heading(lines, idx) {
-            let label = format!(" {day} ");
-            let side = self.width.saturating_sub(label.width()) / 2;
-            let rule = "─".repeat(side);
-            rows.push(Line::styled(format!("{rule}{label}{rule}"), theme::dim()));
+            rows.push(self.rule(&day, theme::dim()));
         }
         rows.extend(self.lines(line, highlight));
         rows
@@ -153,7 +167,35 @@ impl Formatter<'_> {
         let (time, name, _, mark, _) = self.parts(line);
         let (first, rest) = self.widths(&time, &name);
         let text = format!("{}{}", line.text, mark);
-        wrap(&text, first, rest).len() + usize::from(is_failed(line))
+        wrap(&text, first, rest).len() + self.failure_rows(line).len()
+    }
+
+    /// The rows under a failed message saying why and which key retries it, wrapped to the
+    /// width under the sender's name so nothing is cut off (none for other lines).
+    fn failure_rows(&self, line: &ChatLine) -> Vec<Line<'static>> {
+        let reason = match &line.kind {
+            LineKind::Outgoing { delivery: Delivery::Failed(reason), .. } => {
+                words::im_failure(reason, self.peer)
+            }
+            // Read from a file: neutralized like everything else drawn.
+            LineKind::Outgoing { delivery: Delivery::FailedLogged(reason), .. } => {
+                neutralize_line(reason).into_owned()
+            }
+            _ => return Vec::new(),
+        };
+        let time = self.clock.format(line.time, self.time_format);
+        let indent = self.indent(&time);
+        let width = self.width.saturating_sub(indent).max(1);
+        let text = words::failed_line(&reason, self.retry_key);
+        wrap(&text, width, width)
+            .into_iter()
+            .map(|r| {
+                Line::from(vec![
+                    Span::raw(" ".repeat(indent)),
+                    Span::styled(text.get(r).unwrap_or_default().to_string(), theme::error()),
+                ])
+            })
+            .collect()
     }
 
     /// Widths of the first row (after the prefix) and of continuation rows.
@@ -188,6 +230,7 @@ impl Formatter<'_> {
             LineKind::Incoming { auto: true, .. } => theme::auto_reply_text(),
             LineKind::Room { mention: true, .. } => theme::mention(),
             LineKind::System => theme::system(),
+            LineKind::Presence => theme::dim(),
             _ => Style::default(),
         };
         let full = format!("{}{}", line.text, mark);
@@ -211,32 +254,9 @@ impl Formatter<'_> {
             }
             rows.push(Line::from(spans));
         }
-        let reason = match &line.kind {
-            LineKind::Outgoing { delivery: Delivery::Failed(reason), .. } => {
-                Some(words::im_failure(reason, self.peer))
-            }
-            // Read from a file: neutralized like everything else drawn.
-            LineKind::Outgoing { delivery: Delivery::FailedLogged(reason), .. } => {
-                Some(neutralize_line(reason).into_owned())
-            }
-            _ => None,
-        };
-        if let Some(reason) = reason {
-            rows.push(Line::from(vec![
-                Span::raw(indent),
-                Span::styled(words::failed_line(&reason, self.retry_key), theme::error()),
-            ]));
-        }
+        rows.extend(self.failure_rows(line));
         rows
     }
-}
-
-/// True for an outgoing line that failed (it takes an extra row for the reason).
-fn is_failed(line: &ChatLine) -> bool {
-    matches!(
-        line.kind,
-        LineKind::Outgoing { delivery: Delivery::Failed(_) | Delivery::FailedLogged(_), .. }
-    )
 }
 
 /// Appends `text` as spans, marking every case-insensitive occurrence of `query`.

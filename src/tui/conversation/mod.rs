@@ -70,6 +70,8 @@ pub enum LineKind {
     },
     /// A note from flapjack itself (an error, a notice).
     System,
+    /// A quiet note that the buddy signed on or off, went away or came back.
+    Presence,
 }
 
 /// One line of a conversation.
@@ -124,13 +126,13 @@ pub struct Conversation {
     pub lines: Vec<ChatLine>,
     /// Messages that arrived while this chat was not on screen.
     pub unread: usize,
-    /// When the chat last went from read to unread (an ordering key, so unread chats do not
-    /// reshuffle on every message).
-    pub unread_since: Option<u64>,
     /// `None` follows the newest message; `Some` is scrolled up.
     pub scroll: Option<Anchor>,
     /// Messages that arrived while scrolled up.
     pub new_below: usize,
+    /// Index of the first message that arrived while the chat was not being looked at: the
+    /// "new messages" rule is drawn above it until the chat is left.
+    pub marker: Option<usize>,
     /// The draft being typed to this buddy.
     pub input: InputLine,
     /// What we last told the buddy about our typing.
@@ -152,6 +154,9 @@ pub struct RoomView {
     pub occupants: Vec<ScreenName>,
     /// True once joined (and again after a rejoin); false while joining or after leaving.
     pub joined: bool,
+    /// Indices of our lines still waiting for "sent", in the order they were sent (rooms
+    /// report in order, without ids), so a report finds its line without a scan.
+    pub pending: std::collections::VecDeque<usize>,
 }
 
 impl RoomView {
@@ -170,9 +175,9 @@ impl Conversation {
             peer_display,
             lines: Vec::new(),
             unread: 0,
-            unread_since: None,
             scroll: None,
             new_below: 0,
+            marker: None,
             input: InputLine::default(),
             our_typing: TypingState::Finished,
             last_edit: None,
@@ -354,7 +359,8 @@ mod tests {
             clock: Clock::utc(),
             own: "me",
             peer: "Bob",
-            retry_key: "ctrl-r",
+            retry_key: "alt-r",
+            marker: None,
         }
     }
 

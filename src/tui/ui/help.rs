@@ -62,6 +62,8 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         ("/add NAME [GROUP]", "Add a buddy (quote names with spaces)"),
         ("/remove NAME", "Remove a buddy"),
         ("/info [NAME]", "Show a profile and away message"),
+        ("/profile [text]", "Set your profile (alone: show it)"),
+        ("/rmgroup GROUP", "Remove an empty group"),
         ("/close", "Close the current chat"),
         ("/retry", "Resend the last failed message"),
         ("/join ROOM", "Join (or create) a chat room"),
@@ -111,6 +113,16 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     lines.push(Line::from(icq));
     lines.push(Line::from("  sent messages: · waiting  … queued  ↑ sent  ✓ delivered  ✗ failed"));
     lines.push(Line::from("    ✉ stored for offline delivery  ✓? accepted, maybe stored"));
+    lines.push(Line::from(""));
+    lines.push(Line::styled("Input line", theme::group()));
+    lines.push(Line::from(format!(
+        "  {} completes names and /commands; again for the next match",
+        app.keymap.describe(KeyAction::Complete)
+    )));
+    lines.push(Line::from(format!(
+        "  {} searches what you typed; enter takes it, esc gives it back",
+        app.keymap.describe(KeyAction::HistorySearch)
+    )));
     lines
 }
 

@@ -43,6 +43,9 @@ pub enum Command {
     },
     /// Go away with a message (`Some`), or come back (`None`).
     SetAway(Option<String>),
+    /// Set our profile, the text others see when they ask for our info (02/04 TLV 0x01/0x02,
+    /// §9.1); kept across reconnects. An empty text clears it.
+    SetProfile(String),
     /// Set our ICQ status (01/1E, §9.3); kept across reconnects. Servers that honour it show
     /// it to ICQ peers, and Open OSCAR Server hides an invisible user from everyone.
     SetStatus(IcqStatus),
@@ -564,6 +567,9 @@ pub enum SignOnFailure {
     /// The HTTP sign-on service refused; the auth layer's sentence, which carries the server's
     /// statusCode/statusDetailCode.
     Http(String),
+    /// The HTTP sign-on service said the password is wrong (§4.2 status 330); the auth
+    /// layer's sentence. A front end can ask for the password again.
+    PasswordRefused(String),
     /// The BUCP login server (17/03 TLV 0x08) or BOS (channel-4) refused with this code.
     Code(AuthErrorCode),
     /// The BUCP login server answered our request with an error SNAC.
@@ -572,6 +578,26 @@ pub enum SignOnFailure {
     BucpNeedsPassword,
     /// No usable sign-on token is stored and no password was given.
     NoCredentials,
+}
+
+impl SignOnFailure {
+    /// True when another password could succeed: the server said the password (or screen
+    /// name and password) is wrong, or none was there to send. A front end asks again then,
+    /// instead of giving up.
+    pub fn needs_password(&self) -> bool {
+        match self {
+            SignOnFailure::PasswordRefused(_)
+            | SignOnFailure::BucpNeedsPassword
+            | SignOnFailure::NoCredentials => true,
+            SignOnFailure::Code(code) => matches!(
+                code,
+                AuthErrorCode::InvalidCredentials
+                    | AuthErrorCode::IncorrectPassword
+                    | AuthErrorCode::MismatchedPassword
+            ),
+            SignOnFailure::Http(_) | SignOnFailure::BucpRefused(_) => false,
+        }
+    }
 }
 
 /// A rate class changed to a state the user should know about (01/0A).

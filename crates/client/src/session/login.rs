@@ -71,6 +71,9 @@ impl LoginFailure {
                 rate_limited: true,
             },
             AuthError::Network { .. } => Self::transport(e),
+            AuthError::IncorrectPassword(_) => {
+                Self::auth(SignOnFailure::PasswordRefused(e.to_string()))
+            }
             _ => Self::auth(SignOnFailure::Http(e.to_string())),
         }
     }
@@ -608,7 +611,14 @@ mod tests {
         assert!(limited.retryable && limited.rate_limited);
         let wrong = LoginFailure::from_auth(&AuthError::IncorrectPassword(codes(330)));
         assert!(!wrong.retryable);
-        assert!(matches!(wrong.reason, DisconnectReason::AuthFailed(SignOnFailure::Http(_))));
+        let DisconnectReason::AuthFailed(refused) = &wrong.reason else {
+            panic!("{:?}", wrong.reason)
+        };
+        assert!(matches!(refused, SignOnFailure::PasswordRefused(_)));
+        assert!(refused.needs_password());
+        assert!(!SignOnFailure::Http("token expired".into()).needs_password());
+        assert!(SignOnFailure::Code(AuthErrorCode::MismatchedPassword).needs_password());
+        assert!(!SignOnFailure::Code(AuthErrorCode::Suspended).needs_password());
     }
 
     #[test]

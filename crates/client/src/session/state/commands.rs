@@ -52,6 +52,15 @@ impl SessionState {
                 }
                 self.emit(Event::AwayChanged(message));
             }
+            Command::SetProfile(text) => {
+                let text = (!text.trim().is_empty()).then_some(text);
+                let html = text.as_deref().map_or_else(String::new, html_body);
+                self.profile = text;
+                if self.connected {
+                    let info = SetInfo::default().with_profile(&html);
+                    self.enqueue(SnacBody::SetInfo(info), Tag::Plain);
+                }
+            }
             cmd @ (Command::AddBuddy { .. }
             | Command::RemoveBuddy { .. }
             | Command::AddGroup { .. }

@@ -129,12 +129,17 @@ impl SessionState {
         Outgoing { body: SnacBody::SetStatus(SetStatus::icq(self.status)), tag: STATUS_TAG }
     }
 
-    /// 02/04 with our capabilities (at sign-on) and the away message (`""` = back).
+    /// 02/04 with our capabilities and profile (at sign-on) and the away message (`""` =
+    /// back).
     pub(super) fn set_info(&self, with_caps: bool) -> SetInfo {
         let mut info = SetInfo::default();
         if with_caps {
             info =
                 info.with_capabilities(&[CAP_TYPING, CAP_UNICODE, CAP_INTEROPERATE, CAP_XHTML_IM]);
+            // The profile is the server's only for the session: set again at each sign-on.
+            if let Some(profile) = &self.profile {
+                info = info.with_profile(&html_body(profile));
+            }
         }
         match &self.away {
             Some(text) => info.with_away_message(&html_body(text)),

@@ -249,6 +249,8 @@ pub struct SessionState {
     /// Buddies that departed (03/0C) on this connection: known to be offline.
     departed: HashSet<ScreenName>,
     away: Option<String>,
+    /// Our profile as last set ([`Command::SetProfile`]), sent again at every sign-on.
+    profile: Option<String>,
     /// The ICQ status the user chose; sent with 01/1E whenever it is not plain online.
     status: IcqStatus,
     /// Peers whose user info advertised the XHTML capability: they get and send markup even
@@ -345,6 +347,7 @@ impl SessionState {
             presence: HashMap::new(),
             departed: HashSet::new(),
             away: None,
+            profile: None,
             status: IcqStatus::Online,
             xhtml_peers: HashSet::new(),
             max_message: DEFAULT_MAX_MESSAGE,
