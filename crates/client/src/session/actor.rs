@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use futures::{FutureExt, SinkExt, StreamExt};
+use futures::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::codec::Framed;
@@ -14,6 +14,7 @@ use crate::oscar::FlapCodec;
 use crate::screenname::ScreenName;
 
 use super::api::{Command, DisconnectReason, Event, NetworkError, SignOnStep};
+use super::bos_core::{self, ReadEnd};
 use super::config::SessionConfig;
 use super::login::{connect_bos, Authenticator, BoxedTransport, LoginFailure};
 use super::room::ServiceKind;
@@ -347,16 +348,7 @@ impl Actor {
     async fn serve(&mut self, framed: &mut Framed<BoxedTransport, FlapCodec>) -> Close {
         loop {
             let out = self.drain();
-            let mut written = Ok(());
-            if !out.frames.is_empty() {
-                for frame in out.frames {
-                    written = framed.feed(frame).await;
-                    if written.is_err() {
-                        break;
-                    }
-                }
-                written = written.and(framed.flush().await);
-            }
+            let written = bos_core::write_frames(framed, out.frames).await;
             // A decided close (a channel-4 reason, our sign-off) wins over a failed last write.
             if let Some(close) = out.close {
                 return close;
@@ -375,29 +367,22 @@ impl Actor {
             };
             tokio::select! {
                 frame = framed.next() => {
-                    let mut next = Some(frame);
                     // Handle every frame already buffered before writing once.
-                    while let Some(frame) = next.take() {
-                        match frame {
-                            Some(Ok(f)) => self.state.handle_frame(self.clock.now(), f),
-                            Some(Err(e)) => {
+                    let (state, clock) = (&mut self.state, self.clock);
+                    let read = bos_core::read_batch(framed, frame, |f| {
+                        state.handle_frame(clock.now(), f);
+                        !state.close_pending()
+                    });
+                    if let Err(end) = read {
+                        self.drain();
+                        let error = match end {
+                            ReadEnd::Failed(e) => {
                                 tracing::warn!("closing the BOS connection: {e}");
-                                self.drain();
-                                let error = NetworkError::Transport(e.to_string());
-                                let reason = DisconnectReason::Network(error);
-                                return Close { reason, reconnect: true };
+                                NetworkError::Transport(e.to_string())
                             }
-                            None => {
-                                self.drain();
-                                let reason =
-                                    DisconnectReason::Network(NetworkError::ConnectionClosed);
-                                return Close { reason, reconnect: true };
-                            }
-                        }
-                        if self.state.close_pending() {
-                            break;
-                        }
-                        next = framed.next().now_or_never();
+                            ReadEnd::Closed => NetworkError::ConnectionClosed,
+                        };
+                        return Close { reason: DisconnectReason::Network(error), reconnect: true };
                     }
                 }
                 cmd = self.commands.recv() => {

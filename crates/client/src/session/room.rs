@@ -15,19 +15,16 @@ use rand::{Rng as _, SeedableRng as _};
 
 use crate::oscar::chat::{ChatMessage, ChatText, Occupants, RoomInfo, RoomRef};
 use crate::oscar::chatnav::NavInfo;
-use crate::oscar::oservice::{ClientReady, FamilyTool, FamilyVersion, RateAck, VersionList};
+use crate::oscar::oservice::RateAck;
 use crate::oscar::{
-    chat, chatnav, decode_snac_payload, snac_flap, Channel, Flap, Hello, OutFlap, RateTable,
-    SnacBody,
+    chat, chatnav, decode_snac_payload, snac_flap, Channel, Flap, OutFlap, RateTable, SnacBody,
 };
 use crate::screenname::ScreenName;
 use crate::text::html::{from_plain, to_plain};
 
 use super::api::RoomEvent;
+use super::bos_core;
 use super::state::{default_rate_table, rate_margin, KEEPALIVE_MS, SIGNON_TIMEOUT_MS};
-
-/// Tool id and version written in 01/02 (libpurple's values, as on BOS).
-const TOOL: (u16, u16) = (0x0110, 0x0629);
 
 /// What a service connection is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,37 +144,16 @@ impl ServiceConnection {
         self.rates = default_rate_table(now);
         self.joined = false;
         self.signon_deadline = Some(now.saturating_add(SIGNON_TIMEOUT_MS));
-        match Hello::with_cookie(cookie).encode() {
-            Ok(payload) => self.out.frames.push(OutFlap { channel: Channel::SignOn, payload }),
+        match bos_core::hello(cookie) {
+            Ok(hello) => self.out.frames.push(hello),
             Err(e) => {
                 tracing::warn!("cannot encode a service hello: {e}");
                 self.out.close = true;
                 return;
             }
         }
-        let families = [(0x0001, 3), (self.kind.family(), 1)];
-        let versions = VersionList {
-            versions: families
-                .iter()
-                .map(|&(family, version)| FamilyVersion { family, version })
-                .collect(),
-        };
-        let ready = ClientReady {
-            families: families
-                .iter()
-                .map(|&(family, version)| FamilyTool {
-                    family,
-                    version,
-                    tool_id: TOOL.0,
-                    tool_version: TOOL.1,
-                })
-                .collect(),
-        };
-        let mut flight = vec![
-            SnacBody::ClientVersions(versions),
-            SnacBody::RateParamsQuery,
-            SnacBody::ClientReady(ready),
-        ];
+        let (versions, ready) = bos_core::negotiation(&[(0x0001, 3), (self.kind.family(), 1)]);
+        let mut flight = vec![versions, SnacBody::RateParamsQuery, ready];
         if self.kind == ServiceKind::ChatNav {
             // Classic clients ask for the limits first; the answer names the exchanges.
             flight.push(SnacBody::ChatNavRightsQuery);

@@ -2,7 +2,7 @@
 //! 01/05 host, moves frames and time in and out, takes orders from the session's actor and
 //! reports back what happened. No protocol rule lives here.
 
-use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
+use futures::StreamExt as _;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::codec::Framed;
@@ -12,6 +12,7 @@ use crate::oscar::chat::RoomInfo;
 use crate::oscar::FlapCodec;
 
 use super::api::RoomEvent;
+use super::bos_core::{self, ReadEnd};
 use super::login::connect_service;
 use super::room::{ServiceConnection, ServiceKind};
 
@@ -100,14 +101,7 @@ pub(super) async fn run(
         for (name, code) in out.nav_refused {
             report(ServiceReport::NotFound(name, code));
         }
-        let mut written = Ok(());
-        for frame in out.frames {
-            written = framed.feed(frame).await;
-            if written.is_err() {
-                break;
-            }
-        }
-        written = written.and(framed.flush().await);
+        let written = bos_core::write_frames(&mut framed, out.frames).await;
         if written.is_ok() && out.messages_sent > 0 {
             let room = conn.name().to_string();
             report(ServiceReport::Events(vec![RoomEvent::Sent { room }; out.messages_sent]));
@@ -124,21 +118,16 @@ pub(super) async fn run(
         };
         tokio::select! {
             frame = framed.next() => {
-                let mut next = Some(frame);
-                while let Some(frame) = next.take() {
-                    match frame {
-                        Some(Ok(f)) => conn.handle_frame(now(), f),
-                        Some(Err(e)) => {
-                            tracing::info!("service connection error: {e}");
-                            report(ServiceReport::Closed { joined: conn.is_joined() });
-                            return;
-                        }
-                        None => {
-                            report(ServiceReport::Closed { joined: conn.is_joined() });
-                            return;
-                        }
+                let read = bos_core::read_batch(&mut framed, frame, |f| {
+                    conn.handle_frame(now(), f);
+                    true
+                });
+                if let Err(end) = read {
+                    if let ReadEnd::Failed(e) = end {
+                        tracing::info!("service connection error: {e}");
                     }
-                    next = framed.next().now_or_never();
+                    report(ServiceReport::Closed { joined: conn.is_joined() });
+                    return;
                 }
             }
             cmd = commands.recv() => match cmd {

@@ -86,11 +86,7 @@ pub struct BartId {
 impl BartId {
     /// A buddy icon uploaded by its owner: the hash is the MD5 of `data`.
     pub fn icon_of(data: &[u8]) -> Self {
-        BartId {
-            kind: kind::ICON,
-            flags: flags::CUSTOM,
-            hash: Bytes::copy_from_slice(&md5(data)),
-        }
+        BartId { kind: kind::ICON, flags: flags::CUSTOM, hash: Bytes::copy_from_slice(&md5(data)) }
     }
 
     /// Whether this id names a buddy icon that can be fetched: an icon type, a non-empty hash
@@ -249,11 +245,7 @@ impl DownloadQuery {
     /// Decodes the body.
     pub fn decode<'a>(body: impl Into<Reader<'a>>) -> Result<Self, WireError> {
         let mut r: Reader<'a> = body.into();
-        Ok(DownloadQuery {
-            screen_name: r.string8()?,
-            command: r.u8()?,
-            id: BartId::read(&mut r)?,
-        })
+        Ok(DownloadQuery { screen_name: r.string8()?, command: r.u8()?, id: BartId::read(&mut r)? })
     }
 
     /// Encodes the body.

@@ -29,8 +29,8 @@
 #[macro_use]
 mod macros;
 
-mod body;
 pub mod bart;
+mod body;
 pub mod bucp;
 pub mod buddy;
 pub mod buf;

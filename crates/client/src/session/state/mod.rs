@@ -60,8 +60,8 @@ use crate::oscar::icbm::{HostAck, MissedCalls};
 use crate::oscar::icbm::{IcbmParams, SendIm, Typing};
 use crate::oscar::locate::UserInfoReply;
 use crate::oscar::locate::{LocateRightsQuery, SetInfo, UserInfoQuery};
+use crate::oscar::oservice::RateAck;
 use crate::oscar::oservice::SetStatus;
-use crate::oscar::oservice::{ClientReady, FamilyTool, FamilyVersion, RateAck, VersionList};
 use crate::oscar::oservice::{FamilyList, RateParamsReply};
 use crate::oscar::oservice::{IdleTime, Motd, RateChange, SelfInfo, Warning};
 use crate::oscar::permitdeny::PdRightsQuery;
@@ -69,7 +69,7 @@ use crate::oscar::userinfo::{self, CAP_INTEROPERATE, CAP_TYPING, CAP_UNICODE, CA
 use crate::oscar::SnacError;
 use crate::oscar::{buddy::BuddyRightsQuery, snac::SnacHeader};
 use crate::oscar::{
-    decode_snac_payload, snac_flap, Channel, Flap, Hello, ImMessage, OutFlap, RateClass, RateTable,
+    decode_snac_payload, snac_flap, Channel, Flap, ImMessage, OutFlap, RateClass, RateTable,
     SignOff, SnacBody,
 };
 use crate::screenname::ScreenName;
@@ -108,8 +108,6 @@ pub const BARE_CLOSE_WINDOW_MS: u64 = 120_000;
 /// rate entries, Feedbag 4 as libpurple).
 const FAMILIES: [(u16, u16); 6] =
     [(0x01, 3), (0x13, 4), (0x02, 1), (0x03, 1), (0x04, 1), (0x09, 1)];
-/// Tool id and version written in 01/02 (libpurple's values).
-const TOOL: (u16, u16) = (0x0110, 0x0629);
 /// The message-size limit assumed until 04/05 says otherwise (libpurple's request).
 pub const DEFAULT_MAX_MESSAGE: usize = 8000;
 /// The smallest limit servers answer in 04/05 (Open OSCAR Server's 512, §7.2): an IM whose
