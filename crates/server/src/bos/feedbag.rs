@@ -50,6 +50,20 @@ impl Feedbag {
             .map(|i| ScreenName::from_wire(&i.name))
     }
 
+    /// The buddy icon the owner set: the class-0x14 item named "1" with its TLV 0xD5 (§14.3).
+    /// `None` without one, or when it does not decode, or names the clear-icon hash.
+    pub fn icon(&self) -> Option<crate::oscar::bart::BartId> {
+        use crate::oscar::bart;
+        self.items
+            .iter()
+            .filter(|i| i.class == class::BART)
+            .filter_map(|i| {
+                let value = i.attrs.get(bart::FEEDBAG_TLV)?;
+                bart::BartId::from_feedbag(&i.name, value.value).ok()
+            })
+            .find(|id| id.kind == bart::kind::ICON && id.is_icon())
+    }
+
     fn position(&self, item: &FeedbagItem) -> Option<usize> {
         self.items.iter().position(|i| i.group_id == item.group_id && i.item_id == item.item_id)
     }

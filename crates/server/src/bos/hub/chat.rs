@@ -248,6 +248,8 @@ impl Hub {
                 return Err(SnacErrorCode::ListOverflow);
             }
             Service::Chat(key)
+        } else if req.family == crate::oscar::bart::FAMILY {
+            Service::Bart
         } else {
             Service::ChatNav
         };
@@ -612,7 +614,7 @@ mod tests {
             (1, 0x14)
         );
         assert_eq!(
-            err(alice.send(SnacBody::ServiceRequest(ServiceRequest::new(0x10)), 1)),
+            err(alice.send(SnacBody::ServiceRequest(ServiceRequest::new(0x18)), 1)),
             (1, 0x05)
         );
         assert_eq!(err(alice.send(SnacBody::ChatNavRightsQuery, 1)), (0x0D, 0x01));

@@ -43,6 +43,8 @@ impl Hub {
         let now = now_u32(self.state.now());
         let mut w = self.lock();
         let Some(name) = self.session_account(&w, id) else { return (Vec::new(), Vec::new()) };
+        let icon_before = self.icon_of(&w, &name);
+        let touches_icon = items.iter().any(|i| i.class == crate::oscar::feedbag::class::BART);
         let bag = &mut self.account_state(&mut w, &name).data.feedbag;
         let before: HashSet<ScreenName> = bag.buddies().collect();
         let results = match op {
@@ -60,6 +62,9 @@ impl Hub {
             if self.is_visible(&w, &b) && seen.insert(b.clone()) {
                 arrivals.push(arrived(self.user_info(&w, &b)));
             }
+        }
+        if touches_icon {
+            arrivals.extend(self.icon_changed(&w, &name, icon_before));
         }
         (results, arrivals)
     }

@@ -6,6 +6,7 @@
 //! store), [`feedbag`] (buddy-list changes), [`locate`] (profiles and away messages) and [`bots`]
 //! (the demo bot accounts' tasks).
 
+mod bart;
 mod bots;
 mod chat;
 mod feedbag;
@@ -33,6 +34,7 @@ use crate::ServerState;
 use bots::BotJob;
 
 pub(crate) use chat::{chat_rights, exchange_info};
+pub use bart::{Uploaded, MAX_ICON_BYTES, MAX_STORED_BYTES};
 pub use chat::{MAX_CONCURRENT_ROOMS, MAX_OCCUPANCY, MAX_ROOM_NAME};
 pub use feedbag::FeedbagOp;
 pub use icbm::ImOutcome;
@@ -95,6 +97,8 @@ struct World {
     single_session_cookies: HashMap<Vec<u8>, i64>,
     /// Chat rooms and the service cookies of 01/05.
     rooms: chat::Rooms,
+    /// Buddy icons by hash (BART, §14).
+    icons: bart::IconStore,
 }
 
 /// The BOS world: sessions, per-account state, bots, persistence.

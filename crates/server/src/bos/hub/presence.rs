@@ -64,6 +64,7 @@ impl Hub {
             info.tlvs.set(ui::CAPABILITIES, caps.clone());
         }
         info.set_u32(ui::ONLINE_TIME, now_u32(now).saturating_sub(signon));
+        self.add_icon(w, name, &mut info);
         info
     }
 
@@ -93,7 +94,7 @@ impl Hub {
 
     /// Re-announces `who` to its watchers after any change: 03/0B while visible, 03/0C once
     /// invisible; nothing while offline.
-    fn announce(&self, w: &World, who: &ScreenName) {
+    pub(super) fn announce(&self, w: &World, who: &ScreenName) {
         if self.is_visible(w, who) {
             self.notify_watchers(w, who, &arrived(self.user_info(w, who)));
         } else if self.is_online(w, who) {
