@@ -298,7 +298,9 @@ async fn run_tui(
         None
     };
     // Only the chat UI sees key presses, so only it reports idle time.
-    let session_config = session_config.with_idle_after(config.ui.idle_after());
+    let session_config = session_config
+        .with_idle_after(config.ui.idle_after())
+        .with_buddy_icons(flapjack_client::icon_cache::IconCache::default_dir());
     let handle = session::spawn(session_config);
     tui::install_panic_hook();
     let mut terminal = tui::setup_terminal().context("cannot set up the terminal")?;

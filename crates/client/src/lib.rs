@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod credentials;
+pub mod icon_cache;
 pub mod session;
 pub mod tls;
 

@@ -102,6 +102,8 @@ impl App {
                 self.state = ConnState::Reconnecting { attempt, delay, reason }
             }
             Event::Room(event) => actions.extend(self.room_event(event, now)),
+            // Icons are drawn by the icon branch (iconstui); this one only carries them.
+            Event::BuddyIcon { .. } | Event::IconLimit { .. } | Event::IconSet(_) => {}
             Event::Disconnected(reason) => self.state = ConnState::Offline(reason),
         }
         Reaction { redraw: true, actions }

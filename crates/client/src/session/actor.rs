@@ -19,7 +19,8 @@ use super::config::SessionConfig;
 use super::login::{connect_bos, Authenticator, BoxedTransport, LoginFailure};
 use super::room::ServiceKind;
 use super::service_task::{self, Report, ServiceCmd, ServiceReport};
-use super::state::{Close, ServiceOrder, SessionState};
+use super::state::{Close, ServiceOrder, SessionState, BART_KEY};
+use crate::icon_cache::{IconCache, DEFAULT_MAX_BYTES};
 
 /// What a caller of `connect` waits for: signed on (our display name) or why not.
 pub type Ready = oneshot::Sender<Result<ScreenName, DisconnectReason>>;
@@ -79,6 +80,8 @@ struct Actor {
     reports: mpsc::UnboundedReceiver<Report>,
     reports_tx: mpsc::UnboundedSender<Report>,
     generation: u64,
+    /// The buddy-icon disk cache, when configured and usable.
+    icon_cache: Option<IconCache>,
 }
 
 /// Runs a session to its end: sign on, serve, reconnect as the policy allows, then report
@@ -89,7 +92,14 @@ pub async fn run(
     events: mpsc::UnboundedSender<Event>,
     ready: Option<Ready>,
 ) {
-    let state = SessionState::new(config.screen_name.clone()).with_idle_after(config.idle_after);
+    let state = SessionState::new(config.screen_name.clone())
+        .with_idle_after(config.idle_after)
+        .with_buddy_icons(config.buddy_icons);
+    let icon_cache = config.icon_cache.as_ref().and_then(|dir| {
+        IconCache::open(dir, DEFAULT_MAX_BYTES)
+            .inspect_err(|e| tracing::warn!("no icon cache in {}: {e}", dir.display()))
+            .ok()
+    });
     let (reports_tx, reports) = mpsc::unbounded_channel();
     let mut actor = Actor {
         config,
@@ -101,6 +111,7 @@ pub async fn run(
         reports,
         reports_tx,
         generation: 0,
+        icon_cache,
     };
     let reason = actor.main_loop().await;
     actor.close_services();
@@ -167,6 +178,7 @@ impl Actor {
                 let (tx, rx) = mpsc::unbounded_channel();
                 self.generation += 1;
                 let chatnav = kind == ServiceKind::ChatNav;
+                let bart = kind == ServiceKind::Bart;
                 if let Some((_, old)) = self.services.insert(key.clone(), (self.generation, tx)) {
                     let _ = old.send(ServiceCmd::Leave);
                 }
@@ -179,6 +191,30 @@ impl Actor {
                 ));
                 if chatnav {
                     self.state.chatnav_opened();
+                }
+                if bart {
+                    self.state.bart_opened(self.clock.now());
+                }
+            }
+            ServiceOrder::LookUpIcon { id } => {
+                let cached = self.icon_cache.as_ref().and_then(|c| c.get(&id.hash));
+                self.state.icon_lookup(self.clock.now(), id, cached);
+            }
+            ServiceOrder::FetchIcons { name, ids } => {
+                if let Some((_, tx)) = self.services.get(BART_KEY) {
+                    let _ = tx.send(ServiceCmd::FetchIcons { name, ids });
+                }
+            }
+            ServiceOrder::UploadIcon(data) => {
+                if let Some((_, tx)) = self.services.get(BART_KEY) {
+                    let _ = tx.send(ServiceCmd::UploadIcon(data));
+                }
+            }
+            ServiceOrder::StoreIcon { hash, data } => {
+                if let Some(cache) = &self.icon_cache {
+                    if let Err(e) = cache.put(&hash, &data) {
+                        tracing::info!("cannot cache an icon: {e}");
+                    }
                 }
             }
             ServiceOrder::FindRoom { exchange, name } => {
@@ -223,9 +259,17 @@ impl Actor {
             }
             ServiceReport::RoomsFound(rooms) => self.state.rooms_found(now, rooms),
             ServiceReport::NotFound(name, code) => self.state.room_not_found(now, &name, code),
+            ServiceReport::Icons(replies) => self.state.icons_received(replies),
+            ServiceReport::Uploads(results) => {
+                for r in results {
+                    self.state.icon_uploaded(now, r);
+                }
+            }
             ServiceReport::Closed { joined } => {
                 self.services.remove(&key);
-                if key.is_empty() {
+                if key == BART_KEY {
+                    self.state.bart_closed();
+                } else if key.is_empty() {
                     self.state.chatnav_closed();
                 } else {
                     self.state.room_closed(now, &key, joined);

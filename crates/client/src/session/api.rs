@@ -113,6 +113,10 @@ pub enum Command {
         /// An optional message.
         message: Option<String>,
     },
+    /// Set (or with `None` clear) your own buddy icon: image bytes already prepared to fit the
+    /// server's limit (see Event::IconLimit); uploaded through BART (10/02) and referenced in
+    /// the feedbag (class 0x14).
+    SetIcon(Option<bytes::Bytes>),
     /// Sign off cleanly and end the session.
     SignOff,
 }
@@ -531,6 +535,20 @@ pub enum FeedbagFailure {
     Error(SnacError),
 }
 
+/// Why a [`Command::SetIcon`] did not take effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IconFailure {
+    /// The image is larger than the server accepts.
+    TooLarge {
+        /// The limit.
+        max_bytes: usize,
+    },
+    /// The server refused the upload (10/03's code) or the feedbag change (13/0E's code).
+    Refused(u16),
+    /// No BART service, or the connection was lost before the server answered.
+    NotSent,
+}
+
 /// A buddy-list change was refused: which change, and the server's (or our) reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuddyListError {
@@ -643,6 +661,23 @@ pub enum Event {
     },
     /// Something happened in a chat room.
     Room(RoomEvent),
+    /// A buddy's icon, from the disk cache or freshly downloaded (BART 10/05 or 10/07). `hash`
+    /// is the BART hash from user info TLV 0x1D; `data` is the raw image file as the owner uploaded it.
+    BuddyIcon {
+        /// Whose icon.
+        name: ScreenName,
+        /// The BART hash (the MD5 of `data`).
+        hash: bytes::Bytes,
+        /// The image file.
+        data: bytes::Bytes,
+    },
+    /// The most bytes the server accepts for your own icon (learned at sign-on).
+    IconLimit {
+        /// The limit.
+        max_bytes: usize,
+    },
+    /// The outcome of a SetIcon.
+    IconSet(Result<(), IconFailure>),
     /// The session is over; no more events follow.
     Disconnected(DisconnectReason),
 }

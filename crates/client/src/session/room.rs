@@ -1,5 +1,5 @@
-//! The sans-IO core of one service connection (docs/protocol.md §13): ChatNav, or one chat
-//! room. Like the BOS core it takes frames, time and commands and gives back frames to write,
+//! The sans-IO core of one service connection (docs/protocol.md §13, §14): ChatNav, one chat
+//! room, or BART (buddy icons). Like the BOS core it takes frames, time and commands and gives back frames to write,
 //! events and a close decision; no socket or timer is touched here.
 //!
 //! A service connection signs on as BOS does, pipelined: the hello with the 01/05 cookie,
@@ -13,6 +13,9 @@ use std::collections::{HashSet, VecDeque};
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 
+use bytes::Bytes;
+
+use crate::oscar::bart::{self, BartId, Download2Query, UploadQuery};
 use crate::oscar::chat::{ChatMessage, ChatText, Occupants, RoomInfo, RoomRef};
 use crate::oscar::chatnav::NavInfo;
 use crate::oscar::oservice::RateAck;
@@ -33,6 +36,8 @@ pub enum ServiceKind {
     ChatNav,
     /// One chat room.
     Room(RoomRef),
+    /// BART: buddy icons down and up (§14).
+    Bart,
 }
 
 impl ServiceKind {
@@ -40,8 +45,20 @@ impl ServiceKind {
         match self {
             ServiceKind::ChatNav => chatnav::FAMILY,
             ServiceKind::Room(_) => chat::FAMILY,
+            ServiceKind::Bart => bart::FAMILY,
         }
     }
+}
+
+/// One answer to an icon download (10/07, or 10/05), matched by the hash asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IconReply {
+    /// The hash asked for (the reply's own id may differ: a redirect).
+    pub hash: Bytes,
+    /// Whether the server had it (10/07 code 0).
+    pub found: bool,
+    /// The data, unchecked.
+    pub data: Bytes,
 }
 
 /// What one step produced, drained by [`ServiceConnection::take_output`].
@@ -60,6 +77,10 @@ pub struct ServiceOutput {
     /// How many of our room messages (0E/05) are among `frames`: once those are written, they
     /// are sent (rooms have no per-message acknowledgement, §13.3).
     pub messages_sent: usize,
+    /// BART: answers to our icon downloads.
+    pub icons: Vec<IconReply>,
+    /// BART: what our uploads came to (the stored id, or 10/03's or 10/01's code).
+    pub uploads: Vec<Result<BartId, u16>>,
 }
 
 /// One ChatNav or room connection's protocol state.
@@ -80,6 +101,8 @@ pub struct ServiceConnection {
     present: HashSet<ScreenName>,
     /// 0D/08 requests in flight: request id → the name asked for.
     nav_requests: Vec<(u32, String)>,
+    /// BART: request ids of our 10/02s awaiting their 10/03.
+    uploads: Vec<u32>,
     out: ServiceOutput,
 }
 
@@ -109,6 +132,7 @@ impl ServiceConnection {
             occupants: Vec::new(),
             present: HashSet::new(),
             nav_requests: Vec::new(),
+            uploads: Vec::new(),
             out: ServiceOutput::default(),
         }
     }
@@ -182,8 +206,12 @@ impl ServiceConnection {
                 return;
             }
             let Some(body) = self.queue.pop_front() else { return };
-            if self.write(now, &body).is_some() && matches!(body, SnacBody::RoomMessageToHost(_)) {
-                self.out.messages_sent += 1;
+            let written = self.write(now, &body);
+            match (&body, written) {
+                (SnacBody::RoomMessageToHost(_), Some(_)) => self.out.messages_sent += 1,
+                (SnacBody::BartUpload(_), Some(id)) => self.uploads.push(id),
+                (SnacBody::BartUpload(_), None) => self.out.uploads.push(Err(0)),
+                _ => {}
             }
         }
     }
@@ -233,6 +261,19 @@ impl ServiceConnection {
         }
     }
 
+    /// BART: asks for `name`'s items `ids` (one 10/06; each comes back in its own 10/07).
+    pub fn fetch_icons(&mut self, now: u64, name: &str, ids: Vec<BartId>) {
+        let body = Download2Query { screen_name: name.to_string(), ids };
+        self.queue.push_back(SnacBody::BartDownload2(body));
+        self.flush(now);
+    }
+
+    /// BART: uploads our icon (10/02); the 10/03 comes back in [`ServiceOutput::uploads`].
+    pub fn upload_icon(&mut self, now: u64, data: Bytes) {
+        self.queue.push_back(SnacBody::BartUpload(UploadQuery { kind: bart::kind::ICON, data }));
+        self.flush(now);
+    }
+
     /// Leaves: a channel-4 close; the server tells the others.
     pub fn leave(&mut self) {
         self.out.frames.push(OutFlap { channel: Channel::SignOff, payload: Default::default() });
@@ -276,7 +317,7 @@ impl ServiceConnection {
                 self.rates = RateTable::new(&reply, now);
                 let class_ids = reply.classes.iter().map(|c| c.id).collect();
                 self.write(now, &SnacBody::RateAck(RateAck { class_ids }));
-                if self.kind == ServiceKind::ChatNav {
+                if matches!(self.kind, ServiceKind::ChatNav | ServiceKind::Bart) {
                     self.signon_deadline = None;
                 }
             }
@@ -295,8 +336,30 @@ impl ServiceConnection {
                 }
             }
             B::RoomMessage(m) => self.room_message(&m),
+            B::BartDownload2Reply(r) if self.kind == ServiceKind::Bart => {
+                let found = r.code == bart::code::SUCCESS;
+                self.out.icons.push(IconReply { hash: r.query.hash, found, data: r.data });
+            }
+            B::BartDownloadReply(r) if self.kind == ServiceKind::Bart => {
+                self.out.icons.push(IconReply { hash: r.id.hash, found: true, data: r.data });
+            }
+            B::BartUploadReply(r) if self.kind == ServiceKind::Bart => {
+                let Some(pos) = self.uploads.iter().position(|id| *id == request_id) else {
+                    tracing::info!("BART: ignoring an upload reply nobody asked for");
+                    return;
+                };
+                self.uploads.remove(pos);
+                let result =
+                    if r.code == bart::code::SUCCESS { Ok(r.id) } else { Err(u16::from(r.code)) };
+                self.out.uploads.push(result);
+            }
             B::Error { family, error } => {
-                if let Some(pos) = self.nav_requests.iter().position(|(id, _)| *id == request_id) {
+                if let Some(pos) = self.uploads.iter().position(|id| *id == request_id) {
+                    self.uploads.remove(pos);
+                    self.out.uploads.push(Err(error.code.into()));
+                } else if let Some(pos) =
+                    self.nav_requests.iter().position(|(id, _)| *id == request_id)
+                {
                     let (_, name) = self.nav_requests.remove(pos);
                     self.out.nav_refused.push((name, error.code.into()));
                 } else {

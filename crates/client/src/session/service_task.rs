@@ -7,14 +7,17 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::codec::Framed;
 
+use bytes::Bytes;
+
 use crate::auth::SecretBytes;
+use crate::oscar::bart::BartId;
 use crate::oscar::chat::RoomInfo;
 use crate::oscar::FlapCodec;
 
 use super::api::RoomEvent;
 use super::bos_core::{self, ReadEnd};
 use super::login::connect_service;
-use super::room::{ServiceConnection, ServiceKind};
+use super::room::{IconReply, ServiceConnection, ServiceKind};
 
 /// What the actor tells a service task.
 #[derive(Debug)]
@@ -28,6 +31,15 @@ pub(super) enum ServiceCmd {
     },
     /// Room: say something.
     Send(String),
+    /// BART: download `name`'s items.
+    FetchIcons {
+        /// Whose.
+        name: String,
+        /// Which.
+        ids: Vec<BartId>,
+    },
+    /// BART: upload our icon.
+    UploadIcon(Bytes),
     /// Leave (close cleanly).
     Leave,
 }
@@ -41,6 +53,10 @@ pub(super) enum ServiceReport {
     RoomsFound(Vec<RoomInfo>),
     /// ChatNav refused a name.
     NotFound(String, u16),
+    /// BART: answers to icon downloads.
+    Icons(Vec<IconReply>),
+    /// BART: what uploads came to.
+    Uploads(Vec<Result<BartId, u16>>),
     /// The connection is gone; whether the room had been joined.
     Closed {
         /// Whether it joined its room (or, for ChatNav, signed on).
@@ -101,6 +117,12 @@ pub(super) async fn run(
         for (name, code) in out.nav_refused {
             report(ServiceReport::NotFound(name, code));
         }
+        if !out.icons.is_empty() {
+            report(ServiceReport::Icons(out.icons));
+        }
+        if !out.uploads.is_empty() {
+            report(ServiceReport::Uploads(out.uploads));
+        }
         let written = bos_core::write_frames(&mut framed, out.frames).await;
         if written.is_ok() && out.messages_sent > 0 {
             let room = conn.name().to_string();
@@ -135,6 +157,8 @@ pub(super) async fn run(
                 Some(ServiceCmd::Send(text)) => {
                     conn.send(now(), &text);
                 }
+                Some(ServiceCmd::FetchIcons { name, ids }) => conn.fetch_icons(now(), &name, ids),
+                Some(ServiceCmd::UploadIcon(data)) => conn.upload_icon(now(), data),
                 Some(ServiceCmd::Leave) | None => {
                     leaving = true;
                     conn.leave();

@@ -72,6 +72,7 @@ impl SessionState {
             | Command::LeaveRoom { .. }
             | Command::SendRoom { .. }
             | Command::Invite { .. }) => self.room_command(now, cmd),
+            Command::SetIcon(data) => self.set_icon(now, data),
             Command::SignOff => {
                 if self.connected {
                     self.out

@@ -69,6 +69,7 @@ impl SessionState {
                     self.enqueue(SnacBody::FeedbagQuery, Tag::Plain);
                 }
             }
+            Some(Tag::IconItem) => self.icon_item_status(status),
             _ => tracing::info!("ignoring a feedbag status nobody asked for"),
         }
     }

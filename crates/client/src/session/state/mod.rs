@@ -86,6 +86,7 @@ use super::split::{encoded_size, html_body, split_message};
 /// The tag of our 01/1E, whose 01/0F answer carries the status the server now shows.
 const STATUS_TAG: Tag = Tag::Query(0x01, 0x1E);
 pub use chat::ServiceOrder;
+pub use icons::{BART_KEY, ICON_MAX_BYTES};
 
 /// Send a keepalive after this long without sending anything (§8.1).
 pub const KEEPALIVE_MS: u64 = 60_000;
@@ -150,8 +151,11 @@ enum Tag {
     /// A query (family, subtype) whose reply replaces state (01/06, 13/04): a reply to
     /// anything else is not accepted.
     Query(u16, u16),
-    /// A 01/04 service request: ChatNav (empty key) or the room with this key.
+    /// A 01/04 service request: ChatNav (empty key), BART ([`icons::BART_KEY`]) or the room
+    /// with this key.
     Service(String),
+    /// The feedbag change that names our buddy icon (class 0x14).
+    IconItem,
 }
 
 #[derive(Debug, Clone)]
@@ -270,6 +274,8 @@ pub struct SessionState {
     rooms: HashMap<String, chat::WantedRoom>,
     /// The ChatNav connection's state.
     nav: chat::NavPhase,
+    /// Buddy icons: who shows which, downloads, our own upload.
+    icons: icons::Icons,
     out: Output,
 }
 
@@ -341,6 +347,7 @@ impl SessionState {
             idle_reported: false,
             rooms: HashMap::new(),
             nav: chat::NavPhase::None,
+            icons: icons::Icons::default(),
             out: Output::default(),
         }
     }
@@ -361,6 +368,12 @@ impl SessionState {
     /// it on the next activity; `None` never reports idle.
     pub fn with_idle_after(mut self, after: Option<Duration>) -> Self {
         self.idle_after = after.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        self
+    }
+
+    /// Fetches and reports buddies' icons (off by default: see `SessionConfig::buddy_icons`).
+    pub fn with_buddy_icons(mut self, on: bool) -> Self {
+        self.icons.enabled = on;
         self
     }
 
@@ -516,8 +529,9 @@ impl SessionState {
             B::Pause(_) => self.pause(now),
             B::Resume(_) => self.resume(),
             B::IcbmParams(params) => self.icbm_params(now, &header, &params),
-            B::HostOnline(_)
-            | B::HostVersions(_)
+            B::HostOnline(list) => self.host_online(&list.families),
+            B::OwnBart(id) => self.own_bart(&id),
+            B::HostVersions(_)
             | B::LocateRights(_)
             | B::BuddyRights(_)
             | B::PdRights(_)
@@ -572,6 +586,7 @@ mod connection;
 mod error;
 mod feedbag;
 mod icbm;
+mod icons;
 mod locate;
 mod oservice;
 mod outbound;

@@ -18,12 +18,7 @@ pub(super) fn bart_upload(s: &Session, h: &SnacHeader, q: UploadQuery, out: &mut
 }
 
 /// 10/04: answers 10/05 with the item, or 10/01 "no match" when it is not stored.
-pub(super) fn bart_download(
-    s: &Session,
-    h: &SnacHeader,
-    q: DownloadQuery,
-    out: &mut Vec<OutSnac>,
-) {
+pub(super) fn bart_download(s: &Session, h: &SnacHeader, q: DownloadQuery, out: &mut Vec<OutSnac>) {
     match s.hub.icon_data(&q.id.hash) {
         Some(data) => {
             let body = DownloadReply { screen_name: q.screen_name, id: q.id, data };

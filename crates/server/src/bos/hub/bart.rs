@@ -117,7 +117,8 @@ impl Hub {
         }
         let named = named?;
         let known = w.icons.get(&named.hash).is_some();
-        let flags = if known { bart::flags::CUSTOM } else { bart::flags::CUSTOM | bart::flags::UNKNOWN };
+        let flags =
+            if known { bart::flags::CUSTOM } else { bart::flags::CUSTOM | bart::flags::UNKNOWN };
         Some(SnacBody::OwnBart(BartId { flags, ..named }))
     }
 }

@@ -33,8 +33,8 @@ use crate::store::{AccountData, Persister};
 use crate::ServerState;
 use bots::BotJob;
 
-pub(crate) use chat::{chat_rights, exchange_info};
 pub use bart::{Uploaded, MAX_ICON_BYTES, MAX_STORED_BYTES};
+pub(crate) use chat::{chat_rights, exchange_info};
 pub use chat::{MAX_CONCURRENT_ROOMS, MAX_OCCUPANCY, MAX_ROOM_NAME};
 pub use feedbag::FeedbagOp;
 pub use icbm::ImOutcome;
