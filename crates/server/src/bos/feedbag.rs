@@ -73,7 +73,8 @@ impl Feedbag {
         let mut item = match existing {
             Some(i) => i.clone(),
             None => {
-                let Some(free) = (1..=u16::MAX).find(|n| !self.items.iter().any(|i| i.item_id == *n))
+                let Some(free) =
+                    (1..=u16::MAX).find(|n| !self.items.iter().any(|i| i.item_id == *n))
                 else {
                     return FeedbagResult::LimitExceeded;
                 };

@@ -431,7 +431,11 @@ pub(super) mod tests {
     }
 
     impl Conn {
-        pub(in crate::bos::hub) fn send(&mut self, body: SnacBody, id: u32) -> Vec<(SnacHeader, SnacBody)> {
+        pub(in crate::bos::hub) fn send(
+            &mut self,
+            body: SnacBody,
+            id: u32,
+        ) -> Vec<(SnacHeader, SnacBody)> {
             let payload = snac_flap(&body, id).unwrap().payload;
             let mut out = Vec::new();
             let flow = self.session.handle(
