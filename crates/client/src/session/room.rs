@@ -147,6 +147,10 @@ impl ServiceConnection {
         &self.name
     }
 
+    fn is_room(&self) -> bool {
+        matches!(self.kind, ServiceKind::Room(_))
+    }
+
     /// Whether the room has been joined (0E/03 with the occupants arrived).
     pub fn is_joined(&self) -> bool {
         self.joined
@@ -328,14 +332,15 @@ impl ServiceConnection {
             }
             // Only ChatNav finds rooms; a room connection never asked it to.
             B::NavInfo(nav) if self.kind == ServiceKind::ChatNav => self.nav_info(request_id, &nav),
-            B::UsersJoined(o) => self.users_joined(&o),
-            B::UsersLeft(o) => self.users_left(&o),
-            B::RoomInfoUpdate(info) => {
+            // Only a room connection has a room: ChatNav or BART never joined one.
+            B::UsersJoined(o) if self.is_room() => self.users_joined(&o),
+            B::UsersLeft(o) if self.is_room() => self.users_left(&o),
+            B::RoomInfoUpdate(info) if self.is_room() => {
                 if let Some(name) = info.name().filter(|n| !n.trim().is_empty()) {
                     self.name = name;
                 }
             }
-            B::RoomMessage(m) => self.room_message(&m),
+            B::RoomMessage(m) if self.is_room() => self.room_message(&m),
             B::BartDownload2Reply(r) if self.kind == ServiceKind::Bart => {
                 let found = r.code == bart::code::SUCCESS;
                 self.out.icons.push(IconReply { hash: r.query.hash, found, data: r.data });
@@ -626,6 +631,61 @@ mod tests {
         }
         assert_eq!(c.take_output().events.len(), 10);
         assert_eq!(c.occupants(), [ScreenName::from_wire("me")]);
+    }
+
+    #[test]
+    fn bart_signs_on_in_one_flight_with_its_first_download_and_matches_answers() {
+        use crate::oscar::bart::{Download2Reply, UploadReply};
+        let mut c = ServiceConnection::new(ServiceKind::Bart, "BART", 1);
+        c.connection_started(0, b"cookie");
+        let id = BartId::icon_of(b"img");
+        c.fetch_icons(0, "bob", vec![id.clone()]);
+        let out = c.take_output();
+        let got = sent(&out);
+        let names: Vec<&str> = got.iter().map(SnacBody::name).collect();
+        assert_eq!(names, ["ClientVersions", "RateParamsQuery", "ClientReady", "BartDownload2"]);
+        let SnacBody::ClientVersions(v) = &got[0] else { unreachable!() };
+        assert_eq!(v.version_of(bart::FAMILY), Some(1));
+        c.handle_frame(5, data(SnacBody::RateParamsReply(aol_rate_params()), 2));
+        assert_eq!(c.next_deadline(), Some(5 + KEEPALIVE_MS), "signed on: no sign-on timeout");
+        let reply = Download2Reply {
+            screen_name: "bob".into(),
+            query: id.clone(),
+            code: bart::code::NOT_FOUND,
+            reply: BartId { flags: bart::flags::REDIRECT, ..BartId::icon_of(b"other") },
+            data: Bytes::new(),
+        };
+        c.handle_frame(5, data(SnacBody::BartDownload2Reply(reply), 4));
+        let out = c.take_output();
+        assert_eq!(
+            out.icons,
+            [IconReply { hash: id.hash.clone(), found: false, data: Bytes::new() }]
+        );
+        // Uploads: the reply is matched by request id; an error answers it too; a stray reply
+        // is ignored.
+        c.upload_icon(6, Bytes::from_static(b"mine"));
+        c.upload_icon(6, Bytes::from_static(b"again"));
+        let out = c.take_output();
+        let ids: Vec<u32> = out
+            .frames
+            .iter()
+            .map(|f| decode_snac_payload(&f.payload).unwrap().0.request_id)
+            .collect();
+        let stored = UploadReply { code: 0, id: BartId::icon_of(b"mine") };
+        c.handle_frame(7, data(SnacBody::BartUploadReply(stored.clone()), 0x7777));
+        c.handle_frame(7, data(SnacBody::BartUploadReply(stored), ids[0]));
+        let error = crate::oscar::SnacError::new(crate::oscar::SnacErrorCode::RateToHost);
+        c.handle_frame(7, data(SnacBody::Error { family: 0x10, error }, ids[1]));
+        let out = c.take_output();
+        let rate = u16::from(crate::oscar::SnacErrorCode::RateToHost);
+        assert_eq!(out.uploads, [Ok(BartId::icon_of(b"mine")), Err(rate)]);
+        // A room's SNACs on a BART (or ChatNav) connection are ignored: it has no room.
+        c.handle_frame(8, data(SnacBody::UsersJoined(occupants(&["x"])), 5));
+        assert!(c.take_output().events.is_empty());
+        let mut nav = ServiceConnection::new(ServiceKind::ChatNav, "", 1);
+        nav.connection_started(0, b"cookie");
+        nav.handle_frame(1, data(SnacBody::UsersJoined(occupants(&["x"])), 5));
+        assert!(nav.take_output().events.is_empty());
     }
 
     #[test]
