@@ -401,7 +401,7 @@ mod tests {
     fn arrives(s: &mut SessionState, name: &str, icon: Option<&BartId>) {
         let mut info = userinfo::UserInfo::new(name);
         if let Some(id) = icon {
-            info.set_bart_ids(&[id.clone()]).unwrap();
+            info.set_bart_ids(std::slice::from_ref(id)).unwrap();
         }
         let body = SnacBody::BuddyArrived(crate::oscar::buddy::BuddyPresence { users: vec![info] });
         s.handle_frame(10, server(&body, 0x8000_0001));
