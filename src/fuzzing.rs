@@ -44,6 +44,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("icbm", icbm),
     ("chat", chat),
     ("privacy", privacy),
+    ("bart", bart),
     ("auth_response", auth_response),
     ("oos_response", oos_response),
     ("server_http", server_http),
@@ -648,6 +649,59 @@ pub fn icbm(data: &[u8]) {
             plain(&text);
             let round = html::to_plain(&html::from_plain(&text));
             let _ = neutralize(&round);
+        }
+    }
+}
+
+/// Buddy icons (§15): byte 0 picks which peer-supplied shape the rest is — user-info TLV
+/// 0x1D's run of BART ids, a 10/07, 10/05 or 10/03 reply, a 10/06 query, a feedbag TLV 0xD5
+/// value — or, for the last choice, a FLAP stream played at a BART connection's core. What
+/// decodes must re-encode to the same value.
+pub fn bart(data: &[u8]) {
+    use crate::oscar::bart::UploadReply;
+    use crate::oscar::bart::{self, BartId, Download2Query, Download2Reply, DownloadReply};
+    use crate::session::room::{ServiceConnection, ServiceKind};
+    let Some((&which, rest)) = data.split_first() else { return };
+    let mut out = BytesMut::new();
+    macro_rules! round_trip {
+        ($ty:ty) => {{
+            let Ok(v) = <$ty>::decode(rest) else { return };
+            if v.encode(&mut out).is_ok() {
+                assert_eq!(<$ty>::decode(&out).ok().as_ref(), Some(&v));
+            }
+        }};
+    }
+    match which % 7 {
+        0 => {
+            let Ok(ids) = bart::read_ids(rest) else { return };
+            for id in &ids {
+                let _ = (id.is_icon(), id.is_md5());
+            }
+            if let Ok(bytes) = bart::write_ids(&ids) {
+                assert_eq!(bart::read_ids(&bytes).ok().as_ref(), Some(&ids));
+            }
+        }
+        1 => round_trip!(Download2Reply),
+        2 => round_trip!(DownloadReply),
+        3 => round_trip!(UploadReply),
+        4 => round_trip!(Download2Query),
+        5 => {
+            let Ok(id) = BartId::from_feedbag("1", rest) else { return };
+            let back = id.info_bytes().ok().and_then(|b| BartId::from_feedbag("1", &b).ok());
+            assert_eq!(back.as_ref(), Some(&id));
+        }
+        _ => {
+            let mut conn = ServiceConnection::new(ServiceKind::Bart, "BART", 1);
+            conn.connection_started(0, b"cookie");
+            conn.fetch_icons(0, "bob", vec![BartId::icon_of(b"x")]);
+            let mut codec = crate::oscar::FlapCodec::new();
+            let mut buf = BytesMut::from(rest);
+            let mut now = 1;
+            while let Ok(Some(flap)) = codec.decode(&mut buf) {
+                conn.handle_frame(now, flap);
+                now += 1;
+                let _ = conn.take_output();
+            }
         }
     }
 }

@@ -321,3 +321,24 @@ async fn no_control_character_from_a_room_reaches_the_terminal_or_listen() {
         assert!(bad.is_empty(), "raw control characters {bad:?} in {text}");
     }
 }
+
+/// The icon attacks (played at the session core and the BART connection's core, wired as the
+/// actor wires them): a 10 MB icon, data that does not match its hash, a malformed image, an
+/// unrequested BART redirect and malformed replies. None crashes or stalls, none shows an icon
+/// that is not what its hash says, and what does reach the chat UI (the malformed image, whose
+/// hash matches) is drawn at every size without breaking the screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn icon_attacks_neither_crash_nor_stall_nor_show_a_mismatch() {
+    let attacks = flapjack_testkit::hostile::bart::bart_script();
+    let run = flapjack_testkit::hostile::bart::play_bart(&attacks);
+    checks::check_bart_run(&attacks, &run);
+    let events: Vec<Event> = run.per_attack.into_iter().flatten().collect();
+    let now = Instant::now();
+    let mut app = tui_common::app();
+    app.resize(120, 40);
+    feed(&mut app, events, now);
+    for (w, h) in [(120, 40), (40, 12), (200, 50), (1, 1)] {
+        app.resize(w, h);
+        render(&app);
+    }
+}

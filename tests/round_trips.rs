@@ -3,7 +3,8 @@
 //! 2, the floor the protocol allows (two request/reply exchanges before BOS, or one with a
 //! token, then the whole BOS sign-on and the IM in one flight). Open OSCAR Server's web API
 //! costs one exchange more (`startSession`), 4 cold. Joining a room whose reference is known
-//! costs one round trip after the 01/05 (the room connection's sign-on is pipelined).
+//! costs one round trip after the 01/05 (the room connection's sign-on is pipelined), and so
+//! does a buddy's icon on the BART connection (its 10/06 rides with the sign-on flight).
 //! Fails if the client needs more.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
@@ -14,7 +15,7 @@ use std::time::Duration;
 use flapjack::headless::SendOutcome;
 use flapjack::session::{Command, Event, RoomEvent};
 use support::session::expect;
-use support::signon_rig::{Rig, SignOn, SENDER};
+use support::signon_rig::{Rig, SignOn, SENDER, SINK};
 
 /// Long enough that scheduling noise cannot reorder a send and an unrelated arrival.
 const DELAY: Duration = Duration::from_millis(100);
@@ -80,5 +81,33 @@ async fn joining_a_known_room_costs_one_round_trip_after_the_redirect() {
         rejoined.at - redirect.at
     );
     assert_eq!(levels, (2, 2), "occupants and room info one round trip after the 01/05");
+    h.commands.send(Command::SignOff).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_buddy_icon_costs_one_round_trip_after_the_bart_redirect() {
+    let rig = Rig::start(DELAY).await;
+    let gif = bytes::Bytes::from_static(b"GIF89a the sink's icon");
+    let sink = flapjack::screenname::ScreenName::parse(SINK).unwrap();
+    rig.server.hub().set_account_icon(&sink, gif.clone()).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    rig.net.reset();
+    let mut h = rig.spawn_with(SignOn::ColdBucp, |c| c.with_buddy_icons(Some(cache.path().into())));
+    expect(&mut h, "signed on", |e| matches!(e, Event::BuddyList(_))).await;
+    // Watching the sink brings its user info, TLV 0x1D included: not cached, so BART is asked
+    // for, and the download goes out with the BART connection's sign-on.
+    h.commands.send(Command::WatchPresence { name: sink }).unwrap();
+    let icon = expect(&mut h, "the sink's icon", |e| matches!(e, Event::BuddyIcon { .. })).await;
+    assert!(matches!(&icon, Event::BuddyIcon { data, .. } if *data == gif), "{icon:?}");
+    let redirect = *rig.net.arrivals(0x01, 0x05).last().expect("a 01/05 for BART");
+    let reply = rig.net.arrivals(0x10, 0x07);
+    let reply = reply.iter().find(|a| a.level > redirect.level).expect("the 10/07");
+    let levels = reply.level - redirect.level;
+    eprintln!(
+        "a buddy icon: {} round trip after the 01/05 ({levels} levels), {:?} wall",
+        levels.div_ceil(2),
+        reply.at - redirect.at
+    );
+    assert_eq!(levels, 2, "the icon one round trip after the 01/05");
     h.commands.send(Command::SignOff).unwrap();
 }

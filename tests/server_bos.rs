@@ -413,20 +413,20 @@ async fn service_requests_for_services_not_run_are_unavailable() {
     use flapjack::oscar::oservice::ServiceRequest;
     let server = start().await;
     let mut c = Client::sign_on(&server, "Carol").await;
-    // Classic clients ask for ChatNav and Alert at sign-on, then BART for icons. ChatNav runs
-    // (a 01/05 redirect); Alert and BART do not.
-    let id = c.send(SnacBody::ServiceRequest(ServiceRequest::new(0x000D))).await;
-    let (h, body) = c.expect(0x0001, 0x0005).await;
-    assert_eq!(h.request_id, id);
-    let SnacBody::ServiceRedirect(r) = body else { panic!("{body:?}") };
-    assert_eq!(r.family(), Some(0x000D));
-    for family in [0x0018, 0x0010] {
-        let id =
-            c.send(SnacBody::ServiceRequest(ServiceRequest { family, ..Default::default() })).await;
-        let (h, body) = c.expect(0x0001, 0x0001).await;
+    // Classic clients ask for ChatNav and Alert at sign-on, then BART for icons. ChatNav and
+    // BART run (a 01/05 redirect each); Alert does not.
+    for family in [0x000D, 0x0010] {
+        let id = c.send(SnacBody::ServiceRequest(ServiceRequest::new(family))).await;
+        let (h, body) = c.expect(0x0001, 0x0005).await;
         assert_eq!(h.request_id, id);
-        assert_eq!(error_code(&body), SnacErrorCode::ServiceUnavailable, "{family:#x}");
+        let SnacBody::ServiceRedirect(r) = body else { panic!("{body:?}") };
+        assert_eq!(r.family(), Some(family));
     }
+    let alert = ServiceRequest { family: 0x0018, ..Default::default() };
+    let id = c.send(SnacBody::ServiceRequest(alert)).await;
+    let (h, body) = c.expect(0x0001, 0x0001).await;
+    assert_eq!(h.request_id, id);
+    assert_eq!(error_code(&body), SnacErrorCode::ServiceUnavailable);
     // The session goes on.
     let id = c.send(SnacBody::SelfInfoQuery).await;
     let (h, _) = c.expect(0x0001, 0x000F).await;

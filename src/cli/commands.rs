@@ -303,7 +303,9 @@ async fn run_tui(
         None
     };
     // Only the chat UI sees key presses, so only it reports idle time.
-    let session_config = session_config.with_idle_after(config.ui.idle_after());
+    let session_config = session_config
+        .with_idle_after(config.ui.idle_after())
+        .with_buddy_icons(flapjack_client::icon_cache::IconCache::default_dir());
     // A refused password is asked for again in the UI, and a new session signs on with it.
     let again_config = session_config.clone();
     let sign_on_again: tui::SignOnAgain =

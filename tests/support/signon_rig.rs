@@ -180,6 +180,15 @@ impl Rig {
         session::spawn(self.config(how, None))
     }
 
+    /// As [`Rig::spawn`], with the session's configuration adjusted by `adjust` first.
+    pub fn spawn_with(
+        &self,
+        how: SignOn,
+        adjust: impl FnOnce(SessionConfig) -> SessionConfig,
+    ) -> SessionHandle {
+        session::spawn(adjust(self.config(how, None)))
+    }
+
     /// Runs `--send` once, signing on `how`, and reports what the hops saw.
     pub async fn run(&self, how: SignOn) -> Run {
         self.send(how, None).await

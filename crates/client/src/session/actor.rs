@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use futures::{FutureExt, SinkExt, StreamExt};
+use futures::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::codec::Framed;
@@ -14,11 +14,13 @@ use crate::oscar::FlapCodec;
 use crate::screenname::ScreenName;
 
 use super::api::{Command, DisconnectReason, Event, NetworkError, SignOnStep};
+use super::bos_core::{self, ReadEnd};
 use super::config::SessionConfig;
 use super::login::{connect_bos, Authenticator, BoxedTransport, LoginFailure, ServiceTransport};
 use super::room::ServiceKind;
 use super::service_task::{self, Report, ServiceCmd, ServiceReport};
-use super::state::{Close, ServiceOrder, SessionState};
+use super::state::{Close, ServiceOrder, SessionState, BART_KEY};
+use crate::icon_cache::{IconCache, DEFAULT_MAX_BYTES};
 
 /// What a caller of `connect` waits for: signed on (our display name) or why not.
 pub type Ready = oneshot::Sender<Result<ScreenName, DisconnectReason>>;
@@ -80,6 +82,8 @@ struct Actor {
     generation: u64,
     /// How service connections are made: like the current BOS connection.
     service_transport: ServiceTransport,
+    /// The buddy-icon disk cache, when configured and usable.
+    icon_cache: Option<IconCache>,
 }
 
 /// Runs a session to its end: sign on, serve, reconnect as the policy allows, then report
@@ -90,7 +94,14 @@ pub async fn run(
     events: mpsc::UnboundedSender<Event>,
     ready: Option<Ready>,
 ) {
-    let state = SessionState::new(config.screen_name.clone()).with_idle_after(config.idle_after);
+    let state = SessionState::new(config.screen_name.clone())
+        .with_idle_after(config.idle_after)
+        .with_buddy_icons(config.buddy_icons);
+    let icon_cache = config.icon_cache.as_ref().and_then(|dir| {
+        IconCache::open(dir, DEFAULT_MAX_BYTES)
+            .inspect_err(|e| tracing::warn!("no icon cache in {}: {e}", dir.display()))
+            .ok()
+    });
     let (reports_tx, reports) = mpsc::unbounded_channel();
     let mut actor = Actor {
         config,
@@ -103,6 +114,7 @@ pub async fn run(
         reports_tx,
         generation: 0,
         service_transport: ServiceTransport::Plain,
+        icon_cache,
     };
     let reason = actor.main_loop().await;
     actor.close_services();
@@ -169,6 +181,7 @@ impl Actor {
                 let (tx, rx) = mpsc::unbounded_channel();
                 self.generation += 1;
                 let chatnav = kind == ServiceKind::ChatNav;
+                let bart = kind == ServiceKind::Bart;
                 if let Some((_, old)) = self.services.insert(key.clone(), (self.generation, tx)) {
                     let _ = old.send(ServiceCmd::Leave);
                 }
@@ -182,6 +195,30 @@ impl Actor {
                 ));
                 if chatnav {
                     self.state.chatnav_opened();
+                }
+                if bart {
+                    self.state.bart_opened(self.clock.now());
+                }
+            }
+            ServiceOrder::LookUpIcon { id } => {
+                let cached = self.icon_cache.as_ref().and_then(|c| c.get(&id.hash));
+                self.state.icon_lookup(self.clock.now(), id, cached);
+            }
+            ServiceOrder::FetchIcons { name, ids } => {
+                if let Some((_, tx)) = self.services.get(BART_KEY) {
+                    let _ = tx.send(ServiceCmd::FetchIcons { name, ids });
+                }
+            }
+            ServiceOrder::UploadIcon(data) => {
+                if let Some((_, tx)) = self.services.get(BART_KEY) {
+                    let _ = tx.send(ServiceCmd::UploadIcon(data));
+                }
+            }
+            ServiceOrder::StoreIcon { hash, data } => {
+                if let Some(cache) = &self.icon_cache {
+                    if let Err(e) = cache.put(&hash, &data) {
+                        tracing::info!("cannot cache an icon: {e}");
+                    }
                 }
             }
             ServiceOrder::FindRoom { exchange, name } => {
@@ -226,9 +263,17 @@ impl Actor {
             }
             ServiceReport::RoomsFound(rooms) => self.state.rooms_found(now, rooms),
             ServiceReport::NotFound(name, code) => self.state.room_not_found(now, &name, code),
+            ServiceReport::Icons(replies) => self.state.icons_received(replies),
+            ServiceReport::Uploads(results) => {
+                for r in results {
+                    self.state.icon_uploaded(now, r);
+                }
+            }
             ServiceReport::Closed { joined } => {
                 self.services.remove(&key);
-                if key.is_empty() {
+                if key == BART_KEY {
+                    self.state.bart_closed();
+                } else if key.is_empty() {
                     self.state.chatnav_closed();
                 } else {
                     self.state.room_closed(now, &key, joined);
@@ -352,16 +397,7 @@ impl Actor {
     async fn serve(&mut self, framed: &mut Framed<BoxedTransport, FlapCodec>) -> Close {
         loop {
             let out = self.drain();
-            let mut written = Ok(());
-            if !out.frames.is_empty() {
-                for frame in out.frames {
-                    written = framed.feed(frame).await;
-                    if written.is_err() {
-                        break;
-                    }
-                }
-                written = written.and(framed.flush().await);
-            }
+            let written = bos_core::write_frames(framed, out.frames).await;
             // A decided close (a channel-4 reason, our sign-off) wins over a failed last write.
             if let Some(close) = out.close {
                 return close;
@@ -380,29 +416,22 @@ impl Actor {
             };
             tokio::select! {
                 frame = framed.next() => {
-                    let mut next = Some(frame);
                     // Handle every frame already buffered before writing once.
-                    while let Some(frame) = next.take() {
-                        match frame {
-                            Some(Ok(f)) => self.state.handle_frame(self.clock.now(), f),
-                            Some(Err(e)) => {
+                    let (state, clock) = (&mut self.state, self.clock);
+                    let read = bos_core::read_batch(framed, frame, |f| {
+                        state.handle_frame(clock.now(), f);
+                        !state.close_pending()
+                    });
+                    if let Err(end) = read {
+                        self.drain();
+                        let error = match end {
+                            ReadEnd::Failed(e) => {
                                 tracing::warn!("closing the BOS connection: {e}");
-                                self.drain();
-                                let error = NetworkError::Transport(e.to_string());
-                                let reason = DisconnectReason::Network(error);
-                                return Close { reason, reconnect: true };
+                                NetworkError::Transport(e.to_string())
                             }
-                            None => {
-                                self.drain();
-                                let reason =
-                                    DisconnectReason::Network(NetworkError::ConnectionClosed);
-                                return Close { reason, reconnect: true };
-                            }
-                        }
-                        if self.state.close_pending() {
-                            break;
-                        }
-                        next = framed.next().now_or_never();
+                            ReadEnd::Closed => NetworkError::ConnectionClosed,
+                        };
+                        return Close { reason: DisconnectReason::Network(error), reconnect: true };
                     }
                 }
                 cmd = self.commands.recv() => {

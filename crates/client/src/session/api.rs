@@ -659,6 +659,20 @@ pub enum FeedbagFailure {
     Error(SnacError),
 }
 
+/// Why a [`Command::SetIcon`] did not take effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IconFailure {
+    /// The image is larger than the server accepts.
+    TooLarge {
+        /// The limit.
+        max_bytes: usize,
+    },
+    /// The server refused the upload (10/03's code) or the feedbag change (13/0E's code).
+    Refused(u16),
+    /// No BART service, or the connection was lost before the server answered.
+    NotSent,
+}
+
 /// A buddy-list change was refused: which change, and the server's (or our) reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuddyListError {
@@ -842,14 +856,14 @@ pub enum Event {
     BuddyIcon {
         /// Whose icon.
         name: ScreenName,
-        /// The BART hash the owner's user info announced.
+        /// The BART hash (the MD5 of `data`).
         hash: bytes::Bytes,
         /// The image file.
         data: bytes::Bytes,
     },
     /// The most bytes the server accepts for your own icon (learned at sign-on).
     IconLimit {
-        /// The limit, in bytes.
+        /// The limit.
         max_bytes: usize,
     },
     /// The outcome of a SetIcon.
@@ -878,20 +892,6 @@ pub enum Event {
     },
     /// The session is over; no more events follow.
     Disconnected(DisconnectReason),
-}
-
-/// Why a [`Command::SetIcon`] did not take effect.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IconFailure {
-    /// The image is larger than the server accepts.
-    TooLarge {
-        /// The server's limit, in bytes.
-        max_bytes: usize,
-    },
-    /// The server refused the upload with this error code.
-    Refused(u16),
-    /// Not sent: no BART service, or the connection was lost.
-    NotSent,
 }
 
 /// The front end's end of a running session: commands go in, events come out.

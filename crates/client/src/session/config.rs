@@ -122,6 +122,12 @@ pub struct SessionConfig {
     /// Tell the server we are idle (01/11) after this long without [`super::Command::Activity`];
     /// `None` never does (the default: only an interactive front end knows about input).
     pub idle_after: Option<std::time::Duration>,
+    /// Fetch buddies' icons (BART, §15) and report them ([`super::Event::BuddyIcon`]); off by
+    /// default, since only a front end that draws them wants the extra connection.
+    pub buddy_icons: bool,
+    /// Where downloaded icons are cached by hash (see [`crate::icon_cache`]); `None` keeps
+    /// none on disk.
+    pub icon_cache: Option<std::path::PathBuf>,
 }
 
 impl Clone for SessionConfig {
@@ -139,6 +145,8 @@ impl Clone for SessionConfig {
             allow_plain_bos: self.allow_plain_bos,
             password_prompt: self.password_prompt.clone(),
             idle_after: self.idle_after,
+            buddy_icons: self.buddy_icons,
+            icon_cache: self.icon_cache.clone(),
         }
     }
 }
@@ -159,7 +167,16 @@ impl SessionConfig {
             allow_plain_bos: false,
             password_prompt: None,
             idle_after: None,
+            buddy_icons: false,
+            icon_cache: None,
         }
+    }
+
+    /// Fetches buddy icons, cached in `cache` (see [`SessionConfig::buddy_icons`]).
+    pub fn with_buddy_icons(mut self, cache: Option<std::path::PathBuf>) -> Self {
+        self.buddy_icons = true;
+        self.icon_cache = cache;
+        self
     }
 
     /// Reports idle time after `after` without input (see [`SessionConfig::idle_after`]).
@@ -221,6 +238,8 @@ impl std::fmt::Debug for SessionConfig {
             .field("bos_tls", &self.bos_tls)
             .field("allow_plain_bos", &self.allow_plain_bos)
             .field("password_prompt", &self.password_prompt.is_some())
+            .field("buddy_icons", &self.buddy_icons)
+            .field("icon_cache", &self.icon_cache)
             .finish()
     }
 }

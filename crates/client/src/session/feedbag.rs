@@ -4,6 +4,7 @@
 //! and the parents' 0x00C8 order lists updated, and applied to the local copy at once; the
 //! server's 13/0E results confirm it (or the session re-reads the list).
 
+use crate::oscar::bart::{self, BartId};
 use crate::oscar::feedbag::{attr, class, FeedbagItem};
 use crate::screenname::ScreenName;
 
@@ -200,6 +201,27 @@ impl Feedbag {
         self.items.push(buddy);
         changes.push(self.append_to_root(buddy_group));
         Ok(changes)
+    }
+
+    /// The buddy-icon item (class 0x14, named "1"), if the list has one (§15.3).
+    pub fn icon_item(&self) -> Option<&FeedbagItem> {
+        self.items.iter().find(|i| i.class == class::BART && i.name.trim() == "1")
+    }
+
+    /// Plans pointing the buddy-icon item at `id` (TLV 0xD5): an update of the item the list
+    /// has, or a new item in the root group.
+    pub fn set_icon(&mut self, id: &BartId) -> Result<Change, FeedbagError> {
+        let value = id.info_bytes().map_err(|_| FeedbagError::ListFull)?;
+        let (mut item, existed) = match self.icon_item() {
+            Some(item) => (item.clone(), true),
+            None => {
+                let item_id = self.unused_item_id().ok_or(FeedbagError::ListFull)?;
+                (FeedbagItem::new("1", 0, item_id, class::BART), false)
+            }
+        };
+        item.attrs.set(bart::FEEDBAG_TLV, value);
+        self.replace(item.clone());
+        Ok(if existed { Change::Update(vec![item]) } else { Change::Insert(vec![item]) })
     }
 
     /// Plans creating an empty group at the end of the list.
@@ -423,6 +445,22 @@ mod tests {
         );
         assert!(!f.contains(&sn("carol")));
         assert_eq!(f.buddy_list().groups.len(), 1);
+    }
+
+    #[test]
+    fn the_icon_item_is_made_once_then_updated() {
+        let mut bag = sample();
+        let first = BartId::icon_of(b"one");
+        let Change::Insert(items) = bag.set_icon(&first).unwrap() else { panic!("an insert") };
+        assert_eq!((items[0].class, items[0].group_id, items[0].name.as_str()), (0x14, 0, "1"));
+        let id = items[0].item_id;
+        assert!(bag.items().iter().filter(|i| i.item_id == id).count() == 1, "a fresh id");
+        let second = BartId::icon_of(b"two");
+        let Change::Update(items) = bag.set_icon(&second).unwrap() else { panic!("an update") };
+        assert_eq!(items[0].item_id, id);
+        let value = bag.icon_item().unwrap().attrs.get(bart::FEEDBAG_TLV).unwrap().value.to_vec();
+        assert_eq!(BartId::from_feedbag("1", &value).unwrap(), second);
+        assert_eq!(bag.buddy_list(), sample().buddy_list(), "buddies untouched");
     }
 
     #[test]

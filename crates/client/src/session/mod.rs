@@ -7,6 +7,7 @@
 
 mod actor;
 pub mod api;
+pub mod bos_core;
 pub mod config;
 pub mod feedbag;
 pub mod login;

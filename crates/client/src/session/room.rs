@@ -1,5 +1,5 @@
-//! The sans-IO core of one service connection (docs/protocol.md §13): ChatNav, or one chat
-//! room. Like the BOS core it takes frames, time and commands and gives back frames to write,
+//! The sans-IO core of one service connection (docs/protocol.md §13, §15): ChatNav, one chat
+//! room, or BART (buddy icons). Like the BOS core it takes frames, time and commands and gives back frames to write,
 //! events and a close decision; no socket or timer is touched here.
 //!
 //! A service connection signs on as BOS does, pipelined: the hello with the 01/05 cookie,
@@ -13,21 +13,21 @@ use std::collections::{HashSet, VecDeque};
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 
+use bytes::Bytes;
+
+use crate::oscar::bart::{self, BartId, Download2Query, UploadQuery};
 use crate::oscar::chat::{ChatMessage, ChatText, Occupants, RoomInfo, RoomRef};
 use crate::oscar::chatnav::NavInfo;
-use crate::oscar::oservice::{ClientReady, FamilyTool, FamilyVersion, RateAck, VersionList};
+use crate::oscar::oservice::RateAck;
 use crate::oscar::{
-    chat, chatnav, decode_snac_payload, snac_flap, Channel, Flap, Hello, OutFlap, RateTable,
-    SnacBody,
+    chat, chatnav, decode_snac_payload, snac_flap, Channel, Flap, OutFlap, RateTable, SnacBody,
 };
 use crate::screenname::ScreenName;
 use crate::text::html::{from_plain, to_plain};
 
 use super::api::RoomEvent;
+use super::bos_core;
 use super::state::{default_rate_table, rate_margin, KEEPALIVE_MS, SIGNON_TIMEOUT_MS};
-
-/// Tool id and version written in 01/02 (libpurple's values, as on BOS).
-const TOOL: (u16, u16) = (0x0110, 0x0629);
 
 /// What a service connection is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +36,8 @@ pub enum ServiceKind {
     ChatNav,
     /// One chat room.
     Room(RoomRef),
+    /// BART: buddy icons down and up (§15).
+    Bart,
 }
 
 impl ServiceKind {
@@ -43,8 +45,20 @@ impl ServiceKind {
         match self {
             ServiceKind::ChatNav => chatnav::FAMILY,
             ServiceKind::Room(_) => chat::FAMILY,
+            ServiceKind::Bart => bart::FAMILY,
         }
     }
+}
+
+/// One answer to an icon download (10/07, or 10/05), matched by the hash asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IconReply {
+    /// The hash asked for (the reply's own id may differ: a redirect).
+    pub hash: Bytes,
+    /// Whether the server had it (10/07 code 0).
+    pub found: bool,
+    /// The data, unchecked.
+    pub data: Bytes,
 }
 
 /// What one step produced, drained by [`ServiceConnection::take_output`].
@@ -63,6 +77,10 @@ pub struct ServiceOutput {
     /// How many of our room messages (0E/05) are among `frames`: once those are written, they
     /// are sent (rooms have no per-message acknowledgement, §13.3).
     pub messages_sent: usize,
+    /// BART: answers to our icon downloads.
+    pub icons: Vec<IconReply>,
+    /// BART: what our uploads came to (the stored id, or 10/03's or 10/01's code).
+    pub uploads: Vec<Result<BartId, u16>>,
 }
 
 /// One ChatNav or room connection's protocol state.
@@ -83,6 +101,8 @@ pub struct ServiceConnection {
     present: HashSet<ScreenName>,
     /// 0D/08 requests in flight: request id → the name asked for.
     nav_requests: Vec<(u32, String)>,
+    /// BART: request ids of our 10/02s awaiting their 10/03.
+    uploads: Vec<u32>,
     out: ServiceOutput,
 }
 
@@ -112,6 +132,7 @@ impl ServiceConnection {
             occupants: Vec::new(),
             present: HashSet::new(),
             nav_requests: Vec::new(),
+            uploads: Vec::new(),
             out: ServiceOutput::default(),
         }
     }
@@ -124,6 +145,10 @@ impl ServiceConnection {
     /// The room's name (the server's spelling once joined).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    fn is_room(&self) -> bool {
+        matches!(self.kind, ServiceKind::Room(_))
     }
 
     /// Whether the room has been joined (0E/03 with the occupants arrived).
@@ -147,37 +172,16 @@ impl ServiceConnection {
         self.rates = default_rate_table(now);
         self.joined = false;
         self.signon_deadline = Some(now.saturating_add(SIGNON_TIMEOUT_MS));
-        match Hello::with_cookie(cookie).encode() {
-            Ok(payload) => self.out.frames.push(OutFlap { channel: Channel::SignOn, payload }),
+        match bos_core::hello(cookie) {
+            Ok(hello) => self.out.frames.push(hello),
             Err(e) => {
                 tracing::warn!("cannot encode a service hello: {e}");
                 self.out.close = true;
                 return;
             }
         }
-        let families = [(0x0001, 3), (self.kind.family(), 1)];
-        let versions = VersionList {
-            versions: families
-                .iter()
-                .map(|&(family, version)| FamilyVersion { family, version })
-                .collect(),
-        };
-        let ready = ClientReady {
-            families: families
-                .iter()
-                .map(|&(family, version)| FamilyTool {
-                    family,
-                    version,
-                    tool_id: TOOL.0,
-                    tool_version: TOOL.1,
-                })
-                .collect(),
-        };
-        let mut flight = vec![
-            SnacBody::ClientVersions(versions),
-            SnacBody::RateParamsQuery,
-            SnacBody::ClientReady(ready),
-        ];
+        let (versions, ready) = bos_core::negotiation(&[(0x0001, 3), (self.kind.family(), 1)]);
+        let mut flight = vec![versions, SnacBody::RateParamsQuery, ready];
         if self.kind == ServiceKind::ChatNav {
             // Classic clients ask for the limits first; the answer names the exchanges.
             flight.push(SnacBody::ChatNavRightsQuery);
@@ -206,8 +210,12 @@ impl ServiceConnection {
                 return;
             }
             let Some(body) = self.queue.pop_front() else { return };
-            if self.write(now, &body).is_some() && matches!(body, SnacBody::RoomMessageToHost(_)) {
-                self.out.messages_sent += 1;
+            let written = self.write(now, &body);
+            match (&body, written) {
+                (SnacBody::RoomMessageToHost(_), Some(_)) => self.out.messages_sent += 1,
+                (SnacBody::BartUpload(_), Some(id)) => self.uploads.push(id),
+                (SnacBody::BartUpload(_), None) => self.out.uploads.push(Err(0)),
+                _ => {}
             }
         }
     }
@@ -257,6 +265,19 @@ impl ServiceConnection {
         }
     }
 
+    /// BART: asks for `name`'s items `ids` (one 10/06; each comes back in its own 10/07).
+    pub fn fetch_icons(&mut self, now: u64, name: &str, ids: Vec<BartId>) {
+        let body = Download2Query { screen_name: name.to_string(), ids };
+        self.queue.push_back(SnacBody::BartDownload2(body));
+        self.flush(now);
+    }
+
+    /// BART: uploads our icon (10/02); the 10/03 comes back in [`ServiceOutput::uploads`].
+    pub fn upload_icon(&mut self, now: u64, data: Bytes) {
+        self.queue.push_back(SnacBody::BartUpload(UploadQuery { kind: bart::kind::ICON, data }));
+        self.flush(now);
+    }
+
     /// Leaves: a channel-4 close; the server tells the others.
     pub fn leave(&mut self) {
         self.out.frames.push(OutFlap { channel: Channel::SignOff, payload: Default::default() });
@@ -300,7 +321,7 @@ impl ServiceConnection {
                 self.rates = RateTable::new(&reply, now);
                 let class_ids = reply.classes.iter().map(|c| c.id).collect();
                 self.write(now, &SnacBody::RateAck(RateAck { class_ids }));
-                if self.kind == ServiceKind::ChatNav {
+                if matches!(self.kind, ServiceKind::ChatNav | ServiceKind::Bart) {
                     self.signon_deadline = None;
                 }
             }
@@ -311,16 +332,39 @@ impl ServiceConnection {
             }
             // Only ChatNav finds rooms; a room connection never asked it to.
             B::NavInfo(nav) if self.kind == ServiceKind::ChatNav => self.nav_info(request_id, &nav),
-            B::UsersJoined(o) => self.users_joined(&o),
-            B::UsersLeft(o) => self.users_left(&o),
-            B::RoomInfoUpdate(info) => {
+            // Only a room connection has a room: ChatNav or BART never joined one.
+            B::UsersJoined(o) if self.is_room() => self.users_joined(&o),
+            B::UsersLeft(o) if self.is_room() => self.users_left(&o),
+            B::RoomInfoUpdate(info) if self.is_room() => {
                 if let Some(name) = info.name().filter(|n| !n.trim().is_empty()) {
                     self.name = name;
                 }
             }
-            B::RoomMessage(m) => self.room_message(&m),
+            B::RoomMessage(m) if self.is_room() => self.room_message(&m),
+            B::BartDownload2Reply(r) if self.kind == ServiceKind::Bart => {
+                let found = r.code == bart::code::SUCCESS;
+                self.out.icons.push(IconReply { hash: r.query.hash, found, data: r.data });
+            }
+            B::BartDownloadReply(r) if self.kind == ServiceKind::Bart => {
+                self.out.icons.push(IconReply { hash: r.id.hash, found: true, data: r.data });
+            }
+            B::BartUploadReply(r) if self.kind == ServiceKind::Bart => {
+                let Some(pos) = self.uploads.iter().position(|id| *id == request_id) else {
+                    tracing::info!("BART: ignoring an upload reply nobody asked for");
+                    return;
+                };
+                self.uploads.remove(pos);
+                let result =
+                    if r.code == bart::code::SUCCESS { Ok(r.id) } else { Err(u16::from(r.code)) };
+                self.out.uploads.push(result);
+            }
             B::Error { family, error } => {
-                if let Some(pos) = self.nav_requests.iter().position(|(id, _)| *id == request_id) {
+                if let Some(pos) = self.uploads.iter().position(|id| *id == request_id) {
+                    self.uploads.remove(pos);
+                    self.out.uploads.push(Err(error.code.into()));
+                } else if let Some(pos) =
+                    self.nav_requests.iter().position(|(id, _)| *id == request_id)
+                {
                     let (_, name) = self.nav_requests.remove(pos);
                     self.out.nav_refused.push((name, error.code.into()));
                 } else {
@@ -587,6 +631,61 @@ mod tests {
         }
         assert_eq!(c.take_output().events.len(), 10);
         assert_eq!(c.occupants(), [ScreenName::from_wire("me")]);
+    }
+
+    #[test]
+    fn bart_signs_on_in_one_flight_with_its_first_download_and_matches_answers() {
+        use crate::oscar::bart::{Download2Reply, UploadReply};
+        let mut c = ServiceConnection::new(ServiceKind::Bart, "BART", 1);
+        c.connection_started(0, b"cookie");
+        let id = BartId::icon_of(b"img");
+        c.fetch_icons(0, "bob", vec![id.clone()]);
+        let out = c.take_output();
+        let got = sent(&out);
+        let names: Vec<&str> = got.iter().map(SnacBody::name).collect();
+        assert_eq!(names, ["ClientVersions", "RateParamsQuery", "ClientReady", "BartDownload2"]);
+        let SnacBody::ClientVersions(v) = &got[0] else { unreachable!() };
+        assert_eq!(v.version_of(bart::FAMILY), Some(1));
+        c.handle_frame(5, data(SnacBody::RateParamsReply(aol_rate_params()), 2));
+        assert_eq!(c.next_deadline(), Some(5 + KEEPALIVE_MS), "signed on: no sign-on timeout");
+        let reply = Download2Reply {
+            screen_name: "bob".into(),
+            query: id.clone(),
+            code: bart::code::NOT_FOUND,
+            reply: BartId { flags: bart::flags::REDIRECT, ..BartId::icon_of(b"other") },
+            data: Bytes::new(),
+        };
+        c.handle_frame(5, data(SnacBody::BartDownload2Reply(reply), 4));
+        let out = c.take_output();
+        assert_eq!(
+            out.icons,
+            [IconReply { hash: id.hash.clone(), found: false, data: Bytes::new() }]
+        );
+        // Uploads: the reply is matched by request id; an error answers it too; a stray reply
+        // is ignored.
+        c.upload_icon(6, Bytes::from_static(b"mine"));
+        c.upload_icon(6, Bytes::from_static(b"again"));
+        let out = c.take_output();
+        let ids: Vec<u32> = out
+            .frames
+            .iter()
+            .map(|f| decode_snac_payload(&f.payload).unwrap().0.request_id)
+            .collect();
+        let stored = UploadReply { code: 0, id: BartId::icon_of(b"mine") };
+        c.handle_frame(7, data(SnacBody::BartUploadReply(stored.clone()), 0x7777));
+        c.handle_frame(7, data(SnacBody::BartUploadReply(stored), ids[0]));
+        let error = crate::oscar::SnacError::new(crate::oscar::SnacErrorCode::RateToHost);
+        c.handle_frame(7, data(SnacBody::Error { family: 0x10, error }, ids[1]));
+        let out = c.take_output();
+        let rate = u16::from(crate::oscar::SnacErrorCode::RateToHost);
+        assert_eq!(out.uploads, [Ok(BartId::icon_of(b"mine")), Err(rate)]);
+        // A room's SNACs on a BART (or ChatNav) connection are ignored: it has no room.
+        c.handle_frame(8, data(SnacBody::UsersJoined(occupants(&["x"])), 5));
+        assert!(c.take_output().events.is_empty());
+        let mut nav = ServiceConnection::new(ServiceKind::ChatNav, "", 1);
+        nav.connection_started(0, b"cookie");
+        nav.handle_frame(1, data(SnacBody::UsersJoined(occupants(&["x"])), 5));
+        assert!(nav.take_output().events.is_empty());
     }
 
     #[test]

@@ -2,18 +2,22 @@
 //! 01/05 host, moves frames and time in and out, takes orders from the session's actor and
 //! reports back what happened. No protocol rule lives here.
 
-use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
+use futures::StreamExt as _;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::codec::Framed;
 
+use bytes::Bytes;
+
 use crate::auth::SecretBytes;
+use crate::oscar::bart::BartId;
 use crate::oscar::chat::RoomInfo;
 use crate::oscar::FlapCodec;
 
 use super::api::RoomEvent;
+use super::bos_core::{self, ReadEnd};
 use super::login::{connect_service, ServiceTransport};
-use super::room::{ServiceConnection, ServiceKind};
+use super::room::{IconReply, ServiceConnection, ServiceKind};
 
 /// What the actor tells a service task.
 #[derive(Debug)]
@@ -27,6 +31,15 @@ pub(super) enum ServiceCmd {
     },
     /// Room: say something.
     Send(String),
+    /// BART: download `name`'s items.
+    FetchIcons {
+        /// Whose.
+        name: String,
+        /// Which.
+        ids: Vec<BartId>,
+    },
+    /// BART: upload our icon.
+    UploadIcon(Bytes),
     /// Leave (close cleanly).
     Leave,
 }
@@ -40,6 +53,10 @@ pub(super) enum ServiceReport {
     RoomsFound(Vec<RoomInfo>),
     /// ChatNav refused a name.
     NotFound(String, u16),
+    /// BART: answers to icon downloads.
+    Icons(Vec<IconReply>),
+    /// BART: what uploads came to.
+    Uploads(Vec<Result<BartId, u16>>),
     /// The connection is gone; whether the room had been joined.
     Closed {
         /// Whether it joined its room (or, for ChatNav, signed on).
@@ -103,14 +120,13 @@ pub(super) async fn run(
         for (name, code) in out.nav_refused {
             report(ServiceReport::NotFound(name, code));
         }
-        let mut written = Ok(());
-        for frame in out.frames {
-            written = framed.feed(frame).await;
-            if written.is_err() {
-                break;
-            }
+        if !out.icons.is_empty() {
+            report(ServiceReport::Icons(out.icons));
         }
-        written = written.and(framed.flush().await);
+        if !out.uploads.is_empty() {
+            report(ServiceReport::Uploads(out.uploads));
+        }
+        let written = bos_core::write_frames(&mut framed, out.frames).await;
         if written.is_ok() && out.messages_sent > 0 {
             let room = conn.name().to_string();
             report(ServiceReport::Events(vec![RoomEvent::Sent { room }; out.messages_sent]));
@@ -127,21 +143,16 @@ pub(super) async fn run(
         };
         tokio::select! {
             frame = framed.next() => {
-                let mut next = Some(frame);
-                while let Some(frame) = next.take() {
-                    match frame {
-                        Some(Ok(f)) => conn.handle_frame(now(), f),
-                        Some(Err(e)) => {
-                            tracing::info!("service connection error: {e}");
-                            report(ServiceReport::Closed { joined: conn.is_joined() });
-                            return;
-                        }
-                        None => {
-                            report(ServiceReport::Closed { joined: conn.is_joined() });
-                            return;
-                        }
+                let read = bos_core::read_batch(&mut framed, frame, |f| {
+                    conn.handle_frame(now(), f);
+                    true
+                });
+                if let Err(end) = read {
+                    if let ReadEnd::Failed(e) = end {
+                        tracing::info!("service connection error: {e}");
                     }
-                    next = framed.next().now_or_never();
+                    report(ServiceReport::Closed { joined: conn.is_joined() });
+                    return;
                 }
             }
             cmd = commands.recv() => match cmd {
@@ -149,6 +160,8 @@ pub(super) async fn run(
                 Some(ServiceCmd::Send(text)) => {
                     conn.send(now(), &text);
                 }
+                Some(ServiceCmd::FetchIcons { name, ids }) => conn.fetch_icons(now(), &name, ids),
+                Some(ServiceCmd::UploadIcon(data)) => conn.upload_icon(now(), data),
                 Some(ServiceCmd::Leave) | None => {
                     leaving = true;
                     conn.leave();

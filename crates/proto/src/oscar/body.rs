@@ -14,7 +14,7 @@ use bytes::{Bytes, BytesMut};
 use super::buf::{check_len, Reader, WireError};
 use super::flap::{OutFlap, MAX_FLAP_PAYLOAD};
 use super::snac::{Snac, SnacError, SnacHeader, SUBTYPE_ERROR};
-use super::{bucp, buddy, chat, chatnav, feedbag, icbm, icq, locate, oservice, permitdeny};
+use super::{bart, bucp, buddy, chat, chatnav, feedbag, icbm, icq, locate, oservice, permitdeny};
 
 /// Generates [`SnacBody`] and everything keyed by it from one table.
 ///
@@ -199,6 +199,8 @@ snac_table! {
     0x01/0x18 => HostVersions(oservice::VersionList),
     /// 01/1E, client: sets status TLVs (ICQ status, idle, capabilities).
     0x01/0x1E => SetStatus(oservice::SetStatus),
+    /// 01/21, server: the state of one of our own BART ids (flag 0x40: please upload it).
+    0x01/0x21 => OwnBart(bart::BartId),
     /// 02/02, client: asks for the locate limits.
     0x02/0x02 => LocateRightsQuery(locate::LocateRightsQuery),
     /// 02/03, server: the locate limits (profile and capability sizes).
@@ -271,6 +273,18 @@ snac_table! {
     0x0E/0x05 => RoomMessageToHost(chat::ChatMessage),
     /// 0E/06, server: a message from the room.
     0x0E/0x06 => RoomMessage(chat::ChatMessage),
+    /// 10/02, client: uploads a BART item (our buddy icon).
+    0x10/0x02 => BartUpload(bart::UploadQuery),
+    /// 10/03, server: the upload's result and the item's id.
+    0x10/0x03 => BartUploadReply(bart::UploadReply),
+    /// 10/04, client: asks for one BART item of one user.
+    0x10/0x04 => BartDownload(bart::DownloadQuery),
+    /// 10/05, server: one BART item, answering 10/04.
+    0x10/0x05 => BartDownloadReply(bart::DownloadReply),
+    /// 10/06, client: asks for several BART items of one user.
+    0x10/0x06 => BartDownload2(bart::Download2Query),
+    /// 10/07, server: one BART item (or why not), one per id of a 10/06.
+    0x10/0x07 => BartDownload2Reply(bart::Download2Reply),
     /// 13/02, client: asks for the feedbag limits.
     0x13/0x02 => FeedbagRightsQuery(feedbag::FeedbagRightsQuery),
     /// 13/03, server: the feedbag limits.

@@ -7,7 +7,7 @@
 //! - [`decode_snac`] turns a header + body into a typed [`SnacBody`]; [`encode_snac`] /
 //!   [`snac_flap`] go the other way. One module per family holds the typed structs
 //!   ([`oservice`], [`locate`], [`buddy`], [`icbm`], [`permitdeny`], [`feedbag`], [`bucp`],
-//!   [`chatnav`], [`chat`], [`icq`]).
+//!   [`chatnav`], [`chat`], [`icq`], [`bart`]).
 //! - Building blocks: [`buf`] (checked reader, [`WireError`]), [`tlv`], [`userinfo`],
 //!   [`imtext`] (IM text charsets), [`codes`] (error/reason codes with human text),
 //!   [`rate`] (rate-class arithmetic, time passed in).
@@ -29,6 +29,7 @@
 #[macro_use]
 mod macros;
 
+pub mod bart;
 mod body;
 pub mod bucp;
 pub mod buddy;

@@ -327,6 +327,27 @@ arbitrary! {
         .prop_map(|users| chat::Occupants { users });
     chat::ChatMessage => (any::<[u8; 8]>(), any::<u16>(), block())
         .prop_map(|(cookie, channel, tlvs)| chat::ChatMessage { cookie, channel, tlvs });
+    bart::BartId => arb_bart_id();
+    bart::UploadQuery => (any::<u16>(), arb_bart_data())
+        .prop_map(|(kind, data)| bart::UploadQuery { kind, data });
+    bart::UploadReply => (any::<u8>(), arb_bart_id())
+        .prop_map(|(code, id)| bart::UploadReply { code, id });
+    bart::DownloadQuery => (arb_string8(), any::<u8>(), arb_bart_id())
+        .prop_map(|(screen_name, command, id)| bart::DownloadQuery { screen_name, command, id });
+    bart::DownloadReply => (arb_string8(), arb_bart_id(), arb_bart_data())
+        .prop_map(|(screen_name, id, data)| bart::DownloadReply { screen_name, id, data });
+    bart::Download2Query => (arb_string8(), proptest::collection::vec(arb_bart_id(), 0..4))
+        .prop_map(|(screen_name, ids)| bart::Download2Query { screen_name, ids });
+    bart::Download2Reply =>
+        (arb_string8(), arb_bart_id(), any::<u8>(), arb_bart_id(), arb_bart_data()).prop_map(
+            |(screen_name, query, code, reply, data)| bart::Download2Reply {
+                screen_name,
+                query,
+                code,
+                reply,
+                data,
+            },
+        );
     bucp::LoginRequest => block().prop_map(Into::into);
     bucp::LoginReply => block().prop_map(Into::into);
     bucp::ChallengeRequest => block().prop_map(Into::into);
@@ -335,6 +356,15 @@ arbitrary! {
 }
 
 /// Every typed SNAC body with arbitrary contents: the table's entries plus errors.
+fn arb_bart_id() -> impl Strategy<Value = bart::BartId> {
+    (any::<u16>(), any::<u8>(), proptest::collection::vec(any::<u8>(), 0..20))
+        .prop_map(|(kind, flags, hash)| bart::BartId { kind, flags, hash: hash.into() })
+}
+
+fn arb_bart_data() -> impl Strategy<Value = bytes::Bytes> {
+    proptest::collection::vec(any::<u8>(), 0..64).prop_map(Into::into)
+}
+
 fn arb_body() -> impl Strategy<Value = SnacBody> {
     let error = (any::<u16>().prop_filter("not 0", |f| *f != 0), any::<u16>(), block()).prop_map(
         |(family, code, tlvs)| SnacBody::Error {

@@ -64,6 +64,8 @@ pub mod tlv {
     pub const CAPABILITIES: u16 = 0x000D;
     /// Online time in seconds (u32).
     pub const ONLINE_TIME: u16 = 0x000F;
+    /// BART ids: the buddy icon's hash, the status text (a run of ids, §15.1).
+    pub const BART_INFO: u16 = 0x001D;
 }
 
 /// User class flag bits (TLV 0x0001).
@@ -130,6 +132,34 @@ impl UserInfo {
     /// User class flags, accepting the u16 most servers send and the u32 some documents describe.
     pub fn class(&self) -> Option<u32> {
         self.tlvs.get_u16(tlv::CLASS).map(u32::from).or_else(|| self.tlvs.get_u32(tlv::CLASS))
+    }
+
+    /// The BART ids of TLV 0x1D (empty without it); an error when the run does not decode.
+    pub fn bart_ids(&self) -> Result<Vec<super::bart::BartId>, WireError> {
+        match self.tlvs.get(tlv::BART_INFO) {
+            Some(t) => super::bart::read_ids(t.value),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The buddy icon named in TLV 0x1D: `Ok(None)` when the block has no TLV 0x1D (nothing
+    /// said), `Ok(Some(None))` when it says there is no icon (or a cleared one), an error when
+    /// the TLV does not decode.
+    pub fn buddy_icon(&self) -> Result<Option<Option<super::bart::BartId>>, WireError> {
+        if !self.tlvs.has(tlv::BART_INFO) {
+            return Ok(None);
+        }
+        Ok(Some(self.bart_ids()?.into_iter().find(super::bart::BartId::is_icon)))
+    }
+
+    /// Sets TLV 0x1D to `ids` (removes it when empty).
+    pub fn set_bart_ids(&mut self, ids: &[super::bart::BartId]) -> Result<(), WireError> {
+        if ids.is_empty() {
+            self.tlvs.remove(tlv::BART_INFO);
+        } else {
+            self.tlvs.set(tlv::BART_INFO, super::bart::write_ids(ids)?);
+        }
+        Ok(())
     }
 
     /// Whether the class flags say the user is away.

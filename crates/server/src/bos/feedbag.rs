@@ -70,6 +70,46 @@ impl Feedbag {
         changed
     }
 
+    /// The buddy icon the owner set: the class-0x14 item named "1" with its TLV 0xD5 (§15.3).
+    /// `None` without one, or when it does not decode, or names the clear-icon hash.
+    pub fn icon(&self) -> Option<crate::oscar::bart::BartId> {
+        use crate::oscar::bart;
+        self.items
+            .iter()
+            .filter(|i| i.class == class::BART)
+            .filter_map(|i| {
+                let value = i.attrs.get(bart::FEEDBAG_TLV)?;
+                bart::BartId::from_feedbag(&i.name, value.value).ok()
+            })
+            .find(|id| id.kind == bart::kind::ICON && id.is_icon())
+    }
+
+    /// Points the icon item at `id` (updating the item there is, or adding one to the root
+    /// group), as a client's 13/08 or 13/09 would.
+    pub fn set_icon(&mut self, id: &crate::oscar::bart::BartId, now: u32) -> FeedbagResult {
+        use crate::oscar::bart;
+        let Ok(value) = id.info_bytes() else { return FeedbagResult::InvalidData };
+        let existing = self.items.iter().find(|i| i.class == class::BART && i.name == "1");
+        let mut item = match existing {
+            Some(i) => i.clone(),
+            None => {
+                let Some(free) =
+                    (1..=u16::MAX).find(|n| !self.items.iter().any(|i| i.item_id == *n))
+                else {
+                    return FeedbagResult::LimitExceeded;
+                };
+                FeedbagItem::new("1", 0, free, class::BART)
+            }
+        };
+        item.attrs.set(bart::FEEDBAG_TLV, value);
+        let results = if existing.is_some() {
+            self.update(std::slice::from_ref(&item), now)
+        } else {
+            self.insert(std::slice::from_ref(&item), now)
+        };
+        results.first().copied().unwrap_or(FeedbagResult::InvalidData)
+    }
+
     fn position(&self, item: &FeedbagItem) -> Option<usize> {
         self.items.iter().position(|i| i.group_id == item.group_id && i.item_id == item.item_id)
     }

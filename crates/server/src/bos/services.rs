@@ -7,10 +7,10 @@
 //! connection is for. flapjack does the same; a service not listed in [`REDIRECTED`] is not
 //! run, and 01/04 for it is answered with 01/01 code 0x05.
 
-use crate::oscar::{chat, chatnav};
+use crate::oscar::{bart, chat, chatnav};
 
 /// The families 01/04 answers with a 01/05 redirect.
-pub const REDIRECTED: [u16; 2] = [chatnav::FAMILY, chat::FAMILY];
+pub const REDIRECTED: [u16; 3] = [chatnav::FAMILY, chat::FAMILY, bart::FAMILY];
 
 /// How long a service cookie from 01/05 may wait for its connection, in seconds.
 pub const SERVICE_COOKIE_LIFETIME: i64 = 120;
@@ -24,6 +24,8 @@ pub enum Service {
     ChatNav,
     /// One chat room (0x0E), by its room key (see `Hub::room_key`).
     Chat(String),
+    /// BART (0x10): buddy icons up and down (§15).
+    Bart,
 }
 
 impl Service {
@@ -33,6 +35,7 @@ impl Service {
             Service::Bos => super::session::BOS_FAMILIES.to_vec(),
             Service::ChatNav => vec![chatnav::FAMILY, 0x0001],
             Service::Chat(_) => vec![0x0001, chat::FAMILY],
+            Service::Bart => vec![0x0001, bart::FAMILY],
         }
     }
 
@@ -42,6 +45,7 @@ impl Service {
             Service::Bos => family != chatnav::FAMILY && family != chat::FAMILY,
             Service::ChatNav => family == 0x0001 || family == chatnav::FAMILY,
             Service::Chat(_) => family == 0x0001 || family == chat::FAMILY,
+            Service::Bart => family == 0x0001 || family == bart::FAMILY,
         }
     }
 }

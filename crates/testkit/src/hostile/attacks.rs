@@ -175,6 +175,14 @@ pub fn script(decoy: SocketAddr) -> Vec<Attack> {
         .with(0x0006, &b"chatnav-redirect-cookie"[..]);
     tlvs.write_rest(&mut b).expect("tlvs");
     v.push(Attack::snac("unrequested 01/05 redirect to ChatNav", raw_snac(1, 5, SERVER_ID, &b)));
+    // §15: the BART connection is opened only for a 01/04 of ours too.
+    let mut b = BytesMut::new();
+    let tlvs = TlvBlock::new()
+        .with_u16(0x000D, flapjack_proto::oscar::bart::FAMILY)
+        .with(0x0005, decoy.clone())
+        .with(0x0006, &b"bart-redirect-cookie"[..]);
+    tlvs.write_rest(&mut b).expect("tlvs");
+    v.push(Attack::snac("unrequested 01/05 redirect to BART", raw_snac(1, 5, 5, &b)));
     let migrate = Migrate {
         families: vec![],
         tlvs: TlvBlock::new().with(0x0005, decoy).with(0x0006, &b"migrate-cookie"[..]),

@@ -171,3 +171,32 @@ pub fn check_room_run(attacks: &[Attack], run: &RoomRun) {
     assert_eq!(run.occupants[JOIN_FLOOD + 2].as_str(), EVIL_NAME);
     assert!(run.room_name.starts_with("Room clear"), "the last 0E/02 renamed the room");
 }
+
+/// Checks what the session made of the BART script ([`super::bart::play_bart`]): every marker
+/// icon arrived (nothing stalled), nothing closed or broke the framing, no other connection was
+/// opened, the BART connection wrote only downloads and our later upload, and the only icon an
+/// attack got shown is the malformed image whose hash matches (the image pipeline's to refuse).
+pub fn check_bart_run(attacks: &[Attack], run: &super::bart::BartRun) {
+    use flapjack_client::session::Event;
+    assert_eq!(run.markers, (0..attacks.len()).collect::<Vec<_>>(), "icon markers received");
+    assert!(run.codec_errors.is_empty(), "framing errors: {:?}", run.codec_errors);
+    assert!(!run.closed, "the BART connection gave up");
+    assert_eq!(run.extra_opens, 0, "a connection opened for an unrequested redirect");
+    assert!(run.unexpected_writes.is_empty(), "wrote {:?}", run.unexpected_writes);
+    assert!(run.upload_written, "our own upload went out after the attacks");
+    for (i, (attack, events)) in attacks.iter().zip(&run.per_attack).enumerate() {
+        for e in events {
+            let Event::BuddyIcon { hash, data, .. } = e else {
+                panic!("{}: unexpected {e:?}", attack.name);
+            };
+            assert_eq!(
+                hash[..],
+                flapjack_proto::oscar::bart::md5(data),
+                "{}: an icon shown that is not what its hash says",
+                attack.name
+            );
+        }
+        let expected = usize::from(attack.name.starts_with("a malformed image"));
+        assert_eq!(events.len(), expected, "attack {i} ({}): {events:?}", attack.name);
+    }
+}

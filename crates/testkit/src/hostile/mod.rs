@@ -27,6 +27,7 @@ use flapjack_proto::screenname::ScreenName;
 use tokio_util::codec::Decoder as _;
 
 pub mod attacks;
+pub mod bart;
 pub mod checks;
 
 /// The only password the server accepts.

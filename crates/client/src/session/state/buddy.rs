@@ -31,6 +31,7 @@ impl SessionState {
         if info.tlvs.has(userinfo::tlv::CAPABILITIES) {
             self.note_capabilities(&name, &info);
         }
+        self.note_icon(&name, &info);
         let previous = self.presence.get(&name);
         let away_message = if away { previous.and_then(|p| p.away_message.clone()) } else { None };
         let presence = Presence {

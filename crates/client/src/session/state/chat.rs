@@ -56,6 +56,28 @@ pub enum ServiceOrder {
         /// The room's key.
         key: String,
     },
+    /// Look the icon `id` up in the disk cache and answer with
+    /// [`SessionState::icon_lookup`].
+    LookUpIcon {
+        /// The icon.
+        id: crate::oscar::bart::BartId,
+    },
+    /// BART: download `name`'s items `ids` (10/06).
+    FetchIcons {
+        /// Whose.
+        name: String,
+        /// Which.
+        ids: Vec<crate::oscar::bart::BartId>,
+    },
+    /// BART: upload our icon (10/02); answer with [`SessionState::icon_uploaded`].
+    UploadIcon(bytes::Bytes),
+    /// Store a checked icon in the disk cache under its hash.
+    StoreIcon {
+        /// The hash (the MD5 of `data`).
+        hash: bytes::Bytes,
+        /// The image file.
+        data: bytes::Bytes,
+    },
 }
 
 /// Where a wanted room stands.
@@ -116,7 +138,7 @@ impl SessionState {
         self.emit(Event::Room(event));
     }
 
-    fn order(&mut self, order: ServiceOrder) {
+    pub(super) fn order(&mut self, order: ServiceOrder) {
         self.out.services.push(order);
     }
 
@@ -169,7 +191,8 @@ impl SessionState {
 
     fn join_room(&mut self, name: &str, reference: Option<RoomRef>) {
         let key = key_of(name);
-        if key.is_empty() || self.rooms.contains_key(&key) {
+        // A NUL never names a room; keys holding one are the other services' (BART).
+        if key.is_empty() || key.contains('\0') || self.rooms.contains_key(&key) {
             return;
         }
         let phase =
@@ -222,6 +245,15 @@ impl SessionState {
             self.service_refused(&key, None);
             return;
         };
+        if key == super::icons::BART_KEY {
+            if r.family() != Some(oscar::bart::FAMILY) {
+                self.service_refused(&key, None);
+                return;
+            }
+            let name = "BART".to_string();
+            self.order(ServiceOrder::Open { kind: ServiceKind::Bart, key, name, host, cookie });
+            return;
+        }
         if key.is_empty() {
             if r.family() != Some(oscar::chatnav::FAMILY) {
                 self.service_refused(&key, None);
@@ -255,6 +287,11 @@ impl SessionState {
 
     /// A 01/04 of ours was refused (01/01) or its 01/05 made no sense.
     pub(super) fn service_refused(&mut self, key: &str, code: Option<u16>) {
+        if key == super::icons::BART_KEY {
+            tracing::info!("no BART service ({code:?}): icons are not fetched or set");
+            self.bart_closed();
+            return;
+        }
         if key.is_empty() {
             self.nav = NavPhase::None;
             let finding: Vec<String> = self

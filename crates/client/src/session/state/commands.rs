@@ -94,8 +94,7 @@ impl SessionState {
             | Command::LeaveRoom { .. }
             | Command::SendRoom { .. }
             | Command::Invite { .. }) => self.room_command(now, cmd),
-            // iconsnet implements this
-            Command::SetIcon(_) => self.emit(Event::IconSet(Err(IconFailure::NotSent))),
+            Command::SetIcon(data) => self.set_icon(now, data),
             Command::SignOff => {
                 if self.connected {
                     self.out

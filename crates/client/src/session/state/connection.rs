@@ -2,6 +2,7 @@
 //! what survives a dropped connection, and a bare close that means another sign-on (§1.5).
 
 use super::*;
+use crate::session::bos_core;
 
 impl SessionState {
     /// A new BOS connection is up: writes the hello with `cookie` and the whole pipelined
@@ -24,8 +25,8 @@ impl SessionState {
         // signed on.
         self.idle_reported = false;
         self.emit(Event::SignOnProgress(SignOnStep::Negotiating));
-        match Hello::with_cookie(cookie).encode() {
-            Ok(payload) => self.out.frames.push(OutFlap { channel: Channel::SignOn, payload }),
+        match bos_core::hello(cookie) {
+            Ok(hello) => self.out.frames.push(hello),
             Err(e) => {
                 tracing::warn!("cannot encode the BOS hello: {e}");
                 self.close(
@@ -81,23 +82,7 @@ impl SessionState {
 
     /// The SNACs of the sign-on flight, in the order the round-trip rules list them.
     pub(super) fn signon_flight(&self) -> Vec<SnacBody> {
-        let versions = VersionList {
-            versions: FAMILIES
-                .iter()
-                .map(|&(family, version)| FamilyVersion { family, version })
-                .collect(),
-        };
-        let ready = ClientReady {
-            families: FAMILIES
-                .iter()
-                .map(|&(family, version)| FamilyTool {
-                    family,
-                    version,
-                    tool_id: TOOL.0,
-                    tool_version: TOOL.1,
-                })
-                .collect(),
-        };
+        let (versions, ready) = bos_core::negotiation(&FAMILIES);
         let icbm = IcbmParams {
             channel: 0,
             // messages, missed calls, typing events, offline messages
@@ -108,7 +93,7 @@ impl SessionState {
             min_interval_ms: 0,
         };
         vec![
-            SnacBody::ClientVersions(versions),
+            versions,
             SnacBody::RateParamsQuery,
             SnacBody::SelfInfoQuery,
             SnacBody::FeedbagRightsQuery(FeedbagRightsQuery::default()),
@@ -120,7 +105,7 @@ impl SessionState {
             SnacBody::SetIcbmParams(icbm),
             SnacBody::SetInfo(self.set_info(true)),
             SnacBody::FeedbagUse,
-            SnacBody::ClientReady(ready),
+            ready,
         ]
     }
 
@@ -160,6 +145,7 @@ impl SessionState {
         self.in_flight.clear();
         self.queue.retain(|o| will_retry && matches!(o.tag, Tag::Im(_)));
         self.rooms_lost(will_retry);
+        self.icons_lost();
         let mut failed = Vec::new();
         let mut accepted = Vec::new();
         let mut keep = Vec::new();

@@ -61,6 +61,7 @@ impl SessionState {
             }
             Some(Tag::Warn(name, _)) => self.warn_refused(name, error),
             Some(Tag::Service(key)) => self.service_refused(&key, Some(error.code.into())),
+            Some(Tag::IconItem) => self.icon_item_refused(error.code.into()),
             Some(Tag::Plain | Tag::Query(..)) | None => {
                 tracing::info!("server error in family {family:02X}: {error}")
             }

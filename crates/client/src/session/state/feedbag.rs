@@ -98,6 +98,7 @@ impl SessionState {
                     self.enqueue(SnacBody::FeedbagQuery, Tag::Plain);
                 }
             }
+            Some(Tag::IconItem) => self.icon_item_status(status),
             _ => tracing::info!("ignoring a feedbag status nobody asked for"),
         }
     }

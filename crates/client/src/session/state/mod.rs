@@ -60,8 +60,8 @@ use crate::oscar::icbm::{HostAck, MissedCalls};
 use crate::oscar::icbm::{IcbmParams, SendIm, Typing};
 use crate::oscar::locate::UserInfoReply;
 use crate::oscar::locate::{LocateRightsQuery, SetInfo, UserInfoQuery};
+use crate::oscar::oservice::RateAck;
 use crate::oscar::oservice::SetStatus;
-use crate::oscar::oservice::{ClientReady, FamilyTool, FamilyVersion, RateAck, VersionList};
 use crate::oscar::oservice::{FamilyList, RateParamsReply};
 use crate::oscar::oservice::{IdleTime, Motd, RateChange, SelfInfo, Warning};
 use crate::oscar::permitdeny::PdRightsQuery;
@@ -69,7 +69,7 @@ use crate::oscar::userinfo::{self, CAP_INTEROPERATE, CAP_TYPING, CAP_UNICODE, CA
 use crate::oscar::SnacError;
 use crate::oscar::{buddy::BuddyRightsQuery, snac::SnacHeader};
 use crate::oscar::{
-    decode_snac_payload, snac_flap, Channel, Flap, Hello, ImMessage, OutFlap, RateClass, RateTable,
+    decode_snac_payload, snac_flap, Channel, Flap, ImMessage, OutFlap, RateClass, RateTable,
     SignOff, SnacBody,
 };
 use crate::screenname::ScreenName;
@@ -77,9 +77,9 @@ use crate::text::html::to_plain;
 
 use super::api::{
     AuthNotice, Availability, BuddyListError, Command, Delivery, DisconnectReason, Event,
-    FeedbagAction, FeedbagFailure, IconFailure, IcqStatus, ImFailure, IncomingIm, MessageId,
-    NetworkError, PartFailure, Presence, Privacy, RateNotice, SignOnFailure, SignOnStep,
-    TypingState, UserInfo, WarnFailure,
+    FeedbagAction, FeedbagFailure, IcqStatus, ImFailure, IncomingIm, MessageId, NetworkError,
+    PartFailure, Presence, Privacy, RateNotice, SignOnFailure, SignOnStep, TypingState, UserInfo,
+    WarnFailure,
 };
 use super::feedbag::{Change, Feedbag};
 use super::split::{encoded_size, html_body, split_message};
@@ -87,6 +87,7 @@ use super::split::{encoded_size, html_body, split_message};
 /// The tag of our 01/1E, whose 01/0F answer carries the status the server now shows.
 const STATUS_TAG: Tag = Tag::Query(0x01, 0x1E);
 pub use chat::ServiceOrder;
+pub use icons::{BART_KEY, ICON_MAX_BYTES};
 
 /// Send a keepalive after this long without sending anything (§8.1).
 pub const KEEPALIVE_MS: u64 = 60_000;
@@ -109,8 +110,6 @@ pub const BARE_CLOSE_WINDOW_MS: u64 = 120_000;
 /// rate entries, Feedbag 4 as libpurple).
 const FAMILIES: [(u16, u16); 6] =
     [(0x01, 3), (0x13, 4), (0x02, 1), (0x03, 1), (0x04, 1), (0x09, 1)];
-/// Tool id and version written in 01/02 (libpurple's values).
-const TOOL: (u16, u16) = (0x0110, 0x0629);
 /// The message-size limit assumed until 04/05 says otherwise (libpurple's request).
 pub const DEFAULT_MAX_MESSAGE: usize = 8000;
 /// The smallest limit servers answer in 04/05 (Open OSCAR Server's 512, §7.2): an IM whose
@@ -153,12 +152,15 @@ enum Tag {
     /// A query (family, subtype) whose reply replaces state (01/06, 13/04): a reply to
     /// anything else is not accepted.
     Query(u16, u16),
-    /// A 01/04 service request: ChatNav (empty key) or the room with this key.
+    /// A 01/04 service request: ChatNav (empty key), BART ([`icons::BART_KEY`]) or the room
+    /// with this key.
     Service(String),
     /// A 15/02 ICQ meta request.
     Icq(icq::IcqAsk),
     /// A 04/08 warning of this person, anonymous or not.
     Warn(ScreenName, bool),
+    /// The feedbag change that names our buddy icon (class 0x14).
+    IconItem,
 }
 
 #[derive(Debug, Clone)]
@@ -291,6 +293,8 @@ pub struct SessionState {
     heard_from: HashMap<String, u64>,
     /// Our warning level (tenths of a percent) as last heard.
     own_warning: Option<u16>,
+    /// Buddy icons: who shows which, downloads, our own upload.
+    icons: icons::Icons,
     out: Output,
 }
 
@@ -369,6 +373,7 @@ impl SessionState {
             privacy_shown: Privacy::default(),
             heard_from: HashMap::new(),
             own_warning: None,
+            icons: icons::Icons::default(),
             out: Output::default(),
         }
     }
@@ -389,6 +394,12 @@ impl SessionState {
     /// it on the next activity; `None` never reports idle.
     pub fn with_idle_after(mut self, after: Option<Duration>) -> Self {
         self.idle_after = after.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        self
+    }
+
+    /// Fetches and reports buddies' icons (off by default: see `SessionConfig::buddy_icons`).
+    pub fn with_buddy_icons(mut self, on: bool) -> Self {
+        self.icons.enabled = on;
         self
     }
 
@@ -544,8 +555,9 @@ impl SessionState {
             B::Pause(_) => self.pause(now),
             B::Resume(_) => self.resume(),
             B::IcbmParams(params) => self.icbm_params(now, &header, &params),
-            B::HostOnline(_)
-            | B::HostVersions(_)
+            B::HostOnline(list) => self.host_online(&list.families),
+            B::OwnBart(id) => self.own_bart(&id),
+            B::HostVersions(_)
             | B::LocateRights(_)
             | B::BuddyRights(_)
             | B::PdRights(_)
@@ -606,6 +618,7 @@ mod connection;
 mod error;
 mod feedbag;
 mod icbm;
+mod icons;
 mod icq;
 mod locate;
 mod oservice;

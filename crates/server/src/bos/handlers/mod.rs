@@ -9,6 +9,7 @@
 //!
 //! [`Hub`]: super::Hub
 
+mod bart;
 mod buddy;
 mod chat;
 mod chatnav;
@@ -76,6 +77,10 @@ pub(super) fn dispatch(
         B::CreateRoom(r) => chatnav::create_room(s, &h, r, out),
         // 0E: Chat.
         B::RoomMessageToHost(m) => chat::room_message_to_host(s, &h, m, out),
+        // 10: BART.
+        B::BartUpload(q) => bart::bart_upload(s, &h, q, out),
+        B::BartDownload(q) => bart::bart_download(s, &h, q, out),
+        B::BartDownload2(q) => bart::bart_download2(s, &h, q, out),
         // 13: Feedbag.
         B::FeedbagRightsQuery(_) => feedbag::feedbag_rights_query(&h, out),
         B::FeedbagQuery => feedbag::feedbag_query(s, &h, out),

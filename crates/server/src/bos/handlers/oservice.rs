@@ -15,7 +15,7 @@ pub(super) fn client_ready(s: &Session, out: &mut Vec<OutSnac>) {
     let bodies = match &s.service {
         Service::Bos => s.hub.client_ready(s.id),
         Service::Chat(_) => s.hub.join_room(s.id),
-        Service::ChatNav => Vec::new(),
+        Service::ChatNav | Service::Bart => Vec::new(),
     };
     for body in bodies {
         out.push(OutSnac::new(body, s.hub.server_request_id()));
@@ -101,9 +101,9 @@ mod tests {
 
     #[test]
     fn services_not_run_are_unavailable_and_chatnav_redirects() {
-        // BART, Alert, a BOS family and nonsense: service unavailable, in family 01 with the
+        // Alert, a BOS family and nonsense: service unavailable, in family 01 with the
         // request's id, as Open OSCAR Server answers.
-        for family in [0x0010, 0x0018, 0x0002, 0x7777] {
+        for family in [0x0018, 0x0002, 0x7777] {
             let (id, body) = answers(ServiceRequest { family, tlvs: TlvBlock::new() });
             assert_eq!(id, 77);
             assert!(
@@ -112,11 +112,13 @@ mod tests {
                 "{family:#x}: {body:?}"
             );
         }
-        // ChatNav runs: 01/05 for it, with a cookie, on the request's id.
-        let (id, body) = answers(ServiceRequest::new(0x000D));
-        assert_eq!(id, 77);
-        let SnacBody::ServiceRedirect(r) = body else { panic!("{body:?}") };
-        assert_eq!(r.family(), Some(0x000D));
-        assert!(r.cookie().is_some_and(|c| !c.is_empty()));
+        // ChatNav and BART run: 01/05 for them, with a cookie, on the request's id.
+        for family in [0x000D, 0x0010] {
+            let (id, body) = answers(ServiceRequest::new(family));
+            assert_eq!(id, 77);
+            let SnacBody::ServiceRedirect(r) = body else { panic!("{body:?}") };
+            assert_eq!(r.family(), Some(family));
+            assert!(r.cookie().is_some_and(|c| !c.is_empty()));
+        }
     }
 }

@@ -248,6 +248,8 @@ impl Hub {
                 return Err(SnacErrorCode::ListOverflow);
             }
             Service::Chat(key)
+        } else if req.family == crate::oscar::bart::FAMILY {
+            Service::Bart
         } else {
             Service::ChatNav
         };
@@ -408,7 +410,7 @@ impl Hub {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::sync::Arc;
 
     use super::*;
@@ -423,13 +425,17 @@ mod tests {
                             [[account]]\nscreen_name='Carol'\npassword='c'\n\
                             [[account]]\nscreen_name='ButterBot'\npassword='x'\nbot=true\n";
 
-    struct Conn {
-        session: Session,
+    pub(in crate::bos::hub) struct Conn {
+        pub(in crate::bos::hub) session: Session,
         reg: Registration,
     }
 
     impl Conn {
-        fn send(&mut self, body: SnacBody, id: u32) -> Vec<(SnacHeader, SnacBody)> {
+        pub(in crate::bos::hub) fn send(
+            &mut self,
+            body: SnacBody,
+            id: u32,
+        ) -> Vec<(SnacHeader, SnacBody)> {
             let payload = snac_flap(&body, id).unwrap().payload;
             let mut out = Vec::new();
             let flow = self.session.handle(
@@ -442,7 +448,7 @@ mod tests {
         }
 
         /// What other sessions queued for this one.
-        fn queued(&mut self) -> Vec<SnacBody> {
+        pub(in crate::bos::hub) fn queued(&mut self) -> Vec<SnacBody> {
             let mut got = Vec::new();
             while let Ok(s) = self.reg.outbound.try_recv() {
                 got.push(*s.body);
@@ -455,7 +461,7 @@ mod tests {
         out.iter().map(|s| decode_snac_payload(&s.encode().unwrap().payload).unwrap()).collect()
     }
 
-    fn hub() -> Arc<Hub> {
+    pub(in crate::bos::hub) fn hub() -> Arc<Hub> {
         let accounts = Accounts::from_toml(ACCOUNTS).unwrap();
         let mut config = ServerConfig::for_tests(accounts.clone());
         config.public_rooms = vec![PublicRoom::lounge(&accounts)];
@@ -463,7 +469,7 @@ mod tests {
         Hub::new(Arc::new(ServerState::new(config, addr)), Default::default(), None)
     }
 
-    fn bos(hub: &Arc<Hub>, name: &str) -> Conn {
+    pub(in crate::bos::hub) fn bos(hub: &Arc<Hub>, name: &str) -> Conn {
         let account = hub.state().config.accounts.get(name).unwrap().clone();
         let addr = hub.state().bos_addr;
         let reg = hub.register(&account, addr, name.as_bytes(), false);
@@ -472,7 +478,11 @@ mod tests {
     }
 
     /// 01/04 on `main`, then a connection signed on with the 01/05 cookie.
-    fn redirect(hub: &Arc<Hub>, main: &mut Conn, req: ServiceRequest) -> Conn {
+    pub(in crate::bos::hub) fn redirect(
+        hub: &Arc<Hub>,
+        main: &mut Conn,
+        req: ServiceRequest,
+    ) -> Conn {
         let got = main.send(SnacBody::ServiceRequest(req.clone()), 77);
         let [(h, SnacBody::ServiceRedirect(r))] = got.as_slice() else { panic!("{got:?}") };
         assert_eq!((h.request_id, r.family()), (77, Some(req.family)));
@@ -612,7 +622,7 @@ mod tests {
             (1, 0x14)
         );
         assert_eq!(
-            err(alice.send(SnacBody::ServiceRequest(ServiceRequest::new(0x10)), 1)),
+            err(alice.send(SnacBody::ServiceRequest(ServiceRequest::new(0x18)), 1)),
             (1, 0x05)
         );
         assert_eq!(err(alice.send(SnacBody::ChatNavRightsQuery, 1)), (0x0D, 0x01));

@@ -57,6 +57,8 @@ impl Hub {
         for why in items.iter().filter_map(|i| crate::bos::feedbag::oversize(i).map(|w| (i, w))) {
             tracing::info!("{name}: feedbag item {:?} refused, {}", why.0.name, why.1);
         }
+        let icon_before = self.icon_of(&w, &name);
+        let touches_icon = items.iter().any(|i| i.class == class::BART);
         let mut checked: Vec<Result<FeedbagItem, FeedbagResult>> = Vec::with_capacity(items.len());
         for item in items {
             if item.class != class::BUDDY || op == FeedbagOp::Delete {
@@ -109,7 +111,10 @@ impl Hub {
                 self.announce_added(&w, b, &name);
             }
         }
-        let corrections = self.privacy_corrections(&w, id, &name, &before);
+        let mut corrections = self.privacy_corrections(&w, id, &name, &before);
+        if touches_icon {
+            corrections.extend(self.icon_changed(&w, &name, icon_before));
+        }
         (results, corrections)
     }
 }

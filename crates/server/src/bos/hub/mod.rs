@@ -6,6 +6,7 @@
 //! store), [`feedbag`] (buddy-list changes), [`locate`] (profiles and away messages) and [`bots`]
 //! (the demo bot accounts' tasks).
 
+mod bart;
 mod bots;
 mod chat;
 mod feedbag;
@@ -35,6 +36,7 @@ use crate::store::{AccountData, Persister};
 use crate::ServerState;
 use bots::BotJob;
 
+pub use bart::{Uploaded, MAX_ICON_BYTES, MAX_STORED_BYTES};
 pub(crate) use chat::{chat_rights, exchange_info};
 pub use chat::{MAX_CONCURRENT_ROOMS, MAX_OCCUPANCY, MAX_ROOM_NAME};
 pub use feedbag::FeedbagOp;
@@ -106,6 +108,8 @@ struct World {
     single_session_cookies: HashMap<Vec<u8>, i64>,
     /// Chat rooms and the service cookies of 01/05.
     rooms: chat::Rooms,
+    /// Buddy icons by hash (BART, §15).
+    icons: bart::IconStore,
 }
 
 /// The BOS world: sessions, per-account state, bots, persistence.

@@ -66,6 +66,7 @@ impl Hub {
             info.tlvs.set(ui::CAPABILITIES, caps.clone());
         }
         info.set_u32(ui::ONLINE_TIME, now_u32(now).saturating_sub(signon));
+        self.add_icon(w, name, &mut info);
         info
     }
 
