@@ -159,6 +159,11 @@ pub fn privacy_from_name(name: &str) -> Option<PrivacyMode> {
     PRIVACY_NAMES.iter().find(|(_, n)| n.eq_ignore_ascii_case(name)).map(|(m, _)| *m)
 }
 
+/// `/warn` with no name and no IM conversation on screen.
+pub fn warn_needs_name() -> &'static str {
+    "/warn needs a screen name (or a chat with them on screen)"
+}
+
 /// The modes `/privacy` takes, for its usage line.
 pub fn privacy_names() -> String {
     PRIVACY_NAMES.iter().map(|(_, n)| *n).collect::<Vec<_>>().join("|")

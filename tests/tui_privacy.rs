@@ -27,15 +27,21 @@ fn render(app: &App) -> Terminal<TestBackend> {
     terminal
 }
 
+/// The status bar's text: its rows (it wraps rather than cut) joined by spaces.
 fn status_row(app: &App) -> String {
     let t = render(app);
     let buf = t.backend().buffer();
-    let y = buf.area.height - 1;
-    (0..buf.area.width)
-        .map(|x| buf[(x, y)].symbol().to_string())
-        .collect::<String>()
-        .trim_end()
-        .to_string()
+    let rows = flapjack::tui::ui::status_lines(app, buf.area).len() as u16;
+    (buf.area.height - rows..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn warned_presence(name: &str, warning_percent: u16) -> Event {
@@ -110,7 +116,9 @@ fn slash_commands_reach_the_session_and_their_answers_the_status_bar() {
         [Action::Send(Command::Warn { name: sn("bob"), anonymous: true })]
     );
     assert!(run(&mut app, "/privacy everyone", now).is_empty());
-    assert!(status_row(&app).contains("/privacy takes one of allow-all|allow-buddies"));
+    let status = status_row(&app);
+    assert!(status.contains("/privacy takes one of"), "{status}");
+    assert!(status.contains("allow-all|allow-buddies|allow-list|block-list|invisible"), "{status}");
 
     let privacy = Privacy {
         mode: PrivacyMode::AllowPermitList,

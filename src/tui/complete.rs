@@ -96,7 +96,7 @@ mod tests {
     #[test]
     fn command_words_complete_at_the_start() {
         assert_eq!(choices("/ms"), ["/msg "]);
-        assert_eq!(choices("/P"), ["/part ", "/profile "]);
+        assert_eq!(choices("/P"), ["/part ", "/privacy ", "/profile "]);
         assert_eq!(choices("/zz"), Vec::<String>::new());
         assert_eq!(complete("/ms", 3, &[]).map(|c| c.range), Some(0..3));
     }

@@ -8,7 +8,6 @@
 //! showing it, cached or downloaded.
 
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -35,8 +34,7 @@ impl IconCache {
     /// Opens (creating, mode 0700) the cache in `dir`, bounded to `max_bytes` in total.
     pub fn open(dir: impl Into<PathBuf>, max_bytes: u64) -> std::io::Result<Self> {
         let dir = dir.into();
-        fs::create_dir_all(&dir)?;
-        restrict(&dir, 0o700)?;
+        crate::private_file::create_dir(&dir)?;
         Ok(IconCache { dir, max_bytes })
     }
 
@@ -76,24 +74,7 @@ impl IconCache {
         if data.len() as u64 > MAX_ICON_FILE {
             return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "icon too large"));
         }
-        let tmp = self.dir.join(format!(".{}.{}.tmp", hex::encode(hash), rand::random::<u64>()));
-        let written = (|| {
-            let mut options = fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt as _;
-                options.mode(0o600);
-            }
-            let mut file = options.open(&tmp)?;
-            file.write_all(data)?;
-            file.sync_all()?;
-            fs::rename(&tmp, &path)
-        })();
-        if written.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        written?;
+        crate::private_file::write_atomic(&path, data)?;
         self.evict();
         Ok(())
     }
@@ -125,17 +106,6 @@ impl IconCache {
             }
         }
     }
-}
-
-#[cfg(unix)]
-fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt as _;
-    fs::set_permissions(path, fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn restrict(_: &Path, _: u32) -> std::io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]

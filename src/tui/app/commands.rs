@@ -620,7 +620,7 @@ mod tests {
             [Action::Send(Command::Warn { name: sn("bob"), anonymous: true })]
         );
         assert!(app.execute(warn(None, false)).is_empty(), "no chat on screen");
-        assert_eq!(app.notice.as_ref().map(|n| n.text.as_str()), Some("/warn needs a screen name"));
+        assert_eq!(app.notice.as_ref().map(|n| n.text.as_str()), Some(words::warn_needs_name()));
         assert_eq!(
             app.execute(SlashCommand::Block(sn("bob"))),
             [Action::Send(Command::Block { name: sn("bob") })]

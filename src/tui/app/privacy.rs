@@ -41,7 +41,7 @@ impl App {
         match name.or_else(|| self.active.clone().filter(|_| self.active_room().is_none())) {
             Some(name) => vec![Action::Send(Command::Warn { name, anonymous })],
             None => {
-                self.set_notice("/warn needs a screen name", true);
+                self.set_notice(words::warn_needs_name(), true);
                 Vec::new()
             }
         }

@@ -14,14 +14,12 @@ pub mod prepare;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
-use std::time::Duration;
 
 use bytes::Bytes;
 use image::{DynamicImage, RgbaImage};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Rect, Size};
 use ratatui::widgets::Widget;
-use ratatui_image::picker::cap_parser::QueryStdioOptions;
 use ratatui_image::picker::{Picker, ProtocolType};
 use ratatui_image::protocol::Protocol;
 use ratatui_image::{Image, Resize};
@@ -36,8 +34,6 @@ pub const MAX_ICONS: usize = 1024;
 const MAX_ENCODED: usize = 32;
 /// How many hashes whose data would not decode are remembered (so they are not retried).
 const MAX_REFUSED: usize = 1024;
-/// How long the start-up query waits for the terminal's answer.
-pub const DETECT_TIMEOUT: Duration = Duration::from_millis(800);
 
 /// Where an icon is drawn; each place has a fixed size in cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -208,32 +204,107 @@ impl Icons {
     }
 }
 
-/// The picker for `mode`, asking the terminal (with [`DETECT_TIMEOUT`]) what it can show and
-/// its font size. Call once, in the terminal's alternate screen and before reading its events.
-/// `auto` falls back to half blocks; a forced protocol is used as told (with a guessed font
-/// size if the terminal does not say); `off` gives `None`.
+/// The picker for `mode`. `auto` chooses from the environment ([`protocol_from_env`]) and
+/// falls back to half blocks; a forced protocol is used as told; `off` gives `None`. The font
+/// size comes from the terminal's reported pixel size when it has one.
+///
+/// The terminal is deliberately not queried on stdin: a terminal (or a multiplexer such as
+/// tmux) that never answers leaves the query's reader blocked on stdin, where it swallows the
+/// user's first key press.
 pub fn detect(mode: IconMode) -> Option<Picker> {
-    let forced = match mode {
+    let protocol = match mode {
         IconMode::Off => return None,
         IconMode::Halfblocks => return Some(Picker::halfblocks()),
-        IconMode::Auto => None,
-        IconMode::Kitty => Some(ProtocolType::Kitty),
-        IconMode::Iterm2 => Some(ProtocolType::Iterm2),
-        IconMode::Sixel => Some(ProtocolType::Sixel),
+        IconMode::Auto => protocol_from_env(|k| std::env::var(k).ok())?,
+        IconMode::Kitty => ProtocolType::Kitty,
+        IconMode::Iterm2 => ProtocolType::Iterm2,
+        IconMode::Sixel => ProtocolType::Sixel,
     };
-    let options = QueryStdioOptions { timeout: DETECT_TIMEOUT, ..QueryStdioOptions::default() };
-    let mut picker = match Picker::from_query_stdio_with_options(options) {
-        Ok(p) => p,
-        Err(e) => {
-            tracing::debug!("terminal graphics query failed: {e}");
-            Picker::halfblocks()
-        }
+    let mut picker = match font_size() {
+        // The only constructor that takes a known font size without a stdin query.
+        #[allow(deprecated)]
+        Some(size) => Picker::from_fontsize(size),
+        None => Picker::halfblocks(),
     };
-    if let Some(protocol) = forced {
-        picker.set_protocol_type(protocol);
-    }
+    picker.set_protocol_type(protocol);
     tracing::debug!("icons drawn with {:?}", picker.protocol_type());
     Some(picker)
+}
+
+/// The graphics protocol the environment says the terminal speaks, or half blocks; `None`
+/// never (the `Option` is for the caller's `?`). Inside tmux or screen, half blocks: a
+/// multiplexer passes images through only when configured to, and we do not change its
+/// settings.
+pub fn protocol_from_env(var: impl Fn(&str) -> Option<String>) -> Option<ProtocolType> {
+    let var = |k: &str| var(k).filter(|v| !v.is_empty());
+    let term = var("TERM").unwrap_or_default();
+    let program = var("TERM_PROGRAM").unwrap_or_default();
+    let multiplexed = var("TMUX").is_some()
+        || var("STY").is_some()
+        || term.starts_with("tmux")
+        || term.starts_with("screen")
+        || program == "tmux";
+    if multiplexed {
+        return Some(ProtocolType::Halfblocks);
+    }
+    let kitty = term == "xterm-kitty"
+        || term == "xterm-ghostty"
+        || program == "ghostty"
+        || var("KITTY_WINDOW_ID").is_some();
+    let iterm = ["iTerm", "WezTerm", "mintty", "vscode", "Tabby", "rio"]
+        .iter()
+        .any(|p| program.contains(p))
+        || var("LC_TERMINAL").is_some_and(|t| t.contains("iTerm"))
+        || var("WEZTERM_EXECUTABLE").is_some();
+    let sixel = term.starts_with("foot")
+        || term.starts_with("mlterm")
+        || term.contains("sixel")
+        || var("MLTERM").is_some();
+    Some(if kitty {
+        ProtocolType::Kitty
+    } else if iterm {
+        ProtocolType::Iterm2
+    } else if sixel {
+        ProtocolType::Sixel
+    } else {
+        ProtocolType::Halfblocks
+    })
+}
+
+/// The cell size in pixels, from the terminal's window size (an ioctl, not a query).
+fn font_size() -> Option<ratatui_image::FontSize> {
+    let size = crossterm::terminal::window_size().ok()?;
+    if size.width == 0 || size.height == 0 || size.columns == 0 || size.rows == 0 {
+        return None;
+    }
+    Some(ratatui_image::FontSize::new(size.width / size.columns, size.height / size.rows))
+}
+
+#[cfg(test)]
+mod detect_tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn the_environment_names_the_protocol_and_multiplexers_get_half_blocks() {
+        let p = |vars: &[(&str, &str)]| protocol_from_env(env(vars));
+        assert_eq!(p(&[("TERM", "xterm-kitty")]), Some(ProtocolType::Kitty));
+        assert_eq!(p(&[("TERM_PROGRAM", "WezTerm")]), Some(ProtocolType::Iterm2));
+        assert_eq!(p(&[("LC_TERMINAL", "iTerm2")]), Some(ProtocolType::Iterm2));
+        assert_eq!(p(&[("TERM", "foot")]), Some(ProtocolType::Sixel));
+        assert_eq!(p(&[("TERM", "xterm-256color")]), Some(ProtocolType::Halfblocks));
+        assert_eq!(p(&[]), Some(ProtocolType::Halfblocks));
+        let in_tmux = [("TERM", "tmux-256color"), ("TMUX", "/tmp/t,1,0"), ("KITTY_WINDOW_ID", "1")];
+        assert_eq!(p(&in_tmux), Some(ProtocolType::Halfblocks));
+        assert_eq!(
+            p(&[("TERM", "screen"), ("TERM_PROGRAM", "iTerm.app")]),
+            Some(ProtocolType::Halfblocks)
+        );
+        assert_eq!(p(&[("TERM", ""), ("KITTY_WINDOW_ID", "")]), Some(ProtocolType::Halfblocks));
+    }
 }
 
 #[cfg(test)]

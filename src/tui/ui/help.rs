@@ -53,7 +53,6 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     }
     lines.push(Line::styled("Commands", theme::group()));
     let status_help = words::status_names();
-    let privacy_help = format!("Who may see and message you: {}", words::privacy_names());
     for (cmd, desc) in [
         ("/msg NAME [text]", "Open a chat (and send text)"),
         ("/away [message]", "Go away, with a message"),
@@ -78,7 +77,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         ("/search WHAT", "Search ICQ by UIN, e-mail or nickname"),
         ("/block NAME", "Block someone: no IMs, typing or presence"),
         ("/unblock NAME", "Unblock (in allow-list mode: allow)"),
-        ("/privacy [MODE]", privacy_help.as_str()),
+        ("/privacy [MODE]", "Set who may reach you (alone: show the settings)"),
         ("/warn [NAME] [anon]", "Warn someone who messaged you"),
         ("/quit", "Sign off and quit"),
         ("//text", "Send text starting with a slash"),

@@ -438,7 +438,7 @@ pub(crate) mod tests {
             s.handle(data(&im, 1), 0, &mut out);
         });
         let log = log.lock().unwrap().clone();
-        assert!(log.contains("exceeds"), "{log}");
+        assert!(log.contains("refused"), "{log}");
         assert!(log.contains("x\\nINFO Bob signed on\\u{202e}"), "{log}");
         assert_eq!(log.lines().count(), 1, "{log}");
     }
