@@ -120,8 +120,11 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
     // A message lost with the connection is only provisionally a network error: the session
     // reports why the connection ended right after, and a refused sign-on is exit 2. One that
     // was never written is reported with that reason alone: it cannot have been delivered.
+    // That includes a session that ended before it even took the message (a sign-on refused
+    // at once): no ImSent, so nothing was written.
     let mut lost: Option<SendReport> = None;
     let mut not_sent = false;
+    let mut written = false;
     while let Some(event) = handle.events.recv().await {
         match event {
             Event::ImAcked { id: ID, delivery } => {
@@ -137,6 +140,7 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
                     }
                 };
             }
+            Event::ImSent { id: ID } => written = true,
             Event::ImFailed { id: ID, reason: ImFailure::NotSent } => not_sent = true,
             Event::ImFailed { id: ID, reason: ImFailure::ConnectionLost } => {
                 lost = Some(SendReport::fail(
@@ -162,7 +166,7 @@ async fn drive_send(handle: &mut SessionHandle, to: ScreenName, text: String) ->
                 return SendReport::fail(outcome, words::im_failure(&reason, &peer));
             }
             Event::Disconnected(reason) | Event::Reconnecting { reason, .. } => {
-                if not_sent {
+                if not_sent || !written {
                     return not_sent_outcome(&reason);
                 }
                 return match (&reason, lost) {
@@ -573,6 +577,7 @@ mod tests {
         ];
         // A message lost with a connection whose sign-on was refused is an auth failure.
         let (h, _commands, events) = handle();
+        events.send(Event::ImSent { id: 1 }).unwrap();
         events.send(Event::ImFailed { id: 1, reason: ImFailure::ConnectionLost }).unwrap();
         let revoked = DisconnectReason::AuthFailed(SignOnFailure::Http("revoked".into()));
         events.send(Event::Disconnected(revoked)).unwrap();
@@ -626,8 +631,16 @@ mod tests {
         assert_eq!(report.outcome, SendOutcome::NetworkError);
         let message = report.message.unwrap();
         assert!(message.contains("Connection refused") && !message.contains("may"), "{message}");
+        // The session ended before it took the message (sign-on refused at once): not sent.
+        let (h, _commands, events) = handle();
+        events.send(Event::Disconnected(refused.clone())).unwrap();
+        let report = send(h, bob(), "hi".into(), Duration::from_secs(5)).await;
+        assert_eq!(report.outcome, SendOutcome::NetworkError);
+        let message = report.message.unwrap();
+        assert!(message.contains("not sent") && !message.contains("may"), "{message}");
         // Written and the ack lost: the hedge.
         let (h, _commands, events) = handle();
+        events.send(Event::ImSent { id: 1 }).unwrap();
         events.send(Event::ImFailed { id: 1, reason: ImFailure::ConnectionLost }).unwrap();
         events.send(Event::Disconnected(refused)).unwrap();
         let report = send(h, bob(), "hi".into(), Duration::from_secs(5)).await;
