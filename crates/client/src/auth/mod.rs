@@ -9,6 +9,7 @@ pub mod client;
 pub mod error;
 pub mod profile;
 pub mod response;
+mod ticket;
 pub mod trace;
 
 pub use flapjack_proto::secret;

@@ -11,6 +11,7 @@ pub mod bos_core;
 pub mod config;
 pub mod feedbag;
 pub mod login;
+mod outcome;
 pub mod room;
 mod service_task;
 pub mod split;
