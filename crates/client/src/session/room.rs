@@ -23,6 +23,10 @@ use crate::oscar::{
     chat, chatnav, decode_snac_payload, snac_flap, Channel, Flap, OutFlap, RateTable, SnacBody,
 };
 use crate::screenname::ScreenName;
+
+/// The most occupants a room's list keeps: far beyond any real room (AOL's held a few
+/// dozen), so a server inventing names cannot grow our memory without bound.
+pub const MAX_OCCUPANTS: usize = 20_000;
 use crate::text::html::{from_plain, to_plain};
 
 use super::api::RoomEvent;
@@ -403,14 +407,34 @@ impl ServiceConnection {
             self.joined = true;
             self.signon_deadline = None;
             let mut present = HashSet::new();
-            let occupants: Vec<ScreenName> =
-                names.iter().filter(|n| present.insert((*n).clone())).cloned().collect();
+            let occupants: Vec<ScreenName> = names
+                .iter()
+                .filter(|n| present.len() < MAX_OCCUPANTS && present.insert((*n).clone()))
+                .cloned()
+                .collect();
             (self.present, self.occupants) = (present, occupants.clone());
             self.out.events.push(RoomEvent::Joined { room: self.name.clone(), occupants });
             return;
         }
-        let new: Vec<ScreenName> =
-            names.into_iter().filter(|n| self.present.insert(n.clone())).collect();
+        let mut new = Vec::new();
+        let mut full = false;
+        for n in names {
+            if self.present.contains(&n) {
+                continue;
+            }
+            if self.present.len() >= MAX_OCCUPANTS {
+                full = true;
+                break;
+            }
+            self.present.insert(n.clone());
+            new.push(n);
+        }
+        if full {
+            tracing::warn!(
+                "room {}: more than {MAX_OCCUPANTS} occupants; ignoring joins",
+                self.name
+            );
+        }
         if new.is_empty() {
             return;
         }
@@ -591,6 +615,34 @@ mod tests {
         assert_eq!(out.rooms_found.len(), 1);
         assert_eq!(out.rooms_found[0].room, room());
         assert_eq!(out.nav_refused, [("Nope".to_string(), 0x14)]);
+    }
+
+    #[test]
+    fn a_room_keeps_at_most_max_occupants() {
+        let mut c = ServiceConnection::new(ServiceKind::Room(room()), "pals", 1);
+        c.connection_started(0, b"cookie");
+        c.handle_frame(1, data(SnacBody::UsersJoined(occupants(&["me"])), 1));
+        c.take_output();
+        let all: Vec<String> = (0..MAX_OCCUPANTS + 500).map(|i| format!("u{i}")).collect();
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        for chunk in all.chunks(1000) {
+            c.handle_frame(2, data(SnacBody::UsersJoined(occupants(chunk)), 2));
+        }
+        assert_eq!(c.occupants().len(), MAX_OCCUPANTS);
+        let joined: usize = c
+            .take_output()
+            .events
+            .iter()
+            .map(|e| match e {
+                RoomEvent::OccupantsJoined { names, .. } => names.len(),
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(joined, MAX_OCCUPANTS - 1, "one event per name kept, none for the rest");
+        // Someone leaving makes room again.
+        c.handle_frame(3, data(SnacBody::UsersLeft(occupants(&["u0"])), 3));
+        c.handle_frame(4, data(SnacBody::UsersJoined(occupants(&["late"])), 4));
+        assert!(c.occupants().contains(&ScreenName::from_wire("late")));
     }
 
     #[test]
