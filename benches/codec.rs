@@ -34,7 +34,7 @@ fn incoming(i: usize) -> SnacBody {
          {} o'clock &amp; bring snacks</FONT></BODY></HTML>",
         i % 12 + 1
     );
-    let message = if i % 2 == 0 {
+    let message = if i.is_multiple_of(2) {
         ImMessage::new(&text)
     } else {
         // Half the traffic as UCS-2BE, what Unicode-capable clients send.

@@ -211,7 +211,7 @@ pub fn decode_hex_cookie(text: &str) -> Result<Vec<u8>, String> {
     if let Some((at, c)) = text.char_indices().find(|(_, c)| !c.is_ascii_hexdigit()) {
         return Err(format!("not hex: {c:?} at offset {at}"));
     }
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(format!("not hex: an odd number of digits ({})", text.len()));
     }
     hex::decode(text).map_err(|e| format!("not hex: {e}"))
@@ -271,7 +271,7 @@ pub fn decode_cookie(text: &str) -> Option<Vec<u8>> {
     if text.is_empty() {
         return None;
     }
-    if text.len() % 2 == 0 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if text.len().is_multiple_of(2) && text.bytes().all(|b| b.is_ascii_hexdigit()) {
         if let Ok(bytes) = hex::decode(text) {
             return Some(bytes);
         }
