@@ -97,6 +97,8 @@ fn a_flood_of_two_megabyte_names_leaves_memory_within_64_mb() {
 
 #[test]
 fn a_send_gets_through_1100_idle_connections_under_a_1024_descriptor_limit() {
+    // The attacker's 1,100 sockets live in this process, whose own soft limit may be 1,024.
+    raise_open_file_limit(1200);
     let (mut child, addr) = spawn_serve("ulimit -n 1024;");
     let mut idle = Vec::new();
     for _ in 0..1100 {
@@ -233,4 +235,23 @@ async fn a_signed_start_session_url_works_once() {
     let ticket = c.start_session(&token).await;
     assert!(ticket.is_ok(), "{ticket:?}");
     server.shutdown().await;
+}
+
+/// Raises this process's soft limit on open files to at least `want` (up to the hard limit),
+/// so the test can play an attacker holding more sockets than the server may.
+fn raise_open_file_limit(want: u64) {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes the struct we pass and touches nothing else.
+    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) }, 0);
+    if limit.rlim_cur >= want {
+        return;
+    }
+    assert!(
+        limit.rlim_max >= want,
+        "this test needs {want} open files; the hard limit is {}",
+        limit.rlim_max
+    );
+    limit.rlim_cur = want;
+    // SAFETY: setrlimit reads the struct we pass and touches nothing else.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
 }
