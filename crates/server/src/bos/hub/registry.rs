@@ -52,10 +52,7 @@ impl Hub {
         cookie: &[u8],
         single: bool,
     ) -> Registration {
-        let id = self.next_session_id.fetch_add(1, Ordering::Relaxed);
-        let (tx, outbound) = mpsc::channel(self.queue_len);
-        let (kill_tx, kill) = watch::channel(None);
-        let now = self.state.now();
+        let (id, entry, registration) = self.new_entry(account, peer, Service::Bos);
         let mut w = self.lock();
         let single = single || w.single_session_cookies.remove(cookie).is_some();
         if single {
@@ -88,21 +85,8 @@ impl Hub {
             }
         }
         self.account_state(&mut w, &account.screen_name);
-        w.sessions.insert(
-            id,
-            SessionEntry {
-                account: account.screen_name.clone(),
-                peer,
-                tx,
-                kill: kill_tx,
-                ready: false,
-                signon_at: now_u32(now),
-                wants_typing: false,
-                temp_buddies: HashSet::new(),
-                service: Service::Bos,
-            },
-        );
-        Registration { id, outbound, kill }
+        w.sessions.insert(id, entry);
+        registration
     }
 
     /// Adds a ChatNav or room connection of `account` (signed on with a 01/05 cookie). It
@@ -113,26 +97,34 @@ impl Hub {
         peer: SocketAddr,
         service: Service,
     ) -> Registration {
+        let (id, entry, registration) = self.new_entry(account, peer, service);
+        self.lock().sessions.insert(id, entry);
+        registration
+    }
+
+    /// A fresh session id, its table entry (not yet signed on) and the connection task's end
+    /// of its queue and kill switch.
+    fn new_entry(
+        &self,
+        account: &Account,
+        peer: SocketAddr,
+        service: Service,
+    ) -> (u64, SessionEntry, Registration) {
         let id = self.next_session_id.fetch_add(1, Ordering::Relaxed);
         let (tx, outbound) = mpsc::channel(self.queue_len);
         let (kill_tx, kill) = watch::channel(None);
-        let now = self.state.now();
-        let mut w = self.lock();
-        w.sessions.insert(
-            id,
-            SessionEntry {
-                account: account.screen_name.clone(),
-                peer,
-                tx,
-                kill: kill_tx,
-                ready: false,
-                signon_at: now_u32(now),
-                wants_typing: false,
-                temp_buddies: HashSet::new(),
-                service,
-            },
-        );
-        Registration { id, outbound, kill }
+        let entry = SessionEntry {
+            account: account.screen_name.clone(),
+            peer,
+            tx,
+            kill: kill_tx,
+            ready: false,
+            signon_at: now_u32(self.state.now()),
+            wants_typing: false,
+            temp_buddies: HashSet::new(),
+            service,
+        };
+        (id, entry, Registration { id, outbound, kill })
     }
 
     /// Removes a session; if it was the account's last signed-on one, watchers get 03/0C.
