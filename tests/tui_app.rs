@@ -14,13 +14,6 @@ use flapjack::tui::history::History;
 use flapjack::tui::{sync_history, Action};
 use tui_common::*;
 
-fn sends(actions: &[Action]) -> Vec<Command> {
-    actions
-        .iter()
-        .filter_map(|a| if let Action::Send(c) = a { Some(c.clone()) } else { None })
-        .collect()
-}
-
 #[test]
 fn enter_on_a_buddy_opens_a_chat_and_sending_assigns_ids() {
     let now = Instant::now();

@@ -13,25 +13,13 @@ use flapjack::config::UiConfig;
 use flapjack::session::{
     Availability, Command, DisconnectReason, Event, ImFailure, Presence, RoomEvent, SignOnFailure,
 };
-use flapjack::text::is_dangerous;
 use flapjack::tui::app::Focus;
 use flapjack::tui::conversation::{Delivery, LineKind};
 use flapjack::tui::history::HistoryOp;
-use flapjack::tui::{ui, Action, App};
+use flapjack::tui::{Action, App};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tui_common::*;
-
-/// Draws the app at its size, after checking every cell is harmless.
-fn render(app: &App) -> Terminal<TestBackend> {
-    let size = app.size();
-    let mut terminal = Terminal::new(TestBackend::new(size.width, size.height)).unwrap();
-    terminal.draw(|f| ui::draw(f, app)).unwrap();
-    for cell in terminal.backend().buffer().content() {
-        assert!(!cell.symbol().chars().any(is_dangerous), "control character in a cell");
-    }
-    terminal
-}
 
 /// The whole screen as text, rows joined by newlines.
 fn screen(app: &App) -> String {
@@ -47,16 +35,6 @@ fn command(app: &mut App, line: &str, now: Instant) -> Vec<Action> {
     let mut actions = type_text(app, line, now);
     actions.extend(app.handle_key(key(KeyCode::Enter), now));
     actions
-}
-
-fn sends(actions: &[Action]) -> Vec<Command> {
-    actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Send(c) if *c != Command::Activity => Some(c.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 fn away(name: &str, message: Option<&str>) -> Event {

@@ -11,31 +11,8 @@ use crossterm::event::KeyCode;
 use flapjack::session::{
     AuthNotice, Buddy, BuddyList, Command, Event, Group, IcqUser, SearchQuery, UserInfo,
 };
-use flapjack::text::is_dangerous;
-use flapjack::tui::{ui, Action, App, Overlay};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
+use flapjack::tui::{App, Overlay};
 use tui_common::*;
-
-fn render(app: &App) -> Terminal<TestBackend> {
-    let size = app.size();
-    let mut terminal = Terminal::new(TestBackend::new(size.width, size.height)).unwrap();
-    terminal.draw(|f| ui::draw(f, app)).unwrap();
-    for cell in terminal.backend().buffer().content() {
-        assert!(!cell.symbol().chars().any(is_dangerous), "control in cell {:?}", cell.symbol());
-    }
-    terminal
-}
-
-fn sends(actions: &[Action]) -> Vec<Command> {
-    actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Send(c) => Some(c.clone()),
-            _ => None,
-        })
-        .collect()
-}
 
 fn command(app: &mut App, line: &str, now: Instant) -> Vec<Command> {
     let mut actions = type_text(app, line, now);

@@ -11,21 +11,8 @@ use crossterm::event::KeyCode;
 use flapjack::session::{
     Availability, Command, Event, Presence, Privacy, PrivacyMode, WarnFailure,
 };
-use flapjack::text::is_dangerous;
-use flapjack::tui::{ui, Action, App};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
+use flapjack::tui::{Action, App};
 use tui_common::*;
-
-fn render(app: &App) -> Terminal<TestBackend> {
-    let size = app.size();
-    let mut terminal = Terminal::new(TestBackend::new(size.width, size.height)).unwrap();
-    terminal.draw(|f| ui::draw(f, app)).unwrap();
-    for cell in terminal.backend().buffer().content() {
-        assert!(!cell.symbol().chars().any(is_dangerous), "control in cell {:?}", cell.symbol());
-    }
-    terminal
-}
 
 /// The status bar's text: its rows (it wraps rather than cut) joined by spaces.
 fn status_row(app: &App) -> String {

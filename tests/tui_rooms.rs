@@ -13,20 +13,8 @@ use flapjack::oscar::chat::RoomRef;
 use flapjack::session::{Command, Event, RoomEvent, RoomInvitation};
 use flapjack::text::is_dangerous;
 use flapjack::tui::conversation::{Delivery, LineKind};
-use flapjack::tui::{ui, Action, App};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
+use flapjack::tui::{Action, App};
 use tui_common::*;
-
-fn render(app: &App) -> Terminal<TestBackend> {
-    let size = app.size();
-    let mut terminal = Terminal::new(TestBackend::new(size.width, size.height)).unwrap();
-    terminal.draw(|f| ui::draw(f, app)).unwrap();
-    for cell in terminal.backend().buffer().content() {
-        assert!(!cell.symbol().chars().any(is_dangerous), "control in cell {:?}", cell.symbol());
-    }
-    terminal
-}
 
 fn room(e: RoomEvent) -> Event {
     Event::Room(e)
@@ -47,16 +35,6 @@ fn command(app: &mut App, line: &str, now: Instant) -> Vec<Action> {
     let mut actions = type_text(app, line, now);
     actions.extend(app.handle_key(key(KeyCode::Enter), now));
     actions
-}
-
-fn sends(actions: &[Action]) -> Vec<Command> {
-    actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Send(c) => Some(c.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 fn invitation(room: &str) -> RoomInvitation {

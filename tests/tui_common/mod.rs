@@ -6,12 +6,16 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flapjack::config::UiConfig;
 use flapjack::screenname::ScreenName;
+use flapjack::session::Command;
 use flapjack::session::{
     Availability, Buddy, BuddyList, Event, Group, IcqStatus, IncomingIm, Presence,
 };
+use flapjack::text::is_dangerous;
 use flapjack::tui::conversation::Clock;
 use flapjack::tui::keymap::Keymap;
-use flapjack::tui::{Action, App};
+use flapjack::tui::{ui, Action, App};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
 
 /// 2024-03-05 12:00:00 UTC, the time every test message is relative to.
 pub fn t0() -> SystemTime {
@@ -130,4 +134,26 @@ pub fn populated(app: &mut App, now: Instant) {
         ],
         now,
     );
+}
+
+/// Draws the App on a TestBackend of its size, failing if any cell holds a control character.
+pub fn render(app: &App) -> Terminal<TestBackend> {
+    let size = app.size();
+    let mut terminal = Terminal::new(TestBackend::new(size.width, size.height)).unwrap();
+    terminal.draw(|f| ui::draw(f, app)).unwrap();
+    for cell in terminal.backend().buffer().content() {
+        assert!(!cell.symbol().chars().any(is_dangerous), "control in cell {:?}", cell.symbol());
+    }
+    terminal
+}
+
+/// The commands among `actions`, in order.
+pub fn sends(actions: &[Action]) -> Vec<Command> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Send(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect()
 }
