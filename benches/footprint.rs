@@ -20,6 +20,9 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+#[path = "common/room.rs"]
+mod room;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -27,7 +30,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use flapjack::config::UiConfig;
 use flapjack::screenname::ScreenName;
 use flapjack::server::Server;
-use flapjack::session::{Event, IncomingIm, RoomEvent};
+use flapjack::session::{Event, IncomingIm};
 use flapjack::tui::keymap::Keymap;
 use flapjack::tui::{ui, App};
 use ratatui::backend::TestBackend;
@@ -78,26 +81,7 @@ fn room_child(count: usize) {
     app.resize(200, 50);
     let now = std::time::Instant::now();
     app.handle_event(Event::SignedOn { screen_name: ScreenName::from_wire(OWN) }, now);
-    let room = "Flapjack Lounge";
-    let occupant = |i: usize| {
-        let id = format!("c{i}");
-        let len = (2 + (i * 7) % 24).max(id.len());
-        let name: String = id.chars().chain("pancakes".chars().cycle()).take(len).collect();
-        ScreenName::from_wire(&name)
-    };
-    let mut occupants: Vec<ScreenName> = (0..OCCUPANTS - 1).map(occupant).collect();
-    occupants.insert(3, ScreenName::from_wire(OWN));
-    app.handle_event(Event::Room(RoomEvent::Joined { room: room.into(), occupants }), now);
-    let words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor";
-    for i in 0..count {
-        let len = 10 + (i * 37) % 200;
-        let mut text: String = words.chars().cycle().take(len).collect();
-        if i % 50 == 0 {
-            text.insert_str(0, "flappy jack: ");
-        }
-        let from = occupant(i % (OCCUPANTS - 1));
-        app.handle_event(Event::Room(RoomEvent::Message { room: room.into(), from, text }), now);
-    }
+    room::fill_room(&mut app, OWN, OCCUPANTS, count, now);
     assert_eq!(app.active_room().map(|r| r.occupants.len()), Some(OCCUPANTS));
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
     terminal.draw(|f| ui::draw(f, &app)).unwrap();

@@ -5,6 +5,10 @@
 //! size of the conversation or the list.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
+#[path = "common/room.rs"]
+mod room;
+use room::WORDS;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
@@ -12,9 +16,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flapjack::config::UiConfig;
 use flapjack::screenname::ScreenName;
-use flapjack::session::{
-    Availability, Buddy, BuddyList, Event, Group, IncomingIm, Presence, RoomEvent,
-};
+use flapjack::session::{Availability, Buddy, BuddyList, Event, Group, IncomingIm, Presence};
 use flapjack::tui::conversation::Anchor;
 use flapjack::tui::conversation::Clock;
 use flapjack::tui::keymap::Keymap;
@@ -25,7 +27,6 @@ use ratatui::Terminal;
 const MESSAGES: usize = 100_000;
 const BUDDIES: usize = 1_000;
 const OCCUPANTS: usize = 1_000;
-const WORDS: &str = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor";
 
 /// An App signed on as `account`, of the given size, with 1,000 buddies in 20 groups, a quarter each online,
 /// away, idle and offline.
@@ -114,27 +115,7 @@ fn room_app(width: u16, height: u16) -> App {
     const OWN: &str = "Flappy Jack";
     let mut app = app_with_buddies(OWN, width, height);
     let now = Instant::now();
-    let room = "Flapjack Lounge";
-    // Unique names: "c<i>" then filler letters up to 2–25 characters.
-    let occupant = |i: usize| {
-        let id = format!("c{i}");
-        let len = (2 + (i * 7) % 24).max(id.len());
-        let name: String = id.chars().chain("pancakes".chars().cycle()).take(len).collect();
-        ScreenName::from_wire(&name)
-    };
-    let mut occupants: Vec<ScreenName> = (0..OCCUPANTS - 1).map(occupant).collect();
-    // Near the top, so the list draws our own name's style too.
-    occupants.insert(3, ScreenName::from_wire(OWN));
-    app.handle_event(Event::Room(RoomEvent::Joined { room: room.into(), occupants }), now);
-    for i in 0..MESSAGES {
-        let len = 10 + (i * 37) % 200;
-        let mut text: String = WORDS.chars().cycle().take(len).collect();
-        if i % 50 == 0 {
-            text.insert_str(0, "flappy jack: ");
-        }
-        let from = occupant(i % (OCCUPANTS - 1));
-        app.handle_event(Event::Room(RoomEvent::Message { room: room.into(), from, text }), now);
-    }
+    room::fill_room(&mut app, OWN, OCCUPANTS, MESSAGES, now);
     assert_eq!(app.active_room().map(|r| r.occupants.len()), Some(OCCUPANTS));
     assert!(app.active_chat().is_some_and(|c| c.lines.len() > MESSAGES));
     app
