@@ -210,14 +210,30 @@ async fn poisoning_hop(
         let newest = newest.clone();
         tokio::spawn(async move {
             let mut buf = vec![0u8; 8192];
+            // Only whole FLAP frames are passed on, so the poison always lands between two
+            // frames however the server's bytes were cut into reads.
+            let mut pending: Vec<u8> = Vec::new();
             loop {
                 tokio::select! {
                     read = sr.read(&mut buf) => match read {
                         Ok(0) | Err(_) => return,
                         Ok(k) => {
-                            if cw.write_all(&buf[..k]).await.is_err() {
+                            pending.extend_from_slice(&buf[..k]);
+                            let mut whole = 0;
+                            while pending.len() >= whole + 6 {
+                                let len = usize::from(u16::from_be_bytes([
+                                    pending[whole + 4],
+                                    pending[whole + 5],
+                                ]));
+                                if pending.len() < whole + 6 + len {
+                                    break;
+                                }
+                                whole += 6 + len;
+                            }
+                            if cw.write_all(&pending[..whole]).await.is_err() {
                                 return;
                             }
+                            pending.drain(..whole);
                         }
                     },
                     Ok(()) = told.recv() => {
