@@ -143,6 +143,34 @@ fn two_hundred_ims_pace_at_the_floor_of_aols_real_im_class() {
     assert!(over <= 1.0, "{paced} ms is {over:.3} % over the {floor} ms floor");
 }
 
+/// The server keeps one IM level per account, across connections (§14). IMs queued while the
+/// connection was down ride the next sign-on flight, before that connection's 01/07 arrives:
+/// the client paces them from the level its last connection left, not from a full class, so
+/// the server neither warns nor refuses any.
+#[test]
+fn ims_after_a_burst_and_a_reconnect_are_paced_from_where_the_account_stands() {
+    let classes = RateClasses::aol();
+    let mut p = pair(classes);
+    p.connect();
+    assert!(p.run_until(10_000, signed_on));
+    // Rested, then a burst: four IMs go at once and leave the class just above alert.
+    assert!(!p.run_until(60_000, |_| false));
+    for id in 0..4 {
+        send(&mut p, id, "Bob Bee", &format!("burst {id}"));
+    }
+    assert!(p.run_until(10_000, |p| acked(p, 3)), "{:?}", p.events.last());
+    p.cut(true);
+    for id in 4..12 {
+        send(&mut p, id, "Bob Bee", &format!("queued {id}"));
+    }
+    p.connect();
+    assert!(p.run_until(600_000, |p| acked(p, 11)), "{:?}", p.events);
+    assert!((0..12).all(|id| failed(&p, id).is_none()), "{:?}", p.events);
+    let warnings = p.events.iter().filter(|e| matches!(e, Event::RateWarning(_))).count();
+    assert_eq!(warnings, 0, "the client never let the server warn it");
+    assert_eq!(p.hub().state().counters.rate_warnings_for("Alice Ant"), 0);
+}
+
 #[test]
 fn an_im_whose_ack_is_lost_is_resent_once_with_the_same_cookie_then_fails() {
     let mut p = pair(RateClasses::aol());

@@ -770,6 +770,33 @@ async fn flooding_ims_gets_a_warning_then_a_disconnect() {
     server.shutdown().await;
 }
 
+/// The IM level is the account's, on one clock for all its connections (§14): a connection
+/// that signs on after another one's burst is told the lowered level in its 01/07, and its own
+/// first IM is warned although that connection has sent nothing before.
+#[tokio::test]
+async fn an_accounts_connections_share_one_im_level() {
+    let server = start().await;
+    let mut bob = Client::sign_on(&server, "Bob Bee").await;
+    let mut alice1 = Client::sign_on(&server, "Alice Ant").await;
+    for i in 0..5 {
+        alice1.im("Bob Bee", &format!("burst {i}"), false).await;
+    }
+    for _ in 0..5 {
+        bob.expect(4, 7).await;
+    }
+    let mut alice2 = Client::sign_on(&server, "Alice Ant").await;
+    let SnacBody::RateParamsReply(r) = alice2.signon_reply(1, 7) else { panic!() };
+    let im = r.classes.iter().find(|c| c.id == 3).unwrap();
+    // Five IMs at once take AOL's class from 6000 to about 4640; it takes over 20 s of rest
+    // to get back to the maximum, so a fresh class here means the level was not shared.
+    assert!(im.current < im.max, "{im:?}");
+    alice2.im("Bob Bee", "from the second connection", false).await;
+    let (_, SnacBody::RateChange(change)) = alice2.expect(1, 0x0A).await else { panic!() };
+    assert_eq!((change.code, change.class.id), (RateChangeCode::Warning, 3));
+    bob.expect(4, 7).await;
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn malformed_frames_close_only_their_own_connection() {
     let server = start().await;

@@ -286,6 +286,18 @@ impl RateState {
         next_level(self.level, now_ms.saturating_sub(self.last_ms), class.window, class.max)
     }
 
+    /// The level to announce at `now_ms` as a class's `current`, so that a sender who starts
+    /// from it then (as [`RateState::new`] does) computes no higher a level for its next SNAC
+    /// than the one recording it here would give. The rest since `last_ms` is folded in:
+    /// `(L'·(w−1) + g)/w = (L·(w−1) + g + e)/w` gives `L' = L + e/(w−1)`, rounded down and
+    /// capped at `max`.
+    pub fn level_at(&self, class: &RateClass, now_ms: u64) -> u32 {
+        let rest = now_ms.saturating_sub(self.last_ms);
+        let per = u64::from(class.window.max(2) - 1);
+        let level = u64::from(self.level).saturating_add(rest / per);
+        u32::try_from(level).unwrap_or(u32::MAX).min(class.max)
+    }
+
     /// How many ms to wait from `now_ms` before one more SNAC keeps the level at or above
     /// `alert + margin` (0 = send now). Targets above `max` are clamped to `max`.
     pub fn delay_before_send(&self, class: &RateClass, now_ms: u64, margin: u32) -> u64 {
@@ -372,6 +384,16 @@ impl RateTable {
     pub fn set_params(&mut self, class: RateClass) {
         if let Some((c, _)) = self.classes.iter_mut().find(|(c, _)| c.id == class.id) {
             *c = class;
+        }
+    }
+
+    /// Sets class `id`'s level and the time of its last SNAC, keeping its parameters and
+    /// status (a server sharing one class's level between several connections, §14); an
+    /// unknown class is ignored.
+    pub fn set_level(&mut self, id: u16, level: u32, last_ms: u64) {
+        if let Some((c, state)) = self.classes.iter_mut().find(|(c, _)| c.id == id) {
+            state.level = level.min(c.max);
+            state.last_ms = last_ms;
         }
     }
 
@@ -640,6 +662,28 @@ mod tests {
             prop_assert!(s.projected_level(&class, now + d) >= target);
             if d > 0 {
                 prop_assert!(s.projected_level(&class, now + d - 1) < target);
+            }
+        }
+
+        /// A sender that starts from the announced `current` at `now` (a new connection's
+        /// 01/07) never counts a higher level than the server.
+        #[test]
+        fn a_level_announced_later_keeps_the_sender_at_or_below_the_server(
+            level in 0u32..8000, rest in 0u64..200_000, gap in 0u64..20_000, idx in 0usize..5,
+        ) {
+            let class = RateClass::aol_defaults()[idx];
+            let server = RateState { level: level.min(class.max), last_ms: 500, status: RateStatus::Clear };
+            let now = 500 + rest;
+            let announced = RateClass { current: server.level_at(&class, now), ..class };
+            prop_assert!(announced.current <= class.max);
+            let sender = RateState::new(&announced, now);
+            let theirs = server.projected_level(&class, now + gap);
+            let ours = sender.projected_level(&class, now + gap);
+            prop_assert!(ours <= theirs, "sender {ours} > server {theirs}");
+            // Uncapped, it loses at most the rounding; a full class starts as a new
+            // connection's always has (from `max` at `now`).
+            if announced.current < class.max {
+                prop_assert!(theirs - ours <= 1, "sender {ours} far below server {theirs}");
             }
         }
 

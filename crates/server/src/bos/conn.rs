@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::BytesMut;
 use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
@@ -150,8 +150,9 @@ async fn serve_registered(
     shutdown: watch::Receiver<bool>,
     service: Service,
 ) {
-    let epoch = Instant::now();
-    let now_ms = move || u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+    // One clock for every connection: the IM rate level is shared by an account's sessions.
+    let clock = Arc::clone(&hub);
+    let now_ms = move || clock.now_ms();
     let mut session =
         Session::new(Arc::clone(&hub), reg.id, account.screen_name.clone(), peer, now_ms())
             .for_service(service);

@@ -7,13 +7,14 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::handlers;
+use super::hub::SharedLevel;
 use super::outbound::OutSnac;
 use super::ratelimit::{self, RateVerdict};
 use super::services::Service;
 use super::Hub;
 use crate::oscar::codes::{RateChangeCode, SnacErrorCode};
 use crate::oscar::oservice::FamilyList;
-use crate::oscar::oservice::RateChange;
+use crate::oscar::oservice::{RateChange, RateParamsReply};
 use crate::oscar::rate::{RateClass, RateTable};
 use crate::oscar::snac::SnacError;
 use crate::oscar::{chat, icbm};
@@ -52,6 +53,8 @@ pub struct Session {
     rate: RateTable,
     /// The warning level the IM class was last tightened for (§7.5).
     warn_applied: u16,
+    /// When the newest frame was handled (the clock the caller passes in).
+    now_ms: u64,
 }
 
 impl Session {
@@ -73,6 +76,7 @@ impl Session {
             service: Service::Bos,
             rate,
             warn_applied: 0,
+            now_ms,
         }
     }
 
@@ -129,8 +133,9 @@ impl Session {
         };
         let h = snac.header;
         let extended = self.extended();
+        self.now_ms = now_ms;
         self.follow_warning_level(h.family, h.subtype, out);
-        let verdict = ratelimit::check(&mut self.rate, h.family, h.subtype, now_ms, extended);
+        let verdict = self.check_rate(h.family, h.subtype, now_ms, extended);
         let (notice, dropped) = match verdict {
             RateVerdict::Disconnect => {
                 tracing::warn!(
@@ -179,14 +184,60 @@ impl Session {
 }
 
 impl Session {
+    /// The IM class on a BOS connection, the one class whose level the account's sessions share.
+    fn shared_class(&self, family: u16, subtype: u16) -> Option<u16> {
+        let im_class = self.rate.class_id_of(icbm::FAMILY, icbm::subtype::CHANNEL_MSG_TO_HOST);
+        (self.service == Service::Bos && self.rate.class_id_of(family, subtype) == im_class)
+            .then_some(im_class)
+    }
+
+    /// Counts one inbound SNAC against its class. The IM class counts against the account's
+    /// level, shared by its sessions (§14), under the hub's lock; this connection keeps its
+    /// own status, so it is told when its own sends change state.
+    fn check_rate(
+        &mut self,
+        family: u16,
+        subtype: u16,
+        now_ms: u64,
+        extended: bool,
+    ) -> RateVerdict {
+        let Some(class) = self.shared_class(family, subtype) else {
+            return ratelimit::check(&mut self.rate, family, subtype, now_ms, extended);
+        };
+        let rate = &mut self.rate;
+        self.hub.with_im_level(&self.name, |shared| {
+            if let Some(l) = shared {
+                rate.set_level(class, l.level, l.last_ms);
+            }
+            let verdict = ratelimit::check(rate, family, subtype, now_ms, extended);
+            if let Some((_, st)) = rate.class(class) {
+                *shared = Some(SharedLevel { level: st.level, last_ms: st.last_ms });
+            }
+            verdict
+        })
+    }
+
+    /// The 01/07 this connection gets: the configured classes, with the IM class's `current`
+    /// at the account's shared level as of now (§14), so a client that signs on again after a
+    /// burst paces from where the server stands rather than from a full level.
+    pub(super) fn rate_params(&self) -> RateParamsReply {
+        let mut reply = self.hub.state().config.rate_classes.reply(self.extended());
+        let im = icbm::FAMILY;
+        let shared = self.shared_class(im, icbm::subtype::CHANNEL_MSG_TO_HOST);
+        let level = shared.zip(self.hub.im_level(&self.name));
+        if let Some((id, l)) = level {
+            for c in reply.classes.iter_mut().filter(|c| c.id == id) {
+                c.current = l.level_at(c, self.now_ms);
+            }
+        }
+        reply
+    }
+
     /// Before a SNAC of the IM class is counted: if the account's warning level changed since
     /// the class was last set, the class is tightened (or relaxed) to match and the client is
     /// told with 01/0A code 1, carrying its current level (§7.5).
     fn follow_warning_level(&mut self, family: u16, subtype: u16, out: &mut Vec<OutSnac>) {
-        let im_class = self.rate.class_id_of(icbm::FAMILY, icbm::subtype::CHANNEL_MSG_TO_HOST);
-        if self.service != Service::Bos || self.rate.class_id_of(family, subtype) != im_class {
-            return;
-        }
+        let Some(im_class) = self.shared_class(family, subtype) else { return };
         let level = self.hub.warning_level(&self.name);
         if level == self.warn_applied {
             return;
@@ -195,7 +246,10 @@ impl Session {
         let Some(base) = config.classes.iter().find(|c| c.id == im_class) else { return };
         self.warn_applied = level;
         let params = super::tightened(base, level);
-        let current = self.rate.class(im_class).map_or(params.current, |(_, st)| st.level);
+        let current = match self.hub.im_level(&self.name) {
+            Some(l) => l.level_at(&params, self.now_ms),
+            None => self.rate.class(im_class).map_or(params.current, |(_, st)| st.level),
+        };
         self.rate.set_params(params);
         let class = RateClass { current, ..params };
         let change = RateChange { code: RateChangeCode::Changed, extended: self.extended(), class };
@@ -395,6 +449,76 @@ pub(crate) mod tests {
         );
         assert!(first(&format!("notice {:?}", RateChangeCode::Limited)) < first("2"), "{seen:?}");
         assert_eq!(seen.last().map(String::as_str), Some("close"));
+    }
+
+    /// Another BOS session of `s`'s account (Alice) on the same hub.
+    fn another_session(s: &Session) -> Session {
+        let account = s.hub.state().config.accounts.get("alice").unwrap().clone();
+        let reg = s.hub.register(&account, s.peer, b"cookie", false);
+        Session::new(Arc::clone(&s.hub), reg.id, account.screen_name, s.peer, 0)
+    }
+
+    /// Sends IMs 1 ms apart, taking `sessions` in turn and skipping those the server closed,
+    /// until all are closed or `limit` were sent; returns how many passed the rate check.
+    fn ims_passed(sessions: &mut [Session], limit: u32) -> usize {
+        let im = SnacBody::SendIm(
+            icbm::SendIm::new([1; 8], "Bob", &ImMessage::new("x"), false).unwrap(),
+        );
+        let mut open = vec![true; sessions.len()];
+        let mut passed = 0;
+        for i in 0..limit {
+            let turn = (0..sessions.len()).map(|k| (i as usize + k) % sessions.len());
+            let Some(k) = turn.clone().find(|k| open[*k]) else { break };
+            let mut out = Vec::new();
+            let flow = sessions[k].handle(data(&im, i), u64::from(i), &mut out);
+            let refused = decoded(&out).iter().any(|(_, b)| {
+                matches!(b, SnacBody::Error { error, .. } if error.code == SnacErrorCode::RateToHost)
+            });
+            open[k] = flow == Flow::Continue;
+            passed += usize::from(open[k] && !refused);
+        }
+        passed
+    }
+
+    #[test]
+    fn an_accounts_sessions_share_one_im_level() {
+        let rates = RateClasses::aol().scaled(100);
+        let alone = ims_passed(&mut [session(rates.clone())], 100);
+        let first = session(rates);
+        let (second, third) = (another_session(&first), another_session(&first));
+        let together = ims_passed(&mut [first, second, third], 100);
+        assert!(alone >= 4, "{alone}");
+        // Three connections get no more through than one: the level is the account's.
+        assert_eq!(together, alone);
+    }
+
+    #[test]
+    fn a_new_session_is_told_the_accounts_im_level_in_its_rate_reply() {
+        let rates = RateClasses::aol().scaled(100);
+        let mut first = session(rates.clone());
+        let class3 = rates.classes[2];
+        let announced = |s: &mut Session, now: u64| {
+            let mut out = Vec::new();
+            s.handle(data(&SnacBody::RateParamsQuery, 1), now, &mut out);
+            decoded(&out)
+                .into_iter()
+                .find_map(|(_, b)| match b {
+                    SnacBody::RateParamsReply(r) => {
+                        r.classes.iter().find(|c| c.id == class3.id).map(|c| c.current)
+                    }
+                    _ => None,
+                })
+                .unwrap()
+        };
+        assert_eq!(announced(&mut another_session(&first), 0), class3.max);
+        assert_eq!(ims_passed(std::slice::from_mut(&mut first), 5), 5);
+        let level = first.hub.im_level(&first.name).unwrap();
+        assert!(level.level < class3.alert, "{level:?}");
+        // Right after the burst: where the account stands, not a full class.
+        assert_eq!(announced(&mut another_session(&first), 5), level.level_at(&class3, 5));
+        assert!(announced(&mut another_session(&first), 5) < class3.alert);
+        // Rested, the class is full again.
+        assert_eq!(announced(&mut another_session(&first), 60_000), class3.max);
     }
 
     /// Collects every event's message, so a test can read what the log would say.

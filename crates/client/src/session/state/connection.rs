@@ -11,7 +11,9 @@ impl SessionState {
         self.connected = true;
         self.signed_on = false;
         self.paused = false;
-        self.rates = default_rate_table(now);
+        // The rate table outlives the connection: until this one's 01/07 arrives, the last
+        // classes with our own sends counted are a safer guess than full ones, since a server
+        // may count the IM class per account across connections (§14).
         self.rates_known = false;
         self.sent_since_rate_query = None;
         self.in_flight.clear();

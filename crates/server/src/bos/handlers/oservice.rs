@@ -40,10 +40,10 @@ pub(super) fn service_request(
     }
 }
 
-/// 01/06: answers 01/07 with the configured rate classes (extended for OService 2+).
+/// 01/06: answers 01/07 with the configured rate classes (extended for OService 2+), the IM
+/// class at the account's current level (§14).
 pub(super) fn rate_params_query(s: &Session, h: &SnacHeader, out: &mut Vec<OutSnac>) {
-    let params = s.hub.state().config.rate_classes.reply(s.extended());
-    reply(SnacBody::RateParamsReply(params), h, out);
+    reply(SnacBody::RateParamsReply(s.rate_params()), h, out);
 }
 
 /// 01/08: the client accepts the rate classes; nothing to answer.

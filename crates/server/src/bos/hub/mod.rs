@@ -12,6 +12,7 @@ mod chat;
 mod feedbag;
 mod icbm;
 mod icq;
+mod imrate;
 mod locate;
 mod presence;
 mod privacy;
@@ -41,6 +42,7 @@ pub(crate) use chat::{chat_rights, exchange_info};
 pub use chat::{MAX_CONCURRENT_ROOMS, MAX_OCCUPANCY, MAX_ROOM_NAME};
 pub use feedbag::FeedbagOp;
 pub use icbm::ImOutcome;
+pub use imrate::SharedLevel;
 pub use presence::STATUS_INVISIBLE;
 pub use registry::Registration;
 pub use warning::{tightened, WARNING_DECAY, WARNING_DECAY_SECS, WARN_ANONYMOUS, WARN_NAMED};
@@ -97,6 +99,8 @@ struct AccountState {
     auth_notices: Vec<SnacBody>,
     /// Warning level and who may warn whom (§7.5); kept while the server runs.
     warn: warning::WarnState,
+    /// The IM class's level, shared by the account's BOS sessions (§14).
+    im_level: Option<imrate::SharedLevel>,
 }
 
 #[derive(Debug, Default)]
@@ -121,6 +125,8 @@ pub struct Hub {
     next_session_id: AtomicU64,
     started_at: u32,
     queue_len: usize,
+    /// Zero of [`Hub::now_ms`].
+    epoch: std::time::Instant,
 }
 
 impl std::fmt::Debug for Hub {
@@ -156,6 +162,7 @@ impl Hub {
             next_session_id: AtomicU64::new(1),
             started_at,
             queue_len,
+            epoch: std::time::Instant::now(),
         };
         hub.open_public_rooms(&mut world);
         *hub.lock() = world;
