@@ -14,7 +14,9 @@ use bytes::{Bytes, BytesMut};
 use super::buf::{check_len, Reader, WireError};
 use super::flap::{OutFlap, MAX_FLAP_PAYLOAD};
 use super::snac::{Snac, SnacError, SnacHeader, SUBTYPE_ERROR};
-use super::{bart, bucp, buddy, chat, chatnav, feedbag, icbm, icq, locate, oservice, permitdeny};
+use super::{
+    bart, bucp, buddy, chat, chatnav, feedbag, icbm, icq, locate, oservice, permitdeny, stats,
+};
 
 /// Generates [`SnacBody`] and everything keyed by it from one table.
 ///
@@ -253,6 +255,12 @@ snac_table! {
     0x09/0x02 => PdRightsQuery(permitdeny::PdRightsQuery),
     /// 09/03, server: the permit/deny limits.
     0x09/0x03 => PdRights(permitdeny::PdRights),
+    /// 0B/02, server: the shortest interval between usage reports.
+    0x0B/0x02 => StatsMinReportInterval(stats::MinReportInterval),
+    /// 0B/03, client: a usage report (its body is never read).
+    0x0B/0x03 => StatsReport,
+    /// 0B/04, server: the usage report was received.
+    0x0B/0x04 => StatsReportAck,
     /// 0D/02, client: asks for the chat limits and exchanges.
     0x0D/0x02 => ChatNavRightsQuery,
     /// 0D/03, client: asks about one exchange.
@@ -337,6 +345,10 @@ snac_table! {
     0x17/0x06 => ChallengeRequest(bucp::ChallengeRequest),
     /// 17/07, server: the BUCP challenge key.
     0x17/0x07 => ChallengeReply(bucp::ChallengeReply),
+    /// 18/06, client: the alerts it can be sent (its body is never read).
+    0x18/0x06 => AlertCapabilities,
+    /// 18/16, client: the alerts it can display (its body is never read).
+    0x18/0x16 => AlertDisplayCapabilities,
 }
 
 /// Encodes a typed SNAC with the given request id and flags into one channel-2 FLAP payload.

@@ -7,7 +7,7 @@
 //! - [`decode_snac`] turns a header + body into a typed [`SnacBody`]; [`encode_snac`] /
 //!   [`snac_flap`] go the other way. One module per family holds the typed structs
 //!   ([`oservice`], [`locate`], [`buddy`], [`icbm`], [`permitdeny`], [`feedbag`], [`bucp`],
-//!   [`chatnav`], [`chat`], [`icq`], [`bart`]).
+//!   [`chatnav`], [`chat`], [`icq`], [`bart`], [`stats`], [`alert`]).
 //! - Building blocks: [`buf`] (checked reader, [`WireError`]), [`tlv`], [`userinfo`],
 //!   [`imtext`] (IM text charsets), [`codes`] (error/reason codes with human text),
 //!   [`rate`] (rate-class arithmetic, time passed in).
@@ -29,6 +29,7 @@
 #[macro_use]
 mod macros;
 
+pub mod alert;
 pub mod bart;
 mod body;
 pub mod bucp;
@@ -48,6 +49,7 @@ pub mod permitdeny;
 pub mod rate;
 pub mod signon;
 pub mod snac;
+pub mod stats;
 pub mod tlv;
 pub mod userinfo;
 

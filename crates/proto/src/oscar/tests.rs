@@ -79,8 +79,8 @@ fn host_ack_reply_shape() {
 
 #[test]
 fn unknown_snacs_are_not_errors() {
-    let hdr = SnacHeader::new(0x0B, 0x02, 9);
-    assert_eq!(decode_snac(&hdr, &[0, 1]).unwrap(), SnacBody::Unknown { family: 0x0B, subtype: 2 });
+    let hdr = SnacHeader::new(0x0C, 0x02, 9);
+    assert_eq!(decode_snac(&hdr, &[0, 1]).unwrap(), SnacBody::Unknown { family: 0x0C, subtype: 2 });
     let hdr = SnacHeader::new(0x04, 0x99, 9);
     assert_eq!(decode_snac(&hdr, &[]).unwrap(), SnacBody::Unknown { family: 4, subtype: 0x99 });
     assert!(encode_snac(&SnacBody::Unknown { family: 4, subtype: 0x99 }, 1, 0).is_err());
@@ -237,6 +237,8 @@ arbitrary! {
     oservice::Warning => (any::<u16>(), proptest::option::of(user_info()))
         .prop_map(|(level, warner)| oservice::Warning { level, warner });
     oservice::IdleTime => any::<u32>().prop_map(|seconds| oservice::IdleTime { seconds });
+    crate::oscar::stats::MinReportInterval =>
+        any::<u16>().prop_map(|hours| crate::oscar::stats::MinReportInterval { hours });
     oservice::ServiceRequest => (any::<u16>(), block())
         .prop_map(|(family, tlvs)| oservice::ServiceRequest { family, tlvs });
     oservice::ServiceRedirect => block().prop_map(Into::into);

@@ -587,6 +587,7 @@ impl SessionState {
             B::PreAuthorized(req) => self.pre_authorized(req),
             B::BuddyAdded(added) => self.buddy_added(added),
             B::IcqReply(meta) => self.icq_reply(&header, meta),
+            B::StatsMinReportInterval(interval) => self.stats_min_report_interval(interval),
             B::Error { family, error } => self.error(now, header, family, &error),
             B::Unknown { family, subtype } => {
                 tracing::debug!("skipping unknown SNAC {family:02X}/{subtype:02X}")
@@ -624,6 +625,7 @@ mod locate;
 mod oservice;
 mod outbound;
 mod privacy;
+mod stats;
 
 #[cfg(test)]
 mod tests;

@@ -1698,3 +1698,14 @@ fn people_outside_the_buddy_list_are_watched_once_and_again_after_a_reconnect() 
     s.connection_started(20, b"cookie");
     assert_eq!(watched(&s.take_output()), [vec!["Carol".to_string(), "Dave".to_string()]]);
 }
+
+#[test]
+fn a_stats_report_interval_is_noted_and_nothing_is_sent() {
+    use crate::oscar::stats::MinReportInterval;
+    let mut s = signed_on(vec![]);
+    let interval = SnacBody::StatsMinReportInterval(MinReportInterval { hours: 1 });
+    s.handle_frame(1_000, server(&interval, 5, 0));
+    let out = s.take_output();
+    assert!(out.frames.is_empty(), "{:?}", ids(&out));
+    assert!(out.events.is_empty(), "{:?}", out.events);
+}

@@ -9,6 +9,7 @@
 //!
 //! [`Hub`]: super::Hub
 
+mod alert;
 mod bart;
 mod buddy;
 mod chat;
@@ -19,6 +20,7 @@ mod icq;
 mod locate;
 mod oservice;
 mod permitdeny;
+mod stats;
 
 use super::session::{error, Flow, Session};
 use super::OutSnac;
@@ -70,6 +72,8 @@ pub(super) fn dispatch(
         B::Warn(req) => icbm::warn(s, &h, req, out),
         // 09: PermitDeny.
         B::PdRightsQuery(_) => permitdeny::pd_rights_query(&h, out),
+        // 0B: Stats.
+        B::StatsReport => stats::stats_report(&h, out),
         // 0D: ChatNav.
         B::ChatNavRightsQuery => chatnav::chat_nav_rights_query(&h, out),
         B::ExchangeInfoQuery(q) => chatnav::exchange_info_query(&h, q, out),
@@ -96,6 +100,9 @@ pub(super) fn dispatch(
         B::AuthReplyToHost(reply) => feedbag::auth_reply_to_host(s, reply),
         // 15: ICQ.
         B::IcqQuery(meta) => icq::icq_query(s, &h, meta, out),
+        // 18: Alert.
+        B::AlertCapabilities => alert::alert_capabilities(s),
+        B::AlertDisplayCapabilities => alert::alert_display_capabilities(s),
         // What a host sends rather than answers, errors, and SNACs not in the table.
         other => unsupported(s, &h, &other, out),
     }
