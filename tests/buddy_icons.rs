@@ -94,3 +94,38 @@ async fn an_icon_set_by_one_client_reaches_its_buddy_and_the_cache() {
         h.commands.send(Command::SignOff).unwrap();
     }
 }
+
+/// The embedded server keeps icons in memory: after a restart the feedbag (kept with `--data`)
+/// still names Alice's icon, but the store lacks it. Signing on, Alice's client is asked for it
+/// (01/21 flag 0x40), finds its own upload in its cache and sends it again, without a feedbag
+/// change and without a word to the user; Bob then sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_icon_lost_in_a_server_restart_is_uploaded_again_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let caches = tempfile::tempdir().unwrap();
+    let (alice_cache, bob_cache) = (caches.path().join("alice"), caches.path().join("bob"));
+    let mut config = server_config();
+    config.data_dir = Some(dir.path().to_path_buf());
+    let server = flapjack::server::Server::start(config.clone()).await.unwrap();
+    let (mut alice, _) = icon_session(&server, "Alice Ant", "alice-pw", &alice_cache).await;
+    let gif = Bytes::from_static(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;restart");
+    alice.commands.send(Command::SetIcon(Some(gif.clone()))).unwrap();
+    let e = expect(&mut alice, "icon set", |e| matches!(e, Event::IconSet(_))).await;
+    assert_eq!(e, Event::IconSet(Ok(())));
+    alice.commands.send(Command::SignOff).unwrap();
+    expect(&mut alice, "signed off", |e| matches!(e, Event::Disconnected(_))).await;
+    server.shutdown().await;
+
+    let server = flapjack::server::Server::start(config).await.unwrap();
+    let hash = flapjack_proto::oscar::bart::md5(&gif);
+    assert_eq!(server.hub().icon_data(&hash), None, "the restart emptied the store");
+    let (mut bob, _) = icon_session(&server, "Bob Bee", "bob-pw", &bob_cache).await;
+    let (alice, seen) = icon_session(&server, "Alice Ant", "alice-pw", &alice_cache).await;
+    let e = expect(&mut bob, "alice's icon", |e| icon_from(e, "Alice Ant").is_some()).await;
+    assert_eq!(icon_from(&e, "Alice Ant").unwrap().1, &gif);
+    assert_eq!(server.hub().icon_data(&hash), Some(gif));
+    assert!(!seen.iter().any(|e| matches!(e, Event::IconSet(_))), "nothing said: {seen:?}");
+    for h in [&alice, &bob] {
+        h.commands.send(Command::SignOff).unwrap();
+    }
+}

@@ -43,13 +43,20 @@ pub(super) enum BartPhase {
     Open,
 }
 
-/// Our own icon, while a [`Command::SetIcon`] is under way.
+/// Our own icon, while a [`Command::SetIcon`] (or an upload the server asked for) is under
+/// way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum OwnIcon {
     /// Waiting for BART, or for 10/03.
     Uploading(Bytes),
     /// The feedbag change is written; its 13/0E decides.
     Referencing,
+    /// The server lacks the icon our feedbag names (01/21 flag 0x40): the cache is asked for
+    /// it by this hash.
+    Finding(Bytes),
+    /// Uploading that icon again (waiting for BART, or for 10/03); the feedbag already names
+    /// it, and nobody asked, so nothing is reported.
+    Restoring(Bytes),
 }
 
 /// The icons part of the session state.
@@ -113,6 +120,13 @@ impl SessionState {
     /// The actor's answer to [`ServiceOrder::LookUpIcon`]: what the cache holds for `id`, if
     /// anything. A hit that checks out is shown; otherwise the icon is downloaded.
     pub fn icon_lookup(&mut self, now: u64, id: BartId, cached: Option<Bytes>) {
+        if self.icons.own.as_ref() == Some(&OwnIcon::Finding(id.hash.clone())) {
+            self.restore_icon(now, &id.hash, cached.clone());
+            if !self.icons.looking_up.contains(&id.hash) {
+                // Only our own icon was looked for.
+                return;
+            }
+        }
         self.icons.looking_up.remove(&id.hash);
         if let Some(data) = cached {
             if self.icon_data(&id.hash, data, false) {
@@ -207,7 +221,7 @@ impl SessionState {
     /// The actor opened the BART connection: waiting downloads and uploads go to it.
     pub fn bart_opened(&mut self, now: u64) {
         self.icons.bart = BartPhase::Open;
-        if let Some(OwnIcon::Uploading(data)) = &self.icons.own {
+        if let Some(OwnIcon::Uploading(data) | OwnIcon::Restoring(data)) = &self.icons.own {
             self.order(ServiceOrder::UploadIcon(data.clone()));
         }
         self.fetch_icons(now);
@@ -224,16 +238,23 @@ impl SessionState {
             .chain(self.icons.to_fetch.drain(..).map(|(_, id)| id.hash))
             .collect();
         self.icons.shown.retain(|_, id| !lost.contains(&id.hash));
-        if matches!(self.icons.own, Some(OwnIcon::Uploading(_))) {
-            self.icons.own = None;
-            self.emit(Event::IconSet(Err(IconFailure::NotSent)));
+        match self.icons.own {
+            Some(OwnIcon::Uploading(_)) => {
+                self.icons.own = None;
+                self.emit(Event::IconSet(Err(IconFailure::NotSent)));
+            }
+            Some(OwnIcon::Restoring(_)) => {
+                tracing::info!("BART closed before our icon was uploaded again");
+                self.icons.own = None;
+            }
+            _ => {}
         }
     }
 
     /// [`Command::SetIcon`]: checks the size, then uploads through BART (with `None`, points
     /// the feedbag item at the clear-icon hash).
     pub(super) fn set_icon(&mut self, now: u64, data: Option<Bytes>) {
-        if self.icons.own.is_some() {
+        if matches!(self.icons.own, Some(OwnIcon::Uploading(_) | OwnIcon::Referencing)) {
             // The newest wins: the one under way is reported as not sent.
             self.emit(Event::IconSet(Err(IconFailure::NotSent)));
         }
@@ -275,12 +296,29 @@ impl SessionState {
 
     /// What our upload came to: stored → the feedbag names it; refused → reported.
     pub fn icon_uploaded(&mut self, now: u64, result: Result<BartId, u16>) {
-        if !matches!(self.icons.own, Some(OwnIcon::Uploading(_))) {
-            tracing::info!("BART: an upload result nobody waits for");
-            return;
+        match &self.icons.own {
+            Some(OwnIcon::Uploading(_)) => {}
+            Some(OwnIcon::Restoring(_)) => {
+                self.icons.own = None;
+                match result {
+                    Ok(_) => tracing::info!("our icon is on the server again"),
+                    Err(code) => tracing::info!("the server refused our icon again ({code:#x})"),
+                }
+                return;
+            }
+            _ => {
+                tracing::info!("BART: an upload result nobody waits for");
+                return;
+            }
         }
         match result {
-            Ok(id) => self.reference_icon(now, &BartId { flags: bart::flags::CUSTOM, ..id }),
+            Ok(id) => {
+                // Kept in the cache too, so it can be uploaded again if the server loses it.
+                if let Some(OwnIcon::Uploading(data)) = self.icons.own.clone() {
+                    self.order(ServiceOrder::StoreIcon { hash: id.hash.clone(), data });
+                }
+                self.reference_icon(now, &BartId { flags: bart::flags::CUSTOM, ..id })
+            }
             Err(code) => {
                 self.icons.own = None;
                 let failure = if code == u16::from(bart::code::TOO_BIG) {
@@ -339,10 +377,38 @@ impl SessionState {
         }
     }
 
-    /// 01/21: the server's view of our own icon; flag 0x40 means it lacks the data.
+    /// 01/21: the server's view of our own icon; flag 0x40 means it lacks the data and wants
+    /// it uploaded (§15.5). The cache is asked for it, unless a change of ours is under way
+    /// (that change uploads or names something else anyway).
     pub(super) fn own_bart(&mut self, id: &BartId) {
-        if id.flags & bart::flags::UNKNOWN != 0 {
-            tracing::info!("the server does not have our icon {}", hex::encode(&id.hash));
+        if id.flags & bart::flags::UNKNOWN == 0 {
+            return;
+        }
+        tracing::info!("the server does not have our icon {}", hex::encode(&id.hash));
+        if self.icons.own.is_some() || !id.is_md5() || id.hash[..] == bart::CLEAR_ICON_HASH[..] {
+            return;
+        }
+        self.icons.own = Some(OwnIcon::Finding(id.hash.clone()));
+        self.order(ServiceOrder::LookUpIcon { id: id.clone() });
+    }
+
+    /// The cache's answer for our own icon the server lacks: uploaded again when it holds
+    /// data that matches the hash; otherwise there is nothing to send (set it again with
+    /// `/icon`), and the server shows no icon meanwhile.
+    fn restore_icon(&mut self, now: u64, hash: &Bytes, cached: Option<Bytes>) {
+        match cached {
+            Some(data) if bart::md5(&data)[..] == hash[..] => {
+                self.icons.own = Some(OwnIcon::Restoring(data.clone()));
+                match self.icons.bart {
+                    BartPhase::Open => self.order(ServiceOrder::UploadIcon(data)),
+                    BartPhase::Requested => {}
+                    BartPhase::None => self.request_bart(now),
+                }
+            }
+            _ => {
+                tracing::info!("our icon is not in the cache: it cannot be uploaded again");
+                self.icons.own = None;
+            }
         }
     }
 
@@ -356,8 +422,7 @@ impl SessionState {
     /// BOS went away: BART goes with it; an upload under way is not sent.
     pub(super) fn icons_lost(&mut self) {
         self.bart_closed();
-        if self.icons.own.is_some() {
-            self.icons.own = None;
+        if self.icons.own.take() == Some(OwnIcon::Referencing) {
             self.emit(Event::IconSet(Err(IconFailure::NotSent)));
         }
     }
@@ -461,6 +526,49 @@ mod tests {
         // A second answer for the same hash is no longer wanted.
         s.icons_received(vec![IconReply { hash: id.hash.clone(), found: true, data: "y".into() }]);
         assert!(s.take_output().events.is_empty());
+    }
+
+    #[test]
+    fn an_icon_the_server_lost_is_uploaded_again_from_the_cache_without_a_feedbag_change() {
+        let mut s = signed_on();
+        // Our own upload is kept in the cache as well as named in the feedbag.
+        let data = Bytes::from_static(b"GIF89a mine");
+        s.set_icon(1, Some(data.clone()));
+        let out = s.take_output();
+        open_bart(&mut s, &out);
+        s.icon_uploaded(30, Ok(BartId::icon_of(&data)));
+        let out = s.take_output();
+        let id = BartId::icon_of(&data);
+        assert_eq!(
+            out.services,
+            [ServiceOrder::StoreIcon { hash: id.hash.clone(), data: data.clone() }]
+        );
+        s.icon_item_status(&FeedbagStatus { results: vec![FeedbagResult::Ok] });
+        assert_eq!(s.take_output().events, [Event::IconSet(Ok(()))]);
+
+        // The server says it lacks it (01/21 flag 0x40): the cache is asked, the data
+        // uploaded again, and nothing is reported or written to the feedbag.
+        let lost = BartId { flags: bart::flags::CUSTOM | bart::flags::UNKNOWN, ..id.clone() };
+        s.handle_frame(40, server(&SnacBody::OwnBart(lost.clone()), 0x8000_0002));
+        let out = s.take_output();
+        assert_eq!(out.services, [ServiceOrder::LookUpIcon { id: lost.clone() }]);
+        s.icon_lookup(41, lost.clone(), Some(data.clone()));
+        let out = s.take_output();
+        assert_eq!(out.services, [ServiceOrder::UploadIcon(data.clone())]);
+        assert!(out.events.is_empty() && sent(&out).is_empty(), "{out:?}");
+        s.icon_uploaded(42, Ok(id.clone()));
+        let out = s.take_output();
+        assert!(out.events.is_empty() && sent(&out).is_empty(), "{out:?}");
+
+        // Flag 0x40 again, but the cache lost it too (or holds something else): nothing to
+        // send, nothing reported, and a later /icon works as usual.
+        s.handle_frame(50, server(&SnacBody::OwnBart(lost.clone()), 0x8000_0003));
+        s.take_output();
+        s.icon_lookup(51, lost.clone(), Some(Bytes::from_static(b"other")));
+        let out = s.take_output();
+        assert!(out.services.is_empty() && out.events.is_empty(), "{out:?}");
+        s.set_icon(52, Some(data.clone()));
+        assert_eq!(s.take_output().services, [ServiceOrder::UploadIcon(data)]);
     }
 
     #[test]

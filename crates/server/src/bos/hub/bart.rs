@@ -128,6 +128,18 @@ impl Hub {
         self.lock().icons.get(hash).cloned()
     }
 
+    /// At sign-on: 01/21 with flag 0x40 when `name`'s feedbag names an icon whose data the
+    /// store lacks (it keeps icons in memory, so a restart loses them), asking the client to
+    /// upload it again (§15.5); nothing when the icon is there or none is named.
+    pub(super) fn icon_wanted(&self, w: &World, name: &ScreenName) -> Option<SnacBody> {
+        let named = w.accounts.get(name)?.data.feedbag.icon()?;
+        if named.hash[..] == bart::CLEAR_ICON_HASH[..] || w.icons.get(&named.hash).is_some() {
+            return None;
+        }
+        let flags = bart::flags::CUSTOM | bart::flags::UNKNOWN;
+        Some(SnacBody::OwnBart(BartId { flags, ..named }))
+    }
+
     /// After a feedbag change by `name`: 01/21 for its own icon item when the store lacks
     /// the data (flag 0x40, upload it), and its watchers told when the shown icon changed.
     pub(super) fn icon_changed(
@@ -236,6 +248,38 @@ mod tests {
             hub.set_account_icon(&alice_name, Bytes::from(vec![0; MAX_ICON_BYTES + 1])),
             Err(bart::code::TOO_BIG)
         );
+    }
+
+    #[test]
+    fn signing_on_with_a_named_icon_the_store_lacks_asks_for_an_upload() {
+        let hub = hub();
+        let mut alice = bos(&hub, "alice");
+        alice.send(SnacBody::ClientReady(Default::default()), 1);
+        let gif = Bytes::from_static(b"GIF89a kept in the feedbag only");
+        let id = BartId::icon_of(&gif);
+        let mut item = FeedbagItem::new("1", 0, 9, class::BART);
+        item.attrs.set(bart::FEEDBAG_TLV, id.info_bytes().unwrap());
+        alice.send(SnacBody::FeedbagInsert(FeedbagItems { items: vec![item] }), 2);
+        // The next sign-on (as after a restart, which empties the store) is asked for it.
+        let mut again = bos(&hub, "alice");
+        let got = again.send(SnacBody::ClientReady(Default::default()), 3);
+        let own: Vec<&BartId> = got
+            .iter()
+            .filter_map(|(_, b)| match b {
+                SnacBody::OwnBart(own) => Some(own),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(own.len(), 1, "{got:?}");
+        assert_eq!(
+            (own[0].hash.clone(), own[0].flags & bart::flags::UNKNOWN),
+            (id.hash.clone(), 0x40)
+        );
+        // Uploaded: the next sign-on is not asked again.
+        let mut art = redirect(&hub, &mut again, ServiceRequest::new(bart::FAMILY));
+        art.send(SnacBody::BartUpload(UploadQuery { kind: 1, data: gif }), 4);
+        let got = bos(&hub, "alice").send(SnacBody::ClientReady(Default::default()), 5);
+        assert!(!got.iter().any(|(_, b)| matches!(b, SnacBody::OwnBart(_))), "{got:?}");
     }
 
     #[test]

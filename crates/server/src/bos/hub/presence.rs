@@ -130,6 +130,7 @@ impl Hub {
         }
         out.extend(self.take_offline(&mut w, &name));
         out.extend(self.take_auth_notices(&mut w, &name));
+        out.extend(self.icon_wanted(&w, &name));
         out
     }
 
