@@ -17,7 +17,6 @@ use flapjack::tui::app::Focus;
 use flapjack::tui::conversation::{Delivery, LineKind};
 use flapjack::tui::history::HistoryOp;
 use flapjack::tui::{Action, App};
-use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tui_common::*;
 
@@ -464,8 +463,9 @@ async fn the_run_loop_signs_on_with_the_password_typed_after_a_refusal() {
         tapped(flapjack::session::spawn(config.clone().with_password(password)), tap_tx.clone())
     });
     let (keys, key_rx) = futures::channel::mpsc::unbounded();
+    let (backend, screen) = Watched::new(80, 24);
     let task = tokio::spawn(async move {
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let mut terminal = Terminal::new(backend).unwrap();
         let r = flapjack::tui::run_app_with(
             &mut terminal,
             key_rx,
@@ -486,8 +486,8 @@ async fn the_run_loop_signs_on_with_the_password_typed_after_a_refusal() {
         matches!(&refused, Event::Disconnected(DisconnectReason::AuthFailed(f)) if f.needs_password()),
         "{refused:?}"
     );
-    // Let the loop apply the refusal (and show the prompt) before typing.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Type once the loop has applied the refusal and shows the prompt, as a user would.
+    until_shown(&screen, flapjack::words::password_again_prompt("Me").trim_end()).await;
     for c in "alice-pw".chars() {
         press(KeyCode::Char(c), crossterm::event::KeyModifiers::NONE);
     }

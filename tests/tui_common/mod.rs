@@ -157,3 +157,84 @@ pub fn sends(actions: &[Action]) -> Vec<Command> {
         })
         .collect()
 }
+
+/// A [`TestBackend`] that publishes the screen after every frame, so a test driving the run
+/// loop from outside waits until something is shown instead of sleeping and hoping.
+pub struct Watched {
+    inner: TestBackend,
+    screen: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Watched {
+    /// A `width`×`height` backend and the handle its screen text is published through.
+    pub fn new(width: u16, height: u16) -> (Self, std::sync::Arc<std::sync::Mutex<String>>) {
+        let screen = std::sync::Arc::default();
+        (
+            Watched {
+                inner: TestBackend::new(width, height),
+                screen: std::sync::Arc::clone(&screen),
+            },
+            screen,
+        )
+    }
+
+    /// What is on the screen now.
+    pub fn buffer(&self) -> &ratatui::buffer::Buffer {
+        self.inner.buffer()
+    }
+}
+
+impl ratatui::backend::Backend for Watched {
+    type Error = <TestBackend as ratatui::backend::Backend>::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> Result<(), Self::Error>
+    where
+        I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
+    {
+        self.inner.draw(content)
+    }
+    fn hide_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.hide_cursor()
+    }
+    fn show_cursor(&mut self) -> Result<(), Self::Error> {
+        self.inner.show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> Result<ratatui::layout::Position, Self::Error> {
+        self.inner.get_cursor_position()
+    }
+    fn set_cursor_position<P: Into<ratatui::layout::Position>>(
+        &mut self,
+        position: P,
+    ) -> Result<(), Self::Error> {
+        self.inner.set_cursor_position(position)
+    }
+    fn clear(&mut self) -> Result<(), Self::Error> {
+        self.inner.clear()
+    }
+    fn clear_region(&mut self, kind: ratatui::backend::ClearType) -> Result<(), Self::Error> {
+        self.inner.clear_region(kind)
+    }
+    fn size(&self) -> Result<ratatui::layout::Size, Self::Error> {
+        self.inner.size()
+    }
+    fn window_size(&mut self) -> Result<ratatui::backend::WindowSize, Self::Error> {
+        self.inner.window_size()
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        self.inner.flush()?;
+        let text: String = self.inner.buffer().content().iter().map(|c| c.symbol()).collect();
+        if let Ok(mut screen) = self.screen.lock() {
+            *screen = text;
+        }
+        Ok(())
+    }
+}
+
+/// Waits (up to the session tests' limit) until `screen` shows `text`.
+pub async fn until_shown(screen: &std::sync::Mutex<String>, text: &str) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !screen.lock().is_ok_and(|s| s.contains(text)) {
+        assert!(Instant::now() < deadline, "never shown: {text:?} on {:?}", screen.lock());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
