@@ -182,8 +182,9 @@ async fn slash_icon_reads_prepares_and_sends_the_icon_and_says_what_the_server_a
     let (keys, key_rx) = futures::channel::mpsc::unbounded();
     let (cmd_tx, mut commands) = tokio::sync::mpsc::unbounded_channel();
     let (events, ev_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (backend, screen) = Watched::new(80, 24);
     let task = tokio::spawn(async move {
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let mut terminal = Terminal::new(backend).unwrap();
         let session = SessionHandle { commands: cmd_tx, events: ev_rx };
         let r = run_app(&mut terminal, key_rx, session, app(), |_| Ok(())).await;
         (r.map(|f| f.app.notice.map(|n| n.text)).ok(), terminal)
@@ -208,7 +209,7 @@ async fn slash_icon_reads_prepares_and_sends_the_icon_and_says_what_the_server_a
     let decoded = image::load_from_memory(&icon).unwrap();
     assert_eq!((decoded.width(), decoded.height()), (48, 48));
     events.send(Event::IconSet(Err(IconFailure::NotSent))).unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    until_shown(&screen, "not sent").await;
     let _ = keys.unbounded_send(Ok(TermEvent::Key(KeyEvent::new(
         KeyCode::Char('q'),
         KeyModifiers::CONTROL,

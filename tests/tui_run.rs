@@ -13,7 +13,6 @@ use crossterm::event::{Event as TermEvent, KeyCode, KeyModifiers, MouseEvent, Mo
 use flapjack::session::{Command, Delivery, DisconnectReason, Event, SessionHandle, TypingState};
 use flapjack::tui::{run_app, Finished, TuiError};
 use futures::channel::mpsc::UnboundedSender;
-use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender as EventSender};
 use tui_common::*;
@@ -23,9 +22,11 @@ struct Harness {
     commands: UnboundedReceiver<Command>,
     events: EventSender<Event>,
     bells: Arc<AtomicUsize>,
+    /// The screen after the newest frame.
+    screen: Arc<std::sync::Mutex<String>>,
     /// How many [`Command::Activity`] reports `next_command` skipped.
     activity: usize,
-    task: tokio::task::JoinHandle<(Result<Finished, TuiError>, Terminal<TestBackend>)>,
+    task: tokio::task::JoinHandle<(Result<Finished, TuiError>, Terminal<Watched>)>,
 }
 
 fn start() -> Harness {
@@ -34,8 +35,9 @@ fn start() -> Harness {
     let (events, ev_rx) = tokio::sync::mpsc::unbounded_channel();
     let bells = Arc::new(AtomicUsize::new(0));
     let rung = bells.clone();
+    let (backend, screen) = Watched::new(80, 24);
     let task = tokio::spawn(async move {
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap_or_else(|e| match e {});
+        let mut terminal = Terminal::new(backend).unwrap_or_else(|e| match e {});
         let session = SessionHandle { commands: cmd_tx, events: ev_rx };
         let r = run_app(&mut terminal, key_rx, session, app(), move |_| {
             rung.fetch_add(1, Ordering::SeqCst);
@@ -44,7 +46,7 @@ fn start() -> Harness {
         .await;
         (r, terminal)
     });
-    Harness { keys, commands, events, bells, activity: 0, task }
+    Harness { keys, commands, events, bells, screen, activity: 0, task }
 }
 
 impl Harness {
@@ -75,7 +77,7 @@ impl Harness {
         }
     }
 
-    async fn finish(self) -> (Finished, Terminal<TestBackend>) {
+    async fn finish(self) -> (Finished, Terminal<Watched>) {
         let joined = tokio::time::timeout(Duration::from_secs(10), self.task).await;
         match joined {
             Ok(Ok((Ok(f), t))) => (f, t),
@@ -157,9 +159,9 @@ async fn an_idle_tui_draws_nothing() {
 
 #[tokio::test]
 async fn closed_input_ends_the_loop_and_a_dead_session_shows_offline() {
-    let Harness { keys, commands, events, task, .. } = start();
+    let Harness { keys, commands, events, task, screen, .. } = start();
     drop(events);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    until_shown(&screen, "offline:").await;
     drop(keys);
     let h = tokio::time::timeout(Duration::from_secs(5), task).await;
     drop(commands);
