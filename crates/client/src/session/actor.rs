@@ -256,7 +256,7 @@ impl Actor {
             ServiceReport::Events(events) => {
                 for e in events {
                     if matches!(e, super::api::RoomEvent::Joined { .. }) {
-                        self.state.room_joined(&key);
+                        self.state.room_joined(now, &key);
                     }
                     self.sink.emit(Event::Room(e));
                 }

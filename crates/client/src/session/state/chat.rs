@@ -20,6 +20,8 @@ use crate::session::room::ServiceKind;
 
 /// Joins of one room that fail in a row before it is given up.
 const MAX_JOIN_ATTEMPTS: u32 = 3;
+/// How long a joined room must stay open for its next close not to count as a failed join.
+const STABLE_ROOM_MS: u64 = 60_000;
 
 /// What the actor must do with service connections (not `Clone`: `Open` carries a cookie).
 #[derive(Debug, PartialEq, Eq)]
@@ -99,8 +101,10 @@ pub(super) struct WantedRoom {
     name: String,
     reference: Option<RoomRef>,
     phase: Phase,
-    /// Joins that failed in a row.
+    /// Joins that failed in a row (a room that closes soon after joining counts too).
     failures: u32,
+    /// When the room was last joined.
+    joined_at: Option<u64>,
 }
 
 /// The ChatNav connection's state.
@@ -197,7 +201,13 @@ impl SessionState {
         }
         let phase =
             if reference.is_some() { Phase::Redirecting } else { Phase::Finding(EXCHANGE_PUBLIC) };
-        let room = WantedRoom { name: name.trim().to_string(), reference, phase, failures: 0 };
+        let room = WantedRoom {
+            name: name.trim().to_string(),
+            reference,
+            phase,
+            failures: 0,
+            joined_at: None,
+        };
         self.rooms.insert(key.clone(), room);
         self.advance_room(&key);
     }
@@ -369,19 +379,24 @@ impl SessionState {
     }
 
     /// A room connection signed on and joined.
-    pub fn room_joined(&mut self, key: &str) {
+    pub fn room_joined(&mut self, now: u64, key: &str) {
         if let Some(room) = self.rooms.get_mut(key) {
             room.phase = Phase::Joined;
-            room.failures = 0;
+            room.joined_at = Some(now);
         }
     }
 
     /// A room connection closed. A room still wanted is joined again (its reference is known,
     /// so that is one 01/04 and one round trip), up to [`MAX_JOIN_ATTEMPTS`] failures in a row.
+    /// A room that closes within [`STABLE_ROOM_MS`] of joining counts as a failure too, so a
+    /// server that keeps closing it is not joined again forever; one that stayed longer starts
+    /// the count afresh.
     pub fn room_closed(&mut self, now: u64, key: &str, was_joined: bool) {
         let Some(room) = self.rooms.get_mut(key) else { return };
-        if !was_joined {
-            room.failures += 1;
+        let stayed = room.joined_at.take().map(|at| now.saturating_sub(at));
+        match stayed {
+            Some(ms) if was_joined && ms >= STABLE_ROOM_MS => room.failures = 0,
+            _ => room.failures += 1,
         }
         let name = room.name.clone();
         if room.failures >= MAX_JOIN_ATTEMPTS {

@@ -1709,3 +1709,48 @@ fn a_stats_report_interval_is_noted_and_nothing_is_sent() {
     assert!(out.frames.is_empty(), "{:?}", ids(&out));
     assert!(out.events.is_empty(), "{:?}", out.events);
 }
+
+#[test]
+fn a_room_the_server_keeps_closing_right_after_the_join_is_given_up() {
+    use crate::oscar::chat::RoomRef;
+    use crate::session::api::{RoomEvent, RoomInvitation};
+    let mut s = signed_on(vec![]);
+    let reference = RoomRef { exchange: 4, cookie: "4-0-Pals".into(), instance: 0 };
+    let invitation = RoomInvitation {
+        from: sn("bob"),
+        room: "Pals".into(),
+        reference,
+        message: None,
+        cookie: [1; 8],
+    };
+    s.handle_command(10, Command::AcceptInvitation(invitation));
+    s.take_output();
+    let key = "pals";
+    let room_events = |out: &Output| -> Vec<RoomEvent> {
+        out.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Room(r) => Some(r.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    // Joined, then open long enough: a close is rejoined, and the count starts afresh.
+    s.room_joined(100, key);
+    s.room_closed(100 + 60_000, key, true);
+    assert_eq!(room_events(&s.take_output()), [RoomEvent::Rejoining { room: "Pals".into() }]);
+    // Closed within a second of each join: the third time it is given up.
+    let mut now = 70_000;
+    for _ in 0..2 {
+        s.room_joined(now, key);
+        s.room_closed(now + 500, key, true);
+        assert_eq!(room_events(&s.take_output()), [RoomEvent::Rejoining { room: "Pals".into() }]);
+        now += 1_000;
+    }
+    s.room_joined(now, key);
+    s.room_closed(now + 500, key, true);
+    assert_eq!(
+        room_events(&s.take_output()),
+        [RoomEvent::JoinFailed { room: "Pals".into(), code: None }]
+    );
+}
