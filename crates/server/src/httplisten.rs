@@ -261,16 +261,16 @@ impl AsyncRead for GuardedIo {
     }
 }
 
-impl AsyncWrite for GuardedIo {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
+impl GuardedIo {
+    /// What a write came to: bytes out mean a response is going out, so the next request has
+    /// the idle time to start; a write still pending counts against the deadline.
+    fn after_write(
+        &mut self,
         cx: &mut Context<'_>,
-        buf: &[u8],
+        written: Poll<io::Result<usize>>,
     ) -> Poll<io::Result<usize>> {
-        self.check(cx)?;
-        match Pin::new(&mut self.inner).poll_write(cx, buf) {
+        match written {
             Poll::Ready(Ok(n)) => {
-                // A response is going out: the next request has IDLE_TIMEOUT to start.
                 self.in_request = false;
                 let until = Instant::now() + self.limits.idle;
                 self.deadline.as_mut().reset(until);
@@ -283,6 +283,18 @@ impl AsyncWrite for GuardedIo {
             }
         }
     }
+}
+
+impl AsyncWrite for GuardedIo {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.check(cx)?;
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.after_write(cx, written)
+    }
 
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
@@ -290,19 +302,8 @@ impl AsyncWrite for GuardedIo {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         self.check(cx)?;
-        match Pin::new(&mut self.inner).poll_write_vectored(cx, bufs) {
-            Poll::Ready(Ok(n)) => {
-                self.in_request = false;
-                let until = Instant::now() + self.limits.idle;
-                self.deadline.as_mut().reset(until);
-                Poll::Ready(Ok(n))
-            }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => {
-                self.expired(cx)?;
-                Poll::Pending
-            }
-        }
+        let written = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.after_write(cx, written)
     }
 
     fn is_write_vectored(&self) -> bool {
