@@ -250,6 +250,8 @@ impl Hub {
             Service::Chat(key)
         } else if req.family == crate::oscar::bart::FAMILY {
             Service::Bart
+        } else if req.family == crate::oscar::odir::FAMILY {
+            Service::Directory
         } else {
             Service::ChatNav
         };
