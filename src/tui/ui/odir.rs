@@ -1,0 +1,47 @@
+//! The AIM directory's results window (§16). Everything in it is peer-supplied and neutralized
+//! here.
+
+use super::*;
+use crate::session::DirectoryUser;
+use crate::tui::app::AimSearchResults;
+
+/// One person as a row: screen name, name, place.
+fn row(user: &DirectoryUser, width: usize) -> String {
+    let (name, place) = words::directory_person(user);
+    let text = format!(
+        "{:<16} {:<20} {}",
+        truncate(&neutralize_line(&user.screen_name), 16),
+        truncate(&neutralize_line(&name), 20),
+        neutralize_line(&place),
+    );
+    truncate(&text, width)
+}
+
+/// The results window: one row per person, the chosen one highlighted.
+pub(super) fn draw_aim_search(frame: &mut Frame, results: &AimSearchResults) {
+    let title = words::directory_title(&results.query);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme::focused_border())
+        .title(truncate(&title, usize::from(INFO_WIDTH) - 4));
+    let inner = usize::from(INFO_WIDTH.min(frame.area().width).saturating_sub(2));
+    let mut lines: Vec<Line> = results
+        .users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let text = row(u, inner);
+            if i == results.selected {
+                Line::styled(text, theme::selected())
+            } else {
+                Line::from(text)
+            }
+        })
+        .collect();
+    lines.push(Line::from(""));
+    lines.push(Line::styled(words::directory_footer(results.outcome), theme::dim()));
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let area = centered(frame.area(), INFO_WIDTH, height);
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
