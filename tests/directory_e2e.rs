@@ -30,7 +30,10 @@ async fn an_aim_session_searches_the_directory_over_its_service_connection() {
         results(&e).unwrap(),
         (DirectoryOutcome::Found, vec!["Bob Bee".to_string(), "Carol".to_string()])
     );
-    alice.commands.send(Command::SearchDirectory(DirectoryQuery::Interest("chess".into()))).unwrap();
+    alice
+        .commands
+        .send(Command::SearchDirectory(DirectoryQuery::Interest("chess".into())))
+        .unwrap();
     let e = expect(&mut alice, "interest search", |e| results(e).is_some()).await;
     assert_eq!(results(&e).unwrap(), (DirectoryOutcome::Found, vec!["Bob Bee".to_string()]));
 }

@@ -41,10 +41,7 @@ fn aim_directory_results_list_people_and_enter_adds_the_chosen_one() {
         command(&mut app, "/search name Flap Jack", now),
         [Command::SearchDirectory(name.clone())]
     );
-    assert_eq!(
-        app.notice.as_ref().unwrap().text,
-        "searching the AIM directory for name Flap Jack"
-    );
+    assert_eq!(app.notice.as_ref().unwrap().text, "searching the AIM directory for name Flap Jack");
     assert_eq!(
         command(&mut app, "/search interest Pancakes", now),
         [Command::SearchDirectory(DirectoryQuery::Interest("Pancakes".into()))]

@@ -140,7 +140,9 @@ pub fn privacy(data: &[u8]) {
 /// searches under way. What decodes must re-encode to the same value; no answer keeps more
 /// than the bound, and no search is answered twice.
 pub fn odir(data: &[u8]) {
-    use crate::oscar::odir::{DirectoryQuery, DirectoryUser, InfoQuery, InfoReply, KeywordListReply};
+    use crate::oscar::odir::{
+        DirectoryQuery, DirectoryUser, InfoQuery, InfoReply, KeywordListReply,
+    };
     use crate::session::room::{ServiceConnection, ServiceKind, MAX_DIRECTORY_HITS};
     let Some((&which, rest)) = data.split_first() else { return };
     let mut out = BytesMut::new();
@@ -150,7 +152,9 @@ pub fn odir(data: &[u8]) {
             if let Some(query) = q.query() {
                 // What the server reads, written by the client, reads the same.
                 let named = match &query {
-                    DirectoryQuery::Name { first, last, .. } => !first.is_empty() || !last.is_empty(),
+                    DirectoryQuery::Name { first, last, .. } => {
+                        !first.is_empty() || !last.is_empty()
+                    }
                     _ => true,
                 };
                 if named {

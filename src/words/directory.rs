@@ -93,11 +93,23 @@ mod tests {
             state: "TX".into(),
             country: String::new(),
         };
-        assert_eq!(searching_directory(&q), "searching the AIM directory for name Flap in Austin, TX");
+        assert_eq!(
+            searching_directory(&q),
+            "searching the AIM directory for name Flap in Austin, TX"
+        );
         let e = DirectoryQuery::Email("a@b".into());
-        assert_eq!(directory_empty(&e, DirectoryOutcome::Found), "no one in the AIM directory for e-mail a@b");
-        assert_eq!(directory_empty(&e, DirectoryOutcome::NoDirectory), "this server has no directory");
-        assert!(directory_failed(DirectoryOutcome::Failed) && !directory_failed(DirectoryOutcome::Found));
+        assert_eq!(
+            directory_empty(&e, DirectoryOutcome::Found),
+            "no one in the AIM directory for e-mail a@b"
+        );
+        assert_eq!(
+            directory_empty(&e, DirectoryOutcome::NoDirectory),
+            "this server has no directory"
+        );
+        assert!(
+            directory_failed(DirectoryOutcome::Failed)
+                && !directory_failed(DirectoryOutcome::Found)
+        );
         assert!(directory_footer(DirectoryOutcome::TooMany).starts_with("more matched"));
         let i = DirectoryQuery::Interest("tea\x1b[2J".into());
         assert!(!directory_query(&i).contains('\x1b'), "peer-typed text is neutralized");

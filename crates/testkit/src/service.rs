@@ -45,7 +45,11 @@ impl ServiceLink {
             session: None,
             registration: None,
             to_server: (FlapCodec::new(), FlapCodec::new(), BytesMut::new()),
-            to_client: (FlapCodec::with_initial_sequence(0x2000), FlapCodec::new(), BytesMut::new()),
+            to_client: (
+                FlapCodec::with_initial_sequence(0x2000),
+                FlapCodec::new(),
+                BytesMut::new(),
+            ),
             closed: false,
         };
         link.run(now);
@@ -93,7 +97,12 @@ impl ServiceLink {
 
     /// The server reads one frame: the hello redeems the cookie (as the connection task does);
     /// the rest go to the session. `false` when it closes.
-    fn server_read(&mut self, now: u64, flap: flapjack_proto::oscar::Flap, out: &mut Vec<OutFlap>) -> bool {
+    fn server_read(
+        &mut self,
+        now: u64,
+        flap: flapjack_proto::oscar::Flap,
+        out: &mut Vec<OutFlap>,
+    ) -> bool {
         let mut snacs: Vec<OutSnac> = Vec::new();
         let flow = match self.session.as_mut() {
             Some(session) => session.handle(flap, now, &mut snacs),

@@ -161,10 +161,21 @@ mod tests {
         assert_eq!(p(""), None);
         // ICQ sessions: as before, plus the keywords; interests are the AIM directory's.
         let i = |s| parse_search_request(s, true);
-        assert_eq!(i("maple@example.com"), Some(SearchRequest::Icq(SearchQuery::Email("maple@example.com".into()))));
-        let details = SearchQuery::Details { first: "Maple".into(), last: "Syrup".into(), nick: String::new() };
+        assert_eq!(
+            i("maple@example.com"),
+            Some(SearchRequest::Icq(SearchQuery::Email("maple@example.com".into())))
+        );
+        let details = SearchQuery::Details {
+            first: "Maple".into(),
+            last: "Syrup".into(),
+            nick: String::new(),
+        };
         assert_eq!(i("name Maple Syrup"), Some(SearchRequest::Icq(details)));
-        let nick = SearchQuery::Details { first: String::new(), last: String::new(), nick: "Stack".into() };
+        let nick = SearchQuery::Details {
+            first: String::new(),
+            last: String::new(),
+            nick: "Stack".into(),
+        };
         assert_eq!(i("Stack"), Some(SearchRequest::Icq(nick)));
         assert_eq!(i("interest tea"), aim(DirectoryQuery::Interest("tea".into())));
     }

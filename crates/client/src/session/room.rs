@@ -34,8 +34,8 @@ use crate::text::html::{from_plain, to_plain};
 
 use super::api::RoomEvent;
 use super::bos_core;
-pub use directory::{DirectoryAnswer, MAX_DIRECTORY_HITS};
 use super::state::{default_rate_table, rate_margin, KEEPALIVE_MS, SIGNON_TIMEOUT_MS};
+pub use directory::{DirectoryAnswer, MAX_DIRECTORY_HITS};
 
 /// What a service connection is for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -73,29 +73,46 @@ pub fn directory_script() -> Vec<Attack> {
     flood_body.extend(std::iter::repeat_n(0u8, 2 * per));
     let flood: Vec<u8> = (0..4).flat_map(|_| reply(&flood_body, TARGET)).collect();
     push("100,000 result blocks in four 0F/03", flood);
-    push("a count of 65,535 blocks with 3 present", reply(&[0, 5, 0, 0, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0], TARGET));
+    push(
+        "a count of 65,535 blocks with 3 present",
+        reply(&[0, 5, 0, 0, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0], TARGET),
+    );
     let cut = [0, 5, 0, 0, 0, 1, 0, 1, 0, tlv::SCREEN_NAME as u8, 0, 40, b'e', b'v'];
     push("a result block cut inside its TLV", reply(&cut, TARGET));
     push("a 0F/03 cut inside its status", reply(&[0, 5, 0], TARGET));
     push("an opaque field longer than the body", reply(&[0, 5, 0xFF, 0xFF, 1, 2, 3], TARGET));
     // Stray answers (another id, a server-initiated one, an unrequested keyword list whose
     // count lies), then the real one.
-    let one = InfoReply::new(status::OK, &[DirectoryUser { screen_name: "real".into(), ..Default::default() }]);
+    let one = InfoReply::new(
+        status::OK,
+        &[DirectoryUser { screen_name: "real".into(), ..Default::default() }],
+    );
     let mut stray = snac(&SnacBody::DirInfoReply(one.clone()), 0x7777);
     stray.extend(snac(&SnacBody::DirInfoReply(one.clone()), SERVER_ID));
-    stray.extend(raw_snac(odir::FAMILY, odir::subtype::KEYWORD_LIST_REPLY, SERVER_ID, &[0, 1, 0xFF, 0xFF, 2]));
+    stray.extend(raw_snac(
+        odir::FAMILY,
+        odir::subtype::KEYWORD_LIST_REPLY,
+        SERVER_ID,
+        &[0, 1, 0xFF, 0xFF, 2],
+    ));
     stray.extend(snac(&SnacBody::DirInfoReply(one), TARGET));
     push("answers nobody asked for, then the real one", stray);
     // Terminal controls in every field of two people.
     let evil = |name: &str| {
         let mut b = TlvBlock::new();
-        for kind in [tlv::FIRST_NAME, tlv::LAST_NAME, tlv::CITY, tlv::STATE, tlv::COUNTRY, tlv::EMAIL] {
+        for kind in
+            [tlv::FIRST_NAME, tlv::LAST_NAME, tlv::CITY, tlv::STATE, tlv::COUNTRY, tlv::EMAIL]
+        {
             b.push(kind, NASTY.as_bytes().to_vec());
         }
         b.push(tlv::SCREEN_NAME, name.as_bytes().to_vec());
         b
     };
-    let hostile = InfoReply { status: status::OK, extra: Default::default(), results: vec![evil(EVIL_NAME), evil(NASTY)] };
+    let hostile = InfoReply {
+        status: status::OK,
+        extra: Default::default(),
+        results: vec![evil(EVIL_NAME), evil(NASTY)],
+    };
     push("terminal controls in every field", snac(&SnacBody::DirInfoReply(hostile), TARGET));
     let odd = InfoReply { status: 0x7A7A, ..InfoReply::new(0, &[DirectoryUser::default()]) };
     push("an unknown status word", snac(&SnacBody::DirInfoReply(odd), TARGET));
@@ -166,7 +183,10 @@ impl Wiring {
                         let body = SnacBody::ServiceRedirect(redirect);
                         let payload = flapjack_proto::oscar::encode_snac(&body, h.request_id, 0)
                             .expect("encodes");
-                        self.s.handle_frame(now, Flap { channel: Channel::Data, sequence: 0, payload });
+                        self.s.handle_frame(
+                            now,
+                            Flap { channel: Channel::Data, sequence: 0, payload },
+                        );
                         progress = true;
                     }
                 }

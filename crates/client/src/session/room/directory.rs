@@ -53,7 +53,9 @@ impl ServiceConnection {
         let Some(query) = self.searches.waiting.pop_front() else { return };
         match request_id {
             Some(id) => self.searches.asked.push((id, query)),
-            None => self.out.directory.push(DirectoryAnswer::empty(query, DirectoryOutcome::Failed)),
+            None => {
+                self.out.directory.push(DirectoryAnswer::empty(query, DirectoryOutcome::Failed))
+            }
         }
     }
 
@@ -105,7 +107,6 @@ impl ServiceConnection {
             }
         }
     }
-
 }
 
 #[cfg(test)]
@@ -207,7 +208,11 @@ mod tests {
             c.take_output().directory.iter().map(|a| a.outcome).collect();
         assert_eq!(
             outcomes,
-            [DirectoryOutcome::NameMissing, DirectoryOutcome::Unavailable, DirectoryOutcome::Failed]
+            [
+                DirectoryOutcome::NameMissing,
+                DirectoryOutcome::Unavailable,
+                DirectoryOutcome::Failed
+            ]
         );
     }
 

@@ -158,7 +158,9 @@ mod tests {
     #[test]
     fn more_matches_than_the_cap_are_too_many_with_the_first_of_them() {
         let text: String = (0..MAX_DIRECTORY_RESULTS + 5)
-            .map(|i| format!("[[account]]\nscreen_name='u{i:03}'\npassword='p'\nlast_name='Same'\n"))
+            .map(|i| {
+                format!("[[account]]\nscreen_name='u{i:03}'\npassword='p'\nlast_name='Same'\n")
+            })
             .collect();
         let hub = hub(&text);
         let r = hub.directory_search(Some(&DirectoryQuery::name("", "same")));
