@@ -2,7 +2,8 @@
 //! directory service (01/04 family 0x0F), and the connection its 01/05 names is run as a
 //! `ServiceLink` on the same hub — the client's own directory connection core against the
 //! server's own service session, every frame through both codecs. Searches by e-mail, name and
-//! interest come back as `Event::DirectoryResults`; a server without a directory says so.
+//! interest come back as `Event::DirectoryResults`, the interest list as
+//! `Event::DirectoryKeywords`; a server without a directory says so.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 mod support;
@@ -44,11 +45,13 @@ fn carry(p: &mut Pair, link: &mut ServiceLink) {
     for order in std::mem::take(&mut p.services) {
         match order {
             ServiceOrder::SearchDirectory(q) => link.conn.search_directory(p.now, q),
+            ServiceOrder::DirectoryKeywords => link.conn.list_keywords(p.now),
             other => panic!("unexpected order {other:?}"),
         }
     }
     let out = link.run(p.now);
     p.client.directory_answered(out.directory);
+    p.client.directory_keywords_answered(out.keywords);
     p.drain();
 }
 
@@ -99,6 +102,20 @@ fn searches_go_through_the_redirect_to_the_directory_connection_and_come_back() 
         (bob.first_name.as_str(), bob.city.as_str(), bob.state.as_str(), bob.email.as_str()),
         ("Bob", "Austin", "TX", "")
     );
+    // The interests the directory knows (0F/04 → 0F/05) on the same connection.
+    p.command(Command::DirectoryKeywords);
+    carry(&mut p, &mut link);
+    let words: Vec<String> = p
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::DirectoryKeywords { outcome: DirectoryOutcome::Found, keywords } => {
+                Some(keywords.iter().map(|k| k.name.clone()).collect())
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(words, ["Chess", "Honey"]);
 }
 
 #[test]

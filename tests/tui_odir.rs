@@ -9,7 +9,7 @@ mod tui_common;
 use std::time::Instant;
 
 use crossterm::event::KeyCode;
-use flapjack::session::{Command, DirectoryOutcome, DirectoryQuery, DirectoryUser, Event};
+use flapjack::session::{Command, DirectoryOutcome, DirectoryQuery, DirectoryUser, Event, Keyword};
 use flapjack::tui::{App, Overlay};
 use tui_common::*;
 
@@ -97,4 +97,42 @@ fn no_directory_and_empty_answers_say_so() {
     feed(&mut app, vec![found], now);
     assert!(sends(&app.handle_key(key(KeyCode::Enter), now)).is_empty());
     assert!(app.notice.as_ref().unwrap().error);
+}
+
+#[test]
+fn interest_alone_lists_the_interests_and_enter_searches_one() {
+    let now = Instant::now();
+    let mut app = app();
+    populated(&mut app, now);
+    assert_eq!(command(&mut app, "/search interest", now), [Command::DirectoryKeywords]);
+    let word = |kind: u8, name: &str| Keyword { kind, parent: 0, name: name.into() };
+    let keywords = vec![
+        word(1, "Food"),
+        word(2, "Pancakes"),
+        word(2, "Tea\x1b]0;owned\x07\u{202e}"),
+        word(2, "  "),
+        word(2, "Waffles"),
+    ];
+    feed(
+        &mut app,
+        vec![Event::DirectoryKeywords { outcome: DirectoryOutcome::Found, keywords }],
+        now,
+    );
+    let Some(Overlay::Interests(list)) = &app.overlay else { panic!("{:?}", app.overlay) };
+    assert_eq!(list.keywords.len(), 3, "categories and blank names are not listed");
+    app.handle_key(key(KeyCode::Down), now);
+    insta::assert_snapshot!("aim_directory_interests", render(&app).backend());
+    app.handle_key(key(KeyCode::Down), now);
+    app.handle_key(key(KeyCode::Down), now);
+    let sent = sends(&app.handle_key(key(KeyCode::Enter), now));
+    assert_eq!(sent, [Command::SearchDirectory(DirectoryQuery::Interest("Waffles".into()))]);
+    assert!(app.overlay.is_none());
+    // A server without a directory, or no interests at all: said in the status bar.
+    let none =
+        Event::DirectoryKeywords { outcome: DirectoryOutcome::NoDirectory, keywords: vec![] };
+    feed(&mut app, vec![none], now);
+    assert_eq!(app.notice.as_ref().unwrap().text, "this server has no directory");
+    let empty = Event::DirectoryKeywords { outcome: DirectoryOutcome::Found, keywords: vec![] };
+    feed(&mut app, vec![empty], now);
+    assert!(!app.notice.as_ref().unwrap().error);
 }

@@ -189,6 +189,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Overlay::Directory(uin)) => icq::draw_directory(frame, app, *uin),
         Some(Overlay::Search(results)) => icq::draw_search(frame, results),
         Some(Overlay::AimSearch(results)) => odir::draw_aim_search(frame, results),
+        Some(Overlay::Interests(list)) => odir::draw_interests(frame, list),
         None => {}
     }
 }

@@ -73,9 +73,27 @@ pub fn directory_person(user: &DirectoryUser) -> (String, String) {
     )
 }
 
+/// `/search interest` without a word was sent.
+pub const ASKING_INTERESTS: &str = "asking the AIM directory for its interests";
+
+/// The interests window's title.
+pub const INTERESTS_TITLE: &str = " AIM directory interests ";
+/// The interests window's footer.
+pub const INTERESTS_FOOTER: &str = "enter searches · ↑↓ choose · esc closes";
+
+/// The AIM directory listed no interests, or could not.
+pub fn interests_empty(outcome: DirectoryOutcome) -> String {
+    match outcome {
+        DirectoryOutcome::Found => "the AIM directory lists no interests".to_string(),
+        DirectoryOutcome::NoDirectory => "this server has no directory".to_string(),
+        DirectoryOutcome::Unavailable => "the AIM directory is unavailable right now".to_string(),
+        _ => "the AIM directory did not list its interests".to_string(),
+    }
+}
+
 /// How `/search` is used, when it is given nothing to search for.
 pub const SEARCH_USAGE: &str =
-    "/search needs a UIN, an e-mail address or a name (or: email ADDR, name FIRST [LAST], interest WORD)";
+    "/search needs a UIN, an e-mail address or a name (or: email ADDR, name FIRST [LAST], interest [WORD])";
 
 /// A directory result without a usable screen name cannot be added.
 pub const DIRECTORY_NO_NAME: &str = "that result has no screen name to add";

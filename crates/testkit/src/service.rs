@@ -163,4 +163,5 @@ fn merge(into: &mut ServiceOutput, from: ServiceOutput) {
     into.icons.extend(from.icons);
     into.uploads.extend(from.uploads);
     into.directory.extend(from.directory);
+    into.keywords.extend(from.keywords);
 }

@@ -126,6 +126,9 @@ impl App {
             Event::DirectoryResults { query, outcome, users } => {
                 self.directory_results(query, outcome, users)
             }
+            Event::DirectoryKeywords { outcome, keywords } => {
+                self.directory_keywords(outcome, keywords)
+            }
             Event::SearchResults { query, users, more, failed } => {
                 self.search_results(query, users, more, failed)
             }

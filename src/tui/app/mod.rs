@@ -52,7 +52,7 @@ pub use buddies::{GroupView, Row, RowKey};
 pub use commands::{ParseError, SlashCommand};
 pub use editing::HistorySearch;
 pub use icq::{parse_search, DirectoryEntry, SearchResults};
-pub use odir::{parse_search_request, AimSearchResults, SearchRequest};
+pub use odir::{parse_search_request, AimSearchResults, InterestList, SearchRequest};
 pub use password::PasswordPrompt;
 pub use rooms::mentions;
 
@@ -151,6 +151,8 @@ pub enum Overlay {
     Search(SearchResults),
     /// AIM directory search results, one key to add.
     AimSearch(AimSearchResults),
+    /// The AIM directory's interests, one key to search for one.
+    Interests(InterestList),
 }
 
 /// A one-line message in the status bar.

@@ -3,9 +3,10 @@
 //! search's does.
 
 use super::{Action, App, Overlay, DEFAULT_GROUP};
+use crate::oscar::odir::keyword_kind;
 use crate::screenname::ScreenName;
 use crate::session::{
-    Command, DirectoryOutcome, DirectoryQuery, DirectoryUser, FeedbagAction, SearchQuery,
+    Command, DirectoryOutcome, DirectoryQuery, DirectoryUser, FeedbagAction, Keyword, SearchQuery,
 };
 use crate::words;
 
@@ -22,6 +23,15 @@ pub struct AimSearchResults {
     pub selected: usize,
 }
 
+/// The AIM directory's interest keywords, to pick one to search for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterestList {
+    /// The keywords (peer-supplied text: neutralized when drawn).
+    pub keywords: Vec<String>,
+    /// The chosen row.
+    pub selected: usize,
+}
+
 /// Where a `/search` goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SearchRequest {
@@ -29,11 +39,14 @@ pub enum SearchRequest {
     Icq(SearchQuery),
     /// The AIM directory (0F/02).
     Aim(DirectoryQuery),
+    /// The AIM directory's interest keywords (0F/04): `interest` without a word.
+    Interests,
 }
 
 /// Reads `/search` arguments for an ICQ session (`icq`) or an AIM one. `email ADDR`,
 /// `name FIRST [LAST]` and `interest WORD` say what to look for; `interest` always asks the
-/// AIM directory, the others the session's own. Without a keyword: digits are a UIN (the ICQ
+/// AIM directory, the others the session's own; `interest` alone lists the interests the AIM
+/// directory knows. Without a keyword: digits are a UIN (the ICQ
 /// directory); on ICQ sessions the rest is read as before ([`super::parse_search`]), on AIM
 /// sessions something with `@` is an e-mail address and anything else a name. `None` when
 /// nothing is left to search for.
@@ -46,7 +59,8 @@ pub fn parse_search_request(rest: &str, icq: bool) -> Option<SearchRequest> {
         (first.to_string(), last.trim().to_string())
     };
     match word.to_ascii_lowercase().as_str() {
-        "email" | "e-mail" | "name" | "interest" if tail.is_empty() => None,
+        "interest" | "interests" if tail.is_empty() => Some(SearchRequest::Interests),
+        "email" | "e-mail" | "name" if tail.is_empty() => None,
         "interest" => Some(SearchRequest::Aim(DirectoryQuery::Interest(tail.to_string()))),
         "email" | "e-mail" if icq => Some(SearchRequest::Icq(SearchQuery::Email(tail.into()))),
         "email" | "e-mail" => Some(SearchRequest::Aim(DirectoryQuery::Email(tail.to_string()))),
@@ -79,6 +93,10 @@ impl App {
                 self.set_notice(&words::searching_directory(&query), false);
                 vec![Action::Send(Command::SearchDirectory(query))]
             }
+            Some(SearchRequest::Interests) => {
+                self.set_notice(words::ASKING_INTERESTS, false);
+                vec![Action::Send(Command::DirectoryKeywords)]
+            }
             None => {
                 self.set_notice(words::SEARCH_USAGE, true);
                 Vec::new()
@@ -103,13 +121,54 @@ impl App {
         self.overlay = Some(Overlay::AimSearch(results));
     }
 
+    /// The AIM directory listed its interests: a window to pick one, or a notice.
+    pub(super) fn directory_keywords(&mut self, outcome: DirectoryOutcome, keywords: Vec<Keyword>) {
+        let mut names: Vec<String> = keywords
+            .into_iter()
+            .filter(|k| k.kind == keyword_kind::KEYWORD && !k.name.trim().is_empty())
+            .map(|k| k.name)
+            .collect();
+        names.dedup();
+        if names.is_empty() {
+            let failed = outcome != DirectoryOutcome::Found;
+            self.set_notice(&words::interests_empty(outcome), failed);
+            return;
+        }
+        self.notice = None;
+        self.overlay = Some(Overlay::Interests(InterestList { keywords: names, selected: 0 }));
+    }
+
+    /// Keys in the interests window: up and down choose, Enter searches the chosen interest.
+    fn interests_key(&mut self, code: crossterm::event::KeyCode) -> Option<Vec<Action>> {
+        use crossterm::event::KeyCode;
+        let Some(Overlay::Interests(list)) = &mut self.overlay else { return None };
+        let last = list.keywords.len().saturating_sub(1);
+        match code {
+            KeyCode::Down | KeyCode::Char('j') => list.selected = (list.selected + 1).min(last),
+            KeyCode::Up | KeyCode::Char('k') => list.selected = list.selected.saturating_sub(1),
+            KeyCode::Enter => {
+                let word = list.keywords.get(list.selected)?.clone();
+                self.overlay = None;
+                let query = DirectoryQuery::Interest(word);
+                self.set_notice(&words::searching_directory(&query), false);
+                return Some(vec![Action::Send(Command::SearchDirectory(query))]);
+            }
+            _ => return None,
+        }
+        Some(Vec::new())
+    }
+
     /// Keys in the AIM results window: up and down choose, Enter adds the chosen person to
-    /// the first group. Returns `None` for keys it does not use.
+    /// the first group (and in the interests window, Enter searches the chosen interest).
+    /// Returns `None` for keys it does not use.
     pub(super) fn aim_results_key(
         &mut self,
         code: crossterm::event::KeyCode,
     ) -> Option<Vec<Action>> {
         use crossterm::event::KeyCode;
+        if matches!(self.overlay, Some(Overlay::Interests(_))) {
+            return self.interests_key(code);
+        }
         let Some(Overlay::AimSearch(results)) = &mut self.overlay else { return None };
         let last = results.users.len().saturating_sub(1);
         match code {
@@ -157,7 +216,8 @@ mod tests {
         assert_eq!(p("Flap Jack Junior"), aim(DirectoryQuery::name("Flap", "Jack Junior")));
         assert_eq!(p("interest Pancakes"), aim(DirectoryQuery::Interest("Pancakes".into())));
         assert_eq!(p("123456789"), Some(SearchRequest::Icq(SearchQuery::Uin(123456789))));
-        assert_eq!(p("interest  "), None);
+        assert_eq!(p("interest  "), Some(SearchRequest::Interests));
+        assert_eq!(p("email "), None);
         assert_eq!(p(""), None);
         // ICQ sessions: as before, plus the keywords; interests are the AIM directory's.
         let i = |s| parse_search_request(s, true);

@@ -230,6 +230,11 @@ impl Actor {
                     let _ = tx.send(ServiceCmd::SearchDirectory(query));
                 }
             }
+            ServiceOrder::DirectoryKeywords => {
+                if let Some((_, tx)) = self.services.get(DIRECTORY_KEY) {
+                    let _ = tx.send(ServiceCmd::DirectoryKeywords);
+                }
+            }
             ServiceOrder::FindRoom { exchange, name } => {
                 if let Some((_, tx)) = self.services.get("") {
                     let _ = tx.send(ServiceCmd::Find { exchange, name });
@@ -274,6 +279,7 @@ impl Actor {
             ServiceReport::NotFound(name, code) => self.state.room_not_found(now, &name, code),
             ServiceReport::Icons(replies) => self.state.icons_received(replies),
             ServiceReport::Directory(answers) => self.state.directory_answered(answers),
+            ServiceReport::Keywords(answers) => self.state.directory_keywords_answered(answers),
             ServiceReport::Uploads(results) => {
                 for r in results {
                     self.state.icon_uploaded(now, r);

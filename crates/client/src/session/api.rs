@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use crate::oscar::codes::MissedCallReason;
 pub use crate::oscar::feedbag::PrivacyMode;
 pub use crate::oscar::icq::{IcqUser, SearchQuery};
-pub use crate::oscar::odir::{DirectoryQuery, DirectoryUser};
+pub use crate::oscar::odir::{DirectoryQuery, DirectoryUser, Keyword};
 pub use crate::oscar::userinfo::IcqStatus;
 use crate::oscar::SnacError;
 use crate::screenname::ScreenName;
@@ -154,6 +154,9 @@ pub enum Command {
     /// Search the AIM directory (0F/02 on a directory service connection, §16); answered by
     /// [`Event::DirectoryResults`].
     SearchDirectory(DirectoryQuery),
+    /// Ask the AIM directory for the interest keywords it knows (0F/04); answered by
+    /// [`Event::DirectoryKeywords`].
+    DirectoryKeywords,
     /// Block someone: a deny item in the server-stored list (§6.4). In allow-all mode the
     /// mode becomes block-list (so every server enforces it); in allow-list mode they also
     /// leave the allow list.
@@ -624,6 +627,14 @@ pub enum Event {
         outcome: DirectoryOutcome,
         /// The people found, in the server's order (peer-supplied text: sanitize to show).
         users: Vec<DirectoryUser>,
+    },
+    /// The AIM directory's answer to [`Command::DirectoryKeywords`].
+    DirectoryKeywords {
+        /// What the answer came to (`Found` when the list arrived).
+        outcome: DirectoryOutcome,
+        /// Categories and keywords in the server's order (peer-supplied text: sanitize to
+        /// show).
+        keywords: Vec<Keyword>,
     },
     /// The session is over; no more events follow.
     Disconnected(DisconnectReason),

@@ -35,7 +35,7 @@ use crate::text::html::{from_plain, to_plain};
 use super::api::RoomEvent;
 use super::bos_core;
 use super::state::{default_rate_table, rate_margin, KEEPALIVE_MS, SIGNON_TIMEOUT_MS};
-pub use directory::{DirectoryAnswer, MAX_DIRECTORY_HITS};
+pub use directory::{DirectoryAnswer, KeywordAnswer, MAX_DIRECTORY_HITS, MAX_KEYWORDS};
 
 /// What a service connection is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +94,8 @@ pub struct ServiceOutput {
     pub uploads: Vec<Result<BartId, u16>>,
     /// Directory: answers to our searches.
     pub directory: Vec<DirectoryAnswer>,
+    /// Directory: answers to our keyword-list requests.
+    pub keywords: Vec<KeywordAnswer>,
 }
 
 /// One ChatNav or room connection's protocol state.
@@ -232,6 +234,7 @@ impl ServiceConnection {
                 (SnacBody::BartUpload(_), Some(id)) => self.uploads.push(id),
                 (SnacBody::BartUpload(_), None) => self.out.uploads.push(Err(0)),
                 (SnacBody::DirInfoQuery(_), id) => self.search_written(id),
+                (SnacBody::DirKeywordListQuery, id) => self.keywords_written(id),
                 _ => {}
             }
         }
@@ -381,6 +384,9 @@ impl ServiceConnection {
             }
             B::DirInfoReply(r) if self.kind == ServiceKind::Directory => {
                 self.dir_info_reply(request_id, &r)
+            }
+            B::DirKeywordListReply(r) if self.kind == ServiceKind::Directory => {
+                self.dir_keyword_list_reply(request_id, r)
             }
             B::Error { family, error } => {
                 if self.search_refused(request_id) {

@@ -18,7 +18,7 @@ use crate::oscar::FlapCodec;
 use super::api::RoomEvent;
 use super::bos_core::{self, ReadEnd};
 use super::login::{connect_service, ServiceTransport};
-use super::room::{DirectoryAnswer, IconReply, ServiceConnection, ServiceKind};
+use super::room::{DirectoryAnswer, IconReply, KeywordAnswer, ServiceConnection, ServiceKind};
 
 /// What the actor tells a service task.
 #[derive(Debug)]
@@ -43,6 +43,8 @@ pub(super) enum ServiceCmd {
     UploadIcon(Bytes),
     /// Directory: search.
     SearchDirectory(DirectoryQuery),
+    /// Directory: ask for the interest keywords.
+    DirectoryKeywords,
     /// Leave (close cleanly).
     Leave,
 }
@@ -62,6 +64,8 @@ pub(super) enum ServiceReport {
     Uploads(Vec<Result<BartId, u16>>),
     /// Directory: answers to searches.
     Directory(Vec<DirectoryAnswer>),
+    /// Directory: keyword lists.
+    Keywords(Vec<KeywordAnswer>),
     /// The connection is gone; whether the room had been joined.
     Closed {
         /// Whether it joined its room (or, for ChatNav, signed on).
@@ -134,6 +138,9 @@ pub(super) async fn run(
         if !out.directory.is_empty() {
             report(ServiceReport::Directory(out.directory));
         }
+        if !out.keywords.is_empty() {
+            report(ServiceReport::Keywords(out.keywords));
+        }
         let written = bos_core::write_frames(&mut framed, out.frames).await;
         if written.is_ok() && out.messages_sent > 0 {
             let room = conn.name().to_string();
@@ -171,6 +178,7 @@ pub(super) async fn run(
                 Some(ServiceCmd::FetchIcons { name, ids }) => conn.fetch_icons(now(), &name, ids),
                 Some(ServiceCmd::UploadIcon(data)) => conn.upload_icon(now(), data),
                 Some(ServiceCmd::SearchDirectory(q)) => conn.search_directory(now(), q),
+                Some(ServiceCmd::DirectoryKeywords) => conn.list_keywords(now()),
                 Some(ServiceCmd::Leave) | None => {
                     leaving = true;
                     conn.leave();

@@ -3,7 +3,9 @@
 
 use std::collections::VecDeque;
 
-use crate::oscar::odir::{status, DirectoryQuery, DirectoryUser, InfoQuery, InfoReply};
+use crate::oscar::odir::{
+    status, DirectoryQuery, DirectoryUser, InfoQuery, InfoReply, Keyword, KeywordListReply,
+};
 use crate::oscar::{Snac, SnacBody};
 use crate::session::api::DirectoryOutcome;
 
@@ -12,6 +14,18 @@ use super::ServiceConnection;
 /// The most people kept from one answer: far more than any server lists (the embedded server
 /// sends at most 25), so a server sending tens of thousands of blocks cannot grow the session.
 pub const MAX_DIRECTORY_HITS: usize = 500;
+
+/// The most keywords kept from one 0F/05 (the embedded server lists at most 500).
+pub const MAX_KEYWORDS: usize = 1_000;
+
+/// One keyword-list answer, for the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeywordAnswer {
+    /// `Found` when the list arrived, `Failed` when the request was refused or broken.
+    pub outcome: DirectoryOutcome,
+    /// Categories and keywords, in the server's order (at most [`MAX_KEYWORDS`]).
+    pub keywords: Vec<Keyword>,
+}
 
 /// One search's answer, for the session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +52,8 @@ pub(super) struct Searches {
     waiting: VecDeque<DirectoryQuery>,
     /// Searches written: request id → query.
     asked: Vec<(u32, DirectoryQuery)>,
+    /// Keyword-list requests written, by request id.
+    keywords_asked: Vec<u32>,
 }
 
 impl ServiceConnection {
@@ -57,6 +73,45 @@ impl ServiceConnection {
                 self.out.directory.push(DirectoryAnswer::empty(query, DirectoryOutcome::Failed))
             }
         }
+    }
+
+    /// Directory: asks for the interest keywords (0F/04); the answer comes back in
+    /// [`super::ServiceOutput::keywords`].
+    pub fn list_keywords(&mut self, now: u64) {
+        self.queue.push_back(SnacBody::DirKeywordListQuery);
+        self.flush(now);
+    }
+
+    /// A 0F/04 left the queue: written under `request_id`, or not (`None`).
+    pub(super) fn keywords_written(&mut self, request_id: Option<u32>) {
+        match request_id {
+            Some(id) => self.searches.keywords_asked.push(id),
+            None => self
+                .out
+                .keywords
+                .push(KeywordAnswer { outcome: DirectoryOutcome::Failed, keywords: Vec::new() }),
+        }
+    }
+
+    fn take_keywords(&mut self, request_id: u32) -> bool {
+        let asked = &mut self.searches.keywords_asked;
+        let Some(pos) = asked.iter().position(|id| *id == request_id) else { return false };
+        asked.remove(pos);
+        true
+    }
+
+    /// 0F/05: the answer to one of our keyword-list requests (others are dropped).
+    pub(super) fn dir_keyword_list_reply(&mut self, request_id: u32, reply: KeywordListReply) {
+        if !self.take_keywords(request_id) {
+            tracing::info!("directory: ignoring a keyword list nobody asked for");
+            return;
+        }
+        let mut keywords = reply.keywords;
+        if keywords.len() > MAX_KEYWORDS {
+            tracing::warn!("directory: {} keywords; keeping {MAX_KEYWORDS}", keywords.len());
+            keywords.truncate(MAX_KEYWORDS);
+        }
+        self.out.keywords.push(KeywordAnswer { outcome: DirectoryOutcome::Found, keywords });
     }
 
     fn take_search(&mut self, request_id: u32) -> Option<DirectoryQuery> {
@@ -90,9 +145,14 @@ impl ServiceConnection {
         self.out.directory.push(DirectoryAnswer { query, outcome, users });
     }
 
-    /// An error SNAC: when it answers one of our searches, that search failed. Returns
-    /// whether it did.
+    /// An error SNAC: when it answers one of our searches or keyword-list requests, that
+    /// request failed. Returns whether it did.
     pub(super) fn search_refused(&mut self, request_id: u32) -> bool {
+        if self.take_keywords(request_id) {
+            let failed = KeywordAnswer { outcome: DirectoryOutcome::Failed, keywords: Vec::new() };
+            self.out.keywords.push(failed);
+            return true;
+        }
         let Some(query) = self.take_search(request_id) else { return false };
         self.out.directory.push(DirectoryAnswer::empty(query, DirectoryOutcome::Failed));
         true
@@ -212,6 +272,47 @@ mod tests {
                 DirectoryOutcome::NameMissing,
                 DirectoryOutcome::Unavailable,
                 DirectoryOutcome::Failed
+            ]
+        );
+    }
+
+    #[test]
+    fn the_keyword_list_is_asked_and_matched_like_a_search() {
+        use crate::oscar::odir::{keyword_kind, Keyword, KeywordListReply};
+        let (mut c, _) = searching(&[]);
+        c.list_keywords(1);
+        c.list_keywords(1);
+        c.list_keywords(1);
+        let ids: Vec<u32> = c
+            .take_output()
+            .frames
+            .iter()
+            .map(|f| decode_snac_payload(&f.payload).unwrap())
+            .filter(|(_, b)| *b == SnacBody::DirKeywordListQuery)
+            .map(|(h, _)| h.request_id)
+            .collect();
+        assert_eq!(ids.len(), 3);
+        let word =
+            |name: &str| Keyword { kind: keyword_kind::KEYWORD, parent: 0, name: name.into() };
+        let reply = KeywordListReply { status: 1, keywords: vec![word("Tea")] };
+        c.handle_frame(2, data(SnacBody::DirKeywordListReply(reply.clone()), 0x7777));
+        c.handle_frame(2, data(SnacBody::DirKeywordListReply(reply), ids[0]));
+        // Far too many keywords: the first thousand are kept.
+        let many = KeywordListReply {
+            status: 1,
+            keywords: (0..MAX_KEYWORDS + 10).map(|i| word(&i.to_string())).collect(),
+        };
+        c.handle_frame(2, data(SnacBody::DirKeywordListReply(many), ids[1]));
+        let error = crate::oscar::SnacError::new(crate::oscar::SnacErrorCode::RateToHost);
+        c.handle_frame(2, data(SnacBody::Error { family: odir::FAMILY, error }, ids[2]));
+        let got: Vec<(DirectoryOutcome, usize)> =
+            c.take_output().keywords.iter().map(|k| (k.outcome, k.keywords.len())).collect();
+        assert_eq!(
+            got,
+            [
+                (DirectoryOutcome::Found, 1),
+                (DirectoryOutcome::Found, MAX_KEYWORDS),
+                (DirectoryOutcome::Failed, 0)
             ]
         );
     }

@@ -73,6 +73,8 @@ pub enum ServiceOrder {
     UploadIcon(bytes::Bytes),
     /// Directory: search (0F/02 on the directory connection).
     SearchDirectory(crate::oscar::odir::DirectoryQuery),
+    /// Directory: ask for the interest keywords (0F/04 on the directory connection).
+    DirectoryKeywords,
     /// Store a checked icon in the disk cache under its hash.
     StoreIcon {
         /// The hash (the MD5 of `data`).

@@ -1,8 +1,9 @@
 //! The AIM directory seen from the BOS connection (docs/protocol.md §16): searches wait for a
 //! directory service connection, asked for (01/04 family 0x0F) the first time one is needed
 //! and kept while BOS is up; the connection itself ([`ServiceConnection`]) sends them and
-//! matches the answers. A server that refuses the 01/04 has no directory: every search on this
-//! BOS connection is then answered [`DirectoryOutcome::NoDirectory`] at once.
+//! matches the answers; the interest keyword list (0F/04 → 0F/05) is asked for the same way.
+//! A server that refuses the 01/04 has no directory: every request on this BOS connection is
+//! then answered [`DirectoryOutcome::NoDirectory`] at once.
 //!
 //! [`ServiceConnection`]: crate::session::room::ServiceConnection
 
@@ -10,13 +11,13 @@ use super::*;
 use crate::oscar::odir::{self, DirectoryQuery};
 use crate::oscar::oservice::ServiceRequest;
 use crate::session::api::DirectoryOutcome;
-use crate::session::room::DirectoryAnswer;
+use crate::session::room::{DirectoryAnswer, KeywordAnswer};
 
 /// The service key of the directory connection among the room keys (which are trimmed names
 /// and never hold a NUL).
 pub const DIRECTORY_KEY: &str = "\0odir";
 
-/// The most searches waiting for the directory connection; more are answered failed.
+/// The most requests waiting for the directory connection; more are answered failed.
 const MAX_WAITING: usize = 16;
 
 /// Where the directory connection stands.
@@ -33,31 +34,44 @@ enum Phase {
     Absent,
 }
 
+/// What was asked of the directory: a search, or its interest keywords.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Ask {
+    Search(DirectoryQuery),
+    Keywords,
+}
+
 /// The directory part of the session state.
 #[derive(Debug, Default)]
 pub(super) struct Directory {
     phase: Phase,
-    /// Searches waiting for the connection.
-    waiting: Vec<DirectoryQuery>,
-    /// Searches handed to the connection, answers awaited.
-    sent: Vec<DirectoryQuery>,
+    /// Requests waiting for the connection.
+    waiting: Vec<Ask>,
+    /// Requests handed to the connection, answers awaited.
+    sent: Vec<Ask>,
 }
 
 impl SessionState {
     /// [`Command::SearchDirectory`]: to the open connection, or queued until it is.
     pub(super) fn search_directory(&mut self, now: u64, query: DirectoryQuery) {
+        self.ask_directory(now, Ask::Search(query));
+    }
+
+    /// [`Command::DirectoryKeywords`]: as a search.
+    pub(super) fn directory_keywords(&mut self, now: u64) {
+        self.ask_directory(now, Ask::Keywords);
+    }
+
+    fn ask_directory(&mut self, now: u64, ask: Ask) {
         match self.directory.phase {
-            Phase::Absent => self.directory_answer(query, DirectoryOutcome::NoDirectory),
-            Phase::Open => {
-                self.directory.sent.push(query.clone());
-                self.order(ServiceOrder::SearchDirectory(query));
-            }
+            Phase::Absent => self.directory_failed(ask, DirectoryOutcome::NoDirectory),
+            Phase::Open => self.send_to_directory(ask),
             _ if !self.connected || self.directory.waiting.len() >= MAX_WAITING => {
-                self.directory_answer(query, DirectoryOutcome::Failed)
+                self.directory_failed(ask, DirectoryOutcome::Failed)
             }
-            Phase::Requested => self.directory.waiting.push(query),
+            Phase::Requested => self.directory.waiting.push(ask),
             Phase::None => {
-                self.directory.waiting.push(query);
+                self.directory.waiting.push(ask);
                 self.directory.phase = Phase::Requested;
                 let req = ServiceRequest::new(odir::FAMILY);
                 self.enqueue(SnacBody::ServiceRequest(req), Tag::Service(DIRECTORY_KEY.into()));
@@ -66,38 +80,60 @@ impl SessionState {
         }
     }
 
-    fn directory_answer(&mut self, query: DirectoryQuery, outcome: DirectoryOutcome) {
-        self.emit(Event::DirectoryResults { query, outcome, users: Vec::new() });
+    fn send_to_directory(&mut self, ask: Ask) {
+        self.directory.sent.push(ask.clone());
+        self.order(match ask {
+            Ask::Search(query) => ServiceOrder::SearchDirectory(query),
+            Ask::Keywords => ServiceOrder::DirectoryKeywords,
+        });
     }
 
-    /// The actor opened the directory connection: the waiting searches go to it.
-    pub fn directory_opened(&mut self) {
-        self.directory.phase = Phase::Open;
-        for query in std::mem::take(&mut self.directory.waiting) {
-            self.directory.sent.push(query.clone());
-            self.order(ServiceOrder::SearchDirectory(query));
+    fn directory_failed(&mut self, ask: Ask, outcome: DirectoryOutcome) {
+        self.emit(match ask {
+            Ask::Search(query) => Event::DirectoryResults { query, outcome, users: Vec::new() },
+            Ask::Keywords => Event::DirectoryKeywords { outcome, keywords: Vec::new() },
+        });
+    }
+
+    fn directory_settled(&mut self, ask: &Ask) {
+        if let Some(pos) = self.directory.sent.iter().position(|a| a == ask) {
+            self.directory.sent.remove(pos);
         }
     }
 
-    /// Answers from the directory connection, each reported.
+    /// The actor opened the directory connection: the waiting requests go to it.
+    pub fn directory_opened(&mut self) {
+        self.directory.phase = Phase::Open;
+        for ask in std::mem::take(&mut self.directory.waiting) {
+            self.send_to_directory(ask);
+        }
+    }
+
+    /// Answers to searches from the directory connection (0F/03), each reported.
     pub fn directory_answered(&mut self, answers: Vec<DirectoryAnswer>) {
         for DirectoryAnswer { query, outcome, users } in answers {
-            if let Some(pos) = self.directory.sent.iter().position(|q| *q == query) {
-                self.directory.sent.remove(pos);
-            }
+            self.directory_settled(&Ask::Search(query.clone()));
             self.emit(Event::DirectoryResults { query, outcome, users });
         }
     }
 
-    /// The directory connection closed (or could not be had): unanswered searches failed.
+    /// Answers to keyword-list requests from the directory connection (0F/05), each reported.
+    pub fn directory_keywords_answered(&mut self, answers: Vec<KeywordAnswer>) {
+        for KeywordAnswer { outcome, keywords } in answers {
+            self.directory_settled(&Ask::Keywords);
+            self.emit(Event::DirectoryKeywords { outcome, keywords });
+        }
+    }
+
+    /// The directory connection closed (or could not be had): unanswered requests failed.
     pub fn directory_closed(&mut self) {
         if self.directory.phase != Phase::Absent {
             self.directory.phase = Phase::None;
         }
         let d = &mut self.directory;
-        let lost: Vec<DirectoryQuery> = d.sent.drain(..).chain(d.waiting.drain(..)).collect();
-        for query in lost {
-            self.directory_answer(query, DirectoryOutcome::Failed);
+        let lost: Vec<Ask> = d.sent.drain(..).chain(d.waiting.drain(..)).collect();
+        for ask in lost {
+            self.directory_failed(ask, DirectoryOutcome::Failed);
         }
     }
 
@@ -112,8 +148,8 @@ impl SessionState {
             self.directory.phase = Phase::None;
             DirectoryOutcome::Failed
         };
-        for query in std::mem::take(&mut self.directory.waiting) {
-            self.directory_answer(query, outcome);
+        for ask in std::mem::take(&mut self.directory.waiting) {
+            self.directory_failed(ask, outcome);
         }
     }
 
@@ -215,9 +251,25 @@ mod tests {
         s.directory_closed();
         let failed = DirectoryOutcome::Failed;
         assert_eq!(results(&s.take_output()), [(a.clone(), failed), (a.clone(), failed)]);
-        // Closed: the next search asks for a new connection.
-        s.handle_command(6, Command::SearchDirectory(a));
+        // Closed: the next request asks for a new connection; keyword lists travel the same
+        // way and fail the same way.
+        s.handle_command(6, Command::DirectoryKeywords);
         service_request(&s.take_output());
+        s.directory_opened();
+        assert_eq!(s.take_output().services, [ServiceOrder::DirectoryKeywords]);
+        let word = odir::Keyword { kind: 2, parent: 0, name: "Tea".into() };
+        let answer = KeywordAnswer { outcome: DirectoryOutcome::Found, keywords: vec![word] };
+        s.directory_keywords_answered(vec![answer.clone()]);
+        let got = s.take_output().events;
+        assert_eq!(
+            got,
+            [Event::DirectoryKeywords { outcome: answer.outcome, keywords: answer.keywords }]
+        );
+        s.handle_command(7, Command::DirectoryKeywords);
+        s.take_output();
+        s.directory_closed();
+        let got = s.take_output().events;
+        assert_eq!(got, [Event::DirectoryKeywords { outcome: failed, keywords: vec![] }]);
     }
 
     #[test]
