@@ -137,13 +137,13 @@ pub fn privacy(data: &[u8]) {
 /// The AIM directory (§16): byte 0 picks which peer-supplied shape the rest is — a 0F/02
 /// query (as the server reads it), a 0F/03 answer, a 0F/05 keyword list, one result block —
 /// or, for the last choice, a FLAP stream played at a directory connection's core with three
-/// searches under way. What decodes must re-encode to the same value; no answer keeps more
-/// than the bound, and no search is answered twice.
+/// searches and a keyword-list request under way. What decodes must re-encode to the same
+/// value; no answer keeps more than its bound, and no request is answered twice.
 pub fn odir(data: &[u8]) {
     use crate::oscar::odir::{
         DirectoryQuery, DirectoryUser, InfoQuery, InfoReply, KeywordListReply,
     };
-    use crate::session::room::{ServiceConnection, ServiceKind, MAX_DIRECTORY_HITS};
+    use crate::session::room::{ServiceConnection, ServiceKind, MAX_DIRECTORY_HITS, MAX_KEYWORDS};
     let Some((&which, rest)) = data.split_first() else { return };
     let mut out = BytesMut::new();
     match which % 5 {
@@ -189,19 +189,25 @@ pub fn odir(data: &[u8]) {
             for i in 0..3 {
                 conn.search_directory(0, DirectoryQuery::Interest(format!("w{i}")));
             }
+            conn.list_keywords(0);
             let _ = conn.take_output();
             let mut codec = FlapCodec::new();
             let mut buf = BytesMut::from(rest);
             let mut now = 1;
             let mut answered = Vec::new();
+            let mut lists = 0;
             while let Ok(Some(flap)) = codec.decode(&mut buf) {
                 conn.handle_frame(now, flap);
                 now += 1;
-                for a in conn.take_output().directory {
+                let out = conn.take_output();
+                for a in out.directory {
                     assert!(a.users.len() <= MAX_DIRECTORY_HITS);
                     assert!(!answered.contains(&a.query), "one answer per search");
                     answered.push(a.query);
                 }
+                lists += out.keywords.len();
+                assert!(lists <= 1, "one answer per keyword-list request");
+                assert!(out.keywords.iter().all(|k| k.keywords.len() <= MAX_KEYWORDS));
             }
         }
     }
