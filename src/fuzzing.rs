@@ -28,7 +28,7 @@ use crate::text::{html, neutralize, neutralize_line};
 
 mod auth;
 mod social;
-pub use social::{icon, icq, privacy};
+pub use social::{icon, icq, odir, privacy};
 
 pub use auth::{auth_response, oos_response};
 pub use flapjack_server::fuzzing::{accounts_toml, server_bos, server_bucp, server_http};
@@ -56,6 +56,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("tls_files", tls_files),
     ("icon", icon),
     ("icq", icq),
+    ("odir", odir),
 ];
 
 /// The files trust is read from (§4.10): the known-hosts file, a pinned fingerprint and a PEM

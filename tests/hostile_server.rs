@@ -342,3 +342,38 @@ async fn icon_attacks_neither_crash_nor_stall_nor_show_a_mismatch() {
         render(&app);
     }
 }
+
+/// The directory attacks (played at the session core and the directory connection's core,
+/// wired as the actor wires them): 100,000 result blocks, counts and lengths that lie, blocks
+/// cut short, stray answers, terminal controls and invalid UTF-8 in every field. None crashes
+/// or stalls: every victim search gets exactly one answer (no more than 500 people), every
+/// marker search after it is answered, the connection stays up; and the results window draws
+/// what came back at every size with nothing raw reaching the screen.
+#[test]
+fn directory_attacks_neither_crash_nor_stall() {
+    use flapjack::session::DirectoryOutcome;
+    use flapjack_testkit::hostile::odir::{directory_script, expected, play_directory};
+    let attacks = directory_script();
+    let run = play_directory(&attacks);
+    assert!(!run.closed && run.codec_errors.is_empty() && run.extra_opens == 0, "{run:?}");
+    assert_eq!(run.markers, (0..attacks.len()).collect::<Vec<_>>(), "every marker arrived");
+    for ((attack, got), want) in attacks.iter().zip(&run.victims).zip(expected()) {
+        assert_eq!(got.as_slice(), [want], "{}", attack.name);
+    }
+    let now = Instant::now();
+    let mut app = tui_common::app();
+    tui_common::populated(&mut app, now);
+    for (i, events) in run.per_attack.into_iter().enumerate() {
+        feed(&mut app, events, now);
+        for (w, h) in [(120, 40), (40, 12), (1, 1)] {
+            app.resize(w, h);
+            render(&app);
+        }
+        let shown = matches!(app.overlay, Some(flapjack::tui::Overlay::AimSearch(_)));
+        assert_eq!(shown, expected()[i].1 > 0, "attack {i}");
+        // Enter adds only a name that is one; a bad one is refused in words.
+        let _ = app.handle_key(tui_common::key(crossterm::event::KeyCode::Enter), now);
+        assert!(app.overlay.is_none());
+    }
+    assert!(expected().iter().all(|(o, _)| *o != DirectoryOutcome::NoDirectory));
+}

@@ -100,6 +100,9 @@ fn search_results_list_hits_and_enter_adds_the_chosen_one() {
     let now = Instant::now();
     let mut app = app();
     populated(&mut app, now);
+    // Signed on with a UIN: `/search` asks the ICQ directory (an AIM account asks the AIM
+    // directory, tests/tui_odir.rs).
+    feed(&mut app, vec![Event::SignedOn { screen_name: sn("123456789") }], now);
     let nick =
         SearchQuery::Details { first: String::new(), last: String::new(), nick: "Stack".into() };
     assert_eq!(command(&mut app, "/search Stack", now), [Command::Search(nick.clone())]);

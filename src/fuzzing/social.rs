@@ -133,3 +133,82 @@ pub fn privacy(data: &[u8]) {
         }
     }
 }
+
+/// The AIM directory (§16): byte 0 picks which peer-supplied shape the rest is — a 0F/02
+/// query (as the server reads it), a 0F/03 answer, a 0F/05 keyword list, one result block —
+/// or, for the last choice, a FLAP stream played at a directory connection's core with three
+/// searches and a keyword-list request under way. What decodes must re-encode to the same
+/// value; no answer keeps more than its bound, and no request is answered twice.
+pub fn odir(data: &[u8]) {
+    use crate::oscar::odir::{
+        DirectoryQuery, DirectoryUser, InfoQuery, InfoReply, KeywordListReply,
+    };
+    use crate::session::room::{ServiceConnection, ServiceKind, MAX_DIRECTORY_HITS, MAX_KEYWORDS};
+    let Some((&which, rest)) = data.split_first() else { return };
+    let mut out = BytesMut::new();
+    match which % 5 {
+        0 => {
+            let Ok(q) = InfoQuery::decode(rest) else { return };
+            if let Some(query) = q.query() {
+                // What the server reads, written by the client, reads the same.
+                let named = match &query {
+                    DirectoryQuery::Name { first, last, .. } => {
+                        !first.is_empty() || !last.is_empty()
+                    }
+                    _ => true,
+                };
+                if named {
+                    assert_eq!(InfoQuery::new(&query).query().as_ref(), Some(&query));
+                }
+            }
+        }
+        1 => {
+            let Ok(r) = InfoReply::decode(rest) else { return };
+            for u in r.users() {
+                neutralize_line(&u.screen_name);
+                neutralize_line(&u.city);
+            }
+            if r.encode(&mut out).is_ok() {
+                assert_eq!(InfoReply::decode(&out).ok().as_ref(), Some(&r));
+            }
+        }
+        2 => {
+            let Ok(k) = KeywordListReply::decode(rest) else { return };
+            if k.encode(&mut out).is_ok() {
+                assert_eq!(KeywordListReply::decode(&out).ok().as_ref(), Some(&k));
+            }
+        }
+        3 => {
+            let Ok(block) = TlvBlock::decode(rest) else { return };
+            let user = DirectoryUser::from_block(&block);
+            assert_eq!(DirectoryUser::from_block(&user.to_block()), user);
+        }
+        _ => {
+            let mut conn = ServiceConnection::new(ServiceKind::Directory, "directory", 1);
+            conn.connection_started(0, b"cookie");
+            for i in 0..3 {
+                conn.search_directory(0, DirectoryQuery::Interest(format!("w{i}")));
+            }
+            conn.list_keywords(0);
+            let _ = conn.take_output();
+            let mut codec = FlapCodec::new();
+            let mut buf = BytesMut::from(rest);
+            let mut now = 1;
+            let mut answered = Vec::new();
+            let mut lists = 0;
+            while let Ok(Some(flap)) = codec.decode(&mut buf) {
+                conn.handle_frame(now, flap);
+                now += 1;
+                let out = conn.take_output();
+                for a in out.directory {
+                    assert!(a.users.len() <= MAX_DIRECTORY_HITS);
+                    assert!(!answered.contains(&a.query), "one answer per search");
+                    answered.push(a.query);
+                }
+                lists += out.keywords.len();
+                assert!(lists <= 1, "one answer per keyword-list request");
+                assert!(out.keywords.iter().all(|k| k.keywords.len() <= MAX_KEYWORDS));
+            }
+        }
+    }
+}

@@ -22,6 +22,7 @@ use crate::words;
 mod help;
 mod icon_areas;
 mod icq;
+mod odir;
 mod status;
 use help::draw_help;
 pub use help::help_lines;
@@ -187,6 +188,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Overlay::Info(info)) => draw_info(frame, app, info),
         Some(Overlay::Directory(uin)) => icq::draw_directory(frame, app, *uin),
         Some(Overlay::Search(results)) => icq::draw_search(frame, results),
+        Some(Overlay::AimSearch(results)) => odir::draw_aim_search(frame, results),
+        Some(Overlay::Interests(list)) => odir::draw_interests(frame, list),
         None => {}
     }
 }

@@ -23,9 +23,11 @@ use crate::text::neutralize_line;
 use crate::tls::{FirstUse, TlsProblem};
 
 mod cli;
+mod directory;
 mod rooms;
 mod social;
 pub use cli::*;
+pub use directory::*;
 pub use rooms::*;
 pub use social::*;
 

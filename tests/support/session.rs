@@ -19,10 +19,20 @@ buddies = ["Bob Bee"]
 screen_name = "Bob Bee"
 password = "bob-pw"
 buddies = ["Alice Ant"]
+first_name = "Bob"
+last_name = "Bee"
+city = "Austin"
+state = "TX"
+country = "US"
+email = "bob@example.com"
+interests = ["Honey", "Chess"]
 
 [[account]]
 screen_name = "Carol"
 password = "carol-pw"
+first_name = "Carol"
+last_name = "Bee"
+interests = ["Honey"]
 
 [[account]]
 screen_name = "123456789"

@@ -31,11 +31,13 @@ pub struct Account {
     /// `requires_auth`; by default true for ICQ accounts that are not bots, as Open OSCAR
     /// Server defaults it, false for AIM accounts.
     pub requires_auth: bool,
-    /// What the ICQ directory shows of this account (§10.1).
+    /// What the ICQ directory (§10.1) or, for an AIM account, the AIM directory (§16) shows
+    /// of this account.
     pub directory: Directory,
 }
 
-/// An account's entry in the ICQ directory: what information and search answer.
+/// An account's directory entry: what ICQ information and search answer (§10.1), and for an
+/// AIM account what the AIM directory finds (§16). An account with no entry is not listed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Directory {
     /// Nickname.
@@ -46,6 +48,25 @@ pub struct Directory {
     pub last_name: String,
     /// E-mail address.
     pub email: String,
+    /// City.
+    pub city: String,
+    /// State.
+    pub state: String,
+    /// Country.
+    pub country: String,
+    /// Interest keywords (AIM directory).
+    pub interests: Vec<String>,
+}
+
+impl Directory {
+    /// Whether the account has an entry at all (any field set): only then is it listed.
+    pub fn is_listed(&self) -> bool {
+        [&self.nickname, &self.first_name, &self.last_name, &self.email]
+            .into_iter()
+            .chain([&self.city, &self.state, &self.country])
+            .any(|f| !f.trim().is_empty())
+            || !self.interests.is_empty()
+    }
 }
 
 impl Clone for Account {
@@ -126,6 +147,14 @@ struct Entry {
     last_name: String,
     #[serde(default)]
     email: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    interests: Vec<String>,
 }
 
 /// The account table, looked up by normalized screen name.
@@ -158,6 +187,10 @@ impl Accounts {
                 first_name: entry.first_name,
                 last_name: entry.last_name,
                 email: entry.email,
+                city: entry.city,
+                state: entry.state,
+                country: entry.country,
+                interests: entry.interests,
             };
             let account = Account {
                 screen_name,
@@ -227,6 +260,8 @@ mod tests {
         assert!(!fan.requires_auth && !accounts.get("ButterBot").unwrap().requires_auth);
         assert!(accounts.get("987654321").unwrap().requires_auth);
         assert_eq!(accounts.get("123456789").unwrap().directory.nickname, "Stack");
+        // The AIM demo account is in the AIM directory, with an interest to search by.
+        assert!(fan.directory.is_listed() && fan.directory.interests.contains(&"Pancakes".into()));
     }
 
     #[test]

@@ -146,6 +146,9 @@ pub struct ServerConfig {
     /// Which web API the HTTP listener speaks: AOL's sign-on, or Open OSCAR Server's
     /// (`clientLogin` → `startSession` → `startOSCARSession`, see [`oos`]).
     pub web_api: WebApi,
+    /// Whether the AIM directory (ODir, §16) is offered; without it 01/04 for family 0x0F is
+    /// refused, as by servers that have none.
+    pub directory: bool,
 }
 
 impl ServerConfig {
@@ -180,6 +183,7 @@ impl ServerConfig {
             #[cfg(feature = "test-support")]
             fault_injection: None,
             web_api: WebApi::Aol,
+            directory: true,
         }
     }
 

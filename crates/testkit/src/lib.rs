@@ -12,5 +12,6 @@
 pub mod hostile;
 pub mod pair;
 pub mod scripted;
+pub mod service;
 
 pub use pair::{BosEnd, Dir, EmbeddedBos, FrameMatcher, HostileBos, Pair, Wire};

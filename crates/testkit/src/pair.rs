@@ -517,6 +517,12 @@ impl<S: BosEnd> Pair<S> {
 
     /// Takes the client's output: frames go on the wire, events are kept, a close is obeyed
     /// after what the client wrote reaches the server (a sign-off frame among it).
+    /// Takes what the client produced after a test called into it directly (as the actor does
+    /// with service reports): events and orders to the record, frames onto the wire.
+    pub fn drain(&mut self) {
+        self.drain_client();
+    }
+
     fn drain_client(&mut self) {
         let out = self.client.take_output();
         self.events.extend(out.events);

@@ -6,9 +6,9 @@
 
 use std::time::Instant;
 
-use super::{parse_search, Action, App, Focus, Overlay, DEFAULT_AWAY, DEFAULT_GROUP};
+use super::{parse_search_request, Action, App, Focus, Overlay, DEFAULT_AWAY, DEFAULT_GROUP};
 use crate::screenname::{ScreenName, ScreenNameError};
-use crate::session::{Command, FeedbagAction, IcqStatus, PrivacyMode, SearchQuery};
+use crate::session::{Command, FeedbagAction, IcqStatus, PrivacyMode};
 use crate::tui::keymap::KeyAction;
 use crate::words;
 
@@ -75,8 +75,9 @@ pub enum SlashCommand {
         /// The reason, words joined by single spaces.
         reason: Option<String>,
     },
-    /// `/search UIN|E-MAIL|NICKNAME`: search the ICQ directory.
-    Search(SearchQuery),
+    /// `/search [email|name|interest] WHAT`: search the ICQ or the AIM directory (which one is
+    /// decided by the session's account, see [`super::parse_search_request`]).
+    Search(String),
     /// `/block NAME`: block someone (their IMs, typing and presence never reach us).
     Block(ScreenName),
     /// `/unblock NAME`: unblock someone (in allow-list mode: allow them).
@@ -115,7 +116,7 @@ pub enum ParseError {
     #[error("{}", words::icon_usage())]
     MissingIcon,
     /// `/search` without anything to search for.
-    #[error("/search needs a UIN, an e-mail address or a nickname")]
+    #[error("{}", words::SEARCH_USAGE)]
     MissingSearch,
     /// `/privacy` with a mode that does not exist (as typed).
     #[error("/privacy takes one of {}", words::privacy_names())]
@@ -192,7 +193,10 @@ impl SlashCommand {
                 reason: tail(),
             }),
             "search" => {
-                parse_search(rest).map(SlashCommand::Search).ok_or(ParseError::MissingSearch)
+                // Either kind of session reads the same words as searchable or not.
+                parse_search_request(rest, false)
+                    .map(|_| SlashCommand::Search(rest.trim().to_string()))
+                    .ok_or(ParseError::MissingSearch)
             }
             "block" | "ignore" => Ok(SlashCommand::Block(name_arg(0)?)),
             "unblock" | "unignore" => Ok(SlashCommand::Unblock(name_arg(0)?)),
@@ -311,7 +315,7 @@ impl App {
             SlashCommand::Icon(path) => self.icon_command(path),
             SlashCommand::Auth(name) => self.answer_auth(name, true, None),
             SlashCommand::Deny { name, reason } => self.answer_auth(name, false, reason),
-            SlashCommand::Search(query) => self.search(query),
+            SlashCommand::Search(rest) => self.search_command(&rest),
             SlashCommand::Block(name) => self.block(name, true),
             SlashCommand::Unblock(name) => self.block(name, false),
             SlashCommand::Privacy(mode) => self.privacy_command(mode),

@@ -23,6 +23,7 @@ impl App {
             Event::SignedOn { screen_name } => {
                 self.state = ConnState::Online;
                 self.account = neutralize_line(screen_name.as_str()).into_owned();
+                self.icq_session = screen_name.is_uin();
                 self.away = None;
                 actions.extend(self.auto_join());
             }
@@ -122,6 +123,12 @@ impl App {
             Event::IconSet(result) => self.icon_set(result),
             Event::Authorization(notice) => actions.extend(self.auth_event(notice)),
             Event::IcqInfo { uin, user, notes } => self.directory_info(uin, user, notes),
+            Event::DirectoryResults { query, outcome, users } => {
+                self.directory_results(query, outcome, users)
+            }
+            Event::DirectoryKeywords { outcome, keywords } => {
+                self.directory_keywords(outcome, keywords)
+            }
             Event::SearchResults { query, users, more, failed } => {
                 self.search_results(query, users, more, failed)
             }

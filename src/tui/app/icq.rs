@@ -125,6 +125,9 @@ impl App {
     /// group, Esc closes. Returns `None` for keys it does not use.
     pub(super) fn results_key(&mut self, code: crossterm::event::KeyCode) -> Option<Vec<Action>> {
         use crossterm::event::KeyCode;
+        if matches!(self.overlay, Some(Overlay::AimSearch(_) | Overlay::Interests(_))) {
+            return self.aim_results_key(code);
+        }
         let Some(Overlay::Search(results)) = &mut self.overlay else { return None };
         let last = results.users.len().saturating_sub(1);
         match code {

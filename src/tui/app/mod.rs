@@ -22,6 +22,7 @@ mod icq;
 mod keys;
 mod logs;
 mod mouse;
+mod odir;
 mod password;
 mod privacy;
 mod rooms;
@@ -51,6 +52,7 @@ pub use buddies::{GroupView, Row, RowKey};
 pub use commands::{ParseError, SlashCommand};
 pub use editing::HistorySearch;
 pub use icq::{parse_search, DirectoryEntry, SearchResults};
+pub use odir::{parse_search_request, AimSearchResults, InterestList, SearchRequest};
 pub use password::PasswordPrompt;
 pub use rooms::mentions;
 
@@ -147,6 +149,10 @@ pub enum Overlay {
     Directory(u32),
     /// ICQ directory search results, one key to add.
     Search(SearchResults),
+    /// AIM directory search results, one key to add.
+    AimSearch(AimSearchResults),
+    /// The AIM directory's interests, one key to search for one.
+    Interests(InterestList),
 }
 
 /// A one-line message in the status bar.
@@ -169,6 +175,9 @@ pub struct App {
     pub away: Option<String>,
     /// Our ICQ status as the server last confirmed it.
     pub status: IcqStatus,
+    /// Whether we are signed on with an ICQ account (a UIN): `/search` then asks the ICQ
+    /// directory, otherwise the AIM directory.
+    pub icq_session: bool,
     /// Buddy-list groups in order.
     pub groups: Vec<GroupView>,
     /// Last known presence per buddy.
@@ -259,6 +268,7 @@ impl App {
             state: ConnState::Starting,
             away: None,
             status: IcqStatus::Online,
+            icq_session: ScreenName::parse(account).is_ok_and(|n| n.is_uin()),
             groups: Vec::new(),
             presence: HashMap::new(),
             chats: Vec::new(),

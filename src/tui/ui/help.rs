@@ -74,7 +74,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         ("/icon PATH|off", words::icon_help()),
         ("/auth [NAME]", "Let someone add you (ICQ authorization)"),
         ("/deny [NAME [why]]", "Refuse an authorization request"),
-        ("/search WHAT", "Search ICQ by UIN, e-mail or nickname"),
+        ("/search WHAT", "Directory search: UIN, e-mail, name, interest [WORD]"),
         ("/block NAME", "Block someone: no IMs, typing or presence"),
         ("/unblock NAME", "Unblock (in allow-list mode: allow)"),
         ("/privacy [MODE]", "Set who may reach you (alone: show the settings)"),

@@ -19,7 +19,7 @@ use super::config::SessionConfig;
 use super::login::{connect_bos, Authenticator, BoxedTransport, LoginFailure, ServiceTransport};
 use super::room::ServiceKind;
 use super::service_task::{self, Report, ServiceCmd, ServiceReport};
-use super::state::{Close, ServiceOrder, SessionState, BART_KEY};
+use super::state::{Close, ServiceOrder, SessionState, BART_KEY, DIRECTORY_KEY};
 use crate::icon_cache::{IconCache, DEFAULT_MAX_BYTES};
 
 /// What a caller of `connect` waits for: signed on (our display name) or why not.
@@ -182,6 +182,7 @@ impl Actor {
                 self.generation += 1;
                 let chatnav = kind == ServiceKind::ChatNav;
                 let bart = kind == ServiceKind::Bart;
+                let directory = kind == ServiceKind::Directory;
                 if let Some((_, old)) = self.services.insert(key.clone(), (self.generation, tx)) {
                     let _ = old.send(ServiceCmd::Leave);
                 }
@@ -198,6 +199,9 @@ impl Actor {
                 }
                 if bart {
                     self.state.bart_opened(self.clock.now());
+                }
+                if directory {
+                    self.state.directory_opened();
                 }
             }
             ServiceOrder::LookUpIcon { id } => {
@@ -219,6 +223,16 @@ impl Actor {
                     if let Err(e) = cache.put(&hash, &data) {
                         tracing::info!("cannot cache an icon: {e}");
                     }
+                }
+            }
+            ServiceOrder::SearchDirectory(query) => {
+                if let Some((_, tx)) = self.services.get(DIRECTORY_KEY) {
+                    let _ = tx.send(ServiceCmd::SearchDirectory(query));
+                }
+            }
+            ServiceOrder::DirectoryKeywords => {
+                if let Some((_, tx)) = self.services.get(DIRECTORY_KEY) {
+                    let _ = tx.send(ServiceCmd::DirectoryKeywords);
                 }
             }
             ServiceOrder::FindRoom { exchange, name } => {
@@ -264,6 +278,8 @@ impl Actor {
             ServiceReport::RoomsFound(rooms) => self.state.rooms_found(now, rooms),
             ServiceReport::NotFound(name, code) => self.state.room_not_found(now, &name, code),
             ServiceReport::Icons(replies) => self.state.icons_received(replies),
+            ServiceReport::Directory(answers) => self.state.directory_answered(answers),
+            ServiceReport::Keywords(answers) => self.state.directory_keywords_answered(answers),
             ServiceReport::Uploads(results) => {
                 for r in results {
                     self.state.icon_uploaded(now, r);
@@ -273,6 +289,8 @@ impl Actor {
                 self.services.remove(&key);
                 if key == BART_KEY {
                     self.state.bart_closed();
+                } else if key == DIRECTORY_KEY {
+                    self.state.directory_closed();
                 } else if key.is_empty() {
                     self.state.chatnav_closed();
                 } else {

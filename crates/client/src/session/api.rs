@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use crate::oscar::codes::MissedCallReason;
 pub use crate::oscar::feedbag::PrivacyMode;
 pub use crate::oscar::icq::{IcqUser, SearchQuery};
+pub use crate::oscar::odir::{DirectoryQuery, DirectoryUser, Keyword};
 pub use crate::oscar::userinfo::IcqStatus;
 use crate::oscar::SnacError;
 use crate::screenname::ScreenName;
@@ -150,6 +151,12 @@ pub enum Command {
     },
     /// Search the ICQ directory (15/02); answered by [`Event::SearchResults`].
     Search(SearchQuery),
+    /// Search the AIM directory (0F/02 on a directory service connection, §16); answered by
+    /// [`Event::DirectoryResults`].
+    SearchDirectory(DirectoryQuery),
+    /// Ask the AIM directory for the interest keywords it knows (0F/04); answered by
+    /// [`Event::DirectoryKeywords`].
+    DirectoryKeywords,
     /// Block someone: a deny item in the server-stored list (§6.4). In allow-all mode the
     /// mode becomes block-list (so every server enforces it); in allow-list mode they also
     /// leave the allow list.
@@ -612,8 +619,43 @@ pub enum Event {
         /// Whether the search failed (rather than found nothing).
         failed: bool,
     },
+    /// The AIM directory's answer to [`Command::SearchDirectory`].
+    DirectoryResults {
+        /// The query.
+        query: DirectoryQuery,
+        /// What the answer came to.
+        outcome: DirectoryOutcome,
+        /// The people found, in the server's order (peer-supplied text: sanitize to show).
+        users: Vec<DirectoryUser>,
+    },
+    /// The AIM directory's answer to [`Command::DirectoryKeywords`].
+    DirectoryKeywords {
+        /// What the answer came to (`Found` when the list arrived).
+        outcome: DirectoryOutcome,
+        /// Categories and keywords in the server's order (peer-supplied text: sanitize to
+        /// show).
+        keywords: Vec<Keyword>,
+    },
     /// The session is over; no more events follow.
     Disconnected(DisconnectReason),
+}
+
+/// What an AIM directory search came to (§16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectoryOutcome {
+    /// The search ran; `users` is everyone found (possibly no one).
+    Found,
+    /// More matched than the server lists: `users` is the first of them; narrow the search.
+    TooMany,
+    /// A name search needs a first or a last name.
+    NameMissing,
+    /// The server runs a directory but said it is unavailable now (0F/03 status 1 or 2).
+    Unavailable,
+    /// The server has no directory (it refused the 01/04 for family 0x0F).
+    NoDirectory,
+    /// The search was not answered: the connection went away, the server answered with an
+    /// error, an unknown status, or a reply that does not decode.
+    Failed,
 }
 
 /// The front end's end of a running session: commands go in, events come out.

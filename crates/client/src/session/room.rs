@@ -1,5 +1,5 @@
-//! The sans-IO core of one service connection (docs/protocol.md §13, §15): ChatNav, one chat
-//! room, or BART (buddy icons). Like the BOS core it takes frames, time and commands and gives back frames to write,
+//! The sans-IO core of one service connection (docs/protocol.md §13, §15, §16): ChatNav, one
+//! chat room, BART (buddy icons) or the AIM directory ([`directory`]). Like the BOS core it takes frames, time and commands and gives back frames to write,
 //! events and a close decision; no socket or timer is touched here.
 //!
 //! A service connection signs on as BOS does, pipelined: the hello with the 01/05 cookie,
@@ -7,6 +7,8 @@
 //! one round trip after the 01/05 (the server's 01/03, 01/18, 01/07 and the room's 0E/03 and
 //! 0E/02 come back together). The rate classes of 01/07 then pace what it sends, and a
 //! keepalive goes out after a minute of silence.
+
+mod directory;
 
 use std::collections::{HashSet, VecDeque};
 
@@ -20,7 +22,8 @@ use crate::oscar::chat::{ChatMessage, ChatText, Occupants, RoomInfo, RoomRef};
 use crate::oscar::chatnav::NavInfo;
 use crate::oscar::oservice::RateAck;
 use crate::oscar::{
-    chat, chatnav, decode_snac_payload, snac_flap, Channel, Flap, OutFlap, RateTable, SnacBody,
+    chat, chatnav, decode_snac_payload, odir, snac_flap, Channel, Flap, OutFlap, RateTable,
+    SnacBody,
 };
 use crate::screenname::ScreenName;
 
@@ -32,6 +35,7 @@ use crate::text::html::{from_plain, to_plain};
 use super::api::RoomEvent;
 use super::bos_core;
 use super::state::{default_rate_table, rate_margin, KEEPALIVE_MS, SIGNON_TIMEOUT_MS};
+pub use directory::{DirectoryAnswer, KeywordAnswer, MAX_DIRECTORY_HITS, MAX_KEYWORDS};
 
 /// What a service connection is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +46,8 @@ pub enum ServiceKind {
     Room(RoomRef),
     /// BART: buddy icons down and up (§15).
     Bart,
+    /// The AIM directory (ODir, §16).
+    Directory,
 }
 
 impl ServiceKind {
@@ -50,6 +56,7 @@ impl ServiceKind {
             ServiceKind::ChatNav => chatnav::FAMILY,
             ServiceKind::Room(_) => chat::FAMILY,
             ServiceKind::Bart => bart::FAMILY,
+            ServiceKind::Directory => odir::FAMILY,
         }
     }
 }
@@ -85,6 +92,10 @@ pub struct ServiceOutput {
     pub icons: Vec<IconReply>,
     /// BART: what our uploads came to (the stored id, or 10/03's or 10/01's code).
     pub uploads: Vec<Result<BartId, u16>>,
+    /// Directory: answers to our searches.
+    pub directory: Vec<DirectoryAnswer>,
+    /// Directory: answers to our keyword-list requests.
+    pub keywords: Vec<KeywordAnswer>,
 }
 
 /// One ChatNav or room connection's protocol state.
@@ -107,6 +118,8 @@ pub struct ServiceConnection {
     nav_requests: Vec<(u32, String)>,
     /// BART: request ids of our 10/02s awaiting their 10/03.
     uploads: Vec<u32>,
+    /// Directory: searches queued and written.
+    searches: directory::Searches,
     out: ServiceOutput,
 }
 
@@ -137,6 +150,7 @@ impl ServiceConnection {
             present: HashSet::new(),
             nav_requests: Vec::new(),
             uploads: Vec::new(),
+            searches: directory::Searches::default(),
             out: ServiceOutput::default(),
         }
     }
@@ -219,6 +233,8 @@ impl ServiceConnection {
                 (SnacBody::RoomMessageToHost(_), Some(_)) => self.out.messages_sent += 1,
                 (SnacBody::BartUpload(_), Some(id)) => self.uploads.push(id),
                 (SnacBody::BartUpload(_), None) => self.out.uploads.push(Err(0)),
+                (SnacBody::DirInfoQuery(_), id) => self.search_written(id),
+                (SnacBody::DirKeywordListQuery, id) => self.keywords_written(id),
                 _ => {}
             }
         }
@@ -309,7 +325,8 @@ impl ServiceConnection {
             Channel::Data => match decode_snac_payload(&flap.payload) {
                 Ok((header, body)) => self.handle_snac(now, header.request_id, body),
                 Err(e) => {
-                    tracing::warn!("{}: skipping a SNAC that does not decode: {e}", self.name)
+                    tracing::warn!("{}: skipping a SNAC that does not decode: {e}", self.name);
+                    self.undecodable(&flap.payload);
                 }
             },
             Channel::SignOff | Channel::Error => self.out.close = true,
@@ -325,7 +342,10 @@ impl ServiceConnection {
                 self.rates = RateTable::new(&reply, now);
                 let class_ids = reply.classes.iter().map(|c| c.id).collect();
                 self.write(now, &SnacBody::RateAck(RateAck { class_ids }));
-                if matches!(self.kind, ServiceKind::ChatNav | ServiceKind::Bart) {
+                if matches!(
+                    self.kind,
+                    ServiceKind::ChatNav | ServiceKind::Bart | ServiceKind::Directory
+                ) {
                     self.signon_deadline = None;
                 }
             }
@@ -362,8 +382,16 @@ impl ServiceConnection {
                     if r.code == bart::code::SUCCESS { Ok(r.id) } else { Err(u16::from(r.code)) };
                 self.out.uploads.push(result);
             }
+            B::DirInfoReply(r) if self.kind == ServiceKind::Directory => {
+                self.dir_info_reply(request_id, &r)
+            }
+            B::DirKeywordListReply(r) if self.kind == ServiceKind::Directory => {
+                self.dir_keyword_list_reply(request_id, r)
+            }
             B::Error { family, error } => {
-                if let Some(pos) = self.uploads.iter().position(|id| *id == request_id) {
+                if self.search_refused(request_id) {
+                    tracing::info!("directory: the server refused a search: {error}");
+                } else if let Some(pos) = self.uploads.iter().position(|id| *id == request_id) {
                     self.uploads.remove(pos);
                     self.out.uploads.push(Err(error.code.into()));
                 } else if let Some(pos) =

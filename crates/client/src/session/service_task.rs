@@ -1,4 +1,4 @@
-//! The tokio task around one [`ServiceConnection`] (ChatNav or a room): it connects to the
+//! The tokio task around one [`ServiceConnection`] (ChatNav, a room, BART or the directory): it connects to the
 //! 01/05 host, moves frames and time in and out, takes orders from the session's actor and
 //! reports back what happened. No protocol rule lives here.
 
@@ -12,12 +12,13 @@ use bytes::Bytes;
 use crate::auth::SecretBytes;
 use crate::oscar::bart::BartId;
 use crate::oscar::chat::RoomInfo;
+use crate::oscar::odir::DirectoryQuery;
 use crate::oscar::FlapCodec;
 
 use super::api::RoomEvent;
 use super::bos_core::{self, ReadEnd};
 use super::login::{connect_service, ServiceTransport};
-use super::room::{IconReply, ServiceConnection, ServiceKind};
+use super::room::{DirectoryAnswer, IconReply, KeywordAnswer, ServiceConnection, ServiceKind};
 
 /// What the actor tells a service task.
 #[derive(Debug)]
@@ -40,6 +41,10 @@ pub(super) enum ServiceCmd {
     },
     /// BART: upload our icon.
     UploadIcon(Bytes),
+    /// Directory: search.
+    SearchDirectory(DirectoryQuery),
+    /// Directory: ask for the interest keywords.
+    DirectoryKeywords,
     /// Leave (close cleanly).
     Leave,
 }
@@ -57,6 +62,10 @@ pub(super) enum ServiceReport {
     Icons(Vec<IconReply>),
     /// BART: what uploads came to.
     Uploads(Vec<Result<BartId, u16>>),
+    /// Directory: answers to searches.
+    Directory(Vec<DirectoryAnswer>),
+    /// Directory: keyword lists.
+    Keywords(Vec<KeywordAnswer>),
     /// The connection is gone; whether the room had been joined.
     Closed {
         /// Whether it joined its room (or, for ChatNav, signed on).
@@ -126,6 +135,12 @@ pub(super) async fn run(
         if !out.uploads.is_empty() {
             report(ServiceReport::Uploads(out.uploads));
         }
+        if !out.directory.is_empty() {
+            report(ServiceReport::Directory(out.directory));
+        }
+        if !out.keywords.is_empty() {
+            report(ServiceReport::Keywords(out.keywords));
+        }
         let written = bos_core::write_frames(&mut framed, out.frames).await;
         if written.is_ok() && out.messages_sent > 0 {
             let room = conn.name().to_string();
@@ -162,6 +177,8 @@ pub(super) async fn run(
                 }
                 Some(ServiceCmd::FetchIcons { name, ids }) => conn.fetch_icons(now(), &name, ids),
                 Some(ServiceCmd::UploadIcon(data)) => conn.upload_icon(now(), data),
+                Some(ServiceCmd::SearchDirectory(q)) => conn.search_directory(now(), q),
+                Some(ServiceCmd::DirectoryKeywords) => conn.list_keywords(now()),
                 Some(ServiceCmd::Leave) | None => {
                     leaving = true;
                     conn.leave();

@@ -15,7 +15,7 @@ use super::buf::{check_len, Reader, WireError};
 use super::flap::{OutFlap, MAX_FLAP_PAYLOAD};
 use super::snac::{Snac, SnacError, SnacHeader, SUBTYPE_ERROR};
 use super::{
-    bart, bucp, buddy, chat, chatnav, feedbag, icbm, icq, locate, oservice, permitdeny, stats,
+    bart, bucp, buddy, chat, chatnav, feedbag, icbm, icq, locate, odir, oservice, permitdeny, stats,
 };
 
 /// Generates [`SnacBody`] and everything keyed by it from one table.
@@ -281,6 +281,14 @@ snac_table! {
     0x0E/0x05 => RoomMessageToHost(chat::ChatMessage),
     /// 0E/06, server: a message from the room.
     0x0E/0x06 => RoomMessage(chat::ChatMessage),
+    /// 0F/02, client: searches the AIM directory (§16).
+    0x0F/0x02 => DirInfoQuery(odir::InfoQuery),
+    /// 0F/03, server: the directory search's status and the people found.
+    0x0F/0x03 => DirInfoReply(odir::InfoReply),
+    /// 0F/04, client: asks for the directory's interest keywords.
+    0x0F/0x04 => DirKeywordListQuery,
+    /// 0F/05, server: the directory's interest keywords.
+    0x0F/0x05 => DirKeywordListReply(odir::KeywordListReply),
     /// 10/02, client: uploads a BART item (our buddy icon).
     0x10/0x02 => BartUpload(bart::UploadQuery),
     /// 10/03, server: the upload's result and the item's id.

@@ -7,7 +7,7 @@
 //! - [`decode_snac`] turns a header + body into a typed [`SnacBody`]; [`encode_snac`] /
 //!   [`snac_flap`] go the other way. One module per family holds the typed structs
 //!   ([`oservice`], [`locate`], [`buddy`], [`icbm`], [`permitdeny`], [`feedbag`], [`bucp`],
-//!   [`chatnav`], [`chat`], [`icq`], [`bart`], [`stats`], [`alert`]).
+//!   [`chatnav`], [`chat`], [`icq`], [`odir`], [`bart`], [`stats`], [`alert`]).
 //! - Building blocks: [`buf`] (checked reader, [`WireError`]), [`tlv`], [`userinfo`],
 //!   [`imtext`] (IM text charsets), [`codes`] (error/reason codes with human text),
 //!   [`rate`] (rate-class arithmetic, time passed in).
@@ -44,6 +44,7 @@ pub mod icbm;
 pub mod icq;
 pub mod imtext;
 pub mod locate;
+pub mod odir;
 pub mod oservice;
 pub mod permitdeny;
 pub mod rate;

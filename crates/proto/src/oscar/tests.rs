@@ -329,6 +329,14 @@ arbitrary! {
         .prop_map(|users| chat::Occupants { users });
     chat::ChatMessage => (any::<[u8; 8]>(), any::<u16>(), block())
         .prop_map(|(cookie, channel, tlvs)| chat::ChatMessage { cookie, channel, tlvs });
+    odir::InfoQuery => block().prop_map(Into::into);
+    odir::InfoReply => (any::<u16>(), proptest::collection::vec(any::<u8>(), 0..6), proptest::collection::vec(block(), 0..4))
+        .prop_map(|(status, extra, results)| odir::InfoReply { status, extra: extra.into(), results });
+    odir::KeywordListReply => (any::<u16>(), proptest::collection::vec((any::<u8>(), any::<u8>(), arb_string8()), 0..5))
+        .prop_map(|(status, items)| odir::KeywordListReply {
+            status,
+            keywords: items.into_iter().map(|(kind, parent, name)| odir::Keyword { kind, parent, name }).collect(),
+        });
     bart::BartId => arb_bart_id();
     bart::UploadQuery => (any::<u16>(), arb_bart_data())
         .prop_map(|(kind, data)| bart::UploadQuery { kind, data });

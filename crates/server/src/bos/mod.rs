@@ -29,7 +29,7 @@ pub use hub::{
     Disconnect, FeedbagOp, Hub, ImOutcome, Kill, Registration, MAX_CONCURRENT_ROOMS, MAX_OCCUPANCY,
     MAX_ROOM_NAME, STATUS_INVISIBLE,
 };
-pub use hub::{Uploaded, MAX_ICON_BYTES, MAX_STORED_BYTES};
+pub use hub::{Uploaded, MAX_DIRECTORY_RESULTS, MAX_ICON_BYTES, MAX_STORED_BYTES};
 pub use outbound::OutSnac;
 
 /// Accepts BOS connections until `shutdown` (TLS for clients that start a handshake, when

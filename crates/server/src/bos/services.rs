@@ -7,10 +7,10 @@
 //! connection is for. flapjack does the same; a service not listed in [`REDIRECTED`] is not
 //! run, and 01/04 for it is answered with 01/01 code 0x05.
 
-use crate::oscar::{bart, chat, chatnav};
+use crate::oscar::{bart, chat, chatnav, odir};
 
 /// The families 01/04 answers with a 01/05 redirect.
-pub const REDIRECTED: [u16; 3] = [chatnav::FAMILY, chat::FAMILY, bart::FAMILY];
+pub const REDIRECTED: [u16; 4] = [chatnav::FAMILY, chat::FAMILY, bart::FAMILY, odir::FAMILY];
 
 /// How long a service cookie from 01/05 may wait for its connection, in seconds.
 pub const SERVICE_COOKIE_LIFETIME: i64 = 120;
@@ -26,6 +26,8 @@ pub enum Service {
     Chat(String),
     /// BART (0x10): buddy icons up and down (§15).
     Bart,
+    /// ODir (0x0F): the AIM directory (§16). Not a BOS family, as in Open OSCAR Server.
+    Directory,
 }
 
 impl Service {
@@ -36,16 +38,18 @@ impl Service {
             Service::ChatNav => vec![chatnav::FAMILY, 0x0001],
             Service::Chat(_) => vec![0x0001, chat::FAMILY],
             Service::Bart => vec![0x0001, bart::FAMILY],
+            Service::Directory => vec![0x0001, odir::FAMILY],
         }
     }
 
     /// Whether SNACs of `family` are served on this connection (OService always is).
     pub fn serves(&self, family: u16) -> bool {
         match self {
-            Service::Bos => family != chatnav::FAMILY && family != chat::FAMILY,
+            Service::Bos => ![chatnav::FAMILY, chat::FAMILY, odir::FAMILY].contains(&family),
             Service::ChatNav => family == 0x0001 || family == chatnav::FAMILY,
             Service::Chat(_) => family == 0x0001 || family == chat::FAMILY,
             Service::Bart => family == 0x0001 || family == bart::FAMILY,
+            Service::Directory => family == 0x0001 || family == odir::FAMILY,
         }
     }
 }

@@ -149,7 +149,7 @@ pub struct BartRun {
 }
 
 /// Signs a session core on (answering its flight), with icons wanted.
-fn signed_on_session() -> SessionState {
+pub(super) fn signed_on_session() -> SessionState {
     let mut s = SessionState::new(ScreenName::from_wire(OWN)).with_buddy_icons(true);
     s.connection_started(0, super::COOKIE);
     let flight = s.take_output();

@@ -29,6 +29,7 @@ use tokio_util::codec::Decoder as _;
 pub mod attacks;
 pub mod bart;
 pub mod checks;
+pub mod odir;
 
 /// The only password the server accepts.
 pub const PASSWORD: &str = "pw";

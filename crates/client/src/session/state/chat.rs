@@ -73,6 +73,10 @@ pub enum ServiceOrder {
     },
     /// BART: upload our icon (10/02); answer with [`SessionState::icon_uploaded`].
     UploadIcon(bytes::Bytes),
+    /// Directory: search (0F/02 on the directory connection).
+    SearchDirectory(crate::oscar::odir::DirectoryQuery),
+    /// Directory: ask for the interest keywords (0F/04 on the directory connection).
+    DirectoryKeywords,
     /// Store a checked icon in the disk cache under its hash.
     StoreIcon {
         /// The hash (the MD5 of `data`).
@@ -264,6 +268,16 @@ impl SessionState {
             self.order(ServiceOrder::Open { kind: ServiceKind::Bart, key, name, host, cookie });
             return;
         }
+        if key == super::odir::DIRECTORY_KEY {
+            if r.family() != Some(oscar::odir::FAMILY) {
+                self.service_refused(&key, None);
+                return;
+            }
+            let name = "directory".to_string();
+            let kind = ServiceKind::Directory;
+            self.order(ServiceOrder::Open { kind, key, name, host, cookie });
+            return;
+        }
         if key.is_empty() {
             if r.family() != Some(oscar::chatnav::FAMILY) {
                 self.service_refused(&key, None);
@@ -300,6 +314,10 @@ impl SessionState {
         if key == super::icons::BART_KEY {
             tracing::info!("no BART service ({code:?}): icons are not fetched or set");
             self.bart_closed();
+            return;
+        }
+        if key == super::odir::DIRECTORY_KEY {
+            self.directory_refused(code);
             return;
         }
         if key.is_empty() {

@@ -85,6 +85,8 @@ impl SessionState {
             }
             Command::IcqInfo { uin, full } => self.icq_command(icq::IcqAsk::Info { uin, full }),
             Command::Search(query) => self.icq_command(icq::IcqAsk::Search(query)),
+            Command::SearchDirectory(query) => self.search_directory(now, query),
+            Command::DirectoryKeywords => self.directory_keywords(now),
             cmd @ (Command::RequestAuthorization { .. } | Command::Authorize { .. }) => {
                 self.authorization_command(cmd)
             }

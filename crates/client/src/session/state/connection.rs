@@ -148,6 +148,7 @@ impl SessionState {
         self.queue.retain(|o| will_retry && matches!(o.tag, Tag::Im(_)));
         self.rooms_lost(will_retry);
         self.icons_lost();
+        self.directory_lost();
         let mut failed = Vec::new();
         let mut accepted = Vec::new();
         let mut keep = Vec::new();

@@ -88,6 +88,7 @@ use super::split::{encoded_size, html_body, split_message};
 const STATUS_TAG: Tag = Tag::Query(0x01, 0x1E);
 pub use chat::ServiceOrder;
 pub use icons::{BART_KEY, ICON_MAX_BYTES};
+pub use odir::DIRECTORY_KEY;
 
 /// Send a keepalive after this long without sending anything (§8.1).
 pub const KEEPALIVE_MS: u64 = 60_000;
@@ -152,8 +153,8 @@ enum Tag {
     /// A query (family, subtype) whose reply replaces state (01/06, 13/04): a reply to
     /// anything else is not accepted.
     Query(u16, u16),
-    /// A 01/04 service request: ChatNav (empty key), BART ([`icons::BART_KEY`]) or the room
-    /// with this key.
+    /// A 01/04 service request: ChatNav (empty key), BART ([`icons::BART_KEY`]), the
+    /// directory ([`odir::DIRECTORY_KEY`]) or the room with this key.
     Service(String),
     /// A 15/02 ICQ meta request.
     Icq(icq::IcqAsk),
@@ -295,6 +296,8 @@ pub struct SessionState {
     own_warning: Option<u16>,
     /// Buddy icons: who shows which, downloads, our own upload.
     icons: icons::Icons,
+    /// The AIM directory's connection and the searches waiting for it.
+    directory: odir::Directory,
     out: Output,
 }
 
@@ -374,6 +377,7 @@ impl SessionState {
             heard_from: HashMap::new(),
             own_warning: None,
             icons: icons::Icons::default(),
+            directory: odir::Directory::default(),
             out: Output::default(),
         }
     }
@@ -622,6 +626,7 @@ mod icbm;
 mod icons;
 mod icq;
 mod locate;
+mod odir;
 mod oservice;
 mod outbound;
 mod privacy;

@@ -18,6 +18,7 @@ mod feedbag;
 mod icbm;
 mod icq;
 mod locate;
+mod odir;
 mod oservice;
 mod permitdeny;
 mod stats;
@@ -81,6 +82,9 @@ pub(super) fn dispatch(
         B::CreateRoom(r) => chatnav::create_room(s, &h, r, out),
         // 0E: Chat.
         B::RoomMessageToHost(m) => chat::room_message_to_host(s, &h, m, out),
+        // 0F: ODir.
+        B::DirInfoQuery(q) => odir::dir_info_query(s, &h, q, out),
+        B::DirKeywordListQuery => odir::dir_keyword_list_query(s, &h, out),
         // 10: BART.
         B::BartUpload(q) => bart::bart_upload(s, &h, q, out),
         B::BartDownload(q) => bart::bart_download(s, &h, q, out),

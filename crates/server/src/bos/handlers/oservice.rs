@@ -15,7 +15,7 @@ pub(super) fn client_ready(s: &Session, out: &mut Vec<OutSnac>) {
     let bodies = match &s.service {
         Service::Bos => s.hub.client_ready(s.id),
         Service::Chat(_) => s.hub.join_room(s.id),
-        Service::ChatNav | Service::Bart => Vec::new(),
+        Service::ChatNav | Service::Bart | Service::Directory => Vec::new(),
     };
     for body in bodies {
         out.push(OutSnac::new(body, s.hub.server_request_id()));
@@ -112,8 +112,9 @@ mod tests {
                 "{family:#x}: {body:?}"
             );
         }
-        // ChatNav and BART run: 01/05 for them, with a cookie, on the request's id.
-        for family in [0x000D, 0x0010] {
+        // ChatNav, BART and the directory run: 01/05 for them, with a cookie, on the
+        // request's id.
+        for family in [0x000D, 0x0010, 0x000F] {
             let (id, body) = answers(ServiceRequest::new(family));
             assert_eq!(id, 77);
             let SnacBody::ServiceRedirect(r) = body else { panic!("{body:?}") };

@@ -219,7 +219,8 @@ impl Hub {
         id: u64,
         req: &ServiceRequest,
     ) -> Result<Vec<u8>, SnacErrorCode> {
-        if !REDIRECTED.contains(&req.family) {
+        let off = req.family == crate::oscar::odir::FAMILY && !self.state.config.directory;
+        if off || !REDIRECTED.contains(&req.family) {
             return Err(SnacErrorCode::ServiceUnavailable);
         }
         let now = self.state.now();
@@ -250,6 +251,8 @@ impl Hub {
             Service::Chat(key)
         } else if req.family == crate::oscar::bart::FAMILY {
             Service::Bart
+        } else if req.family == crate::oscar::odir::FAMILY {
+            Service::Directory
         } else {
             Service::ChatNav
         };
