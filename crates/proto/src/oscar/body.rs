@@ -15,7 +15,8 @@ use super::buf::{check_len, Reader, WireError};
 use super::flap::{OutFlap, MAX_FLAP_PAYLOAD};
 use super::snac::{Snac, SnacError, SnacHeader, SUBTYPE_ERROR};
 use super::{
-    bart, bucp, buddy, chat, chatnav, feedbag, icbm, icq, locate, odir, oservice, permitdeny, stats,
+    bart, bucp, buddy, chat, chatnav, feedbag, icbm, icq, locate, odir, oservice, permitdeny,
+    stats, userlookup,
 };
 
 /// Generates [`SnacBody`] and everything keyed by it from one table.
@@ -255,6 +256,10 @@ snac_table! {
     0x09/0x02 => PdRightsQuery(permitdeny::PdRightsQuery),
     /// 09/03, server: the permit/deny limits.
     0x09/0x03 => PdRights(permitdeny::PdRights),
+    /// 0A/02, client: who has this e-mail address?
+    0x0A/0x02 => UserLookupFindByEmail(userlookup::FindByEmail),
+    /// 0A/03, server: the screen names with that address.
+    0x0A/0x03 => UserLookupFindReply(userlookup::FindReply),
     /// 0B/02, server: the shortest interval between usage reports.
     0x0B/0x02 => StatsMinReportInterval(stats::MinReportInterval),
     /// 0B/03, client: a usage report (its body is never read).

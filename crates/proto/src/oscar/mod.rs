@@ -7,7 +7,8 @@
 //! - [`decode_snac`] turns a header + body into a typed [`SnacBody`]; [`encode_snac`] /
 //!   [`snac_flap`] go the other way. One module per family holds the typed structs
 //!   ([`oservice`], [`locate`], [`buddy`], [`icbm`], [`permitdeny`], [`feedbag`], [`bucp`],
-//!   [`chatnav`], [`chat`], [`icq`], [`odir`], [`bart`], [`stats`], [`alert`]).
+//!   [`chatnav`], [`chat`], [`icq`], [`odir`], [`bart`], [`stats`], [`alert`],
+//!   [`userlookup`]).
 //! - Building blocks: [`buf`] (checked reader, [`WireError`]), [`tlv`], [`userinfo`],
 //!   [`imtext`] (IM text charsets), [`codes`] (error/reason codes with human text),
 //!   [`rate`] (rate-class arithmetic, time passed in).
@@ -53,6 +54,7 @@ pub mod snac;
 pub mod stats;
 pub mod tlv;
 pub mod userinfo;
+pub mod userlookup;
 
 #[cfg(test)]
 mod tests;

@@ -237,6 +237,12 @@ arbitrary! {
     oservice::Warning => (any::<u16>(), proptest::option::of(user_info()))
         .prop_map(|(level, warner)| oservice::Warning { level, warner });
     oservice::IdleTime => any::<u32>().prop_map(|seconds| oservice::IdleTime { seconds });
+    crate::oscar::userlookup::FindByEmail => proptest::collection::vec(any::<u8>(), 0..64)
+        .prop_map(|e| crate::oscar::userlookup::FindByEmail { email: e.into() });
+    crate::oscar::userlookup::FindReply =>
+        proptest::collection::vec("[a-zA-Z0-9 ]{1,16}", 0..4).prop_map(|names| {
+            crate::oscar::userlookup::FindReply::naming(names.iter().map(String::as_str))
+        });
     crate::oscar::stats::MinReportInterval =>
         any::<u16>().prop_map(|hours| crate::oscar::stats::MinReportInterval { hours });
     oservice::ServiceRequest => (any::<u16>(), block())

@@ -592,6 +592,7 @@ impl SessionState {
             B::BuddyAdded(added) => self.buddy_added(added),
             B::IcqReply(meta) => self.icq_reply(&header, meta),
             B::StatsMinReportInterval(interval) => self.stats_min_report_interval(interval),
+            B::UserLookupFindReply(reply) => self.user_lookup_find_reply(&reply),
             B::Error { family, error } => self.error(now, header, family, &error),
             B::Unknown { family, subtype } => {
                 tracing::debug!("skipping unknown SNAC {family:02X}/{subtype:02X}")
@@ -631,6 +632,7 @@ mod oservice;
 mod outbound;
 mod privacy;
 mod stats;
+mod userlookup;
 
 #[cfg(test)]
 mod tests;

@@ -22,6 +22,7 @@ mod odir;
 mod oservice;
 mod permitdeny;
 mod stats;
+mod userlookup;
 
 use super::session::{error, Flow, Session};
 use super::OutSnac;
@@ -73,6 +74,8 @@ pub(super) fn dispatch(
         B::Warn(req) => icbm::warn(s, &h, req, out),
         // 09: PermitDeny.
         B::PdRightsQuery(_) => permitdeny::pd_rights_query(&h, out),
+        // 0A: UserLookup.
+        B::UserLookupFindByEmail(q) => userlookup::user_lookup_find_by_email(s, &h, q, out),
         // 0B: Stats.
         B::StatsReport => stats::stats_report(&h, out),
         // 0D: ChatNav.

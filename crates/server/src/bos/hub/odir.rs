@@ -23,6 +23,26 @@ impl Hub {
     /// 0F/02: the answer to a search; `None` (no e-mail, interest or name) is "name missing".
     pub fn directory_search(&self, query: Option<&DirectoryQuery>) -> InfoReply {
         let Some(query) = query else { return InfoReply::new(status::NAME_MISSING, &[]) };
+        let hits = self.directory_hits(query);
+        let code = if hits.len() > MAX_DIRECTORY_RESULTS { status::TOO_MANY } else { status::OK };
+        let users: Vec<DirectoryUser> =
+            hits.into_iter().take(MAX_DIRECTORY_RESULTS).map(entry).collect();
+        InfoReply::new(code, &users)
+    }
+
+    /// 0A/02 (§5.8): the screen names listed in the directory with this e-mail address, the
+    /// same people a directory search by e-mail finds, at most [`MAX_DIRECTORY_RESULTS`].
+    pub fn lookup_by_email(&self, email: &str) -> Vec<String> {
+        let query = DirectoryQuery::Email(email.trim().to_string());
+        let hits = self.directory_hits(&query);
+        hits.into_iter()
+            .take(MAX_DIRECTORY_RESULTS)
+            .map(|a| a.screen_name.as_str().to_string())
+            .collect()
+    }
+
+    /// Every listed AIM account `query` matches, in screen-name order.
+    fn directory_hits(&self, query: &DirectoryQuery) -> Vec<&Account> {
         let mut hits: Vec<&Account> = self
             .state
             .config
@@ -31,10 +51,7 @@ impl Hub {
             .filter(|a| !a.is_icq() && a.directory.is_listed() && matches(a, query))
             .collect();
         hits.sort_by(|a, b| a.screen_name.normalized().cmp(b.screen_name.normalized()));
-        let code = if hits.len() > MAX_DIRECTORY_RESULTS { status::TOO_MANY } else { status::OK };
-        let users: Vec<DirectoryUser> =
-            hits.into_iter().take(MAX_DIRECTORY_RESULTS).map(entry).collect();
-        InfoReply::new(code, &users)
+        hits
     }
 
     /// 0F/04: every interest the listed AIM accounts name, once each, sorted, as top-level
@@ -153,6 +170,32 @@ mod tests {
         let words: Vec<String> =
             hub.directory_keywords().keywords.into_iter().map(|k| k.name).collect();
         assert_eq!(words, ["Rabbits", "Tea"]);
+    }
+
+    #[test]
+    fn the_old_lookup_by_email_finds_the_same_people_on_bos() {
+        use crate::oscar::userlookup::{FindByEmail, FindReply};
+        let hub = hub(ACCOUNTS);
+        assert_eq!(hub.lookup_by_email(" Alice@Example.com "), ["Alice"]);
+        assert!(hub.lookup_by_email("icq@example.com").is_empty());
+        let mut alice = bos(&hub, "Alice");
+        let ask = |email: &'static [u8]| {
+            SnacBody::UserLookupFindByEmail(FindByEmail { email: bytes::Bytes::from_static(email) })
+        };
+        let got = alice.send(ask(b"alice@example.com"), 2);
+        assert_eq!(
+            got,
+            [(
+                crate::oscar::SnacHeader::new(0x0A, 0x03, 2),
+                SnacBody::UserLookupFindReply(FindReply::naming(["Alice"]))
+            )]
+        );
+        let got = alice.send(ask(b"nobody@example.com"), 3);
+        assert!(
+            matches!(&got[..], [(h, SnacBody::Error { family: 0x0A, error })]
+                if h.request_id == 3 && error.code == SnacErrorCode::NoMatch),
+            "{got:?}"
+        );
     }
 
     #[test]
