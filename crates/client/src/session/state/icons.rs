@@ -101,6 +101,13 @@ impl SessionState {
             tracing::debug!("{}: an icon whose hash is not an MD5 is not fetched", name.as_str());
             return;
         }
+        if id.flags & bart::flags::UNKNOWN != 0 {
+            // The server says it lacks the data (Open OSCAR Server until the owner uploads
+            // it); the announcement after the upload, without the flag, is fetched.
+            tracing::debug!("{}: the server does not have this icon yet", name.as_str());
+            self.icons.shown.remove(name);
+            return;
+        }
         if self.icons.shown.get(name).is_some_and(|s| s.hash == id.hash) {
             return;
         }
@@ -212,6 +219,9 @@ impl SessionState {
             }
             if !r.found {
                 tracing::info!("BART: the server has no icon {}", hex::encode(&r.hash));
+                // Forgotten, so the next announcement of it (after its owner uploads it)
+                // is fetched again rather than taken as already shown.
+                self.icons.shown.retain(|_, id| id.hash != r.hash);
                 continue;
             }
             self.icon_data(&r.hash, r.data, true);
@@ -569,6 +579,37 @@ mod tests {
         assert!(out.services.is_empty() && out.events.is_empty(), "{out:?}");
         s.set_icon(52, Some(data.clone()));
         assert_eq!(s.take_output().services, [ServiceOrder::UploadIcon(data)]);
+    }
+
+    #[test]
+    fn an_icon_the_server_lacks_is_fetched_once_it_is_announced_again() {
+        let mut s = signed_on();
+        let data = Bytes::from_static(b"GIF89a late");
+        let id = BartId::icon_of(&data);
+        // Flagged "unknown" (0x40): nothing to fetch yet.
+        let missing = BartId { flags: bart::flags::UNKNOWN, ..id.clone() };
+        arrives(&mut s, "Bob", Some(&missing));
+        assert!(s.take_output().services.is_empty());
+        // Announced plainly, fetched, but the server answers "no such icon".
+        arrives(&mut s, "Bob", Some(&id));
+        s.take_output();
+        s.icon_lookup(11, id.clone(), None);
+        let out = s.take_output();
+        open_bart(&mut s, &out);
+        s.icons_received(vec![IconReply {
+            hash: id.hash.clone(),
+            found: false,
+            data: Bytes::new(),
+        }]);
+        assert!(s.take_output().events.is_empty());
+        // The owner uploads it and the server announces it again: fetched this time.
+        arrives(&mut s, "Bob", Some(&id));
+        assert_eq!(s.take_output().services, [ServiceOrder::LookUpIcon { id: id.clone() }]);
+        s.icon_lookup(30, id.clone(), None);
+        assert_eq!(
+            s.take_output().services,
+            [ServiceOrder::FetchIcons { name: "Bob".into(), ids: vec![id] }]
+        );
     }
 
     #[test]
