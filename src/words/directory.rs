@@ -93,7 +93,7 @@ pub fn interests_empty(outcome: DirectoryOutcome) -> String {
 
 /// How `/search` is used, when it is given nothing to search for.
 pub const SEARCH_USAGE: &str =
-    "/search needs a UIN, an e-mail address or a name (or: email ADDR, name FIRST [LAST], interest [WORD])";
+    "/search needs a UIN, an e-mail address or a name (or: email ADDR, name FIRST [LAST] [in CITY], interest [WORD])";
 
 /// A directory result without a usable screen name cannot be added.
 pub const DIRECTORY_NO_NAME: &str = "that result has no screen name to add";

@@ -44,7 +44,7 @@ pub enum SearchRequest {
 }
 
 /// Reads `/search` arguments for an ICQ session (`icq`) or an AIM one. `email ADDR`,
-/// `name FIRST [LAST]` and `interest WORD` say what to look for; `interest` always asks the
+/// `name FIRST [LAST] [in CITY[, STATE[, COUNTRY]]]` and `interest WORD` say what to look for; `interest` always asks the
 /// AIM directory, the others the session's own; `interest` alone lists the interests the AIM
 /// directory knows. Without a keyword: digits are a UIN (the ICQ
 /// directory); on ICQ sessions the rest is read as before ([`super::parse_search`]), on AIM
@@ -64,13 +64,22 @@ pub fn parse_search_request(rest: &str, icq: bool) -> Option<SearchRequest> {
         "interest" => Some(SearchRequest::Aim(DirectoryQuery::Interest(tail.to_string()))),
         "email" | "e-mail" if icq => Some(SearchRequest::Icq(SearchQuery::Email(tail.into()))),
         "email" | "e-mail" => Some(SearchRequest::Aim(DirectoryQuery::Email(tail.to_string()))),
-        "name" => {
+        "name" if icq => {
             let (first, last) = name(tail);
-            Some(if icq {
-                SearchRequest::Icq(SearchQuery::Details { first, last, nick: String::new() })
-            } else {
-                SearchRequest::Aim(DirectoryQuery::name(first, last))
-            })
+            Some(SearchRequest::Icq(SearchQuery::Details { first, last, nick: String::new() }))
+        }
+        "name" => {
+            // `name FIRST [LAST] in CITY[, STATE[, COUNTRY]]` narrows by place.
+            let lower = tail.to_ascii_lowercase();
+            let (who, place) = match lower.rfind(" in ") {
+                Some(at) => (&tail[..at], tail[at + 4..].trim()),
+                None => (tail, ""),
+            };
+            let (first, last) = name(who.trim());
+            let mut parts = place.splitn(3, ',').map(|p| p.trim().to_string());
+            let mut next = || parts.next().unwrap_or_default();
+            let (city, state, country) = (next(), next(), next());
+            Some(SearchRequest::Aim(DirectoryQuery::Name { first, last, city, state, country }))
         }
         _ => match super::parse_search(rest)? {
             q @ SearchQuery::Uin(_) => Some(SearchRequest::Icq(q)),
@@ -214,6 +223,18 @@ mod tests {
         assert_eq!(p("NAME Flap Jack"), aim(DirectoryQuery::name("Flap", "Jack")));
         assert_eq!(p("name \"Flap\""), aim(DirectoryQuery::name("Flap", "")));
         assert_eq!(p("Flap Jack Junior"), aim(DirectoryQuery::name("Flap", "Jack Junior")));
+        let placed = |city: &str, state: &str, country: &str| {
+            aim(DirectoryQuery::Name {
+                first: "Flap".into(),
+                last: "Jack".into(),
+                city: city.into(),
+                state: state.into(),
+                country: country.into(),
+            })
+        };
+        assert_eq!(p("name Flap Jack in Syrupville"), placed("Syrupville", "", ""));
+        assert_eq!(p("name Flap Jack IN Syrupville, VT, US"), placed("Syrupville", "VT", "US"));
+        assert_eq!(p("name Flap Jack in , , US"), placed("", "", "US"));
         assert_eq!(p("interest Pancakes"), aim(DirectoryQuery::Interest("Pancakes".into())));
         assert_eq!(p("123456789"), Some(SearchRequest::Icq(SearchQuery::Uin(123456789))));
         assert_eq!(p("interest  "), Some(SearchRequest::Interests));
