@@ -2,6 +2,7 @@
 //! what survives a dropped connection, and a bare close that means another sign-on (§1.5).
 
 use super::*;
+use crate::oscar::icbm::subtype as icbm_subtype;
 use crate::session::bos_core;
 
 impl SessionState {
@@ -11,9 +12,18 @@ impl SessionState {
         self.connected = true;
         self.signed_on = false;
         self.paused = false;
-        // The rate table outlives the connection: until this one's 01/07 arrives, the last
-        // classes with our own sends counted are a safer guess than full ones, since a server
-        // may count the IM class per account across connections (§14).
+        // Until this connection's 01/07 arrives the classes are AOL's, full, except the IM
+        // class: a server may count it per account across connections (§14), so the level our
+        // own sends left is a safer guess than a full class. Only that class is kept, so a
+        // hostile server's classes cannot hold up the next sign-on's 01/06.
+        let (family, subtype) = (crate::oscar::icbm::FAMILY, icbm_subtype::CHANNEL_MSG_TO_HOST);
+        let kept = self.rates.class(self.rates.class_id_of(family, subtype)).map(|(c, s)| (*c, *s));
+        self.rates = default_rate_table(now);
+        if let Some((class, state)) = kept {
+            let id = self.rates.class_id_of(family, subtype);
+            self.rates.set_params(RateClass { id, ..class });
+            self.rates.set_level(id, state.level, state.last_ms);
+        }
         self.rates_known = false;
         self.sent_since_rate_query = None;
         self.in_flight.clear();

@@ -1754,3 +1754,37 @@ fn a_room_the_server_keeps_closing_right_after_the_join_is_given_up() {
         [RoomEvent::JoinFailed { room: "Pals".into(), code: None }]
     );
 }
+
+#[test]
+fn only_the_im_class_outlives_a_connection() {
+    let mut s = state();
+    s.connection_started(0, b"cookie");
+    s.take_output();
+    // A server whose class 1 would hold every SNAC for a day, and whose IM class we spent.
+    let mut reply = scaled_rates(1);
+    for c in &mut reply.classes {
+        match c.id {
+            1 => {
+                c.window = 1_000_000;
+                c.current = 0;
+            }
+            3 => c.current = c.alert - 100,
+            _ => {}
+        }
+    }
+    s.handle_frame(1, server(&SnacBody::RateParamsReply(reply), 2, 0));
+    s.take_output();
+    s.connection_lost(true);
+    s.take_output();
+    // The next sign-on flight goes out whole, 01/06 included: class 1 is AOL's again.
+    s.connection_started(10, b"cookie");
+    let out = s.take_output();
+    assert!(ids(&out).contains(&(0x01, 0x06)), "{:?}", ids(&out));
+    // The IM class still remembers how little is left; class 1 is AOL's again (less the
+    // flight just written), not the server's empty one.
+    let aol = RateClass::aol_defaults();
+    let im = s.rates.class(s.rates.class_id_of(4, 6)).map(|(c, st)| (c.alert, st.level));
+    assert_eq!(im, Some((aol[2].alert, aol[2].alert - 100)));
+    let one = s.rates.class(1).map(|(c, st)| (c.window, st.level > c.alert));
+    assert_eq!(one, Some((aol[0].window, true)));
+}
