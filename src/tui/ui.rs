@@ -23,6 +23,7 @@ mod help;
 mod icon_areas;
 mod icq;
 mod odir;
+mod pick;
 mod status;
 use help::draw_help;
 pub use help::help_lines;

@@ -77,28 +77,6 @@ fn hit(user: &IcqUser, width: usize) -> String {
 /// The search results window: one row per hit, the chosen one highlighted.
 pub(super) fn draw_search(frame: &mut Frame, results: &SearchResults) {
     let title = format!(" ICQ directory: {} ", words::search_query(&results.query));
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme::focused_border())
-        .title(truncate(&title, usize::from(INFO_WIDTH) - 4));
-    let inner = usize::from(INFO_WIDTH.min(frame.area().width).saturating_sub(2));
-    let mut lines: Vec<Line> = results
-        .users
-        .iter()
-        .enumerate()
-        .map(|(i, u)| {
-            let row = hit(u, inner);
-            if i == results.selected {
-                Line::styled(row, theme::selected())
-            } else {
-                Line::from(row)
-            }
-        })
-        .collect();
-    lines.push(Line::from(""));
-    lines.push(Line::styled(words::search_footer(results.more), theme::dim()));
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let area = centered(frame.area(), INFO_WIDTH, height);
-    frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    let footer = words::search_footer(results.more);
+    pick::draw_pick_list(frame, &title, &results.users, results.selected, hit, &footer);
 }
