@@ -129,31 +129,45 @@ impl App {
             return self.aim_results_key(code);
         }
         let Some(Overlay::Search(results)) = &mut self.overlay else { return None };
-        let last = results.users.len().saturating_sub(1);
-        match code {
-            KeyCode::Down | KeyCode::Char('j') => {
-                results.selected = (results.selected + 1).min(last)
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                results.selected = results.selected.saturating_sub(1)
-            }
-            KeyCode::Enter | KeyCode::Char('a') => {
-                let uin = results.users.get(results.selected)?.uin;
-                self.overlay = None;
-                let Ok(name) = ScreenName::parse(&uin.to_string()) else { return Some(Vec::new()) };
-                let group =
-                    self.groups.first().map_or(DEFAULT_GROUP.to_string(), |g| g.name.clone());
-                let action = crate::session::FeedbagAction::AddBuddy {
-                    name: name.clone(),
-                    group: group.clone(),
-                };
-                self.set_notice(&words::feedbag_action(&action), false);
-                return Some(vec![Action::Send(Command::AddBuddy { name, group })]);
-            }
-            _ => return None,
+        if move_choice(&mut results.selected, results.users.len(), code) {
+            return Some(Vec::new());
         }
-        Some(Vec::new())
+        if !matches!(code, KeyCode::Enter | KeyCode::Char('a')) {
+            return None;
+        }
+        let uin = results.users.get(results.selected)?.uin;
+        self.overlay = None;
+        let Ok(name) = ScreenName::parse(&uin.to_string()) else { return Some(Vec::new()) };
+        Some(self.add_found(name))
     }
+
+    /// Adds someone chosen in a results window to the first group (or the default one),
+    /// saying so; the actions to run.
+    pub(super) fn add_found(&mut self, name: ScreenName) -> Vec<Action> {
+        let group = self.groups.first().map_or(DEFAULT_GROUP.to_string(), |g| g.name.clone());
+        let action =
+            crate::session::FeedbagAction::AddBuddy { name: name.clone(), group: group.clone() };
+        self.set_notice(&words::feedbag_action(&action), false);
+        vec![Action::Send(Command::AddBuddy { name, group })]
+    }
+}
+
+/// Up and down (or j and k) in a pick list of `len` rows: moves `selected` and says whether
+/// the key was one of those.
+pub(super) fn move_choice(
+    selected: &mut usize,
+    len: usize,
+    code: crossterm::event::KeyCode,
+) -> bool {
+    use crossterm::event::KeyCode;
+    match code {
+        KeyCode::Down | KeyCode::Char('j') => {
+            *selected = (*selected + 1).min(len.saturating_sub(1))
+        }
+        KeyCode::Up | KeyCode::Char('k') => *selected = selected.saturating_sub(1),
+        _ => return false,
+    }
+    true
 }
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 //! and its answer opens a results window whose Enter adds the chosen person, as the ICQ
 //! search's does.
 
-use super::{Action, App, Overlay, DEFAULT_GROUP};
+use super::{Action, App, Overlay};
 use crate::oscar::odir::keyword_kind;
 use crate::screenname::ScreenName;
 use crate::session::{
-    Command, DirectoryOutcome, DirectoryQuery, DirectoryUser, FeedbagAction, Keyword, SearchQuery,
+    Command, DirectoryOutcome, DirectoryQuery, DirectoryUser, Keyword, SearchQuery,
 };
 use crate::words;
 
@@ -151,20 +151,17 @@ impl App {
     fn interests_key(&mut self, code: crossterm::event::KeyCode) -> Option<Vec<Action>> {
         use crossterm::event::KeyCode;
         let Some(Overlay::Interests(list)) = &mut self.overlay else { return None };
-        let last = list.keywords.len().saturating_sub(1);
-        match code {
-            KeyCode::Down | KeyCode::Char('j') => list.selected = (list.selected + 1).min(last),
-            KeyCode::Up | KeyCode::Char('k') => list.selected = list.selected.saturating_sub(1),
-            KeyCode::Enter => {
-                let word = list.keywords.get(list.selected)?.clone();
-                self.overlay = None;
-                let query = DirectoryQuery::Interest(word);
-                self.set_notice(&words::searching_directory(&query), false);
-                return Some(vec![Action::Send(Command::SearchDirectory(query))]);
-            }
-            _ => return None,
+        if super::icq::move_choice(&mut list.selected, list.keywords.len(), code) {
+            return Some(Vec::new());
         }
-        Some(Vec::new())
+        if code != KeyCode::Enter {
+            return None;
+        }
+        let word = list.keywords.get(list.selected)?.clone();
+        self.overlay = None;
+        let query = DirectoryQuery::Interest(word);
+        self.set_notice(&words::searching_directory(&query), false);
+        Some(vec![Action::Send(Command::SearchDirectory(query))])
     }
 
     /// Keys in the AIM results window: up and down choose, Enter adds the chosen person to
@@ -179,30 +176,19 @@ impl App {
             return self.interests_key(code);
         }
         let Some(Overlay::AimSearch(results)) = &mut self.overlay else { return None };
-        let last = results.users.len().saturating_sub(1);
-        match code {
-            KeyCode::Down | KeyCode::Char('j') => {
-                results.selected = (results.selected + 1).min(last)
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                results.selected = results.selected.saturating_sub(1)
-            }
-            KeyCode::Enter | KeyCode::Char('a') => {
-                let chosen = results.users.get(results.selected)?.screen_name.clone();
-                self.overlay = None;
-                let Ok(name) = ScreenName::parse(&chosen) else {
-                    self.set_notice(words::DIRECTORY_NO_NAME, true);
-                    return Some(Vec::new());
-                };
-                let group =
-                    self.groups.first().map_or(DEFAULT_GROUP.to_string(), |g| g.name.clone());
-                let action = FeedbagAction::AddBuddy { name: name.clone(), group: group.clone() };
-                self.set_notice(&words::feedbag_action(&action), false);
-                return Some(vec![Action::Send(Command::AddBuddy { name, group })]);
-            }
-            _ => return None,
+        if super::icq::move_choice(&mut results.selected, results.users.len(), code) {
+            return Some(Vec::new());
         }
-        Some(Vec::new())
+        if !matches!(code, KeyCode::Enter | KeyCode::Char('a')) {
+            return None;
+        }
+        let chosen = results.users.get(results.selected)?.screen_name.clone();
+        self.overlay = None;
+        let Ok(name) = ScreenName::parse(&chosen) else {
+            self.set_notice(words::DIRECTORY_NO_NAME, true);
+            return Some(Vec::new());
+        };
+        Some(self.add_found(name))
     }
 }
 
