@@ -14,9 +14,8 @@ use flapjack_proto::oscar::feedbag::FeedbagReply;
 use flapjack_proto::oscar::oservice::ServiceRedirect;
 use flapjack_proto::oscar::rate::aol_rate_params;
 use flapjack_proto::oscar::userinfo::UserInfo;
-use flapjack_proto::oscar::{decode_snac_payload, Channel, Flap, FlapCodec, SnacBody, TlvBlock};
+use flapjack_proto::oscar::{decode_snac_payload, Channel, Flap, SnacBody, TlvBlock};
 use flapjack_proto::screenname::ScreenName;
-use tokio_util::codec::Decoder as _;
 
 use super::{raw_snac, snac, Attack, OWN, SERVER_ID};
 
@@ -250,8 +249,7 @@ pub fn play_bart(attacks: &[Attack]) -> BartRun {
     let mut run = BartRun::default();
     let mut s = signed_on_session();
     let mut conn = ServiceConnection::new(ServiceKind::Bart, "BART", 9);
-    let mut codec = FlapCodec::new();
-    let mut inbox = BytesMut::new();
+    let mut wire = super::FrameFeed::default();
     let mut opened = false;
     let mut events: Vec<Event> = Vec::new();
     // The BART connection's sign-on is answered as the embedded server answers it.
@@ -268,17 +266,9 @@ pub fn play_bart(attacks: &[Attack]) -> BartRun {
                     run: &mut BartRun,
                     events: &mut Vec<Event>,
                     opened: &mut bool| {
-        inbox.extend_from_slice(bytes);
-        loop {
-            match codec.decode(&mut inbox) {
-                Ok(Some(flap)) => conn.handle_frame(now, flap),
-                Ok(None) => break,
-                Err(e) => {
-                    run.codec_errors.push(e.to_string());
-                    inbox.clear();
-                    break;
-                }
-            }
+        wire.push(bytes);
+        while let Some(flap) = wire.next_frame(&mut run.codec_errors) {
+            conn.handle_frame(now, flap);
             // Hand over what each frame produced before the next.
             pump(s, conn, now, run, events, opened);
         }

@@ -310,6 +310,34 @@ pub struct RoomRun {
     pub room_name: String,
 }
 
+/// A hostile server's bytes on their way into a service connection's core: buffered, cut
+/// into FLAP frames by the client's own codec, as the connection's task would.
+#[derive(Default)]
+pub(crate) struct FrameFeed {
+    codec: FlapCodec,
+    inbox: BytesMut,
+}
+
+impl FrameFeed {
+    /// Adds bytes as they arrived.
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
+        self.inbox.extend_from_slice(bytes);
+    }
+
+    /// The next whole frame, or `None` when more bytes are needed. A framing error is noted
+    /// in `errors` and what is buffered is dropped, as the connection would close.
+    pub(crate) fn next_frame(&mut self, errors: &mut Vec<String>) -> Option<Flap> {
+        match self.codec.decode(&mut self.inbox) {
+            Ok(frame) => frame,
+            Err(e) => {
+                errors.push(e.to_string());
+                self.inbox.clear();
+                None
+            }
+        }
+    }
+}
+
 /// Plays `attacks` against the room connection's sans-IO core (`ServiceConnection`), through
 /// the client's own FLAP codec as a socket would deliver them: the pipelined sign-on is
 /// answered as the embedded server answers it (01/07, the first 0E/03 naming [`FRIEND`] and
@@ -319,8 +347,7 @@ pub struct RoomRun {
 /// only the main connection, so room connections are attacked here.
 pub fn play_room(attacks: &[Attack]) -> RoomRun {
     let mut conn = ServiceConnection::new(ServiceKind::Room(hostile_room()), "Hostile", 7);
-    let mut codec = FlapCodec::new();
-    let mut inbox = BytesMut::new();
+    let mut wire = FrameFeed::default();
     let mut run = RoomRun::default();
     conn.connection_started(0, COOKIE);
     let flight = conn.take_output();
@@ -329,17 +356,9 @@ pub fn play_room(attacks: &[Attack]) -> RoomRun {
     let first = Occupants { users: vec![UserInfo::new(FRIEND), UserInfo::new(OWN)] };
     signon.extend(snac(&SnacBody::UsersJoined(first), SERVER_ID));
     let mut feed = |conn: &mut ServiceConnection, now: u64, bytes: &[u8], run: &mut RoomRun| {
-        inbox.extend_from_slice(bytes);
-        loop {
-            match codec.decode(&mut inbox) {
-                Ok(Some(flap)) => conn.handle_frame(now, flap),
-                Ok(None) => break,
-                Err(e) => {
-                    run.codec_errors.push(e.to_string());
-                    inbox.clear();
-                    break;
-                }
-            }
+        wire.push(bytes);
+        while let Some(flap) = wire.next_frame(&mut run.codec_errors) {
+            conn.handle_frame(now, flap);
         }
         let out = conn.take_output();
         run.frames_after_signon.extend(out.frames);

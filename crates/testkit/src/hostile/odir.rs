@@ -5,15 +5,13 @@
 //! (every victim search gets exactly one answer, every marker arrives), and no answer keeps
 //! more than [`MAX_DIRECTORY_HITS`] people.
 
-use bytes::BytesMut;
 use flapjack_client::session::room::{ServiceConnection, ServiceKind, MAX_DIRECTORY_HITS};
 use flapjack_client::session::state::{ServiceOrder, SessionState};
 use flapjack_client::session::{Command, DirectoryOutcome, DirectoryQuery, Event};
 use flapjack_proto::oscar::odir::{self, status, tlv, DirectoryUser, InfoReply};
 use flapjack_proto::oscar::oservice::ServiceRedirect;
 use flapjack_proto::oscar::rate::aol_rate_params;
-use flapjack_proto::oscar::{decode_snac_payload, Channel, Flap, FlapCodec, SnacBody, TlvBlock};
-use tokio_util::codec::Decoder as _;
+use flapjack_proto::oscar::{decode_snac_payload, Channel, Flap, SnacBody, TlvBlock};
 
 use super::{raw_snac, snac, Attack, Level, EVIL_NAME, NASTY, SERVER_ID};
 
@@ -232,20 +230,11 @@ pub fn play_directory(attacks: &[Attack]) -> DirectoryRun {
         searches: Vec::new(),
         run: DirectoryRun::default(),
     };
-    let mut codec = FlapCodec::new();
-    let mut inbox = BytesMut::new();
+    let mut wire = super::FrameFeed::default();
     let mut feed = |w: &mut Wiring, bytes: &[u8], now: u64| {
-        inbox.extend_from_slice(bytes);
-        loop {
-            match codec.decode(&mut inbox) {
-                Ok(Some(flap)) => w.conn.handle_frame(now, flap),
-                Ok(None) => break,
-                Err(e) => {
-                    w.run.codec_errors.push(e.to_string());
-                    inbox.clear();
-                    break;
-                }
-            }
+        wire.push(bytes);
+        while let Some(flap) = wire.next_frame(&mut w.run.codec_errors) {
+            w.conn.handle_frame(now, flap);
             w.pump(now);
         }
         w.pump(now);
