@@ -16,19 +16,7 @@ use tui_common::*;
 
 /// The status bar's text: its rows (it wraps rather than cut) joined by spaces.
 fn status_row(app: &App) -> String {
-    let t = render(app);
-    let buf = t.backend().buffer();
-    let rows = flapjack::tui::ui::status_lines(app, buf.area).len() as u16;
-    (buf.area.height - rows..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol().to_string())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    status_rows(app).join(" ")
 }
 
 fn warned_presence(name: &str, warning_percent: u16) -> Event {

@@ -39,22 +39,9 @@ fn render(app: &App) -> Terminal<TestBackend> {
     terminal
 }
 
-/// The status bar row as text.
 /// The status bar as text: one row, or the rows it wraps onto.
 fn status_row(app: &App) -> String {
-    let t = render(app);
-    let buf = t.backend().buffer();
-    let rows = u16::try_from(ui::status_lines(app, app.size()).len()).unwrap();
-    (buf.area.height - rows..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol().to_string())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    status_rows(app).join("\n")
 }
 
 fn open_chat(app: &mut App, name: &str, now: Instant) {

@@ -238,3 +238,19 @@ pub async fn until_shown(screen: &std::sync::Mutex<String>, text: &str) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// The status bar's rows as text (it wraps rather than cut), bottom of a fresh render.
+pub fn status_rows(app: &App) -> Vec<String> {
+    let t = render(app);
+    let buf = t.backend().buffer();
+    let rows = u16::try_from(ui::status_lines(app, buf.area).len()).unwrap_or(0);
+    (buf.area.height - rows..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect()
+}
