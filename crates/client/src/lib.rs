@@ -12,7 +12,7 @@ pub mod auth;
 pub mod credentials;
 pub mod hardening;
 pub mod icon_cache;
-pub mod private_file;
+pub use flapjack_proto::private_file;
 pub mod session;
 pub mod tls;
 

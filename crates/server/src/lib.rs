@@ -28,7 +28,6 @@ pub mod http;
 pub mod httplisten;
 pub mod listen;
 pub mod oos;
-pub mod private_file;
 pub mod store;
 pub mod tokens;
 

@@ -212,7 +212,7 @@ pub fn file_name(name: &ScreenName) -> String {
 /// Loads every account file in `dir` (creating the directory if needed).
 pub fn load_dir(dir: &Path) -> Result<HashMap<ScreenName, AccountData>, StoreError> {
     let dir_err = |source| StoreError::Dir { path: dir.display().to_string(), source };
-    crate::private_file::create_dir(dir).map_err(dir_err)?;
+    flapjack_proto::private_file::create_dir(dir).map_err(dir_err)?;
     let mut out = HashMap::new();
     for entry in std::fs::read_dir(dir).map_err(dir_err)? {
         let path = match entry {
@@ -264,9 +264,9 @@ fn set_aside(path: &Path, why: &str) {
 }
 
 /// Writes `text` to `dir/name` atomically, 0600, never through a symlink (see
-/// [`crate::private_file::write_atomic`]).
+/// [`flapjack_proto::private_file::write_atomic`]).
 pub fn write_atomic(dir: &Path, name: &str, text: &str) -> std::io::Result<()> {
-    crate::private_file::write_atomic(dir, name, text)
+    flapjack_proto::private_file::write_atomic(&dir.join(name), text.as_bytes())
 }
 
 /// Writes one account file: `(file name, JSON text)`. The real one is [`write_atomic`] into the
@@ -411,6 +411,36 @@ mod tests {
         };
         let authorized = vec![ScreenName::from_wire("123456789")];
         (name, AccountData { feedbag, offline: vec![im], authorized })
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn account_files_are_private_atomic_and_replace_symlinks() {
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("data");
+        flapjack_proto::private_file::create_dir(&data).unwrap();
+        assert_eq!(mode(&data), 0o700);
+        write_atomic(&data, "bob.json", "{}").unwrap();
+        assert_eq!(mode(&data.join("bob.json")), 0o600);
+        let victim = root.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        std::os::unix::fs::symlink(&victim, data.join("eve.json")).unwrap();
+        write_atomic(&data, "eve.json", "{\"x\":1}").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert_eq!(std::fs::read_to_string(data.join("eve.json")).unwrap(), "{\"x\":1}");
+        assert_eq!(mode(&data.join("eve.json")), 0o600);
+        let left: Vec<_> = std::fs::read_dir(&data)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(left.is_empty());
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Files only the user can read: history, logs, the config file, the known-hosts file, the
-//! icon cache.
+//! Files only the user can read: the client's history, logs, config file, known-hosts file and
+//! icon cache, and the server's `serve --data` account files (one copy of the rules for both).
 //!
 //! Directories flapjack creates are 0700 and files 0600. A whole-file write goes to a fresh
 //! temporary file in the same directory (created exclusively, never through a symlink) and is
