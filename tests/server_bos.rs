@@ -434,32 +434,6 @@ async fn service_requests_for_services_not_run_are_unavailable() {
     server.shutdown().await;
 }
 
-/// What classic clients send on BOS in the families the 01/03 lists (§5.7): a usage report
-/// gets its 0B/04, alert capabilities get nothing (no error either), whatever their bodies.
-#[tokio::test]
-async fn usage_reports_are_acknowledged_and_alert_capabilities_taken_silently() {
-    let server = start().await;
-    let mut c = Client::sign_on(&server, "Carol").await;
-    for (i, body) in [&b""[..], &[0, 1, 0, 2, 0xAB, 0xCD][..], &[0xFF; 3][..]].iter().enumerate() {
-        let id = 900 + i as u32;
-        c.framed.send(OutFlap::data(encode_raw(0x0B, 0x03, id, body))).await.unwrap();
-        let (h, ack) = c.expect(0x0B, 0x04).await;
-        assert_eq!((h.request_id, ack), (id, SnacBody::StatsReportAck));
-    }
-    for subtype in [0x06, 0x16] {
-        c.framed
-            .send(OutFlap::data(encode_raw(0x18, subtype, 950, &[0, 2, 1, 0, 7])))
-            .await
-            .unwrap();
-    }
-    // The next thing to arrive answers the next request: nothing came in between.
-    let id = c.send(SnacBody::SelfInfoQuery).await;
-    let next = c.frame().await.unwrap();
-    let (h, _) = decode_snac_payload(&next.payload).unwrap();
-    assert_eq!((h.family, h.subtype, h.request_id), (0x01, 0x0F, id));
-    server.shutdown().await;
-}
-
 #[tokio::test]
 async fn old_oservice_gets_30_byte_rate_entries() {
     let server = start().await;

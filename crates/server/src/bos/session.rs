@@ -451,6 +451,33 @@ pub(crate) mod tests {
         assert_eq!(seen.last().map(String::as_str), Some("close"));
     }
 
+    /// What classic clients send on BOS in the families the 01/03 lists (§5.7): a usage
+    /// report gets its 0B/04, alert capabilities get nothing (no error either), whatever their
+    /// bodies.
+    #[test]
+    fn usage_reports_are_acknowledged_and_alert_capabilities_taken_silently() {
+        let mut s = session(RateClasses::aol());
+        for (i, body) in
+            [&b""[..], &[0, 1, 0, 2, 0xAB, 0xCD][..], &[0xFF; 3][..]].iter().enumerate()
+        {
+            let id = 900 + i as u32;
+            let mut out = Vec::new();
+            assert_eq!(s.handle(raw(0x0B, 0x03, id, body), 0, &mut out), Flow::Continue);
+            let got = decoded(&out);
+            let [(h, ack)] = got.as_slice() else { panic!("{got:?}") };
+            assert_eq!((h.family, h.subtype, h.request_id), (0x0B, 0x04, id));
+            assert_eq!(*ack, SnacBody::StatsReportAck);
+        }
+        for subtype in [0x06, 0x16] {
+            let mut out = Vec::new();
+            assert_eq!(
+                s.handle(raw(0x18, subtype, 950, &[0, 2, 1, 0, 7]), 0, &mut out),
+                Flow::Continue
+            );
+            assert!(out.is_empty(), "{:?}", decoded(&out));
+        }
+    }
+
     /// Another BOS session of `s`'s account (Alice) on the same hub.
     fn another_session(s: &Session) -> Session {
         let account = s.hub.state().config.accounts.get("alice").unwrap().clone();
