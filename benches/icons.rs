@@ -7,6 +7,9 @@
 //! icons in the cache.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
+#[path = "common/frame.rs"]
+mod frame;
+
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -19,10 +22,8 @@ use flapjack::tui::conversation::Clock;
 use flapjack::tui::icons::prepare::samples;
 use flapjack::tui::icons::{decode_icon, prepare_icon, DEFAULT_MAX_BYTES};
 use flapjack::tui::keymap::Keymap;
-use flapjack::tui::{ui, App};
+use flapjack::tui::App;
 use image::ImageFormat;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 
 const BUDDIES: usize = 1_000;
 
@@ -114,16 +115,9 @@ fn app_with_icons(width: u16, height: u16) -> App {
 
 fn bench_frame(c: &mut Criterion) {
     for (w, h) in [(200u16, 50u16), (80, 24)] {
-        let app = app_with_icons(w, h);
-        let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
         // The first frame encodes the two icons on screen for the terminal; later ones reuse them.
-        terminal.draw(|f| ui::draw(f, &app)).unwrap();
-        c.bench_function(&format!("frame_{w}x{h}_1k_buddies_with_icons"), |b| {
-            b.iter(|| {
-                let frame = terminal.draw(|f| ui::draw(f, black_box(&app)));
-                black_box(frame.is_ok())
-            })
-        });
+        let name = format!("frame_{w}x{h}_1k_buddies_with_icons");
+        frame::bench_draw(c, &name, &app_with_icons(w, h), w, h);
     }
 }
 

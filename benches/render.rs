@@ -5,11 +5,12 @@
 //! size of the conversation or the list.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
+#[path = "common/frame.rs"]
+mod frame;
 #[path = "common/room.rs"]
 mod room;
 use room::WORDS;
 
-use std::hint::black_box;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -20,9 +21,7 @@ use flapjack::session::{Availability, Buddy, BuddyList, Event, Group, IncomingIm
 use flapjack::tui::conversation::Anchor;
 use flapjack::tui::conversation::Clock;
 use flapjack::tui::keymap::Keymap;
-use flapjack::tui::{ui, App};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
+use flapjack::tui::App;
 
 const MESSAGES: usize = 100_000;
 const BUDDIES: usize = 1_000;
@@ -123,17 +122,13 @@ fn room_app(width: u16, height: u16) -> App {
 
 fn bench_frame(c: &mut Criterion) {
     for (w, h) in [(200u16, 50u16), (80, 24)] {
-        let app = big_app(w, h);
-        let mut terminal = match Terminal::new(TestBackend::new(w, h)) {
-            Ok(t) => t,
-            Err(e) => panic!("terminal: {e}"),
-        };
-        c.bench_function(&format!("frame_{w}x{h}_100k_messages_1k_buddies"), |b| {
-            b.iter(|| {
-                let frame = terminal.draw(|f| ui::draw(f, black_box(&app)));
-                black_box(frame.is_ok())
-            })
-        });
+        frame::bench_draw(
+            c,
+            &format!("frame_{w}x{h}_100k_messages_1k_buddies"),
+            &big_app(w, h),
+            w,
+            h,
+        );
     }
 }
 
@@ -146,33 +141,20 @@ fn bench_scrolled(c: &mut Criterion) {
     if let Some(chat) = app.chats.first_mut() {
         chat.scroll = Some(Anchor { msg: MESSAGES / 2, skip: 0 });
     }
-    let mut terminal = match Terminal::new(TestBackend::new(200, 50)) {
-        Ok(t) => t,
-        Err(e) => panic!("terminal: {e}"),
-    };
-    c.bench_function("frame_200x50_scrolled_to_middle", |b| {
-        b.iter(|| {
-            let frame = terminal.draw(|f| ui::draw(f, black_box(&app)));
-            black_box(frame.is_ok())
-        })
-    });
+    frame::bench_draw(c, "frame_200x50_scrolled_to_middle", &app, 200, 50);
 }
 
 /// One frame of the room of [`room_app`]: the messages, the occupant list beside them (shown
 /// at both sizes: 80×24 leaves the conversation 58 columns) and the room's tab.
 fn bench_room(c: &mut Criterion) {
     for (w, h) in [(200u16, 50u16), (80, 24)] {
-        let app = room_app(w, h);
-        let mut terminal = match Terminal::new(TestBackend::new(w, h)) {
-            Ok(t) => t,
-            Err(e) => panic!("terminal: {e}"),
-        };
-        c.bench_function(&format!("room_frame_{w}x{h}_100k_messages_1k_occupants"), |b| {
-            b.iter(|| {
-                let frame = terminal.draw(|f| ui::draw(f, black_box(&app)));
-                black_box(frame.is_ok())
-            })
-        });
+        frame::bench_draw(
+            c,
+            &format!("room_frame_{w}x{h}_100k_messages_1k_occupants"),
+            &room_app(w, h),
+            w,
+            h,
+        );
     }
 }
 
