@@ -506,14 +506,15 @@ impl ServiceConnection {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::oscar::oservice::RateParamsReply;
     use crate::oscar::rate::aol_rate_params;
     use crate::oscar::userinfo::UserInfo;
     use crate::oscar::{decode_snac_payload, TlvBlock};
 
-    fn data(body: SnacBody, request_id: u32) -> Flap {
+    /// A server frame carrying `body` under `request_id` (the directory's tests use it too).
+    pub(in crate::session::room) fn data(body: SnacBody, request_id: u32) -> Flap {
         Flap {
             channel: Channel::Data,
             sequence: 0,

@@ -176,16 +176,9 @@ mod tests {
     use super::*;
     use crate::oscar::odir::{self, tlv};
     use crate::oscar::rate::aol_rate_params;
-    use crate::oscar::{decode_snac_payload, snac_flap, Channel, Flap, SnacHeader, TlvBlock};
+    use crate::oscar::{decode_snac_payload, Channel, Flap, SnacHeader, TlvBlock};
+    use crate::session::room::tests::data;
     use crate::session::room::ServiceKind;
-
-    fn data(body: SnacBody, request_id: u32) -> Flap {
-        Flap {
-            channel: Channel::Data,
-            sequence: 0,
-            payload: snac_flap(&body, request_id).unwrap().payload,
-        }
-    }
 
     fn raw(subtype: u16, request_id: u32, body: &[u8]) -> Flap {
         let mut out = BytesMut::new();
